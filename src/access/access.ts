@@ -1,0 +1,43 @@
+import { DataSource } from 'typeorm';
+import { Clock } from '../util/clock';
+import { AssetFinder } from './asset.finder';
+import { ConnectorInstanceFinder } from './connector-instance.finder';
+import { FinderDeps } from './finder';
+import { PageLimits } from './keyset';
+import { PatchStateFinder } from './patch-state.finder';
+import { SiteFinder } from './site.finder';
+import { SourceDeviceFinder } from './source-device.finder';
+import { Actor, TenantAdmin } from './tenant-admin';
+import { TenantScope } from './tenant-scope';
+import { TenantFinder } from './tenant.finder';
+import { UpdateFinder } from './update.finder';
+import { VulnerabilityFinder } from './vulnerability.finder';
+
+/**
+ * Everything a request may read or write, already narrowed to its tenant scope. The GraphQL context holds this,
+ * never the DataSource, so resolvers have no way to run an unscoped query.
+ */
+export class Access {
+  readonly tenants: TenantFinder;
+  readonly sites: SiteFinder;
+  readonly assets: AssetFinder;
+  readonly sourceDevices: SourceDeviceFinder;
+  readonly connectorInstances: ConnectorInstanceFinder;
+  readonly updates: UpdateFinder;
+  readonly vulnerabilities: VulnerabilityFinder;
+  readonly patchStates: PatchStateFinder;
+  readonly tenantAdmin: TenantAdmin;
+
+  constructor(dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor) {
+    const deps: FinderDeps = { dataSource, scope, limits };
+    this.tenants = new TenantFinder(deps);
+    this.sites = new SiteFinder(deps);
+    this.assets = new AssetFinder(deps);
+    this.sourceDevices = new SourceDeviceFinder(deps);
+    this.connectorInstances = new ConnectorInstanceFinder(deps);
+    this.updates = new UpdateFinder(deps);
+    this.vulnerabilities = new VulnerabilityFinder(deps);
+    this.patchStates = new PatchStateFinder(deps);
+    this.tenantAdmin = new TenantAdmin(dataSource, scope, clock, actor);
+  }
+}

@@ -1,0 +1,66 @@
+import { PatchState } from '../entities';
+import { EvidenceKind, PatchStateValue } from '../entities/enums';
+import { Finder, FinderDeps } from './finder';
+import { Ordering, Page, PageArgs, paginate } from './keyset';
+import { orNone } from './site.finder';
+import { orAny } from './update.finder';
+
+export type PatchStateOrderName = 'CHANGED_AT' | 'OBSERVED_AT';
+
+export function patchStateOrdering(field: PatchStateOrderName, direction: 'ASC' | 'DESC'): Ordering<PatchState> {
+  const base = { idColumn: 'ps.id', direction, name: `patchState.${field}.${direction}`, kind: 'date' } as const;
+  return field === 'OBSERVED_AT'
+    ? { ...base, column: 'ps.observedAt', value: (p) => p.observedAt }
+    : { ...base, column: 'ps.changedAt', value: (p) => p.changedAt };
+}
+
+export interface PatchStateFilter {
+  tenantIds?: string[] | null;
+  assetIds?: string[] | null;
+  updateIds?: string[] | null;
+  states?: PatchStateValue[] | null;
+  evidence?: EvidenceKind | null;
+}
+
+export class PatchStateFinder extends Finder<PatchState> {
+  constructor(deps: FinderDeps) {
+    super(deps, PatchState, 'ps', 'tenantId');
+  }
+
+  private filtered(f: PatchStateFilter) {
+    const qb = this.query();
+    if (f.tenantIds) qb.andWhere('ps.tenantId IN (:...fTenants)', { fTenants: orNone(f.tenantIds) });
+    if (f.assetIds) qb.andWhere('ps.assetId IN (:...fAssets)', { fAssets: orNone(f.assetIds) });
+    if (f.updateIds) qb.andWhere('ps.updateId IN (:...fUpdates)', { fUpdates: orNone(f.updateIds) });
+    if (f.states) qb.andWhere('ps.state IN (:...fStates)', { fStates: orAny(f.states) });
+    if (f.evidence) qb.andWhere('ps.evidence = :fEvidence', { fEvidence: f.evidence });
+    return qb;
+  }
+
+  page(filter: PatchStateFilter, ordering: Ordering<PatchState>, args: PageArgs): Promise<Page<PatchState>> {
+    return paginate(this.filtered(filter), ordering, args, this.deps.limits);
+  }
+
+  count(filter: PatchStateFilter): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  /** Patch states of each asset, optionally only some states, for the Asset.patchStates loader. */
+  byAssetIds(assetIds: readonly string[], states: readonly PatchStateValue[] | null): Promise<PatchState[]> {
+    const qb = this.query().andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] });
+    if (states) qb.andWhere('ps.state IN (:...states)', { states: orAny(states) });
+    return qb.orderBy('ps.changedAt', 'DESC').addOrderBy('ps.id', 'DESC').getMany();
+  }
+
+  /** Count of patch states per asset in the given states, computed in SQL. */
+  async countByAsset(assetIds: readonly string[], states: readonly PatchStateValue[]): Promise<Map<string, number>> {
+    const rows = await this.query()
+      .select('ps.assetId', 'key')
+      .addSelect('COUNT(DISTINCT ps.updateId)', 'n')
+      .andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] })
+      .andWhere('ps.state IN (:...states)', { states: orAny(states) })
+      .groupBy('ps.assetId')
+      .getRawMany<{ key: string; n: string | number }>();
+    return new Map(rows.map((r) => [r.key, Number(r.n)]));
+  }
+}

@@ -1,0 +1,47 @@
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { NotFoundError } from '../errors';
+
+let paramSeq = 0;
+
+/**
+ * The set of tenants a request may see. Every finder in access/ applies it to every query it builds, so a
+ * resolver never builds a query and cannot forget the filter.
+ */
+export class TenantScope {
+  private readonly visible: ReadonlySet<string>;
+
+  private constructor(readonly all: boolean, tenantIds: readonly string[]) {
+    this.visible = new Set(tenantIds);
+  }
+
+  static allTenants(): TenantScope {
+    return new TenantScope(true, []);
+  }
+
+  static only(tenantIds: readonly string[]): TenantScope {
+    return new TenantScope(false, tenantIds);
+  }
+
+  allows(tenantId: string | null): boolean {
+    if (this.all) return true;
+    return tenantId !== null && this.visible.has(tenantId);
+  }
+
+  /** Restricts `qb` to rows whose `column` holds a visible tenant id. */
+  apply<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string): SelectQueryBuilder<T> {
+    if (this.all) return qb;
+    if (this.visible.size === 0) return qb.andWhere('1 = 0');
+    const param = `scopeTenants${++paramSeq}`;
+    return qb.andWhere(`${column} IN (:...${param})`, { [param]: [...this.visible] });
+  }
+
+  /**
+   * Checks tenant ids a caller asked to filter by. An invisible tenant is reported as not found, exactly like
+   * one that does not exist, so ids of other MSP clients cannot be probed.
+   */
+  requireVisible(tenantIds: readonly string[], describe: (id: string) => string): void {
+    for (const id of tenantIds) {
+      if (!this.allows(id)) throw new NotFoundError('Tenant', describe(id));
+    }
+  }
+}

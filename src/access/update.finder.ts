@@ -1,0 +1,93 @@
+import { Update } from '../entities';
+import { Severity, UpdateClassification } from '../entities/enums';
+import { Finder, FinderDeps } from './finder';
+import { Ordering, Page, PageArgs, paginate } from './keyset';
+
+export type UpdateOrderName = 'RELEASED_AT' | 'TITLE';
+
+export function updateOrdering(field: UpdateOrderName, direction: 'ASC' | 'DESC'): Ordering<Update> {
+  const base = { idColumn: 'upd.id', direction, name: `update.${field}.${direction}` } as const;
+  return field === 'TITLE'
+    ? { ...base, column: 'upd.title', value: (u) => u.title, kind: 'string' }
+    : { ...base, column: 'upd.releasedAt', value: (u) => u.releasedAt, kind: 'date' };
+}
+
+export interface UpdateFilter {
+  /** KB number with or without the "KB" prefix. */
+  kb?: string | null;
+  classifications?: UpdateClassification[] | null;
+  severities?: Severity[] | null;
+  releasedAfter?: Date | null;
+  releasedBefore?: Date | null;
+  /** Only updates that fix this CVE. */
+  cveId?: string | null;
+}
+
+/** "5041585", "kb5041585" and "KB5041585" all name the same article. */
+export function normaliseKb(kb: string): string {
+  const digits = kb.trim().replace(/^kb/i, '');
+  return `KB${digits}`;
+}
+
+/** The update catalog is shared by all tenants, so this finder applies no tenant scope. */
+export class UpdateFinder extends Finder<Update> {
+  constructor(deps: FinderDeps) {
+    // skipauth: catalog data (vendor updates) holds nothing tenant-specific.
+    super(deps, Update, 'upd', null);
+  }
+
+  private filtered(f: UpdateFilter) {
+    const qb = this.query();
+    if (f.kb) qb.andWhere('upd.kb = :kb', { kb: normaliseKb(f.kb) });
+    if (f.classifications) qb.andWhere('upd.classification IN (:...cls)', { cls: orAny(f.classifications) });
+    if (f.severities) qb.andWhere('upd.severity IN (:...sev)', { sev: orAny(f.severities) });
+    if (f.releasedAfter) qb.andWhere('upd.releasedAt >= :ra', { ra: f.releasedAfter });
+    if (f.releasedBefore) qb.andWhere('upd.releasedAt < :rb', { rb: f.releasedBefore });
+    if (f.cveId) {
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM update_vulnerability uv INNER JOIN vulnerability v ON v.id = uv.vulnerabilityId
+           WHERE uv.updateId = upd.id AND v.cveId = :cve)`,
+        { cve: f.cveId.trim().toUpperCase() },
+      );
+    }
+    return qb;
+  }
+
+  page(filter: UpdateFilter, ordering: Ordering<Update>, args: PageArgs): Promise<Page<Update>> {
+    return paginate(this.filtered(filter), ordering, args, this.deps.limits);
+  }
+
+  count(filter: UpdateFilter): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  /** Updates that fix each vulnerability, for the Vulnerability.updates loader. */
+  async byVulnerabilityIds(vulnerabilityIds: readonly string[]): Promise<Array<{ key: string; row: Update }>> {
+    const rows = await this.query()
+      .innerJoin('update_vulnerability', 'uv', 'uv.updateId = upd.id')
+      .addSelect('uv.vulnerabilityId', 'uv_vulnerabilityId')
+      .andWhere('uv.vulnerabilityId IN (:...ids)', { ids: [...vulnerabilityIds] })
+      .orderBy('upd.releasedAt', 'ASC')
+      .addOrderBy('upd.id', 'ASC')
+      .getRawAndEntities();
+    return pairRaw(rows, 'uv_vulnerabilityId', 'upd_id');
+  }
+}
+
+/** An IN list must not be empty in SQL; a value no row holds keeps the meaning "matches nothing". */
+export function orAny<T extends string>(values: readonly T[]): string[] {
+  return values.length ? [...values] : ['-'];
+}
+
+/**
+ * Pairs each entity of a joined query with a raw key column. TypeORM returns raw rows and entities separately;
+ * with a to-one projection like these they line up by the entity's id.
+ */
+export function pairRaw<T extends { id: string }>(
+  result: { entities: T[]; raw: Array<Record<string, unknown>> },
+  keyColumn: string,
+  idColumn: string,
+): Array<{ key: string; row: T }> {
+  const byId = new Map(result.entities.map((e) => [e.id, e]));
+  return result.raw.map((r) => ({ key: String(r[keyColumn]), row: byId.get(String(r[idColumn]))! }));
+}

@@ -1,0 +1,108 @@
+import { resolve } from 'node:path';
+
+/** Everything patchgraph reads from the environment, read and validated once. */
+export interface Config {
+  /** Parsed DATABASE_URL. */
+  database: DatabaseConfig;
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** In production mode error messages of unexpected faults are masked and no stack traces leave the server. */
+  production: boolean;
+  maxPageSize: number;
+  defaultPageSize: number;
+  maxQueryDepth: number;
+  maxQueryCost: number;
+  /** When set, this key is created as the admin key on first start instead of a random one. */
+  bootstrapAdminKey?: string;
+  /** Load the demo data set into an empty database at start. */
+  demo: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export type DatabaseConfig =
+  | { engine: 'sqlite'; path: string; url: string }
+  | { engine: 'mysql'; url: string; host: string; port: number; username: string; password: string; database: string };
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/patchgraph.db';
+
+export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const rest = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!rest) throw new ConfigError('DATABASE_URL', 'sqlite URL needs a file path, e.g. sqlite:./data/patchgraph.db');
+    return { engine: 'sqlite', path: rest === ':memory:' ? ':memory:' : resolve(cwd, rest), url: raw };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', `not a URL: expected sqlite:<path> or mysql://user:password@host:port/database`);
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError('DATABASE_URL', `unsupported scheme "${url.protocol}"; use sqlite: or mysql://`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new ConfigError('DATABASE_URL', 'mysql URL needs a database name, e.g. mysql://root@127.0.0.1:3306/patchgraph');
+  return {
+    engine: 'mysql',
+    url: raw,
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 3306,
+    username: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password || ''),
+    database,
+  };
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  const maxPageSize = intVar(env, 'MAX_PAGE_SIZE', 500, 1, 10_000);
+  const bootstrapAdminKey = env.PATCHGRAPH_ADMIN_KEY || undefined;
+  if (bootstrapAdminKey !== undefined && bootstrapAdminKey.length < 24) {
+    throw new ConfigError('PATCHGRAPH_ADMIN_KEY', 'must be at least 24 characters long');
+  }
+  return {
+    database: parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL),
+    host: env.HOST || '127.0.0.1',
+    port: intVar(env, 'PORT', 4000, 0, 65_535),
+    logLevel,
+    production: (env.NODE_ENV || 'production') === 'production',
+    maxPageSize,
+    defaultPageSize: Math.min(intVar(env, 'DEFAULT_PAGE_SIZE', 50, 1, 10_000), maxPageSize),
+    maxQueryDepth: intVar(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
+    maxQueryCost: intVar(env, 'MAX_QUERY_COST', 250_000, 1, 100_000_000),
+    bootstrapAdminKey,
+    demo: boolVar(env, 'PATCHGRAPH_DEMO', true),
+    shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import { DatabaseConfig } from '../config/config';
+import { ENTITIES } from '../entities';
+import { MYSQL_MIGRATIONS } from '../../migrations/mysql';
+import { SQLITE_MIGRATIONS } from '../../migrations/sqlite';
+
+export interface DataSourceOptions {
+  /** Receives every SQL statement; used for statement counting and debug logging. */
+  logger?: TypeOrmLogger;
+}
+
+/** One code path, two engines: the embedded SQLite default, or MySQL/MariaDB when DATABASE_URL says so. */
+export function createDataSource(db: DatabaseConfig, options: DataSourceOptions = {}): DataSource {
+  const common = {
+    entities: ENTITIES,
+    synchronize: false,
+    migrationsRun: false,
+    logger: options.logger,
+    logging: options.logger ? (['query', 'error'] as const) : false,
+  };
+  if (db.engine === 'sqlite') {
+    if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
+    return new DataSource({
+      ...common,
+      logging: options.logger ? ['query', 'error'] : false,
+      type: 'better-sqlite3',
+      database: db.path,
+      migrations: SQLITE_MIGRATIONS,
+      // WAL lets readers (GraphQL) proceed while a sync writes; busy_timeout waits out a competing writer.
+      prepareDatabase: (conn: { pragma(sql: string): unknown }) => {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('foreign_keys = ON');
+      },
+    });
+  }
+  return new DataSource({
+    ...common,
+    logging: options.logger ? ['query', 'error'] : false,
+    type: 'mysql',
+    host: db.host,
+    port: db.port,
+    username: db.username,
+    password: db.password,
+    database: db.database,
+    migrations: MYSQL_MIGRATIONS,
+    charset: 'utf8mb4_unicode_ci',
+    // Store and read DATETIME(3) as UTC whatever the server's time zone is.
+    timezone: 'Z',
+    extra: { connectionLimit: 10 },
+  });
+}

@@ -1,0 +1,36 @@
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+
+/** True when a write failed on a unique index, on either engine. */
+export function isUniqueViolation(err: unknown, indexName?: string): boolean {
+  if (!(err instanceof QueryFailedError)) return false;
+  const e = err as QueryFailedError & { code?: string; errno?: number };
+  const message = String(e.message);
+  const unique = e.code === 'ER_DUP_ENTRY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || /UNIQUE constraint failed/.test(message);
+  if (!unique || !indexName) return unique;
+  return message.includes(indexName) || sqliteColumnsOf(indexName).some((cols) => message.includes(cols));
+}
+
+// SQLite names the columns, not the index, in its message.
+const SQLITE_INDEX_COLUMNS: Record<string, string> = {
+  uq_audit_event_chain_seq: 'audit_event.chainKey, audit_event.seq',
+  uq_tenant_name: 'tenant.name',
+  uq_site_tenant_name: 'site.tenantId, site.name',
+};
+
+function sqliteColumnsOf(indexName: string): string[] {
+  return SQLITE_INDEX_COLUMNS[indexName] ? [SQLITE_INDEX_COLUMNS[indexName]] : [];
+}
+
+/**
+ * Runs `work` in one transaction. When two writers race for the next audit sequence number, the loser's
+ * transaction rolls back whole and runs again; nothing half-written survives either attempt.
+ */
+export async function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dataSource.transaction(work);
+    } catch (err) {
+      if (attempt >= attempts || !isUniqueViolation(err, 'uq_audit_event_chain_seq')) throw err;
+    }
+  }
+}

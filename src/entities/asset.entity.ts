@@ -1,0 +1,75 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Node } from '../graphql/types/node.type';
+import { timestamp, uuid, primaryUuid } from './columns';
+import { AssetStatus } from './enums';
+import { Site } from './site.entity';
+import { Tenant } from './tenant.entity';
+
+/** The unified device: one physical or virtual machine, however many tools report it. */
+@ObjectType({ implements: Node, description: 'A unified device; one or more source devices from connectors resolve to it' })
+@Entity('asset')
+// Access paths: list by tenant ordered by hostname / last seen / creation (keyset), filter by site and OS.
+@Index('ix_asset_tenant_hostname', ['tenantId', 'hostname', 'id'])
+@Index('ix_asset_tenant_last_seen', ['tenantId', 'lastSeenAt', 'id'])
+@Index('ix_asset_tenant_created', ['tenantId', 'createdAt', 'id'])
+@Index('ix_asset_tenant_os', ['tenantId', 'osName'])
+@Index('ix_asset_site', ['siteId'])
+export class Asset {
+  @PrimaryColumn(primaryUuid())
+  id: string;
+
+  @Column(uuid())
+  tenantId: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tenantId', foreignKeyConstraintName: 'fk_asset_tenant' })
+  tenantRef?: Tenant;
+
+  @Column(uuid({ nullable: true }))
+  siteId: string | null;
+
+  @ManyToOne(() => Site, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'siteId', foreignKeyConstraintName: 'fk_asset_site' })
+  siteRef?: Site | null;
+
+  @Field({ description: 'Host name of the device (first DNS label as the sources report it)' })
+  @Column({ type: 'varchar', length: 255 })
+  hostname: string;
+
+  @Field(() => String, { nullable: true, description: 'Fully qualified domain name, when a source reports one' })
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  fqdn: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Hardware serial number, when a source reports a usable one' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  serialNumber: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Operating system name, e.g. "Windows 11 Pro"' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  osName: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Operating system version, e.g. "23H2" or "10.0.22631.4037"' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  osVersion: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Operating system build and revision, e.g. "22631.4037"' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  osBuild: string | null;
+
+  @Field(() => AssetStatus, { description: 'Whether the asset is still reported by its sources' })
+  @Column({ type: 'varchar', length: 16 })
+  status: AssetStatus;
+
+  @Field({ description: 'Timestamp any source last saw the device check in' })
+  @Column(timestamp())
+  lastSeenAt: Date;
+
+  @Field({ description: 'Timestamp the asset was first created' })
+  @Column(timestamp())
+  createdAt: Date;
+
+  @Field({ description: 'Timestamp the asset was last changed' })
+  @Column(timestamp())
+  updatedAt: Date;
+}

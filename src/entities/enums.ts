@@ -1,0 +1,61 @@
+/** Domain enumerations. Stored as short strings so both engines use the same portable column type. */
+
+export enum PatchStateValue {
+  MISSING = 'MISSING',
+  INSTALLED = 'INSTALLED',
+  FAILED = 'FAILED',
+  PENDING_REBOOT = 'PENDING_REBOOT',
+  NOT_APPLICABLE = 'NOT_APPLICABLE',
+  UNKNOWN = 'UNKNOWN',
+}
+
+/** States in which the fix is not yet in effect on the device: what "missing" means in filters and counts. */
+export const NOT_REMEDIATED_STATES: readonly PatchStateValue[] = [
+  PatchStateValue.MISSING,
+  PatchStateValue.FAILED,
+  PatchStateValue.PENDING_REBOOT,
+];
+
+/** How a patch state is known: reported per update by an agent (WSUS), or derived (Intune build number). */
+export enum EvidenceKind {
+  REPORTED = 'REPORTED',
+  DERIVED = 'DERIVED',
+}
+
+export enum Severity {
+  CRITICAL = 'CRITICAL',
+  IMPORTANT = 'IMPORTANT',
+  MODERATE = 'MODERATE',
+  LOW = 'LOW',
+  UNSPECIFIED = 'UNSPECIFIED',
+}
+
+export enum UpdateClassification {
+  SECURITY = 'SECURITY',
+  CRITICAL = 'CRITICAL',
+  UPDATE_ROLLUP = 'UPDATE_ROLLUP',
+  FEATURE_PACK = 'FEATURE_PACK',
+  SERVICE_PACK = 'SERVICE_PACK',
+  DEFINITION = 'DEFINITION',
+  DRIVER = 'DRIVER',
+  UPDATE = 'UPDATE',
+  OTHER = 'OTHER',
+}
+
+export enum AssetStatus {
+  ACTIVE = 'ACTIVE',
+  STALE = 'STALE',
+}
+
+export enum SyncRunStatus {
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+
+export enum Role {
+  MSP_ADMIN = 'MSP_ADMIN',
+  TECHNICIAN = 'TECHNICIAN',
+  CLIENT_ADMIN = 'CLIENT_ADMIN',
+  AUDITOR = 'AUDITOR',
+}

@@ -1,0 +1,23 @@
+import { ApiKey } from './api-key.entity';
+import { Asset } from './asset.entity';
+import { AuditEvent } from './audit-event.entity';
+import { ConnectorInstance } from './connector-instance.entity';
+import { PatchEvent } from './patch-event.entity';
+import { PatchState } from './patch-state.entity';
+import { Site } from './site.entity';
+import { SourceDevice } from './source-device.entity';
+import { SyncRun } from './sync-run.entity';
+import { Tenant } from './tenant.entity';
+import { UpdateVulnerability } from './update-vulnerability.entity';
+import { Update } from './update.entity';
+import { Vulnerability } from './vulnerability.entity';
+
+export {
+  ApiKey, Asset, AuditEvent, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, SyncRun, Tenant, Update,
+  UpdateVulnerability, Vulnerability,
+};
+
+export const ENTITIES = [
+  Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent,
+  SyncRun, AuditEvent, ApiKey,
+];

@@ -1,0 +1,53 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Node } from '../graphql/types/node.type';
+import { timestamp, uuid, primaryUuid } from './columns';
+import { PatchStateValue } from './enums';
+import { Tenant } from './tenant.entity';
+
+/** An observed transition of a patch state. Append-only: audit and "as of" questions read these. */
+@ObjectType({ implements: Node, description: 'An observed change of the state of one update on one asset; never rewritten' })
+@Entity('patch_event')
+@Index('ix_patch_event_asset_observed', ['assetId', 'observedAt', 'id'])
+@Index('ix_patch_event_tenant_observed', ['tenantId', 'observedAt', 'id'])
+@Index('ix_patch_event_update', ['updateId', 'observedAt'])
+export class PatchEvent {
+  @PrimaryColumn(primaryUuid())
+  id: string;
+
+  @Column(uuid())
+  tenantId: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tenantId', foreignKeyConstraintName: 'fk_patch_event_tenant' })
+  tenantRef?: Tenant;
+
+  // Plain references without foreign keys: history must survive the deletion of what it describes.
+  @Column(uuid())
+  assetId: string;
+
+  @Column(uuid())
+  sourceDeviceId: string;
+
+  @Column(uuid())
+  updateId: string;
+
+  @Column(uuid({ nullable: true }))
+  syncRunId: string | null;
+
+  @Field(() => PatchStateValue, { nullable: true, description: 'State before the change; null when first observed' })
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  fromState: PatchStateValue | null;
+
+  @Field(() => PatchStateValue, { description: 'State after the change' })
+  @Column({ type: 'varchar', length: 16 })
+  toState: PatchStateValue;
+
+  @Field(() => Date, { nullable: true, description: 'Timestamp the source tool reports for the change, when it reports one' })
+  @Column(timestamp({ nullable: true }))
+  reportedAt: Date | null;
+
+  @Field({ description: 'Timestamp patchgraph observed the change' })
+  @Column(timestamp())
+  observedAt: Date;
+}

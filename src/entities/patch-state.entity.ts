@@ -1,0 +1,76 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Node } from '../graphql/types/node.type';
+import { Asset } from './asset.entity';
+import { timestamp, uuid, primaryUuid } from './columns';
+import { EvidenceKind, PatchStateValue } from './enums';
+import { SourceDevice } from './source-device.entity';
+import { Tenant } from './tenant.entity';
+import { Update } from './update.entity';
+
+/**
+ * The current state of one update on one device, as one source sees it. Keyed by source device so that
+ * two tools reporting the same machine never overwrite each other; assetId is carried for querying.
+ */
+@ObjectType({ implements: Node, description: 'The state of one update on one asset, as one source reports or derives it' })
+@Entity('patch_state')
+@Index('uq_patch_state_source_update', ['sourceDeviceId', 'updateId'], { unique: true })
+@Index('ix_patch_state_asset_state', ['assetId', 'state'])
+@Index('ix_patch_state_tenant_state', ['tenantId', 'state', 'id'])
+@Index('ix_patch_state_update', ['updateId', 'state'])
+export class PatchState {
+  @PrimaryColumn(primaryUuid())
+  id: string;
+
+  @Column(uuid())
+  tenantId: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tenantId', foreignKeyConstraintName: 'fk_patch_state_tenant' })
+  tenantRef?: Tenant;
+
+  @Column(uuid())
+  assetId: string;
+
+  @ManyToOne(() => Asset, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'assetId', foreignKeyConstraintName: 'fk_patch_state_asset' })
+  assetRef?: Asset;
+
+  @Column(uuid())
+  sourceDeviceId: string;
+
+  @ManyToOne(() => SourceDevice, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'sourceDeviceId', foreignKeyConstraintName: 'fk_patch_state_source_device' })
+  sourceDeviceRef?: SourceDevice;
+
+  @Column(uuid())
+  updateId: string;
+
+  @ManyToOne(() => Update, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'updateId', foreignKeyConstraintName: 'fk_patch_state_update' })
+  updateRef?: Update;
+
+  @Field(() => PatchStateValue, { description: 'State of the update on the device' })
+  @Column({ type: 'varchar', length: 16 })
+  state: PatchStateValue;
+
+  @Field(() => EvidenceKind, { description: 'How the state is known: reported per update by an agent, or derived from the OS build' })
+  @Column({ type: 'varchar', length: 16 })
+  evidence: EvidenceKind;
+
+  @Field(() => Date, { nullable: true, description: 'Timestamp the update was first seen missing on the device' })
+  @Column(timestamp({ nullable: true }))
+  firstSeenMissingAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Timestamp the update was installed, as reported or first observed' })
+  @Column(timestamp({ nullable: true }))
+  installedAt: Date | null;
+
+  @Field({ description: 'Timestamp the state last changed' })
+  @Column(timestamp())
+  changedAt: Date;
+
+  @Field({ description: 'Timestamp a sync last confirmed the state' })
+  @Column(timestamp())
+  observedAt: Date;
+}

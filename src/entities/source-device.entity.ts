@@ -1,0 +1,110 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Node } from '../graphql/types/node.type';
+import { Asset } from './asset.entity';
+import { timestamp, uuid, primaryUuid } from './columns';
+import { ConnectorInstance } from './connector-instance.entity';
+import { Tenant } from './tenant.entity';
+
+/** One device as one connector instance reports it; identity resolution links it to an Asset. */
+@ObjectType({ implements: Node, description: 'One device as one connector reports it' })
+@Entity('source_device')
+@Index('uq_source_device_external', ['connectorInstanceId', 'externalId'], { unique: true })
+@Index('ix_source_device_asset', ['assetId'])
+// Identity resolution looks devices up by these identifiers within a tenant.
+@Index('ix_source_device_tenant_aad', ['tenantId', 'azureAdDeviceId'])
+@Index('ix_source_device_tenant_serial', ['tenantId', 'serialNumber'])
+@Index('ix_source_device_tenant_hostname', ['tenantId', 'hostname'])
+export class SourceDevice {
+  @PrimaryColumn(primaryUuid())
+  id: string;
+
+  @Column(uuid())
+  tenantId: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tenantId', foreignKeyConstraintName: 'fk_source_device_tenant' })
+  tenantRef?: Tenant;
+
+  @Column(uuid())
+  connectorInstanceId: string;
+
+  @ManyToOne(() => ConnectorInstance, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'connectorInstanceId', foreignKeyConstraintName: 'fk_source_device_connector' })
+  connectorRef?: ConnectorInstance;
+
+  @Column(uuid({ nullable: true }))
+  assetId: string | null;
+
+  @ManyToOne(() => Asset, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'assetId', foreignKeyConstraintName: 'fk_source_device_asset' })
+  assetRef?: Asset | null;
+
+  @Field({ description: "The device's identifier in the source tool" })
+  @Column({ type: 'varchar', length: 255 })
+  externalId: string;
+
+  @Field(() => String, { nullable: true, description: 'Host name as the source reports it' })
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  hostname: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Fully qualified domain name as the source reports it' })
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  fqdn: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Serial number as the source reports it' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  serialNumber: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Microsoft Entra (Azure AD) device id' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  azureAdDeviceId: string | null;
+
+  @Field(() => String, { nullable: true, description: 'SMBIOS system UUID' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  smbiosUuid: string | null;
+
+  @Field(() => [String], { description: 'MAC addresses, normalised to 12 upper-case hex digits' })
+  @Column({ type: 'simple-json' })
+  macAddresses: string[];
+
+  @Field(() => String, { nullable: true, description: 'Operating system name as the source reports it' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  osName: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Operating system version as the source reports it' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  osVersion: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Operating system build and revision as the source reports it' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  osBuild: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Timestamp the device last checked in with the source tool' })
+  @Column(timestamp({ nullable: true }))
+  lastCheckInAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: "The source tool's own site or group of the device" })
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  vendorSite: string | null;
+
+  /** Digest of the normalised record, so an unchanged device costs no write. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  payloadDigest: string | null;
+
+  @Field(() => String, { nullable: true, description: 'How identity resolution matched this device to its asset (rule and values)' })
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  matchedBy: string | null;
+
+  @Field({ description: 'Indicates the device was missing from the last complete sync of its connector' })
+  @Column({ type: 'boolean', default: false })
+  stale: boolean;
+
+  @Field({ description: 'Timestamp patchgraph first saw the device' })
+  @Column(timestamp())
+  firstSeenAt: Date;
+
+  @Field({ description: 'Timestamp patchgraph last saw the device in a sync' })
+  @Column(timestamp())
+  lastSeenAt: Date;
+}

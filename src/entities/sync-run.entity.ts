@@ -1,0 +1,46 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Node } from '../graphql/types/node.type';
+import { longText, timestamp, uuid, primaryUuid } from './columns';
+import { ConnectorInstance } from './connector-instance.entity';
+import { SyncRunStatus } from './enums';
+
+/** One run of a connector instance into the database. */
+@ObjectType({ implements: Node, description: 'One run of a connector instance: what it saw, what it changed, how it ended' })
+@Entity('sync_run')
+@Index('ix_sync_run_connector_started', ['connectorInstanceId', 'startedAt', 'id'])
+@Index('ix_sync_run_tenant_started', ['tenantId', 'startedAt', 'id'])
+export class SyncRun {
+  @PrimaryColumn(primaryUuid())
+  id: string;
+
+  @Column(uuid())
+  connectorInstanceId: string;
+
+  @ManyToOne(() => ConnectorInstance, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connectorInstanceId', foreignKeyConstraintName: 'fk_sync_run_connector' })
+  connectorRef?: ConnectorInstance;
+
+  @Column(uuid({ nullable: true }))
+  tenantId: string | null;
+
+  @Field(() => SyncRunStatus, { description: 'Status of the run' })
+  @Column({ type: 'varchar', length: 16 })
+  status: SyncRunStatus;
+
+  @Field({ description: 'Timestamp the run started' })
+  @Column(timestamp())
+  startedAt: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Timestamp the run finished' })
+  @Column(timestamp({ nullable: true }))
+  finishedAt: Date | null;
+
+  /** Counts of records seen, created, changed, as JSON. */
+  @Column(longText())
+  counts: string;
+
+  @Field(() => String, { nullable: true, description: 'Why the run failed, when it failed' })
+  @Column(longText({ nullable: true }))
+  errorMessage: string | null;
+}

@@ -1,0 +1,59 @@
+/**
+ * Errors a user can act on. Each carries the GraphQL `extensions.code` it is reported under; graphql/errors.ts
+ * turns them into GraphQL errors, and the CLI prints their message. Anything else is a fault and is masked.
+ */
+export abstract class PatchgraphError extends Error {
+  abstract readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT';
+  /** Extra fields for `extensions`, e.g. the offending argument. */
+  extensions(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** Input that cannot be accepted; `field` names the argument or input field, e.g. "first" or "input.name". */
+export class UserInputError extends PatchgraphError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'UserInputError';
+  }
+  extensions() {
+    return { field: this.field };
+  }
+}
+
+export class NotFoundError extends PatchgraphError {
+  readonly code = 'NOT_FOUND';
+  constructor(readonly what: string, readonly id: string) {
+    super(`${what} "${id}" was not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ForbiddenError extends PatchgraphError {
+  readonly code = 'FORBIDDEN';
+  constructor(message = 'You are not allowed to do this') {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class UnauthenticatedError extends PatchgraphError {
+  readonly code = 'UNAUTHENTICATED';
+  constructor(message = 'Send an API key as "Authorization: Bearer <key>"') {
+    super(message);
+    this.name = 'UnauthenticatedError';
+  }
+}
+
+/** The request conflicts with data that exists, e.g. a duplicate name. */
+export class ConflictError extends PatchgraphError {
+  readonly code = 'CONFLICT';
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'ConflictError';
+  }
+  extensions() {
+    return { field: this.field };
+  }
+}

@@ -1,0 +1,77 @@
+import DataLoader from 'dataloader';
+import { Access } from '../../access/access';
+import { Finder } from '../../access/finder';
+import { PatchState, Site, SourceDevice, Update, Vulnerability } from '../../entities';
+import { NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
+
+// Keeps IN lists well under every engine's parameter limit.
+const MAX_BATCH = 500;
+
+/** One shared by-id loader per entity; results respect the request's tenant scope like every finder. */
+function byId<T extends { id: string }>(finder: Finder<T>): DataLoader<string, T | null> {
+  return new DataLoader(
+    async (ids) => {
+      const rows = new Map((await finder.byIds(ids)).map((r) => [r.id, r]));
+      return ids.map((id) => rows.get(id) ?? null);
+    },
+    { maxBatchSize: MAX_BATCH },
+  );
+}
+
+/** Loads the children of many parents in one query and hands each parent its own list. */
+function grouped<T>(load: (keys: readonly string[]) => Promise<Array<{ key: string; row: T }>>): DataLoader<string, T[]> {
+  return new DataLoader(
+    async (keys) => {
+      const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
+      for (const { key, row } of await load(keys)) groups.get(key)?.push(row);
+      return keys.map((k) => groups.get(k)!);
+    },
+    { maxBatchSize: MAX_BATCH },
+  );
+}
+
+function counted(load: (keys: readonly string[]) => Promise<Map<string, number>>): DataLoader<string, number> {
+  return new DataLoader(
+    async (keys) => {
+      const counts = await load(keys);
+      return keys.map((k) => counts.get(k) ?? 0);
+    },
+    { maxBatchSize: MAX_BATCH },
+  );
+}
+
+const keyedBy = <T>(key: (row: T) => string | null) => (rows: T[]) => rows.map((row) => ({ key: key(row) ?? '', row }));
+
+/** Per-request loaders: a loader caches for one request only, so one principal never sees another's rows. */
+export function createLoaders(access: Access) {
+  const patchStatesByFilter = new Map<string, DataLoader<string, PatchState[]>>();
+  return {
+    tenant: byId(access.tenants),
+    site: byId(access.sites),
+    asset: byId(access.assets),
+    sourceDevice: byId(access.sourceDevices),
+    connectorInstance: byId(access.connectorInstances),
+    update: byId(access.updates),
+    patchState: byId(access.patchStates),
+    vulnerability: byId(access.vulnerabilities),
+    sitesByTenant: grouped<Site>((ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId))),
+    sourcesByAsset: grouped<SourceDevice>((ids) => access.sourceDevices.byAssetIds(ids).then(keyedBy((s) => s.assetId))),
+    vulnerabilitiesByUpdate: grouped<Vulnerability>((ids) => access.vulnerabilities.byUpdateIds(ids)),
+    updatesByVulnerability: grouped<Update>((ids) => access.updates.byVulnerabilityIds(ids)),
+    assetCountByTenant: counted((ids) => access.assets.countByTenant(ids)),
+    assetCountBySite: counted((ids) => access.assets.countBySite(ids)),
+    missingUpdateCountByAsset: counted((ids) => access.patchStates.countByAsset(ids, NOT_REMEDIATED_STATES)),
+    /** Patch states of assets; one loader per distinct state filter, so each filter is still one query. */
+    patchStatesByAsset(states: readonly PatchStateValue[] | null): DataLoader<string, PatchState[]> {
+      const key = states ? [...states].sort().join(',') : '*';
+      let loader = patchStatesByFilter.get(key);
+      if (!loader) {
+        loader = grouped<PatchState>((ids) => access.patchStates.byAssetIds(ids, states).then(keyedBy((p) => p.assetId)));
+        patchStatesByFilter.set(key, loader);
+      }
+      return loader;
+    },
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

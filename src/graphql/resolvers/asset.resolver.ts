@@ -1,0 +1,65 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { assetOrdering } from '../../access/asset.finder';
+import { Asset, PatchState, Site, SourceDevice, Tenant } from '../../entities';
+import { PatchStateValue } from '../../entities/enums';
+import { RequestContext } from '../context';
+import { ConnectionArgs } from '../inputs/connection.args';
+import { AssetFilterInput, AssetOrderInput } from '../inputs/filters.input';
+import { AssetOrderField } from '../inputs/order-fields';
+import { Connection } from '../types/connection';
+import { OrderDirection } from '../types/enums';
+import { keyOf } from '../types/global-id';
+import { assetFilter } from './filters';
+import { loadNode } from './node.resolver';
+
+export const AssetConnection = Connection(Asset);
+
+@Resolver(() => Asset)
+export class AssetResolver {
+  @Query(() => AssetConnection, { description: 'Assets the caller may see; ordered by host name unless orderBy says otherwise' })
+  async assets(
+    @Args() page: ConnectionArgs,
+    @Arg('filter', () => AssetFilterInput, { nullable: true, description: 'Filters to apply' }) filter: AssetFilterInput | null,
+    @Arg('orderBy', () => AssetOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: AssetOrderInput | null,
+    @Ctx() { access }: RequestContext,
+  ) {
+    const f = assetFilter(filter, access.scope);
+    const ordering = assetOrdering(orderBy?.field ?? AssetOrderField.HOSTNAME, orderBy?.direction ?? OrderDirection.ASC);
+    return AssetConnection.of(await access.assets.page(f, ordering, page), () => access.assets.count(f));
+  }
+
+  @Query(() => Asset, { description: 'An asset by id' })
+  asset(@Arg('id', () => ID, { description: 'Global id of the asset' }) id: string, @Ctx() ctx: RequestContext) {
+    keyOf('Asset', id, 'id');
+    return loadNode(ctx, id, 'id');
+  }
+
+  @FieldResolver(() => Tenant, { description: 'Tenant the asset belongs to' })
+  tenant(@Root() asset: Asset, @Ctx() { loaders }: RequestContext) {
+    return loaders.tenant.load(asset.tenantId);
+  }
+
+  @FieldResolver(() => Site, { nullable: true, description: 'Site the asset is in, when assigned to one' })
+  site(@Root() asset: Asset, @Ctx() { loaders }: RequestContext) {
+    return asset.siteId ? loaders.site.load(asset.siteId) : null;
+  }
+
+  @FieldResolver(() => [SourceDevice], { description: 'The devices from connectors that resolved to this asset' })
+  sources(@Root() asset: Asset, @Ctx() { loaders }: RequestContext) {
+    return loaders.sourcesByAsset.load(asset.id);
+  }
+
+  @FieldResolver(() => [PatchState], { description: 'Patch states of the asset from all its sources, most recently changed first' })
+  patchStates(
+    @Root() asset: Asset,
+    @Arg('states', () => [PatchStateValue], { nullable: true, description: 'Only these states' }) states: PatchStateValue[] | null,
+    @Ctx() { loaders }: RequestContext,
+  ) {
+    return loaders.patchStatesByAsset(states).load(asset.id);
+  }
+
+  @FieldResolver(() => Int, { description: 'Number of distinct updates MISSING, FAILED or PENDING_REBOOT on the asset' })
+  missingUpdateCount(@Root() asset: Asset, @Ctx() { loaders }: RequestContext) {
+    return loaders.missingUpdateCountByAsset.load(asset.id);
+  }
+}

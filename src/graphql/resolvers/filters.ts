@@ -1,0 +1,40 @@
+import { AssetFilter } from '../../access/asset.finder';
+import { PatchStateFilter } from '../../access/patch-state.finder';
+import { SiteFilter } from '../../access/site.finder';
+import { TenantScope } from '../../access/tenant-scope';
+import { AssetFilterInput, PatchStateFilterInput, SiteFilterInput } from '../inputs/filters.input';
+import { keysOf } from '../types/global-id';
+
+/**
+ * Turns filter inputs (global ids) into finder filters (keys). An explicit tenant filter naming a tenant outside
+ * the caller's scope is NOT_FOUND, exactly as for a tenant that does not exist.
+ */
+function tenantKeys(ids: string[] | null | undefined, field: string, scope: TenantScope): string[] | null {
+  const keys = keysOf('Tenant', ids, field);
+  if (keys) scope.requireVisible(keys, (k) => ids![keys.indexOf(k)]);
+  return keys;
+}
+
+export function siteFilter(input: SiteFilterInput | null | undefined, scope: TenantScope): SiteFilter {
+  if (!input) return {};
+  return { tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope), nameContains: input.nameContains };
+}
+
+export function assetFilter(input: AssetFilterInput | null | undefined, scope: TenantScope): AssetFilter {
+  if (!input) return {};
+  return {
+    ...input,
+    tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope),
+    siteIds: keysOf('Site', input.siteIds, 'filter.siteIds'),
+  };
+}
+
+export function patchStateFilter(input: PatchStateFilterInput | null | undefined, scope: TenantScope): PatchStateFilter {
+  if (!input) return {};
+  return {
+    ...input,
+    tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope),
+    assetIds: keysOf('Asset', input.assetIds, 'filter.assetIds'),
+    updateIds: keysOf('Update', input.updateIds, 'filter.updateIds'),
+  };
+}

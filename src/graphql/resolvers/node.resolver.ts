@@ -1,0 +1,45 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { NotFoundError, UserInputError } from '../../errors';
+import { RequestContext } from '../context';
+import { decodeGlobalId } from '../types/global-id';
+import { Node } from '../types/node.type';
+
+type NodeLoaderName = 'tenant' | 'site' | 'asset' | 'sourceDevice' | 'connectorInstance' | 'update' | 'vulnerability' | 'patchState';
+
+const LOADER_OF_TYPE: Record<string, NodeLoaderName> = {
+  Tenant: 'tenant',
+  Site: 'site',
+  Asset: 'asset',
+  SourceDevice: 'sourceDevice',
+  ConnectorInstance: 'connectorInstance',
+  Update: 'update',
+  Vulnerability: 'vulnerability',
+  PatchState: 'patchState',
+};
+
+/** Loads any object by global id through the same scoped loaders as every other field. */
+export async function loadNode(ctx: RequestContext, id: string, field: string): Promise<object> {
+  const { type, key } = decodeGlobalId(id, field);
+  const loaderName = LOADER_OF_TYPE[type];
+  if (!loaderName) throw new UserInputError(field, `objects of type ${type} cannot be fetched by id`);
+  const node = await ctx.loaders[loaderName].load(key);
+  if (!node) throw new NotFoundError(type, id);
+  return node;
+}
+
+@Resolver()
+export class NodeResolver {
+  @Query(() => Node, { nullable: true, description: 'Fetches any object by its global id' })
+  node(@Arg('id', () => ID, { description: 'Global id of the object' }) id: string, @Ctx() ctx: RequestContext): Promise<object> {
+    return loadNode(ctx, id, 'id');
+  }
+
+  @Query(() => [Node], { nullable: 'items', description: 'Fetches objects by their global ids, in the order given' })
+  async nodes(
+    @Arg('ids', () => [ID], { description: 'Global ids of the objects (at most 100)' }) ids: string[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<object[]> {
+    if (ids.length > 100) throw new UserInputError('ids', 'must hold at most 100 ids');
+    return Promise.all(ids.map((id, i) => loadNode(ctx, id, `ids[${i}]`)));
+  }
+}

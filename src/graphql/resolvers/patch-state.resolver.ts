@@ -1,0 +1,42 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { patchStateOrdering } from '../../access/patch-state.finder';
+import { Asset, PatchState, SourceDevice, Update } from '../../entities';
+import { RequestContext } from '../context';
+import { ConnectionArgs } from '../inputs/connection.args';
+import { PatchStateFilterInput, PatchStateOrderInput } from '../inputs/filters.input';
+import { PatchStateOrderField } from '../inputs/order-fields';
+import { Connection } from '../types/connection';
+import { OrderDirection } from '../types/enums';
+import { patchStateFilter } from './filters';
+
+export const PatchStateConnection = Connection(PatchState);
+
+@Resolver(() => PatchState)
+export class PatchStateResolver {
+  @Query(() => PatchStateConnection, { description: 'Patch states the caller may see; most recently changed first unless orderBy says otherwise' })
+  async patchStates(
+    @Args() page: ConnectionArgs,
+    @Arg('filter', () => PatchStateFilterInput, { nullable: true, description: 'Filters to apply' }) filter: PatchStateFilterInput | null,
+    @Arg('orderBy', () => PatchStateOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: PatchStateOrderInput | null,
+    @Ctx() { access }: RequestContext,
+  ) {
+    const f = patchStateFilter(filter, access.scope);
+    const ordering = patchStateOrdering(orderBy?.field ?? PatchStateOrderField.CHANGED_AT, orderBy?.direction ?? OrderDirection.DESC);
+    return PatchStateConnection.of(await access.patchStates.page(f, ordering, page), () => access.patchStates.count(f));
+  }
+
+  @FieldResolver(() => Asset, { nullable: true, description: 'The asset' })
+  asset(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
+    return loaders.asset.load(state.assetId);
+  }
+
+  @FieldResolver(() => Update, { nullable: true, description: 'The update' })
+  update(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
+    return loaders.update.load(state.updateId);
+  }
+
+  @FieldResolver(() => SourceDevice, { nullable: true, description: 'The source device that reported or derived the state' })
+  source(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
+    return loaders.sourceDevice.load(state.sourceDeviceId);
+  }
+}

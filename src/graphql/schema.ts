@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultFieldResolver, GraphQLSchema, isObjectType, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchemaSync } from 'type-graphql';
+import { RoleAuthChecker } from '../auth/auth-checker';
+import { AssetResolver } from './resolvers/asset.resolver';
+import { NodeResolver } from './resolvers/node.resolver';
+import { PatchStateResolver } from './resolvers/patch-state.resolver';
+import { SiteResolver } from './resolvers/site.resolver';
+import { SourceDeviceResolver } from './resolvers/source-device.resolver';
+import { TenantResolver } from './resolvers/tenant.resolver';
+import { UpdateResolver } from './resolvers/update.resolver';
+import { ViewerResolver } from './resolvers/viewer.resolver';
+import { VulnerabilityResolver } from './resolvers/vulnerability.resolver';
+import { projectRoot } from '../util/project-root';
+import { toGlobalId } from './types/global-id';
+
+export const RESOLVERS = [
+  NodeResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver,
+  VulnerabilityResolver, PatchStateResolver,
+] as const;
+
+export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');
+
+/**
+ * Every type implementing Node exposes its opaque global id as `id`; installing that resolver here, once,
+ * means no type can leak its raw database key.
+ */
+function installGlobalIds(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || !type.getInterfaces().some((i) => i.name === 'Node')) continue;
+    const field = type.getFields().id;
+    const inner = field.resolve ?? defaultFieldResolver;
+    field.resolve = async (root, args, ctx, info) => toGlobalId(type.name, String(await inner(root, args, ctx, info)));
+  }
+  return schema;
+}
+
+let cached: GraphQLSchema | undefined;
+
+export function buildPatchgraphSchema(): GraphQLSchema {
+  cached ??= installGlobalIds(
+    buildSchemaSync({
+      resolvers: RESOLVERS,
+      authChecker: RoleAuthChecker,
+      authMode: 'error',
+      validate: { forbidUnknownValues: false },
+    }),
+  );
+  return cached;
+}
+
+/** The SDL committed as schema/schema.graphql, sorted so that it changes only when the API does. */
+export function printPatchgraphSchema(): string {
+  return printSchema(lexicographicSortSchema(buildPatchgraphSchema())) + '\n';
+}
+
+export function emitSchemaFile(path = schemaFilePath()): string {
+  writeFileSync(path, printPatchgraphSchema());
+  return path;
+}

@@ -1,0 +1,41 @@
+import { registerEnumType } from 'type-graphql';
+import { AssetStatus, EvidenceKind, PatchStateValue, Role, Severity, SyncRunStatus, UpdateClassification } from '../../entities/enums';
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+
+registerEnumType(OrderDirection, { name: 'OrderDirection', description: 'Direction of an ordering' });
+registerEnumType(PatchStateValue, {
+  name: 'PatchStateValue',
+  description: 'State of one update on one device',
+  valuesConfig: {
+    MISSING: { description: 'Applicable and not installed' },
+    INSTALLED: { description: 'Installed' },
+    FAILED: { description: 'Installation was attempted and failed' },
+    PENDING_REBOOT: { description: 'Installed, but the device must restart before the fix takes effect' },
+    NOT_APPLICABLE: { description: 'Does not apply to the device' },
+    UNKNOWN: { description: 'The source has no status for the update on the device' },
+  },
+});
+registerEnumType(EvidenceKind, {
+  name: 'EvidenceKind',
+  description: 'How a patch state is known',
+  valuesConfig: {
+    REPORTED: { description: 'Reported per update by an agent on the device (for example WSUS)' },
+    DERIVED: { description: 'Derived from the operating system build the device reports (for example Intune)' },
+  },
+});
+registerEnumType(Severity, { name: 'Severity', description: "A vendor's severity rating" });
+registerEnumType(UpdateClassification, { name: 'UpdateClassification', description: 'Classification of an update' });
+registerEnumType(AssetStatus, {
+  name: 'AssetStatus',
+  description: 'Whether an asset is still reported by its sources',
+  valuesConfig: {
+    ACTIVE: { description: 'Reported by at least one source in its last complete sync' },
+    STALE: { description: 'Missing from the last complete sync of every source that reported it' },
+  },
+});
+registerEnumType(SyncRunStatus, { name: 'SyncRunStatus', description: 'Status of a sync run' });
+registerEnumType(Role, { name: 'Role', description: 'Role of a principal' });

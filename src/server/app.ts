@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { DataSource } from 'typeorm';
+import { Access } from '../access/access';
+import { authenticate } from '../auth/api-keys';
+import { Config } from '../config/config';
+import { PatchgraphError } from '../errors';
+import { RequestContext } from '../graphql/context';
+import { createErrorFormatter } from '../graphql/errors';
+import { costLimitPlugin, depthLimitRule } from '../graphql/limits';
+import { createLoaders } from '../graphql/loaders/loaders';
+import { buildPatchgraphSchema } from '../graphql/schema';
+import { Clock } from '../util/clock';
+
+export interface AppDeps {
+  config: Config;
+  dataSource: DataSource;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  httpServer: Server;
+  /** Stops taking requests, lets in-flight ones finish (up to the shutdown timeout), closes the database. */
+  stop(): Promise<void>;
+}
+
+const UNAUTHENTICATED_HTTP = { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) };
+
+/** The HTTP server: GraphQL at /graphql, liveness at /healthz, readiness at /readyz. */
+export async function startApp({ config, dataSource, clock, logger }: AppDeps): Promise<RunningApp> {
+  const app = express();
+  const httpServer = createServer(app);
+  const schema = buildPatchgraphSchema();
+  let stopping = false;
+
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (stopping) {
+      res.status(503).json({ status: 'stopping' });
+      return;
+    }
+    try {
+      await dataSource.query('SELECT 1');
+      res.json({ status: 'ready', database: dataSource.options.type });
+    } catch (err) {
+      logger.warn({ err }, 'readiness check: database did not answer');
+      res.status(503).json({ status: 'unavailable', reason: 'database did not answer' });
+    }
+  });
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    validationRules: [depthLimitRule(config.maxQueryDepth)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      costLimitPlugin(schema, config.maxQueryCost, config.defaultPageSize),
+    ],
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter({
+      maskInternalErrors: config.production,
+      onInternalError: (err) => logger.error({ err }, 'unexpected error while handling a GraphQL request'),
+    }),
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => buildContext(req, { config, dataSource, clock, logger }),
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  logger.info({ url, database: dataSource.options.type }, 'patchgraph is listening');
+
+  return {
+    url,
+    port,
+    httpServer,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down: finishing in-flight requests');
+      await apollo.stop();
+      if (dataSource.isInitialized) await dataSource.destroy();
+      logger.info('shut down');
+    },
+  };
+}
+
+async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger }, deps: AppDeps): Promise<RequestContext> {
+  let principal;
+  try {
+    principal = await authenticate(deps.dataSource, deps.clock, req.headers.authorization);
+  } catch (err) {
+    if (err instanceof PatchgraphError) {
+      throw new GraphQLError(err.message, { extensions: { code: err.code, http: UNAUTHENTICATED_HTTP } });
+    }
+    throw err;
+  }
+  const limits = { defaultPageSize: deps.config.defaultPageSize, maxPageSize: deps.config.maxPageSize };
+  const access = new Access(deps.dataSource, principal.scope, limits, deps.clock, { label: principal.label });
+  return {
+    requestId: String(req.id ?? randomUUID()),
+    principal,
+    access,
+    loaders: createLoaders(access),
+    logger: (req.log ?? deps.logger).child({ principal: principal.label }),
+    clock: deps.clock,
+    config: deps.config,
+  };
+}
