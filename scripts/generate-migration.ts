@@ -28,14 +28,18 @@ async function diff(engine: 'sqlite' | 'mysql'): Promise<{ up: string[]; down: s
       await admin.end();
     };
   }
-  const ds = createDataSource(parseDatabaseUrl(url));
+  const ds = await createDataSource(parseDatabaseUrl(url));
   await ds.initialize();
   try {
     await ds.runMigrations();
     const sql = await ds.driver.createSchemaBuilder().log();
     const q = (s: string) => '`' + s.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
+    // Tables are utf8mb4 whatever the database's default character set is, so host names and titles in any
+    // script survive; SQLite is UTF-8 already.
+    const withCharset = (text: string) =>
+      engine === 'mysql' ? text.replace(/\) ENGINE=InnoDB$/, ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci') : text;
     return {
-      up: sql.upQueries.map((x) => q(x.query)),
+      up: sql.upQueries.map((x) => q(withCharset(x.query))),
       down: sql.downQueries.reverse().map((x) => q(x.query)),
     };
   } finally {

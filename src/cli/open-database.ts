@@ -6,8 +6,9 @@ import { Logger } from 'pino';
 
 /** Connects and brings the schema up to date; every command that touches data starts here. */
 export async function openDatabase(config: Config, logger: Logger): Promise<DataSource> {
-  const dataSource = createDataSource(config.database);
+  let dataSource: DataSource;
   try {
+    dataSource = await createDataSource(config.database);
     await dataSource.initialize();
   } catch (err) {
     const where = config.database.engine === 'sqlite' ? config.database.path : `${config.database.host}:${config.database.port}/${config.database.database}`;

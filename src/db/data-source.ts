@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { DatabaseConfig } from '../config/config';
 import { ENTITIES } from '../entities';
@@ -11,8 +12,23 @@ export interface DataSourceOptions {
   logger?: TypeOrmLogger;
 }
 
+/**
+ * MariaDB and MySQL report column metadata differently (MariaDB quotes NULL defaults), and TypeORM only
+ * reads MariaDB's dialect correctly when told it is MariaDB; the server says which it is.
+ */
+async function mysqlFlavor(db: Extract<DatabaseConfig, { engine: 'mysql' }>): Promise<'mysql' | 'mariadb'> {
+  if (db.url.startsWith('mariadb:')) return 'mariadb';
+  const conn = await createConnection({ host: db.host, port: db.port, user: db.username, password: db.password, connectTimeout: 10_000 });
+  try {
+    const [rows] = await conn.query('SELECT VERSION() AS v');
+    return /mariadb/i.test(String((rows as Array<{ v: string }>)[0]?.v)) ? 'mariadb' : 'mysql';
+  } finally {
+    await conn.end();
+  }
+}
+
 /** One code path, two engines: the embedded SQLite default, or MySQL/MariaDB when DATABASE_URL says so. */
-export function createDataSource(db: DatabaseConfig, options: DataSourceOptions = {}): DataSource {
+export async function createDataSource(db: DatabaseConfig, options: DataSourceOptions = {}): Promise<DataSource> {
   const common = {
     entities: ENTITIES,
     synchronize: false,
@@ -39,7 +55,7 @@ export function createDataSource(db: DatabaseConfig, options: DataSourceOptions 
   return new DataSource({
     ...common,
     logging: options.logger ? ['query', 'error'] : false,
-    type: 'mysql',
+    type: await mysqlFlavor(db),
     host: db.host,
     port: db.port,
     username: db.username,

@@ -1,0 +1,67 @@
+import { Writable } from 'node:stream';
+import { createApiKey } from '../../src/auth/api-keys';
+import { Config, loadConfig } from '../../src/config/config';
+import { Role } from '../../src/entities/enums';
+import { RunningApp, startApp } from '../../src/server/app';
+import { createLogger } from '../../src/server/logger';
+import { Clock, fixedClock } from '../../src/util/clock';
+import { TestDatabase } from './database';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }> };
+}
+
+export interface TestServer {
+  app: RunningApp;
+  config: Config;
+  clock: Clock;
+  adminKey: string;
+  /** Every log line the server wrote, parsed. */
+  logs: Array<Record<string, any>>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GraphQLResponse<T>>;
+  /** Creates an API key limited to some tenants (tenant keys, not global ids). */
+  keyFor(role: Role, tenantIds: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A real Apollo server over HTTP on a random port, on the test's database, with a fixed clock. */
+export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...env });
+  const clock = fixedClock('2026-11-02T10:00:00.000Z');
+  const logs: Array<Record<string, any>> = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const logger = createLogger(config, sink);
+  const { key: adminKey } = await createApiKey(db.dataSource, clock, { name: 'test-admin', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
+  const app = await startApp({ config, dataSource: db.dataSource, clock, logger });
+
+  async function gql<T>(query: string, variables?: Record<string, unknown>, key: string | null = adminKey): Promise<GraphQLResponse<T>> {
+    const res = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse<T>['body'] };
+  }
+
+  return {
+    app,
+    config,
+    clock,
+    adminKey,
+    logs,
+    gql,
+    async keyFor(role, tenantIds) {
+      const { key } = await createApiKey(db.dataSource, clock, { name: `test-${role}`, role, allTenants: false, tenantIds });
+      return key;
+    },
+    // The app closes the data source on stop; the database itself is dropped by the test's TestDatabase.
+    stop: () => app.stop(),
+  };
+}
