@@ -30,11 +30,12 @@ export function depthLimitRule(maxDepth: number) {
  * Cost of a field: connections cost their page size times their selection, plain lists LIST_COST_FACTOR times,
  * so `assets(first: 500) { patchStates { update { vulnerabilities } } }` is priced for what it can return.
  */
-export function connectionAwareEstimator(defaultPageSize: number): ComplexityEstimator {
+export function connectionAwareEstimator(defaultPageSize: number, maxPageSize: number): ComplexityEstimator {
   return ({ field, args, childComplexity, type }) => {
     const named = getNamedType(field.type);
     if (named.name.endsWith('Connection')) {
-      const n = Number(args.first ?? args.last ?? defaultPageSize);
+      // A page larger than the maximum is refused with its own, clearer error when the field resolves.
+      const n = Math.min(Number(args.first ?? args.last ?? defaultPageSize), maxPageSize);
       return 1 + Math.max(n, 1) * childComplexity;
     }
     // edges/nodes of a connection are already priced by the connection's page size.
@@ -44,18 +45,31 @@ export function connectionAwareEstimator(defaultPageSize: number): ComplexityEst
   };
 }
 
-export function costLimitPlugin(schema: GraphQLSchema, maxCost: number, defaultPageSize: number): ApolloServerPlugin {
+export interface CostLimits {
+  maxQueryCost: number;
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+export function costLimitPlugin(schema: GraphQLSchema, limits: CostLimits): ApolloServerPlugin {
+  const { maxQueryCost: maxCost, defaultPageSize, maxPageSize } = limits;
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName,
-            variables: request.variables,
-            estimators: [connectionAwareEstimator(defaultPageSize), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName,
+              variables: request.variables,
+              estimators: [connectionAwareEstimator(defaultPageSize, maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Variables that do not fit their types: execution refuses them with BAD_USER_INPUT before any resolver runs.
+            return;
+          }
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}; ask for smaller pages or fewer nested lists`, {
               extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: { status: 400 } },

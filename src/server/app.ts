@@ -80,7 +80,7 @@ export async function startApp({ config, dataSource, clock, logger }: AppDeps): 
     validationRules: [depthLimitRule(config.maxQueryDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      costLimitPlugin(schema, config.maxQueryCost, config.defaultPageSize),
+      costLimitPlugin(schema, config),
     ],
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter({
