@@ -100,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPageSize,
     defaultPageSize: Math.min(intVar(env, 'DEFAULT_PAGE_SIZE', 50, 1, 10_000), maxPageSize),
     maxQueryDepth: intVar(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
-    maxQueryCost: intVar(env, 'MAX_QUERY_COST', 250_000, 1, 100_000_000),
+    maxQueryCost: intVar(env, 'MAX_QUERY_COST', 1_000_000, 1, 100_000_000),
     bootstrapAdminKey,
     demo: boolVar(env, 'PATCHGRAPH_DEMO', true),
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

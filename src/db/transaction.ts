@@ -10,6 +10,11 @@ export function isUniqueViolation(err: unknown, indexName?: string): boolean {
   return message.includes(indexName) || sqliteColumnsOf(indexName).some((cols) => message.includes(cols));
 }
 
+/** InnoDB resolves lock cycles between concurrent inserts by failing one transaction; running it again is safe. */
+export function isDeadlock(err: unknown): boolean {
+  return err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === 'ER_LOCK_DEADLOCK';
+}
+
 // SQLite names the columns, not the index, in its message.
 const SQLITE_INDEX_COLUMNS: Record<string, string> = {
   uq_audit_event_chain_seq: 'audit_event.chainKey, audit_event.seq',
@@ -22,15 +27,16 @@ function sqliteColumnsOf(indexName: string): string[] {
 }
 
 /**
- * Runs `work` in one transaction. When two writers race for the next audit sequence number, the loser's
- * transaction rolls back whole and runs again; nothing half-written survives either attempt.
+ * Runs `work` in one transaction. When two writers race for the next audit sequence number (or deadlock), the
+ * loser's transaction rolls back whole and runs again; nothing half-written survives either attempt.
  */
 export async function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await dataSource.transaction(work);
     } catch (err) {
-      if (attempt >= attempts || !isUniqueViolation(err, 'uq_audit_event_chain_seq')) throw err;
+      const retryable = isUniqueViolation(err, 'uq_audit_event_chain_seq') || isDeadlock(err);
+      if (attempt >= attempts || !retryable) throw err;
     }
   }
 }

@@ -18,12 +18,21 @@ function byId<T extends { id: string }>(finder: Finder<T>): DataLoader<string, T
   );
 }
 
-/** Loads the children of many parents in one query and hands each parent its own list. */
-function grouped<T>(load: (keys: readonly string[]) => Promise<Array<{ key: string; row: T }>>): DataLoader<string, T[]> {
+/**
+ * Loads the children of many parents in one query and hands each parent its own list. Loaded rows also prime
+ * their by-id loader, so a later `patchState.source` costs no query for a device `asset.sources` already read.
+ */
+function grouped<T extends { id: string }>(
+  load: (keys: readonly string[]) => Promise<Array<{ key: string; row: T }>>,
+  byIdLoader?: DataLoader<string, T | null>,
+): DataLoader<string, T[]> {
   return new DataLoader(
     async (keys) => {
       const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
-      for (const { key, row } of await load(keys)) groups.get(key)?.push(row);
+      for (const { key, row } of await load(keys)) {
+        groups.get(key)?.push(row);
+        byIdLoader?.prime(row.id, row);
+      }
       return keys.map((k) => groups.get(k)!);
     },
     { maxBatchSize: MAX_BATCH },
@@ -45,28 +54,37 @@ const keyedBy = <T>(key: (row: T) => string | null) => (rows: T[]) => rows.map((
 /** Per-request loaders: a loader caches for one request only, so one principal never sees another's rows. */
 export function createLoaders(access: Access) {
   const patchStatesByFilter = new Map<string, DataLoader<string, PatchState[]>>();
+  const site = byId(access.sites);
+  const sourceDevice = byId(access.sourceDevices);
+  const update = byId(access.updates);
+  const patchState = byId(access.patchStates);
+  const vulnerability = byId(access.vulnerabilities);
   return {
     tenant: byId(access.tenants),
-    site: byId(access.sites),
+    site,
     asset: byId(access.assets),
-    sourceDevice: byId(access.sourceDevices),
+    sourceDevice,
     connectorInstance: byId(access.connectorInstances),
-    update: byId(access.updates),
-    patchState: byId(access.patchStates),
-    vulnerability: byId(access.vulnerabilities),
-    sitesByTenant: grouped<Site>((ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId))),
-    sourcesByAsset: grouped<SourceDevice>((ids) => access.sourceDevices.byAssetIds(ids).then(keyedBy((s) => s.assetId))),
-    vulnerabilitiesByUpdate: grouped<Vulnerability>((ids) => access.vulnerabilities.byUpdateIds(ids)),
-    updatesByVulnerability: grouped<Update>((ids) => access.updates.byVulnerabilityIds(ids)),
+    update,
+    patchState,
+    vulnerability,
+    sitesByTenant: grouped<Site>((ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId)), site),
+    sourcesByAsset: grouped<SourceDevice>((ids) => access.sourceDevices.byAssetIds(ids).then(keyedBy((s) => s.assetId)), sourceDevice),
+    vulnerabilitiesByUpdate: grouped<Vulnerability>((ids) => access.vulnerabilities.byUpdateIds(ids), vulnerability),
+    updatesByVulnerability: grouped<Update>((ids) => access.updates.byVulnerabilityIds(ids), update),
     assetCountByTenant: counted((ids) => access.assets.countByTenant(ids)),
     assetCountBySite: counted((ids) => access.assets.countBySite(ids)),
     missingUpdateCountByAsset: counted((ids) => access.patchStates.countByAsset(ids, NOT_REMEDIATED_STATES)),
+    /** Rows a connection page returned are known by id for the rest of the request. */
+    primeAll<T extends { id: string }>(loader: DataLoader<string, T | null>, rows: readonly T[]): void {
+      for (const row of rows) loader.prime(row.id, row);
+    },
     /** Patch states of assets; one loader per distinct state filter, so each filter is still one query. */
     patchStatesByAsset(states: readonly PatchStateValue[] | null): DataLoader<string, PatchState[]> {
       const key = states ? [...states].sort().join(',') : '*';
       let loader = patchStatesByFilter.get(key);
       if (!loader) {
-        loader = grouped<PatchState>((ids) => access.patchStates.byAssetIds(ids, states).then(keyedBy((p) => p.assetId)));
+        loader = grouped<PatchState>((ids) => access.patchStates.byAssetIds(ids, states).then(keyedBy((p) => p.assetId)), patchState);
         patchStatesByFilter.set(key, loader);
       }
       return loader;

@@ -21,11 +21,13 @@ export class AssetResolver {
     @Args() page: ConnectionArgs,
     @Arg('filter', () => AssetFilterInput, { nullable: true, description: 'Filters to apply' }) filter: AssetFilterInput | null,
     @Arg('orderBy', () => AssetOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: AssetOrderInput | null,
-    @Ctx() { access }: RequestContext,
+    @Ctx() { access, loaders }: RequestContext,
   ) {
     const f = assetFilter(filter, access.scope);
     const ordering = assetOrdering(orderBy?.field ?? AssetOrderField.HOSTNAME, orderBy?.direction ?? OrderDirection.ASC);
-    return AssetConnection.of(await access.assets.page(f, ordering, page), () => access.assets.count(f));
+    const result = await access.assets.page(f, ordering, page);
+    loaders.primeAll(loaders.asset, result.rows);
+    return AssetConnection.of(result, () => access.assets.count(f));
   }
 
   @Query(() => Asset, { description: 'An asset by id' })

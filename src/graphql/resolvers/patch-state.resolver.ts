@@ -18,11 +18,13 @@ export class PatchStateResolver {
     @Args() page: ConnectionArgs,
     @Arg('filter', () => PatchStateFilterInput, { nullable: true, description: 'Filters to apply' }) filter: PatchStateFilterInput | null,
     @Arg('orderBy', () => PatchStateOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: PatchStateOrderInput | null,
-    @Ctx() { access }: RequestContext,
+    @Ctx() { access, loaders }: RequestContext,
   ) {
     const f = patchStateFilter(filter, access.scope);
     const ordering = patchStateOrdering(orderBy?.field ?? PatchStateOrderField.CHANGED_AT, orderBy?.direction ?? OrderDirection.DESC);
-    return PatchStateConnection.of(await access.patchStates.page(f, ordering, page), () => access.patchStates.count(f));
+    const result = await access.patchStates.page(f, ordering, page);
+    loaders.primeAll(loaders.patchState, result.rows);
+    return PatchStateConnection.of(result, () => access.patchStates.count(f));
   }
 
   @FieldResolver(() => Asset, { nullable: true, description: 'The asset' })

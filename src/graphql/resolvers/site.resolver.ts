@@ -18,10 +18,12 @@ export class SiteResolver {
   async sites(
     @Args() page: ConnectionArgs,
     @Arg('filter', () => SiteFilterInput, { nullable: true, description: 'Filters to apply' }) filter: SiteFilterInput | null,
-    @Ctx() { access }: RequestContext,
+    @Ctx() { access, loaders }: RequestContext,
   ) {
     const f = siteFilter(filter, access.scope);
-    return SiteConnection.of(await access.sites.page(f, page), () => access.sites.count(f));
+    const result = await access.sites.page(f, page);
+    loaders.primeAll(loaders.site, result.rows);
+    return SiteConnection.of(result, () => access.sites.count(f));
   }
 
   @Query(() => Site, { description: 'A site by id' })

@@ -17,10 +17,12 @@ export class TenantResolver {
   async tenants(
     @Args() page: ConnectionArgs,
     @Arg('filter', () => TenantFilterInput, { nullable: true, description: 'Filters to apply' }) filter: TenantFilterInput | null,
-    @Ctx() { access }: RequestContext,
+    @Ctx() { access, loaders }: RequestContext,
   ) {
     const f = filter ?? {};
-    return TenantConnection.of(await access.tenants.page(f, page), () => access.tenants.count(f));
+    const result = await access.tenants.page(f, page);
+    loaders.primeAll(loaders.tenant, result.rows);
+    return TenantConnection.of(result, () => access.tenants.count(f));
   }
 
   @Query(() => Tenant, { description: 'A tenant by id' })

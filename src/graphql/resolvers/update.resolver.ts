@@ -19,11 +19,13 @@ export class UpdateResolver {
     @Args() page: ConnectionArgs,
     @Arg('filter', () => UpdateFilterInput, { nullable: true, description: 'Filters to apply' }) filter: UpdateFilterInput | null,
     @Arg('orderBy', () => UpdateOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: UpdateOrderInput | null,
-    @Ctx() { access }: RequestContext,
+    @Ctx() { access, loaders }: RequestContext,
   ) {
     const f = filter ?? {};
     const ordering = updateOrdering(orderBy?.field ?? UpdateOrderField.RELEASED_AT, orderBy?.direction ?? OrderDirection.DESC);
-    return UpdateConnection.of(await access.updates.page(f, ordering, page), () => access.updates.count(f));
+    const result = await access.updates.page(f, ordering, page);
+    loaders.primeAll(loaders.update, result.rows);
+    return UpdateConnection.of(result, () => access.updates.count(f));
   }
 
   @Query(() => Update, { description: 'An update by id' })
