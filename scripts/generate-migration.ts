@@ -71,7 +71,11 @@ async function main() {
     const index = `migrations/${engine}/index.ts`;
     const text = readFileSync(index, 'utf8');
     const constName = `${engine.toUpperCase()}_MIGRATIONS`;
-    const withImport = `import { ${cls} } from './${stamp}-${name}';\n` + text;
+    // New imports go after the header comment and the imports already there.
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('export const'));
+    lines.splice(at, 0, `import { ${cls} } from './${stamp}-${name}';`);
+    const withImport = lines.join('\n');
     writeFileSync(
       index,
       withImport.replace(new RegExp(`(export const ${constName}: Function\\[\\] = \\[)([^\\]]*)\\]`), (_m, head, items) => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { AuditEvent } from '../entities';
+import { AuditChainHead, AuditEvent } from '../entities';
 import { newId } from '../util/ids';
 
 export const GLOBAL_CHAIN = 'global';
@@ -26,20 +26,27 @@ export function auditHash(e: Omit<AuditEvent, 'id' | 'hash'>): string {
 
 /**
  * Appends one event to its tenant's chain inside the caller's transaction, so the audit record and the change
- * it describes commit or roll back together. Two concurrent appends collide on (chainKey, seq) and one retries.
+ * it describes commit or roll back together. The chain's head row is locked first (MySQL/MariaDB row lock;
+ * SQLite has a single writer), so concurrent appends to one chain are serialised, never forked.
  */
 export async function appendAudit(manager: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
   const chainKey = entry.tenantId ?? GLOBAL_CHAIN;
-  const last = await manager
-    .createQueryBuilder(AuditEvent, 'ae')
-    .where('ae.chainKey = :chainKey', { chainKey })
-    .orderBy('ae.seq', 'DESC')
-    .limit(1)
-    .getOne();
+  const lockHead = () => {
+    const q = manager.createQueryBuilder(AuditChainHead, 'head').where('head.chainKey = :chainKey', { chainKey });
+    if (manager.connection.options.type !== 'better-sqlite3') q.setLock('pessimistic_write');
+    return q.getOne();
+  };
+  let head = await lockHead();
+  if (!head) {
+    // First event of the chain. Inserting only when the head is missing keeps InnoDB from taking the shared
+    // duplicate-key lock that would deadlock two appenders upgrading to the row lock.
+    await manager.createQueryBuilder().insert().into(AuditChainHead).values({ chainKey, seq: 0, hash: GENESIS }).orIgnore().execute();
+    head = (await lockHead())!;
+  }
   const event = manager.create(AuditEvent, {
     id: newId(),
     chainKey,
-    seq: (last?.seq ?? 0) + 1,
+    seq: head.seq + 1,
     tenantId: entry.tenantId,
     occurredAt: entry.occurredAt,
     actor: entry.actor,
@@ -47,9 +54,10 @@ export async function appendAudit(manager: EntityManager, entry: AuditEntry): Pr
     targetType: entry.targetType,
     targetId: entry.targetId,
     data: JSON.stringify(entry.data),
-    prevHash: last?.hash ?? GENESIS,
+    prevHash: head.hash,
   });
   event.hash = auditHash(event);
   await manager.insert(AuditEvent, event);
+  await manager.update(AuditChainHead, { chainKey }, { seq: event.seq, hash: event.hash });
   return event;
 }

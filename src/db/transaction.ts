@@ -3,16 +3,22 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 /** True when a write failed on a unique index, on either engine. */
 export function isUniqueViolation(err: unknown, indexName?: string): boolean {
   if (!(err instanceof QueryFailedError)) return false;
-  const e = err as QueryFailedError & { code?: string; errno?: number };
-  const message = String(e.message);
-  const unique = e.code === 'ER_DUP_ENTRY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || /UNIQUE constraint failed/.test(message);
+  const code = driverCode(err);
+  const message = String(err.message);
+  const unique = code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || /UNIQUE constraint failed/.test(message);
   if (!unique || !indexName) return unique;
   return message.includes(indexName) || sqliteColumnsOf(indexName).some((cols) => message.includes(cols));
 }
 
 /** InnoDB resolves lock cycles between concurrent inserts by failing one transaction; running it again is safe. */
 export function isDeadlock(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === 'ER_LOCK_DEADLOCK';
+  return err instanceof QueryFailedError && ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes(driverCode(err) ?? '');
+}
+
+/** The engine's error code, which TypeORM keeps on the wrapped driver error. */
+function driverCode(err: QueryFailedError): string | undefined {
+  const e = err as QueryFailedError & { code?: string; driverError?: { code?: string } };
+  return e.driverError?.code ?? e.code;
 }
 
 // SQLite names the columns, not the index, in its message.

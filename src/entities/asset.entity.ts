@@ -14,6 +14,9 @@ import { Tenant } from './tenant.entity';
 @Index('ix_asset_tenant_last_seen', ['tenantId', 'lastSeenAt', 'id'])
 @Index('ix_asset_tenant_created', ['tenantId', 'createdAt', 'id'])
 @Index('ix_asset_tenant_os', ['tenantId', 'osName'])
+// An MSP-wide principal lists across tenants: the same orders without the tenant prefix.
+@Index('ix_asset_hostname', ['hostname', 'id'])
+@Index('ix_asset_last_seen', ['lastSeenAt', 'id'])
 @Index('ix_asset_site', ['siteId'])
 export class Asset {
   @PrimaryColumn(primaryUuid())

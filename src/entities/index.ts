@@ -1,5 +1,6 @@
 import { ApiKey } from './api-key.entity';
 import { Asset } from './asset.entity';
+import { AuditChainHead } from './audit-chain-head.entity';
 import { AuditEvent } from './audit-event.entity';
 import { ConnectorInstance } from './connector-instance.entity';
 import { PatchEvent } from './patch-event.entity';
@@ -13,11 +14,11 @@ import { Update } from './update.entity';
 import { Vulnerability } from './vulnerability.entity';
 
 export {
-  ApiKey, Asset, AuditEvent, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, SyncRun, Tenant, Update,
+  ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, SyncRun, Tenant, Update,
   UpdateVulnerability, Vulnerability,
 };
 
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent,
-  SyncRun, AuditEvent, ApiKey,
+  SyncRun, AuditEvent, AuditChainHead, ApiKey,
 ];

@@ -16,7 +16,8 @@ import { Update } from './update.entity';
 @Entity('patch_state')
 @Index('uq_patch_state_source_update', ['sourceDeviceId', 'updateId'], { unique: true })
 @Index('ix_patch_state_asset_state', ['assetId', 'state'])
-@Index('ix_patch_state_tenant_state', ['tenantId', 'state', 'id'])
+@Index('ix_patch_state_tenant_state', ['tenantId', 'state', 'changedAt', 'id'])
+@Index('ix_patch_state_changed', ['changedAt', 'id'])
 @Index('ix_patch_state_update', ['updateId', 'state'])
 export class PatchState {
   @PrimaryColumn(primaryUuid())

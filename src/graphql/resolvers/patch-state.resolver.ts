@@ -38,7 +38,10 @@ export class PatchStateResolver {
   }
 
   @FieldResolver(() => SourceDevice, { nullable: true, description: 'The source device that reported or derived the state' })
-  source(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
-    return loaders.sourceDevice.load(state.sourceDeviceId);
+  async source(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
+    // Through the asset's sources rather than by id: when the same request also asks for asset.sources the
+    // two share one query, whichever of the sibling fields resolves first.
+    const sources = await loaders.sourcesByAsset.load(state.assetId);
+    return sources.find((s) => s.id === state.sourceDeviceId) ?? loaders.sourceDevice.load(state.sourceDeviceId);
   }
 }

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Initial1795425236634 implements MigrationInterface {
-  name = 'Initial1795425236634';
+export class Initial1795425959374 implements MigrationInterface {
+  name = 'Initial1795425959374';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE TABLE "api_key" ("id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(200) NOT NULL, "prefix" varchar(16) NOT NULL, "secretHash" varchar(64) NOT NULL, "role" varchar(32) NOT NULL, "allTenants" boolean NOT NULL DEFAULT (0), "tenantIds" text NOT NULL, "createdAt" datetime(3) NOT NULL, "lastUsedAt" datetime(3), "revokedAt" datetime(3))`);
@@ -12,10 +12,13 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_site_tenant_name" ON "site" ("tenantId", "name") `);
     await queryRunner.query(`CREATE TABLE "asset" ("id" varchar(36) PRIMARY KEY NOT NULL, "tenantId" varchar(36) NOT NULL, "siteId" varchar(36), "hostname" varchar(255) NOT NULL, "fqdn" varchar(255), "serialNumber" varchar(128), "osName" varchar(128), "osVersion" varchar(64), "osBuild" varchar(64), "status" varchar(16) NOT NULL, "lastSeenAt" datetime(3) NOT NULL, "createdAt" datetime(3) NOT NULL, "updatedAt" datetime(3) NOT NULL)`);
     await queryRunner.query(`CREATE INDEX "ix_asset_site" ON "asset" ("siteId") `);
+    await queryRunner.query(`CREATE INDEX "ix_asset_last_seen" ON "asset" ("lastSeenAt", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_asset_hostname" ON "asset" ("hostname", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_os" ON "asset" ("tenantId", "osName") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_created" ON "asset" ("tenantId", "createdAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_last_seen" ON "asset" ("tenantId", "lastSeenAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_hostname" ON "asset" ("tenantId", "hostname", "id") `);
+    await queryRunner.query(`CREATE TABLE "audit_chain_head" ("chainKey" varchar(36) PRIMARY KEY NOT NULL, "seq" integer NOT NULL, "hash" varchar(64) NOT NULL)`);
     await queryRunner.query(`CREATE TABLE "audit_event" ("id" varchar(36) PRIMARY KEY NOT NULL, "chainKey" varchar(36) NOT NULL, "seq" integer NOT NULL, "tenantId" varchar(36), "occurredAt" datetime(3) NOT NULL, "actor" varchar(255) NOT NULL, "action" varchar(64) NOT NULL, "targetType" varchar(64) NOT NULL, "targetId" varchar(255), "data" text NOT NULL, "prevHash" varchar(64) NOT NULL, "hash" varchar(64) NOT NULL)`);
     await queryRunner.query(`CREATE INDEX "ix_audit_event_tenant_time" ON "audit_event" ("tenantId", "occurredAt", "id") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_audit_event_chain_seq" ON "audit_event" ("chainKey", "seq") `);
@@ -39,7 +42,8 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_update_catalog_key" ON "software_update" ("catalogKey") `);
     await queryRunner.query(`CREATE TABLE "patch_state" ("id" varchar(36) PRIMARY KEY NOT NULL, "tenantId" varchar(36) NOT NULL, "assetId" varchar(36) NOT NULL, "sourceDeviceId" varchar(36) NOT NULL, "updateId" varchar(36) NOT NULL, "state" varchar(16) NOT NULL, "evidence" varchar(16) NOT NULL, "firstSeenMissingAt" datetime(3), "installedAt" datetime(3), "changedAt" datetime(3) NOT NULL, "observedAt" datetime(3) NOT NULL)`);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_update" ON "patch_state" ("updateId", "state") `);
-    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_changed" ON "patch_state" ("changedAt", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "changedAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_asset_state" ON "patch_state" ("assetId", "state") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_patch_state_source_update" ON "patch_state" ("sourceDeviceId", "updateId") `);
     await queryRunner.query(`CREATE TABLE "sync_run" ("id" varchar(36) PRIMARY KEY NOT NULL, "connectorInstanceId" varchar(36) NOT NULL, "tenantId" varchar(36), "status" varchar(16) NOT NULL, "startedAt" datetime(3) NOT NULL, "finishedAt" datetime(3), "counts" text NOT NULL, "errorMessage" text)`);
@@ -56,6 +60,8 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "temporary_site" RENAME TO "site"`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_site_tenant_name" ON "site" ("tenantId", "name") `);
     await queryRunner.query(`DROP INDEX "ix_asset_site"`);
+    await queryRunner.query(`DROP INDEX "ix_asset_last_seen"`);
+    await queryRunner.query(`DROP INDEX "ix_asset_hostname"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_os"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_created"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_last_seen"`);
@@ -65,6 +71,8 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "asset"`);
     await queryRunner.query(`ALTER TABLE "temporary_asset" RENAME TO "asset"`);
     await queryRunner.query(`CREATE INDEX "ix_asset_site" ON "asset" ("siteId") `);
+    await queryRunner.query(`CREATE INDEX "ix_asset_last_seen" ON "asset" ("lastSeenAt", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_asset_hostname" ON "asset" ("hostname", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_os" ON "asset" ("tenantId", "osName") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_created" ON "asset" ("tenantId", "createdAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_last_seen" ON "asset" ("tenantId", "lastSeenAt", "id") `);
@@ -100,6 +108,7 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "ix_source_device_asset" ON "source_device" ("assetId") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_source_device_external" ON "source_device" ("connectorInstanceId", "externalId") `);
     await queryRunner.query(`DROP INDEX "ix_patch_state_update"`);
+    await queryRunner.query(`DROP INDEX "ix_patch_state_changed"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_tenant_state"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_asset_state"`);
     await queryRunner.query(`DROP INDEX "uq_patch_state_source_update"`);
@@ -108,7 +117,8 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "patch_state"`);
     await queryRunner.query(`ALTER TABLE "temporary_patch_state" RENAME TO "patch_state"`);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_update" ON "patch_state" ("updateId", "state") `);
-    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_changed" ON "patch_state" ("changedAt", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "changedAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_asset_state" ON "patch_state" ("assetId", "state") `);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_patch_state_source_update" ON "patch_state" ("sourceDeviceId", "updateId") `);
     await queryRunner.query(`DROP INDEX "ix_sync_run_tenant_started"`);
@@ -145,6 +155,7 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX "uq_patch_state_source_update"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_asset_state"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_tenant_state"`);
+    await queryRunner.query(`DROP INDEX "ix_patch_state_changed"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_update"`);
     await queryRunner.query(`ALTER TABLE "patch_state" RENAME TO "temporary_patch_state"`);
     await queryRunner.query(`CREATE TABLE "patch_state" ("id" varchar(36) PRIMARY KEY NOT NULL, "tenantId" varchar(36) NOT NULL, "assetId" varchar(36) NOT NULL, "sourceDeviceId" varchar(36) NOT NULL, "updateId" varchar(36) NOT NULL, "state" varchar(16) NOT NULL, "evidence" varchar(16) NOT NULL, "firstSeenMissingAt" datetime(3), "installedAt" datetime(3), "changedAt" datetime(3) NOT NULL, "observedAt" datetime(3) NOT NULL)`);
@@ -152,7 +163,8 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "temporary_patch_state"`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_patch_state_source_update" ON "patch_state" ("sourceDeviceId", "updateId") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_asset_state" ON "patch_state" ("assetId", "state") `);
-    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "changedAt", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_changed" ON "patch_state" ("changedAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_update" ON "patch_state" ("updateId", "state") `);
     await queryRunner.query(`DROP INDEX "uq_source_device_external"`);
     await queryRunner.query(`DROP INDEX "ix_source_device_asset"`);
@@ -188,6 +200,8 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_last_seen"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_created"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_os"`);
+    await queryRunner.query(`DROP INDEX "ix_asset_hostname"`);
+    await queryRunner.query(`DROP INDEX "ix_asset_last_seen"`);
     await queryRunner.query(`DROP INDEX "ix_asset_site"`);
     await queryRunner.query(`ALTER TABLE "asset" RENAME TO "temporary_asset"`);
     await queryRunner.query(`CREATE TABLE "asset" ("id" varchar(36) PRIMARY KEY NOT NULL, "tenantId" varchar(36) NOT NULL, "siteId" varchar(36), "hostname" varchar(255) NOT NULL, "fqdn" varchar(255), "serialNumber" varchar(128), "osName" varchar(128), "osVersion" varchar(64), "osBuild" varchar(64), "status" varchar(16) NOT NULL, "lastSeenAt" datetime(3) NOT NULL, "createdAt" datetime(3) NOT NULL, "updatedAt" datetime(3) NOT NULL)`);
@@ -197,6 +211,8 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_last_seen" ON "asset" ("tenantId", "lastSeenAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_created" ON "asset" ("tenantId", "createdAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_tenant_os" ON "asset" ("tenantId", "osName") `);
+    await queryRunner.query(`CREATE INDEX "ix_asset_hostname" ON "asset" ("hostname", "id") `);
+    await queryRunner.query(`CREATE INDEX "ix_asset_last_seen" ON "asset" ("lastSeenAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_asset_site" ON "asset" ("siteId") `);
     await queryRunner.query(`DROP INDEX "uq_site_tenant_name"`);
     await queryRunner.query(`ALTER TABLE "site" RENAME TO "temporary_site"`);
@@ -214,6 +230,7 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX "uq_patch_state_source_update"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_asset_state"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_tenant_state"`);
+    await queryRunner.query(`DROP INDEX "ix_patch_state_changed"`);
     await queryRunner.query(`DROP INDEX "ix_patch_state_update"`);
     await queryRunner.query(`DROP TABLE "patch_state"`);
     await queryRunner.query(`DROP INDEX "uq_update_catalog_key"`);
@@ -237,10 +254,13 @@ export class Initial1795425236634 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX "uq_audit_event_chain_seq"`);
     await queryRunner.query(`DROP INDEX "ix_audit_event_tenant_time"`);
     await queryRunner.query(`DROP TABLE "audit_event"`);
+    await queryRunner.query(`DROP TABLE "audit_chain_head"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_hostname"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_last_seen"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_created"`);
     await queryRunner.query(`DROP INDEX "ix_asset_tenant_os"`);
+    await queryRunner.query(`DROP INDEX "ix_asset_hostname"`);
+    await queryRunner.query(`DROP INDEX "ix_asset_last_seen"`);
     await queryRunner.query(`DROP INDEX "ix_asset_site"`);
     await queryRunner.query(`DROP TABLE "asset"`);
     await queryRunner.query(`DROP INDEX "uq_site_tenant_name"`);
