@@ -6,6 +6,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { TenantScope } from './tenant-scope';
+import { insertRows } from '../db/insert-rows';
 
 export interface Actor {
   /** How the actor appears in audit events. */
@@ -30,7 +31,7 @@ export class TenantAdmin {
     const now = this.clock.now();
     const tenant = Object.assign(new Tenant(), { id: newId(), name, createdAt: now, updatedAt: now });
     return this.write('input.name', 'uq_tenant_name', `A tenant named "${name}" already exists`, async (m) => {
-      await m.insert(Tenant, tenant);
+      await insertRows(m, Tenant, [tenant]);
       await appendAudit(m, this.entry(tenant.id, 'tenant.create', 'Tenant', tenant.id, { name }, now));
       return tenant;
     });
@@ -55,7 +56,7 @@ export class TenantAdmin {
       const tenant = await m.findOneBy(Tenant, { id: tenantId });
       if (!tenant || !this.scope.allows(tenant.id)) throw new NotFoundError('Tenant', tenantId);
       const site = Object.assign(new Site(), { id: newId(), tenantId, name, createdAt: now, updatedAt: now });
-      await m.insert(Site, site);
+      await insertRows(m, Site, [site]);
       await appendAudit(m, this.entry(tenantId, 'site.create', 'Site', site.id, { name }, now));
       return site;
     });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuditChainHead, AuditEvent } from '../entities';
 import { newId } from '../util/ids';
+import { insertRows } from '../db/insert-rows';
 
 export const GLOBAL_CHAIN = 'global';
 const GENESIS = '0'.repeat(64);
@@ -57,7 +58,7 @@ export async function appendAudit(manager: EntityManager, entry: AuditEntry): Pr
     prevHash: head.hash,
   });
   event.hash = auditHash(event);
-  await manager.insert(AuditEvent, event);
+  await insertRows(manager, AuditEvent, [event]);
   await manager.update(AuditChainHead, { chainKey }, { seq: event.seq, hash: event.hash });
   return event;
 }

@@ -7,6 +7,7 @@ import { UnauthenticatedError } from '../errors';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { Principal } from './principal';
+import { insertRows } from '../db/insert-rows';
 
 const KEY_PREFIX = 'pgk_';
 /** lastUsedAt is informational; writing it at most once a minute keeps reads from turning into writes. */
@@ -44,7 +45,7 @@ export async function createApiKey(dataSource: DataSource, clock: Clock, spec: N
     lastUsedAt: null,
     revokedAt: null,
   });
-  await dataSource.getRepository(ApiKey).insert(record);
+  await insertRows(dataSource.manager, ApiKey, [record]);
   return { key, record };
 }
 

@@ -3,6 +3,7 @@ import { Update, UpdateVulnerability, Vulnerability } from '../entities';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { newId } from '../util/ids';
 import catalog from './data/microsoft-catalog.json';
+import { insertRows } from '../db/insert-rows';
 
 /** The shape of src/demo/data/microsoft-catalog.json (real Microsoft, CISA KEV and EPSS data; see its README). */
 export interface CatalogUpdate {
@@ -80,8 +81,8 @@ export async function loadCatalog(m: EntityManager, now: Date, data = MICROSOFT_
     updates.set(u.kb, update);
     for (const v of fixes) links.push(Object.assign(new UpdateVulnerability(), { updateId: update.id, vulnerabilityId: v.id }));
   }
-  await m.insert(Vulnerability, [...vulns.values()]);
-  await m.insert(Update, [...updates.values()]);
-  for (let i = 0; i < links.length; i += 500) await m.insert(UpdateVulnerability, links.slice(i, i + 500));
+  await insertRows(m, Vulnerability, [...vulns.values()]);
+  await insertRows(m, Update, [...updates.values()]);
+  await insertRows(m, UpdateVulnerability, links);
   return { updates };
 }

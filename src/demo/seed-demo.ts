@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { appendAudit } from '../audit/audit-log';
 import { inTransaction } from '../db/transaction';
 import { Asset, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, Tenant } from '../entities';
@@ -7,6 +7,7 @@ import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { loadCatalog, MICROSOFT_CATALOG } from './catalog';
 import { buildAtLeast, seededRandom, WINDOWS_RELEASES } from './fleet';
+import { insertRows } from '../db/insert-rows';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -59,9 +60,9 @@ export async function seedDemo(dataSource: DataSource, clock: Clock): Promise<{ 
     let stateCount = 0;
     for (const t of DEMO_TENANTS) {
       const tenant = Object.assign(new Tenant(), { id: newId(), name: t.name, createdAt: now, updatedAt: now });
-      await m.insert(Tenant, tenant);
+      await insertRows(m, Tenant, [tenant]);
       const sites = t.sites.map((name) => Object.assign(new Site(), { id: newId(), tenantId: tenant.id, name, createdAt: now, updatedAt: now }));
-      await m.insert(Site, sites);
+      await insertRows(m, Site, sites);
       const connectors = Object.fromEntries(
         t.tools.map((kind) => [
           kind,
@@ -71,7 +72,7 @@ export async function seedDemo(dataSource: DataSource, clock: Clock): Promise<{ 
           }),
         ]),
       ) as Record<string, ConnectorInstance>;
-      await m.insert(ConnectorInstance, Object.values(connectors));
+      await insertRows(m, ConnectorInstance, Object.values(connectors));
 
       const assets: Asset[] = [];
       const sources: SourceDevice[] = [];
@@ -132,10 +133,10 @@ export async function seedDemo(dataSource: DataSource, clock: Clock): Promise<{ 
           }
         }
       }
-      await insertChunked(m, Asset, assets);
-      await insertChunked(m, SourceDevice, sources);
-      await insertChunked(m, PatchState, states);
-      await insertChunked(m, PatchEvent, events);
+      await insertRows(m, Asset, assets);
+      await insertRows(m, SourceDevice, sources);
+      await insertRows(m, PatchState, states);
+      await insertRows(m, PatchEvent, events);
       await appendAudit(m, {
         tenantId: tenant.id, actor: 'system', action: 'demo.load', targetType: 'Tenant', targetId: tenant.id,
         data: { assets: assets.length, sources: sources.length, patchStates: states.length }, occurredAt: now,
@@ -145,8 +146,4 @@ export async function seedDemo(dataSource: DataSource, clock: Clock): Promise<{ 
     }
     return { tenants: DEMO_TENANTS.length, assets: assetCount, patchStates: stateCount };
   });
-}
-
-async function insertChunked<T extends object>(m: EntityManager, entity: new () => T, rows: T[], size = 200): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await m.insert(entity, rows.slice(i, i + size) as never);
 }

@@ -26,7 +26,7 @@ export class ApiKey {
   role: Role;
 
   /** When true the key sees every tenant, including ones created later. */
-  @Column({ type: 'boolean', default: false })
+  @Column({ type: 'boolean' })
   allTenants: boolean;
 
   @Column({ type: 'simple-json' })

@@ -41,7 +41,7 @@ export class ConnectorInstance {
   syncIntervalSeconds: number | null;
 
   @Field({ description: 'Indicates the instance takes part in scheduled syncs' })
-  @Column({ type: 'boolean', default: true })
+  @Column({ type: 'boolean' })
   enabled: boolean;
 
   /** Incremental cursors per stream, as JSON; saved only when a run commits. */

@@ -97,7 +97,7 @@ export class SourceDevice {
   matchedBy: string | null;
 
   @Field({ description: 'Indicates the device was missing from the last complete sync of its connector' })
-  @Column({ type: 'boolean', default: false })
+  @Column({ type: 'boolean' })
   stale: boolean;
 
   @Field({ description: 'Timestamp patchgraph first saw the device' })

@@ -17,13 +17,16 @@ const MYSQL_URL = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/';
 export class StatementCounter implements TypeOrmLogger {
   count = 0;
   statements: string[] = [];
-  logQuery(query: string): void {
+  parameters: unknown[][] = [];
+  logQuery(query: string, parameters?: unknown[]): void {
     this.count += 1;
     this.statements.push(query);
+    this.parameters.push(parameters ?? []);
   }
   reset(): void {
     this.count = 0;
     this.statements = [];
+    this.parameters = [];
   }
   logQueryError(): void {}
   logQuerySlow(): void {}

@@ -3,6 +3,7 @@ import { loadCatalog, LoadedCatalog } from '../../src/demo/catalog';
 import { Asset, ConnectorInstance, PatchState, Site, SourceDevice, Tenant } from '../../src/entities';
 import { AssetStatus, EvidenceKind, PatchStateValue } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
+import { insertRows } from '../../src/db/insert-rows';
 
 export const T0 = new Date('2026-11-01T09:30:00.123Z');
 
@@ -13,13 +14,13 @@ export class Factory {
 
   async tenant(name = `Tenant ${++this.n}`): Promise<Tenant> {
     const t = Object.assign(new Tenant(), { id: newId(), name, createdAt: T0, updatedAt: T0 });
-    await this.ds.getRepository(Tenant).insert(t);
+    await insertRows(this.ds.manager, Tenant, [t]);
     return t;
   }
 
   async site(tenant: Tenant, name = `Site ${++this.n}`): Promise<Site> {
     const s = Object.assign(new Site(), { id: newId(), tenantId: tenant.id, name, createdAt: T0, updatedAt: T0 });
-    await this.ds.getRepository(Site).insert(s);
+    await insertRows(this.ds.manager, Site, [s]);
     return s;
   }
 
@@ -28,7 +29,7 @@ export class Factory {
       id: newId(), tenantId: tenant.id, kind, name: `${kind} ${++this.n}`, config: '{}', secretsCiphertext: null,
       syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: T0, updatedAt: T0,
     });
-    await this.ds.getRepository(ConnectorInstance).insert(c);
+    await insertRows(this.ds.manager, ConnectorInstance, [c]);
     return c;
   }
 
@@ -43,7 +44,7 @@ export class Factory {
   }
 
   async insertAssets(assets: Asset[]): Promise<Asset[]> {
-    for (let i = 0; i < assets.length; i += 200) await this.ds.getRepository(Asset).insert(assets.slice(i, i + 200));
+    await insertRows(this.ds.manager, Asset, assets);
     return assets;
   }
 
@@ -65,7 +66,7 @@ export class Factory {
   }
 
   async insert<T extends object>(entity: new () => T, rows: T[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 200) await this.ds.getRepository(entity).insert(rows.slice(i, i + 200) as never);
+    await insertRows(this.ds.manager, entity, rows);
   }
 
   /** The real Microsoft catalog subset shipped with the demo (src/demo/data). */
