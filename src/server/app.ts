@@ -83,6 +83,8 @@ export async function startApp({ config, dataSource, clock, logger }: AppDeps): 
       costLimitPlugin(schema, config),
     ],
     includeStacktraceInErrorResponses: false,
+    // The CLI owns SIGTERM/SIGINT and stops the whole app (HTTP, Apollo, database) in order.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
       maskInternalErrors: config.production,
       onInternalError: (err) => logger.error({ err }, 'unexpected error while handling a GraphQL request'),

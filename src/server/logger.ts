@@ -16,6 +16,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
         censor: '[redacted]',
       },
     },
-    destination,
+    // Synchronous writes: the last lines before an exit (shutdown, a fatal error) are never lost in a buffer.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
