@@ -1,5 +1,6 @@
 import { Asset, AuditEvent, PatchState, SourceDevice, Tenant, Update, Vulnerability } from '../../src/entities';
 import { PatchStateValue } from '../../src/entities/enums';
+import { MICROSOFT_CATALOG } from '../../src/demo/catalog';
 import { buildAtLeast } from '../../src/demo/fleet';
 import { isEmpty, seedDemo } from '../../src/demo/seed-demo';
 import { fixedClock } from '../../src/util/clock';
@@ -23,7 +24,7 @@ describe(`demo data set on ${ENGINE}`, () => {
     expect(await db.dataSource.getRepository(AuditEvent).count()).toBe(3);
 
     // Every derived state agrees with the device's build and the update's fixed build from MSRC.
-    const catalog = (await import('../../src/demo/data/microsoft-catalog.json')).updates as Array<{ kb: string; fixedBuilds: Record<string, string> }>;
+    const catalog = MICROSOFT_CATALOG.updates;
     const updates = new Map((await db.dataSource.getRepository(Update).find()).map((u) => [u.id, u]));
     const sources = new Map((await db.dataSource.getRepository(SourceDevice).find()).map((s) => [s.id, s]));
     const assets = new Map((await db.dataSource.getRepository(Asset).find()).map((a) => [a.id, a]));

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench`: what the API layers cost over raw SQL, measured in one process on the same data.
+ * Figures are ratios (patchgraph time / raw SQL time), so they mean the same on a fast or slow machine.
+ * Runs on SQLite, and on MariaDB too when TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/) answers.
+ */
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createConnection } from 'mysql2/promise';
+import { DataSource } from 'typeorm';
+import { Access } from '../../src/access/access';
+import { assetOrdering } from '../../src/access/asset.finder';
+import { TenantScope } from '../../src/access/tenant-scope';
+import { createApiKey } from '../../src/auth/api-keys';
+import { loadConfig, parseDatabaseUrl } from '../../src/config/config';
+import { createDataSource } from '../../src/db/data-source';
+import { insertRows } from '../../src/db/insert-rows';
+import { runMigrations } from '../../src/db/migrate';
+import { loadCatalog } from '../../src/demo/catalog';
+import { Asset, ConnectorInstance, PatchState, SourceDevice, Tenant } from '../../src/entities';
+import { AssetStatus, EvidenceKind, PatchStateValue, Role } from '../../src/entities/enums';
+import { startApp } from '../../src/server/app';
+import { createLogger } from '../../src/server/logger';
+import { fixedClock } from '../../src/util/clock';
+import { newId } from '../../src/util/ids';
+
+const ASSETS = 5_000;
+const PAGE = 100;
+const NOW = new Date('2026-11-02T10:00:00Z');
+
+async function seed(ds: DataSource): Promise<void> {
+  await ds.transaction(async (m) => {
+    const { updates } = await loadCatalog(m, NOW);
+    const updateIds = [...updates.values()].map((u) => u.id);
+    const tenants = Array.from({ length: 5 }, (_, i) => Object.assign(new Tenant(), { id: newId(), name: `Tenant ${i}`, createdAt: NOW, updatedAt: NOW }));
+    await insertRows(m, Tenant, tenants);
+    const connectors = tenants.map((t) => Object.assign(new ConnectorInstance(), {
+      id: newId(), tenantId: t.id, kind: 'intune', name: 'bench', config: '{}', secretsCiphertext: null, syncIntervalSeconds: null,
+      enabled: true, cursors: null, createdAt: NOW, updatedAt: NOW,
+    }));
+    await insertRows(m, ConnectorInstance, connectors);
+    const assets: Asset[] = [];
+    const sources: SourceDevice[] = [];
+    const states: PatchState[] = [];
+    for (let i = 0; i < ASSETS; i++) {
+      const t = i % tenants.length;
+      const a = Object.assign(new Asset(), {
+        id: newId(), tenantId: tenants[t].id, siteId: null, hostname: `HOST-${String(i).padStart(6, '0')}`, fqdn: null, serialNumber: null,
+        osName: 'Windows 11 Pro', osVersion: '23H2', osBuild: '22631.4037', status: AssetStatus.ACTIVE,
+        lastSeenAt: new Date(NOW.getTime() - i * 1000), createdAt: NOW, updatedAt: NOW,
+      });
+      assets.push(a);
+      const s = Object.assign(new SourceDevice(), {
+        id: newId(), tenantId: a.tenantId, connectorInstanceId: connectors[t].id, assetId: a.id, externalId: newId(), hostname: a.hostname,
+        fqdn: null, serialNumber: null, azureAdDeviceId: null, smbiosUuid: null, macAddresses: [], osName: a.osName, osVersion: a.osVersion,
+        osBuild: a.osBuild, lastCheckInAt: NOW, vendorSite: null, payloadDigest: null, matchedBy: null, stale: false, firstSeenAt: NOW, lastSeenAt: NOW,
+      });
+      sources.push(s);
+      for (const [k, updateId] of updateIds.slice(0, 6).entries()) {
+        states.push(Object.assign(new PatchState(), {
+          id: newId(), tenantId: a.tenantId, assetId: a.id, sourceDeviceId: s.id, updateId,
+          state: (i + k) % 4 ? PatchStateValue.INSTALLED : PatchStateValue.MISSING, evidence: EvidenceKind.DERIVED,
+          firstSeenMissingAt: null, installedAt: null, changedAt: NOW, observedAt: NOW,
+        }));
+      }
+    }
+    await insertRows(m, Asset, assets);
+    await insertRows(m, SourceDevice, sources);
+    await insertRows(m, PatchState, states);
+  });
+}
+
+async function time(label: string, iterations: number, fn: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < Math.min(20, iterations); i++) await fn(); // warm-up: JIT, statement caches
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) await fn();
+  const perOp = Number(process.hrtime.bigint() - start) / 1e6 / iterations;
+  console.log(`  ${label.padEnd(58)} ${perOp.toFixed(3).padStart(9)} ms/op`);
+  return perOp;
+}
+
+/** The raw baseline runs the statements a careful hand-written server would: page, sources, states, their updates. */
+function rawQueries(ds: DataSource) {
+  const q = (sql: string, params: unknown[]) => ds.query(sql, params);
+  const placeholders = (n: number) => Array(n).fill('?').join(', ');
+  return {
+    async nestedPage(after: string) {
+      const assets: Array<{ id: string }> = await q(`SELECT * FROM asset WHERE hostname > ? ORDER BY hostname, id LIMIT ${PAGE + 1}`, [after]);
+      const ids = assets.map((a) => a.id);
+      await q(`SELECT * FROM source_device WHERE assetId IN (${placeholders(ids.length)})`, ids);
+      const states: Array<{ updateId: string }> = await q(`SELECT * FROM patch_state WHERE assetId IN (${placeholders(ids.length)})`, ids);
+      const updateIds = [...new Set(states.map((s) => s.updateId))];
+      await q(`SELECT * FROM software_update WHERE id IN (${placeholders(updateIds.length)})`, updateIds);
+      return assets;
+    },
+    offsetPage: (offset: number) => q(`SELECT * FROM asset ORDER BY hostname, id LIMIT ${PAGE} OFFSET ${offset}`, []),
+  };
+}
+
+async function benchEngine(engine: string, url: string, cleanup: () => Promise<void>): Promise<void> {
+  const ds = await createDataSource(parseDatabaseUrl(url));
+  await ds.initialize();
+  await runMigrations(ds);
+  console.log(`\n${engine}: seeding ${ASSETS} assets, ${ASSETS} source devices, ${ASSETS * 6} patch states`);
+  await seed(ds);
+
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', PATCHGRAPH_DEMO: 'false' });
+  const clock = fixedClock(NOW);
+  const { key } = await createApiKey(ds, clock, { name: 'bench', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
+  const logger = createLogger(config, new Writable({ write: (_c, _e, done) => done() }));
+  const app = await startApp({ config, dataSource: ds, clock, logger });
+  const raw = rawQueries(ds);
+  const query = `query($after: String) { assets(first: ${PAGE}, after: $after) { pageInfo { endCursor }
+    nodes { hostname sources { externalId } patchStates { state update { kb severity } } } } }`;
+  const gql = async () => {
+    const res = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await res.json()) as { errors?: unknown };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+  };
+
+  console.log(`  page of ${PAGE} assets with sources and patch states (+ update):`);
+  const rawNested = await time('raw SQL (4 statements, no HTTP, no JSON)', 200, () => raw.nestedPage(''));
+  const apiNested = await time('patchgraph GraphQL over HTTP (auth, scope, loaders, JSON)', 200, gql);
+  console.log(`  => ratio ${(apiNested / rawNested).toFixed(1)}x raw SQL`);
+
+  const access = new Access(ds, TenantScope.allTenants(), { defaultPageSize: 50, maxPageSize: 500 }, clock, { label: 'bench' });
+  const ordering = assetOrdering('HOSTNAME', 'ASC');
+  let cursor: string | null = null;
+  for (let skipped = 0; skipped < ASSETS - 2 * PAGE; skipped += 500) {
+    const p = await access.assets.page({}, ordering, { first: 500, after: cursor });
+    cursor = p.cursorOf(p.rows[p.rows.length - 1]);
+  }
+  console.log(`  a page of ${PAGE} near the end of ${ASSETS} assets:`);
+  const offset = await time(`raw SQL with OFFSET ${ASSETS - 2 * PAGE}`, 200, () => raw.offsetPage(ASSETS - 2 * PAGE));
+  const keyset = await time('patchgraph keyset page (finder, tenant scope, entities)', 200, () => access.assets.page({}, ordering, { first: PAGE, after: cursor }));
+  console.log(`  => ratio ${(keyset / offset).toFixed(2)}x raw OFFSET SQL`);
+
+  await app.stop();
+  await cleanup();
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-'));
+  await benchEngine('sqlite', `sqlite:${join(dir, 'bench.db')}`, async () => {});
+  const base = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/';
+  let admin;
+  try {
+    admin = await createConnection({ uri: base, connectTimeout: 3000 });
+  } catch (err) {
+    console.log(`\nmariadb: skipped, ${base} did not answer (${(err as Error).message})`);
+    return;
+  }
+  const name = `pgbench_${process.pid}`;
+  await admin.query(`CREATE DATABASE \`${name}\``);
+  await benchEngine('mariadb', base.replace(/\/[^/]*$/, `/${name}`), async () => {
+    await admin.query(`DROP DATABASE \`${name}\``);
+    await admin.end();
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
