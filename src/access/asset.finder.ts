@@ -4,7 +4,7 @@ import { AssetStatus, NOT_REMEDIATED_STATES, Severity } from '../entities/enums'
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
 import { containsCondition, containsPattern } from './like';
-import { orNone } from './site.finder';
+import { inList } from './sql-lists';
 
 export type AssetOrderName = 'HOSTNAME' | 'LAST_SEEN_AT' | 'CREATED_AT';
 
@@ -43,8 +43,8 @@ export class AssetFinder extends Finder<Asset> {
 
   private filtered(f: AssetFilter) {
     const qb = this.query();
-    if (f.tenantIds) qb.andWhere('asset.tenantId IN (:...fTenantIds)', { fTenantIds: orNone(f.tenantIds) });
-    if (f.siteIds) qb.andWhere('asset.siteId IN (:...fSiteIds)', { fSiteIds: orNone(f.siteIds) });
+    if (f.tenantIds) qb.andWhere('asset.tenantId IN (:...fTenantIds)', { fTenantIds: inList(f.tenantIds) });
+    if (f.siteIds) qb.andWhere('asset.siteId IN (:...fSiteIds)', { fSiteIds: inList(f.siteIds) });
     if (f.osNameContains) qb.andWhere(containsCondition('asset.osName', 'fOs'), { fOs: containsPattern(f.osNameContains) });
     if (f.hostnameContains) {
       const pattern = containsPattern(f.hostnameContains);
@@ -65,7 +65,7 @@ export class AssetFinder extends Finder<Asset> {
       qb.andWhere(
         `EXISTS (SELECT 1 FROM patch_state ps2 INNER JOIN software_update u2 ON u2.id = ps2.updateId
            WHERE ps2.assetId = asset.id AND ps2.state IN (:...fMissing2) AND u2.severity IN (:...fSev))`,
-        { fMissing2: NOT_REMEDIATED_STATES, fSev: f.missingSeverities.length ? f.missingSeverities : ['-'] },
+        { fMissing2: NOT_REMEDIATED_STATES, fSev: inList(f.missingSeverities) },
       );
     }
     return qb;

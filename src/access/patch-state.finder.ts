@@ -2,8 +2,7 @@ import { PatchState } from '../entities';
 import { EvidenceKind, PatchStateValue } from '../entities/enums';
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
-import { orNone } from './site.finder';
-import { orAny } from './update.finder';
+import { inList } from './sql-lists';
 
 export type PatchStateOrderName = 'CHANGED_AT' | 'OBSERVED_AT';
 
@@ -29,10 +28,10 @@ export class PatchStateFinder extends Finder<PatchState> {
 
   private filtered(f: PatchStateFilter) {
     const qb = this.query();
-    if (f.tenantIds) qb.andWhere('ps.tenantId IN (:...fTenants)', { fTenants: orNone(f.tenantIds) });
-    if (f.assetIds) qb.andWhere('ps.assetId IN (:...fAssets)', { fAssets: orNone(f.assetIds) });
-    if (f.updateIds) qb.andWhere('ps.updateId IN (:...fUpdates)', { fUpdates: orNone(f.updateIds) });
-    if (f.states) qb.andWhere('ps.state IN (:...fStates)', { fStates: orAny(f.states) });
+    if (f.tenantIds) qb.andWhere('ps.tenantId IN (:...fTenants)', { fTenants: inList(f.tenantIds) });
+    if (f.assetIds) qb.andWhere('ps.assetId IN (:...fAssets)', { fAssets: inList(f.assetIds) });
+    if (f.updateIds) qb.andWhere('ps.updateId IN (:...fUpdates)', { fUpdates: inList(f.updateIds) });
+    if (f.states) qb.andWhere('ps.state IN (:...fStates)', { fStates: inList(f.states) });
     if (f.evidence) qb.andWhere('ps.evidence = :fEvidence', { fEvidence: f.evidence });
     return qb;
   }
@@ -48,7 +47,7 @@ export class PatchStateFinder extends Finder<PatchState> {
   /** Patch states of each asset, optionally only some states, for the Asset.patchStates loader. */
   byAssetIds(assetIds: readonly string[], states: readonly PatchStateValue[] | null): Promise<PatchState[]> {
     const qb = this.query().andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] });
-    if (states) qb.andWhere('ps.state IN (:...states)', { states: orAny(states) });
+    if (states) qb.andWhere('ps.state IN (:...states)', { states: inList(states) });
     return qb.orderBy('ps.changedAt', 'DESC').addOrderBy('ps.id', 'DESC').getMany();
   }
 
@@ -58,7 +57,7 @@ export class PatchStateFinder extends Finder<PatchState> {
       .select('ps.assetId', 'key')
       .addSelect('COUNT(DISTINCT ps.updateId)', 'n')
       .andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] })
-      .andWhere('ps.state IN (:...states)', { states: orAny(states) })
+      .andWhere('ps.state IN (:...states)', { states: inList(states) })
       .groupBy('ps.assetId')
       .getRawMany<{ key: string; n: string | number }>();
     return new Map(rows.map((r) => [r.key, Number(r.n)]));

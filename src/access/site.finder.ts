@@ -2,6 +2,7 @@ import { Site } from '../entities';
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
 import { containsCondition, containsPattern } from './like';
+import { inList } from './sql-lists';
 
 export const SITE_BY_NAME: Ordering<Site> = {
   name: 'site.name',
@@ -24,7 +25,7 @@ export class SiteFinder extends Finder<Site> {
 
   private filtered(filter: SiteFilter) {
     const qb = this.query();
-    if (filter.tenantIds) qb.andWhere('site.tenantId IN (:...tenantIds)', { tenantIds: orNone(filter.tenantIds) });
+    if (filter.tenantIds) qb.andWhere('site.tenantId IN (:...tenantIds)', { tenantIds: inList(filter.tenantIds) });
     if (filter.nameContains) qb.andWhere(containsCondition('site.name', 'name'), { name: containsPattern(filter.nameContains) });
     return qb;
   }
@@ -49,9 +50,4 @@ export class SiteFinder extends Finder<Site> {
   byName(tenantId: string, name: string): Promise<Site | null> {
     return this.query().andWhere('site.tenantId = :tenantId AND site.name = :name', { tenantId, name }).getOne();
   }
-}
-
-/** An IN list must not be empty in SQL; an impossible id keeps the meaning "matches nothing". */
-export function orNone(ids: readonly string[]): string[] {
-  return ids.length ? [...ids] : ['00000000-0000-0000-0000-000000000000'];
 }

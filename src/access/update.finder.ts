@@ -2,6 +2,7 @@ import { Update } from '../entities';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
+import { inList, pairRaw } from './sql-lists';
 
 export type UpdateOrderName = 'RELEASED_AT' | 'TITLE';
 
@@ -39,8 +40,8 @@ export class UpdateFinder extends Finder<Update> {
   private filtered(f: UpdateFilter) {
     const qb = this.query();
     if (f.kb) qb.andWhere('upd.kb = :kb', { kb: normaliseKb(f.kb) });
-    if (f.classifications) qb.andWhere('upd.classification IN (:...cls)', { cls: orAny(f.classifications) });
-    if (f.severities) qb.andWhere('upd.severity IN (:...sev)', { sev: orAny(f.severities) });
+    if (f.classifications) qb.andWhere('upd.classification IN (:...cls)', { cls: inList(f.classifications) });
+    if (f.severities) qb.andWhere('upd.severity IN (:...sev)', { sev: inList(f.severities) });
     if (f.releasedAfter) qb.andWhere('upd.releasedAt >= :ra', { ra: f.releasedAfter });
     if (f.releasedBefore) qb.andWhere('upd.releasedAt < :rb', { rb: f.releasedBefore });
     if (f.cveId) {
@@ -72,22 +73,4 @@ export class UpdateFinder extends Finder<Update> {
       .getRawAndEntities();
     return pairRaw(rows, 'uv_vulnerabilityId', 'upd_id');
   }
-}
-
-/** An IN list must not be empty in SQL; a value no row holds keeps the meaning "matches nothing". */
-export function orAny<T extends string>(values: readonly T[]): string[] {
-  return values.length ? [...values] : ['-'];
-}
-
-/**
- * Pairs each entity of a joined query with a raw key column. TypeORM returns raw rows and entities separately;
- * with a to-one projection like these they line up by the entity's id.
- */
-export function pairRaw<T extends { id: string }>(
-  result: { entities: T[]; raw: Array<Record<string, unknown>> },
-  keyColumn: string,
-  idColumn: string,
-): Array<{ key: string; row: T }> {
-  const byId = new Map(result.entities.map((e) => [e.id, e]));
-  return result.raw.map((r) => ({ key: String(r[keyColumn]), row: byId.get(String(r[idColumn]))! }));
 }
