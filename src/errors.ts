@@ -3,6 +3,12 @@
  * turns them into GraphQL errors, and the CLI prints their message. Anything else is a fault and is masked.
  */
 export abstract class PatchgraphError extends Error {
+  constructor(message: string) {
+    super(message);
+    // Each subclass's name is its class name; set once here instead of in every constructor.
+    this.name = new.target.name;
+  }
+
   abstract readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT';
   /** Extra fields for `extensions`, e.g. the offending argument. */
   extensions(): Record<string, unknown> {
@@ -15,7 +21,6 @@ export class UserInputError extends PatchgraphError {
   readonly code = 'BAD_USER_INPUT';
   constructor(readonly field: string, message: string) {
     super(`${field}: ${message}`);
-    this.name = 'UserInputError';
   }
   extensions() {
     return { field: this.field };
@@ -26,7 +31,6 @@ export class NotFoundError extends PatchgraphError {
   readonly code = 'NOT_FOUND';
   constructor(readonly what: string, readonly id: string) {
     super(`${what} "${id}" was not found`);
-    this.name = 'NotFoundError';
   }
 }
 
@@ -34,7 +38,6 @@ export class ForbiddenError extends PatchgraphError {
   readonly code = 'FORBIDDEN';
   constructor(message = 'You are not allowed to do this') {
     super(message);
-    this.name = 'ForbiddenError';
   }
 }
 
@@ -42,7 +45,6 @@ export class UnauthenticatedError extends PatchgraphError {
   readonly code = 'UNAUTHENTICATED';
   constructor(message = 'Send an API key as "Authorization: Bearer <key>"') {
     super(message);
-    this.name = 'UnauthenticatedError';
   }
 }
 
@@ -51,7 +53,6 @@ export class ConflictError extends PatchgraphError {
   readonly code = 'CONFLICT';
   constructor(readonly field: string, message: string) {
     super(`${field}: ${message}`);
-    this.name = 'ConflictError';
   }
   extensions() {
     return { field: this.field };

@@ -28,6 +28,8 @@ export abstract class ConnectorError extends Error {
 
   constructor(message: string, details: ConnectorErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // Each subclass's name is its class name; set once here instead of in every constructor.
+    this.name = new.target.name;
     if (details.status !== undefined) this.status = details.status;
     if (details.vendorCode !== undefined) this.vendorCode = details.vendorCode;
     if (details.requestId !== undefined) this.requestId = details.requestId;
@@ -49,17 +51,12 @@ export class ConfigError extends ConnectorError {
   readonly kind = 'config' as const;
   constructor(readonly field: string, message: string, details?: ConnectorErrorDetails) {
     super(`${field}: ${message}`, details);
-    this.name = 'ConfigError';
   }
 }
 
 /** The vendor refused the credentials or their permissions (401 after a token refresh, 403, a refused token request). */
 export class AuthError extends ConnectorError {
   readonly kind = 'auth' as const;
-  constructor(message: string, details?: ConnectorErrorDetails) {
-    super(message, details);
-    this.name = 'AuthError';
-  }
 }
 
 /** The vendor is throttling us and retries ran out; `retryAfterMs` is how long the vendor asked us to wait, if it said. */
@@ -67,7 +64,6 @@ export class RateLimitedError extends ConnectorError {
   readonly kind = 'rate_limited' as const;
   constructor(message: string, readonly retryAfterMs?: number, details?: ConnectorErrorDetails) {
     super(message, details);
-    this.name = 'RateLimitedError';
   }
 
   toJSON(): Record<string, unknown> {
@@ -78,26 +74,14 @@ export class RateLimitedError extends ConnectorError {
 /** A failure that may go away by itself: a 5xx, a timeout, a dropped connection. Retries ran out. */
 export class TransientError extends ConnectorError {
   readonly kind = 'transient' as const;
-  constructor(message: string, details?: ConnectorErrorDetails) {
-    super(message, details);
-    this.name = 'TransientError';
-  }
 }
 
 /** The vendor answered, but not with what its API promises (not JSON, unparseable, a page without its array). */
 export class MalformedResponseError extends ConnectorError {
   readonly kind = 'malformed_response' as const;
-  constructor(message: string, details?: ConnectorErrorDetails) {
-    super(message, details);
-    this.name = 'MalformedResponseError';
-  }
 }
 
 /** The request will not work however often it is sent (404, other 4xx, a refused target URL). */
 export class FatalError extends ConnectorError {
   readonly kind = 'fatal' as const;
-  constructor(message: string, details?: ConnectorErrorDetails) {
-    super(message, details);
-    this.name = 'FatalError';
-  }
 }
