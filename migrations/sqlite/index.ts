@@ -1,3 +1,4 @@
 // Migrations for sqlite, oldest first. scripts/generate-migration.ts appends new ones here.
 import { Initial1795426673311 } from './1795426673311-Initial';
-export const SQLITE_MIGRATIONS: Function[] = [Initial1795426673311];
+import { SyncEngine1795432601351 } from './1795432601351-SyncEngine';
+export const SQLITE_MIGRATIONS: Function[] = [Initial1795426673311, SyncEngine1795432601351];

@@ -1,11 +1,15 @@
 import { DataSource } from 'typeorm';
+import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { AssetFinder } from './asset.finder';
+import { ConnectorAdmin } from './connector-admin';
 import { ConnectorInstanceFinder } from './connector-instance.finder';
 import { FinderDeps } from './finder';
+import { IdentityAdmin } from './identity-admin';
 import { PageLimits } from './keyset';
 import { PatchStateFinder } from './patch-state.finder';
 import { SiteFinder } from './site.finder';
+import { SyncRunFinder } from './sync-run.finder';
 import { SourceDeviceFinder } from './source-device.finder';
 import { Actor, TenantAdmin } from './tenant-admin';
 import { TenantScope } from './tenant-scope';
@@ -27,8 +31,11 @@ export class Access {
   readonly vulnerabilities: VulnerabilityFinder;
   readonly patchStates: PatchStateFinder;
   readonly tenantAdmin: TenantAdmin;
+  readonly connectorAdmin: ConnectorAdmin;
+  readonly identityAdmin: IdentityAdmin;
+  readonly syncRuns: SyncRunFinder;
 
-  constructor(dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor) {
+  constructor(dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor, secrets: SecretBox) {
     const deps: FinderDeps = { dataSource, scope, limits };
     this.tenants = new TenantFinder(deps);
     this.sites = new SiteFinder(deps);
@@ -39,5 +46,8 @@ export class Access {
     this.vulnerabilities = new VulnerabilityFinder(deps);
     this.patchStates = new PatchStateFinder(deps);
     this.tenantAdmin = new TenantAdmin(dataSource, scope, clock, actor);
+    this.connectorAdmin = new ConnectorAdmin(dataSource, scope, clock, actor, secrets);
+    this.identityAdmin = new IdentityAdmin(dataSource, scope, clock, actor);
+    this.syncRuns = new SyncRunFinder(deps);
   }
 }

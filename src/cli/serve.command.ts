@@ -1,8 +1,11 @@
 import { ensureAdminKey } from '../auth/api-keys';
 import { Config } from '../config/config';
-import { isEmpty, seedDemo } from '../demo/seed-demo';
+import { loadDemo, needsDemo } from '../demo/load-demo';
+import { openSecretBox } from '../secrets/secret-box';
 import { startApp } from '../server/app';
 import { createLogger } from '../server/logger';
+import { SyncScheduler } from '../sync/scheduler';
+import { SyncEngine } from '../sync/sync-engine';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
 
@@ -10,6 +13,8 @@ export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config);
   const clock = systemClock;
   const dataSource = await openDatabase(config, logger);
+  const { box: secrets, createdFile } = openSecretBox(config);
+  if (createdFile) logger.warn({ file: createdFile }, 'created a new key for connector secrets; back it up (or set PATCHGRAPH_SECRET_KEY)');
 
   const newKey = await ensureAdminKey(dataSource, clock, config.bootstrapAdminKey);
   if (newKey) {
@@ -19,12 +24,18 @@ export async function serve(config: Config): Promise<void> {
         `    export PATCHGRAPH_KEY=${newKey}\n\n`,
     );
   }
-  if (config.demo && (await isEmpty(dataSource))) {
-    const loaded = await seedDemo(dataSource, clock);
-    logger.info(loaded, 'loaded the demo data set into the empty database (PATCHGRAPH_DEMO=false to skip)');
+  const sync = new SyncEngine({ dataSource, secrets, clock, logger });
+  if (config.demo && (await needsDemo(dataSource))) {
+    const demo = await loadDemo({ dataSource, secrets, clock, engine: sync, dataDir: config.dataDir });
+    logger.info(
+      { tenants: demo.tenants, connectorInstances: demo.connectorInstances, syncRuns: demo.syncRuns.length },
+      'loaded the demo through the file-import connector (PATCHGRAPH_DEMO=false to skip)',
+    );
   }
 
-  const app = await startApp({ config, dataSource, clock, logger });
+  const app = await startApp({ config, dataSource, clock, logger, secrets, sync });
+  const scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000 });
+  if (config.scheduler) scheduler.start();
   process.stderr.write(`\n  patchgraph is serving GraphQL at ${app.url}/graphql\n\n`);
 
   let signals = 0;
@@ -32,13 +43,16 @@ export async function serve(config: Config): Promise<void> {
     signals += 1;
     if (signals > 1) process.exit(1); // a second Ctrl-C means "now"
     logger.info({ signal }, 'received signal');
-    app.stop().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
+    scheduler
+      .stop()
+      .then(() => app.stop())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /** Everything patchgraph reads from the environment, read and validated once. */
 export interface Config {
@@ -18,6 +18,15 @@ export interface Config {
   /** Load the demo data set into an empty database at start. */
   demo: boolean;
   shutdownTimeoutMs: number;
+  /** Key that encrypts connector secrets at rest (PATCHGRAPH_SECRET_KEY), or the file holding it. */
+  secretKey?: string;
+  secretKeyFile: string;
+  /** Run scheduled syncs in this process. */
+  scheduler: boolean;
+  /** How often the scheduler looks for instances that are due. */
+  schedulerTickSeconds: number;
+  /** Where the demo writes its inventory files. */
+  dataDir: string;
 }
 
 export type DatabaseConfig =
@@ -91,8 +100,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (bootstrapAdminKey !== undefined && bootstrapAdminKey.length < 24) {
     throw new ConfigError('PATCHGRAPH_ADMIN_KEY', 'must be at least 24 characters long');
   }
+  const database = parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL);
+  // Data files live next to the SQLite database, or in ./data for a server database.
+  const dataDir = resolve(env.PATCHGRAPH_DATA_DIR || (database.engine === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : './data'));
+  const secretKey = env.PATCHGRAPH_SECRET_KEY || undefined;
+  if (secretKey !== undefined && !/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/.test(secretKey.trim())) {
+    throw new ConfigError('PATCHGRAPH_SECRET_KEY', 'must be 32 bytes as base64 (44 characters) or 64 hex digits; generate one with: openssl rand -base64 32');
+  }
   return {
-    database: parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL),
+    database,
     host: env.HOST || '127.0.0.1',
     port: intVar(env, 'PORT', 4000, 0, 65_535),
     logLevel,
@@ -104,5 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapAdminKey,
     demo: boolVar(env, 'PATCHGRAPH_DEMO', true),
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    secretKey,
+    secretKeyFile: resolve(env.PATCHGRAPH_SECRET_KEY_FILE || resolve(dataDir, 'secret.key')),
+    scheduler: boolVar(env, 'PATCHGRAPH_SCHEDULER', true),
+    schedulerTickSeconds: intVar(env, 'SCHEDULER_TICK_SECONDS', 30, 1, 3600),
+    dataDir,
   };
 }

@@ -13,3 +13,26 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
     await manager.createQueryBuilder().insert().into(entity).values(rows.slice(i, i + CHUNK) as T[]).updateEntity(false).execute();
   }
 }
+
+/**
+ * Multi-row write of rows that already exist (matched on the primary key): one INSERT … ON CONFLICT DO UPDATE
+ * (SQLite) or ON DUPLICATE KEY UPDATE (MySQL/MariaDB) per chunk, instead of one UPDATE per row. The rows must be
+ * complete, since a row that unexpectedly does not exist is inserted as given.
+ */
+export async function updateRows<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  rows: readonly T[],
+  columns: ReadonlyArray<keyof T & string>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(entity)
+      .values(rows.slice(i, i + CHUNK) as T[])
+      .orUpdate([...columns], ['id'])
+      .updateEntity(false)
+      .execute();
+  }
+}

@@ -53,6 +53,18 @@ export enum SyncRunStatus {
   FAILED = 'FAILED',
 }
 
+export enum SyncMode {
+  FULL = 'FULL',
+  INCREMENTAL = 'INCREMENTAL',
+}
+
+export enum SyncTrigger {
+  SCHEDULE = 'SCHEDULE',
+  API = 'API',
+  CLI = 'CLI',
+  DEMO = 'DEMO',
+}
+
 export enum Role {
   MSP_ADMIN = 'MSP_ADMIN',
   TECHNICIAN = 'TECHNICIAN',

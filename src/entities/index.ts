@@ -7,6 +7,7 @@ import { PatchEvent } from './patch-event.entity';
 import { PatchState } from './patch-state.entity';
 import { Site } from './site.entity';
 import { SourceDevice } from './source-device.entity';
+import { SyncLock } from './sync-lock.entity';
 import { SyncRun } from './sync-run.entity';
 import { Tenant } from './tenant.entity';
 import { UpdateVulnerability } from './update-vulnerability.entity';
@@ -14,11 +15,11 @@ import { Update } from './update.entity';
 import { Vulnerability } from './vulnerability.entity';
 
 export {
-  ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, SyncRun, Tenant, Update,
+  ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant, Update,
   UpdateVulnerability, Vulnerability,
 };
 
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent,
-  SyncRun, AuditEvent, AuditChainHead, ApiKey,
+  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey,
 ];

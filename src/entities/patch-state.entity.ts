@@ -71,7 +71,7 @@ export class PatchState {
   @Column(timestamp())
   changedAt: Date;
 
-  @Field({ description: 'Timestamp a sync last confirmed the state' })
+  @Field({ description: 'Timestamp of the sync that recorded the current state (re-confirming an unchanged state writes nothing)' })
   @Column(timestamp())
   observedAt: Date;
 }

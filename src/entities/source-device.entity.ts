@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Node } from '../graphql/types/node.type';
 import { Asset } from './asset.entity';
-import { timestamp, uuid, primaryUuid } from './columns';
+import { longText, timestamp, uuid, primaryUuid } from './columns';
 import { ConnectorInstance } from './connector-instance.entity';
 import { Tenant } from './tenant.entity';
 
@@ -92,9 +92,17 @@ export class SourceDevice {
   @Column({ type: 'varchar', length: 64, nullable: true })
   payloadDigest: string | null;
 
-  @Field(() => String, { nullable: true, description: 'How identity resolution matched this device to its asset (rule and values)' })
-  @Column({ type: 'varchar', length: 512, nullable: true })
+  /** How identity resolution matched the device (rule, values, conflicts) as JSON; the API shows it as IdentityMatch. */
+  @Column(longText({ nullable: true }))
   matchedBy: string | null;
+
+  /** An operator's decision (mergeAssets): the device belongs to this asset whatever its identifiers say. */
+  @Column(uuid({ nullable: true }))
+  pinnedAssetId: string | null;
+
+  /** An operator's decision (splitAsset): the device must never be linked to these assets again. */
+  @Column({ type: 'simple-json', nullable: true })
+  forbiddenAssetIds: string[] | null;
 
   @Field({ description: 'Indicates the device was missing from the last complete sync of its connector' })
   @Column({ type: 'boolean' })
@@ -104,7 +112,7 @@ export class SourceDevice {
   @Column(timestamp())
   firstSeenAt: Date;
 
-  @Field({ description: 'Timestamp patchgraph last saw the device in a sync' })
+  @Field({ description: 'Timestamp a sync last recorded a change to the device (an unchanged device costs no write)' })
   @Column(timestamp())
   lastSeenAt: Date;
 }

@@ -3,7 +3,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { Node } from '../graphql/types/node.type';
 import { longText, timestamp, uuid, primaryUuid } from './columns';
 import { ConnectorInstance } from './connector-instance.entity';
-import { SyncRunStatus } from './enums';
+import { SyncMode, SyncRunStatus, SyncTrigger } from './enums';
 
 /** One run of a connector instance into the database. */
 @ObjectType({ implements: Node, description: 'One run of a connector instance: what it saw, what it changed, how it ended' })
@@ -28,6 +28,18 @@ export class SyncRun {
   @Column({ type: 'varchar', length: 16 })
   status: SyncRunStatus;
 
+  @Field(() => SyncMode, { description: 'FULL reads everything from the source; INCREMENTAL only what changed since the last run' })
+  @Column({ type: 'varchar', length: 16 })
+  mode: SyncMode;
+
+  @Field(() => SyncTrigger, { description: 'What started the run' })
+  @Column({ type: 'varchar', length: 16 })
+  trigger: SyncTrigger;
+
+  @Field(() => String, { nullable: true, description: 'Who started the run by hand (API key name or "cli"); null for scheduled runs' })
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  triggeredBy: string | null;
+
   @Field({ description: 'Timestamp the run started' })
   @Column(timestamp())
   startedAt: Date;
@@ -39,6 +51,10 @@ export class SyncRun {
   /** Counts of records seen, created, changed, as JSON. */
   @Column(longText())
   counts: string;
+
+  @Field(() => String, { nullable: true, description: 'Kind of failure: config, auth, rate_limited, transient, malformed_response, fatal or internal' })
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  errorKind: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why the run failed, when it failed' })
   @Column(longText({ nullable: true }))

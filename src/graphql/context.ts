@@ -2,6 +2,8 @@ import { Logger } from 'pino';
 import { Access } from '../access/access';
 import { Principal } from '../auth/principal';
 import { Config } from '../config/config';
+import { SecretBox } from '../secrets/secret-box';
+import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { Loaders } from './loaders/loaders';
 
@@ -14,4 +16,8 @@ export interface RequestContext {
   logger: Logger;
   clock: Clock;
   config: Config;
+  /** Starts syncs (triggerSync) and tests connections. */
+  sync: SyncEngine;
+  /** Reads which secrets an instance has set, never their values. */
+  secrets: SecretBox;
 }

@@ -5,10 +5,13 @@ import { defaultFieldResolver, GraphQLSchema, isObjectType, lexicographicSortSch
 import { buildSchemaSync } from 'type-graphql';
 import { RoleAuthChecker } from '../auth/auth-checker';
 import { AssetResolver } from './resolvers/asset.resolver';
+import { ConnectorInstanceResolver, SyncRunQueryResolver } from './resolvers/connector.resolver';
+import { IdentityResolver } from './resolvers/identity.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
 import { PatchStateResolver } from './resolvers/patch-state.resolver';
 import { SiteResolver } from './resolvers/site.resolver';
 import { SourceDeviceResolver } from './resolvers/source-device.resolver';
+import { SyncRunResolver } from './resolvers/sync-run.resolver';
 import { TenantResolver } from './resolvers/tenant.resolver';
 import { UpdateResolver } from './resolvers/update.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
@@ -18,7 +21,7 @@ import { toGlobalId } from './types/global-id';
 
 export const RESOLVERS = [
   NodeResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver,
-  VulnerabilityResolver, PatchStateResolver,
+  VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

@@ -18,6 +18,8 @@ import { createErrorFormatter } from '../graphql/errors';
 import { costLimitPlugin, depthLimitRule } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders/loaders';
 import { buildPatchgraphSchema } from '../graphql/schema';
+import { SecretBox } from '../secrets/secret-box';
+import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 
 export interface AppDeps {
@@ -25,6 +27,8 @@ export interface AppDeps {
   dataSource: DataSource;
   clock: Clock;
   logger: Logger;
+  secrets: SecretBox;
+  sync: SyncEngine;
 }
 
 export interface RunningApp {
@@ -38,7 +42,8 @@ export interface RunningApp {
 const UNAUTHENTICATED_HTTP = { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) };
 
 /** The HTTP server: GraphQL at /graphql, liveness at /healthz, readiness at /readyz. */
-export async function startApp({ config, dataSource, clock, logger }: AppDeps): Promise<RunningApp> {
+export async function startApp(deps: AppDeps): Promise<RunningApp> {
+  const { config, dataSource, logger } = deps;
   const app = express();
   const httpServer = createServer(app);
   const schema = buildPatchgraphSchema();
@@ -96,7 +101,7 @@ export async function startApp({ config, dataSource, clock, logger }: AppDeps): 
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(req, { config, dataSource, clock, logger }),
+      context: async ({ req }) => buildContext(req, deps),
     }),
   );
 
@@ -134,7 +139,7 @@ async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger 
     throw err;
   }
   const limits = { defaultPageSize: deps.config.defaultPageSize, maxPageSize: deps.config.maxPageSize };
-  const access = new Access(deps.dataSource, principal.scope, limits, deps.clock, { label: principal.label });
+  const access = new Access(deps.dataSource, principal.scope, limits, deps.clock, { label: principal.label }, deps.secrets);
   return {
     requestId: String(req.id ?? randomUUID()),
     principal,
@@ -143,5 +148,7 @@ async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger 
     logger: (req.log ?? deps.logger).child({ principal: principal.label }),
     clock: deps.clock,
     config: deps.config,
+    sync: deps.sync,
+    secrets: deps.secrets,
   };
 }

@@ -3,6 +3,9 @@
  * Figures are ratios (patchgraph time / raw SQL time), so they mean the same on a fast or slow machine.
  * Runs on SQLite, and on MariaDB too when TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/) answers.
  */
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../../src/secrets/secret-box';
+import { SyncEngine } from '../../src/sync/sync-engine';
 import 'reflect-metadata';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,7 +113,8 @@ async function benchEngine(engine: string, url: string, cleanup: () => Promise<v
   const clock = fixedClock(NOW);
   const { key } = await createApiKey(ds, clock, { name: 'bench', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
   const logger = createLogger(config, new Writable({ write: (_c, _e, done) => done() }));
-  const app = await startApp({ config, dataSource: ds, clock, logger });
+  const secrets = SecretBox.fromEncodedKey(randomBytes(32).toString('base64'));
+  const app = await startApp({ config, dataSource: ds, clock, logger, secrets, sync: new SyncEngine({ dataSource: ds, secrets, clock }) });
   const raw = rawQueries(ds);
   const query = `query($after: String) { assets(first: ${PAGE}, after: $after) { pageInfo { endCursor }
     nodes { hostname sources { externalId } patchStates { state update { kb severity } } } } }`;
@@ -129,7 +133,7 @@ async function benchEngine(engine: string, url: string, cleanup: () => Promise<v
   const apiNested = await time('patchgraph GraphQL over HTTP (auth, scope, loaders, JSON)', 200, gql);
   console.log(`  => ratio ${(apiNested / rawNested).toFixed(1)}x raw SQL`);
 
-  const access = new Access(ds, TenantScope.allTenants(), { defaultPageSize: 50, maxPageSize: 500 }, clock, { label: 'bench' });
+  const access = new Access(ds, TenantScope.allTenants(), { defaultPageSize: 50, maxPageSize: 500 }, clock, { label: 'bench' }, SecretBox.fromEncodedKey(randomBytes(32).toString('base64')));
   const ordering = assetOrdering('HOSTNAME', 'ASC');
   let cursor: string | null = null;
   for (let skipped = 0; skipped < ASSETS - 2 * PAGE; skipped += 500) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createApiKey } from '../../src/auth/api-keys';
 import { Config, loadConfig } from '../../src/config/config';
@@ -5,7 +6,10 @@ import { Role } from '../../src/entities/enums';
 import { RunningApp, startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { Clock, fixedClock } from '../../src/util/clock';
+import { SecretBox } from '../../src/secrets/secret-box';
+import { SyncEngine } from '../../src/sync/sync-engine';
 import { TestDatabase } from './database';
+import { recordingSleep } from './sync';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -15,6 +19,7 @@ export interface GraphQLResponse<T = any> {
 
 export interface TestServer {
   app: RunningApp;
+  sync: SyncEngine;
   config: Config;
   clock: Clock;
   adminKey: string;
@@ -39,7 +44,10 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
   });
   const logger = createLogger(config, sink);
   const { key: adminKey } = await createApiKey(db.dataSource, clock, { name: 'test-admin', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
-  const app = await startApp({ config, dataSource: db.dataSource, clock, logger });
+  const secrets = SecretBox.fromEncodedKey(randomBytes(32).toString('base64'));
+  const { sleep } = recordingSleep();
+  const sync = new SyncEngine({ dataSource: db.dataSource, secrets, clock, logger, connectorContext: { sleep } });
+  const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync });
 
   async function gql<T>(query: string, variables?: Record<string, unknown>, key: string | null = adminKey): Promise<GraphQLResponse<T>> {
     const res = await fetch(`${app.url}/graphql`, {
@@ -52,6 +60,7 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
 
   return {
     app,
+    sync,
     config,
     clock,
     adminKey,

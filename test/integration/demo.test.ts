@@ -1,43 +1,86 @@
-import { Asset, AuditEvent, PatchState, SourceDevice, Tenant, Update, Vulnerability } from '../../src/entities';
-import { PatchStateValue } from '../../src/entities/enums';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun, Tenant, Update, Vulnerability } from '../../src/entities';
+import { PatchStateValue, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { MICROSOFT_CATALOG } from '../../src/demo/catalog';
 import { buildAtLeast } from '../../src/demo/fleet';
-import { isEmpty, seedDemo } from '../../src/demo/seed-demo';
-import { fixedClock } from '../../src/util/clock';
+import { loadDemo, needsDemo } from '../../src/demo/load-demo';
+import { parseCounts } from '../../src/sync/sync-engine';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { syncHarness } from '../helpers/sync';
 
-describe(`demo data set on ${ENGINE}`, () => {
+describe(`demo mode on ${ENGINE}`, () => {
   let db: TestDatabase;
+  let dir: string;
+  let harness: ReturnType<typeof syncHarness>;
   beforeAll(async () => {
     db = await openTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'patchgraph-demo-'));
+    harness = syncHarness(db.dataSource);
   });
-  afterAll(() => db.drop());
+  afterAll(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('loads into an empty database: real catalog, three tenants, patch states consistent with each build', async () => {
-    expect(await isEmpty(db.dataSource)).toBe(true);
-    const loaded = await seedDemo(db.dataSource, fixedClock('2026-11-02T10:00:00Z'));
-    expect(await isEmpty(db.dataSource)).toBe(false);
-    expect(loaded).toEqual({ tenants: 3, assets: 38, patchStates: await db.dataSource.getRepository(PatchState).count() });
+  it('loads through the file-import connector and the real sync path, merging each machine seen by two tools into one asset', async () => {
+    expect(await needsDemo(db.dataSource)).toBe(true);
+    const { engine, secrets, clock } = harness;
+    const result = await loadDemo({ dataSource: db.dataSource, secrets, clock, engine, dataDir: dir });
+    expect(await needsDemo(db.dataSource)).toBe(false);
+    expect(result.tenants).toBe(3);
+    expect(result.connectorInstances).toBe(6);
+    expect(result.syncRuns.map((r) => r.status)).toEqual(Array(6).fill(SyncRunStatus.SUCCEEDED));
     expect(await db.dataSource.getRepository(Tenant).count()).toBe(3);
+    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'file-import' })).toBe(6);
     expect(await db.dataSource.getRepository(Update).count()).toBe(12);
     expect(await db.dataSource.getRepository(Vulnerability).count()).toBe(123);
-    expect(await db.dataSource.getRepository(AuditEvent).count()).toBe(3);
+    // 38 machines, most seen by two tools: identity resolution must give exactly one asset per machine.
+    expect(await db.dataSource.getRepository(Asset).count()).toBe(38);
+    const sources = await db.dataSource.getRepository(SourceDevice).find();
+    expect(sources.length).toBeGreaterThan(38);
+    expect(sources.every((s) => s.assetId)).toBe(true);
+    const rules = new Set(sources.map((s) => JSON.parse(s.matchedBy!).rule));
+    expect([...rules].sort()).toEqual(['HOSTNAME', 'MAC_ADDRESS', 'NEW', 'SERIAL_NUMBER']);
+    // The white-box PC's placeholder serial never matches; its Wi-Fi MAC does.
+    const whiteBox = sources.filter((s) => s.serialNumber === 'To Be Filled By O.E.M.' && s.hostname === 'FAB-PC-003' || s.hostname === 'FAB-LT-003');
+    expect(whiteBox.length).toBe(2);
+    expect(new Set(whiteBox.map((s) => s.assetId)).size).toBe(1);
+    expect(whiteBox.map((s) => JSON.parse(s.matchedBy!).rule).sort()).toEqual(['MAC_ADDRESS', 'NEW']);
+    // Every asset took a site from an RMM or WSUS group name where one was reported.
+    const assets = await db.dataSource.getRepository(Asset).find();
+    expect(assets.filter((a) => a.siteId).length).toBeGreaterThan(20);
+  });
 
-    // Every derived state agrees with the device's build and the update's fixed build from MSRC.
+  it('derives each state from the device build and the fixed build Microsoft publishes', async () => {
     const catalog = MICROSOFT_CATALOG.updates;
     const updates = new Map((await db.dataSource.getRepository(Update).find()).map((u) => [u.id, u]));
     const sources = new Map((await db.dataSource.getRepository(SourceDevice).find()).map((s) => [s.id, s]));
-    const assets = new Map((await db.dataSource.getRepository(Asset).find()).map((a) => [a.id, a]));
-    for (const ps of await db.dataSource.getRepository(PatchState).find()) {
+    const states = await db.dataSource.getRepository(PatchState).find();
+    expect(states.length).toBeGreaterThan(100);
+    for (const ps of states) {
       const source = sources.get(ps.sourceDeviceId)!;
       expect(source.assetId).toBe(ps.assetId);
       expect(source.tenantId).toBe(ps.tenantId);
-      expect(assets.get(ps.assetId)!.tenantId).toBe(ps.tenantId);
-      // "10.0.22631.4037" is the fixed build for the device's build number 22631, if the update applies to it.
       const fixedBuilds = Object.values(catalog.find((u) => u.kb === updates.get(ps.updateId)!.kb)!.fixedBuilds);
       const fixed = fixedBuilds.find((b) => b.split('.')[2] === source.osBuild!.split('.')[0]);
       expect(fixed).toBeDefined();
       expect(ps.state === PatchStateValue.INSTALLED).toBe(buildAtLeast(source.osBuild!, fixed!));
     }
+    expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(states.length);
+  });
+
+  it('is idempotent: syncing every demo instance again writes nothing', async () => {
+    const events = await db.dataSource.getRepository(PatchEvent).count();
+    for (const instance of await db.dataSource.getRepository(ConnectorInstance).find()) {
+      const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI });
+      expect(run.status).toBe(SyncRunStatus.SUCCEEDED);
+      const c = parseCounts(run);
+      expect([c.devices.created, c.devices.changed, c.devices.stale, c.patchStates.created, c.patchStates.changed, c.events, c.assets.created, c.assets.changed]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(c.devices.seen).toBeGreaterThan(0);
+    }
+    expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(events);
+    expect(await db.dataSource.getRepository(SyncRun).count()).toBe(12);
   });
 });

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Access } from '../../access/access';
 import { Finder } from '../../access/finder';
-import { PatchState, Site, SourceDevice, Update, Vulnerability } from '../../entities';
+import { PatchState, Site, SourceDevice, SyncRun, Update, Vulnerability } from '../../entities';
 import { NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
 
 // Keeps IN lists well under every engine's parameter limit.
@@ -65,6 +65,14 @@ export function createLoaders(access: Access) {
     asset: byId(access.assets),
     sourceDevice,
     connectorInstance: byId(access.connectorInstances),
+    syncRun: byId(access.syncRuns),
+    latestSyncRunByInstance: new DataLoader<string, SyncRun | null>(
+      async (ids) => {
+        const runs = new Map((await access.syncRuns.latestByInstance(ids)).map((r) => [r.connectorInstanceId, r]));
+        return ids.map((id) => runs.get(id) ?? null);
+      },
+      { maxBatchSize: MAX_BATCH },
+    ),
     update,
     patchState,
     vulnerability,

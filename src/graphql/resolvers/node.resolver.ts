@@ -4,7 +4,7 @@ import { RequestContext } from '../context';
 import { decodeGlobalId } from '../types/global-id';
 import { Node } from '../types/node.type';
 
-type NodeLoaderName = 'tenant' | 'site' | 'asset' | 'sourceDevice' | 'connectorInstance' | 'update' | 'vulnerability' | 'patchState';
+type NodeLoaderName = 'tenant' | 'site' | 'asset' | 'sourceDevice' | 'connectorInstance' | 'syncRun' | 'update' | 'vulnerability' | 'patchState';
 
 const LOADER_OF_TYPE: Record<string, NodeLoaderName> = {
   Tenant: 'tenant',
@@ -12,6 +12,7 @@ const LOADER_OF_TYPE: Record<string, NodeLoaderName> = {
   Asset: 'asset',
   SourceDevice: 'sourceDevice',
   ConnectorInstance: 'connectorInstance',
+  SyncRun: 'syncRun',
   Update: 'update',
   Vulnerability: 'vulnerability',
   PatchState: 'patchState',

@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { AssetStatus, EvidenceKind, PatchStateValue, Role, Severity, SyncRunStatus, UpdateClassification } from '../../entities/enums';
+import { AssetStatus, EvidenceKind, PatchStateValue, Role, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../entities/enums';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -37,5 +37,15 @@ registerEnumType(AssetStatus, {
     STALE: { description: 'Missing from the last complete sync of every source that reported it' },
   },
 });
-registerEnumType(SyncRunStatus, { name: 'SyncRunStatus', description: 'Status of a sync run' });
+registerEnumType(SyncRunStatus, {
+  name: 'SyncRunStatus',
+  description: 'Status of a sync run',
+  valuesConfig: {
+    RUNNING: { description: 'Reading from the source; nothing is written until the whole run has been read' },
+    SUCCEEDED: { description: 'Everything read was written in one transaction' },
+    FAILED: { description: 'Nothing was written; errorMessage says why' },
+  },
+});
+registerEnumType(SyncMode, { name: 'SyncMode', description: 'How much of the source a sync run read' });
+registerEnumType(SyncTrigger, { name: 'SyncTrigger', description: 'What started a sync run' });
 registerEnumType(Role, { name: 'Role', description: 'Role of a principal' });

@@ -1,0 +1,14 @@
+/**
+ * Every connector kind patchgraph ships. Adding a connector is one folder under connectors/ and one line here
+ * (see connectors/README.md); the contract test kit finds the folder by itself.
+ */
+import type { ConnectorDefinition } from './sdk/contract';
+import { fileImportConnector } from './file-import';
+
+export const CONNECTORS: ReadonlyArray<ConnectorDefinition<any>> = [
+  fileImportConnector,
+];
+
+export function connectorDefinition(kind: string): ConnectorDefinition<any> | undefined {
+  return CONNECTORS.find((c) => c.kind === kind);
+}

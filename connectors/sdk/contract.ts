@@ -1,0 +1,139 @@
+/**
+ * The connector contract: everything a connector is to patchgraph. A connector reads one vendor account or data
+ * source and yields normalised records; it never touches the database. The sync engine (src/sync) consumes the
+ * three streams in order — devices, then updates, then patch states — buffers them, and applies the whole run in
+ * one transaction, so a connector may fail at any point without leaving anything half-written.
+ */
+import type { Clock } from '../../src/util/clock';
+import type { Sleep } from './http/backoff';
+import type { HttpLog } from './http/http-client';
+import type { RateLimiterRegistry } from './http/rate-limiter';
+
+/** The state of one update on one device. "Not remediated" means MISSING, FAILED or PENDING_REBOOT. */
+export type PatchStateValue = 'MISSING' | 'INSTALLED' | 'FAILED' | 'PENDING_REBOOT' | 'NOT_APPLICABLE' | 'UNKNOWN';
+export const PATCH_STATE_VALUES: readonly PatchStateValue[] = ['MISSING', 'INSTALLED', 'FAILED', 'PENDING_REBOOT', 'NOT_APPLICABLE', 'UNKNOWN'];
+
+/** How a state is known: REPORTED per update by an agent (WSUS), or DERIVED (from an OS build, as for Intune). */
+export type Evidence = 'REPORTED' | 'DERIVED';
+export const EVIDENCE_VALUES: readonly Evidence[] = ['REPORTED', 'DERIVED'];
+
+export type SeverityValue = 'CRITICAL' | 'IMPORTANT' | 'MODERATE' | 'LOW' | 'UNSPECIFIED';
+export const SEVERITY_VALUES: readonly SeverityValue[] = ['CRITICAL', 'IMPORTANT', 'MODERATE', 'LOW', 'UNSPECIFIED'];
+
+export type ClassificationValue =
+  | 'SECURITY'
+  | 'CRITICAL'
+  | 'UPDATE_ROLLUP'
+  | 'FEATURE_PACK'
+  | 'SERVICE_PACK'
+  | 'DEFINITION'
+  | 'DRIVER'
+  | 'UPDATE'
+  | 'OTHER';
+export const CLASSIFICATION_VALUES: readonly ClassificationValue[] = [
+  'SECURITY', 'CRITICAL', 'UPDATE_ROLLUP', 'FEATURE_PACK', 'SERVICE_PACK', 'DEFINITION', 'DRIVER', 'UPDATE', 'OTHER',
+];
+
+/**
+ * One device as the source knows it, with every identifier the source has: identity resolution uses them to join
+ * this device to the same machine seen by other tools. Leave a field null rather than guessing; the engine
+ * normalises serials, MACs and host names itself.
+ */
+export interface DeviceRecord {
+  /** The device's stable id in the source tool (Intune managedDevice id, Datto device uid, WSUS target id). */
+  externalId: string;
+  hostname?: string | null;
+  fqdn?: string | null;
+  serialNumber?: string | null;
+  /** Microsoft Entra (Azure AD) device id. */
+  azureAdDeviceId?: string | null;
+  smbiosUuid?: string | null;
+  macAddresses?: string[];
+  osName?: string | null;
+  osVersion?: string | null;
+  /** Build and revision, e.g. "22631.4037". */
+  osBuild?: string | null;
+  /** When the device last checked in with the source tool. */
+  lastCheckInAt?: Date | null;
+  /** The source tool's own site or group; matched by name to a site of the tenant. */
+  vendorSite?: string | null;
+}
+
+/** A software update catalog entry. The catalog is shared by all tenants; entries are keyed by `key`. */
+export interface UpdateRecord {
+  /** Stable identity across sources, vendor-prefixed: "microsoft:KB5041585". */
+  key: string;
+  kb?: string | null;
+  title: string;
+  vendor: string;
+  products?: string[];
+  classification?: ClassificationValue;
+  severity?: SeverityValue;
+  releasedAt: Date;
+  /** KB numbers this update supersedes. */
+  supersedes?: string[];
+}
+
+/** The state of one update on one device. Both must be emitted by the same run (or already known, when incremental). */
+export interface PatchStateRecord {
+  deviceExternalId: string;
+  /** The `key` of an UpdateRecord. */
+  updateKey: string;
+  state: PatchStateValue;
+  evidence: Evidence;
+  /** When the source says the state last changed (e.g. WSUS LastChangeTime), if it says. */
+  reportedAt?: Date | null;
+  /** When the source says the update was installed, if it says. */
+  installedAt?: Date | null;
+}
+
+/**
+ * What the engine passes to each stream. `cursor` is what the stream reported through `setCursor` in the last run
+ * that committed; null asks for a full read. A stream that can read incrementally calls `setCursor` with the
+ * position the next run should resume from; the engine stores it only if this whole run commits.
+ */
+export interface StreamRequest {
+  cursor: string | null;
+  setCursor(cursor: string): void;
+  signal?: AbortSignal;
+}
+
+export interface ConnectionCheck {
+  /** One line for the operator, e.g. "Reached Microsoft Graph as tenant contoso.onmicrosoft.com; 1,204 devices". */
+  message: string;
+}
+
+export interface Connector {
+  /** Proves the configuration works (reachable, credentials accepted) without reading the whole source. */
+  testConnection(options?: { signal?: AbortSignal }): Promise<ConnectionCheck>;
+  devices(request: StreamRequest): AsyncIterable<DeviceRecord>;
+  updates(request: StreamRequest): AsyncIterable<UpdateRecord>;
+  patchStates(request: StreamRequest): AsyncIterable<PatchStateRecord>;
+  /** Releases sockets, timers and files. Called once after every run, successful or not. */
+  close?(): Promise<void>;
+}
+
+/** What the engine gives a connector besides its configuration. Use these instead of globals so tests control time. */
+export interface ConnectorContext {
+  clock: Clock;
+  /** Structured, already-redacted log events (pass to HttpClient as `log`). */
+  log?: HttpLog;
+  /** Rate limiters shared by every instance using the same vendor account. */
+  rateLimiters?: RateLimiterRegistry;
+  /** Waits between retries; tests pass one that records the delay instead of waiting. */
+  sleep?: Sleep;
+}
+
+/**
+ * A connector kind: what the registry holds. `configClass` is a class whose properties carry class-validator
+ * decorators and one `@Setting` each (see config.ts); secrets are marked there and stored encrypted.
+ */
+export interface ConnectorDefinition<C extends object = object> {
+  /** Lower-case identifier stored on every instance, e.g. "file-import". Never change it once released. */
+  kind: string;
+  displayName: string;
+  /** One sentence shown when an operator picks a connector kind. */
+  description: string;
+  configClass: new () => C;
+  create(config: C, context: ConnectorContext): Connector;
+}

@@ -1,0 +1,149 @@
+/**
+ * Creating and changing connector instances. Settings are validated by the connector's own config class; secrets
+ * are encrypted (bound to the instance id) before they reach the database and appear in no audit event, log line
+ * or API answer — only the names of the secrets that are set are ever shown.
+ */
+import { DataSource } from 'typeorm';
+import { connectorDefinition } from '../../connectors/registry';
+import { parseConfig, secretNames, splitSecrets } from '../../connectors/sdk/config';
+import { ConfigError } from '../../connectors/sdk/errors';
+import { appendAudit } from '../audit/audit-log';
+import { insertRows } from '../db/insert-rows';
+import { inTransaction } from '../db/transaction';
+import { ConnectorInstance, Tenant } from '../entities';
+import { ForbiddenError, NotFoundError, UserInputError } from '../errors';
+import { SecretBox } from '../secrets/secret-box';
+import { rawSettings } from '../sync/instance-config';
+import { Clock } from '../util/clock';
+import { newId } from '../util/ids';
+import { Actor } from './tenant-admin';
+import { TenantScope } from './tenant-scope';
+
+export interface NewConnectorInstance {
+  tenantId: string | null;
+  kind: string;
+  name: string;
+  /** Public settings and secrets together, as the connector's config class names them. */
+  settings: Record<string, unknown>;
+  syncIntervalSeconds?: number | null;
+  enabled?: boolean;
+}
+
+export interface ConnectorInstanceChange {
+  id: string;
+  name?: string;
+  /** Merged into the stored settings; a secret given here replaces the stored one, null removes a setting. */
+  settings?: Record<string, unknown>;
+  syncIntervalSeconds?: number | null;
+  enabled?: boolean;
+}
+
+/** The names of the secrets an instance has set; their values never leave the server. */
+export function setSecretNames(instance: ConnectorInstance, secrets: SecretBox): string[] {
+  const definition = connectorDefinition(instance.kind);
+  if (!definition || !instance.secretsCiphertext) return [];
+  try {
+    const stored = secrets.decrypt(instance.secretsCiphertext, instance.id);
+    return secretNames(definition.configClass).filter((n) => stored[n] !== undefined && stored[n] !== null && stored[n] !== '');
+  } catch {
+    return [];
+  }
+}
+
+export class ConnectorAdmin {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scope: TenantScope,
+    private readonly clock: Clock,
+    private readonly actor: Actor,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async create(input: NewConnectorInstance): Promise<ConnectorInstance> {
+    const definition = connectorDefinition(input.kind);
+    if (!definition) throw new UserInputError('input.kind', `no connector of kind "${input.kind}" is installed`);
+    if (input.tenantId === null && !this.scope.all) throw new ForbiddenError('Only a principal with access to all tenants can create an MSP-wide connector instance');
+    const settings = this.validate(definition.kind, input.settings);
+    const now = this.clock.now();
+    const id = newId();
+    const instance = Object.assign(new ConnectorInstance(), {
+      id, tenantId: input.tenantId, kind: definition.kind, name: input.name, ...this.encode(id, definition.configClass, settings),
+      syncIntervalSeconds: input.syncIntervalSeconds ?? null, enabled: input.enabled ?? true, cursors: null, createdAt: now, updatedAt: now,
+    });
+    return inTransaction(this.dataSource, async (m) => {
+      if (input.tenantId !== null) {
+        const tenant = await m.findOneBy(Tenant, { id: input.tenantId });
+        if (!tenant || !this.scope.allows(tenant.id)) throw new NotFoundError('Tenant', input.tenantId);
+      }
+      await insertRows(m, ConnectorInstance, [instance]);
+      await appendAudit(m, {
+        tenantId: input.tenantId, actor: this.actor.label, action: 'connector.create', targetType: 'ConnectorInstance', targetId: id,
+        data: { kind: instance.kind, name: instance.name, settings: JSON.parse(instance.config), secretsSet: Object.keys(splitSecrets(definition.configClass, settings).secrets) },
+        occurredAt: now,
+      });
+      return instance;
+    });
+  }
+
+  async update(change: ConnectorInstanceChange): Promise<ConnectorInstance> {
+    const now = this.clock.now();
+    return inTransaction(this.dataSource, async (m) => {
+      const instance = await m.findOneBy(ConnectorInstance, { id: change.id });
+      if (!instance || !this.visible(instance)) throw new NotFoundError('ConnectorInstance', change.id);
+      const definition = connectorDefinition(instance.kind);
+      if (!definition) throw new UserInputError('input.id', `no connector of kind "${instance.kind}" is installed`);
+      const audit: Record<string, unknown> = {};
+      if (change.settings) {
+        const merged: Record<string, unknown> = { ...rawSettings(instance, this.secrets) };
+        for (const [k, v] of Object.entries(change.settings)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        const settings = this.validate(instance.kind, merged);
+        Object.assign(instance, this.encode(instance.id, definition.configClass, settings));
+        // A new source or account makes the stored cursors meaningless; the next run reads everything.
+        instance.cursors = null;
+        const secret = new Set(secretNames(definition.configClass));
+        audit.settingsChanged = Object.keys(change.settings).filter((k) => !secret.has(k));
+        audit.secretsChanged = Object.keys(change.settings).filter((k) => secret.has(k));
+      }
+      if (change.name !== undefined) instance.name = audit.name = change.name;
+      if (change.syncIntervalSeconds !== undefined) instance.syncIntervalSeconds = audit.syncIntervalSeconds = change.syncIntervalSeconds;
+      if (change.enabled !== undefined) instance.enabled = audit.enabled = change.enabled;
+      instance.updatedAt = now;
+      await m.getRepository(ConnectorInstance).update(
+        { id: instance.id },
+        {
+          name: instance.name, config: instance.config, secretsCiphertext: instance.secretsCiphertext, cursors: instance.cursors,
+          syncIntervalSeconds: instance.syncIntervalSeconds, enabled: instance.enabled, updatedAt: now,
+        },
+      );
+      await appendAudit(m, {
+        tenantId: instance.tenantId, actor: this.actor.label, action: 'connector.update', targetType: 'ConnectorInstance', targetId: instance.id,
+        data: audit, occurredAt: now,
+      });
+      return instance;
+    });
+  }
+
+  private visible(instance: ConnectorInstance): boolean {
+    return instance.tenantId === null ? this.scope.all : this.scope.allows(instance.tenantId);
+  }
+
+  /** Validates with the connector's rules; a bad field is reported under input.settings.<field>. */
+  private validate(kind: string, settings: Record<string, unknown>): Record<string, unknown> {
+    const definition = connectorDefinition(kind)!;
+    try {
+      parseConfig(definition, settings);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UserInputError(`input.settings.${err.field}`, err.message.slice(err.field.length + 2));
+      throw err;
+    }
+    return settings;
+  }
+
+  private encode(id: string, configClass: new () => object, settings: Record<string, unknown>): Pick<ConnectorInstance, 'config' | 'secretsCiphertext'> {
+    const { public: pub, secrets } = splitSecrets(configClass, settings);
+    return { config: JSON.stringify(pub), secretsCiphertext: Object.keys(secrets).length ? this.secrets.encrypt(secrets, id) : null };
+  }
+}

@@ -1,0 +1,196 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { CONNECTORS } from '../../../connectors/registry';
+import { settingsOf } from '../../../connectors/sdk/config';
+import { ConnectorError } from '../../../connectors/sdk/errors';
+import { setSecretNames } from '../../access/connector-admin';
+import { ConnectorInstance, SyncRun, Tenant } from '../../entities';
+import { Role, SyncTrigger } from '../../entities/enums';
+import { ConflictError, NotFoundError } from '../../errors';
+import { loadInstanceConfig } from '../../sync/instance-config';
+import { SyncInProgressError } from '../../sync/sync-lock';
+import { RequestContext } from '../context';
+import { ConnectionArgs } from '../inputs/connection.args';
+import {
+  ConnectorInstanceFilterInput,
+  CreateConnectorInstanceInput,
+  SyncRunFilterInput,
+  TriggerSyncInput,
+  UpdateConnectorInstanceInput,
+} from '../inputs/connector.input';
+import { Connection } from '../types/connection';
+import { keyOf, keysOf } from '../types/global-id';
+import { SyncRunConnection } from './sync-run.resolver';
+
+export const ConnectorInstanceConnection = Connection(ConnectorInstance);
+
+@ObjectType({ description: 'One configuration setting of a connector kind' })
+class ConnectorSetting {
+  @Field({ description: 'Name of the setting, as used in settings objects' })
+  name: string;
+
+  @Field({ description: 'Value type: string, number or boolean' })
+  type: string;
+
+  @Field({ description: 'What the setting means' })
+  description: string;
+
+  @Field({ description: 'Indicates a secret: write-only, stored encrypted, never returned' })
+  secret: boolean;
+
+  @Field({ description: 'Indicates the setting may be left out' })
+  optional: boolean;
+}
+
+@ObjectType({ description: 'A kind of connector this server can run' })
+class ConnectorKind {
+  @Field({ description: 'Identifier used as ConnectorInstance.kind' })
+  kind: string;
+
+  @Field({ description: 'Human-readable name' })
+  displayName: string;
+
+  @Field({ description: 'What the connector reads' })
+  description: string;
+
+  @Field(() => [ConnectorSetting], { description: 'Settings an instance of this kind takes' })
+  settings: ConnectorSetting[];
+}
+
+@ObjectType({ description: 'Outcome of testConnectorInstance' })
+class ConnectionTestResult {
+  @Field({ description: 'Indicates the source was reached and accepted the credentials' })
+  ok: boolean;
+
+  @Field({ description: 'What the connector found, or why it failed' })
+  message: string;
+
+  @Field(() => String, { nullable: true, description: 'Kind of failure (config, auth, rate_limited, transient, malformed_response, fatal) when not ok' })
+  errorKind: string | null;
+}
+
+@Resolver(() => ConnectorInstance)
+export class ConnectorInstanceResolver {
+  @Query(() => [ConnectorKind], { description: 'Connector kinds installed on this server and the settings each takes' })
+  connectorKinds(): ConnectorKind[] {
+    return CONNECTORS.map((c) => ({ kind: c.kind, displayName: c.displayName, description: c.description, settings: settingsOf(c.configClass) }));
+  }
+
+  @Query(() => ConnectorInstanceConnection, { description: 'Connector instances the caller may see, ordered by name' })
+  async connectorInstances(
+    @Args() page: ConnectionArgs,
+    @Arg('filter', () => ConnectorInstanceFilterInput, { nullable: true, description: 'Filters to apply' }) filter: ConnectorInstanceFilterInput | null,
+    @Ctx() { access, loaders }: RequestContext,
+  ) {
+    const tenantIds = keysOf('Tenant', filter?.tenantIds, 'filter.tenantIds');
+    if (tenantIds) access.scope.requireVisible(tenantIds, (k) => filter!.tenantIds![tenantIds.indexOf(k)]);
+    const f = { tenantIds, kinds: filter?.kinds ?? null };
+    const result = await access.connectorInstances.page(f, page);
+    loaders.primeAll(loaders.connectorInstance, result.rows);
+    return ConnectorInstanceConnection.of(result, () => access.connectorInstances.count(f));
+  }
+
+  @FieldResolver(() => Tenant, { nullable: true, description: 'Tenant the instance reads devices for; null for an MSP-wide instance' })
+  tenant(@Root() instance: ConnectorInstance, @Ctx() { loaders }: RequestContext) {
+    return instance.tenantId ? loaders.tenant.load(instance.tenantId) : null;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { description: 'Settings of the instance, without secrets' })
+  settings(@Root() instance: ConnectorInstance): Record<string, unknown> {
+    return JSON.parse(instance.config || '{}');
+  }
+
+  @FieldResolver(() => [String], { description: 'Names of the secret settings that are set (their values are never returned)' })
+  secretsSet(@Root() instance: ConnectorInstance, @Ctx() { secrets }: RequestContext): string[] {
+    return setSecretNames(instance, secrets);
+  }
+
+  @FieldResolver(() => SyncRun, { nullable: true, description: 'The most recent sync run, if any' })
+  lastSyncRun(@Root() instance: ConnectorInstance, @Ctx() { loaders }: RequestContext) {
+    return loaders.latestSyncRunByInstance.load(instance.id);
+  }
+
+  @FieldResolver(() => SyncRunConnection, { description: 'Sync runs of the instance, newest first' })
+  async syncRuns(@Root() instance: ConnectorInstance, @Args() page: ConnectionArgs, @Ctx() { access }: RequestContext) {
+    const f = { connectorInstanceIds: [instance.id] };
+    return SyncRunConnection.of(await access.syncRuns.page(f, page), () => access.syncRuns.count(f));
+  }
+
+  @Authorized(Role.MSP_ADMIN)
+  @Mutation(() => ConnectorInstance, { description: 'Creates a connector instance; secrets in settings are stored encrypted and never returned. Requires the MSP_ADMIN role' })
+  createConnectorInstance(@Arg('input', { description: 'The new instance' }) input: CreateConnectorInstanceInput, @Ctx() { access }: RequestContext) {
+    return access.connectorAdmin.create({
+      tenantId: keyOf('Tenant', input.tenantId, 'input.tenantId'), kind: input.kind, name: input.name, settings: input.settings,
+      syncIntervalSeconds: input.syncIntervalSeconds ?? null, enabled: input.enabled ?? true,
+    });
+  }
+
+  @Authorized(Role.MSP_ADMIN)
+  @Mutation(() => ConnectorInstance, { description: 'Changes a connector instance; secrets can be replaced but never read. Requires the MSP_ADMIN role' })
+  updateConnectorInstance(@Arg('input', { description: 'The changes' }) input: UpdateConnectorInstanceInput, @Ctx() { access }: RequestContext) {
+    return access.connectorAdmin.update({
+      id: keyOf('ConnectorInstance', input.id, 'input.id'),
+      name: input.name ?? undefined,
+      settings: input.settings ?? undefined,
+      syncIntervalSeconds: input.syncIntervalSeconds,
+      enabled: input.enabled ?? undefined,
+    });
+  }
+
+  @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
+  @Mutation(() => ConnectionTestResult, { description: 'Checks that the instance reaches its source with its credentials, without syncing. Requires MSP_ADMIN or TECHNICIAN' })
+  async testConnectorInstance(@Arg('id', () => ID, { description: 'The instance to test' }) id: string, @Ctx() { access, secrets, logger, clock }: RequestContext): Promise<ConnectionTestResult> {
+    const instance = await access.connectorInstances.byId(keyOf('ConnectorInstance', id, 'id'));
+    if (!instance) throw new NotFoundError('ConnectorInstance', id);
+    try {
+      const { definition, config } = loadInstanceConfig(instance, secrets);
+      const connector = definition.create(config, { clock });
+      try {
+        const check = await connector.testConnection({ signal: AbortSignal.timeout(30_000) });
+        return { ok: true, message: check.message, errorKind: null };
+      } finally {
+        await connector.close?.().catch(() => undefined);
+      }
+    } catch (err) {
+      if (err instanceof ConnectorError) return { ok: false, message: err.message, errorKind: err.kind };
+      logger.error({ err }, 'connection test failed unexpectedly');
+      return { ok: false, message: 'internal error while testing; the server log has the details', errorKind: 'internal' };
+    }
+  }
+
+  @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
+  @Mutation(() => SyncRun, { description: 'Starts a sync of a connector instance now. CONFLICT when one is already running. Requires MSP_ADMIN or TECHNICIAN' })
+  async triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { access, sync, principal }: RequestContext): Promise<SyncRun> {
+    const id = keyOf('ConnectorInstance', input.connectorInstanceId, 'input.connectorInstanceId');
+    const instance = await access.connectorInstances.byId(id);
+    if (!instance) throw new NotFoundError('ConnectorInstance', input.connectorInstanceId);
+    try {
+      const started = await sync.start(instance.id, { trigger: SyncTrigger.API, triggeredBy: principal.label, full: input.full ?? false });
+      return input.wait ? await started.done : started.run;
+    } catch (err) {
+      if (err instanceof SyncInProgressError) throw new ConflictError('input.connectorInstanceId', err.message);
+      throw err;
+    }
+  }
+}
+
+@Resolver()
+export class SyncRunQueryResolver {
+  @Query(() => SyncRunConnection, { description: 'Sync runs the caller may see, newest first' })
+  async syncRuns(
+    @Args() page: ConnectionArgs,
+    @Arg('filter', () => SyncRunFilterInput, { nullable: true, description: 'Filters to apply' }) filter: SyncRunFilterInput | null,
+    @Ctx() { access, loaders }: RequestContext,
+  ) {
+    const tenantIds = keysOf('Tenant', filter?.tenantIds, 'filter.tenantIds');
+    if (tenantIds) access.scope.requireVisible(tenantIds, (k) => filter!.tenantIds![tenantIds.indexOf(k)]);
+    const f = {
+      tenantIds,
+      connectorInstanceIds: keysOf('ConnectorInstance', filter?.connectorInstanceIds, 'filter.connectorInstanceIds'),
+      statuses: filter?.statuses ?? null,
+    };
+    const result = await access.syncRuns.page(f, page);
+    loaders.primeAll(loaders.syncRun, result.rows);
+    return SyncRunConnection.of(result, () => access.syncRuns.count(f));
+  }
+}

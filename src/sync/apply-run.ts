@@ -1,0 +1,400 @@
+/**
+ * Writes one fully-read run in the caller's transaction: catalog entries, source devices (with identity
+ * resolution), assets, patch states and their events, stale marks and cursors. It compares against what is stored
+ * and writes only differences, in multi-row statements, so a run over unchanged data writes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { EntityManager, In } from 'typeorm';
+import type { DeviceRecord, UpdateRecord } from '../../connectors/sdk/contract';
+import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import { insertRows, updateRows } from '../db/insert-rows';
+import { Asset, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, Update } from '../entities';
+import { AssetStatus, EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue, Severity, UpdateClassification } from '../entities/enums';
+import { IdentityResolution, resolveIdentity } from '../identity/match';
+import { newId } from '../util/ids';
+import { DERIVED_FIELDS, deriveAsset, sameDerived } from './derive-asset';
+import { identityKeys, identityOf, IdentityIndex } from './identity-index';
+import { Cursors, SourceRead, SyncDataError } from './read-source';
+
+export interface ApplyContext {
+  instance: ConnectorInstance;
+  tenantId: string;
+  read: SourceRead;
+  now: Date;
+  syncRunId: string;
+}
+
+const CHUNK = 500;
+
+async function findIn<T extends object>(m: EntityManager, entity: new () => T, column: keyof T & string, values: string[], where: Partial<Record<keyof T, unknown>> = {}): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < values.length; i += CHUNK) {
+    out.push(...(await m.getRepository(entity).findBy({ ...where, [column]: In(values.slice(i, i + CHUNK)) } as never)));
+  }
+  return out;
+}
+
+export function emptyCounts(): SyncCounts {
+  return {
+    devices: { seen: 0, created: 0, changed: 0, stale: 0 },
+    updates: { seen: 0, created: 0, changed: 0 },
+    patchStates: { seen: 0, created: 0, changed: 0 },
+    events: 0,
+    assets: { created: 0, changed: 0 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Catalog
+
+/**
+ * The catalog is shared by every tenant, so a connector adds the entries it is first to report and never rewrites
+ * one: a tenant's inventory file must not be able to retitle or re-date a Microsoft update for everyone.
+ */
+async function writeCatalog(m: EntityManager, ctx: ApplyContext, counts: SyncCounts): Promise<Map<string, string>> {
+  const { read, now } = ctx;
+  const keys = [...new Set([...read.updates.map((u) => u.key), ...read.patchStates.map((s) => s.updateKey)])];
+  const existing = await findIn(m, Update, 'catalogKey', keys);
+  const idByKey = new Map(existing.map((u) => [u.catalogKey, u.id]));
+  const created: Update[] = [];
+  for (const u of read.updates) {
+    if (idByKey.has(u.key)) continue;
+    const row = toUpdateRow(u, now);
+    idByKey.set(u.key, row.id);
+    created.push(row);
+  }
+  await insertRows(m, Update, created);
+  counts.updates.seen = read.updates.length;
+  counts.updates.created = created.length;
+  for (const s of read.patchStates) {
+    if (!idByKey.has(s.updateKey)) throw new SyncDataError(`patch state ${s.deviceExternalId}/${s.updateKey}: the update is neither in this run nor in the catalog`);
+  }
+  return idByKey;
+}
+
+function toUpdateRow(u: UpdateRecord, now: Date): Update {
+  return Object.assign(new Update(), {
+    id: newId(),
+    catalogKey: u.key.slice(0, 191),
+    kb: u.kb ? normaliseKb(u.kb) : null,
+    title: u.title.slice(0, 512),
+    vendor: u.vendor.slice(0, 64),
+    products: u.products ?? [],
+    classification: (u.classification ?? 'OTHER') as UpdateClassification,
+    severity: (u.severity ?? 'UNSPECIFIED') as Severity,
+    maxCvssBaseScore: null,
+    releasedAt: u.releasedAt,
+    supersedes: (u.supersedes ?? []).map(normaliseKb),
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+function normaliseKb(kb: string): string {
+  const digits = kb.trim().replace(/^kb/i, '');
+  return /^\d+$/.test(digits) ? `KB${digits}` : kb.trim();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Source devices
+
+type DeviceColumns = Pick<
+  SourceDevice,
+  'hostname' | 'fqdn' | 'serialNumber' | 'azureAdDeviceId' | 'smbiosUuid' | 'macAddresses' | 'osName' | 'osVersion' | 'osBuild' | 'lastCheckInAt' | 'vendorSite'
+>;
+
+const clip = (v: string | null | undefined, max: number): string | null => {
+  const t = typeof v === 'string' ? v.trim() : null;
+  return t ? t.slice(0, max) : null;
+};
+
+function toDeviceColumns(d: DeviceRecord): DeviceColumns {
+  const macs = new Set<string>();
+  for (const raw of d.macAddresses ?? []) {
+    const compact = String(raw).replace(/[\s:.-]/g, '').toUpperCase();
+    // Keep every well-formed MAC (randomised ones too: an operator may want to see them); matching ignores the unusable.
+    if (/^[0-9A-F]{12}$/.test(compact)) macs.add(compact);
+  }
+  return {
+    hostname: clip(d.hostname, 255),
+    fqdn: clip(d.fqdn, 255),
+    serialNumber: clip(d.serialNumber, 128),
+    azureAdDeviceId: clip(d.azureAdDeviceId, 64),
+    smbiosUuid: clip(d.smbiosUuid, 64),
+    macAddresses: [...macs].sort(),
+    osName: clip(d.osName, 128),
+    osVersion: clip(d.osVersion, 64),
+    osBuild: clip(d.osBuild, 64),
+    lastCheckInAt: d.lastCheckInAt ?? null,
+    vendorSite: clip(d.vendorSite, 255),
+  };
+}
+
+function digestOf(c: DeviceColumns): string {
+  return createHash('sha256').update(JSON.stringify({ ...c, lastCheckInAt: c.lastCheckInAt?.toISOString() ?? null })).digest('hex');
+}
+
+const identitySignature = (d: SourceDevice) => identityKeys(identityOf(d)).sort().join('|');
+
+interface DevicePlan {
+  /** Devices of the instance after this run, by external id. */
+  byExternalId: Map<string, SourceDevice>;
+  created: SourceDevice[];
+  changed: Set<SourceDevice>;
+  /** Devices whose asset must be (re)decided. */
+  needsIdentity: SourceDevice[];
+}
+
+function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCounts): DevicePlan {
+  const { read, now, tenantId, instance } = ctx;
+  const byExternalId = new Map(existing.map((d) => [d.externalId, d]));
+  const created: SourceDevice[] = [];
+  const changed = new Set<SourceDevice>();
+  const needsIdentity: SourceDevice[] = [];
+  const seen = new Set<string>();
+  for (const record of [...read.devices].sort((a, b) => (a.externalId < b.externalId ? -1 : 1))) {
+    seen.add(record.externalId);
+    const columns = toDeviceColumns(record);
+    const digest = digestOf(columns);
+    const current = byExternalId.get(record.externalId);
+    if (!current) {
+      const device = Object.assign(new SourceDevice(), {
+        id: newId(), tenantId, connectorInstanceId: instance.id, assetId: null, externalId: record.externalId, ...columns,
+        payloadDigest: digest, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, stale: false, firstSeenAt: now, lastSeenAt: now,
+      });
+      byExternalId.set(device.externalId, device);
+      created.push(device);
+      needsIdentity.push(device);
+      continue;
+    }
+    if (current.payloadDigest === digest && !current.stale && current.assetId) continue;
+    const before = identitySignature(current);
+    Object.assign(current, columns, { payloadDigest: digest, stale: false, lastSeenAt: now });
+    changed.add(current);
+    if (!current.assetId || identitySignature(current) !== before) needsIdentity.push(current);
+  }
+  if (read.fullDeviceRead) {
+    // Only a complete full read proves absence; the device is kept (history, states) and only marked.
+    for (const d of existing) {
+      if (seen.has(d.externalId) || d.stale) continue;
+      d.stale = true;
+      d.lastSeenAt = now;
+      changed.add(d);
+      counts.devices.stale += 1;
+    }
+  }
+  counts.devices.seen = read.devices.length;
+  counts.devices.created = created.length;
+  counts.devices.changed = [...changed].length;
+  return { byExternalId, created, changed, needsIdentity };
+}
+
+function matchedByJson(resolution: IdentityResolution): string {
+  return JSON.stringify({ rule: resolution.matchedBy.rule, values: resolution.matchedBy.values, conflicts: resolution.conflicts });
+}
+
+/**
+ * Decides the asset of every device that needs it, creating assets for new machines. Returns the assets created
+ * and the ids of assets whose set of sources changed.
+ */
+async function resolveDevices(m: EntityManager, ctx: ApplyContext, plan: DevicePlan): Promise<{ newAssets: Asset[]; touched: Set<string>; moved: SourceDevice[] }> {
+  const touched = new Set<string>();
+  const newAssets: Asset[] = [];
+  const moved: SourceDevice[] = [];
+  if (plan.needsIdentity.length === 0) return { newAssets, touched, moved };
+  const { tenantId, now } = ctx;
+
+  const tenantSources = await m.getRepository(SourceDevice).findBy({ tenantId });
+  const resolving = new Set(plan.needsIdentity.map((d) => d.id));
+  const index = new IdentityIndex(tenantId);
+  for (const s of tenantSources) if (s.assetId && !resolving.has(s.id)) index.add(s.assetId, identityOf(s));
+
+  const pins = [...new Set(plan.needsIdentity.map((d) => d.pinnedAssetId).filter((x): x is string => !!x))];
+  const livePins = new Set((await findIn(m, Asset, 'id', pins, { tenantId })).map((a) => a.id));
+
+  for (const device of plan.needsIdentity) {
+    const identity = identityOf(device);
+    const pinned = device.pinnedAssetId && livePins.has(device.pinnedAssetId) ? device.pinnedAssetId : undefined;
+    const resolution = resolveIdentity(identity, index.candidatesFor(identity), {
+      pinnedAssetId: pinned,
+      forbiddenAssetIds: device.forbiddenAssetIds ?? [],
+    });
+    const previous = device.assetId;
+    let assetId = resolution.assetId;
+    let matchedBy = matchedByJson(resolution);
+    if (!assetId && previous && !(device.forbiddenAssetIds ?? []).includes(previous)) {
+      // Nothing else claims the device: it stays where it is (assets do not churn because an identifier changed).
+      assetId = previous;
+      matchedBy = device.matchedBy ?? matchedBy;
+    }
+    if (!assetId) {
+      const asset = Object.assign(new Asset(), {
+        id: newId(), tenantId, siteId: null, hostname: device.externalId, fqdn: null, serialNumber: null, osName: null, osVersion: null,
+        osBuild: null, status: AssetStatus.ACTIVE, lastSeenAt: now, createdAt: now, updatedAt: now,
+      });
+      newAssets.push(asset);
+      assetId = asset.id;
+    }
+    if (previous !== assetId) {
+      if (previous) {
+        touched.add(previous);
+        moved.push(device);
+      }
+      device.assetId = assetId;
+      plan.changed.add(device);
+    }
+    if (device.matchedBy !== matchedBy) {
+      device.matchedBy = matchedBy;
+      plan.changed.add(device);
+    }
+    touched.add(assetId);
+    index.add(assetId, identity);
+  }
+  return { newAssets, touched, moved };
+}
+
+/** Re-derives the given assets from their sources; deletes those left without any source. */
+export async function refreshAssets(m: EntityManager, tenantId: string, assetIds: Iterable<string>, now: Date): Promise<{ changed: number; deleted: string[] }> {
+  const ids = [...new Set(assetIds)];
+  if (ids.length === 0) return { changed: 0, deleted: [] };
+  const assets = await findIn(m, Asset, 'id', ids, { tenantId });
+  const sources = await findIn(m, SourceDevice, 'assetId', ids, { tenantId });
+  const sites = await m.getRepository(Site).findBy({ tenantId });
+  const byAsset = new Map<string, SourceDevice[]>();
+  for (const s of sources) byAsset.set(s.assetId!, [...(byAsset.get(s.assetId!) ?? []), s]);
+  const changed: Asset[] = [];
+  const deleted: string[] = [];
+  for (const asset of assets) {
+    const own = byAsset.get(asset.id);
+    if (!own?.length) {
+      deleted.push(asset.id);
+      continue;
+    }
+    const derived = deriveAsset(own, asset.siteId, sites);
+    if (sameDerived(asset, derived)) continue;
+    Object.assign(asset, derived, { updatedAt: now });
+    changed.push(asset);
+  }
+  await updateRows(m, Asset, changed, [...DERIVED_FIELDS, 'updatedAt']);
+  if (deleted.length) await m.getRepository(Asset).delete({ id: In(deleted), tenantId });
+  return { changed: changed.length, deleted };
+}
+
+const DEVICE_UPDATE_COLUMNS: ReadonlyArray<keyof SourceDevice & string> = [
+  'assetId', 'hostname', 'fqdn', 'serialNumber', 'azureAdDeviceId', 'smbiosUuid', 'macAddresses', 'osName', 'osVersion', 'osBuild',
+  'lastCheckInAt', 'vendorSite', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
+];
+
+/** Moves the patch states of devices that changed asset, so per-asset queries follow the device. */
+export async function repointPatchStates(m: EntityManager, devices: SourceDevice[]): Promise<void> {
+  for (const d of devices) {
+    await m.getRepository(PatchState).update({ sourceDeviceId: d.id }, { assetId: d.assetId! });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Patch states
+
+const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
+  'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt',
+];
+
+async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Map<string, SourceDevice>, updateIds: Map<string, string>, counts: SyncCounts): Promise<void> {
+  const { read, now, tenantId, instance, syncRunId } = ctx;
+  counts.patchStates.seen = read.patchStates.length;
+  if (read.patchStates.length === 0) return;
+  const existing = await m
+    .getRepository(PatchState)
+    .createQueryBuilder('ps')
+    .innerJoin(SourceDevice, 'sd', 'sd.id = ps.sourceDeviceId')
+    .where('sd.connectorInstanceId = :id', { id: instance.id })
+    .getMany();
+  const byKey = new Map(existing.map((s) => [`${s.sourceDeviceId}\u0000${s.updateId}`, s]));
+  const created: PatchState[] = [];
+  const changed: PatchState[] = [];
+  const events: PatchEvent[] = [];
+  for (const r of read.patchStates) {
+    const device = devices.get(r.deviceExternalId);
+    if (!device) throw new SyncDataError(`patch state ${r.deviceExternalId}/${r.updateKey}: the device is neither in this run nor known to this connector`);
+    const updateId = updateIds.get(r.updateKey)!;
+    const current = byKey.get(`${device.id}\u0000${updateId}`);
+    const state = r.state as PatchStateValue;
+    const evidence = r.evidence as EvidenceKind;
+    const event = () =>
+      Object.assign(new PatchEvent(), {
+        id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, syncRunId,
+        fromState: current?.state ?? null, toState: state, reportedAt: r.reportedAt ?? null, observedAt: now,
+      });
+    if (!current) {
+      created.push(
+        Object.assign(new PatchState(), {
+          id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, state, evidence,
+          firstSeenMissingAt: NOT_REMEDIATED_STATES.includes(state) ? (r.reportedAt ?? now) : null,
+          installedAt: state === PatchStateValue.INSTALLED ? (r.installedAt ?? null) : null,
+          changedAt: now, observedAt: now,
+        }),
+      );
+      events.push(event());
+      continue;
+    }
+    const reportedInstall = r.installedAt ?? null;
+    const installChanged = state === PatchStateValue.INSTALLED && reportedInstall !== null && current.installedAt?.getTime() !== reportedInstall.getTime();
+    if (current.state === state && current.evidence === evidence && !installChanged) continue;
+    if (current.state !== state) {
+      events.push(event());
+      const wasOpen = NOT_REMEDIATED_STATES.includes(current.state);
+      const isOpen = NOT_REMEDIATED_STATES.includes(state);
+      if (isOpen && !wasOpen) current.firstSeenMissingAt = r.reportedAt ?? now;
+      if (!isOpen) current.firstSeenMissingAt = null;
+      current.installedAt = state === PatchStateValue.INSTALLED ? (reportedInstall ?? now) : null;
+      current.changedAt = now;
+    } else if (installChanged) {
+      current.installedAt = reportedInstall;
+    }
+    Object.assign(current, { state, evidence, assetId: device.assetId!, observedAt: now });
+    changed.push(current);
+  }
+  await insertRows(m, PatchState, created);
+  await updateRows(m, PatchState, changed, STATE_UPDATE_COLUMNS);
+  await insertRows(m, PatchEvent, events);
+  counts.patchStates.created = created.length;
+  counts.patchStates.changed = changed.length;
+  counts.events = events.length;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function sameCursors(stored: string | null, next: Cursors): boolean {
+  const nextJson = Object.keys(next).length ? JSON.stringify(Object.fromEntries(Object.entries(next).sort())) : null;
+  return (stored ?? null) === nextJson;
+}
+
+export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<SyncCounts> {
+  const counts = emptyCounts();
+  const updateIds = await writeCatalog(m, ctx, counts);
+
+  const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: ctx.instance.id });
+  const plan = planDevices(existing, ctx, counts);
+  const { newAssets, touched, moved } = await resolveDevices(m, ctx, plan);
+  for (const d of plan.changed) if (d.assetId) touched.add(d.assetId);
+
+  await insertRows(m, Asset, newAssets);
+  await insertRows(m, SourceDevice, plan.created);
+  const createdIds = new Set(plan.created.map((d) => d.id));
+  await updateRows(m, SourceDevice, [...plan.changed].filter((d) => !createdIds.has(d.id)), DEVICE_UPDATE_COLUMNS);
+  await repointPatchStates(m, moved);
+  const refreshed = await refreshAssets(m, ctx.tenantId, touched, ctx.now);
+  counts.assets.created = newAssets.length;
+  // New assets are inserted with placeholders and then derived like any other; only older ones count as changed.
+  counts.assets.changed = Math.max(0, refreshed.changed - newAssets.length);
+  counts.devices.changed = [...plan.changed].filter((d) => !createdIds.has(d.id)).length;
+
+  await writePatchStates(m, ctx, plan.byExternalId, updateIds, counts);
+
+  if (!sameCursors(ctx.instance.cursors, ctx.read.cursors)) {
+    const cursors = Object.keys(ctx.read.cursors).length ? JSON.stringify(Object.fromEntries(Object.entries(ctx.read.cursors).sort())) : null;
+    await m.getRepository(ConnectorInstance).update({ id: ctx.instance.id }, { cursors });
+  }
+  return counts;
+}
+

@@ -1,0 +1,61 @@
+/**
+ * An asset's own fields are derived from its source devices, so they stay consistent however devices merge, split
+ * or go stale. The freshest live source wins for names and OS; a usable serial wins over a placeholder.
+ */
+import { Asset, Site, SourceDevice } from '../entities';
+import { AssetStatus } from '../entities/enums';
+import { normaliseSerial } from '../identity/normalise';
+
+const firstLabel = (name: string | null): string | null => {
+  const label = name?.trim().split('.')[0]?.trim();
+  return label ? label : null;
+};
+
+function freshestFirst(a: SourceDevice, b: SourceDevice): number {
+  if (a.stale !== b.stale) return a.stale ? 1 : -1;
+  const ta = a.lastCheckInAt?.getTime() ?? -Infinity;
+  const tb = b.lastCheckInAt?.getTime() ?? -Infinity;
+  if (ta !== tb) return tb - ta;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export type DerivedAssetFields = Pick<Asset, 'hostname' | 'fqdn' | 'serialNumber' | 'osName' | 'osVersion' | 'osBuild' | 'status' | 'lastSeenAt' | 'siteId'>;
+
+export const DERIVED_FIELDS: ReadonlyArray<keyof DerivedAssetFields> = [
+  'hostname', 'fqdn', 'serialNumber', 'osName', 'osVersion', 'osBuild', 'status', 'lastSeenAt', 'siteId',
+];
+
+/** `sites` are the tenant's sites; a source's vendor site name picks the asset's site when none is set yet. */
+export function deriveAsset(sources: SourceDevice[], currentSiteId: string | null, sites: Site[]): DerivedAssetFields {
+  const ordered = [...sources].sort(freshestFirst);
+  const pick = <T>(f: (s: SourceDevice) => T | null | undefined): T | null => {
+    for (const s of ordered) {
+      const v = f(s);
+      if (v !== null && v !== undefined && v !== '') return v;
+    }
+    return null;
+  };
+  const withOs = ordered.find((s) => s.osName || s.osBuild);
+  const checkIns = ordered.map((s) => s.lastCheckInAt?.getTime() ?? s.firstSeenAt.getTime());
+  const siteByName = new Map(sites.map((s) => [s.name.toLowerCase(), s.id]));
+  return {
+    hostname: pick((s) => firstLabel(s.hostname) ?? firstLabel(s.fqdn)) ?? ordered[0].externalId,
+    fqdn: pick((s) => s.fqdn ?? (s.hostname?.includes('.') ? s.hostname : null)),
+    serialNumber: pick((s) => (normaliseSerial(s.serialNumber) ? s.serialNumber!.trim() : null)),
+    osName: withOs?.osName ?? null,
+    osVersion: withOs?.osVersion ?? null,
+    osBuild: withOs?.osBuild ?? null,
+    status: ordered.every((s) => s.stale) ? AssetStatus.STALE : AssetStatus.ACTIVE,
+    lastSeenAt: new Date(Math.max(...checkIns)),
+    siteId: currentSiteId ?? pick((s) => (s.vendorSite ? siteByName.get(s.vendorSite.trim().toLowerCase()) : null)),
+  };
+}
+
+export function sameDerived(asset: Asset, derived: DerivedAssetFields): boolean {
+  return DERIVED_FIELDS.every((f) => {
+    const a = asset[f];
+    const b = derived[f];
+    if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+    return (a ?? null) === (b ?? null);
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * Reads a whole run from a connector before anything is written: devices, then updates, then patch states, the
+ * order the contract promises. Records are checked here so that a bad one fails the run before the transaction
+ * opens; nothing a connector yields reaches the database unchecked.
+ */
+import {
+  CLASSIFICATION_VALUES,
+  Connector,
+  DeviceRecord,
+  EVIDENCE_VALUES,
+  PATCH_STATE_VALUES,
+  PatchStateRecord,
+  SEVERITY_VALUES,
+  UpdateRecord,
+} from '../../connectors/sdk/contract';
+import { ConnectorError } from '../../connectors/sdk/errors';
+
+export type StreamName = 'devices' | 'updates' | 'patchStates';
+export type Cursors = Partial<Record<StreamName, string>>;
+
+/** A record the engine cannot accept; fails the run like a malformed vendor page. */
+export class SyncDataError extends ConnectorError {
+  readonly kind = 'malformed_response' as const;
+}
+
+export interface SourceRead {
+  devices: DeviceRecord[];
+  updates: UpdateRecord[];
+  patchStates: PatchStateRecord[];
+  /** True when the device stream was read from the start (no cursor): only then may missing devices be marked stale. */
+  fullDeviceRead: boolean;
+  /** Cursors reported in this run; streams that reported none keep none. */
+  cursors: Cursors;
+}
+
+export interface ReadProgress {
+  stream: StreamName;
+  records: number;
+}
+
+const isDate = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
+
+function checkOptionalDate(value: unknown, what: string): void {
+  if (value !== undefined && value !== null && !isDate(value)) throw new SyncDataError(`${what} is not a valid date`);
+}
+
+function checkDevice(d: DeviceRecord): void {
+  if (typeof d?.externalId !== 'string' || d.externalId.trim() === '') throw new SyncDataError('a device has no externalId');
+  if (d.externalId.length > 255) throw new SyncDataError(`device ${d.externalId.slice(0, 40)}…: externalId is longer than 255 characters`);
+  checkOptionalDate(d.lastCheckInAt, `device ${d.externalId}: lastCheckInAt`);
+  if (d.macAddresses !== undefined && !Array.isArray(d.macAddresses)) throw new SyncDataError(`device ${d.externalId}: macAddresses is not a list`);
+}
+
+function checkUpdate(u: UpdateRecord): void {
+  if (typeof u?.key !== 'string' || u.key.trim() === '') throw new SyncDataError('an update has no key');
+  if (!u.title || !u.vendor) throw new SyncDataError(`update ${u.key}: title and vendor are required`);
+  if (!isDate(u.releasedAt)) throw new SyncDataError(`update ${u.key}: releasedAt is not a valid date`);
+  if (u.severity !== undefined && !SEVERITY_VALUES.includes(u.severity)) throw new SyncDataError(`update ${u.key}: unknown severity "${u.severity}"`);
+  if (u.classification !== undefined && !CLASSIFICATION_VALUES.includes(u.classification)) {
+    throw new SyncDataError(`update ${u.key}: unknown classification "${u.classification}"`);
+  }
+}
+
+function checkState(s: PatchStateRecord): void {
+  const what = `patch state ${s?.deviceExternalId}/${s?.updateKey}`;
+  if (!s?.deviceExternalId || !s.updateKey) throw new SyncDataError(`${what}: deviceExternalId and updateKey are required`);
+  if (!PATCH_STATE_VALUES.includes(s.state)) throw new SyncDataError(`${what}: unknown state "${s.state}"`);
+  if (!EVIDENCE_VALUES.includes(s.evidence)) throw new SyncDataError(`${what}: unknown evidence "${s.evidence}"`);
+  checkOptionalDate(s.reportedAt, `${what}: reportedAt`);
+  checkOptionalDate(s.installedAt, `${what}: installedAt`);
+}
+
+async function drain<T>(
+  stream: StreamName,
+  iterable: AsyncIterable<T>,
+  check: (record: T) => void,
+  keyOf: (record: T) => string,
+  onProgress?: (p: ReadProgress) => void,
+): Promise<T[]> {
+  const out: T[] = [];
+  const keys = new Set<string>();
+  for await (const record of iterable) {
+    check(record);
+    const key = keyOf(record);
+    // A duplicate means the source's paging moved under us or the source is inconsistent; either way the run
+    // cannot say which copy is true.
+    if (keys.has(key)) throw new SyncDataError(`${stream}: ${key} was yielded twice in one run`);
+    keys.add(key);
+    out.push(record);
+    if (onProgress && out.length % 500 === 0) onProgress({ stream, records: out.length });
+  }
+  onProgress?.({ stream, records: out.length });
+  return out;
+}
+
+export async function readSource(
+  connector: Connector,
+  previous: Cursors,
+  options: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void } = {},
+): Promise<SourceRead> {
+  const cursors: Cursors = {};
+  const request = (stream: StreamName) => ({
+    cursor: previous[stream] ?? null,
+    setCursor: (cursor: string) => {
+      if (typeof cursor !== 'string' || cursor.length > 2000) throw new SyncDataError(`${stream}: cursor must be a string of at most 2000 characters`);
+      cursors[stream] = cursor;
+    },
+    signal: options.signal,
+  });
+  const devices = await drain('devices', connector.devices(request('devices')), checkDevice, (d) => d.externalId, options.onProgress);
+  const updates = await drain('updates', connector.updates(request('updates')), checkUpdate, (u) => u.key, options.onProgress);
+  const patchStates = await drain(
+    'patchStates',
+    connector.patchStates(request('patchStates')),
+    checkState,
+    (s) => `${s.deviceExternalId} × ${s.updateKey}`,
+    options.onProgress,
+  );
+  return { devices, updates, patchStates, fullDeviceRead: previous.devices == null, cursors };
+}
