@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/config';
 import { migrate } from './migrate.command';
 import { schema } from './schema.command';
 import { serve } from './serve.command';
+import { syncCommand } from './sync.command';
 
 /** Reports a failure as one line naming what to fix, not as a stack trace. */
 function fail(err: unknown): never {
@@ -28,6 +29,15 @@ export function main(argv: string[]): void {
     .command('migrate')
     .description('apply pending database migrations and exit')
     .action(() => migrate(loadConfig()).catch(fail));
+
+  program
+    .command('sync')
+    .description('sync connector instances now: every enabled one, or the one given; exits 1 if any run failed')
+    .option('--connector <id>', 'sync only this connector instance (its id from the connectorInstances query)')
+    .option('--full', 'ignore incremental cursors and read everything (marks devices missing from the source stale)')
+    .action((opts: { connector?: string; full?: boolean }) =>
+      syncCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+    );
 
   program
     .command('schema')

@@ -16,6 +16,8 @@ function freshestFirst(a: SourceDevice, b: SourceDevice): number {
   const ta = a.lastCheckInAt?.getTime() ?? -Infinity;
   const tb = b.lastCheckInAt?.getTime() ?? -Infinity;
   if (ta !== tb) return tb - ta;
+  // Then the source known longest: adding a tool must not rename an asset unless the new tool is fresher.
+  if (a.firstSeenAt.getTime() !== b.firstSeenAt.getTime()) return a.firstSeenAt.getTime() - b.firstSeenAt.getTime();
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 

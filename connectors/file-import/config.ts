@@ -1,0 +1,71 @@
+import { IsInt, IsOptional, isURL, Max, Min, registerDecorator } from 'class-validator';
+import { Setting } from '../sdk/config';
+
+/**
+ * One rule over the whole configuration, reported against the property it decorates. class-validator's stock
+ * decorators look at one value at a time, and @IsOptional would skip a rule exactly when the value is missing,
+ * which is when "tokenUrl needs clientSecret" has to fire. `check` returns the problem, or undefined when fine.
+ */
+function Rule(check: (value: unknown, config: FileImportConfig) => string | undefined): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'fileImportRule',
+      target: target.constructor,
+      propertyName: String(property),
+      validator: {
+        validate: (value, args) => check(value, args!.object as FileImportConfig) === undefined,
+        defaultMessage: (args) => check(args!.value, args!.object as FileImportConfig) ?? 'is invalid',
+      },
+    });
+}
+
+const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
+
+function httpUrl(value: unknown): string | undefined {
+  if (!given(value)) return undefined;
+  return typeof value === 'string' && isURL(value, { require_protocol: true, require_tld: false, protocols: ['http', 'https'] })
+    ? undefined
+    : 'must be an absolute http(s) URL';
+}
+
+export const PAGE_SIZE = { min: 1, max: 5000, default: 500 } as const;
+
+export class FileImportConfig {
+  @Setting({
+    description: 'A local inventory: a .json file, or a directory holding devices.csv, updates.csv and patch-states.csv. Give this or url.',
+    optional: true,
+  })
+  @Rule((value, c) => {
+    if (given(value) && given(c.url)) return 'give either path or url, not both';
+    if (!given(value) && !given(c.url)) return 'is required unless url is given';
+    return undefined;
+  })
+  path?: string;
+
+  @Setting({ description: 'Base URL of an inventory feed (GET {url}/devices, /updates, /patch-states). Give this or path.', optional: true })
+  @Rule(httpUrl)
+  url?: string;
+
+  @Setting({ description: "The feed's OAuth2 token endpoint (client-credentials grant); leave empty for a feed without sign-in.", optional: true })
+  @Rule((value, c) => {
+    if (!given(value)) return given(c.clientId) || given(c.clientSecret) ? 'is required when clientId or clientSecret is given' : undefined;
+    if (!given(c.url)) return 'applies only to a feed: give url as well';
+    return httpUrl(value);
+  })
+  tokenUrl?: string;
+
+  @Setting({ description: 'OAuth2 client id for the feed; required with tokenUrl.', optional: true })
+  @Rule((value, c) => (!given(value) && given(c.tokenUrl) ? 'is required when tokenUrl is given' : undefined))
+  clientId?: string;
+
+  @Setting({ description: 'OAuth2 client secret for the feed; required with tokenUrl.', secret: true, optional: true })
+  @Rule((value, c) => (!given(value) && given(c.tokenUrl) ? 'is required when tokenUrl is given' : undefined))
+  clientSecret?: string;
+
+  @Setting({ description: `Records per page asked of the feed, ${PAGE_SIZE.min} to ${PAGE_SIZE.max} (default ${PAGE_SIZE.default}).`, optional: true })
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(PAGE_SIZE.min, { message: `must be at least ${PAGE_SIZE.min}` })
+  @Max(PAGE_SIZE.max, { message: `must be at most ${PAGE_SIZE.max}` })
+  pageSize?: number = PAGE_SIZE.default;
+}

@@ -1,0 +1,86 @@
+/**
+ * The local source: a JSON inventory file, or a directory of three CSV files. Files are read afresh by each
+ * connector instance (one per sync run) and each file once per instance, so the three streams of a run see one
+ * version of a JSON file even if it is replaced halfway through.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { ConfigError } from '../sdk/errors';
+import { readCsv } from './csv';
+import { identityOf, parseRow, Row, RowLocation, rowError, shown, StreamName, StreamRecords, STREAMS } from './format';
+import { parseInventoryDocument } from './inventory-json';
+
+export const CSV_FILES: Record<StreamName, string> = { devices: 'devices.csv', updates: 'updates.csv', patchStates: 'patch-states.csv' };
+
+interface RawRow {
+  at: RowLocation;
+  /** How a later duplicate refers to this row: "row 5", "devices[4]". */
+  label: string;
+  raw: unknown;
+}
+
+export class LocalInventory {
+  private document?: Promise<Record<StreamName, unknown[]>>;
+
+  constructor(readonly path: string) {}
+
+  get isJson(): boolean {
+    return /\.json$/i.test(this.path);
+  }
+
+  /** Every row of the stream, parsed and checked; the first bad row throws. */
+  async rows<S extends StreamName>(stream: S): Promise<Array<Row<StreamRecords[S]>>> {
+    const raw = this.isJson ? await this.jsonRows(stream) : await this.csvRows(stream);
+    const seen = new Map<string, string>();
+    return raw.map(({ at, label, raw: values }) => {
+      const row = parseRow(stream, values, at);
+      const id = identityOf(stream, row.record);
+      const first = seen.get(id.value);
+      if (first !== undefined) throw rowError(at, id.column, `${shown(id.value)} appears again (first at ${first})`);
+      seen.set(id.value, label);
+      return row;
+    });
+  }
+
+  /** Counts per stream, for testConnection; reads and checks everything. */
+  async counts(): Promise<Record<StreamName, number>> {
+    const counts = {} as Record<StreamName, number>;
+    for (const stream of STREAMS) counts[stream] = (await this.rows(stream)).length;
+    return counts;
+  }
+
+  private async jsonRows(stream: StreamName): Promise<RawRow[]> {
+    this.document ??= this.read(this.path).then((text) => parseInventoryDocument(text, basename(this.path)));
+    const items = (await this.document)[stream];
+    return items.map((raw, i) => ({ at: { where: `${basename(this.path)} ${stream}[${i}]`, noun: 'field' }, label: `${stream}[${i}]`, raw }));
+  }
+
+  private async csvRows(stream: StreamName): Promise<RawRow[]> {
+    const info = await stat(this.path).catch((err: NodeJS.ErrnoException) => {
+      throw this.unreadable(this.path, err);
+    });
+    if (!info.isDirectory()) {
+      throw new ConfigError('path', `${this.path} must be a .json file or a directory holding ${Object.values(CSV_FILES).join(', ')}`);
+    }
+    const file = CSV_FILES[stream];
+    const text = await this.read(join(this.path, file));
+    return readCsv(text, file, stream).map(({ row, values }) => ({ at: { where: `${file} row ${row}`, noun: 'column' }, label: `row ${row}`, raw: values }));
+  }
+
+  private async read(file: string): Promise<string> {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw this.unreadable(file, err as NodeJS.ErrnoException);
+    }
+  }
+
+  /** A missing or unreadable file is the operator's to fix, so it is a configuration error against `path`. */
+  private unreadable(file: string, err: NodeJS.ErrnoException): ConfigError {
+    if (err.code === 'ENOENT' && file !== this.path) {
+      return new ConfigError('path', `${this.path} has no ${basename(file)}; the directory needs ${Object.values(CSV_FILES).join(', ')}`, { cause: err });
+    }
+    const reason = err.code === 'ENOENT' ? 'does not exist' : err.code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${err.code ?? err.message})`;
+    return new ConfigError('path', `${file} ${reason}`, { cause: err });
+  }
+}
