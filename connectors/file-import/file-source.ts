@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ConfigError } from '../sdk/errors';
+import { ConfigError, MalformedResponseError } from '../sdk/errors';
 import { readCsv } from './csv';
 import { identityOf, parseRow, Row, RowLocation, rowError, shown, StreamName, StreamRecords, STREAMS } from './format';
 import { parseInventoryDocument } from './inventory-json';
@@ -68,11 +68,13 @@ export class LocalInventory {
   }
 
   private async read(file: string): Promise<string> {
+    let bytes: Buffer;
     try {
-      return await readFile(file, 'utf8');
+      bytes = await readFile(file);
     } catch (err) {
       throw this.unreadable(file, err as NodeJS.ErrnoException);
     }
+    return decodeUtf8(bytes, basename(file));
   }
 
   /** A missing or unreadable file is the operator's to fix, so it is a configuration error against `path`. */
@@ -82,5 +84,22 @@ export class LocalInventory {
     }
     const reason = err.code === 'ENOENT' ? 'does not exist' : err.code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${err.code ?? err.message})`;
     return new ConfigError('path', `${file} ${reason}`, { cause: err });
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Strict UTF-8. Excel's plain "CSV" is Windows-1252 and its "Unicode text" is UTF-16; read as UTF-8 they would turn
+ * "Zürich" into "Z\uFFFDrich" without a word, so both are refused with the way out.
+ */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new MalformedResponseError(`${file} is UTF-16 text; save it as UTF-8 (Excel: "CSV UTF-8")`);
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch (err) {
+    throw new MalformedResponseError(`${file} is not UTF-8 text; save it as UTF-8 (Excel: "CSV UTF-8", not "CSV")`, { cause: err });
   }
 }

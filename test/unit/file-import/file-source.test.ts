@@ -111,6 +111,19 @@ describe('file-import over local files', () => {
     expect(error.message).toBe('devices.csv row 4, column externalId: "d1" appears again (first at row 2)');
   });
 
+  it('reads UTF-8 with a BOM, and refuses Windows-1252 or UTF-16 instead of garbling names', async () => {
+    await writeCsvDir({ devices: '\uFEFFexternalId,vendorSite\r\nd1,Zürich\r\n' });
+    expect((await read(connect(dir), 'devices')).records).toEqual([expect.objectContaining({ externalId: 'd1', vendorSite: 'Zürich' })]);
+
+    await writeFile(join(dir, 'devices.csv'), Buffer.from('externalId,vendorSite\r\nd1,Zürich\r\n', 'latin1'));
+    const latin1 = await failure(read(connect(dir), 'devices'));
+    expect(latin1).toBeInstanceOf(MalformedResponseError);
+    expect(latin1.message).toBe('devices.csv is not UTF-8 text; save it as UTF-8 (Excel: "CSV UTF-8", not "CSV")');
+
+    await writeFile(join(dir, 'devices.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('externalId\r\nd1\r\n', 'utf16le')]));
+    expect((await failure(read(connect(dir), 'devices'))).message).toContain('devices.csv is UTF-16 text');
+  });
+
   it('names the JSON item and field of a bad value', async () => {
     const path = join(dir, 'export.json');
     await writeFile(path, JSON.stringify({ format: 'patchgraph-inventory', version: 1, devices: [{ externalId: 'd1' }, { externalId: 'd2', lastCheckInAt: 'soon' }], updates: [], patchStates: [] }));
