@@ -7,7 +7,7 @@ import { acquireSyncLock, SyncInProgressError } from '../../src/sync/sync-lock';
 import { parseCounts } from '../../src/sync/sync-engine';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { InventoryFile, KB1, KB2 } from '../helpers/inventory';
+import { InventoryFile, KB1 } from '../helpers/inventory';
 import { SYNC_T0, syncHarness } from '../helpers/sync';
 
 describe(`sync engine on ${ENGINE}`, () => {
