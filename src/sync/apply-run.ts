@@ -310,12 +310,17 @@ async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Ma
     .where('sd.connectorInstanceId = :id', { id: instance.id })
     .getMany();
   const byKey = new Map(existing.map((s) => [`${s.sourceDeviceId}\u0000${s.updateId}`, s]));
+  const inRun = new Set(read.devices.map((d) => d.externalId));
   const created: PatchState[] = [];
   const changed: PatchState[] = [];
   const events: PatchEvent[] = [];
   for (const r of read.patchStates) {
     const device = devices.get(r.deviceExternalId);
-    if (!device) throw new SyncDataError(`patch state ${r.deviceExternalId}/${r.updateKey}: the device is neither in this run nor known to this connector`);
+    // A full read lists every device, so a state for one it did not list contradicts it; an incremental read
+    // may report a state change of a device that itself did not change.
+    if (!device || (read.fullDeviceRead && !inRun.has(r.deviceExternalId))) {
+      throw new SyncDataError(`patch state ${r.deviceExternalId}/${r.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
+    }
     const updateId = updateIds.get(r.updateKey)!;
     const current = byKey.get(`${device.id}\u0000${updateId}`);
     const state = r.state as PatchStateValue;
