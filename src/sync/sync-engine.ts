@@ -124,7 +124,7 @@ export class SyncEngine {
       log?.info({ counts: JSON.parse(finished.counts) }, 'sync succeeded');
       return finished;
     } catch (err) {
-      return this.fail(run, err, log);
+      return this.fail(run, options.signal?.aborted ? new SyncCancelledError(options.signal.reason) : err, log);
     } finally {
       clearInterval(heartbeat);
       await connector?.close?.().catch(() => undefined);
@@ -153,6 +153,14 @@ export class SyncEngine {
       log: log ? (event) => log[event.level === 'debug' ? 'debug' : event.level]({ http: event }, event.event) : undefined,
       ...this.deps.connectorContext,
     };
+  }
+}
+
+/** The run was cancelled (the server is shutting down); nothing was written and the next run starts afresh. */
+class SyncCancelledError extends ConnectorError {
+  readonly kind = 'transient' as const;
+  constructor(reason: unknown) {
+    super(`cancelled: ${reason instanceof Error ? reason.message : 'the run was stopped'}`);
   }
 }
 

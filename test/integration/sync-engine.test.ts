@@ -142,6 +142,17 @@ describe(`sync engine on ${ENGINE}`, () => {
     expect((await sourceOf(cb.id, 'b-1')).assetId).toBe(split.id);
   });
 
+  it('a cancelled run (server shutting down) fails as cancelled and writes nothing', async () => {
+    const tenant = await factory.tenant();
+    const instance = await instanceFor(tenant.id, new InventoryFile().write([{ externalId: 'c', hostname: 'C' }]));
+    const stop = new AbortController();
+    stop.abort(new Error('the server is shutting down'));
+    const cancelled = await h.engine.run(instance.id, { trigger: SyncTrigger.SCHEDULE, signal: stop.signal });
+    expect(cancelled).toMatchObject({ status: SyncRunStatus.FAILED, errorKind: 'transient', errorMessage: 'cancelled: the server is shutting down' });
+    expect(await repo(SourceDevice).countBy({ tenantId: tenant.id })).toBe(0);
+    expect((await run(instance.id)).status).toBe(SyncRunStatus.SUCCEEDED); // the lease was released
+  });
+
   it('never runs two syncs of one instance at once, across connections; an expired lease is taken over', async () => {
     const tenant = await factory.tenant();
     const instance = await instanceFor(tenant.id, new InventoryFile().write([{ externalId: 'z', hostname: 'Z' }]));
