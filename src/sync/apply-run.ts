@@ -185,7 +185,6 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
   }
   counts.devices.seen = read.devices.length;
   counts.devices.created = created.length;
-  counts.devices.changed = [...changed].length;
   return { byExternalId, created, changed, needsIdentity };
 }
 
