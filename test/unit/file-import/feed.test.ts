@@ -4,6 +4,7 @@ import type { Connector, ConnectorContext } from '../../../connectors/sdk/contra
 import { AuthError, MalformedResponseError, TransientError } from '../../../connectors/sdk/errors';
 import { type HttpLogEvent, RateLimiterRegistry } from '../../../connectors/sdk/http';
 import { systemClock } from '../../../src/util/clock';
+import { failure, read } from './streams';
 
 /** Real HTTP against the simulator; only waiting is faked: sleeps are recorded and return at once. */
 let sim: FileImportSimulator;
@@ -19,24 +20,6 @@ function context(): ConnectorContext {
 
 function connect(raw: Record<string, unknown> = sim.validConfig()): Connector {
   return fileImportConnector.create(parseFileImportConfig(raw), context());
-}
-
-type StreamKey = 'devices' | 'updates' | 'patchStates';
-
-async function read<T = Record<string, unknown>>(connector: Connector, stream: StreamKey, cursor: string | null = null) {
-  const cursors: string[] = [];
-  const records: T[] = [];
-  for await (const r of connector[stream]({ cursor, setCursor: (c) => cursors.push(c) })) records.push(r as T);
-  return { records, cursors };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 beforeEach(async () => {

@@ -6,6 +6,7 @@ import { writeInventoryFiles } from '../../../connectors/file-import/simulator';
 import type { Connector, ConnectorContext } from '../../../connectors/sdk/contract';
 import { ConfigError, MalformedResponseError } from '../../../connectors/sdk/errors';
 import { systemClock } from '../../../src/util/clock';
+import { failure, read } from './streams';
 
 const context: ConnectorContext = { clock: systemClock, sleep: async () => undefined };
 
@@ -17,24 +18,6 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 function connect(path: string): Connector {
   return fileImportConnector.create(Object.assign(new fileImportConnector.configClass(), { path }), context);
-}
-
-type StreamKey = 'devices' | 'updates' | 'patchStates';
-
-async function read<T = Record<string, unknown>>(connector: Connector, stream: StreamKey, cursor: string | null = null) {
-  const cursors: string[] = [];
-  const records: T[] = [];
-  for await (const r of connector[stream]({ cursor, setCursor: (c) => cursors.push(c) })) records.push(r as T);
-  return { records, cursors };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 const CSV = {
