@@ -6,6 +6,7 @@
 import { DataSource } from 'typeorm';
 import { connectorDefinition } from '../../connectors/registry';
 import { parseConfig, secretNames, splitSecrets } from '../../connectors/sdk/config';
+import type { ConnectorDefinition } from '../../connectors/sdk/contract';
 import { ConfigError } from '../../connectors/sdk/errors';
 import { appendAudit } from '../audit/audit-log';
 import { insertRows } from '../db/insert-rows';
@@ -63,7 +64,7 @@ export class ConnectorAdmin {
     const definition = connectorDefinition(input.kind);
     if (!definition) throw new UserInputError('input.kind', `no connector of kind "${input.kind}" is installed`);
     if (input.tenantId === null && !this.scope.all) throw new ForbiddenError('Only a principal with access to all tenants can create an MSP-wide connector instance');
-    const settings = this.validate(definition.kind, input.settings);
+    const settings = this.validate(definition, input.settings);
     const now = this.clock.now();
     const id = newId();
     const instance = Object.assign(new ConnectorInstance(), {
@@ -99,7 +100,7 @@ export class ConnectorAdmin {
           if (v === null) delete merged[k];
           else merged[k] = v;
         }
-        const settings = this.validate(instance.kind, merged);
+        const settings = this.validate(definition, merged);
         Object.assign(instance, this.encode(instance.id, definition.configClass, settings));
         // A new source or account makes the stored cursors meaningless; the next run reads everything.
         instance.cursors = null;
@@ -131,8 +132,7 @@ export class ConnectorAdmin {
   }
 
   /** Validates with the connector's rules; a bad field is reported under input.settings.<field>. */
-  private validate(kind: string, settings: Record<string, unknown>): Record<string, unknown> {
-    const definition = connectorDefinition(kind)!;
+  private validate(definition: ConnectorDefinition<object>, settings: Record<string, unknown>): Record<string, unknown> {
     try {
       parseConfig(definition, settings);
     } catch (err) {

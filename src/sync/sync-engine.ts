@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import type { ConnectorContext } from '../../connectors/sdk/contract';
+import type { Connector, ConnectorContext } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
 import { realSleep } from '../../connectors/sdk/http/backoff';
 import { sharedRateLimiters } from '../../connectors/sdk/http/rate-limiter';
@@ -106,7 +106,7 @@ export class SyncEngine {
     const log = logger?.child({ connectorInstanceId: instance.id, kind: instance.kind, syncRunId: run.id });
     const heartbeat = setInterval(() => void lock.renew().catch(() => undefined), Math.max(1000, this.leaseMs / 3));
     heartbeat.unref();
-    let connector: ReturnType<ReturnType<typeof loadInstanceConfig>['definition']['create']> | undefined;
+    let connector: Connector | undefined;
     try {
       log?.info({ mode: run.mode, trigger: run.trigger }, 'sync started');
       if (!instance.tenantId) throw new SyncSetupError('config', 'this connector instance has no tenant; MSP-wide instances need a site-to-tenant mapping');

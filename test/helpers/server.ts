@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createApiKey } from '../../src/auth/api-keys';
 import { Config, loadConfig } from '../../src/config/config';
@@ -6,10 +5,9 @@ import { Role } from '../../src/entities/enums';
 import { RunningApp, startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { Clock, fixedClock } from '../../src/util/clock';
-import { SecretBox } from '../../src/secrets/secret-box';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import { TestDatabase } from './database';
-import { recordingSleep } from './sync';
+import { ephemeralSecretBox, recordingSleep } from './sync';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -44,7 +42,7 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
   });
   const logger = createLogger(config, sink);
   const { key: adminKey } = await createApiKey(db.dataSource, clock, { name: 'test-admin', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
-  const secrets = SecretBox.fromEncodedKey(randomBytes(32).toString('base64'));
+  const secrets = ephemeralSecretBox();
   const { sleep } = recordingSleep();
   const sync = new SyncEngine({ dataSource: db.dataSource, secrets, clock, logger, connectorContext: { sleep } });
   const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync });

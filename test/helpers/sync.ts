@@ -14,10 +14,15 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays
   return { delays, sleep: async (ms: number) => void delays.push(ms) };
 }
 
+/** A secret box with a fresh random key, for one test database. */
+export function ephemeralSecretBox(): SecretBox {
+  return SecretBox.fromEncodedKey(randomBytes(32).toString('base64'));
+}
+
 /** The real engine over a test database, with a fixed clock and no real waiting. */
 export function syncHarness(dataSource: DataSource) {
   const clock = fixedClock(SYNC_T0);
-  const secrets = SecretBox.fromEncodedKey(randomBytes(32).toString('base64'));
+  const secrets = ephemeralSecretBox();
   const { sleep, delays } = recordingSleep();
   const engine = new SyncEngine({ dataSource, secrets, clock, connectorContext: { sleep } });
   const admin = new ConnectorAdmin(dataSource, TenantScope.allTenants(), clock, { label: 'test' }, secrets);

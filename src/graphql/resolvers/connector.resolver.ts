@@ -19,7 +19,8 @@ import {
   UpdateConnectorInstanceInput,
 } from '../inputs/connector.input';
 import { Connection } from '../types/connection';
-import { keyOf, keysOf } from '../types/global-id';
+import { keyOf } from '../types/global-id';
+import { connectorInstanceFilter, syncRunFilter } from './filters';
 import { SyncRunConnection } from './sync-run.resolver';
 
 export const ConnectorInstanceConnection = Connection(ConnectorInstance);
@@ -82,9 +83,7 @@ export class ConnectorInstanceResolver {
     @Arg('filter', () => ConnectorInstanceFilterInput, { nullable: true, description: 'Filters to apply' }) filter: ConnectorInstanceFilterInput | null,
     @Ctx() { access, loaders }: RequestContext,
   ) {
-    const tenantIds = keysOf('Tenant', filter?.tenantIds, 'filter.tenantIds');
-    if (tenantIds) access.scope.requireVisible(tenantIds, (k) => filter!.tenantIds![tenantIds.indexOf(k)]);
-    const f = { tenantIds, kinds: filter?.kinds ?? null };
+    const f = connectorInstanceFilter(filter, access.scope);
     const result = await access.connectorInstances.page(f, page);
     loaders.primeAll(loaders.connectorInstance, result.rows);
     return ConnectorInstanceConnection.of(result, () => access.connectorInstances.count(f));
@@ -182,13 +181,7 @@ export class SyncRunQueryResolver {
     @Arg('filter', () => SyncRunFilterInput, { nullable: true, description: 'Filters to apply' }) filter: SyncRunFilterInput | null,
     @Ctx() { access, loaders }: RequestContext,
   ) {
-    const tenantIds = keysOf('Tenant', filter?.tenantIds, 'filter.tenantIds');
-    if (tenantIds) access.scope.requireVisible(tenantIds, (k) => filter!.tenantIds![tenantIds.indexOf(k)]);
-    const f = {
-      tenantIds,
-      connectorInstanceIds: keysOf('ConnectorInstance', filter?.connectorInstanceIds, 'filter.connectorInstanceIds'),
-      statuses: filter?.statuses ?? null,
-    };
+    const f = syncRunFilter(filter, access.scope);
     const result = await access.syncRuns.page(f, page);
     loaders.primeAll(loaders.syncRun, result.rows);
     return SyncRunConnection.of(result, () => access.syncRuns.count(f));

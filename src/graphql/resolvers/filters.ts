@@ -2,6 +2,9 @@ import { AssetFilter } from '../../access/asset.finder';
 import { PatchStateFilter } from '../../access/patch-state.finder';
 import { SiteFilter } from '../../access/site.finder';
 import { TenantScope } from '../../access/tenant-scope';
+import { ConnectorInstanceFilter } from '../../access/connector-instance.finder';
+import { SyncRunFilter } from '../../access/sync-run.finder';
+import { ConnectorInstanceFilterInput, SyncRunFilterInput } from '../inputs/connector.input';
 import { AssetFilterInput, PatchStateFilterInput, SiteFilterInput } from '../inputs/filters.input';
 import { keysOf } from '../types/global-id';
 
@@ -36,5 +39,19 @@ export function patchStateFilter(input: PatchStateFilterInput | null | undefined
     tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope),
     assetIds: keysOf('Asset', input.assetIds, 'filter.assetIds'),
     updateIds: keysOf('Update', input.updateIds, 'filter.updateIds'),
+  };
+}
+
+export function connectorInstanceFilter(input: ConnectorInstanceFilterInput | null | undefined, scope: TenantScope): ConnectorInstanceFilter {
+  if (!input) return {};
+  return { tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope), kinds: input.kinds };
+}
+
+export function syncRunFilter(input: SyncRunFilterInput | null | undefined, scope: TenantScope): SyncRunFilter {
+  if (!input) return {};
+  return {
+    tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope),
+    connectorInstanceIds: keysOf('ConnectorInstance', input.connectorInstanceIds, 'filter.connectorInstanceIds'),
+    statuses: input.statuses,
   };
 }
