@@ -2,35 +2,10 @@ import { EntityManager } from 'typeorm';
 import { Update, UpdateVulnerability, Vulnerability } from '../entities';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { newId } from '../util/ids';
-import catalog from './data/microsoft-catalog.json';
 import { insertRows } from '../db/insert-rows';
+import { MICROSOFT_CATALOG } from '../catalog/microsoft-catalog';
 
-/** The shape of src/demo/data/microsoft-catalog.json (real Microsoft, CISA KEV and EPSS data; see its README). */
-export interface CatalogUpdate {
-  kb: string;
-  title: string;
-  products: string[];
-  classification: string;
-  severity: string;
-  releasedAt: string;
-  fixedBuilds: Record<string, string>;
-  supersedes: string[];
-  cves: string[];
-}
-
-export interface CatalogVulnerability {
-  cveId: string;
-  title: string | null;
-  cvssBaseScore: number | null;
-  cvssVector: string | null;
-  severity: string;
-  exploited: boolean;
-  publishedAt: string | null;
-  kev: { dateAdded: string; dueDate: string } | null;
-  epss: { score: number } | null;
-}
-
-export const MICROSOFT_CATALOG = catalog as unknown as { updates: CatalogUpdate[]; vulnerabilities: CatalogVulnerability[] };
+export { MICROSOFT_CATALOG };
 
 export interface LoadedCatalog {
   updates: Map<string, Update>;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Fault, SimulatorControl, SimulatorOptions, SimulatorStats } from '../../sdk/testkit/harness';
-import { FaultSchedule } from './faults';
+import { FaultSchedule } from '../../sdk/testkit/fault-schedule';
 import { SimulatedFleet } from './fleet';
 
 export const SIMULATOR_CLIENT_ID = 'patchgraph-sim';

@@ -1,4 +1,4 @@
-import type { Fault } from '../../sdk/testkit/harness';
+import type { Fault } from './harness';
 
 /** What the simulator does to one data request because of the faults injected so far. */
 export interface FaultEffect {

@@ -2,7 +2,7 @@
 'use strict';
 
 /**
- * Builds src/demo/data/microsoft-catalog.json: a small catalog of Windows
+ * Builds src/catalog/data/microsoft-catalog.json: a small catalog of Windows
  * cumulative updates (KB, products, fixed builds, supersedence) and the CVEs
  * they fix, joined with CISA KEV and EPSS.
  *
@@ -11,7 +11,7 @@
  *   kev/known_exploited_vulnerabilities_2026.08.21.json  CISA KEV catalog
  *   epss/*.csv       EPSS scores, ';'-separated, no header: cve;epss;percentile
  *
- * Usage: node scripts/extract-demo-catalog.js <path-to-shared-data-dir> <output.json>
+ * Usage: node scripts/extract-microsoft-catalog.js <path-to-shared-data-dir> <output.json>
  *
  * Plain Node (>= 20), CommonJS, built-ins only. The XML is read with regular
  * expressions scoped element by element; the CVRF files are machine-generated,
@@ -380,7 +380,7 @@ function loadEpss(dataDir) {
 
 function main(argv) {
   if (argv.length !== 2) {
-    process.stderr.write('Usage: node scripts/extract-demo-catalog.js <path-to-shared-data-dir> <output.json>\n');
+    process.stderr.write('Usage: node scripts/extract-microsoft-catalog.js <path-to-shared-data-dir> <output.json>\n');
     process.exit(2);
   }
   const [dataDir, outFile] = argv;
@@ -553,7 +553,7 @@ function main(argv) {
 
   const catalog = {
     provenance: {
-      generatedBy: 'scripts/extract-demo-catalog.js',
+      generatedBy: 'scripts/extract-microsoft-catalog.js',
       sources: docs.map((d) => ({
         file: d.file,
         documentId: d.documentId,
