@@ -70,7 +70,7 @@ export class Factory {
     await insertRows(this.ds.manager, entity, rows);
   }
 
-  /** The real Microsoft catalog subset shipped with the demo (src/demo/data). */
+  /** The real Microsoft catalog subset shipped with the demo (src/catalog/data). */
   catalog(): Promise<LoadedCatalog> {
     return this.ds.transaction((m) => loadCatalog(m, T0));
   }
