@@ -20,6 +20,10 @@ export const EVIDENCE_VALUES: readonly Evidence[] = ['REPORTED', 'DERIVED'];
 export type SeverityValue = 'CRITICAL' | 'IMPORTANT' | 'MODERATE' | 'LOW' | 'UNSPECIFIED';
 export const SEVERITY_VALUES: readonly SeverityValue[] = ['CRITICAL', 'IMPORTANT', 'MODERATE', 'LOW', 'UNSPECIFIED'];
 
+/** Who owns the device, as the source says: corporate-owned or a personal (BYOD) device. */
+export type OwnershipValue = 'COMPANY' | 'PERSONAL' | 'UNKNOWN';
+export const OWNERSHIP_VALUES: readonly OwnershipValue[] = ['COMPANY', 'PERSONAL', 'UNKNOWN'];
+
 export type ClassificationValue =
   | 'SECURITY'
   | 'CRITICAL'
@@ -57,6 +61,32 @@ export interface DeviceRecord {
   lastCheckInAt?: Date | null;
   /** The source tool's own site or group; matched by name to a site of the tenant. */
   vendorSite?: string | null;
+  manufacturer?: string | null;
+  model?: string | null;
+  ownership?: OwnershipValue | null;
+  /**
+   * The source has not heard from the device for longer than the instance allows (e.g. Intune's staleAfterDays):
+   * what it says about the device, patch states included, is out of date. Such a device is never counted as current.
+   */
+  inactive?: boolean;
+  /**
+   * Facts the source has that the common fields do not hold (Intune complianceState, managementAgent), shown to
+   * operators as they are. Flat values only; at most 32 keys.
+   */
+  attributes?: Record<string, string | number | boolean | null>;
+}
+
+/** A vulnerability an update fixes, as the update's vendor publishes it. */
+export interface VulnerabilityRecord {
+  /** "CVE-2024-38063". */
+  cveId: string;
+  title?: string | null;
+  cvssBaseScore?: number | null;
+  cvssVector?: string | null;
+  severity?: SeverityValue;
+  /** The vendor says it is exploited in the wild. */
+  exploited?: boolean;
+  publishedAt?: Date | null;
 }
 
 /** A software update catalog entry. The catalog is shared by all tenants; entries are keyed by `key`. */
@@ -72,6 +102,11 @@ export interface UpdateRecord {
   releasedAt: Date;
   /** KB numbers this update supersedes. */
   supersedes?: string[];
+  /**
+   * The vulnerabilities the update fixes. Like the rest of the catalog, vulnerabilities are added by the first
+   * source to report them and never rewritten by a connector; links missing from a known update are added.
+   */
+  fixes?: VulnerabilityRecord[];
 }
 
 /** The state of one update on one device. Both must be emitted by the same run (or already known, when incremental). */

@@ -1,4 +1,5 @@
 // Migrations for mysql, oldest first. scripts/generate-migration.ts appends new ones here.
 import { Initial1795426673311 } from './1795426673311-Initial';
 import { SyncEngine1795432601351 } from './1795432601351-SyncEngine';
-export const MYSQL_MIGRATIONS: Function[] = [Initial1795426673311, SyncEngine1795432601351];
+import { DeviceFacts1795436611692 } from './1795436611692-DeviceFacts';
+export const MYSQL_MIGRATIONS: Function[] = [Initial1795426673311, SyncEngine1795432601351, DeviceFacts1795436611692];

@@ -48,6 +48,14 @@ export class Asset {
   @Column({ type: 'varchar', length: 128, nullable: true })
   serialNumber: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Hardware manufacturer, when a source reports one' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  manufacturer: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Hardware model, when a source reports one' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  model: string | null;
+
   @Field(() => String, { nullable: true, description: 'Operating system name, e.g. "Windows 11 Pro"' })
   @Column({ type: 'varchar', length: 128, nullable: true })
   osName: string | null;
@@ -60,7 +68,7 @@ export class Asset {
   @Column({ type: 'varchar', length: 64, nullable: true })
   osBuild: string | null;
 
-  @Field(() => AssetStatus, { description: 'Whether the asset is still reported by its sources' })
+  @Field(() => AssetStatus, { description: 'Whether the asset is still reported by its sources: STALE when every source has dropped it or has not heard from it for longer than its connector allows' })
   @Column({ type: 'varchar', length: 16 })
   status: AssetStatus;
 

@@ -42,6 +42,13 @@ export enum UpdateClassification {
   OTHER = 'OTHER',
 }
 
+/** Who owns a device, as its source says. */
+export enum DeviceOwnership {
+  COMPANY = 'COMPANY',
+  PERSONAL = 'PERSONAL',
+  UNKNOWN = 'UNKNOWN',
+}
+
 export enum AssetStatus {
   ACTIVE = 'ACTIVE',
   STALE = 'STALE',

@@ -1,4 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { DeviceOwnership } from './enums';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Node } from '../graphql/types/node.type';
 import { Asset } from './asset.entity';
@@ -87,6 +89,29 @@ export class SourceDevice {
   @Field(() => String, { nullable: true, description: "The source tool's own site or group of the device" })
   @Column({ type: 'varchar', length: 255, nullable: true })
   vendorSite: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Hardware manufacturer as the source reports it' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  manufacturer: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Hardware model as the source reports it' })
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  model: string | null;
+
+  @Field(() => DeviceOwnership, { nullable: true, description: 'Who owns the device, when the source says' })
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  ownership: DeviceOwnership | null;
+
+  @Field({
+    description:
+      "Indicates the source has not heard from the device for longer than its connector instance allows (e.g. Intune's staleAfterDays): what it reports, patch states included, is out of date",
+  })
+  @Column({ type: 'boolean' })
+  inactive: boolean;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Facts the source reports beyond the common fields (e.g. Intune complianceState, managementAgent), as the source names them' })
+  @Column({ type: 'simple-json', nullable: true })
+  attributes: Record<string, string | number | boolean | null> | null;
 
   /** Digest of the normalised record, so an unchanged device costs no write. */
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -5,16 +5,18 @@
  */
 import { createHash } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
-import type { DeviceRecord, UpdateRecord } from '../../connectors/sdk/contract';
+import type { DeviceRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
-import { Asset, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, Update } from '../entities';
-import { AssetStatus, EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue, Severity, UpdateClassification } from '../entities/enums';
+import { Asset, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice } from '../entities';
+import { AssetStatus, DeviceOwnership, EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
 import { IdentityResolution, resolveIdentity } from '../identity/match';
 import { newId } from '../util/ids';
 import { DERIVED_FIELDS, deriveAsset, sameDerived } from './derive-asset';
 import { identityKeys, identityOf, IdentityIndex } from './identity-index';
 import { Cursors, SourceRead, SyncDataError } from './read-source';
+import { writeCatalog } from './write-catalog';
+import { findIn } from './find-in';
 
 export interface ApplyContext {
   instance: ConnectorInstance;
@@ -22,16 +24,6 @@ export interface ApplyContext {
   read: SourceRead;
   now: Date;
   syncRunId: string;
-}
-
-const CHUNK = 500;
-
-async function findIn<T extends object>(m: EntityManager, entity: new () => T, column: keyof T & string, values: string[], where: Partial<Record<keyof T, unknown>> = {}): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < values.length; i += CHUNK) {
-    out.push(...(await m.getRepository(entity).findBy({ ...where, [column]: In(values.slice(i, i + CHUNK)) } as never)));
-  }
-  return out;
 }
 
 export function emptyCounts(): SyncCounts {
@@ -45,62 +37,12 @@ export function emptyCounts(): SyncCounts {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Catalog
-
-/**
- * The catalog is shared by every tenant, so a connector adds the entries it is first to report and never rewrites
- * one: a tenant's inventory file must not be able to retitle or re-date a Microsoft update for everyone.
- */
-async function writeCatalog(m: EntityManager, ctx: ApplyContext, counts: SyncCounts): Promise<Map<string, string>> {
-  const { read, now } = ctx;
-  const keys = [...new Set([...read.updates.map((u) => u.key), ...read.patchStates.map((s) => s.updateKey)])];
-  const existing = await findIn(m, Update, 'catalogKey', keys);
-  const idByKey = new Map(existing.map((u) => [u.catalogKey, u.id]));
-  const created: Update[] = [];
-  for (const u of read.updates) {
-    if (idByKey.has(u.key)) continue;
-    const row = toUpdateRow(u, now);
-    idByKey.set(u.key, row.id);
-    created.push(row);
-  }
-  await insertRows(m, Update, created);
-  counts.updates.seen = read.updates.length;
-  counts.updates.created = created.length;
-  for (const s of read.patchStates) {
-    if (!idByKey.has(s.updateKey)) throw new SyncDataError(`patch state ${s.deviceExternalId}/${s.updateKey}: the update is neither in this run nor in the catalog`);
-  }
-  return idByKey;
-}
-
-function toUpdateRow(u: UpdateRecord, now: Date): Update {
-  return Object.assign(new Update(), {
-    id: newId(),
-    catalogKey: u.key.slice(0, 191),
-    kb: u.kb ? normaliseKb(u.kb) : null,
-    title: u.title.slice(0, 512),
-    vendor: u.vendor.slice(0, 64),
-    products: u.products ?? [],
-    classification: (u.classification ?? 'OTHER') as UpdateClassification,
-    severity: (u.severity ?? 'UNSPECIFIED') as Severity,
-    maxCvssBaseScore: null,
-    releasedAt: u.releasedAt,
-    supersedes: (u.supersedes ?? []).map(normaliseKb),
-    createdAt: now,
-    updatedAt: now,
-  });
-}
-
-function normaliseKb(kb: string): string {
-  const digits = kb.trim().replace(/^kb/i, '');
-  return /^\d+$/.test(digits) ? `KB${digits}` : kb.trim();
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Source devices
 
 type DeviceColumns = Pick<
   SourceDevice,
   'hostname' | 'fqdn' | 'serialNumber' | 'azureAdDeviceId' | 'smbiosUuid' | 'macAddresses' | 'osName' | 'osVersion' | 'osBuild' | 'lastCheckInAt' | 'vendorSite'
+  | 'manufacturer' | 'model' | 'ownership' | 'inactive' | 'attributes'
 >;
 
 const clip = (v: string | null | undefined, max: number): string | null => {
@@ -127,8 +69,16 @@ function toDeviceColumns(d: DeviceRecord): DeviceColumns {
     osBuild: clip(d.osBuild, 64),
     lastCheckInAt: d.lastCheckInAt ?? null,
     vendorSite: clip(d.vendorSite, 255),
+    manufacturer: clip(d.manufacturer, 128),
+    model: clip(d.model, 128),
+    ownership: (d.ownership ?? null) as DeviceOwnership | null,
+    inactive: d.inactive === true,
+    attributes: d.attributes && Object.keys(d.attributes).length ? sortedKeys(d.attributes) : null,
   };
 }
+
+/** Key order must not change the digest, or a source that reorders its JSON would rewrite every device. */
+const sortedKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 function digestOf(c: DeviceColumns): string {
   return createHash('sha256').update(JSON.stringify({ ...c, lastCheckInAt: c.lastCheckInAt?.toISOString() ?? null })).digest('hex');
@@ -228,7 +178,7 @@ async function resolveDevices(m: EntityManager, ctx: ApplyContext, plan: DeviceP
     }
     if (!assetId) {
       const asset = Object.assign(new Asset(), {
-        id: newId(), tenantId, siteId: null, hostname: device.externalId, fqdn: null, serialNumber: null, osName: null, osVersion: null,
+        id: newId(), tenantId, siteId: null, hostname: device.externalId, fqdn: null, serialNumber: null, manufacturer: null, model: null, osName: null, osVersion: null,
         osBuild: null, status: AssetStatus.ACTIVE, lastSeenAt: now, createdAt: now, updatedAt: now,
       });
       newAssets.push(asset);
@@ -281,7 +231,7 @@ export async function refreshAssets(m: EntityManager, tenantId: string, assetIds
 
 const DEVICE_UPDATE_COLUMNS: ReadonlyArray<keyof SourceDevice & string> = [
   'assetId', 'hostname', 'fqdn', 'serialNumber', 'azureAdDeviceId', 'smbiosUuid', 'macAddresses', 'osName', 'osVersion', 'osBuild',
-  'lastCheckInAt', 'vendorSite', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
+  'lastCheckInAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
 ];
 
 /** Moves the patch states of devices that changed asset, so per-asset queries follow the device. */
@@ -375,7 +325,7 @@ function sameCursors(stored: string | null, next: Cursors): boolean {
 
 export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<SyncCounts> {
   const counts = emptyCounts();
-  const updateIds = await writeCatalog(m, ctx, counts);
+  const updateIds = await writeCatalog(m, ctx.read, ctx.now, counts);
 
   const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: ctx.instance.id });
   const plan = planDevices(existing, ctx, counts);

@@ -11,8 +11,11 @@ const firstLabel = (name: string | null): string | null => {
   return label ? label : null;
 };
 
+/** Dropped by its source (stale) or not heard from for too long (inactive): either way not a current report. */
+const outOfDate = (s: SourceDevice): boolean => s.stale || s.inactive;
+
 function freshestFirst(a: SourceDevice, b: SourceDevice): number {
-  if (a.stale !== b.stale) return a.stale ? 1 : -1;
+  if (outOfDate(a) !== outOfDate(b)) return outOfDate(a) ? 1 : -1;
   const ta = a.lastCheckInAt?.getTime() ?? -Infinity;
   const tb = b.lastCheckInAt?.getTime() ?? -Infinity;
   if (ta !== tb) return tb - ta;
@@ -21,10 +24,10 @@ function freshestFirst(a: SourceDevice, b: SourceDevice): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export type DerivedAssetFields = Pick<Asset, 'hostname' | 'fqdn' | 'serialNumber' | 'osName' | 'osVersion' | 'osBuild' | 'status' | 'lastSeenAt' | 'siteId'>;
+export type DerivedAssetFields = Pick<Asset, 'hostname' | 'fqdn' | 'serialNumber' | 'manufacturer' | 'model' | 'osName' | 'osVersion' | 'osBuild' | 'status' | 'lastSeenAt' | 'siteId'>;
 
 export const DERIVED_FIELDS: ReadonlyArray<keyof DerivedAssetFields> = [
-  'hostname', 'fqdn', 'serialNumber', 'osName', 'osVersion', 'osBuild', 'status', 'lastSeenAt', 'siteId',
+  'hostname', 'fqdn', 'serialNumber', 'manufacturer', 'model', 'osName', 'osVersion', 'osBuild', 'status', 'lastSeenAt', 'siteId',
 ];
 
 /** `sites` are the tenant's sites; a source's vendor site name picks the asset's site when none is set yet. */
@@ -44,10 +47,12 @@ export function deriveAsset(sources: SourceDevice[], currentSiteId: string | nul
     hostname: pick((s) => firstLabel(s.hostname) ?? firstLabel(s.fqdn)) ?? ordered[0].externalId,
     fqdn: pick((s) => s.fqdn ?? (s.hostname?.includes('.') ? s.hostname : null)),
     serialNumber: pick((s) => (normaliseSerial(s.serialNumber) ? s.serialNumber!.trim() : null)),
+    manufacturer: pick((s) => s.manufacturer),
+    model: pick((s) => s.model),
     osName: withOs?.osName ?? null,
     osVersion: withOs?.osVersion ?? null,
     osBuild: withOs?.osBuild ?? null,
-    status: ordered.every((s) => s.stale) ? AssetStatus.STALE : AssetStatus.ACTIVE,
+    status: ordered.every(outOfDate) ? AssetStatus.STALE : AssetStatus.ACTIVE,
     lastSeenAt: new Date(Math.max(...checkIns)),
     siteId: currentSiteId ?? pick((s) => (s.vendorSite ? siteByName.get(s.vendorSite.trim().toLowerCase()) : null)),
   };

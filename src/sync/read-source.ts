@@ -8,6 +8,7 @@ import {
   Connector,
   DeviceRecord,
   EVIDENCE_VALUES,
+  OWNERSHIP_VALUES,
   PATCH_STATE_VALUES,
   PatchStateRecord,
   SEVERITY_VALUES,
@@ -49,6 +50,39 @@ function checkDevice(d: DeviceRecord): void {
   if (d.externalId.length > 255) throw new SyncDataError(`device ${d.externalId.slice(0, 40)}…: externalId is longer than 255 characters`);
   checkOptionalDate(d.lastCheckInAt, `device ${d.externalId}: lastCheckInAt`);
   if (d.macAddresses !== undefined && !Array.isArray(d.macAddresses)) throw new SyncDataError(`device ${d.externalId}: macAddresses is not a list`);
+  if (d.ownership != null && !OWNERSHIP_VALUES.includes(d.ownership)) throw new SyncDataError(`device ${d.externalId}: unknown ownership "${d.ownership}"`);
+  if (d.inactive !== undefined && typeof d.inactive !== 'boolean') throw new SyncDataError(`device ${d.externalId}: inactive is not true or false`);
+  if (d.attributes !== undefined) checkAttributes(d.externalId, d.attributes);
+}
+
+const MAX_ATTRIBUTES = 32;
+
+function checkAttributes(externalId: string, attributes: unknown): void {
+  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) throw new SyncDataError(`device ${externalId}: attributes is not an object`);
+  const entries = Object.entries(attributes);
+  if (entries.length > MAX_ATTRIBUTES) throw new SyncDataError(`device ${externalId}: more than ${MAX_ATTRIBUTES} attributes`);
+  for (const [key, value] of entries) {
+    const flat = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+    if (!flat || key.length > 64 || (typeof value === 'string' && value.length > 255)) {
+      throw new SyncDataError(`device ${externalId}: attribute "${key.slice(0, 64)}" must be a short name with a flat value of at most 255 characters`);
+    }
+  }
+}
+
+const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
+
+function checkFixes(u: UpdateRecord): void {
+  if (u.fixes === undefined) return;
+  if (!Array.isArray(u.fixes)) throw new SyncDataError(`update ${u.key}: fixes is not a list`);
+  for (const f of u.fixes) {
+    const what = `update ${u.key}: fix ${String(f?.cveId).slice(0, 40)}`;
+    if (typeof f?.cveId !== 'string' || !CVE_ID.test(f.cveId)) throw new SyncDataError(`${what}: cveId is not a CVE id like CVE-2024-38063`);
+    if (f.severity !== undefined && !SEVERITY_VALUES.includes(f.severity)) throw new SyncDataError(`${what}: unknown severity "${f.severity}"`);
+    if (f.cvssBaseScore != null && !(typeof f.cvssBaseScore === 'number' && f.cvssBaseScore >= 0 && f.cvssBaseScore <= 10)) {
+      throw new SyncDataError(`${what}: cvssBaseScore must be a number from 0 to 10`);
+    }
+    checkOptionalDate(f.publishedAt, `${what}: publishedAt`);
+  }
 }
 
 function checkUpdate(u: UpdateRecord): void {
@@ -59,6 +93,7 @@ function checkUpdate(u: UpdateRecord): void {
   if (u.classification !== undefined && !CLASSIFICATION_VALUES.includes(u.classification)) {
     throw new SyncDataError(`update ${u.key}: unknown classification "${u.classification}"`);
   }
+  checkFixes(u);
 }
 
 function checkState(s: PatchStateRecord): void {

@@ -38,7 +38,7 @@ export class Factory {
     const i = ++this.n;
     return Object.assign(new Asset(), {
       id: newId(), tenantId: tenant.id, siteId: null, hostname: `HOST-${String(i).padStart(5, '0')}`, fqdn: null,
-      serialNumber: null, osName: 'Windows 11 Pro', osVersion: '23H2', osBuild: '22631.4037', status: AssetStatus.ACTIVE,
+      serialNumber: null, manufacturer: null, model: null, osName: 'Windows 11 Pro', osVersion: '23H2', osBuild: '22631.4037', status: AssetStatus.ACTIVE,
       lastSeenAt: new Date(T0.getTime() - i * 60_000), createdAt: T0, updatedAt: T0, ...fields,
     });
   }
@@ -53,7 +53,7 @@ export class Factory {
       id: newId(), tenantId: asset.tenantId, connectorInstanceId: connector.id, assetId: asset.id, externalId: newId(),
       hostname: asset.hostname, fqdn: null, serialNumber: null, azureAdDeviceId: null, smbiosUuid: null, macAddresses: [],
       osName: asset.osName, osVersion: asset.osVersion, osBuild: asset.osBuild, lastCheckInAt: asset.lastSeenAt, vendorSite: null,
-      payloadDigest: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, stale: false, firstSeenAt: T0, lastSeenAt: T0,
+      manufacturer: asset.manufacturer, model: asset.model, ownership: null, inactive: false, attributes: null, payloadDigest: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, stale: false, firstSeenAt: T0, lastSeenAt: T0,
       ...fields,
     });
   }

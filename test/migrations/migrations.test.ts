@@ -1,4 +1,4 @@
-import { Tenant } from '../../src/entities';
+import { SourceDevice, Tenant } from '../../src/entities';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 
 describe(`migrations on ${ENGINE}`, () => {
@@ -24,6 +24,33 @@ describe(`migrations on ${ENGINE}`, () => {
     const tables = await db.dataSource.createQueryRunner().getTables(['tenant', 'asset']);
     expect(tables).toEqual([]);
     expect((await db.dataSource.runMigrations()).length).toBe(count);
+  });
+
+  it('DeviceFacts keeps devices stored before it, as current devices without the new facts', async () => {
+    const last = db.dataSource.migrations[db.dataSource.migrations.length - 1];
+    expect(last.name).toMatch(/^DeviceFacts/);
+    await db.dataSource.undoLastMigration();
+    const q = (table: string, row: Record<string, unknown>) => {
+      const columns = Object.keys(row);
+      const quote = (c: string) => db.dataSource.driver.escape(c);
+      return db.dataSource.query(
+        `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        Object.values(row),
+      );
+    };
+    const at = '2026-11-02 10:00:00.000';
+    await q('tenant', { id: '00000000-0000-4000-8000-0000000000a1', name: 'Before DeviceFacts', createdAt: at, updatedAt: at });
+    await q('connector_instance', {
+      id: '00000000-0000-4000-8000-0000000000a2', tenantId: '00000000-0000-4000-8000-0000000000a1', kind: 'file-import', name: 'old',
+      config: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: at, updatedAt: at,
+    });
+    await q('source_device', {
+      id: '00000000-0000-4000-8000-0000000000a3', tenantId: '00000000-0000-4000-8000-0000000000a1', connectorInstanceId: '00000000-0000-4000-8000-0000000000a2',
+      assetId: null, externalId: 'dev-1', hostname: 'OLD-PC', macAddresses: '[]', stale: false, firstSeenAt: at, lastSeenAt: at,
+    });
+    await db.dataSource.runMigrations();
+    const device = await db.dataSource.getRepository(SourceDevice).findOneByOrFail({ externalId: 'dev-1' });
+    expect(device).toMatchObject({ hostname: 'OLD-PC', inactive: false, manufacturer: null, model: null, ownership: null, attributes: null });
   });
 
   it('store timestamps in UTC with millisecond precision', async () => {

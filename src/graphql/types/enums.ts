@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { AssetStatus, EvidenceKind, PatchStateValue, Role, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../entities/enums';
+import { AssetStatus, DeviceOwnership, EvidenceKind, PatchStateValue, Role, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../entities/enums';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -37,6 +37,7 @@ registerEnumType(AssetStatus, {
     STALE: { description: 'Missing from the last complete sync of every source that reported it' },
   },
 });
+registerEnumType(DeviceOwnership, { name: 'DeviceOwnership', description: 'Who owns a device: corporate-owned, or personal (BYOD)' });
 registerEnumType(SyncRunStatus, {
   name: 'SyncRunStatus',
   description: 'Status of a sync run',
