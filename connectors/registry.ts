@@ -4,9 +4,11 @@
  */
 import type { ConnectorDefinition } from './sdk/contract';
 import { fileImportConnector } from './file-import';
+import { intuneConnector } from './intune';
 
 export const CONNECTORS: ReadonlyArray<ConnectorDefinition<any>> = [
   fileImportConnector,
+  intuneConnector,
 ];
 
 export function connectorDefinition(kind: string): ConnectorDefinition<any> | undefined {

@@ -1,0 +1,74 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Setting } from '../sdk/config';
+import { SecureUrl } from '../sdk/config-rules';
+
+export const PAGE_SIZE = { min: 1, max: 1000, default: 1000 } as const;
+export const STALE_AFTER_DAYS = { min: 1, max: 365, default: 30 } as const;
+
+/** Where the cumulative-update catalog comes from; see README.md ("How patch states are derived"). */
+export type CatalogSource = 'auto' | 'graph' | 'bundled';
+export const CATALOG_SOURCES: readonly CatalogSource[] = ['auto', 'graph', 'bundled'];
+
+// A directory (tenant) id is a GUID; Entra also accepts a verified domain such as contoso.onmicrosoft.com.
+const TENANT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$/i;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One instance reads one client's Microsoft Entra tenant (the MSP model: an app registration per client tenant). */
+export class IntuneConfig {
+  @Setting({ description: "The client's Microsoft Entra tenant: its directory (tenant) id, or a verified domain such as contoso.onmicrosoft.com." })
+  @IsString({ message: 'is required' })
+  @Matches(TENANT, { message: 'must be a directory (tenant) id GUID or a domain name' })
+  tenantId!: string;
+
+  @Setting({ description: 'Application (client) id of the Entra app registration that has the Intune read permissions.' })
+  @IsString({ message: 'is required' })
+  @Matches(GUID, { message: 'must be the application (client) id, a GUID' })
+  clientId!: string;
+
+  @Setting({ description: "A client secret of that app registration (the secret's Value, not its id).", secret: true })
+  @IsString({ message: 'is required' })
+  @Matches(/\S/, { message: 'is required' })
+  clientSecret!: string;
+
+  @Setting({
+    description: 'Microsoft Entra sign-in host. Default https://login.microsoftonline.com; national clouds have their own (e.g. https://login.microsoftonline.us).',
+    optional: true,
+  })
+  @IsOptional()
+  @SecureUrl()
+  authorityHost?: string = 'https://login.microsoftonline.com';
+
+  @Setting({
+    description: 'Microsoft Graph host, without a version. Default https://graph.microsoft.com; national clouds have their own (e.g. https://graph.microsoft.us).',
+    optional: true,
+  })
+  @IsOptional()
+  @SecureUrl()
+  graphBaseUrl?: string = 'https://graph.microsoft.com';
+
+  @Setting({ description: `Devices per page asked of Graph ($top), ${PAGE_SIZE.min} to ${PAGE_SIZE.max} (default ${PAGE_SIZE.default}).`, optional: true })
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(PAGE_SIZE.min, { message: `must be at least ${PAGE_SIZE.min}` })
+  @Max(PAGE_SIZE.max, { message: `must be at most ${PAGE_SIZE.max}` })
+  pageSize?: number = PAGE_SIZE.default;
+
+  @Setting({
+    description: `A device that has not checked in with Intune for this many days is reported inactive: its build, and the patch states derived from it, are out of date (default ${STALE_AFTER_DAYS.default}).`,
+    optional: true,
+  })
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of days' })
+  @Min(STALE_AFTER_DAYS.min, { message: `must be at least ${STALE_AFTER_DAYS.min}` })
+  @Max(STALE_AFTER_DAYS.max, { message: `must be at most ${STALE_AFTER_DAYS.max}` })
+  staleAfterDays?: number = STALE_AFTER_DAYS.default;
+
+  @Setting({
+    description:
+      "Cumulative-update catalog used to derive patch states from builds: 'auto' (default) reads the tenant's Windows update catalog from Graph and falls back to the bundled Microsoft data if the app may not read it; 'graph' requires the tenant's; 'bundled' never asks Graph.",
+    optional: true,
+  })
+  @IsOptional()
+  @IsIn(CATALOG_SOURCES as CatalogSource[], { message: `must be one of ${CATALOG_SOURCES.join(', ')}` })
+  updateCatalog?: CatalogSource = 'auto';
+}

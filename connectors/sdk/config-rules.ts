@@ -1,0 +1,35 @@
+/**
+ * Validation rules several connectors' settings share, as class-validator decorators. The message is what the
+ * operator sees after the field name (ConfigError), so it says what to type, not what went wrong inside.
+ */
+import { registerDecorator } from 'class-validator';
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Why `value` is not an https URL (http only to this machine, for simulators and local proxies), or undefined. */
+export function secureUrlProblem(value: unknown): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    return 'must be an absolute https URL';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return undefined;
+  // Credentials and tokens travel to this host: plain http would expose them on the network.
+  return 'must be an https URL (plain http is allowed only to localhost)';
+}
+
+/** An https URL; plain http only to localhost. Combine with @IsOptional() for optional settings. */
+export function SecureUrl(): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'secureUrl',
+      target: target.constructor,
+      propertyName: String(property),
+      validator: {
+        validate: (value) => secureUrlProblem(value) === undefined,
+        defaultMessage: (args) => secureUrlProblem(args!.value) ?? 'is invalid',
+      },
+    });
+}
