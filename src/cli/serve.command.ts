@@ -34,7 +34,7 @@ export async function serve(config: Config): Promise<void> {
   }
 
   const app = await startApp({ config, dataSource, clock, logger, secrets, sync });
-  const scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000 });
+  const scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000 });
   if (config.scheduler) scheduler.start();
   process.stderr.write(`\n  patchgraph is serving GraphQL at ${app.url}/graphql\n\n`);
 

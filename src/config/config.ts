@@ -25,6 +25,8 @@ export interface Config {
   scheduler: boolean;
   /** How often the scheduler looks for instances that are due. */
   schedulerTickSeconds: number;
+  /** A scheduled run is full (and may mark devices stale) once the last successful full run is this old. */
+  fullSyncHours: number;
   /** Where the demo writes its inventory files. */
   dataDir: string;
 }
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeyFile: resolve(env.PATCHGRAPH_SECRET_KEY_FILE || resolve(dataDir, 'secret.key')),
     scheduler: boolVar(env, 'PATCHGRAPH_SCHEDULER', true),
     schedulerTickSeconds: intVar(env, 'SCHEDULER_TICK_SECONDS', 30, 1, 3600),
+    fullSyncHours: intVar(env, 'PATCHGRAPH_FULL_SYNC_HOURS', 24, 1, 8760),
     dataDir,
   };
 }

@@ -2,11 +2,16 @@
  * Runs each enabled instance every `syncIntervalSeconds`, in this process. Several processes may run schedulers
  * against one database: the sync lease makes sure only one of them syncs a given instance at a time, and the
  * others skip it until its next turn.
+ *
+ * Scheduled runs read incrementally, except that an instance gets a full run once its last successful full run is
+ * older than `fullSyncEveryMs`: only a full read can prove a device gone from its source (and mark it stale), and
+ * it catches changes a vendor's incremental filter cannot see (an Intune device renamed by an admin keeps its
+ * lastSyncDateTime).
  */
 import type { Logger } from 'pino';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { ConnectorInstance, SyncRun } from '../entities';
-import { SyncTrigger } from '../entities/enums';
+import { SyncMode, SyncRunStatus, SyncTrigger } from '../entities/enums';
 import { Clock } from '../util/clock';
 import { SyncEngine } from './sync-engine';
 import { SyncInProgressError } from './sync-lock';
@@ -17,7 +22,11 @@ export interface SchedulerDeps {
   clock: Clock;
   logger?: Logger;
   tickMs: number;
+  /** Default 24 hours. */
+  fullSyncEveryMs?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 export class SyncScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -59,7 +68,8 @@ export class SyncScheduler {
     for (const instance of await this.due()) {
       if (this.abort.signal.aborted) break;
       try {
-        const run = await this.deps.engine.run(instance.id, { trigger: SyncTrigger.SCHEDULE, signal: this.abort.signal });
+        const full = await this.fullSyncDue(instance.id);
+        const run = await this.deps.engine.run(instance.id, { trigger: SyncTrigger.SCHEDULE, full, signal: this.abort.signal });
         ran.push(instance.id);
         this.deps.logger?.info({ connectorInstanceId: instance.id, status: run.status }, 'scheduled sync finished');
       } catch (err) {
@@ -68,6 +78,14 @@ export class SyncScheduler {
       }
     }
     return ran;
+  }
+
+  private async fullSyncDue(instanceId: string): Promise<boolean> {
+    const last = await this.deps.dataSource.getRepository(SyncRun).findOne({
+      where: { connectorInstanceId: instanceId, mode: SyncMode.FULL, status: SyncRunStatus.SUCCEEDED },
+      order: { startedAt: 'DESC' },
+    });
+    return !last || last.startedAt.getTime() + (this.deps.fullSyncEveryMs ?? DAY_MS) <= this.deps.clock.now().getTime();
   }
 
   /** Stops scheduling and cancels a sync in progress (it fails and writes nothing). */

@@ -10,7 +10,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { runMigrations } from '../../src/db/migrate';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { syncCommand } from '../../src/cli/sync.command';
-import { SyncRun } from '../../src/entities';
+import { SourceDevice, SyncRun } from '../../src/entities';
 import { SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { SyncScheduler } from '../../src/sync/scheduler';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -41,6 +41,28 @@ describe(`scheduler and the sync command on ${ENGINE}`, () => {
     expect(await scheduler.tick()).toEqual([hourly.id]);
     const runs = await db.dataSource.getRepository(SyncRun).findBy({ connectorInstanceId: hourly.id });
     expect(runs.map((r) => [r.trigger, r.status])).toEqual([[SyncTrigger.SCHEDULE, SyncRunStatus.SUCCEEDED], [SyncTrigger.SCHEDULE, SyncRunStatus.SUCCEEDED]]);
+    await scheduler.stop();
+  });
+
+  it('makes a scheduled run full once the last successful full run is a day old, so removed devices get marked stale', async () => {
+    const h = syncHarness(db.dataSource);
+    const tenant = await new Factory(db.dataSource).tenant('Reconciled Ltd');
+    // With modifiedAt the file reads incrementally, as a vendor API would.
+    const both = [{ externalId: 'f1', hostname: 'FULL-1', modifiedAt: '2026-11-01T00:00:00Z' }, { externalId: 'f2', hostname: 'FULL-2', modifiedAt: '2026-11-01T00:00:00Z' }];
+    const file = new InventoryFile().write(both);
+    const hourly = await h.admin.create({ tenantId: tenant.id, kind: 'file-import', name: 'reconciled', settings: { path: file.path }, syncIntervalSeconds: 3600 });
+    const scheduler = new SyncScheduler({ dataSource: db.dataSource, engine: h.engine, clock: h.clock, tickMs: 60_000 });
+    const modes = async () => (await db.dataSource.getRepository(SyncRun).find({ where: { connectorInstanceId: hourly.id }, order: { startedAt: 'ASC' } })).map((r) => r.mode);
+
+    await scheduler.tick();
+    file.write([both[0]]); // FULL-2 leaves the source
+    for (let hour = 1; hour <= 24; hour++) {
+      h.clock.advance(3_600_000);
+      await scheduler.tick();
+    }
+    expect(await modes()).toEqual(['FULL', ...Array(23).fill('INCREMENTAL'), 'FULL']);
+    const gone = await db.dataSource.getRepository(SourceDevice).findOneByOrFail({ connectorInstanceId: hourly.id, externalId: 'f2' });
+    expect(gone.stale).toBe(true);
     await scheduler.stop();
   });
 
