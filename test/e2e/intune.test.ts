@@ -85,7 +85,7 @@ describe(`Intune connector through the engine and GraphQL on ${ENGINE}`, () => {
     expect(sim.requests().filter((r) => r.includes('managedDevices')).length).toBeGreaterThanOrEqual(5); // 4 pages + the throttled retry
 
     const assets = await allAssets(tenantId);
-    const byExternalId = new Map(assets.flatMap((a) => a.sources.map((s: any) => [s.externalId, a])));
+    const byExternalId = new Map<string, any>(assets.flatMap((a) => a.sources.map((s: any) => [s.externalId, a])));
     expect(byExternalId.size).toBe(36);
     const fixed = fixedRevisionsByBuild();
     let windowsChecked = 0;
