@@ -1,5 +1,6 @@
 import { ensureAdminKey } from '../auth/api-keys';
 import { Config } from '../config/config';
+import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-intune';
 import { loadDemo, needsDemo } from '../demo/load-demo';
 import { openSecretBox } from '../secrets/secret-box';
 import { startApp } from '../server/app';
@@ -25,12 +26,17 @@ export async function serve(config: Config): Promise<void> {
     );
   }
   const sync = new SyncEngine({ dataSource, secrets, clock, logger });
+  let demoSimulators: DemoSimulators | null = null;
   if (config.demo && (await needsDemo(dataSource))) {
     const demo = await loadDemo({ dataSource, secrets, clock, engine: sync, dataDir: config.dataDir });
+    demoSimulators = demo.simulators;
     logger.info(
       { tenants: demo.tenants, connectorInstances: demo.connectorInstances, syncRuns: demo.syncRuns.length },
-      'loaded the demo through the file-import connector (PATCHGRAPH_DEMO=false to skip)',
+      'loaded the demo through the Intune and file-import connectors (PATCHGRAPH_DEMO=false to skip)',
     );
+  } else if (config.demo) {
+    // The demo's Graph simulators ran in the previous process; bring them back so its Intune instances still sync.
+    demoSimulators = await resumeDemoSimulators({ dataSource, secrets, clock });
   }
 
   const app = await startApp({ config, dataSource, clock, logger, secrets, sync });
@@ -46,6 +52,7 @@ export async function serve(config: Config): Promise<void> {
     scheduler
       .stop()
       .then(() => app.stop())
+      .then(() => demoSimulators?.close())
       .then(
         () => process.exit(0),
         (err) => {

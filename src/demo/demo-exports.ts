@@ -33,7 +33,7 @@ export const DEMO_TENANTS: DemoTenant[] = [
 ];
 
 export const DEMO_TOOL_NAMES: Record<DemoTool, string> = {
-  intune: 'Intune export (demo)',
+  intune: 'Microsoft Intune (demo Graph simulator)',
   wsus: 'WSUS export (demo)',
   'datto-rmm': 'Datto RMM export (demo)',
 };
@@ -132,13 +132,19 @@ export function buildDemoExports(t: DemoTenant, now: Date, seed: number): Record
   return out;
 }
 
-/** Writes every tenant's exports under `dir`: Intune and WSUS as JSON inventories, the RMM as CSV files. */
+/** Each tenant's fleet seed: the same machines on every machine and every start. */
+export const demoSeed = (t: DemoTenant): number => 20240813 + DEMO_TENANTS.indexOf(t);
+
+/**
+ * Writes the file exports under `dir`: WSUS as a JSON inventory, the RMM as CSV files. Intune is not a file: the
+ * real Intune connector reads it from a Graph simulator (demo-intune.ts).
+ */
 export function writeDemoExports(dir: string, now: Date): DemoExport[] {
   const written: DemoExport[] = [];
-  DEMO_TENANTS.forEach((t, n) => {
-    const exports = buildDemoExports(t, now, 20240813 + n);
-    for (const tool of t.tools) {
-      const data = exports[tool];
+  DEMO_TENANTS.forEach((t) => {
+    const byTool = buildDemoExports(t, now, demoSeed(t));
+    for (const tool of t.tools.filter((x) => x !== 'intune')) {
+      const data = byTool[tool];
       const updates = data.patchStates.length ? catalogRows() : [];
       const base = join(dir, t.code.toLowerCase());
       mkdirSync(base, { recursive: true });

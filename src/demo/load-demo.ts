@@ -1,7 +1,8 @@
 /**
- * Demo mode: when the database has no connector instances, load a realistic sample the way a user would — write
- * the demo tools' exports to files, create a file-import connector instance per export, and sync each through the
- * real engine. Everything the demo shows (merged assets, match explanations, sync runs) is produced by the same
+ * Demo mode: when the database has no connector instances, load a realistic sample the way a user would. Intune
+ * tenants are read by the real Intune connector from Graph simulators running in this process; WSUS and the RMM
+ * are file exports read by the file-import connector. Every instance is synced through the real engine, so
+ * everything the demo shows (merged assets, match explanations, derived states, sync runs) comes from the same
  * code paths as production data.
  */
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { loadCatalog } from './catalog';
-import { DEMO_TOOL_NAMES, writeDemoExports } from './demo-exports';
+import { DEMO_TENANTS, DEMO_TOOL_NAMES, writeDemoExports } from './demo-exports';
+import { DemoSimulators, startDemoSimulators } from './demo-intune';
 
 /** True when no connector instance exists yet: the only time the demo loads. */
 export async function needsDemo(dataSource: DataSource): Promise<boolean> {
@@ -27,6 +29,8 @@ export interface DemoResult {
   tenants: number;
   connectorInstances: number;
   syncRuns: SyncRun[];
+  /** The demo's Graph simulators; close them when the server stops. */
+  simulators: DemoSimulators;
 }
 
 export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBox; clock: Clock; engine: SyncEngine; dataDir: string }): Promise<DemoResult> {
@@ -42,23 +46,33 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
 
   const exports = writeDemoExports(join(deps.dataDir, 'demo'), now);
   const tenantIds = new Map<string, string>();
-  for (const e of exports) {
-    if (!tenantIds.has(e.tenant.name)) {
-      const existing = await dataSource.getRepository(Tenant).findOneBy({ name: e.tenant.name });
-      const tenant = existing ?? (await tenants.createTenant(e.tenant.name));
-      if (!existing) for (const site of e.tenant.sites) await tenants.createSite(tenant.id, site);
-      tenantIds.set(e.tenant.name, tenant.id);
-    }
+  for (const t of DEMO_TENANTS) {
+    const existing = await dataSource.getRepository(Tenant).findOneBy({ name: t.name });
+    const tenant = existing ?? (await tenants.createTenant(t.name));
+    if (!existing) for (const site of t.sites) await tenants.createSite(tenant.id, site);
+    tenantIds.set(t.name, tenant.id);
   }
+  const simulators = await startDemoSimulators(now);
+  const instances: Array<{ tenant: string; kind: string; name: string; settings: Record<string, unknown> }> = [];
+  for (const t of DEMO_TENANTS) {
+    const intune = simulators.settingsFor(t.name);
+    if (intune) instances.push({ tenant: t.name, kind: 'intune', name: DEMO_TOOL_NAMES.intune, settings: intune });
+  }
+  for (const e of exports) instances.push({ tenant: e.tenant.name, kind: 'file-import', name: DEMO_TOOL_NAMES[e.tool], settings: { path: e.path } });
+
   const syncRuns: SyncRun[] = [];
-  for (const e of exports) {
-    const instance = await connectors.create({
-      tenantId: tenantIds.get(e.tenant.name)!, kind: 'file-import', name: DEMO_TOOL_NAMES[e.tool], settings: { path: e.path },
-      syncIntervalSeconds: 3600, enabled: true,
-    });
-    const run = await engine.run(instance.id, { trigger: SyncTrigger.DEMO, triggeredBy: 'demo' });
-    if (run.status !== SyncRunStatus.SUCCEEDED) throw new Error(`demo sync of ${e.path} failed: ${run.errorMessage}`);
-    syncRuns.push(run);
+  try {
+    for (const i of instances) {
+      const instance = await connectors.create({
+        tenantId: tenantIds.get(i.tenant)!, kind: i.kind, name: i.name, settings: i.settings, syncIntervalSeconds: 3600, enabled: true,
+      });
+      const run = await engine.run(instance.id, { trigger: SyncTrigger.DEMO, triggeredBy: 'demo' });
+      if (run.status !== SyncRunStatus.SUCCEEDED) throw new Error(`demo sync of ${i.name} for ${i.tenant} failed: ${run.errorMessage}`);
+      syncRuns.push(run);
+    }
+  } catch (err) {
+    await simulators.close();
+    throw err;
   }
-  return { tenants: tenantIds.size, connectorInstances: exports.length, syncRuns };
+  return { tenants: tenantIds.size, connectorInstances: instances.length, syncRuns, simulators };
 }

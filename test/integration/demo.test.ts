@@ -5,6 +5,7 @@ import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun
 import { PatchStateValue, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { MICROSOFT_CATALOG } from '../../src/demo/catalog';
 import { buildAtLeast } from '../../src/demo/fleet';
+import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-intune';
 import { loadDemo, needsDemo } from '../../src/demo/load-demo';
 import { parseCounts } from '../../src/sync/sync-engine';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -14,26 +15,30 @@ describe(`demo mode on ${ENGINE}`, () => {
   let db: TestDatabase;
   let dir: string;
   let harness: ReturnType<typeof syncHarness>;
+  let simulators: DemoSimulators | undefined;
   beforeAll(async () => {
     db = await openTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'patchgraph-demo-'));
     harness = syncHarness(db.dataSource);
   });
   afterAll(async () => {
+    await simulators?.close();
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loads through the file-import connector and the real sync path, merging each machine seen by two tools into one asset', async () => {
+  it('loads through the Intune connector (from Graph simulators) and the file-import connector, merging each machine seen by two tools into one asset', async () => {
     expect(await needsDemo(db.dataSource)).toBe(true);
     const { engine, secrets, clock } = harness;
     const result = await loadDemo({ dataSource: db.dataSource, secrets, clock, engine, dataDir: dir });
+    simulators = result.simulators;
     expect(await needsDemo(db.dataSource)).toBe(false);
     expect(result.tenants).toBe(3);
     expect(result.connectorInstances).toBe(6);
     expect(result.syncRuns.map((r) => r.status)).toEqual(Array(6).fill(SyncRunStatus.SUCCEEDED));
     expect(await db.dataSource.getRepository(Tenant).count()).toBe(3);
-    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'file-import' })).toBe(6);
+    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'file-import' })).toBe(4);
+    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'intune' })).toBe(2);
     expect(await db.dataSource.getRepository(Update).count()).toBe(12);
     expect(await db.dataSource.getRepository(Vulnerability).count()).toBe(123);
     // 38 machines, most seen by two tools: identity resolution must give exactly one asset per machine.
@@ -71,10 +76,10 @@ describe(`demo mode on ${ENGINE}`, () => {
     expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(states.length);
   });
 
-  it('is idempotent: syncing every demo instance again writes nothing', async () => {
+  it('is idempotent: a full re-read of every demo instance writes nothing', async () => {
     const events = await db.dataSource.getRepository(PatchEvent).count();
     for (const instance of await db.dataSource.getRepository(ConnectorInstance).find()) {
-      const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI });
+      const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true });
       expect(run.status).toBe(SyncRunStatus.SUCCEEDED);
       const c = parseCounts(run);
       expect([c.devices.created, c.devices.changed, c.devices.stale, c.patchStates.created, c.patchStates.changed, c.events, c.assets.created, c.assets.changed]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
@@ -82,5 +87,19 @@ describe(`demo mode on ${ENGINE}`, () => {
     }
     expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(events);
     expect(await db.dataSource.getRepository(SyncRun).count()).toBe(12);
+  });
+
+  it('after a restart, brings the Graph simulators back and points the demo Intune instances at them', async () => {
+    await simulators!.close();
+    const intune = await db.dataSource.getRepository(ConnectorInstance).findBy({ kind: 'intune' });
+    const dead = (await harness.engine.run(intune[0].id, { trigger: SyncTrigger.CLI })).status;
+    expect(dead).toBe(SyncRunStatus.FAILED);
+
+    simulators = (await resumeDemoSimulators({ dataSource: db.dataSource, secrets: harness.secrets, clock: harness.clock }))!;
+    for (const instance of intune) {
+      const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true });
+      expect(run.errorMessage).toBeNull();
+      expect(parseCounts(run).devices).toMatchObject({ created: 0, stale: 0 });
+    }
   });
 });
