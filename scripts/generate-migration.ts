@@ -12,6 +12,35 @@ import { createConnection } from 'mysql2/promise';
 import { parseDatabaseUrl } from '../src/config/config';
 import { createDataSource } from '../src/db/data-source';
 
+/**
+ * TypeORM reverts a SQLite table change by renaming the table to temporary_x first. It reverts with foreign keys
+ * on, so that rename rewrites other tables' references to temporary_x, which is then dropped. Rebuilding the way
+ * up() does (new temporary_x, copy, drop x, rename back) leaves every reference pointing at x.
+ */
+export function rebuildLikeUp(queries: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < queries.length; i++) {
+    const rename = /^ALTER TABLE "(\w+)" RENAME TO "temporary_\1"$/.exec(queries[i]);
+    if (!rename) {
+      out.push(queries[i]);
+      continue;
+    }
+    const t = rename[1];
+    const [create, insert, drop] = queries.slice(i + 1, i + 4);
+    if (!create?.startsWith(`CREATE TABLE "${t}"`) || !insert?.startsWith(`INSERT INTO "${t}"`) || drop !== `DROP TABLE "temporary_${t}"`) {
+      throw new Error(`unexpected SQLite rebuild of ${t}; check the generated down() by hand`);
+    }
+    out.push(
+      create.replace(`CREATE TABLE "${t}"`, `CREATE TABLE "temporary_${t}"`),
+      insert.replace(`INSERT INTO "${t}"`, `INSERT INTO "temporary_${t}"`).replace(`FROM "temporary_${t}"`, `FROM "${t}"`),
+      `DROP TABLE "${t}"`,
+      `ALTER TABLE "temporary_${t}" RENAME TO "${t}"`,
+    );
+    i += 3;
+  }
+  return out;
+}
+
 async function diff(engine: 'sqlite' | 'mysql'): Promise<{ up: string[]; down: string[] }> {
   let url: string;
   let drop = async () => {};
@@ -40,7 +69,7 @@ async function diff(engine: 'sqlite' | 'mysql'): Promise<{ up: string[]; down: s
       engine === 'mysql' ? text.replace(/\) ENGINE=InnoDB$/, ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci') : text;
     return {
       up: sql.upQueries.map((x) => q(withCharset(x.query))),
-      down: sql.downQueries.reverse().map((x) => q(x.query)),
+      down: (engine === 'sqlite' ? rebuildLikeUp : (x: string[]) => x)(sql.downQueries.reverse().map((x) => x.query)).map(q),
     };
   } finally {
     await ds.destroy();

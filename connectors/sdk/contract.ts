@@ -24,6 +24,24 @@ export const SEVERITY_VALUES: readonly SeverityValue[] = ['CRITICAL', 'IMPORTANT
 export type OwnershipValue = 'COMPANY' | 'PERSONAL' | 'UNKNOWN';
 export const OWNERSHIP_VALUES: readonly OwnershipValue[] = ['COMPANY', 'PERSONAL', 'UNKNOWN'];
 
+/**
+ * A device's patch posture as a whole, for tools that report no per-update detail (Datto RMM's patchStatus):
+ * NO_POLICY — no automatic patching is set up; NO_DATA — the agent has not reported; REBOOT_REQUIRED — updates
+ * wait for a restart; INSTALL_ERROR — installing failed; APPROVED_PENDING — approved updates are not yet installed;
+ * FULLY_PATCHED — nothing approved is outstanding.
+ */
+export type PatchPostureValue = 'NO_POLICY' | 'NO_DATA' | 'REBOOT_REQUIRED' | 'INSTALL_ERROR' | 'APPROVED_PENDING' | 'FULLY_PATCHED';
+export const PATCH_POSTURE_VALUES: readonly PatchPostureValue[] = ['NO_POLICY', 'NO_DATA', 'REBOOT_REQUIRED', 'INSTALL_ERROR', 'APPROVED_PENDING', 'FULLY_PATCHED'];
+
+export interface PatchPostureRecord {
+  status: PatchPostureValue;
+  /** Updates approved but not yet installed. */
+  approvedPending?: number | null;
+  /** Updates the policy has not approved. */
+  notApproved?: number | null;
+  installed?: number | null;
+}
+
 export type ClassificationValue =
   | 'SECURITY'
   | 'CRITICAL'
@@ -61,6 +79,16 @@ export interface DeviceRecord {
   lastCheckInAt?: Date | null;
   /** The source tool's own site or group; matched by name to a site of the tenant. */
   vendorSite?: string | null;
+  /**
+   * The id of that site in the source tool (Datto site uid). For an MSP-wide instance (one vendor account, many
+   * clients) it decides the device's tenant through the instance's site mapping; devices of unmapped sites wait.
+   */
+  vendorSiteId?: string | null;
+  /**
+   * The connector's own marker of what it read (e.g. Datto's lastAuditDate), at most 128 characters. The engine
+   * stores it and hands it back next run through `StreamRequest.known`, with the identifiers it stored.
+   */
+  revision?: string | null;
   manufacturer?: string | null;
   model?: string | null;
   ownership?: OwnershipValue | null;
@@ -74,6 +102,8 @@ export interface DeviceRecord {
    * operators as they are. Flat values only; at most 32 keys.
    */
   attributes?: Record<string, string | number | boolean | null>;
+  /** Device-level patch posture, from a tool that reports it (Datto RMM); every change is kept as an event. */
+  patchPosture?: PatchPostureRecord | null;
 }
 
 /** A vulnerability an update fixes, as the update's vendor publishes it. */
@@ -131,6 +161,20 @@ export interface StreamRequest {
   cursor: string | null;
   setCursor(cursor: string): void;
   signal?: AbortSignal;
+  /**
+   * What the engine holds about a device of this instance from earlier runs, or undefined for a new one. A
+   * connector whose identifiers cost a call per device (Datto's audit) reuses them while `revision` is unchanged.
+   */
+  known?: (externalId: string) => KnownDevice | undefined;
+}
+
+export interface KnownDevice {
+  revision: string | null;
+  serialNumber: string | null;
+  smbiosUuid: string | null;
+  macAddresses: string[];
+  manufacturer: string | null;
+  model: string | null;
 }
 
 export interface ConnectionCheck {

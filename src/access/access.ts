@@ -9,6 +9,7 @@ import { IdentityAdmin } from './identity-admin';
 import { PageLimits } from './keyset';
 import { PatchStateFinder } from './patch-state.finder';
 import { SiteFinder } from './site.finder';
+import { PatchPostureEventFinder } from './patch-posture-event.finder';
 import { SyncRunFinder } from './sync-run.finder';
 import { SourceDeviceFinder } from './source-device.finder';
 import { Actor, TenantAdmin } from './tenant-admin';
@@ -34,6 +35,7 @@ export class Access {
   readonly connectorAdmin: ConnectorAdmin;
   readonly identityAdmin: IdentityAdmin;
   readonly syncRuns: SyncRunFinder;
+  readonly postureEvents: PatchPostureEventFinder;
 
   constructor(dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor, secrets: SecretBox) {
     const deps: FinderDeps = { dataSource, scope, limits };
@@ -49,5 +51,6 @@ export class Access {
     this.connectorAdmin = new ConnectorAdmin(dataSource, scope, clock, actor, secrets);
     this.identityAdmin = new IdentityAdmin(dataSource, scope, clock, actor);
     this.syncRuns = new SyncRunFinder(deps);
+    this.postureEvents = new PatchPostureEventFinder(deps);
   }
 }

@@ -49,6 +49,16 @@ export enum DeviceOwnership {
   UNKNOWN = 'UNKNOWN',
 }
 
+/** A device's patch posture as a whole (see PatchPostureValue in the connector contract). */
+export enum PatchPostureStatus {
+  NO_POLICY = 'NO_POLICY',
+  NO_DATA = 'NO_DATA',
+  REBOOT_REQUIRED = 'REBOOT_REQUIRED',
+  INSTALL_ERROR = 'INSTALL_ERROR',
+  APPROVED_PENDING = 'APPROVED_PENDING',
+  FULLY_PATCHED = 'FULLY_PATCHED',
+}
+
 export enum AssetStatus {
   ACTIVE = 'ACTIVE',
   STALE = 'STALE',

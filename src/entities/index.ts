@@ -4,6 +4,7 @@ import { AuditChainHead } from './audit-chain-head.entity';
 import { AuditEvent } from './audit-event.entity';
 import { ConnectorInstance } from './connector-instance.entity';
 import { PatchEvent } from './patch-event.entity';
+import { PatchPostureEvent } from './patch-posture-event.entity';
 import { PatchState } from './patch-state.entity';
 import { Site } from './site.entity';
 import { SourceDevice } from './source-device.entity';
@@ -12,14 +13,15 @@ import { SyncRun } from './sync-run.entity';
 import { Tenant } from './tenant.entity';
 import { UpdateVulnerability } from './update-vulnerability.entity';
 import { Update } from './update.entity';
+import { VendorSite } from './vendor-site.entity';
 import { Vulnerability } from './vulnerability.entity';
 
 export {
-  ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant, Update,
-  UpdateVulnerability, Vulnerability,
+  ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant, Update,
+  UpdateVulnerability, VendorSite, Vulnerability,
 };
 
 export const ENTITIES = [
-  Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent,
-  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey,
+  Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
+  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite,
 ];

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { DeviceOwnership } from './enums';
+import { DeviceOwnership, PatchPostureStatus } from './enums';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Node } from '../graphql/types/node.type';
 import { Asset } from './asset.entity';
@@ -112,6 +112,30 @@ export class SourceDevice {
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Facts the source reports beyond the common fields (e.g. Intune complianceState, managementAgent), as the source names them' })
   @Column({ type: 'simple-json', nullable: true })
   attributes: Record<string, string | number | boolean | null> | null;
+
+  // Patch posture (Datto RMM's patchStatus and counts); the API shows them as SourceDevice.patchPosture.
+  @Column({ type: 'varchar', length: 24, nullable: true })
+  postureStatus: PatchPostureStatus | null;
+
+  @Column({ type: 'int', nullable: true })
+  postureApprovedPending: number | null;
+
+  @Column({ type: 'int', nullable: true })
+  postureNotApproved: number | null;
+
+  @Column({ type: 'int', nullable: true })
+  postureInstalled: number | null;
+
+  /** The vendor's id of its own site for the device (Datto site uid); maps the device to a tenant for MSP-wide instances. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  vendorSiteId: string | null;
+
+  /**
+   * The connector's own marker of what it last read about the device (Datto's lastAuditDate), handed back on the
+   * next run so it can skip expensive per-device calls for devices that did not change.
+   */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  revision: string | null;
 
   /** Digest of the normalised record, so an unchanged device costs no write. */
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -4,12 +4,12 @@
  * and writes only differences, in multi-row statements, so a run over unchanged data writes nothing.
  */
 import { createHash } from 'node:crypto';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager, In, IsNull, Not } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
-import { Asset, ConnectorInstance, PatchEvent, PatchState, Site, SourceDevice } from '../entities';
-import { AssetStatus, DeviceOwnership, EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
+import { Asset, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, VendorSite } from '../entities';
+import { AssetStatus, DeviceOwnership, EvidenceKind, NOT_REMEDIATED_STATES, PatchPostureStatus, PatchStateValue } from '../entities/enums';
 import { IdentityResolution, resolveIdentity } from '../identity/match';
 import { newId } from '../util/ids';
 import { DERIVED_FIELDS, deriveAsset, sameDerived } from './derive-asset';
@@ -20,6 +20,7 @@ import { findIn } from './find-in';
 
 export interface ApplyContext {
   instance: ConnectorInstance;
+  /** The tenant the devices belong to: the instance's, or for an MSP-wide instance the one its site mapping gives. */
   tenantId: string;
   read: SourceRead;
   now: Date;
@@ -28,7 +29,7 @@ export interface ApplyContext {
 
 export function emptyCounts(): SyncCounts {
   return {
-    devices: { seen: 0, created: 0, changed: 0, stale: 0 },
+    devices: { seen: 0, created: 0, changed: 0, stale: 0, unmapped: 0 },
     updates: { seen: 0, created: 0, changed: 0 },
     patchStates: { seen: 0, created: 0, changed: 0 },
     events: 0,
@@ -43,6 +44,7 @@ type DeviceColumns = Pick<
   SourceDevice,
   'hostname' | 'fqdn' | 'serialNumber' | 'azureAdDeviceId' | 'smbiosUuid' | 'macAddresses' | 'osName' | 'osVersion' | 'osBuild' | 'lastCheckInAt' | 'vendorSite'
   | 'manufacturer' | 'model' | 'ownership' | 'inactive' | 'attributes'
+  | 'postureStatus' | 'postureApprovedPending' | 'postureNotApproved' | 'postureInstalled' | 'vendorSiteId' | 'revision'
 >;
 
 const clip = (v: string | null | undefined, max: number): string | null => {
@@ -74,8 +76,17 @@ function toDeviceColumns(d: DeviceRecord): DeviceColumns {
     ownership: (d.ownership ?? null) as DeviceOwnership | null,
     inactive: d.inactive === true,
     attributes: d.attributes && Object.keys(d.attributes).length ? sortedKeys(d.attributes) : null,
+    postureStatus: (d.patchPosture?.status ?? null) as PatchPostureStatus | null,
+    postureApprovedPending: d.patchPosture?.approvedPending ?? null,
+    postureNotApproved: d.patchPosture?.notApproved ?? null,
+    postureInstalled: d.patchPosture?.installed ?? null,
+    vendorSiteId: clip(d.vendorSiteId, 255),
+    revision: clip(d.revision, 128),
   };
 }
+
+const POSTURE_FIELDS = ['postureStatus', 'postureApprovedPending', 'postureNotApproved', 'postureInstalled'] as const;
+const samePosture = (a: DeviceColumns, b: DeviceColumns): boolean => POSTURE_FIELDS.every((f) => (a[f] ?? null) === (b[f] ?? null));
 
 /** Key order must not change the digest, or a source that reorders its JSON would rewrite every device. */
 const sortedKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -93,6 +104,8 @@ interface DevicePlan {
   changed: Set<SourceDevice>;
   /** Devices whose asset must be (re)decided. */
   needsIdentity: SourceDevice[];
+  /** Devices whose patch posture changed (or was first reported), with the status before. */
+  postureChanges: Array<{ device: SourceDevice; from: PatchPostureStatus | null }>;
 }
 
 function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCounts): DevicePlan {
@@ -101,6 +114,7 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
   const created: SourceDevice[] = [];
   const changed = new Set<SourceDevice>();
   const needsIdentity: SourceDevice[] = [];
+  const postureChanges: DevicePlan['postureChanges'] = [];
   const seen = new Set<string>();
   for (const record of [...read.devices].sort((a, b) => (a.externalId < b.externalId ? -1 : 1))) {
     seen.add(record.externalId);
@@ -115,9 +129,11 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
       byExternalId.set(device.externalId, device);
       created.push(device);
       needsIdentity.push(device);
+      if (columns.postureStatus) postureChanges.push({ device, from: null });
       continue;
     }
     if (current.payloadDigest === digest && !current.stale && current.assetId) continue;
+    if (columns.postureStatus && !samePosture(current, columns)) postureChanges.push({ device: current, from: current.postureStatus });
     const before = identitySignature(current);
     Object.assign(current, columns, { payloadDigest: digest, stale: false, lastSeenAt: now });
     changed.add(current);
@@ -135,7 +151,18 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
   }
   counts.devices.seen = read.devices.length;
   counts.devices.created = created.length;
-  return { byExternalId, created, changed, needsIdentity };
+  return { byExternalId, created, changed, needsIdentity, postureChanges };
+}
+
+/** One event per posture change, after identity resolution so each names the device's asset. */
+function postureEvents(plan: DevicePlan, ctx: ApplyContext): PatchPostureEvent[] {
+  return plan.postureChanges.map(({ device, from }) =>
+    Object.assign(new PatchPostureEvent(), {
+      id: newId(), tenantId: ctx.tenantId, assetId: device.assetId!, sourceDeviceId: device.id, syncRunId: ctx.syncRunId,
+      fromStatus: from, toStatus: device.postureStatus!, approvedPending: device.postureApprovedPending, notApproved: device.postureNotApproved,
+      installed: device.postureInstalled, observedAt: ctx.now,
+    }),
+  );
 }
 
 function matchedByJson(resolution: IdentityResolution): string {
@@ -209,6 +236,7 @@ export async function refreshAssets(m: EntityManager, tenantId: string, assetIds
   const assets = await findIn(m, Asset, 'id', ids, { tenantId });
   const sources = await findIn(m, SourceDevice, 'assetId', ids, { tenantId });
   const sites = await m.getRepository(Site).findBy({ tenantId });
+  const mappedSite = await mappedSites(m, sources);
   const byAsset = new Map<string, SourceDevice[]>();
   for (const s of sources) byAsset.set(s.assetId!, [...(byAsset.get(s.assetId!) ?? []), s]);
   const changed: Asset[] = [];
@@ -219,7 +247,7 @@ export async function refreshAssets(m: EntityManager, tenantId: string, assetIds
       deleted.push(asset.id);
       continue;
     }
-    const derived = deriveAsset(own, asset.siteId, sites);
+    const derived = deriveAsset(own, asset.siteId, sites, (s) => mappedSite.get(`${s.connectorInstanceId}\u0000${s.vendorSiteId}`));
     if (sameDerived(asset, derived)) continue;
     Object.assign(asset, derived, { updatedAt: now });
     changed.push(asset);
@@ -229,9 +257,17 @@ export async function refreshAssets(m: EntityManager, tenantId: string, assetIds
   return { changed: changed.length, deleted };
 }
 
+/** Sites an operator chose for vendor sites (vendor_site.siteId), keyed by instance and vendor site id. */
+async function mappedSites(m: EntityManager, sources: SourceDevice[]): Promise<Map<string, string>> {
+  const instances = [...new Set(sources.filter((s) => s.vendorSiteId).map((s) => s.connectorInstanceId))];
+  if (instances.length === 0) return new Map();
+  const rows = await m.getRepository(VendorSite).findBy({ connectorInstanceId: In(instances), siteId: Not(IsNull()) });
+  return new Map(rows.map((r) => [`${r.connectorInstanceId}\u0000${r.externalId}`, r.siteId!]));
+}
+
 const DEVICE_UPDATE_COLUMNS: ReadonlyArray<keyof SourceDevice & string> = [
   'assetId', 'hostname', 'fqdn', 'serialNumber', 'azureAdDeviceId', 'smbiosUuid', 'macAddresses', 'osName', 'osVersion', 'osBuild',
-  'lastCheckInAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
+  'lastCheckInAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', ...POSTURE_FIELDS, 'vendorSiteId', 'revision', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
 ];
 
 /** Moves the patch states of devices that changed asset, so per-asset queries follow the device. */
@@ -313,7 +349,7 @@ async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Ma
   await insertRows(m, PatchEvent, events);
   counts.patchStates.created = created.length;
   counts.patchStates.changed = changed.length;
-  counts.events = events.length;
+  counts.events += events.length;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -327,7 +363,8 @@ export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<Syn
   const counts = emptyCounts();
   const updateIds = await writeCatalog(m, ctx.read, ctx.now, counts);
 
-  const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: ctx.instance.id });
+  // An MSP-wide instance is applied one tenant at a time: each part knows only its tenant's devices.
+  const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: ctx.instance.id, tenantId: ctx.tenantId });
   const plan = planDevices(existing, ctx, counts);
   const { newAssets, touched, moved } = await resolveDevices(m, ctx, plan);
   for (const d of plan.changed) if (d.assetId) touched.add(d.assetId);
@@ -337,6 +374,9 @@ export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<Syn
   const createdIds = new Set(plan.created.map((d) => d.id));
   await updateRows(m, SourceDevice, [...plan.changed].filter((d) => !createdIds.has(d.id)), DEVICE_UPDATE_COLUMNS);
   await repointPatchStates(m, moved);
+  const posture = postureEvents(plan, ctx);
+  await insertRows(m, PatchPostureEvent, posture);
+  counts.events += posture.length;
   const refreshed = await refreshAssets(m, ctx.tenantId, touched, ctx.now);
   counts.assets.created = newAssets.length;
   // New assets are inserted with placeholders and then derived like any other; only older ones count as changed.
@@ -344,11 +384,14 @@ export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<Syn
   counts.devices.changed = [...plan.changed].filter((d) => !createdIds.has(d.id)).length;
 
   await writePatchStates(m, ctx, plan.byExternalId, updateIds, counts);
-
-  if (!sameCursors(ctx.instance.cursors, ctx.read.cursors)) {
-    const cursors = Object.keys(ctx.read.cursors).length ? JSON.stringify(Object.fromEntries(Object.entries(ctx.read.cursors).sort())) : null;
-    await m.getRepository(ConnectorInstance).update({ id: ctx.instance.id }, { cursors });
-  }
+  await writeCursors(m, ctx.instance, ctx.read.cursors);
   return counts;
+}
+
+export async function writeCursors(m: EntityManager, instance: ConnectorInstance, next: Cursors): Promise<void> {
+  if (sameCursors(instance.cursors, next)) return;
+  const cursors = Object.keys(next).length ? JSON.stringify(Object.fromEntries(Object.entries(next).sort())) : null;
+  await m.getRepository(ConnectorInstance).update({ id: instance.id }, { cursors });
+  instance.cursors = cursors;
 }
 

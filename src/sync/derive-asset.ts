@@ -30,8 +30,11 @@ export const DERIVED_FIELDS: ReadonlyArray<keyof DerivedAssetFields> = [
   'hostname', 'fqdn', 'serialNumber', 'manufacturer', 'model', 'osName', 'osVersion', 'osBuild', 'status', 'lastSeenAt', 'siteId',
 ];
 
-/** `sites` are the tenant's sites; a source's vendor site name picks the asset's site when none is set yet. */
-export function deriveAsset(sources: SourceDevice[], currentSiteId: string | null, sites: Site[]): DerivedAssetFields {
+/**
+ * `sites` are the tenant's sites. When the asset has no site yet, a source's mapped site (an operator's choice for
+ * its vendor site) picks it, else the source's vendor site name matched to a site name.
+ */
+export function deriveAsset(sources: SourceDevice[], currentSiteId: string | null, sites: Site[], mappedSite: (s: SourceDevice) => string | undefined = () => undefined): DerivedAssetFields {
   const ordered = [...sources].sort(freshestFirst);
   const pick = <T>(f: (s: SourceDevice) => T | null | undefined): T | null => {
     for (const s of ordered) {
@@ -54,7 +57,7 @@ export function deriveAsset(sources: SourceDevice[], currentSiteId: string | nul
     osBuild: withOs?.osBuild ?? null,
     status: ordered.every(outOfDate) ? AssetStatus.STALE : AssetStatus.ACTIVE,
     lastSeenAt: new Date(Math.max(...checkIns)),
-    siteId: currentSiteId ?? pick((s) => (s.vendorSite ? siteByName.get(s.vendorSite.trim().toLowerCase()) : null)),
+    siteId: currentSiteId ?? pick((s) => mappedSite(s) ?? (s.vendorSite ? siteByName.get(s.vendorSite.trim().toLowerCase()) : null)),
   };
 }
 

@@ -9,9 +9,11 @@ import {
   DeviceRecord,
   EVIDENCE_VALUES,
   OWNERSHIP_VALUES,
+  PATCH_POSTURE_VALUES,
   PATCH_STATE_VALUES,
   PatchStateRecord,
   SEVERITY_VALUES,
+  StreamRequest,
   UpdateRecord,
 } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
@@ -53,6 +55,15 @@ function checkDevice(d: DeviceRecord): void {
   if (d.ownership != null && !OWNERSHIP_VALUES.includes(d.ownership)) throw new SyncDataError(`device ${d.externalId}: unknown ownership "${d.ownership}"`);
   if (d.inactive !== undefined && typeof d.inactive !== 'boolean') throw new SyncDataError(`device ${d.externalId}: inactive is not true or false`);
   if (d.attributes !== undefined) checkAttributes(d.externalId, d.attributes);
+  if (d.patchPosture != null) checkPosture(d.externalId, d.patchPosture);
+}
+
+function checkPosture(externalId: string, p: NonNullable<DeviceRecord['patchPosture']>): void {
+  if (!PATCH_POSTURE_VALUES.includes(p.status)) throw new SyncDataError(`device ${externalId}: unknown patch posture "${p.status}"`);
+  for (const count of ['approvedPending', 'notApproved', 'installed'] as const) {
+    const n = p[count];
+    if (n != null && !(Number.isInteger(n) && n >= 0 && n <= 1_000_000)) throw new SyncDataError(`device ${externalId}: patch posture ${count} must be a whole number, 0 or more`);
+  }
 }
 
 const MAX_ATTRIBUTES = 32;
@@ -131,11 +142,12 @@ async function drain<T>(
 export async function readSource(
   connector: Connector,
   previous: Cursors,
-  options: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void } = {},
+  options: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; known?: StreamRequest['known'] } = {},
 ): Promise<SourceRead> {
   const cursors: Cursors = {};
-  const request = (stream: StreamName) => ({
+  const request = (stream: StreamName): StreamRequest => ({
     cursor: previous[stream] ?? null,
+    known: options.known,
     setCursor: (cursor: string) => {
       if (typeof cursor !== 'string' || cursor.length > 2000) throw new SyncDataError(`${stream}: cursor must be a string of at most 2000 characters`);
       cursors[stream] = cursor;

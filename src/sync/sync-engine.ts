@@ -18,7 +18,9 @@ import { NotFoundError } from '../errors';
 import { SecretBox, SecretKeyError } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
+import { applyMspRun } from './apply-msp-run';
 import { applyRun, emptyCounts } from './apply-run';
+import { knownDevices } from './known-devices';
 import { loadInstanceConfig } from './instance-config';
 import { Cursors, ReadProgress, readSource } from './read-source';
 import { acquireSyncLock, HeldLock } from './sync-lock';
@@ -56,7 +58,16 @@ const MAX_ERROR_LENGTH = 2000;
 
 export function parseCounts(run: SyncRun): SyncCounts {
   try {
-    return { ...emptyCounts(), ...(JSON.parse(run.counts) as SyncCounts) };
+    // Field by field: runs recorded before a count existed (devices.unmapped) still read as complete counts.
+    const stored = JSON.parse(run.counts) as Partial<SyncCounts>;
+    const empty = emptyCounts();
+    return {
+      devices: { ...empty.devices, ...stored.devices },
+      updates: { ...empty.updates, ...stored.updates },
+      patchStates: { ...empty.patchStates, ...stored.patchStates },
+      events: stored.events ?? 0,
+      assets: { ...empty.assets, ...stored.assets },
+    };
   } catch {
     return emptyCounts();
   }
@@ -109,14 +120,17 @@ export class SyncEngine {
     let connector: Connector | undefined;
     try {
       log?.info({ mode: run.mode, trigger: run.trigger }, 'sync started');
-      if (!instance.tenantId) throw new SyncSetupError('config', 'this connector instance has no tenant; MSP-wide instances need a site-to-tenant mapping');
       const { definition, config } = loadInstanceConfig(instance, this.deps.secrets);
       connector = definition.create(config, this.connectorContext(log));
-      const read = await readSource(connector, previous, { signal: options.signal, onProgress: options.onProgress });
+      const known = await knownDevices(dataSource, instance.id);
+      const read = await readSource(connector, previous, { signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id) });
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
       const finished = await inTransaction(dataSource, async (m) => {
         const now = clock.now();
-        const counts = await applyRun(m, { instance, tenantId: instance.tenantId!, read, now, syncRunId: run.id });
+        const counts = instance.tenantId
+          ? await applyRun(m, { instance, tenantId: instance.tenantId, read, now, syncRunId: run.id })
+          : await applyMspRun(m, { instance, read, now, syncRunId: run.id });
+        if (counts.devices.unmapped) log?.warn({ unmapped: counts.devices.unmapped }, 'devices in vendor sites not mapped to a tenant were not imported; map the sites (ConnectorInstance.vendorSites)');
         const done = { status: SyncRunStatus.SUCCEEDED, finishedAt: clock.now(), counts: JSON.stringify(counts) };
         await m.getRepository(SyncRun).update({ id: run.id }, done);
         return Object.assign(run, done);
@@ -161,13 +175,6 @@ class SyncCancelledError extends ConnectorError {
   readonly kind = 'transient' as const;
   constructor(reason: unknown) {
     super(`cancelled: ${reason instanceof Error ? reason.message : 'the run was stopped'}`);
-  }
-}
-
-/** A run that cannot start for a reason the operator must fix. */
-class SyncSetupError extends ConnectorError {
-  constructor(readonly kind: 'config', message: string) {
-    super(message);
   }
 }
 

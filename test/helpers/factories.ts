@@ -53,7 +53,9 @@ export class Factory {
       id: newId(), tenantId: asset.tenantId, connectorInstanceId: connector.id, assetId: asset.id, externalId: newId(),
       hostname: asset.hostname, fqdn: null, serialNumber: null, azureAdDeviceId: null, smbiosUuid: null, macAddresses: [],
       osName: asset.osName, osVersion: asset.osVersion, osBuild: asset.osBuild, lastCheckInAt: asset.lastSeenAt, vendorSite: null,
-      manufacturer: asset.manufacturer, model: asset.model, ownership: null, inactive: false, attributes: null, payloadDigest: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, stale: false, firstSeenAt: T0, lastSeenAt: T0,
+      manufacturer: asset.manufacturer, model: asset.model, ownership: null, inactive: false, attributes: null,
+      postureStatus: null, postureApprovedPending: null, postureNotApproved: null, postureInstalled: null, vendorSiteId: null, revision: null,
+      payloadDigest: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, stale: false, firstSeenAt: T0, lastSeenAt: T0,
       ...fields,
     });
   }

@@ -27,9 +27,9 @@ describe(`migrations on ${ENGINE}`, () => {
   });
 
   it('DeviceFacts keeps devices stored before it, as current devices without the new facts', async () => {
-    const last = db.dataSource.migrations[db.dataSource.migrations.length - 1];
-    expect(last.name).toMatch(/^DeviceFacts/);
-    await db.dataSource.undoLastMigration();
+    const deviceFacts = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('DeviceFacts'));
+    expect(deviceFacts).toBeGreaterThan(0);
+    for (let i = db.dataSource.migrations.length; i > deviceFacts; i--) await db.dataSource.undoLastMigration();
     const q = (table: string, row: Record<string, unknown>) => {
       const columns = Object.keys(row);
       const quote = (c: string) => db.dataSource.driver.escape(c);
@@ -50,7 +50,9 @@ describe(`migrations on ${ENGINE}`, () => {
     });
     await db.dataSource.runMigrations();
     const device = await db.dataSource.getRepository(SourceDevice).findOneByOrFail({ externalId: 'dev-1' });
-    expect(device).toMatchObject({ hostname: 'OLD-PC', inactive: false, manufacturer: null, model: null, ownership: null, attributes: null });
+    expect(device).toMatchObject({
+      hostname: 'OLD-PC', inactive: false, manufacturer: null, model: null, ownership: null, attributes: null, postureStatus: null, vendorSiteId: null, revision: null,
+    });
   });
 
   it('store timestamps in UTC with millisecond precision', async () => {

@@ -11,10 +11,11 @@ export interface StreamCounts {
 }
 
 export interface SyncCounts {
-  devices: StreamCounts & { stale: number };
+  /** `unmapped`: devices an MSP-wide instance read in vendor sites not (yet) mapped to a tenant, so not imported. */
+  devices: StreamCounts & { stale: number; unmapped: number };
   updates: StreamCounts;
   patchStates: StreamCounts;
-  /** PatchEvents written: one per real state transition. */
+  /** Events written: a PatchEvent per real state transition, a PatchPostureEvent per posture change. */
   events: number;
   assets: { created: number; changed: number };
 }

@@ -22,6 +22,9 @@ class StreamCounts {
 class DeviceCounts extends StreamCounts {
   @Field(() => Int, { description: 'Devices marked stale because a complete full sync no longer returned them' })
   stale: number;
+
+  @Field(() => Int, { description: "Devices an MSP-wide instance read in vendor sites not mapped to a tenant; they are not imported until the site is mapped" })
+  unmapped: number;
 }
 
 @ObjectType({ description: 'Assets a sync run created or changed' })

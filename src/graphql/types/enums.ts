@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { AssetStatus, DeviceOwnership, EvidenceKind, PatchStateValue, Role, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../entities/enums';
+import { AssetStatus, DeviceOwnership, PatchPostureStatus, EvidenceKind, PatchStateValue, Role, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../entities/enums';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -38,6 +38,18 @@ registerEnumType(AssetStatus, {
   },
 });
 registerEnumType(DeviceOwnership, { name: 'DeviceOwnership', description: 'Who owns a device: corporate-owned, or personal (BYOD)' });
+registerEnumType(PatchPostureStatus, {
+  name: 'PatchPostureStatus',
+  description: "A device's patch posture as a whole, from a tool that reports no per-update detail (Datto RMM)",
+  valuesConfig: {
+    NO_POLICY: { description: 'No automatic patching is set up for the device' },
+    NO_DATA: { description: 'The agent has not reported patch data' },
+    REBOOT_REQUIRED: { description: 'Installed updates wait for a restart to take effect' },
+    INSTALL_ERROR: { description: 'Installing updates failed' },
+    APPROVED_PENDING: { description: 'Approved updates are not yet installed' },
+    FULLY_PATCHED: { description: 'No approved update is outstanding' },
+  },
+});
 registerEnumType(SyncRunStatus, {
   name: 'SyncRunStatus',
   description: 'Status of a sync run',

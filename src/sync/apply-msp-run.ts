@@ -1,0 +1,160 @@
+/**
+ * Applies a run of an MSP-wide instance: one vendor account (Datto RMM) that serves many clients. Each device
+ * names its vendor site; the instance's site mapping (vendor_site) says which tenant that site belongs to. Sites
+ * nobody has mapped are recorded for an operator and their devices wait — a device is never guessed into a tenant.
+ * The mapped devices are applied one tenant at a time with the ordinary rules (applyRun), in the caller's
+ * transaction, so the whole run still commits or fails as one.
+ */
+import { EntityManager, In } from 'typeorm';
+import type { DeviceRecord } from '../../connectors/sdk/contract';
+import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import { insertRows, updateRows } from '../db/insert-rows';
+import { ConnectorInstance, PatchState, SourceDevice, VendorSite } from '../entities';
+import { newId } from '../util/ids';
+import { applyRun, emptyCounts, refreshAssets, writeCursors } from './apply-run';
+import { SourceRead, SyncDataError } from './read-source';
+import { writeCatalog } from './write-catalog';
+
+export interface MspApplyContext {
+  instance: ConnectorInstance;
+  read: SourceRead;
+  now: Date;
+  syncRunId: string;
+}
+
+/** Records every vendor site the run listed; returns the tenant of each mapped site and the ignored ones. */
+async function recordSites(m: EntityManager, ctx: MspApplyContext): Promise<{ tenantOf: Map<string, string>; ignored: Set<string> }> {
+  const listed = new Map<string, { name: string; devices: number }>();
+  for (const d of ctx.read.devices) {
+    if (!d.vendorSiteId) throw new SyncDataError(`device ${d.externalId}: an MSP-wide instance needs the vendor site of every device (vendorSiteId)`);
+    const site = listed.get(d.vendorSiteId) ?? { name: d.vendorSite?.trim() || d.vendorSiteId, devices: 0 };
+    site.devices += 1;
+    listed.set(d.vendorSiteId, site);
+  }
+  const stored = await m.getRepository(VendorSite).findBy({ connectorInstanceId: ctx.instance.id });
+  const byExternal = new Map(stored.map((s) => [s.externalId, s]));
+  const created: VendorSite[] = [];
+  const changed: VendorSite[] = [];
+  for (const [externalId, { name, devices }] of listed) {
+    const site = byExternal.get(externalId);
+    if (!site) {
+      created.push(Object.assign(new VendorSite(), {
+        id: newId(), connectorInstanceId: ctx.instance.id, externalId: externalId.slice(0, 255), name: name.slice(0, 255), tenantId: null, siteId: null,
+        ignored: false, deviceCount: devices, firstSeenAt: ctx.now, lastSeenAt: ctx.now,
+      }));
+    } else if (site.name !== name.slice(0, 255) || site.deviceCount !== devices) {
+      // Only a real change is written, so a run over an unchanged account writes nothing.
+      changed.push(Object.assign(site, { name: name.slice(0, 255), deviceCount: devices, lastSeenAt: ctx.now }));
+    }
+  }
+  await insertRows(m, VendorSite, created);
+  await updateRows(m, VendorSite, changed, ['name', 'deviceCount', 'lastSeenAt']);
+  const tenantOf = new Map<string, string>();
+  const ignored = new Set<string>();
+  for (const s of [...stored, ...created]) {
+    if (s.ignored) ignored.add(s.externalId);
+    else if (s.tenantId) tenantOf.set(s.externalId, s.tenantId);
+  }
+  return { tenantOf, ignored };
+}
+
+interface Rehomed {
+  device: SourceDevice;
+  oldTenantId: string;
+  oldAssetId: string | null;
+}
+
+/**
+ * A device whose site now maps to another tenant (the MSP moved it to another client's site) moves with its
+ * current patch states; its old asset is re-derived, or removed if nothing else reports it. History stays where
+ * it was written: events are never rewritten.
+ */
+async function rehome(m: EntityManager, existing: SourceDevice[], target: Map<string, string>): Promise<Rehomed[]> {
+  const moves: Rehomed[] = [];
+  for (const device of existing) {
+    const tenantId = target.get(device.externalId);
+    if (!tenantId || tenantId === device.tenantId) continue;
+    moves.push({ device, oldTenantId: device.tenantId, oldAssetId: device.assetId });
+    // Identity starts over in the new tenant; manual merges and splits were decisions about the old one.
+    Object.assign(device, { tenantId, assetId: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, payloadDigest: null });
+  }
+  await updateRows(m, SourceDevice, moves.map((r) => r.device), ['tenantId', 'assetId', 'matchedBy', 'pinnedAssetId', 'forbiddenAssetIds', 'payloadDigest']);
+  return moves;
+}
+
+function add(total: SyncCounts, part: SyncCounts): void {
+  const d = total.devices;
+  d.created += part.devices.created;
+  d.changed += part.devices.changed;
+  d.stale += part.devices.stale;
+  const p = total.patchStates;
+  p.seen += part.patchStates.seen;
+  p.created += part.patchStates.created;
+  p.changed += part.patchStates.changed;
+  total.events += part.events;
+  total.assets.created += part.assets.created;
+  total.assets.changed += part.assets.changed;
+}
+
+export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promise<SyncCounts> {
+  const { read, instance, now } = ctx;
+  const total = emptyCounts();
+  // The catalog is shared, so it is written once for the whole run, before any tenant's part refers to it.
+  await writeCatalog(m, read, now, total);
+
+  const { tenantOf: tenantOfSite, ignored } = await recordSites(m, ctx);
+  const targetOf = new Map<string, string>();
+  const byTenant = new Map<string, DeviceRecord[]>();
+  for (const d of read.devices) {
+    if (ignored.has(d.vendorSiteId!)) continue;
+    const tenantId = tenantOfSite.get(d.vendorSiteId!);
+    if (!tenantId) {
+      total.devices.unmapped += 1;
+      continue;
+    }
+    targetOf.set(d.externalId, tenantId);
+    byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), d]);
+  }
+  total.devices.seen = read.devices.length;
+
+  const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: instance.id });
+  const moves = await rehome(m, existing, targetOf);
+  // An incremental run may report states of devices it did not list: they belong where the device is stored.
+  const tenantOfDevice = new Map([...existing.map((d): [string, string] => [d.externalId, d.tenantId]), ...targetOf]);
+  // Every tenant holding devices of this instance gets its part, even an empty one: a full read proves absence
+  // there too (a site unmapped since, or emptied at the source).
+  for (const d of existing) if (!byTenant.has(d.tenantId)) byTenant.set(d.tenantId, []);
+
+  for (const [tenantId, devices] of [...byTenant].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const ids = new Set(devices.map((d) => d.externalId));
+    const part: SourceRead = {
+      devices,
+      updates: [],
+      patchStates: read.patchStates.filter((s) => ids.has(s.deviceExternalId) || (!read.fullDeviceRead && tenantOfDevice.get(s.deviceExternalId) === tenantId)),
+      fullDeviceRead: read.fullDeviceRead,
+      cursors: read.cursors,
+    };
+    const counts = await applyRun(m, { instance, tenantId, read: part, now, syncRunId: ctx.syncRunId });
+    add(total, counts);
+  }
+
+  if (moves.length) {
+    // The moved devices now have assets in their new tenant: their current states follow, then the old assets.
+    const after = new Map((await m.getRepository(SourceDevice).findBy({ id: In(moves.map((r) => r.device.id)) })).map((d) => [d.id, d]));
+    for (const { device } of moves) {
+      const now = after.get(device.id)!;
+      await m.getRepository(PatchState).update({ sourceDeviceId: device.id }, { tenantId: now.tenantId, assetId: now.assetId! });
+    }
+    for (const [oldTenant, assets] of groupBy(moves, (r) => r.oldTenantId)) {
+      await refreshAssets(m, oldTenant, assets.map((r) => r.oldAssetId).filter((a): a is string => !!a), now);
+    }
+  }
+  await writeCursors(m, instance, read.cursors);
+  return total;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
