@@ -44,7 +44,8 @@ const col = (name: string, required = false): Column => ({ name, required });
 export const COLUMNS: Record<StreamName, readonly Column[]> = {
   devices: [
     col('externalId', true), col('hostname'), col('fqdn'), col('serialNumber'), col('azureAdDeviceId'), col('smbiosUuid'),
-    col('macAddresses'), col('osName'), col('osVersion'), col('osBuild'), col('lastCheckInAt'), col('vendorSite'), col('modifiedAt'),
+    col('macAddresses'), col('osName'), col('osVersion'), col('osBuild'), col('lastCheckInAt'), col('vendorSite'), col('vendorSiteId'), col('manufacturer'), col('model'),
+    col('modifiedAt'),
   ],
   updates: [
     col('key', true), col('kb'), col('title', true), col('vendor', true), col('products'), col('classification'), col('severity'),
@@ -202,6 +203,9 @@ function readDevice(r: RowReader): DeviceRecord {
     osBuild: r.text('osBuild'),
     lastCheckInAt: r.date('lastCheckInAt'),
     vendorSite: r.text('vendorSite'),
+    vendorSiteId: r.text('vendorSiteId'),
+    manufacturer: r.text('manufacturer'),
+    model: r.text('model'),
   };
 }
 

@@ -11,7 +11,7 @@ import { ConfigError } from '../../connectors/sdk/errors';
 import { appendAudit } from '../audit/audit-log';
 import { insertRows } from '../db/insert-rows';
 import { inTransaction } from '../db/transaction';
-import { ConnectorInstance, Tenant } from '../entities';
+import { ConnectorInstance, Site, Tenant, VendorSite } from '../entities';
 import { ForbiddenError, NotFoundError, UserInputError } from '../errors';
 import { SecretBox } from '../secrets/secret-box';
 import { rawSettings } from '../sync/instance-config';
@@ -124,6 +124,43 @@ export class ConnectorAdmin {
         data: audit, occurredAt: now,
       });
       return instance;
+    });
+  }
+
+  /** The vendor sites of an instance the caller may see, unmapped ones first, then by name. */
+  async vendorSites(instance: ConnectorInstance, unmappedOnly: boolean): Promise<VendorSite[]> {
+    if (!this.visible(instance)) return [];
+    const sites = await this.dataSource.getRepository(VendorSite).find({ where: { connectorInstanceId: instance.id }, order: { name: 'ASC', id: 'ASC' } });
+    const waiting = (s: VendorSite) => !s.tenantId && !s.ignored;
+    return sites.filter((s) => !unmappedOnly || waiting(s)).sort((a, b) => Number(waiting(b)) - Number(waiting(a)));
+  }
+
+  /**
+   * Says where the devices of one vendor site of an MSP-wide instance belong: a tenant (and optionally one of its
+   * sites), nowhere yet (tenantId null), or nowhere ever (ignored). Takes effect at the next sync.
+   */
+  async mapVendorSite(change: { id: string; tenantId: string | null; siteId: string | null; ignored: boolean }): Promise<VendorSite> {
+    const now = this.clock.now();
+    return inTransaction(this.dataSource, async (m) => {
+      const site = await m.findOneBy(VendorSite, { id: change.id });
+      const instance = site ? await m.findOneBy(ConnectorInstance, { id: site.connectorInstanceId }) : null;
+      if (!site || !instance || !this.visible(instance)) throw new NotFoundError('VendorSite', change.id);
+      if (change.tenantId && !(await m.findOneBy(Tenant, { id: change.tenantId }))) throw new NotFoundError('Tenant', change.tenantId);
+      if (change.siteId) {
+        const target = await m.findOneBy(Site, { id: change.siteId });
+        if (!target) throw new NotFoundError('Site', change.siteId);
+        if (target.tenantId !== change.tenantId) throw new UserInputError('input.siteId', 'must be a site of the tenant given in tenantId');
+      }
+      if (change.ignored && change.tenantId) throw new UserInputError('input.ignored', 'an ignored site cannot be mapped to a tenant; give one or the other');
+      const before = { tenantId: site.tenantId, siteId: site.siteId, ignored: site.ignored };
+      Object.assign(site, { tenantId: change.tenantId, siteId: change.siteId, ignored: change.ignored });
+      await m.getRepository(VendorSite).update({ id: site.id }, { tenantId: site.tenantId, siteId: site.siteId, ignored: site.ignored });
+      await appendAudit(m, {
+        tenantId: change.tenantId ?? before.tenantId, actor: this.actor.label, action: 'connector.map_vendor_site', targetType: 'VendorSite', targetId: site.id,
+        data: { connectorInstanceId: instance.id, vendorSite: site.name, before, after: { tenantId: site.tenantId, siteId: site.siteId, ignored: site.ignored } },
+        occurredAt: now,
+      });
+      return site;
     });
   }
 

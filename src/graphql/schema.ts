@@ -11,6 +11,7 @@ import { NodeResolver } from './resolvers/node.resolver';
 import { PatchStateResolver } from './resolvers/patch-state.resolver';
 import { SiteResolver } from './resolvers/site.resolver';
 import { SourceDeviceResolver } from './resolvers/source-device.resolver';
+import { ConnectorInstanceSitesResolver, VendorSiteResolver } from './resolvers/vendor-site.resolver';
 import { SyncRunResolver } from './resolvers/sync-run.resolver';
 import { TenantResolver } from './resolvers/tenant.resolver';
 import { UpdateResolver } from './resolvers/update.resolver';
@@ -20,7 +21,7 @@ import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
 
 export const RESOLVERS = [
-  NodeResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver,
+  NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver,
   VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver,
 ] as const;
 

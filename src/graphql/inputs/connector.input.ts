@@ -10,8 +10,11 @@ const MAX_INTERVAL = 7 * 24 * 3600;
 
 @InputType({ description: 'Input of createConnectorInstance' })
 export class CreateConnectorInstanceInput {
-  @Field(() => ID, { description: 'Tenant whose devices the instance reads' })
-  tenantId: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: "Tenant whose devices the instance reads; null for an MSP-wide instance (one vendor account serving many clients, e.g. Datto RMM) whose vendor sites are mapped to tenants with mapVendorSite",
+  })
+  tenantId?: string | null;
 
   @Field({ description: 'Connector kind, one of connectorKinds' })
   @Length(1, 64)

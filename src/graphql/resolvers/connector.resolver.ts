@@ -119,7 +119,7 @@ export class ConnectorInstanceResolver {
   @Mutation(() => ConnectorInstance, { description: 'Creates a connector instance; secrets in settings are stored encrypted and never returned. Requires the MSP_ADMIN role' })
   createConnectorInstance(@Arg('input', { description: 'The new instance' }) input: CreateConnectorInstanceInput, @Ctx() { access }: RequestContext) {
     return access.connectorAdmin.create({
-      tenantId: keyOf('Tenant', input.tenantId, 'input.tenantId'), kind: input.kind, name: input.name, settings: input.settings,
+      tenantId: input.tenantId ? keyOf('Tenant', input.tenantId, 'input.tenantId') : null, kind: input.kind, name: input.name, settings: input.settings,
       syncIntervalSeconds: input.syncIntervalSeconds ?? null, enabled: input.enabled ?? true,
     });
   }
