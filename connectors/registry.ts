@@ -3,12 +3,14 @@
  * (see connectors/README.md); the contract test kit finds the folder by itself.
  */
 import type { ConnectorDefinition } from './sdk/contract';
+import { dattoRmmConnector } from './datto-rmm';
 import { fileImportConnector } from './file-import';
 import { intuneConnector } from './intune';
 
 export const CONNECTORS: ReadonlyArray<ConnectorDefinition<any>> = [
   fileImportConnector,
   intuneConnector,
+  dattoRmmConnector,
 ];
 
 export function connectorDefinition(kind: string): ConnectorDefinition<any> | undefined {

@@ -5,14 +5,14 @@
  * The special devices sit at fixed places in the order, so a small fleet is plain Windows and a seed's mix does not
  * depend on the fleet's size.
  */
-import { buildDeviceAudit, DattoDeviceAudit, DattoNic } from './audit';
+import type { DattoDeviceAudit } from './audit';
 import {
   AntivirusStatus, buildDattoDevice, dattoDate, DattoDevice, DattoUdf, emptyUdf, PatchManagement, PatchStatus,
 } from './device';
-import {
-  diskBytes, GIB, Hardware, HYPER_V_OUI, HYPER_V_VM, linkLocal, mac, MACBOOK, PHYSICAL_SERVERS, WHITE_BOX, WORKSTATIONS,
-} from './hardware';
+import { Hardware, HYPER_V_VM, PHYSICAL_SERVERS, WHITE_BOX, WORKSTATIONS } from './hardware';
+import { patchCounts } from './patch-state';
 import type { SeededRandom } from './random';
+import { macAudit, windowsAudit } from './seed-audit';
 import { buildDattoSite, DattoSite, DELETED_DEVICES_SITE, sitePrefix } from './site';
 
 export interface SeededDevice {
@@ -219,7 +219,7 @@ export class Seeder {
     return { first, alias: `${first[0]}${last}`.toLowerCase() };
   }
 
-  /** Offsets carry odd minutes and seconds, so no whole-day threshold lands exactly on a device. */
+  /** Offsets carry a random part of an hour, so no whole-day threshold lands exactly on a device. */
   private times(presence: Presence, kind: Kind, retired: boolean): Times {
     const r = this.r;
     const jitter = () => r.int(HOUR);
@@ -295,7 +295,9 @@ export class Seeder {
       patchManagement: patch,
       softwareStatus: r.chance(0.85) ? 'Compliant' : 'Not Compliant',
     });
-    return { device, audit: this.windowsAudit(device, hw, release, t, iso, ws) };
+    // Developers' machines (one workstation in six) run WSL.
+    const biosDate = dattoDate(t.created - r.between(30, 500) * DAY, iso);
+    return { device, audit: windowsAudit(r, device, hw, release.dotNet, biosDate, ws % 6 === 2) };
   }
 
   private macDevice(ctx: SiteContext, presence: Presence, iso: boolean): SeededDevice {
@@ -322,21 +324,7 @@ export class Seeder {
       patchManagement: { patchStatus: 'NoPolicy', patchesApprovedPending: 0, patchesNotApproved: 0, patchesInstalled: 0 },
       softwareStatus: 'Compliant',
     });
-    const wifi = MACBOOK.wifi!;
-    const memory = r.pick(MACBOOK.memoryGiB);
-    const audit = buildDeviceAudit({
-      portalUrl: device.portalUrl,
-      webRemoteUrl: device.webRemoteUrl,
-      systemInfo: { manufacturer: MACBOOK.manufacturer, model: MACBOOK.model, totalPhysicalMemory: memory * GIB, username: person.alias, dotNetVersion: null, totalCpuCores: 8 },
-      nics: [{ instance: wifi.instance, ipv4: device.intIpAddress, ipv6: linkLocal(r), macAddress: mac(r, wifi.oui), type: 'Wireless' }],
-      bios: { instance: null, releaseDate: null, serialNumber: MACBOOK.serial(r), smBiosVersion: MACBOOK.bios(r) },
-      baseBoard: { manufacturer: MACBOOK.manufacturer, product: MACBOOK.baseBoard.product(r) },
-      displays: [{ instance: 'Built-in Liquid Retina Display', screenHeight: 1664, screenWidth: 2560 }],
-      logicalDisks: [this.disk(r.pick(MACBOOK.diskGB), 'Macintosh HD', '/')],
-      processors: [{ name: 'Apple M2' }],
-      videoBoards: [{ displayAdapter: MACBOOK.video }],
-    });
-    return { device, audit };
+    return { device, audit: macAudit(r, device) };
   }
 
   /** Found by a network node's scan: no agent, no patching, no device audit. */
@@ -421,104 +409,5 @@ export class Seeder {
     if (this.r.chance(0.5)) udf.udf1 = this.r.pick(['Managed', 'Managed Plus', 'Break-fix']);
     if (this.r.chance(0.3)) udf.udf5 = `AT-${this.r.chars('0123456789', 5)}`;
     return udf;
-  }
-
-  private windowsAudit(device: DattoDevice, hw: Hardware, release: WindowsRelease, t: Times, iso: boolean, ws: number): DattoDeviceAudit {
-    const r = this.r;
-    const memory = r.pick(hw.memoryGiB);
-    const sockets = hw.form === 'Server' ? 2 : 1;
-    const cpu = r.pick(hw.cpus);
-    const bios = hw.bios(r);
-    const disks = [this.disk(r.pick(hw.diskGB), 'Local Fixed Disk', 'C:')];
-    if (hw.form === 'Server' || hw.form === 'VM') disks.push(this.disk(r.pick([500, 1000, 2000]), 'Local Fixed Disk', 'D:'));
-    return buildDeviceAudit({
-      portalUrl: device.portalUrl,
-      webRemoteUrl: device.webRemoteUrl,
-      systemInfo: {
-        manufacturer: hw.manufacturer,
-        model: hw.model,
-        // Windows reports the installed memory less what the firmware reserves.
-        totalPhysicalMemory: memory * GIB - r.between(150, 700) * 1_048_576,
-        username: device.lastLoggedInUser,
-        dotNetVersion: release.dotNet,
-        totalCpuCores: r.pick(hw.cores) * sockets,
-      },
-      nics: this.windowsNics(device, hw, ws),
-      bios: {
-        instance: bios,
-        releaseDate: dattoDate(t.created - r.between(30, 500) * DAY, iso),
-        serialNumber: hw.serial(r),
-        smBiosVersion: bios,
-      },
-      baseBoard: { manufacturer: hw.baseBoard.manufacturer, product: hw.baseBoard.product(r) },
-      displays: hw.form === 'Laptop' ? [{ instance: 'Generic PnP Monitor', screenHeight: 1200, screenWidth: 1920 }]
-        : hw.form === 'Desktop' ? [{ instance: 'Dell P2422H', screenHeight: 1080, screenWidth: 1920 }] : [],
-      logicalDisks: disks,
-      processors: Array.from({ length: sockets }, () => ({ name: cpu })),
-      videoBoards: [{ displayAdapter: hw.video }],
-      physicalMemory: this.memoryModules(memory, hw),
-    });
-  }
-
-  private windowsNics(device: DattoDevice, hw: Hardware, ws: number): DattoNic[] {
-    const r = this.r;
-    const nic = (instance: string, oui: string, ipv4: string | null, type: string): DattoNic =>
-      ({ instance, ipv4, ipv6: ipv4 === null ? null : linkLocal(r), macAddress: mac(r, oui), type });
-    const ip = device.intIpAddress;
-    const nics: DattoNic[] = [];
-    if (hw.form === 'Laptop') {
-      nics.push(nic(hw.wifi!.instance, hw.wifi!.oui, ip, 'Wireless'));
-      if (hw.ethernet) nics.push(nic(hw.ethernet.instance, hw.ethernet.oui, null, 'Ethernet'));
-    } else if (device.description === 'Hyper-V host') {
-      // The host's address lives on the virtual switch's adapter, which has a Hyper-V MAC.
-      nics.push(nic(hw.ethernet!.instance, hw.ethernet!.oui, null, 'Ethernet'));
-      nics.push(nic('Hyper-V Virtual Ethernet Adapter', HYPER_V_OUI, ip, 'Ethernet'));
-    } else {
-      nics.push(nic(hw.ethernet!.instance, hw.ethernet!.oui, ip, 'Ethernet'));
-    }
-    // Developers' machines with WSL carry its vEthernet adapter, also with a Hyper-V MAC.
-    if (ws >= 0 && ws % 6 === 2) nics.push(nic('Hyper-V Virtual Ethernet Adapter', HYPER_V_OUI, `172.${r.between(17, 31)}.${r.between(0, 255)}.1`, 'Ethernet'));
-    return nics;
-  }
-
-  private disk(gb: number, description: string, diskIdentifier: string): DattoDeviceAudit['logicalDisks'][number] {
-    const size = diskBytes(this.r, gb);
-    return { description, diskIdentifier, freespace: Math.round(size * (0.12 + this.r.next() * 0.6)), size };
-  }
-
-  private memoryModules(gib: number, hw: Hardware): DattoDeviceAudit['physicalMemory'] {
-    const r = this.r;
-    if (hw.form === 'VM' || hw.manufacturer === 'Apple Inc.') return [];
-    const count = gib >= 16 ? 2 : 1;
-    const ddr5 = hw.cpus.some((c) => c.includes('13th Gen') || c.includes('Xeon(R) Silver'));
-    return Array.from({ length: count }, (_, k) => ({
-      module: `DIMM ${k}`,
-      size: (gib / count) * GIB,
-      type: ddr5 ? 'DDR5' : 'DDR4',
-      speed: ddr5 ? '4800' : '3200',
-      serialNumber: r.chars('0123456789ABCDEF', 8),
-      partNumber: ddr5 ? `M425R${gib / count === 16 ? '2GA3BB0' : '1GB4BB0'}-CQKOD` : `HMA81GS6DJR8N-XN`,
-      bank: `BANK ${k}`,
-    }));
-  }
-}
-
-/** Counts that agree with the status: nothing pending when fully patched, something pending when approved-pending. */
-export function patchCounts(r: SeededRandom, status: PatchStatus): PatchManagement {
-  const installed = r.between(90, 420);
-  switch (status) {
-    case 'FullyPatched':
-      return { patchStatus: status, patchesApprovedPending: 0, patchesNotApproved: r.between(0, 4), patchesInstalled: installed };
-    case 'ApprovedPending':
-      return { patchStatus: status, patchesApprovedPending: r.between(1, 14), patchesNotApproved: r.between(0, 6), patchesInstalled: installed };
-    case 'RebootRequired':
-      // Installed and waiting for the restart that completes them.
-      return { patchStatus: status, patchesApprovedPending: 0, patchesNotApproved: r.between(0, 3), patchesInstalled: installed };
-    case 'InstallError':
-      // The failed patches stay approved and pending.
-      return { patchStatus: status, patchesApprovedPending: r.between(1, 5), patchesNotApproved: r.between(0, 4), patchesInstalled: installed };
-    case 'NoPolicy':
-    case 'NoData':
-      return { patchStatus: status, patchesApprovedPending: 0, patchesNotApproved: 0, patchesInstalled: 0 };
   }
 }

@@ -60,4 +60,10 @@ export interface ContractHarness {
   invalidConfigs: Array<{ name: string; mutate(valid: Record<string, unknown>): Record<string, unknown>; field: string }>;
   /** Whether the source has tokens that can expire; when false the token check is reported as not applicable. */
   usesTokens: boolean;
+  /**
+   * Whether the source reports per-update data (updates and patch states). False for a tool that reports only a
+   * device-level patch posture (Datto RMM): the kit then checks that the connector invents none and reports
+   * posture instead. Default true.
+   */
+  reportsUpdates?: boolean;
 }

@@ -5,7 +5,7 @@
  */
 import { fixedClock } from '../../../src/util/clock';
 import { parseConfig, secretNames } from '../config';
-import type { Connector, ConnectorContext, DeviceRecord, PatchStateRecord, StreamRequest, UpdateRecord } from '../contract';
+import type { Connector, ConnectorContext, DeviceRecord, KnownDevice, PatchStateRecord, StreamRequest, UpdateRecord } from '../contract';
 import type { Sleep } from '../http/backoff';
 import type { HttpLogEvent } from '../http/http-client';
 import { RateLimiterRegistry } from '../http/rate-limiter';
@@ -31,6 +31,8 @@ export interface RunResult extends RunRecords {
 
 export interface CollectOptions {
   signal?: AbortSignal;
+  /** What the engine would hold from earlier runs (StreamRequest.known); see knownFrom. */
+  known?: StreamRequest['known'];
   /** Called after each stream ended normally, before the next starts; lets a test look at the simulator in between. */
   afterStream?(stream: StreamName): void | Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function collectRun(connector: Connector, cursors: Partial<Cursors>
       reported[stream] = cursor;
     },
     signal: options.signal,
+    known: options.known,
   });
   const devices = await collectStream(connector.devices(request('devices')));
   await options.afterStream?.('devices');
@@ -63,6 +66,21 @@ export async function collectRun(connector: Connector, cursors: Partial<Cursors>
   const patchStates = await collectStream(connector.patchStates(request('patchStates')));
   await options.afterStream?.('patchStates');
   return { devices, updates, patchStates, cursors: reported };
+}
+
+/** StreamRequest.known as the engine would answer it after storing these devices (MACs normalised as it does). */
+export function knownFrom(devices: DeviceRecord[]): NonNullable<StreamRequest['known']> {
+  const byId = new Map(
+    devices.map((d): [string, KnownDevice] => [d.externalId, {
+      revision: d.revision ?? null,
+      serialNumber: d.serialNumber ?? null,
+      smbiosUuid: d.smbiosUuid ?? null,
+      macAddresses: [...new Set((d.macAddresses ?? []).map((m) => m.replace(/[\s:.-]/g, '').toUpperCase()))].sort(),
+      manufacturer: d.manufacturer ?? null,
+      model: d.model ?? null,
+    }]),
+  );
+  return (id) => byId.get(id);
 }
 
 /** A ConnectorContext that never really waits, plus what it saw. */

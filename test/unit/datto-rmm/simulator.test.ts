@@ -146,16 +146,17 @@ describe('Datto simulator: account devices and paging', () => {
     const token = await accessToken(sim);
     sim.resetStats();
     const pages = await allPages(sim, '/api/v2/account/devices', token);
-    // 20 live devices and one deleted before the simulated present.
-    expect(sim.devices).toHaveLength(21);
-    expect(pages.map((p) => p.devices.length)).toEqual([7, 7, 7]);
+    // A small fleet has no device deleted before the simulated present: the account lists exactly `devices`.
+    expect(sim.devices).toHaveLength(20);
+    expect(sim.devices.some((d) => d.deleted)).toBe(false);
+    expect(pages.map((p) => p.devices.length)).toEqual([7, 7, 6]);
     expect(pages.map((p) => p.pageDetails)).toEqual([
-      { count: 7, totalCount: 21, prevPageUrl: null, nextPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=1` },
-      { count: 7, totalCount: 21, prevPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=0`, nextPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=2` },
-      { count: 7, totalCount: 21, prevPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=1`, nextPageUrl: null },
+      { count: 7, totalCount: 20, prevPageUrl: null, nextPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=1` },
+      { count: 7, totalCount: 20, prevPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=0`, nextPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=2` },
+      { count: 6, totalCount: 20, prevPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=1`, nextPageUrl: null },
     ]);
     const uids = pages.flatMap((p) => p.devices.map((d: DattoDevice) => d.uid));
-    expect(new Set(uids).size).toBe(21);
+    expect(new Set(uids).size).toBe(20);
     expect(pages.flatMap((p) => p.devices)).toEqual([...sim.devices].sort((a, b) => a.id - b.id));
     expect(sim.requests()).toEqual(['/api/v2/account/devices', '/api/v2/account/devices?max=7&page=1', '/api/v2/account/devices?max=7&page=2']);
     expect(sim.stats()).toEqual({ dataRequests: 3, tokenRequests: 0, unauthorized: 0 });
@@ -391,8 +392,7 @@ describe('Datto simulator: device audits', () => {
     const serials = (maker: string) => audits.filter((a) => a.systemInfo.manufacturer === maker).map((a) => a.bios.serialNumber);
     expect(serials('Dell Inc.').every((s) => /^[0-9BCDFGHJ-NP-TV-Z]{7}$/.test(s))).toBe(true);
     expect(serials('LENOVO').every((s) => /^PF[0-9A-Z]{6}$/.test(s))).toBe(true);
-    expect(serials('Microsoft Corporation').length).toBeGreaterThan(0);
-    expect(new Set(audits.map((a) => a.systemInfo.manufacturer))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
+    expect(serials('Microsoft Corporation').every((s) => /^\d{12}$|^\d{4}(-\d{4}){5}-\d{2}$/.test(s))).toBe(true);
     expect([...new Set(audits.map((a) => a.systemInfo.manufacturer))]).toEqual(expect.arrayContaining(['Dell Inc.', 'HP', 'LENOVO', 'Microsoft Corporation']));
   });
 
@@ -497,7 +497,7 @@ describe('Datto simulator: faults', () => {
     expect(() => JSON.parse(cut.text)).toThrow();
     const listless = await get(sim, '/api/v2/account/devices', token);
     expect(listless.status).toBe(200);
-    expect(listless.json()).toEqual({ pageDetails: { count: 7, totalCount: 21, prevPageUrl: null, nextPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=1` } });
+    expect(listless.json()).toEqual({ pageDetails: { count: 7, totalCount: 20, prevPageUrl: null, nextPageUrl: `${sim.origin}/api/v2/account/devices?max=7&page=1` } });
     expect((await get(sim, '/api/v2/account/devices', token)).json().devices).toHaveLength(7);
   });
 

@@ -1,0 +1,15 @@
+import { parseConfig } from '../sdk/config';
+import type { ConnectorDefinition } from '../sdk/contract';
+import { DattoRmmConfig } from './config';
+import { createDattoRmmConnector } from './connector';
+
+export { DattoRmmConfig } from './config';
+
+export const dattoRmmConnector: ConnectorDefinition<DattoRmmConfig> = {
+  kind: 'datto-rmm',
+  displayName: 'Datto RMM (API v2)',
+  description:
+    "Reads a Datto RMM account's sites and devices, with serials and MACs from device audits and each device's patch posture; usually MSP-wide, its sites mapped to tenants.",
+  configClass: DattoRmmConfig,
+  create: (config, context) => createDattoRmmConnector(parseConfig(dattoRmmConnector, { ...config }), context),
+};
