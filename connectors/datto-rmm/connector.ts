@@ -76,7 +76,12 @@ class DattoRmmConnector implements Connector {
         const revision = revisionOf(device);
         if (incremental && known?.revision === revision) continue;
         const auditUnchanged = known !== undefined && auditPartOf(known.revision) === auditPartOf(revision);
-        const facts = auditUnchanged ? factsKnown(known) : factsOfAudit(hasDeviceAudit(device) ? await this.audit(device.uid, request.signal) : null);
+        // A device of a site that is not imported (unmapped or ignored) is only counted: its audit would spend
+        // the account's read budget on nothing.
+        const imported = request.siteImported?.(device.siteUid ?? '') ?? true;
+        const facts = auditUnchanged
+          ? factsKnown(known)
+          : factsOfAudit(imported && hasDeviceAudit(device) ? await this.audit(device.uid, request.signal) : null);
         yield toDeviceRecord(device, facts);
       }
     }

@@ -166,6 +166,12 @@ export interface StreamRequest {
    * connector whose identifiers cost a call per device (Datto's audit) reuses them while `revision` is unchanged.
    */
   known?: (externalId: string) => KnownDevice | undefined;
+  /**
+   * For an MSP-wide instance: whether devices of this vendor site are imported (mapped to a tenant and not
+   * ignored). A device of any other site is still yielded, so the site is reported, but needs no expensive
+   * per-device call: it is counted and dropped. Undefined means every site is imported.
+   */
+  siteImported?: (vendorSiteId: string) => boolean;
 }
 
 export interface KnownDevice {

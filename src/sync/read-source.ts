@@ -142,12 +142,13 @@ async function drain<T>(
 export async function readSource(
   connector: Connector,
   previous: Cursors,
-  options: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; known?: StreamRequest['known'] } = {},
+  options: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; known?: StreamRequest['known']; siteImported?: StreamRequest['siteImported'] } = {},
 ): Promise<SourceRead> {
   const cursors: Cursors = {};
   const request = (stream: StreamName): StreamRequest => ({
     cursor: previous[stream] ?? null,
     known: options.known,
+    siteImported: options.siteImported,
     setCursor: (cursor: string) => {
       if (typeof cursor !== 'string' || cursor.length > 2000) throw new SyncDataError(`${stream}: cursor must be a string of at most 2000 characters`);
       cursors[stream] = cursor;

@@ -20,7 +20,7 @@ import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { applyMspRun } from './apply-msp-run';
 import { applyRun, emptyCounts } from './apply-run';
-import { knownDevices } from './known-devices';
+import { importedSites, knownDevices } from './known-devices';
 import { loadInstanceConfig } from './instance-config';
 import { Cursors, ReadProgress, readSource } from './read-source';
 import { acquireSyncLock, HeldLock } from './sync-lock';
@@ -123,7 +123,10 @@ export class SyncEngine {
       const { definition, config } = loadInstanceConfig(instance, this.deps.secrets);
       connector = definition.create(config, this.connectorContext(log));
       const known = await knownDevices(dataSource, instance.id);
-      const read = await readSource(connector, previous, { signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id) });
+      const imported = await importedSites(dataSource, instance);
+      const read = await readSource(connector, previous, {
+        signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id), siteImported: imported ? (site) => imported.has(site) : undefined,
+      });
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
       const finished = await inTransaction(dataSource, async (m) => {
         const now = clock.now();
