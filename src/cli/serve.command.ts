@@ -1,6 +1,6 @@
 import { ensureAdminKey } from '../auth/api-keys';
 import { Config } from '../config/config';
-import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-intune';
+import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-simulators';
 import { loadDemo, needsDemo } from '../demo/load-demo';
 import { openSecretBox } from '../secrets/secret-box';
 import { startApp } from '../server/app';

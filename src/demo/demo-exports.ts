@@ -6,7 +6,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeCsv } from '../../connectors/file-import/csv';
 import { INVENTORY_FORMAT, INVENTORY_VERSION } from '../../connectors/file-import/inventory-json';
 import { MICROSOFT_CATALOG } from './catalog';
 import { buildAtLeast, seededRandom, WINDOWS_RELEASES } from './fleet';
@@ -35,13 +34,13 @@ export const DEMO_TENANTS: DemoTenant[] = [
 export const DEMO_TOOL_NAMES: Record<DemoTool, string> = {
   intune: 'Microsoft Intune (demo Graph simulator)',
   wsus: 'WSUS export (demo)',
-  'datto-rmm': 'Datto RMM export (demo)',
+  'datto-rmm': 'Datto RMM (demo simulator)',
 };
 
 export interface DemoExport {
   tenant: DemoTenant;
   tool: DemoTool;
-  /** A .json file or a directory of CSV files, as the file-import connector's `path` setting takes it. */
+  /** A .json inventory, as the file-import connector's `path` setting takes it. */
   path: string;
 }
 
@@ -136,32 +135,21 @@ export function buildDemoExports(t: DemoTenant, now: Date, seed: number): Record
 export const demoSeed = (t: DemoTenant): number => 20240813 + DEMO_TENANTS.indexOf(t);
 
 /**
- * Writes the file exports under `dir`: WSUS as a JSON inventory, the RMM as CSV files. Intune is not a file: the
- * real Intune connector reads it from a Graph simulator (demo-intune.ts).
+ * Writes the file exports under `dir`: WSUS as a JSON inventory. Intune and Datto RMM are not files: their real
+ * connectors read them from simulators (demo-simulators.ts).
  */
 export function writeDemoExports(dir: string, now: Date): DemoExport[] {
   const written: DemoExport[] = [];
   DEMO_TENANTS.forEach((t) => {
     const byTool = buildDemoExports(t, now, demoSeed(t));
-    for (const tool of t.tools.filter((x) => x !== 'intune')) {
-      const data = byTool[tool];
-      const updates = data.patchStates.length ? catalogRows() : [];
-      const base = join(dir, t.code.toLowerCase());
-      mkdirSync(base, { recursive: true });
-      let path: string;
-      if (tool === 'datto-rmm') {
-        path = join(base, tool);
-        mkdirSync(path, { recursive: true });
-        writeFileSync(join(path, 'devices.csv'), writeCsv('devices', data.devices));
-        writeFileSync(join(path, 'updates.csv'), writeCsv('updates', updates));
-        writeFileSync(join(path, 'patch-states.csv'), writeCsv('patchStates', data.patchStates));
-      } else {
-        path = join(base, `${tool}.json`);
-        const doc = { format: INVENTORY_FORMAT, version: INVENTORY_VERSION, devices: data.devices, updates, patchStates: data.patchStates };
-        writeFileSync(path, JSON.stringify(doc, null, 1));
-      }
-      written.push({ tenant: t, tool, path });
-    }
+    if (!t.tools.includes('wsus')) return;
+    const data = byTool.wsus;
+    const base = join(dir, t.code.toLowerCase());
+    mkdirSync(base, { recursive: true });
+    const path = join(base, 'wsus.json');
+    const doc = { format: INVENTORY_FORMAT, version: INVENTORY_VERSION, devices: data.devices, updates: catalogRows(), patchStates: data.patchStates };
+    writeFileSync(path, JSON.stringify(doc, null, 1));
+    written.push({ tenant: t, tool: 'wsus', path });
   });
   return written;
 }

@@ -1,7 +1,8 @@
 /**
  * Demo mode: when the database has no connector instances, load a realistic sample the way a user would. Intune
- * tenants are read by the real Intune connector from Graph simulators running in this process; WSUS and the RMM
- * are file exports read by the file-import connector. Every instance is synced through the real engine, so
+ * tenants are read by the real Intune connector from Graph simulators running in this process, the MSP's Datto RMM
+ * account by the real Datto connector from a Datto simulator, and WSUS from file exports by the file-import
+ * connector. Every instance is synced through the real engine, so
  * everything the demo shows (merged assets, match explanations, derived states, sync runs) comes from the same
  * code paths as production data.
  */
@@ -11,14 +12,14 @@ import { ConnectorAdmin } from '../access/connector-admin';
 import { TenantAdmin } from '../access/tenant-admin';
 import { TenantScope } from '../access/tenant-scope';
 import { inTransaction } from '../db/transaction';
-import { ConnectorInstance, SyncRun, Tenant, Update } from '../entities';
+import { ConnectorInstance, Site, SyncRun, Tenant, Update, VendorSite } from '../entities';
 import { SyncRunStatus, SyncTrigger } from '../entities/enums';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { loadCatalog } from './catalog';
 import { DEMO_TENANTS, DEMO_TOOL_NAMES, writeDemoExports } from './demo-exports';
-import { DemoSimulators, startDemoSimulators } from './demo-intune';
+import { DemoSimulators, startDemoSimulators } from './demo-simulators';
 
 /** True when no connector instance exists yet: the only time the demo loads. */
 export async function needsDemo(dataSource: DataSource): Promise<boolean> {
@@ -53,26 +54,51 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
     tenantIds.set(t.name, tenant.id);
   }
   const simulators = await startDemoSimulators(now);
-  const instances: Array<{ tenant: string; kind: string; name: string; settings: Record<string, unknown> }> = [];
+  const instances: Array<{ tenant: string | null; kind: string; name: string; settings: Record<string, unknown> }> = [];
   for (const t of DEMO_TENANTS) {
     const intune = simulators.settingsFor(t.name);
     if (intune) instances.push({ tenant: t.name, kind: 'intune', name: DEMO_TOOL_NAMES.intune, settings: intune });
   }
   for (const e of exports) instances.push({ tenant: e.tenant.name, kind: 'file-import', name: DEMO_TOOL_NAMES[e.tool], settings: { path: e.path } });
+  // The MSP's Datto account serves several clients: one MSP-wide instance (no tenant), its sites mapped below.
+  instances.push({ tenant: null, kind: 'datto-rmm', name: DEMO_TOOL_NAMES['datto-rmm'], settings: simulators.dattoSettings() });
 
   const syncRuns: SyncRun[] = [];
   try {
     for (const i of instances) {
       const instance = await connectors.create({
-        tenantId: tenantIds.get(i.tenant)!, kind: i.kind, name: i.name, settings: i.settings, syncIntervalSeconds: 3600, enabled: true,
+        tenantId: i.tenant ? tenantIds.get(i.tenant)! : null, kind: i.kind, name: i.name, settings: i.settings, syncIntervalSeconds: 3600, enabled: true,
       });
-      const run = await engine.run(instance.id, { trigger: SyncTrigger.DEMO, triggeredBy: 'demo' });
-      if (run.status !== SyncRunStatus.SUCCEEDED) throw new Error(`demo sync of ${i.name} for ${i.tenant} failed: ${run.errorMessage}`);
-      syncRuns.push(run);
+      const sync = async () => {
+        const run = await engine.run(instance.id, { trigger: SyncTrigger.DEMO, triggeredBy: 'demo' });
+        if (run.status !== SyncRunStatus.SUCCEEDED) throw new Error(`demo sync of ${i.name} for ${i.tenant ?? 'the MSP'} failed: ${run.errorMessage}`);
+        syncRuns.push(run);
+      };
+      await sync();
+      if (i.kind === 'datto-rmm') {
+        // The first sync reported the account's sites; map the clients' as an operator would (mapVendorSite) and
+        // leave the MSP's own site unmapped, as a new site waits. The next sync imports the clients' devices.
+        await mapDemoSites(dataSource, connectors, instance.id, simulators.dattoSites(), tenantIds);
+        await sync();
+      }
     }
   } catch (err) {
     await simulators.close();
     throw err;
   }
   return { tenants: tenantIds.size, connectorInstances: instances.length, syncRuns, simulators };
+}
+
+async function mapDemoSites(
+  dataSource: DataSource, connectors: ConnectorAdmin, instanceId: string, sites: Array<{ name: string; tenant: string; site: string | null }>,
+  tenantIds: Map<string, string>,
+): Promise<void> {
+  const vendorSites = await dataSource.getRepository(VendorSite).findBy({ connectorInstanceId: instanceId });
+  for (const s of sites) {
+    const vendorSite = vendorSites.find((v) => v.name === s.name);
+    if (!vendorSite) continue;
+    const tenantId = tenantIds.get(s.tenant)!;
+    const site = s.site ? await dataSource.getRepository(Site).findOneBy({ tenantId, name: s.site }) : null;
+    await connectors.mapVendorSite({ id: vendorSite.id, tenantId, siteId: site?.id ?? null, ignored: false });
+  }
 }

@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun, Tenant, Update, Vulnerability } from '../../src/entities';
+import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun, Tenant, Update, VendorSite, Vulnerability } from '../../src/entities';
 import { PatchStateValue, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { MICROSOFT_CATALOG } from '../../src/demo/catalog';
 import { buildAtLeast } from '../../src/demo/fleet';
-import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-intune';
+import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulators';
 import { loadDemo, needsDemo } from '../../src/demo/load-demo';
 import { parseCounts } from '../../src/sync/sync-engine';
+import { In } from 'typeorm';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { syncHarness } from '../helpers/sync';
 
@@ -27,18 +28,26 @@ describe(`demo mode on ${ENGINE}`, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loads through the Intune connector (from Graph simulators) and the file-import connector, merging each machine seen by two tools into one asset', async () => {
+  it('loads through the Intune and Datto connectors (from simulators) and file-import, merging each machine seen by two tools into one asset', async () => {
     expect(await needsDemo(db.dataSource)).toBe(true);
     const { engine, secrets, clock } = harness;
     const result = await loadDemo({ dataSource: db.dataSource, secrets, clock, engine, dataDir: dir });
     simulators = result.simulators;
     expect(await needsDemo(db.dataSource)).toBe(false);
     expect(result.tenants).toBe(3);
-    expect(result.connectorInstances).toBe(6);
+    expect(result.connectorInstances).toBe(5);
+    // Datto syncs twice: once to report its sites, once after they are mapped.
     expect(result.syncRuns.map((r) => r.status)).toEqual(Array(6).fill(SyncRunStatus.SUCCEEDED));
     expect(await db.dataSource.getRepository(Tenant).count()).toBe(3);
-    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'file-import' })).toBe(4);
+    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'file-import' })).toBe(2);
     expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'intune' })).toBe(2);
+    const datto = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ kind: 'datto-rmm' });
+    expect(datto.tenantId).toBeNull();
+    // The MSP's own Datto site waits for a mapping; its two machines are counted, not imported.
+    const vendorSites = await db.dataSource.getRepository(VendorSite).findBy({ connectorInstanceId: datto.id });
+    expect(vendorSites.filter((v) => !v.tenantId).map((v) => [v.name, v.deviceCount])).toEqual([['Contoso MSP (internal)', 2]]);
+    expect(vendorSites.filter((v) => v.tenantId && v.siteId)).toHaveLength(4);
+    expect(parseCounts(result.syncRuns[result.syncRuns.length - 1]).devices).toMatchObject({ unmapped: 2, created: 22 });
     expect(await db.dataSource.getRepository(Update).count()).toBe(12);
     expect(await db.dataSource.getRepository(Vulnerability).count()).toBe(123);
     // 38 machines, most seen by two tools: identity resolution must give exactly one asset per machine.
@@ -86,17 +95,17 @@ describe(`demo mode on ${ENGINE}`, () => {
       expect(c.devices.seen).toBeGreaterThan(0);
     }
     expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(events);
-    expect(await db.dataSource.getRepository(SyncRun).count()).toBe(12);
+    expect(await db.dataSource.getRepository(SyncRun).count()).toBe(11);
   });
 
-  it('after a restart, brings the Graph simulators back and points the demo Intune instances at them', async () => {
+  it('after a restart, brings the simulators back and points the demo Intune and Datto instances at them', async () => {
     await simulators!.close();
-    const intune = await db.dataSource.getRepository(ConnectorInstance).findBy({ kind: 'intune' });
-    const dead = (await harness.engine.run(intune[0].id, { trigger: SyncTrigger.CLI })).status;
-    expect(dead).toBe(SyncRunStatus.FAILED);
+    const simulated = await db.dataSource.getRepository(ConnectorInstance).findBy({ kind: In(['intune', 'datto-rmm']) });
+    expect(simulated).toHaveLength(3);
+    for (const instance of simulated) expect((await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI })).status).toBe(SyncRunStatus.FAILED);
 
     simulators = (await resumeDemoSimulators({ dataSource: db.dataSource, secrets: harness.secrets, clock: harness.clock }))!;
-    for (const instance of intune) {
+    for (const instance of simulated) {
       const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true });
       expect(run.errorMessage).toBeNull();
       expect(parseCounts(run).devices).toMatchObject({ created: 0, stale: 0 });
