@@ -47,7 +47,8 @@ export function deriveAsset(sources: SourceDevice[], currentSiteId: string | nul
   const checkIns = ordered.map((s) => s.lastCheckInAt?.getTime() ?? s.firstSeenAt.getTime());
   const siteByName = new Map(sites.map((s) => [s.name.toLowerCase(), s.id]));
   return {
-    hostname: pick((s) => firstLabel(s.hostname) ?? firstLabel(s.fqdn)) ?? ordered[0].externalId,
+    // A host name a tool reports as such beats one cut from another tool's FQDN (WSUS knows only lower-case FQDNs).
+    hostname: pick((s) => firstLabel(s.hostname)) ?? pick((s) => firstLabel(s.fqdn)) ?? ordered[0].externalId,
     fqdn: pick((s) => s.fqdn ?? (s.hostname?.includes('.') ? s.hostname : null)),
     serialNumber: pick((s) => (normaliseSerial(s.serialNumber) ? s.serialNumber!.trim() : null)),
     manufacturer: pick((s) => s.manufacturer),

@@ -107,6 +107,15 @@ describe(`run records beyond identity on ${ENGINE}`, () => {
     expect((await repo(Asset).findOneByOrFail({ id: quiet.assetId! })).status).toBe(AssetStatus.ACTIVE);
   });
 
+  it("names the asset by a tool's reported host name rather than a label cut from another tool's FQDN", async () => {
+    const wsus = await instance();
+    await apply(wsus, { devices: [{ externalId: 'w-1', fqdn: 'nwd-pc-003.northwind.example', lastCheckInAt: new Date('2026-11-02T09:00:00Z') }] });
+    const rmm = await h.admin.create({ tenantId: wsus.tenantId!, kind: 'file-import', name: 'rmm', settings: { path: '/dev/null' }, enabled: false });
+    await apply(rmm, { devices: [{ externalId: 'r-1', hostname: 'NWD-PC-003', lastCheckInAt: new Date('2026-11-01T09:00:00Z') }] });
+    const source = await repo(SourceDevice).findOneByOrFail({ connectorInstanceId: rmm.id, externalId: 'r-1' });
+    expect((await repo(Asset).findOneByOrFail({ id: source.assetId! })).hostname).toBe('NWD-PC-003');
+  });
+
   describe('records the engine refuses before writing', () => {
     const connectorOf = (devices: DeviceRecord[], updates: UpdateRecord[] = []) => ({
       testConnection: async () => ({ message: '' }),
