@@ -30,6 +30,7 @@ class DattoRmmConnector implements Connector {
       vendor: 'Datto RMM',
       log: context.log,
       clock: context.clock,
+      cache: context.tokens,
       // Tokens last 100 hours; refreshing an hour early is plenty and costs nothing.
       refreshBeforeExpiryMs: 3_600_000,
     });

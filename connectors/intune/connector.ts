@@ -54,6 +54,7 @@ class IntuneConnector implements Connector {
       vendor: 'Microsoft Entra ID',
       log: context.log,
       clock: context.clock,
+      cache: context.tokens,
     });
     this.client = new HttpClient({
       baseUrl: graph.origin,

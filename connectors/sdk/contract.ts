@@ -7,6 +7,7 @@
 import type { Clock } from '../../src/util/clock';
 import type { Sleep } from './http/backoff';
 import type { HttpLog } from './http/http-client';
+import type { TokenCache } from './http/oauth2';
 import type { RateLimiterRegistry } from './http/rate-limiter';
 
 /** The state of one update on one device. "Not remediated" means MISSING, FAILED or PENDING_REBOOT. */
@@ -207,6 +208,8 @@ export interface ConnectorContext {
   rateLimiters?: RateLimiterRegistry;
   /** Waits between retries; tests pass one that records the delay instead of waiting. */
   sleep?: Sleep;
+  /** Access tokens kept in memory across runs, for vendors whose tokens live long (Datto: 100 hours). */
+  tokens?: TokenCache;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Connector, ConnectorContext } from '../../connectors/sdk/contract'
 import { ConnectorError } from '../../connectors/sdk/errors';
 import { realSleep } from '../../connectors/sdk/http/backoff';
 import { sharedRateLimiters } from '../../connectors/sdk/http/rate-limiter';
+import { sharedTokenCache } from '../../connectors/sdk/http/oauth2';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { inTransaction } from '../db/transaction';
 import { ConnectorInstance, SyncRun } from '../entities';
@@ -166,6 +167,7 @@ export class SyncEngine {
     return {
       clock: this.deps.clock,
       rateLimiters: sharedRateLimiters,
+      tokens: sharedTokenCache,
       sleep: realSleep,
       log: log ? (event) => log[event.level === 'debug' ? 'debug' : event.level]({ http: event }, event.event) : undefined,
       ...this.deps.connectorContext,

@@ -53,6 +53,8 @@ describe(`Datto RMM connector on ${ENGINE}`, () => {
       expect(JSON.parse(second.counts).devices).toMatchObject({ seen: 5000, created: 5000, unmapped: 0 });
       expect(audits()).toBe(live.filter((d) => d.deviceClass === 'device').length);
       expect(sim.throttled()).toEqual({ tooMany: 0, blocked: 0 });
+      // Datto tokens last 100 hours: the first run's token serves this one too.
+      expect(sim.stats().tokenRequests).toBe(0);
       // About 5,000 reads at 500 a minute: ten minutes of (simulated) time, as a real first sync takes.
       expect(clock.now().getTime() - started).toBeGreaterThan(9 * 60_000);
       expect(await db.dataSource.getRepository(SourceDevice).countBy({ connectorInstanceId: instance.id, tenantId: tenant.id })).toBe(5000);

@@ -31,6 +31,8 @@ export {
   type OAuth2Grant,
   OAuth2TokenProvider,
   type OAuth2TokenProviderOptions,
+  sharedTokenCache,
+  TokenCache,
   type TokenProvider,
 } from './oauth2';
 export { type CursorPage, cursorPaging, eachItem, followNextLink, type Page, pageMaxPaging, type PagingOptions, reapplyDropped } from './paging';

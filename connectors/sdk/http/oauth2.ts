@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Clock, systemClock } from '../../../src/util/clock';
 import { AuthError, ConfigError, ConnectorError, MalformedResponseError, TransientError } from '../errors';
 import { classify } from './error-map';
@@ -94,7 +95,33 @@ export interface OAuth2TokenProviderOptions {
   timeoutMs?: number;
   log?: HttpLog;
   clock?: Clock;
+  /**
+   * Where the token is kept. By default the provider keeps its own, so it lives as long as the provider (one sync
+   * run). Pass a shared cache (ConnectorContext.tokens) to reuse a long-lived token across runs, as Datto's
+   * 100-hour tokens should be.
+   */
+  cache?: TokenCache;
 }
+
+/**
+ * Tokens in memory, shared by every provider with the same grant (token URL and form, secrets included, so a
+ * changed secret never gets an old token). Never written anywhere.
+ */
+export class TokenCache {
+  private readonly tokens = new Map<string, CachedToken>();
+
+  get(key: string): CachedToken | undefined {
+    return this.tokens.get(key);
+  }
+
+  set(key: string, token: CachedToken | undefined): void {
+    if (token) this.tokens.set(key, token);
+    else this.tokens.delete(key);
+  }
+}
+
+/** The process's token cache: what the sync engine hands every connector. */
+export const sharedTokenCache = new TokenCache();
 
 interface CachedToken {
   value: string;
@@ -113,7 +140,8 @@ export class OAuth2TokenProvider implements TokenProvider {
   private readonly log?: HttpLog;
   private readonly clock: Clock;
   private redactor: Redactor;
-  private cached?: CachedToken;
+  private readonly cache: TokenCache;
+  private readonly cacheKey: string;
   private pending?: Promise<string>;
 
   constructor(options: OAuth2TokenProviderOptions) {
@@ -132,10 +160,21 @@ export class OAuth2TokenProvider implements TokenProvider {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
+    this.cache = options.cache ?? new TokenCache();
+    this.cacheKey = createHash('sha256').update(JSON.stringify([grant.tokenUrl, grant.form, grant.basicAuth ?? null])).digest('hex');
+  }
+
+  private get cached(): CachedToken | undefined {
+    return this.cache.get(this.cacheKey);
+  }
+
+  private set cached(token: CachedToken | undefined) {
+    this.cache.set(this.cacheKey, token);
   }
 
   getToken(): Promise<string> {
-    if (this.cached && this.clock.now().getTime() < this.cached.refreshAt) return Promise.resolve(this.cached.value);
+    const cached = this.cached;
+    if (cached && this.clock.now().getTime() < cached.refreshAt) return Promise.resolve(cached.value);
     // Single flight: twenty requests finding the token expired make one token request, not twenty.
     this.pending ??= this.fetchToken().finally(() => {
       this.pending = undefined;

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { fixedClock } from '../../../src/util/clock';
 import { AuthError, ConfigError, MalformedResponseError, RateLimitedError, TransientError } from '../../../connectors/sdk/errors';
 import { HttpLogEvent } from '../../../connectors/sdk/http/http-client';
-import { dattoPasswordGrant, graphClientCredentials, OAuth2TokenProvider } from '../../../connectors/sdk/http/oauth2';
+import { dattoPasswordGrant, graphClientCredentials, OAuth2TokenProvider, TokenCache } from '../../../connectors/sdk/http/oauth2';
 
 interface Received {
   method: string;
@@ -89,6 +89,22 @@ describe('OAuth2 token provider against a real token endpoint', () => {
     clock.advance(1_000); // 60 s before expiry: refresh
     expect(await provider.getToken()).toBe('t2');
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('with a shared cache, a later provider (the next sync run) reuses a long-lived token; a changed secret does not', async () => {
+    server = await startTokenServer((_req, res, n) => json(res, 200, { access_token: `datto-${n}`, token_type: 'bearer', expires_in: 359999 }));
+    const clock = fixedClock('2026-11-02T10:00:00.000Z');
+    const cache = new TokenCache();
+    const provider = (secret: string) => new OAuth2TokenProvider({ grant: dattoPasswordGrant({ apiUrl: server!.url, apiKey: API_KEY, apiSecret: secret }), clock, cache });
+    expect(await provider(API_SECRET).getToken()).toBe('datto-1');
+    clock.advance(99 * 3_600_000); // an hourly sync, 99 hours later: still the same token
+    expect(await provider(API_SECRET).getToken()).toBe('datto-1');
+    expect(await provider('a-rotated-secret').getToken()).toBe('datto-2');
+    // A refused token is dropped from the cache for everyone: the next run fetches a new one.
+    const current = provider(API_SECRET);
+    current.invalidate('datto-1');
+    expect(await provider(API_SECRET).getToken()).toBe('datto-3');
+    expect(server.requests).toHaveLength(3);
   });
 
   it('shares one token request between concurrent callers', async () => {
