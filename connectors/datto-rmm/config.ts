@@ -6,6 +6,7 @@ export const PAGE_SIZE = { min: 1, max: 250, default: 250 } as const;
 /** Datto allows 600 reads per rolling minute per account and slows answers above 90 %; stay below that. */
 export const READS_PER_MINUTE = { min: 10, max: 600, default: 500 } as const;
 export const BACKOFF_SECONDS = { min: 1, max: 900, default: 120 } as const;
+export const STALE_AFTER_DAYS = { min: 1, max: 365, default: 30 } as const;
 
 /**
  * One instance reads one Datto RMM account. Usually it is MSP-wide (created without a tenant): the account's sites
@@ -55,4 +56,14 @@ export class DattoRmmConfig {
   @Min(BACKOFF_SECONDS.min, { message: `must be at least ${BACKOFF_SECONDS.min}` })
   @Max(BACKOFF_SECONDS.max, { message: `must be at most ${BACKOFF_SECONDS.max}` })
   backoffOn429Seconds?: number = BACKOFF_SECONDS.default;
+
+  @Setting({
+    description: `A device Datto has not seen for this many days is reported inactive: its posture is out of date (default ${STALE_AFTER_DAYS.default}).`,
+    optional: true,
+  })
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of days' })
+  @Min(STALE_AFTER_DAYS.min, { message: `must be at least ${STALE_AFTER_DAYS.min}` })
+  @Max(STALE_AFTER_DAYS.max, { message: `must be at most ${STALE_AFTER_DAYS.max}` })
+  staleAfterDays?: number = STALE_AFTER_DAYS.default;
 }

@@ -6,7 +6,7 @@
 import type { ConnectionCheck, Connector, ConnectorContext, DeviceRecord, StreamRequest, UpdateRecord, PatchStateRecord } from '../sdk/contract';
 import { ConnectorError, dattoPasswordGrant, MalformedResponseError, HttpClient, OAuth2TokenProvider, pageMaxPaging } from '../sdk/http';
 import type { DattoRmmConfig } from './config';
-import { BACKOFF_SECONDS, PAGE_SIZE, READS_PER_MINUTE } from './config';
+import { BACKOFF_SECONDS, PAGE_SIZE, READS_PER_MINUTE, STALE_AFTER_DAYS } from './config';
 import { auditPartOf, DattoAudit, DattoDevice, factsKnown, factsOfAudit, hasDeviceAudit, isGone, revisionOf, toDeviceRecord } from './datto-device';
 
 const DEVICES = '/api/v2/account/devices';
@@ -19,6 +19,7 @@ export function createDattoRmmConnector(config: DattoRmmConfig, context: Connect
 class DattoRmmConnector implements Connector {
   private readonly client: HttpClient;
   private readonly pageSize: number;
+  private readonly staleAfterDays: number;
 
   constructor(
     config: DattoRmmConfig,
@@ -49,6 +50,7 @@ class DattoRmmConnector implements Connector {
       rateLimit: { key: `datto-rmm:${origin}:${config.apiKey}`, registry: context.rateLimiters, maxRequests: config.readsPerMinute ?? READS_PER_MINUTE.default, windowMs: 60_000 },
     });
     this.pageSize = config.pageSize ?? PAGE_SIZE.default;
+    this.staleAfterDays = config.staleAfterDays ?? STALE_AFTER_DAYS.default;
   }
 
   async testConnection(options: { signal?: AbortSignal } = {}): Promise<ConnectionCheck> {
@@ -67,6 +69,8 @@ class DattoRmmConnector implements Connector {
    * reports only devices whose listing changed.
    */
   async *devices(request: StreamRequest): AsyncGenerator<DeviceRecord> {
+    // lastSeen is not part of the revision (it moves constantly), so a device going quiet is noticed by the full
+    // runs the scheduler makes daily, which is when `inactive` can change for an otherwise unchanged device.
     const incremental = request.cursor !== null && request.known !== undefined;
     const pages = pageMaxPaging<DattoDevice>(this.client, DEVICES, 'devices', { query: { max: this.pageSize }, signal: request.signal });
     for await (const page of pages) {
@@ -83,7 +87,7 @@ class DattoRmmConnector implements Connector {
         const facts = auditUnchanged
           ? factsKnown(known)
           : factsOfAudit(imported && hasDeviceAudit(device) ? await this.audit(device.uid, request.signal) : null);
-        yield toDeviceRecord(device, facts);
+        yield toDeviceRecord(device, facts, { now: this.context.clock.now(), staleAfterDays: this.staleAfterDays });
       }
     }
     request.setCursor(JSON.stringify({ v: 1, listedAt: this.context.clock.now().toISOString() }));

@@ -100,11 +100,13 @@ export function factsKnown(known: KnownDevice): AuditFacts {
   return { serialNumber: known.serialNumber, macAddresses: known.macAddresses, manufacturer: known.manufacturer, model: known.model };
 }
 
-export function toDeviceRecord(d: DattoDevice, facts: AuditFacts): DeviceRecord {
+/** `activity` decides `inactive`: a device not seen for longer than the instance allows (or never) is out of date. */
+export function toDeviceRecord(d: DattoDevice, facts: AuditFacts, activity?: { now: Date; staleAfterDays: number }): DeviceRecord {
   if (typeof d?.uid !== 'string' || !d.uid) throw new MalformedResponseError('a Datto device has no uid');
   const hostname = text(d.hostname);
   const domain = text(d.domain);
   const posture = POSTURE[d.patchManagement?.patchStatus ?? ''];
+  const lastSeen = dattoDate(d.lastSeen, `device ${d.uid}: lastSeen`);
   const attributes: Record<string, string | boolean | null> = {
     deviceClass: text(d.deviceClass),
     deviceType: text(d.deviceType?.category),
@@ -121,7 +123,8 @@ export function toDeviceRecord(d: DattoDevice, facts: AuditFacts): DeviceRecord 
     ...facts,
     osName: text(d.operatingSystem),
     osVersion: text(d.displayVersion),
-    lastCheckInAt: dattoDate(d.lastSeen, `device ${d.uid}: lastSeen`),
+    lastCheckInAt: lastSeen,
+    inactive: activity ? lastSeen === null || activity.now.getTime() - lastSeen.getTime() > activity.staleAfterDays * 86_400_000 : false,
     vendorSite: text(d.siteName),
     vendorSiteId: text(d.siteUid),
     patchPosture: posture

@@ -20,6 +20,7 @@ export const harness: ContractHarness = {
     { name: 'pageSize above 250', mutate: (valid) => ({ ...valid, pageSize: 251 }), field: 'pageSize' },
     { name: 'readsPerMinute above 600', mutate: (valid) => ({ ...valid, readsPerMinute: 601 }), field: 'readsPerMinute' },
     { name: 'backoffOn429Seconds 0', mutate: (valid) => ({ ...valid, backoffOn429Seconds: 0 }), field: 'backoffOn429Seconds' },
+    { name: 'staleAfterDays 0', mutate: (valid) => ({ ...valid, staleAfterDays: 0 }), field: 'staleAfterDays' },
     { name: 'unknown setting platform', mutate: (valid) => ({ ...valid, platform: 'merlot' }), field: 'platform' },
   ],
   usesTokens: true,

@@ -89,6 +89,13 @@ describe('Datto device fields', () => {
     expect(toDeviceRecord({ ...base, domain: 'WORKGROUP' }, none).fqdn).toBeNull();
   });
 
+  it('reports a device not seen for staleAfterDays (or never) as inactive', () => {
+    const activity = { now: new Date('2026-11-02T10:00:00Z'), staleAfterDays: 30 };
+    expect(toDeviceRecord({ ...base, lastSeen: Date.parse('2026-10-03T10:00:00Z') }, none, activity).inactive).toBe(false);
+    expect(toDeviceRecord({ ...base, lastSeen: Date.parse('2026-10-03T09:59:00Z') }, none, activity).inactive).toBe(true);
+    expect(toDeviceRecord({ ...base, lastSeen: null }, none, activity).inactive).toBe(true);
+  });
+
   it('maps patchStatus and its counts to the device posture; devices without patch management have none', () => {
     const record = toDeviceRecord({ ...base, patchManagement: { patchStatus: 'InstallError', patchesApprovedPending: 4, patchesNotApproved: 1, patchesInstalled: 97 } }, none);
     expect(record.patchPosture).toEqual({ status: 'INSTALL_ERROR', approvedPending: 4, notApproved: 1, installed: 97 });
