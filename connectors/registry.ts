@@ -6,11 +6,13 @@ import type { ConnectorDefinition } from './sdk/contract';
 import { dattoRmmConnector } from './datto-rmm';
 import { fileImportConnector } from './file-import';
 import { intuneConnector } from './intune';
+import { wsusConnector } from './wsus';
 
 export const CONNECTORS: ReadonlyArray<ConnectorDefinition<any>> = [
   fileImportConnector,
   intuneConnector,
   dattoRmmConnector,
+  wsusConnector,
 ];
 
 export function connectorDefinition(kind: string): ConnectorDefinition<any> | undefined {

@@ -1,25 +1,9 @@
-import { IsInt, IsOptional, isURL, Max, Min, registerDecorator } from 'class-validator';
+import { IsInt, IsOptional, isURL, Max, Min } from 'class-validator';
 import { Setting } from '../sdk/config';
+import { given, Rule as ConfigRule } from '../sdk/config-rules';
 
-/**
- * One rule over the whole configuration, reported against the property it decorates. class-validator's stock
- * decorators look at one value at a time, and @IsOptional would skip a rule exactly when the value is missing,
- * which is when "tokenUrl needs clientSecret" has to fire. `check` returns the problem, or undefined when fine.
- */
-function Rule(check: (value: unknown, config: FileImportConfig) => string | undefined): PropertyDecorator {
-  return (target, property) =>
-    registerDecorator({
-      name: 'fileImportRule',
-      target: target.constructor,
-      propertyName: String(property),
-      validator: {
-        validate: (value, args) => check(value, args!.object as FileImportConfig) === undefined,
-        defaultMessage: (args) => check(args!.value, args!.object as FileImportConfig) ?? 'is invalid',
-      },
-    });
-}
+const Rule = (check: (value: unknown, config: FileImportConfig) => string | undefined) => ConfigRule<FileImportConfig>(check);
 
-const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
 
 function httpUrl(value: unknown): string | undefined {
   if (!given(value)) return undefined;

@@ -6,7 +6,7 @@
  */
 import type { PatchStateRecord } from '../sdk/contract';
 import { CumulativeUpdate, updateKey } from './update-catalog';
-import type { WindowsBuild } from './windows-builds';
+import type { WindowsBuild } from '../sdk/windows-builds';
 
 /** The catalog by release build: which updates a device on that build can have, at which revision. */
 export class BuildIndex {

@@ -6,7 +6,7 @@
  */
 import type { DeviceRecord, OwnershipValue } from '../sdk/contract';
 import { MalformedResponseError } from '../sdk/errors';
-import { buildText, parseWindowsVersion, releaseName, WindowsBuild, windowsName } from './windows-builds';
+import { buildText, parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
 
 /** Every property read; `$select` keeps pages small (a full managedDevice is ~100 properties). */
 export const MANAGED_DEVICE_FIELDS = [

@@ -10,7 +10,7 @@ import { MICROSOFT_CATALOG, MicrosoftCatalog } from '../../src/catalog/microsoft
 import type { SeverityValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { SEVERITY_VALUES } from '../sdk/contract';
 import { MalformedResponseError } from '../sdk/errors';
-import { parseWindowsVersion } from './windows-builds';
+import { parseWindowsVersion } from '../sdk/windows-builds';
 
 export interface CumulativeUpdate {
   /** "KB5043076" */

@@ -33,3 +33,23 @@ export function SecureUrl(): PropertyDecorator {
       },
     });
 }
+
+export const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
+
+/**
+ * One rule over the whole configuration, reported against the property it decorates. class-validator's stock
+ * decorators look at one value at a time, and @IsOptional would skip a rule exactly when the value is missing,
+ * which is when "tokenUrl needs clientSecret" has to fire. `check` returns the problem, or undefined when fine.
+ */
+export function Rule<C>(check: (value: unknown, config: C) => string | undefined): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'configRule',
+      target: target.constructor,
+      propertyName: String(property),
+      validator: {
+        validate: (value, args) => check(value, args!.object as C) === undefined,
+        defaultMessage: (args) => check(args!.value, args!.object as C) ?? 'is invalid',
+      },
+    });
+}

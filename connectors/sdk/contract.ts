@@ -154,6 +154,23 @@ export interface PatchStateRecord {
 }
 
 /**
+ * An approval of an update for a group of devices (a WSUS target group), kept as change-management evidence: who
+ * approved which update for which group, and when. Approvals are never rewritten once recorded.
+ */
+export interface ApprovalRecord {
+  /** The vendor's id of the approval (WSUS UpdateApprovalId). */
+  externalId: string;
+  /** The `key` of an UpdateRecord of the same run or already in the catalog. */
+  updateKey: string;
+  /** The group the approval is for, by name. */
+  group: string;
+  /** "Install", "Uninstall", "NotApproved"… as the tool says. */
+  action: string;
+  approvedAt: Date | null;
+  approvedBy: string | null;
+}
+
+/**
  * What the engine passes to each stream. `cursor` is what the stream reported through `setCursor` in the last run
  * that committed; null asks for a full read. A stream that can read incrementally calls `setCursor` with the
  * position the next run should resume from; the engine stores it only if this whole run commits.
@@ -195,6 +212,8 @@ export interface Connector {
   devices(request: StreamRequest): AsyncIterable<DeviceRecord>;
   updates(request: StreamRequest): AsyncIterable<UpdateRecord>;
   patchStates(request: StreamRequest): AsyncIterable<PatchStateRecord>;
+  /** Update approvals, for tools that have them (WSUS); read after patch states. */
+  approvals?(request: StreamRequest): AsyncIterable<ApprovalRecord>;
   /** Releases sockets, timers and files. Called once after every run, successful or not. */
   close?(): Promise<void>;
 }
@@ -210,6 +229,11 @@ export interface ConnectorContext {
   sleep?: Sleep;
   /** Access tokens kept in memory across runs, for vendors whose tokens live long (Datto: 100 hours). */
   tokens?: TokenCache;
+  /**
+   * For a push source (the WSUS collector): what was uploaded for this run, already checked by the ingest
+   * endpoint. A pushed snapshot is complete by definition, so the engine treats the run as a full read.
+   */
+  payload?: unknown;
 }
 
 /**

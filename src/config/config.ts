@@ -25,6 +25,10 @@ export interface Config {
   scheduler: boolean;
   /** How often the scheduler looks for instances that are due. */
   schedulerTickSeconds: number;
+  /** Largest WSUS snapshot upload accepted, compressed, in MB. */
+  ingestMaxUploadMb: number;
+  /** Largest WSUS snapshot accepted once decompressed, in MB. */
+  ingestMaxSnapshotMb: number;
   /** A scheduled run is full (and may mark devices stale) once the last successful full run is this old. */
   fullSyncHours: number;
   /** Where the demo writes its inventory files. */
@@ -127,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scheduler: boolVar(env, 'PATCHGRAPH_SCHEDULER', true),
     schedulerTickSeconds: intVar(env, 'SCHEDULER_TICK_SECONDS', 30, 1, 3600),
     fullSyncHours: intVar(env, 'PATCHGRAPH_FULL_SYNC_HOURS', 24, 1, 8760),
+    ingestMaxUploadMb: intVar(env, 'PATCHGRAPH_INGEST_MAX_UPLOAD_MB', 64, 1, 4096),
+    ingestMaxSnapshotMb: intVar(env, 'PATCHGRAPH_INGEST_MAX_SNAPSHOT_MB', 512, 1, 8192),
     dataDir,
   };
 }

@@ -80,6 +80,8 @@ export enum SyncTrigger {
   API = 'API',
   CLI = 'CLI',
   DEMO = 'DEMO',
+  /** A source pushed data (the WSUS collector uploaded a snapshot). */
+  PUSH = 'PUSH',
 }
 
 export enum Role {

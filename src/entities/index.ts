@@ -11,6 +11,7 @@ import { SourceDevice } from './source-device.entity';
 import { SyncLock } from './sync-lock.entity';
 import { SyncRun } from './sync-run.entity';
 import { Tenant } from './tenant.entity';
+import { UpdateApproval } from './update-approval.entity';
 import { UpdateVulnerability } from './update-vulnerability.entity';
 import { Update } from './update.entity';
 import { VendorSite } from './vendor-site.entity';
@@ -18,10 +19,10 @@ import { Vulnerability } from './vulnerability.entity';
 
 export {
   ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant, Update,
-  UpdateVulnerability, VendorSite, Vulnerability,
+  UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability,
 };
 
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
-  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite,
+  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval,
 ];

@@ -21,6 +21,7 @@ import { buildPatchgraphSchema } from '../graphql/schema';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
+import { wsusIngestRouter } from './wsus-ingest';
 
 export interface AppDeps {
   config: Config;
@@ -60,6 +61,13 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  app.use(
+    wsusIngestRouter({
+      dataSource, secrets: deps.secrets, sync: deps.sync, logger,
+      limits: { maxUploadBytes: config.ingestMaxUploadMb * 1_048_576, maxSnapshotBytes: config.ingestMaxSnapshotMb * 1_048_576 },
     }),
   );
 

@@ -130,6 +130,8 @@ export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promi
     const part: SourceRead = {
       devices,
       updates: [],
+      // Approvals name WSUS target groups, not tenants: an MSP-wide source keeps none (they need a tenant-bound instance).
+      approvals: [],
       patchStates: read.patchStates.filter((s) => ids.has(s.deviceExternalId) || (!read.fullDeviceRead && tenantOfDevice.get(s.deviceExternalId) === tenantId)),
       fullDeviceRead: read.fullDeviceRead,
       cursors: read.cursors,

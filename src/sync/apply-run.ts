@@ -8,7 +8,7 @@ import { EntityManager, In, IsNull, Not } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
-import { Asset, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, VendorSite } from '../entities';
+import { Asset, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, UpdateApproval, VendorSite } from '../entities';
 import { AssetStatus, DeviceOwnership, EvidenceKind, NOT_REMEDIATED_STATES, PatchPostureStatus, PatchStateValue } from '../entities/enums';
 import { IdentityResolution, resolveIdentity } from '../identity/match';
 import { newId } from '../util/ids';
@@ -384,8 +384,27 @@ export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<Syn
   counts.devices.changed = [...plan.changed].filter((d) => !createdIds.has(d.id)).length;
 
   await writePatchStates(m, ctx, plan.byExternalId, updateIds, counts);
+  await writeApprovals(m, ctx, updateIds);
   await writeCursors(m, ctx.instance, ctx.read.cursors);
   return counts;
+}
+
+/** Approvals are evidence: recorded the first time they are seen, never changed or removed by a later run. */
+async function writeApprovals(m: EntityManager, ctx: ApplyContext, updateIds: Map<string, string>): Promise<void> {
+  const { read, instance, tenantId, now } = ctx;
+  if (read.approvals.length === 0) return;
+  const known = new Set((await findIn(m, UpdateApproval, 'externalId', read.approvals.map((a) => a.externalId), { connectorInstanceId: instance.id })).map((a) => a.externalId));
+  const created: UpdateApproval[] = [];
+  for (const a of read.approvals) {
+    if (known.has(a.externalId)) continue;
+    const updateId = updateIds.get(a.updateKey);
+    if (!updateId) throw new SyncDataError(`approval ${a.externalId}: the update ${a.updateKey} is neither in this run nor in the catalog`);
+    created.push(Object.assign(new UpdateApproval(), {
+      id: newId(), tenantId, connectorInstanceId: instance.id, updateId, externalId: a.externalId, groupName: a.group.slice(0, 255), action: a.action.slice(0, 32),
+      approvedAt: a.approvedAt ?? null, approvedBy: a.approvedBy ? a.approvedBy.slice(0, 255) : null, recordedAt: now,
+    }));
+  }
+  await insertRows(m, UpdateApproval, created);
 }
 
 export async function writeCursors(m: EntityManager, instance: ConnectorInstance, next: Cursors): Promise<void> {

@@ -4,6 +4,7 @@
  * opens; nothing a connector yields reaches the database unchecked.
  */
 import {
+  ApprovalRecord,
   CLASSIFICATION_VALUES,
   Connector,
   DeviceRecord,
@@ -18,7 +19,7 @@ import {
 } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
 
-export type StreamName = 'devices' | 'updates' | 'patchStates';
+export type StreamName = 'devices' | 'updates' | 'patchStates' | 'approvals';
 export type Cursors = Partial<Record<StreamName, string>>;
 
 /** A record the engine cannot accept; fails the run like a malformed vendor page. */
@@ -30,6 +31,8 @@ export interface SourceRead {
   devices: DeviceRecord[];
   updates: UpdateRecord[];
   patchStates: PatchStateRecord[];
+  /** Update approvals (WSUS), for tools that report them. */
+  approvals: ApprovalRecord[];
   /** True when the device stream was read from the start (no cursor): only then may missing devices be marked stale. */
   fullDeviceRead: boolean;
   /** Cursors reported in this run; streams that reported none keep none. */
@@ -107,6 +110,12 @@ function checkUpdate(u: UpdateRecord): void {
   checkFixes(u);
 }
 
+function checkApproval(a: ApprovalRecord): void {
+  if (typeof a?.externalId !== 'string' || !a.externalId || a.externalId.length > 255) throw new SyncDataError('an approval has no usable externalId');
+  if (!a.updateKey || !a.group || !a.action) throw new SyncDataError(`approval ${a.externalId}: updateKey, group and action are required`);
+  checkOptionalDate(a.approvedAt, `approval ${a.externalId}: approvedAt`);
+}
+
 function checkState(s: PatchStateRecord): void {
   const what = `patch state ${s?.deviceExternalId}/${s?.updateKey}`;
   if (!s?.deviceExternalId || !s.updateKey) throw new SyncDataError(`${what}: deviceExternalId and updateKey are required`);
@@ -142,7 +151,14 @@ async function drain<T>(
 export async function readSource(
   connector: Connector,
   previous: Cursors,
-  options: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; known?: StreamRequest['known']; siteImported?: StreamRequest['siteImported'] } = {},
+  options: {
+    signal?: AbortSignal;
+    onProgress?: (p: ReadProgress) => void;
+    known?: StreamRequest['known'];
+    siteImported?: StreamRequest['siteImported'];
+    /** The source hands over complete data whatever the cursors say (a pushed snapshot): absence is proof. */
+    complete?: boolean;
+  } = {},
 ): Promise<SourceRead> {
   const cursors: Cursors = {};
   const request = (stream: StreamName): StreamRequest => ({
@@ -164,5 +180,8 @@ export async function readSource(
     (s) => `${s.deviceExternalId} × ${s.updateKey}`,
     options.onProgress,
   );
-  return { devices, updates, patchStates, fullDeviceRead: previous.devices == null, cursors };
+  const approvals = connector.approvals
+    ? await drain('approvals', connector.approvals(request('approvals')), checkApproval, (a) => a.externalId, options.onProgress)
+    : [];
+  return { devices, updates, patchStates, approvals, fullDeviceRead: previous.devices == null || options.complete === true, cursors };
 }

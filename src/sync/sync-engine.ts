@@ -36,6 +36,8 @@ export interface RunOptions {
   full?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: SyncProgress) => void;
+  /** What a push source uploaded for this run (a WSUS snapshot); such a run is a full read. */
+  payload?: unknown;
 }
 
 export interface SyncEngineDeps {
@@ -100,7 +102,7 @@ export class SyncEngine {
       const previous = options.full ? {} : parseCursors(instance.cursors);
       run = Object.assign(new SyncRun(), {
         id: newId(), connectorInstanceId: instance.id, tenantId: instance.tenantId, status: SyncRunStatus.RUNNING,
-        mode: previous.devices == null ? SyncMode.FULL : SyncMode.INCREMENTAL, trigger: options.trigger,
+        mode: previous.devices == null || options.payload !== undefined ? SyncMode.FULL : SyncMode.INCREMENTAL, trigger: options.trigger,
         triggeredBy: options.triggeredBy ?? null, startedAt: clock.now(), finishedAt: null, counts: JSON.stringify(emptyCounts()),
         errorKind: null, errorMessage: null,
       });
@@ -122,11 +124,12 @@ export class SyncEngine {
     try {
       log?.info({ mode: run.mode, trigger: run.trigger }, 'sync started');
       const { definition, config } = loadInstanceConfig(instance, this.deps.secrets);
-      connector = definition.create(config, this.connectorContext(log));
+      connector = definition.create(config, { ...this.connectorContext(log), payload: options.payload });
       const known = await knownDevices(dataSource, instance.id);
       const imported = await importedSites(dataSource, instance);
       const read = await readSource(connector, previous, {
         signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id), siteImported: imported ? (site) => imported.has(site) : undefined,
+        complete: options.payload !== undefined,
       });
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
       const finished = await inTransaction(dataSource, async (m) => {

@@ -16,7 +16,7 @@ import { SourceRead, SyncDataError } from './read-source';
 
 /** Writes new catalog entries and fix links; returns the id of every update key the run uses. */
 export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date, counts: SyncCounts): Promise<Map<string, string>> {
-  const keys = [...new Set([...read.updates.map((u) => u.key), ...read.patchStates.map((s) => s.updateKey)])];
+  const keys = [...new Set([...read.updates.map((u) => u.key), ...read.patchStates.map((s) => s.updateKey), ...read.approvals.map((a) => a.updateKey)])];
   const existing = await findIn(m, Update, 'catalogKey', keys);
   const idByKey = new Map(existing.map((u) => [u.catalogKey, u.id]));
   const created: Update[] = [];

@@ -37,7 +37,7 @@ export async function openEngineProbe(): Promise<EngineProbe & { close(): Promis
       return instance.id;
     },
     async sync(instanceId, options = {}): Promise<ProbeRun> {
-      const run = await engine.run(instanceId, { trigger: SyncTrigger.CLI, triggeredBy: 'contract kit', full: options.full });
+      const run = await engine.run(instanceId, { trigger: SyncTrigger.CLI, triggeredBy: 'contract kit', full: options.full, payload: options.payload });
       return { status: run.status as ProbeRun['status'], mode: run.mode, errorMessage: run.errorMessage, counts: parseCounts(run) };
     },
     async snapshot(instanceId) {

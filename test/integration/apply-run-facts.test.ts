@@ -25,7 +25,7 @@ describe(`run records beyond identity on ${ENGINE}`, () => {
   afterAll(() => db.drop());
 
   const repo = <T extends object>(e: new () => T) => db.dataSource.getRepository(e);
-  const read = (parts: Partial<SourceRead>): SourceRead => ({ devices: [], updates: [], patchStates: [], fullDeviceRead: false, cursors: {}, ...parts });
+  const read = (parts: Partial<SourceRead>): SourceRead => ({ devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {}, ...parts });
   async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>) {
     const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
     return db.dataSource.transaction((m) => applyRun(m, { instance: fresh, tenantId: fresh.tenantId!, read: read(parts), now: SYNC_T0, syncRunId: newId() }));

@@ -29,7 +29,7 @@ describe(`MSP-wide instances and patch posture on ${ENGINE}`, () => {
   let clock = SYNC_T0.getTime();
   async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>) {
     const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    const read: SourceRead = { devices: [], updates: [], patchStates: [], fullDeviceRead: true, cursors: {}, ...parts };
+    const read: SourceRead = { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: true, cursors: {}, ...parts };
     clock += 3_600_000;
     return db.dataSource.transaction((m) => applyMspRun(m, { instance: fresh, read, now: new Date(clock), syncRunId: newId() }));
   }

@@ -120,7 +120,11 @@ function describeConfiguration(harness: ContractHarness, sims: SimulatorPool): v
     });
   }
 
-  it('bad credentials → testConnection rejects with AuthError (kind "auth") that does not repeat the secret', async () => {
+  if (harness.transport === 'push') {
+    it('bad credentials: checked by the ingest endpoint for a push source, not by the connector', () => {
+      expect(harness.transport).toBe('push');
+    });
+  } else it('bad credentials → testConnection rejects with AuthError (kind "auth") that does not repeat the secret', async () => {
     const sim = await sims.start();
     const bad = sim.badCredentialsConfig();
     const { context, logs } = recordingContext();
@@ -159,8 +163,9 @@ function describeFullSync(harness: ContractHarness, sims: SimulatorPool): void {
     sim.resetStats();
     const requestsAfter: Partial<Record<StreamName, number>> = {};
     const run = await runAgainst(harness, sim, {}, { afterStream: (stream) => void (requestsAfter[stream] = sim.stats().dataRequests) });
-    // Paging is only exercised if the device stream itself needed several pages.
-    expect(requestsAfter.devices).toBeGreaterThanOrEqual(3);
+    // Paging is only exercised if the device stream itself needed several pages; a push source has one upload.
+    if (harness.transport === 'push') expect(requestsAfter.devices).toBe(1);
+    else expect(requestsAfter.devices).toBeGreaterThanOrEqual(3);
     expect(run.result.devices).toHaveLength(FLEET.devices);
     if (harness.reportsUpdates ?? true) {
       expect(run.result.updates.length).toBeGreaterThan(0);
@@ -198,6 +203,21 @@ function expectSameRecords(runs: FaultedRuns): void {
 }
 
 function describeFaults(harness: ContractHarness, sims: SimulatorPool): void {
+  if (harness.transport === 'push') {
+    it('HTTP faults (429, 5xx, token expiry): not applicable to a push source, whose uploads the ingest endpoint receives', () => {
+      expect(harness.transport).toBe('push');
+    });
+    it('malformed upload → the run fails with kind "malformed_response" before any record', async () => {
+      const sim = await sims.start();
+      sim.resetStats();
+      sim.inject({ type: 'malformed', onRequest: 1 });
+      const completed: StreamName[] = [];
+      const error = await rejectionOf(runAgainst(harness, sim, {}, { afterStream: (stream) => void completed.push(stream) }), 'a run over a malformed upload');
+      expect((error as { kind?: unknown }).kind).toBe('malformed_response');
+      expect(completed).toEqual([]);
+    });
+    return;
+  }
   it('429 with Retry-After: 7 → waits 7000 ms, retries, same records', async () => {
     const runs = await runWithFault(harness, sims, { type: 'status', status: 429, retryAfterSeconds: 7, onRequest: 2 });
     expect(runs.faulted.sleeps).toContain(7000);
@@ -258,6 +278,15 @@ function describeFaults(harness: ContractHarness, sims: SimulatorPool): void {
 }
 
 function describeIncremental(harness: ContractHarness, sims: SimulatorPool): void {
+  if (harness.transport === 'push') {
+    it('incremental: not applicable, every upload is a complete snapshot; the same snapshot read again gives the same records', async () => {
+      const sim = await sims.start();
+      const first = await runAgainst(harness, sim);
+      const again = await runAgainst(harness, sim, first.result.cursors);
+      expect(sortedRecords(again.result)).toEqual(sortedRecords(first.result));
+    });
+    return;
+  }
   it('incremental: with the cursors of a full run, only the devices changed since are read', async () => {
     const sim = await sims.start();
     const full = await runAgainst(harness, sim);
@@ -302,11 +331,15 @@ function describeThroughEngine(harness: ContractHarness, sims: SimulatorPool, op
       await probe?.close();
     });
 
+    /** One engine run; a push source's upload rides along as the payload. */
+    const sync = (sim: SimulatorControl, id: string, options: { full?: boolean } = {}) => probe.sync(id, { ...options, payload: sim.payload?.() });
+    const push = harness.transport === 'push';
+
     /** A simulator and an instance reading it, after one successful full sync. */
     async function syncedInstance(): Promise<{ sim: SimulatorControl; id: string; first: ProbeRun }> {
       const sim = await sims.start();
       const id = await probe.createInstance(kind, sim.validConfig());
-      const first = await probe.sync(id);
+      const first = await sync(sim, id);
       expect(outcome(first)).toBe('SUCCEEDED');
       return { sim, id, first };
     }
@@ -319,9 +352,9 @@ function describeThroughEngine(harness: ContractHarness, sims: SimulatorPool, op
     });
 
     it('re-running with unchanged source data changes nothing', async () => {
-      const { id } = await syncedInstance();
+      const { sim, id } = await syncedInstance();
       const before = await probe.snapshot(id);
-      const again = await probe.sync(id);
+      const again = await sync(sim, id);
       expect(outcome(again)).toBe('SUCCEEDED');
       const { devices, updates, patchStates, events } = again.counts;
       expect({
@@ -338,17 +371,19 @@ function describeThroughEngine(harness: ContractHarness, sims: SimulatorPool, op
       await sim.mutate();
       const before = await probe.snapshot(id);
       sim.resetStats();
-      sim.inject({ type: 'malformed', onRequest: 3, times: MALFORMED_TIMES });
-      // Full, so the run reads all five device pages and request 3 falls in the middle of the device stream.
-      const failed = await probe.sync(id, { full: true });
+      // Full, so the run reads all five device pages and request 3 falls in the middle of the device stream (a push
+      // source's single upload is its request 1).
+      const faultAt = push ? 1 : 3;
+      sim.inject({ type: 'malformed', onRequest: faultAt, times: MALFORMED_TIMES });
+      const failed = await sync(sim, id, { full: true });
       expect(failed.status).toBe('FAILED');
       expect((failed.errorMessage ?? '').trim()).not.toBe('');
       expect(await probe.snapshot(id)).toBe(before);
 
-      await spendFault(harness, sim, 3 + MALFORMED_TIMES - 1);
+      await spendFault(harness, sim, faultAt + MALFORMED_TIMES - 1);
       // Incremental from the cursors of the last committed run: had the failed run stored its cursors, the changes
       // would be skipped and the snapshot would stay the same.
-      const retry = await probe.sync(id);
+      const retry = await sync(sim, id);
       expect(outcome(retry)).toBe('SUCCEEDED');
       expect(await probe.snapshot(id)).not.toBe(before);
     });
@@ -358,22 +393,22 @@ function describeThroughEngine(harness: ContractHarness, sims: SimulatorPool, op
       // How many requests a full re-run makes, to know whether any follow the device pages (a source without
       // per-update data may make none).
       sim.resetStats();
-      expect(outcome(await probe.sync(id, { full: true }))).toBe('SUCCEEDED');
+      expect(outcome(await sync(sim, id, { full: true }))).toBe('SUCCEEDED');
       const requestsPerRun = sim.stats().dataRequests;
       const removed = await sim.removeDevice();
       // The first request after the device pages: every remaining device has been read when the run fails, which is
       // exactly when an engine that marks staleness too early would mark the removed one. Failing that, the last
       // device page: the run has read all but one page.
       const devicePages = Math.ceil((FLEET.devices - 1) / FLEET.pageSize);
-      const onRequest = requestsPerRun > Math.ceil(FLEET.devices / FLEET.pageSize) ? devicePages + 1 : devicePages;
+      const onRequest = push ? 1 : requestsPerRun > Math.ceil(FLEET.devices / FLEET.pageSize) ? devicePages + 1 : devicePages;
       sim.resetStats();
       sim.inject({ type: 'malformed', onRequest, times: MALFORMED_TIMES });
-      const failed = await probe.sync(id, { full: true });
+      const failed = await sync(sim, id, { full: true });
       expect(failed.status).toBe('FAILED');
       expect(await probe.staleDevices(id)).toEqual([]);
 
       await spendFault(harness, sim, onRequest + MALFORMED_TIMES - 1);
-      const full = await probe.sync(id, { full: true });
+      const full = await sync(sim, id, { full: true });
       expect(outcome(full)).toBe('SUCCEEDED');
       expect(await probe.staleDevices(id)).toEqual([removed]);
     });

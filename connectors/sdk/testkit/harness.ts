@@ -42,6 +42,11 @@ export interface SimulatorControl {
   stats(): SimulatorStats;
   resetStats(): void;
   close(): Promise<void>;
+  /**
+   * Push sources only (transport 'push'): what the source uploads now — the run's ConnectorContext.payload. Each
+   * call counts as one data request; a 'malformed' fault makes the upload a broken one.
+   */
+  payload?(): unknown;
 }
 
 export interface SimulatorOptions {
@@ -66,4 +71,10 @@ export interface ContractHarness {
    * posture instead. Default true.
    */
   reportsUpdates?: boolean;
+  /**
+   * 'pull' (default): the connector reads the vendor's API. 'push': the source uploads complete snapshots (the WSUS
+   * collector) that reach the connector as the run's payload; HTTP faults, paging, credentials and incremental
+   * reads are then the ingest endpoint's business, and the kit checks what a push connector owns.
+   */
+  transport?: 'pull' | 'push';
 }

@@ -129,7 +129,7 @@ export async function runAgainst(
   options: CollectOptions = {},
 ): Promise<SimulatorRun> {
   const recording = recordingContext();
-  const connector = openConnector(harness, sim.validConfig(), recording.context);
+  const connector = openConnector(harness, sim.validConfig(), { ...recording.context, payload: sim.payload?.() });
   try {
     return { ...recording, result: await collectRun(connector, cursors, options) };
   } finally {

@@ -1,0 +1,62 @@
+/**
+ * The WSUS connector. Its source is a snapshot of SUSDB's PUBLIC_VIEWS: uploaded by the collector on the WSUS host
+ * (the default; the ingest endpoint hands it over as the run's payload), or read by patchgraph itself from a full
+ * SQL Server (source: sqlserver). Either way the same mapping turns it into records.
+ */
+import type { ApprovalRecord, ConnectionCheck, Connector, ConnectorContext, DeviceRecord, PatchStateRecord, StreamRequest, UpdateRecord } from '../sdk/contract';
+import { FatalError } from '../sdk/errors';
+import type { WsusConfig } from './config';
+import { STALE_AFTER_DAYS } from './config';
+import { checkEnvelope, WsusEnvelope } from './envelope';
+import { MappedSnapshot, mapSnapshot } from './mapping';
+import { readSusdb, testSusdb } from './susdb-reader';
+
+/** A snapshot older than the last one accepted: applying it would roll the graph back. */
+export class StaleSnapshotError extends FatalError {
+  readonly code = 'STALE_SNAPSHOT';
+}
+
+export function createWsusConnector(config: WsusConfig, context: ConnectorContext): Connector {
+  let mapped: MappedSnapshot | undefined;
+  const snapshot = async (signal?: AbortSignal): Promise<MappedSnapshot> => {
+    if (!mapped) {
+      const envelope = (config.source ?? 'collector') === 'sqlserver' ? await readSusdb(config, context.clock.now(), signal) : pushed(context.payload);
+      mapped = mapSnapshot(envelope, { targetGroups: config.targetGroups ?? 'sites', staleAfterDays: config.staleAfterDays ?? STALE_AFTER_DAYS.default });
+    }
+    return mapped;
+  };
+
+  return {
+    async testConnection(options): Promise<ConnectionCheck> {
+      if ((config.source ?? 'collector') === 'sqlserver') return { message: await testSusdb(config, options?.signal) };
+      return { message: 'This instance receives snapshots from the WSUS collector (POST /ingest/wsus/<instance id>); it has nothing to reach.' };
+    },
+    async *devices(request: StreamRequest): AsyncGenerator<DeviceRecord> {
+      const s = await snapshot(request.signal);
+      // The cursor is the time of the last snapshot applied: an older one arriving late is refused, the same one
+      // again is applied (and changes nothing).
+      if (request.cursor && s.generatedAt.getTime() < Date.parse(request.cursor)) {
+        throw new StaleSnapshotError(`snapshot generated at ${s.generatedAt.toISOString()} is older than the last one applied (${new Date(request.cursor).toISOString()}); it was not applied`);
+      }
+      yield* s.devices;
+      request.setCursor(s.generatedAt.toISOString());
+    },
+    async *updates(request: StreamRequest): AsyncGenerator<UpdateRecord> {
+      yield* (await snapshot(request.signal)).updates;
+    },
+    async *patchStates(request: StreamRequest): AsyncGenerator<PatchStateRecord> {
+      yield* (await snapshot(request.signal)).patchStates;
+    },
+    async *approvals(request: StreamRequest): AsyncGenerator<ApprovalRecord> {
+      yield* (await snapshot(request.signal)).approvals;
+    },
+  };
+}
+
+function pushed(payload: unknown): WsusEnvelope {
+  if (payload === undefined) {
+    throw new FatalError('this WSUS instance syncs when its collector uploads a snapshot (POST /ingest/wsus/<instance id>); it cannot be synced on its own');
+  }
+  // Checked by the ingest endpoint already; checked again because the engine must never trust its caller.
+  return checkEnvelope(payload);
+}
