@@ -10,6 +10,7 @@ import { PageLimits } from './keyset';
 import { PatchStateFinder } from './patch-state.finder';
 import { SiteFinder } from './site.finder';
 import { PatchPostureEventFinder } from './patch-posture-event.finder';
+import { UpdateApprovalFinder } from './update-approval.finder';
 import { SyncRunFinder } from './sync-run.finder';
 import { SourceDeviceFinder } from './source-device.finder';
 import { Actor, TenantAdmin } from './tenant-admin';
@@ -36,6 +37,7 @@ export class Access {
   readonly identityAdmin: IdentityAdmin;
   readonly syncRuns: SyncRunFinder;
   readonly postureEvents: PatchPostureEventFinder;
+  readonly approvals: UpdateApprovalFinder;
 
   constructor(dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor, secrets: SecretBox) {
     const deps: FinderDeps = { dataSource, scope, limits };
@@ -52,5 +54,6 @@ export class Access {
     this.identityAdmin = new IdentityAdmin(dataSource, scope, clock, actor);
     this.syncRuns = new SyncRunFinder(deps);
     this.postureEvents = new PatchPostureEventFinder(deps);
+    this.approvals = new UpdateApprovalFinder(deps);
   }
 }

@@ -14,14 +14,14 @@ import { SourceDeviceResolver } from './resolvers/source-device.resolver';
 import { ConnectorInstanceSitesResolver, VendorSiteResolver } from './resolvers/vendor-site.resolver';
 import { SyncRunResolver } from './resolvers/sync-run.resolver';
 import { TenantResolver } from './resolvers/tenant.resolver';
-import { UpdateResolver } from './resolvers/update.resolver';
+import { UpdateApprovalResolver, UpdateResolver } from './resolvers/update.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 import { VulnerabilityResolver } from './resolvers/vulnerability.resolver';
 import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
 
 export const RESOLVERS = [
-  NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver,
+  NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver, UpdateApprovalResolver,
   VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver,
 ] as const;
 

@@ -7,7 +7,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import express, { Request, Response, Router } from 'express';
+import { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { checkEnvelope, EnvelopeError } from '../../connectors/wsus';
@@ -111,9 +111,9 @@ function lastApplied(instance: ConnectorInstance): number | null {
   }
 }
 
-async function ingest(req: Request, res: Response, deps: IngestDeps): Promise<void> {
+async function ingest(req: Request, body: Buffer, res: Response, deps: IngestDeps): Promise<void> {
   const instance = await authenticate(req, deps);
-  const parsed = await decode(req.body as Buffer, req, deps.limits);
+  const parsed = await decode(body, req, deps.limits);
   let envelope;
   try {
     envelope = checkEnvelope(parsed);
@@ -144,11 +144,10 @@ async function ingest(req: Request, res: Response, deps: IngestDeps): Promise<vo
 
 export function wsusIngestRouter(deps: IngestDeps): Router {
   const router = Router();
-  router.post(
-    '/ingest/wsus/:instanceId',
-    express.raw({ type: () => true, limit: deps.limits.maxUploadBytes, inflate: false }),
-    (req, res) => {
-      ingest(req, res, deps).catch((err: unknown) => {
+  router.post('/ingest/wsus/:instanceId', (req, res) => {
+    readBody(req, deps.limits.maxUploadBytes)
+      .then((body) => ingest(req, body, res, deps))
+      .catch((err: unknown) => {
         if (err instanceof IngestError) {
           res.status(err.status).json({ error: { code: err.code, message: err.message } });
           return;
@@ -156,15 +155,32 @@ export function wsusIngestRouter(deps: IngestDeps): Router {
         deps.logger?.error({ err }, 'WSUS ingest failed');
         res.status(500).json({ error: { code: 'INTERNAL', message: 'the snapshot could not be processed; the server log has the details' } });
       });
-    },
-  );
-  // express.raw answers an oversized body with its own error: give it the same shape as every other refusal.
-  router.use('/ingest/wsus', (err: { type?: string; status?: number }, _req: Request, res: Response, next: (e?: unknown) => void) => {
-    if (err?.type === 'entity.too.large') {
-      res.status(413).json({ error: { code: 'UPLOAD_TOO_LARGE', message: `the upload is larger than ${Math.round(deps.limits.maxUploadBytes / 1048576)} MB (PATCHGRAPH_INGEST_MAX_UPLOAD_MB)` } });
-      return;
-    }
-    next(err);
   });
   return router;
+}
+
+/**
+ * The body as sent, compressed or not: decompression is decode's, under its own limit. Reading stops at `limit`
+ * so an oversized upload never sits in memory whole.
+ */
+function readBody(req: Request, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limit) {
+        refused = true;
+        reject(new IngestError(413, 'UPLOAD_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1048576)} MB (PATCHGRAPH_INGEST_MAX_UPLOAD_MB)`));
+        // Stop reading but let the client finish sending, so it gets the answer instead of a reset connection.
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => refused || resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }

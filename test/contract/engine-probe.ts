@@ -17,6 +17,9 @@ const SNAPSHOT_TABLES: Array<{ table: string; where: string }> = [
   { table: 'patch_state', where: 'tenantId = ?' },
   { table: 'patch_event', where: 'tenantId = ?' },
   { table: 'software_update', where: '1 = 1 OR ? IS NULL' },
+  { table: 'vulnerability', where: '1 = 1 OR ? IS NULL' },
+  { table: 'patch_posture_event', where: 'tenantId = ?' },
+  { table: 'update_approval', where: 'tenantId = ?' },
   { table: 'connector_instance', where: 'tenantId = ?' },
 ];
 

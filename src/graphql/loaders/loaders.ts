@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Access } from '../../access/access';
 import { Finder } from '../../access/finder';
-import { PatchPostureEvent, PatchState, Site, SourceDevice, SyncRun, Update, Vulnerability } from '../../entities';
+import { PatchPostureEvent, PatchState, UpdateApproval, Site, SourceDevice, SyncRun, Update, Vulnerability } from '../../entities';
 import { NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
 
 // Keeps IN lists well under every engine's parameter limit.
@@ -77,6 +77,7 @@ export function createLoaders(access: Access) {
     patchState,
     vulnerability,
     sitesByTenant: grouped<Site>((ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId)), site),
+    approvalsByUpdate: grouped<UpdateApproval>((ids) => access.approvals.byUpdateIds(ids).then(keyedBy((a) => a.updateId))),
     postureHistoryBySource: grouped<PatchPostureEvent>((ids) => access.postureEvents.bySourceDeviceIds(ids).then(keyedBy((e) => e.sourceDeviceId))),
     sourcesByAsset: grouped<SourceDevice>((ids) => access.sourceDevices.byAssetIds(ids).then(keyedBy((s) => s.assetId)), sourceDevice),
     vulnerabilitiesByUpdate: grouped<Vulnerability>((ids) => access.vulnerabilities.byUpdateIds(ids), vulnerability),

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { updateOrdering } from '../../access/update.finder';
-import { Update, Vulnerability } from '../../entities';
+import { ConnectorInstance, Tenant, Update, UpdateApproval, Vulnerability } from '../../entities';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import { UpdateFilterInput, UpdateOrderInput } from '../inputs/filters.input';
@@ -34,8 +34,28 @@ export class UpdateResolver {
     return loadNode(ctx, id, 'id');
   }
 
+  @FieldResolver(() => [UpdateApproval], {
+    description: 'Approvals of the update for groups of devices (WSUS target groups) in the tenants the caller may see, newest first: change-management evidence',
+  })
+  approvals(@Root() update: Update, @Ctx() { loaders }: RequestContext) {
+    return loaders.approvalsByUpdate.load(update.id);
+  }
+
   @FieldResolver(() => [Vulnerability], { description: 'Vulnerabilities the update fixes, by CVE id' })
   vulnerabilities(@Root() update: Update, @Ctx() { loaders }: RequestContext) {
     return loaders.vulnerabilitiesByUpdate.load(update.id);
+  }
+}
+
+@Resolver(() => UpdateApproval)
+export class UpdateApprovalResolver {
+  @FieldResolver(() => ConnectorInstance, { nullable: true, description: 'The connector instance (WSUS server) that reported the approval' })
+  connector(@Root() approval: UpdateApproval, @Ctx() { loaders }: RequestContext) {
+    return loaders.connectorInstance.load(approval.connectorInstanceId);
+  }
+
+  @FieldResolver(() => Tenant, { description: 'The tenant whose WSUS server recorded the approval' })
+  tenant(@Root() approval: UpdateApproval, @Ctx() { loaders }: RequestContext) {
+    return loaders.tenant.load(approval.tenantId);
   }
 }

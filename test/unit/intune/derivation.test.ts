@@ -5,7 +5,7 @@
  */
 import { BuildIndex } from '../../../connectors/intune/derive-states';
 import { catalogFingerprint, bundledCatalog, fromGraphItems, mergeCatalogs, normaliseKb, toUpdateRecord } from '../../../connectors/intune/update-catalog';
-import { parseWindowsVersion, releaseName } from '../../../connectors/intune/windows-builds';
+import { parseWindowsVersion, releaseName } from '../../../connectors/sdk/windows-builds';
 import { MalformedResponseError } from '../../../connectors/sdk/errors';
 
 const index = new BuildIndex(bundledCatalog());

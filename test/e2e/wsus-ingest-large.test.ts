@@ -1,0 +1,44 @@
+/** A realistic large WSUS server through the ingest endpoint: 2,000 computers × 300 updates, then the same again. */
+import { WsusSimulator } from '../../connectors/wsus/simulator';
+import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { startTestServer, TestServer } from '../helpers/server';
+
+const KEY = 'wsus-ingest-key-for-the-large-test-0123456789';
+
+describe(`a 2,000 × 300 WSUS snapshot on ${ENGINE}`, () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    server = await startTestServer(db);
+  });
+  afterAll(async () => {
+    await server.stop();
+    await db.drop();
+  });
+
+  it('ingests through the endpoint, and re-posting it writes nothing', async () => {
+    const tenant = (await server.gql(`mutation { createTenant(input: { name: "Big school trust" }) { id } }`)).body.data!.createTenant.id;
+    const instance = (await server.gql(`mutation($input: CreateConnectorInstanceInput!) { createConnectorInstance(input: $input) { id } }`, {
+      input: { tenantId: tenant, kind: 'wsus', name: 'WSUS (2,000 computers)', settings: { ingestKey: KEY } },
+    })).body.data!.createConnectorInstance.id;
+    const wsus = new WsusSimulator({ computers: 2000, updates: 300, seed: 1, now: new Date('2026-11-02T09:00:00Z') });
+    const snapshot = wsus.snapshot();
+    const body = wsus.gzipSnapshot();
+    const url = `${server.app.url}/ingest/wsus/${instance}`;
+
+    const first = await wsus.upload(url, KEY, body);
+    expect(first.status).toBe(200);
+    const counts = (first.body as any).syncRun.counts;
+    expect(counts.devices.created).toBe(2000);
+    expect(counts.patchStates.created).toBeGreaterThan(100_000);
+    expect(snapshot.rows.installations.length).toBeGreaterThan(counts.patchStates.created); // declined updates and merged KB variants
+    expect(Number((await db.dataSource.query('SELECT COUNT(*) AS n FROM patch_state'))[0].n)).toBe(counts.patchStates.created);
+
+    const again = await wsus.upload(url, KEY, body);
+    expect(again.status).toBe(200);
+    expect((again.body as any).syncRun.counts).toMatchObject({
+      devices: { seen: 2000, created: 0, changed: 0, stale: 0 }, patchStates: { created: 0, changed: 0 }, events: 0, assets: { created: 0, changed: 0 },
+    });
+  }, 600_000);
+});
