@@ -32,7 +32,7 @@ export async function serve(config: Config): Promise<void> {
     demoSimulators = demo.simulators;
     logger.info(
       { tenants: demo.tenants, connectorInstances: demo.connectorInstances, syncRuns: demo.syncRuns.length },
-      'loaded the demo through the Intune, Datto RMM and file-import connectors (PATCHGRAPH_DEMO=false to skip)',
+      'loaded the demo through the Intune, Datto RMM and WSUS connectors (PATCHGRAPH_DEMO=false to skip)',
     );
   } else if (config.demo) {
     // The demo's Graph simulators ran in the previous process; bring them back so its Intune instances still sync.

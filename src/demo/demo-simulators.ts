@@ -7,12 +7,13 @@
 import { DataSource } from 'typeorm';
 import { buildDattoDevice, buildDattoSite, buildDeviceAudit, DattoDevice, DattoDeviceAudit, DattoSimulator, DattoSite, PatchStatus, startDattoSimulator } from '../../connectors/datto-rmm/simulator';
 import { buildManagedDevice, IntuneSimulator, ManagedDevice, startIntuneSimulator } from '../../connectors/intune/simulator';
+import { WsusSimulator, WsusSnapshot } from '../../connectors/wsus/simulator';
 import { ConnectorAdmin } from '../access/connector-admin';
 import { TenantScope } from '../access/tenant-scope';
 import { ConnectorInstance, Tenant } from '../entities';
 import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
-import { buildDemoExports, DEMO_TENANTS, DEMO_TOOL_NAMES, demoSeed, DemoTenant } from './demo-exports';
+import { buildDemoExports, DEMO_TENANTS, DEMO_TOOL_NAMES, demoSeed, DemoTenant } from './demo-fleet';
 import { MICROSOFT_CATALOG } from '../catalog/microsoft-catalog';
 import { buildAtLeast, seededRandom } from './fleet';
 
@@ -127,6 +128,22 @@ export function demoDattoAccount(now: Date): { sites: DattoSite[]; devices: Arra
       lastCheckInAt: new Date(now.getTime() - n * 3_600_000).toISOString(), macAddresses: [`A4:BB:6D:00:00:0${n}`] }, MSP_SITE, rand);
   }
   return { sites: [...sites.values()], devices };
+}
+
+/**
+ * What a demo client's WSUS collector uploads: the same machines the other tools see, in their WSUS target groups
+ * (the client's sites), at their patch levels, with WSUS's other updates (Defender, .NET, Edge…) around the
+ * cumulative ones. The demo hands it to the sync engine as the ingest endpoint does.
+ */
+export function demoWsusSnapshot(t: DemoTenant, now: Date): WsusSnapshot {
+  const rows = buildDemoExports(t, now, demoSeed(t)).wsus.devices;
+  const server = new WsusSimulator({
+    seed: demoSeed(t), now, updates: 40, serverName: `wsus01.${t.domain}`, domain: t.domain, groups: t.sites,
+    fleet: {
+      computers: rows.map((r) => ({ id: String(r.externalId), name: String(r.fqdn), group: String(r.vendorSite), osBuild: String(r.osBuild), lastSyncTime: new Date(String(r.lastCheckInAt)) })),
+    },
+  });
+  return server.snapshot();
 }
 
 export async function startDemoSimulators(now: Date): Promise<DemoSimulators> {

@@ -1,12 +1,12 @@
 /**
  * Demo mode: when the database has no connector instances, load a realistic sample the way a user would. Intune
  * tenants are read by the real Intune connector from Graph simulators running in this process, the MSP's Datto RMM
- * account by the real Datto connector from a Datto simulator, and WSUS from file exports by the file-import
- * connector. Every instance is synced through the real engine, so
+ * account by the real Datto connector from a Datto simulator, and each client's WSUS server pushes a collector
+ * snapshot to the real WSUS connector. Every instance is synced through the real engine, so
  * everything the demo shows (merged assets, match explanations, derived states, sync runs) comes from the same
  * code paths as production data.
  */
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ConnectorAdmin } from '../access/connector-admin';
 import { TenantAdmin } from '../access/tenant-admin';
@@ -18,8 +18,8 @@ import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { loadCatalog } from './catalog';
-import { DEMO_TENANTS, DEMO_TOOL_NAMES, writeDemoExports } from './demo-exports';
-import { DemoSimulators, startDemoSimulators } from './demo-simulators';
+import { DEMO_TENANTS, DEMO_TOOL_NAMES } from './demo-fleet';
+import { demoWsusSnapshot, DemoSimulators, startDemoSimulators } from './demo-simulators';
 
 /** True when no connector instance exists yet: the only time the demo loads. */
 export async function needsDemo(dataSource: DataSource): Promise<boolean> {
@@ -45,7 +45,6 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
   // The real Microsoft catalog first, with its CVEs: the exports refer to its updates by key.
   if ((await dataSource.getRepository(Update).count()) === 0) await inTransaction(dataSource, (m) => loadCatalog(m, now));
 
-  const exports = writeDemoExports(join(deps.dataDir, 'demo'), now);
   const tenantIds = new Map<string, string>();
   for (const t of DEMO_TENANTS) {
     const existing = await dataSource.getRepository(Tenant).findOneBy({ name: t.name });
@@ -54,12 +53,15 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
     tenantIds.set(t.name, tenant.id);
   }
   const simulators = await startDemoSimulators(now);
-  const instances: Array<{ tenant: string | null; kind: string; name: string; settings: Record<string, unknown> }> = [];
+  const instances: Array<{ tenant: string | null; kind: string; name: string; settings: Record<string, unknown>; payload?: unknown }> = [];
   for (const t of DEMO_TENANTS) {
     const intune = simulators.settingsFor(t.name);
     if (intune) instances.push({ tenant: t.name, kind: 'intune', name: DEMO_TOOL_NAMES.intune, settings: intune });
   }
-  for (const e of exports) instances.push({ tenant: e.tenant.name, kind: 'file-import', name: DEMO_TOOL_NAMES[e.tool], settings: { path: e.path } });
+  // WSUS pushes: each client's collector uploads a snapshot, handed to the engine as the ingest endpoint does.
+  for (const t of DEMO_TENANTS.filter((x) => x.tools.includes('wsus'))) {
+    instances.push({ tenant: t.name, kind: 'wsus', name: DEMO_TOOL_NAMES.wsus, settings: { ingestKey: randomBytes(32).toString('base64url') }, payload: demoWsusSnapshot(t, now) });
+  }
   // The MSP's Datto account serves several clients: one MSP-wide instance (no tenant), its sites mapped below.
   instances.push({ tenant: null, kind: 'datto-rmm', name: DEMO_TOOL_NAMES['datto-rmm'], settings: simulators.dattoSettings() });
 
@@ -67,10 +69,12 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
   try {
     for (const i of instances) {
       const instance = await connectors.create({
-        tenantId: i.tenant ? tenantIds.get(i.tenant)! : null, kind: i.kind, name: i.name, settings: i.settings, syncIntervalSeconds: 3600, enabled: true,
+        tenantId: i.tenant ? tenantIds.get(i.tenant)! : null, kind: i.kind, name: i.name, settings: i.settings,
+        // A push source syncs when it uploads; the others are read hourly.
+        syncIntervalSeconds: i.payload === undefined ? 3600 : null, enabled: true,
       });
       const sync = async () => {
-        const run = await engine.run(instance.id, { trigger: SyncTrigger.DEMO, triggeredBy: 'demo' });
+        const run = await engine.run(instance.id, { trigger: SyncTrigger.DEMO, triggeredBy: 'demo', payload: i.payload });
         if (run.status !== SyncRunStatus.SUCCEEDED) throw new Error(`demo sync of ${i.name} for ${i.tenant ?? 'the MSP'} failed: ${run.errorMessage}`);
         syncRuns.push(run);
       };

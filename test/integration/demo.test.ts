@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun, Tenant, Update, VendorSite, Vulnerability } from '../../src/entities';
+import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun, Tenant, Update, UpdateApproval, VendorSite, Vulnerability } from '../../src/entities';
 import { PatchStateValue, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { MICROSOFT_CATALOG } from '../../src/demo/catalog';
 import { buildAtLeast } from '../../src/demo/fleet';
-import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulators';
+import { DEMO_TENANTS } from '../../src/demo/demo-fleet';
+import { demoWsusSnapshot, DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulators';
 import { loadDemo, needsDemo } from '../../src/demo/load-demo';
 import { parseCounts } from '../../src/sync/sync-engine';
 import { In } from 'typeorm';
@@ -28,7 +29,7 @@ describe(`demo mode on ${ENGINE}`, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loads through the Intune and Datto connectors (from simulators) and file-import, merging each machine seen by two tools into one asset', async () => {
+  it('loads through the Intune, Datto RMM and WSUS connectors, merging each machine seen by two tools into one asset', async () => {
     expect(await needsDemo(db.dataSource)).toBe(true);
     const { engine, secrets, clock } = harness;
     const result = await loadDemo({ dataSource: db.dataSource, secrets, clock, engine, dataDir: dir });
@@ -39,7 +40,7 @@ describe(`demo mode on ${ENGINE}`, () => {
     // Datto syncs twice: once to report its sites, once after they are mapped.
     expect(result.syncRuns.map((r) => r.status)).toEqual(Array(6).fill(SyncRunStatus.SUCCEEDED));
     expect(await db.dataSource.getRepository(Tenant).count()).toBe(3);
-    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'file-import' })).toBe(2);
+    expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'wsus' })).toBe(2);
     expect(await db.dataSource.getRepository(ConnectorInstance).countBy({ kind: 'intune' })).toBe(2);
     const datto = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ kind: 'datto-rmm' });
     expect(datto.tenantId).toBeNull();
@@ -48,8 +49,10 @@ describe(`demo mode on ${ENGINE}`, () => {
     expect(vendorSites.filter((v) => !v.tenantId).map((v) => [v.name, v.deviceCount])).toEqual([['Contoso MSP (internal)', 2]]);
     expect(vendorSites.filter((v) => v.tenantId && v.siteId)).toHaveLength(4);
     expect(parseCounts(result.syncRuns[result.syncRuns.length - 1]).devices).toMatchObject({ unmapped: 2, created: 22 });
-    expect(await db.dataSource.getRepository(Update).count()).toBe(12);
+    // The real catalog, plus the other updates WSUS lists (Defender, .NET, Edge…); the CVEs are Microsoft's only.
+    expect(await db.dataSource.getRepository(Update).count()).toBeGreaterThan(12);
     expect(await db.dataSource.getRepository(Vulnerability).count()).toBe(123);
+    expect(await db.dataSource.getRepository(UpdateApproval).count()).toBeGreaterThan(0);
     // 38 machines, most seen by two tools: identity resolution must give exactly one asset per machine.
     expect(await db.dataSource.getRepository(Asset).count()).toBe(38);
     const sources = await db.dataSource.getRepository(SourceDevice).find();
@@ -67,11 +70,14 @@ describe(`demo mode on ${ENGINE}`, () => {
     expect(assets.filter((a) => a.siteId).length).toBeGreaterThan(20);
   });
 
-  it('derives each state from the device build and the fixed build Microsoft publishes', async () => {
+  it('derives and reports each cumulative update state from the device build and the fixed build Microsoft publishes', async () => {
     const catalog = MICROSOFT_CATALOG.updates;
     const updates = new Map((await db.dataSource.getRepository(Update).find()).map((u) => [u.id, u]));
     const sources = new Map((await db.dataSource.getRepository(SourceDevice).find()).map((s) => [s.id, s]));
-    const states = await db.dataSource.getRepository(PatchState).find();
+    const cumulative = new Set(catalog.map((u) => u.kb));
+    const all = await db.dataSource.getRepository(PatchState).find();
+    // WSUS also reports the other updates it manages; the build rule is about the cumulative ones.
+    const states = all.filter((ps) => cumulative.has(updates.get(ps.updateId)!.kb!) && ps.state !== PatchStateValue.UNKNOWN);
     expect(states.length).toBeGreaterThan(100);
     for (const ps of states) {
       const source = sources.get(ps.sourceDeviceId)!;
@@ -82,13 +88,17 @@ describe(`demo mode on ${ENGINE}`, () => {
       expect(fixed).toBeDefined();
       expect(ps.state === PatchStateValue.INSTALLED).toBe(buildAtLeast(source.osBuild!, fixed!));
     }
-    expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(states.length);
+    expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(all.length);
   });
 
   it('is idempotent: a full re-read of every demo instance writes nothing', async () => {
     const events = await db.dataSource.getRepository(PatchEvent).count();
+    const tenants = new Map((await db.dataSource.getRepository(Tenant).find()).map((t) => [t.id, t.name]));
     for (const instance of await db.dataSource.getRepository(ConnectorInstance).find()) {
-      const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true });
+      // A WSUS instance syncs when its collector uploads: upload the same snapshot again.
+      const wsusTenant = instance.kind === 'wsus' ? DEMO_TENANTS.find((t) => t.name === tenants.get(instance.tenantId!))! : null;
+      const payload = wsusTenant ? demoWsusSnapshot(wsusTenant, harness.clock.now()) : undefined;
+      const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true, payload });
       expect(run.status).toBe(SyncRunStatus.SUCCEEDED);
       const c = parseCounts(run);
       expect([c.devices.created, c.devices.changed, c.devices.stale, c.patchStates.created, c.patchStates.changed, c.events, c.assets.created, c.assets.changed]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);

@@ -1,12 +1,9 @@
 /**
- * The demo's inventory exports: what three client organisations' tools would export about the same seeded fleet.
+ * The demo's fleet as each tool sees it: what three client organisations' tools know about the same seeded machines.
  * Each tool sees a device through its own identifiers — Intune an Entra id, serial and Wi-Fi MAC; WSUS only an
  * FQDN; the RMM a host name, serial and MACs — so loading them exercises identity resolution the way real data
  * does. Patch levels use the real Microsoft catalog: a device's state for an update follows from its build.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { INVENTORY_FORMAT, INVENTORY_VERSION } from '../../connectors/file-import/inventory-json';
 import { MICROSOFT_CATALOG } from './catalog';
 import { buildAtLeast, seededRandom, WINDOWS_RELEASES } from './fleet';
 
@@ -33,16 +30,9 @@ export const DEMO_TENANTS: DemoTenant[] = [
 
 export const DEMO_TOOL_NAMES: Record<DemoTool, string> = {
   intune: 'Microsoft Intune (demo Graph simulator)',
-  wsus: 'WSUS export (demo)',
+  wsus: 'WSUS (demo collector)',
   'datto-rmm': 'Datto RMM (demo simulator)',
 };
-
-export interface DemoExport {
-  tenant: DemoTenant;
-  tool: DemoTool;
-  /** A .json inventory, as the file-import connector's `path` setting takes it. */
-  path: string;
-}
 
 type Row = Record<string, unknown>;
 
@@ -61,12 +51,6 @@ function updatesByProduct(): Map<string, Array<{ key: string; fixedBuild: string
   }
   return map;
 }
-
-const catalogRows = (): Row[] =>
-  MICROSOFT_CATALOG.updates.map((u) => ({
-    key: `microsoft:${u.kb}`, kb: u.kb, title: u.title, vendor: 'Microsoft', products: u.products, classification: u.classification,
-    severity: u.severity, releasedAt: u.releasedAt, supersedes: u.supersedes,
-  }));
 
 function guid(rand: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join('');
@@ -134,22 +118,3 @@ export function buildDemoExports(t: DemoTenant, now: Date, seed: number): Record
 /** Each tenant's fleet seed: the same machines on every machine and every start. */
 export const demoSeed = (t: DemoTenant): number => 20240813 + DEMO_TENANTS.indexOf(t);
 
-/**
- * Writes the file exports under `dir`: WSUS as a JSON inventory. Intune and Datto RMM are not files: their real
- * connectors read them from simulators (demo-simulators.ts).
- */
-export function writeDemoExports(dir: string, now: Date): DemoExport[] {
-  const written: DemoExport[] = [];
-  DEMO_TENANTS.forEach((t) => {
-    const byTool = buildDemoExports(t, now, demoSeed(t));
-    if (!t.tools.includes('wsus')) return;
-    const data = byTool.wsus;
-    const base = join(dir, t.code.toLowerCase());
-    mkdirSync(base, { recursive: true });
-    const path = join(base, 'wsus.json');
-    const doc = { format: INVENTORY_FORMAT, version: INVENTORY_VERSION, devices: data.devices, updates: catalogRows(), patchStates: data.patchStates };
-    writeFileSync(path, JSON.stringify(doc, null, 1));
-    written.push({ tenant: t, tool: 'wsus', path });
-  });
-  return written;
-}
