@@ -1,16 +1,33 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
-/** Rows per INSERT statement: well under SQLite's and MySQL's parameter limits for our widest table. */
+/** Rows per upsert statement: well under SQLite's and MySQL's parameter limits for our widest table. */
 const CHUNK = 200;
+/** Bound parameters per INSERT: under SQLite's 32,766 and MySQL's 65,535. */
+const MAX_PARAMETERS = 30_000;
 
 /**
- * Multi-row INSERT that leaves the given objects untouched. TypeORM's default insert reads generated values
- * back into the objects, and on SQLite it can merge them into the wrong object of a batch, silently swapping
- * ids; the application generates every value itself, so nothing needs reading back.
+ * Multi-row INSERT that leaves the given objects untouched. The application generates every value itself, so
+ * nothing is read back (TypeORM's insert reads generated values back, and on SQLite it can merge them into the
+ * wrong object of a batch). The statement is built here from the entity's metadata, with each value converted by
+ * the driver exactly as TypeORM converts it, because TypeORM's query builder costs more per row than the database
+ * does: a 365,000-row WSUS snapshot spent most of its time there.
  */
 export async function insertRows<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await manager.createQueryBuilder().insert().into(entity).values(rows.slice(i, i + CHUNK) as T[]).updateEntity(false).execute();
+  if (rows.length === 0) return;
+  const { driver } = manager.connection;
+  const metadata = manager.connection.getMetadata(entity);
+  const columns = metadata.columns.filter((c) => !c.isVirtual && c.isInsert);
+  const table = driver.escape(metadata.tableName);
+  const head = `INSERT INTO ${table} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const chunk = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  for (let i = 0; i < rows.length; i += chunk) {
+    const slice = rows.slice(i, i + chunk);
+    const values: unknown[] = [];
+    for (const row of slice) {
+      for (const c of columns) values.push(driver.preparePersistentValue(c.getEntityValue(row), c) ?? null);
+    }
+    await manager.query(head + slice.map(() => tuple).join(', '), values);
   }
 }
 
