@@ -51,14 +51,16 @@ async function seed(ds: DataSource): Promise<void> {
       const t = i % tenants.length;
       const a = Object.assign(new Asset(), {
         id: newId(), tenantId: tenants[t].id, siteId: null, hostname: `HOST-${String(i).padStart(6, '0')}`, fqdn: null, serialNumber: null,
-        osName: 'Windows 11 Pro', osVersion: '23H2', osBuild: '22631.4037', status: AssetStatus.ACTIVE,
+        manufacturer: null, model: null, osName: 'Windows 11 Pro', osVersion: '23H2', osBuild: '22631.4037', status: AssetStatus.ACTIVE,
         lastSeenAt: new Date(NOW.getTime() - i * 1000), createdAt: NOW, updatedAt: NOW,
       });
       assets.push(a);
       const s = Object.assign(new SourceDevice(), {
         id: newId(), tenantId: a.tenantId, connectorInstanceId: connectors[t].id, assetId: a.id, externalId: newId(), hostname: a.hostname,
         fqdn: null, serialNumber: null, azureAdDeviceId: null, smbiosUuid: null, macAddresses: [], osName: a.osName, osVersion: a.osVersion,
-        osBuild: a.osBuild, lastCheckInAt: NOW, vendorSite: null, payloadDigest: null, matchedBy: null, stale: false, firstSeenAt: NOW, lastSeenAt: NOW,
+        osBuild: a.osBuild, lastCheckInAt: NOW, vendorSite: null, vendorSiteId: null, manufacturer: null, model: null, ownership: null, inactive: false,
+        attributes: null, postureStatus: null, postureApprovedPending: null, postureNotApproved: null, postureInstalled: null, revision: null,
+        payloadDigest: null, matchedBy: null, stale: false, firstSeenAt: NOW, lastSeenAt: NOW,
       });
       sources.push(s);
       for (const [k, updateId] of updateIds.slice(0, 6).entries()) {
