@@ -248,4 +248,9 @@ export interface ConnectorDefinition<C extends object = object> {
   description: string;
   configClass: new () => C;
   create(config: C, context: ConnectorContext): Connector;
+  /**
+   * True when an instance with this configuration only syncs when its source pushes (the WSUS collector uploads):
+   * it has nothing to pull, so it takes no sync schedule and the scheduler never runs it.
+   */
+  pushOnly?(config: C): boolean;
 }

@@ -14,4 +14,5 @@ export const wsusConnector: ConnectorDefinition<WsusConfig> = {
     "Receives snapshots of a WSUS server's SUSDB from the collector script on the WSUS host (or reads SUSDB on a full SQL Server): computers, target groups, updates, per-update installation states and approvals.",
   configClass: WsusConfig,
   create: (config, context) => createWsusConnector(parseConfig(wsusConnector, { ...config }), context),
+  pushOnly: (config) => (config.source ?? 'collector') === 'collector',
 };

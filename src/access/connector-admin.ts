@@ -65,6 +65,7 @@ export class ConnectorAdmin {
     if (!definition) throw new UserInputError('input.kind', `no connector of kind "${input.kind}" is installed`);
     if (input.tenantId === null && !this.scope.all) throw new ForbiddenError('Only a principal with access to all tenants can create an MSP-wide connector instance');
     const settings = this.validate(definition, input.settings);
+    this.checkSchedule(definition, settings, input.syncIntervalSeconds ?? null);
     const now = this.clock.now();
     const id = newId();
     const instance = Object.assign(new ConnectorInstance(), {
@@ -110,6 +111,7 @@ export class ConnectorAdmin {
       }
       if (change.name !== undefined) instance.name = audit.name = change.name;
       if (change.syncIntervalSeconds !== undefined) instance.syncIntervalSeconds = audit.syncIntervalSeconds = change.syncIntervalSeconds;
+      this.checkSchedule(definition, rawSettings(instance, this.secrets), instance.syncIntervalSeconds);
       if (change.enabled !== undefined) instance.enabled = audit.enabled = change.enabled;
       instance.updatedAt = now;
       await m.getRepository(ConnectorInstance).update(
@@ -162,6 +164,14 @@ export class ConnectorAdmin {
       });
       return site;
     });
+  }
+
+  /** A push-only instance (WSUS fed by its collector) has nothing to pull: a schedule would only fail every time. */
+  private checkSchedule(definition: ConnectorDefinition<object>, settings: Record<string, unknown>, syncIntervalSeconds: number | null): void {
+    if (syncIntervalSeconds === null || !definition.pushOnly) return;
+    if (definition.pushOnly(parseConfig(definition, settings))) {
+      throw new UserInputError('input.syncIntervalSeconds', `must be null: a ${definition.displayName} instance fed by its source syncs when the source uploads`);
+    }
   }
 
   private visible(instance: ConnectorInstance): boolean {

@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { DataSource, IsNull, Not } from 'typeorm';
+import { connectorDefinition } from '../../connectors/registry';
 import { ConnectorInstance, SyncRun } from '../entities';
 import { SyncMode, SyncRunStatus, SyncTrigger } from '../entities/enums';
 import { Clock } from '../util/clock';
@@ -27,6 +28,17 @@ export interface SchedulerDeps {
 }
 
 const DAY_MS = 86_400_000;
+
+function isPushOnly(instance: ConnectorInstance): boolean {
+  const definition = connectorDefinition(instance.kind);
+  if (!definition?.pushOnly) return false;
+  try {
+    // Settings only: whether an instance pushes never depends on its secrets.
+    return definition.pushOnly(JSON.parse(instance.config) as never);
+  } catch {
+    return false;
+  }
+}
 
 export class SyncScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -57,6 +69,7 @@ export class SyncScheduler {
     }
     const now = clock.now().getTime();
     return instances.filter((i) => {
+      if (isPushOnly(i)) return false; // scheduled before push-only instances were refused one; it has nothing to pull
       const last = lastStart.get(i.id);
       return last === undefined || last + i.syncIntervalSeconds! * 1000 <= now;
     });

@@ -80,6 +80,17 @@ describe(`WSUS ingest on ${ENGINE}`, () => {
     expect(approved.some((u: any) => u.vulnerabilities.length > 0)).toBe(true);
   });
 
+  it('refuses a sync schedule for a collector-fed instance: it has nothing to pull', async () => {
+    const res = await server.gql(`mutation($input: CreateConnectorInstanceInput!) { createConnectorInstance(input: $input) { id } }`, {
+      input: { tenantId, kind: 'wsus', name: 'WSUS scheduled', settings: { ingestKey: KEY }, syncIntervalSeconds: 3600 },
+    });
+    expect(res.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.syncIntervalSeconds' });
+    const update = await server.gql(`mutation($input: UpdateConnectorInstanceInput!) { updateConnectorInstance(input: $input) { id } }`, {
+      input: { id: instanceId, syncIntervalSeconds: 3600 },
+    });
+    expect(update.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.syncIntervalSeconds' });
+  });
+
   it('re-posting the same snapshot writes nothing', async () => {
     const before = await graphDigest();
     const res = await wsus.upload(url, KEY);

@@ -10,7 +10,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { runMigrations } from '../../src/db/migrate';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { syncCommand } from '../../src/cli/sync.command';
-import { SourceDevice, SyncRun } from '../../src/entities';
+import { ConnectorInstance, SourceDevice, SyncRun } from '../../src/entities';
 import { SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { SyncScheduler } from '../../src/sync/scheduler';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -41,6 +41,17 @@ describe(`scheduler and the sync command on ${ENGINE}`, () => {
     expect(await scheduler.tick()).toEqual([hourly.id]);
     const runs = await db.dataSource.getRepository(SyncRun).findBy({ connectorInstanceId: hourly.id });
     expect(runs.map((r) => [r.trigger, r.status])).toEqual([[SyncTrigger.SCHEDULE, SyncRunStatus.SUCCEEDED], [SyncTrigger.SCHEDULE, SyncRunStatus.SUCCEEDED]]);
+    await scheduler.stop();
+  });
+
+  it('never schedules a push-only instance (a WSUS instance fed by its collector), even one stored with an interval', async () => {
+    const h = syncHarness(db.dataSource);
+    const tenant = await new Factory(db.dataSource).tenant('Push Ltd');
+    const wsus = await h.admin.create({ tenantId: tenant.id, kind: 'wsus', name: 'collector-fed', settings: { ingestKey: 'k'.repeat(40) }, syncIntervalSeconds: null });
+    // As an older version could have stored it.
+    await db.dataSource.getRepository(ConnectorInstance).update({ id: wsus.id }, { syncIntervalSeconds: 3600 });
+    const scheduler = new SyncScheduler({ dataSource: db.dataSource, engine: h.engine, clock: h.clock, tickMs: 60_000 });
+    expect((await scheduler.due()).map((i) => i.id)).not.toContain(wsus.id);
     await scheduler.stop();
   });
 
