@@ -103,7 +103,8 @@ export class SyncEngine {
       run = Object.assign(new SyncRun(), {
         id: newId(), connectorInstanceId: instance.id, tenantId: instance.tenantId, status: SyncRunStatus.RUNNING,
         mode: previous.devices == null || options.payload !== undefined ? SyncMode.FULL : SyncMode.INCREMENTAL, trigger: options.trigger,
-        triggeredBy: options.triggeredBy ?? null, startedAt: clock.now(), finishedAt: null, counts: JSON.stringify(emptyCounts()),
+        // Clipped to the column: it may carry text a source supplied (a WSUS server's name).
+        triggeredBy: options.triggeredBy?.slice(0, 200) ?? null, startedAt: clock.now(), finishedAt: null, counts: JSON.stringify(emptyCounts()),
         errorKind: null, errorMessage: null,
       });
       await dataSource.createQueryBuilder().insert().into(SyncRun).values(run).updateEntity(false).execute();

@@ -32,8 +32,8 @@ describe(`WSUS ingest on ${ENGINE}`, () => {
     for (const t of TABLES) hash.update(JSON.stringify(await db.dataSource.query(`SELECT * FROM ${t} ORDER BY id`)));
     return hash.digest('hex');
   }
-  const post = (body: Buffer, key = KEY, headers: Record<string, string> = {}) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${key}`, ...headers }, body })
+  const post = (body: Buffer, key = KEY, headers: Record<string, string> = {}, to = url) =>
+    fetch(to, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${key}`, ...headers }, body })
       .then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   beforeAll(async () => {
@@ -89,6 +89,16 @@ describe(`WSUS ingest on ${ENGINE}`, () => {
       input: { id: instanceId, syncIntervalSeconds: 3600 },
     });
     expect(update.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.syncIntervalSeconds' });
+  });
+
+  it('accepts the longest server name the envelope allows (it names who triggered the run)', async () => {
+    const other = new WsusSimulator({ computers: 3, updates: 20, seed: 8, now: NOW });
+    const id = (await data(`mutation($input: CreateConnectorInstanceInput!) { createConnectorInstance(input: $input) { id } }`, {
+      input: { tenantId: (await data(`mutation { createTenant(input: { name: "Long names" }) { id } }`)).createTenant.id, kind: 'wsus', name: 'WSUS long', settings: { ingestKey: KEY } },
+    })).createConnectorInstance.id;
+    const snapshot = { ...other.snapshot(), server: { id: 'x', name: `${'w'.repeat(240)}.corp.example` } };
+    const res = await post(gzipSync(JSON.stringify(snapshot)), KEY, {}, `${server.app.url}/ingest/wsus/${id}`);
+    expect(res.status).toBe(200);
   });
 
   it('re-posting the same snapshot writes nothing', async () => {
