@@ -1,3 +1,5 @@
+import { SeededRandom } from '../../connectors/sdk/testkit/seeded-random';
+
 /** Windows releases in the demo catalog, with the build each monthly level brings (from the catalog's fixed builds). */
 export interface WindowsRelease {
   product: string;
@@ -23,12 +25,6 @@ export function buildAtLeast(have: string, need: string): boolean {
 
 /** A small deterministic PRNG (mulberry32), so the demo fleet is the same on every machine. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }

@@ -7,7 +7,7 @@ import { accountView, DattoAccount } from './account';
 import type { DattoDeviceAudit } from './audit';
 import { dattoDate, dateMs, DattoDevice, writesIsoDates } from './device';
 import { linkLocal, mac, USB_DOCK } from './hardware';
-import { SeededRandom } from './random';
+import { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { nextPatchState } from './patch-state';
 import { SeededDevice, Seeder } from './seed-fleet';
 import { DattoSite, DELETED_DEVICES_SITE } from './site';

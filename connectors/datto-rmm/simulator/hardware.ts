@@ -3,7 +3,7 @@
  * serial numbers and BIOS versions in each vendor's format, MACs as colon-separated upper-case pairs. Matching a
  * machine across Intune, Datto and WSUS depends on these, so the simulator keeps them real.
  */
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 
 export type Form = 'Laptop' | 'Desktop' | 'Server' | 'VM';
 

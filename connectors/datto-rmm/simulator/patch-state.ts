@@ -3,7 +3,7 @@
  * goes as time passes.
  */
 import type { PatchManagement, PatchStatus } from './device';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 
 /** Counts that agree with the status: nothing pending when fully patched, something pending when approved-pending. */
 export function patchCounts(r: SeededRandom, status: PatchStatus): PatchManagement {

@@ -5,7 +5,7 @@
 import { buildDeviceAudit, DattoDeviceAudit, DattoNic } from './audit';
 import type { DattoDate, DattoDevice } from './device';
 import { diskBytes, GIB, Hardware, HYPER_V_OUI, linkLocal, mac, MACBOOK } from './hardware';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 
 /** `wsl`: a developer's machine, which carries WSL's vEthernet adapter. */
 export function windowsAudit(r: SeededRandom, device: DattoDevice, hw: Hardware, dotNet: string, biosReleaseDate: DattoDate, wsl: boolean): DattoDeviceAudit {

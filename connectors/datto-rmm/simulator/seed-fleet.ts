@@ -11,7 +11,7 @@ import {
 } from './device';
 import { Hardware, HYPER_V_VM, PHYSICAL_SERVERS, WHITE_BOX, WORKSTATIONS } from './hardware';
 import { patchCounts } from './patch-state';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { macAudit, windowsAudit } from './seed-audit';
 import { buildDattoSite, DattoSite, DELETED_DEVICES_SITE, sitePrefix } from './site';
 

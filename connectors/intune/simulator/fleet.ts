@@ -4,7 +4,7 @@
  */
 import { graphDate } from './dates';
 import { ManagedDevice } from './managed-device';
-import { SeededRandom } from './random';
+import { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { seedDevices } from './seed-fleet';
 
 export interface FleetOptions {

@@ -3,7 +3,7 @@
  * spell them, serial numbers in each vendor's format, MACs as 12 upper-case hex digits without separators.
  * Identity matching across sources depends on these formats, so the simulator keeps them real.
  */
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 
 export type FormFactor = 'LT' | 'DT' | 'VM';
 

@@ -6,7 +6,7 @@
 import { graphDate } from './dates';
 import { diskBytes, GIB, HYPER_V_VM, mac, WHITE_BOX, WINDOWS_HARDWARE, WindowsHardware } from './hardware';
 import { buildManagedDevice, ComplianceState, DeviceEnrollmentType, ManagedDevice, ManagementAgent, NO_ENTRA_DEVICE_ID, UNSET_DATE } from './managed-device';
-import { SeededRandom } from './random';
+import { SeededRandom } from '../../sdk/testkit/seeded-random';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -6,7 +6,7 @@
  */
 import type { SimGroup } from './groups';
 import { ALL_COMPUTERS_ID } from './ids';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import type { WsusApprovalRow } from './snapshot';
 import { DAY, HOUR, MINUTE, susdbTime } from './susdb-time';
 import type { SimUpdate } from './update';

@@ -5,7 +5,7 @@
  */
 import { CatalogUpdate, MICROSOFT_CATALOG } from '../../../src/catalog/microsoft-catalog';
 import { nameGuid } from './ids';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { HOUR, yearMonth } from './susdb-time';
 import type { SimUpdate } from './update';
 import { RELEASES } from './windows';

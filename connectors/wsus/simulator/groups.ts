@@ -5,7 +5,7 @@
  */
 import type { SimComputer } from './computer';
 import { ALL_COMPUTERS, ALL_COMPUTERS_ID, nameGuid, UNASSIGNED_COMPUTERS, UNASSIGNED_COMPUTERS_ID } from './ids';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import type { WsusGroupMembershipRow, WsusTargetGroupRow } from './snapshot';
 import type { Role } from './windows';
 

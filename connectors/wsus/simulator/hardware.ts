@@ -3,7 +3,7 @@
  * ("Dell Inc.", "HPE", "LENOVO" with a machine-type model). Matching a computer across WSUS, Intune and Datto leans on
  * these, so they stay real.
  */
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 
 export interface Hardware {
   make: string;

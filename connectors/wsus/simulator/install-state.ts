@@ -5,7 +5,7 @@
  * are mostly installed, more often the longer they have been out and the better kept the computer is.
  */
 import type { SimComputer } from './computer';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { DAY } from './susdb-time';
 import type { SimUpdate } from './update';
 

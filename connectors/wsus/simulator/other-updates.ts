@@ -6,7 +6,7 @@
  */
 import { releasesOutBy } from './catalog-updates';
 import { nameGuid } from './ids';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { DAY, HOUR, MINUTE, patchTuesday, yearMonth } from './susdb-time';
 import type { SimUpdate, UpdateKind } from './update';
 import { RELEASES, WindowsRelease } from './windows';

@@ -11,7 +11,7 @@ import { groupFor, Placement, SimGroup } from './groups';
 import { Hardware, SERVERS, WORKSTATIONS } from './hardware';
 import { UNASSIGNED_COMPUTERS } from './ids';
 import { reportedStates } from './install-state';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { DAY, HOUR, MINUTE, SECOND } from './susdb-time';
 import type { SimUpdate } from './update';
 import { parseOsBuild, releaseOf, Role, WindowsRelease, WORKSTATION_MIX } from './windows';

@@ -10,7 +10,7 @@ import { computerFacts, computerRow, SimComputer, WsusComputer } from './compute
 import { customGroups, DEFAULT_GROUPS, groupRows, membershipRows, SimGroup } from './groups';
 import { applies, DOWNLOADED, FAILED, INSTALLED, MISSING_STATES, NOT_APPLICABLE, NOT_INSTALLED, scanned, UNKNOWN } from './install-state';
 import { otherUpdates } from './other-updates';
-import { SeededRandom } from './random';
+import { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { ComputerSeeder, ComputerSpec } from './seed-computers';
 import {
   SNAPSHOT_FORMAT, SNAPSHOT_VERSION, WsusInstallationRow, WsusInstallationTriple, WsusSnapshot, WsusSnapshotRows,

@@ -1,4 +1,7 @@
-/** mulberry32: small, seedable and the same on every machine, so a seed names one fleet everywhere. */
+/**
+ * mulberry32: small, seedable and the same on every machine, so a seed names one fleet everywhere. Every
+ * simulator and the demo draw from it.
+ */
 export class SeededRandom {
   private state: number;
 
@@ -32,11 +35,21 @@ export class SeededRandom {
     return items[this.int(items.length)];
   }
 
+  /** One of `options`, in proportion to its weight. */
+  weighted<T>(options: ReadonlyArray<readonly [T, number]>): T {
+    let x = this.next() * options.reduce((sum, [, w]) => sum + w, 0);
+    for (const [value, w] of options) {
+      x -= w;
+      if (x < 0) return value;
+    }
+    return options[options.length - 1][0];
+  }
+
   chars(alphabet: string, n: number): string {
     return Array.from({ length: n }, () => alphabet[this.int(alphabet.length)]).join('');
   }
 
-  /** A version-4-shaped GUID, lower case as Graph writes them. */
+  /** A version-4-shaped GUID in lower case, as Graph, Datto and SUSDB write ids. */
   guid(): string {
     const hex = (n: number) => this.chars('0123456789abcdef', n);
     return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[this.int(4)]}${hex(3)}-${hex(12)}`;
