@@ -1,6 +1,6 @@
-import { IsInt, IsOptional, isURL, Max, Min } from 'class-validator';
+import { isURL } from 'class-validator';
 import { Setting } from '../sdk/config';
-import { given, Rule as ConfigRule } from '../sdk/config-rules';
+import { given, OptionalWholeNumber, Rule as ConfigRule } from '../sdk/config-rules';
 
 const Rule = (check: (value: unknown, config: FileImportConfig) => string | undefined) => ConfigRule<FileImportConfig>(check);
 
@@ -47,9 +47,6 @@ export class FileImportConfig {
   clientSecret?: string;
 
   @Setting({ description: `Records per page asked of the feed, ${PAGE_SIZE.min} to ${PAGE_SIZE.max} (default ${PAGE_SIZE.default}).`, optional: true })
-  @IsOptional()
-  @IsInt({ message: 'must be a whole number' })
-  @Min(PAGE_SIZE.min, { message: `must be at least ${PAGE_SIZE.min}` })
-  @Max(PAGE_SIZE.max, { message: `must be at most ${PAGE_SIZE.max}` })
+  @OptionalWholeNumber(PAGE_SIZE)
   pageSize?: number = PAGE_SIZE.default;
 }

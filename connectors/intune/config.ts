@@ -1,9 +1,10 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { Setting } from '../sdk/config';
-import { SecureUrl } from '../sdk/config-rules';
+import { OptionalWholeNumber, SecureUrl, STALE_AFTER_DAYS } from '../sdk/config-rules';
+
+export { STALE_AFTER_DAYS };
 
 export const PAGE_SIZE = { min: 1, max: 1000, default: 1000 } as const;
-export const STALE_AFTER_DAYS = { min: 1, max: 365, default: 30 } as const;
 
 /** Where the cumulative-update catalog comes from; see README.md ("How patch states are derived"). */
 export type CatalogSource = 'auto' | 'graph' | 'bundled';
@@ -47,20 +48,14 @@ export class IntuneConfig {
   graphBaseUrl?: string = 'https://graph.microsoft.com';
 
   @Setting({ description: `Devices per page asked of Graph ($top), ${PAGE_SIZE.min} to ${PAGE_SIZE.max} (default ${PAGE_SIZE.default}).`, optional: true })
-  @IsOptional()
-  @IsInt({ message: 'must be a whole number' })
-  @Min(PAGE_SIZE.min, { message: `must be at least ${PAGE_SIZE.min}` })
-  @Max(PAGE_SIZE.max, { message: `must be at most ${PAGE_SIZE.max}` })
+  @OptionalWholeNumber(PAGE_SIZE)
   pageSize?: number = PAGE_SIZE.default;
 
   @Setting({
     description: `A device that has not checked in with Intune for this many days is reported inactive: its build, and the patch states derived from it, are out of date (default ${STALE_AFTER_DAYS.default}).`,
     optional: true,
   })
-  @IsOptional()
-  @IsInt({ message: 'must be a whole number of days' })
-  @Min(STALE_AFTER_DAYS.min, { message: `must be at least ${STALE_AFTER_DAYS.min}` })
-  @Max(STALE_AFTER_DAYS.max, { message: `must be at most ${STALE_AFTER_DAYS.max}` })
+  @OptionalWholeNumber(STALE_AFTER_DAYS, 'days')
   staleAfterDays?: number = STALE_AFTER_DAYS.default;
 
   @Setting({

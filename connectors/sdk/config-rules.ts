@@ -2,7 +2,7 @@
  * Validation rules several connectors' settings share, as class-validator decorators. The message is what the
  * operator sees after the field name (ConfigError), so it says what to type, not what went wrong inside.
  */
-import { registerDecorator } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, registerDecorator } from 'class-validator';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -52,4 +52,21 @@ export function Rule<C>(check: (value: unknown, config: C) => string | undefined
         defaultMessage: (args) => check(args!.value, args!.object as C) ?? 'is invalid',
       },
     });
+}
+
+/** Days without a check-in before a device is reported inactive: the range and default every connector offers. */
+export const STALE_AFTER_DAYS = { min: 1, max: 365, default: 30 } as const;
+
+/**
+ * An optional whole number within `range`, with the messages every connector's numeric settings give:
+ * "must be a whole number[ of <unit>]", "must be at least <min>", "must be at most <max>".
+ */
+export function OptionalWholeNumber(range: { min: number; max: number }, unit?: string): PropertyDecorator {
+  const rules = [
+    IsOptional(),
+    IsInt({ message: unit ? `must be a whole number of ${unit}` : 'must be a whole number' }),
+    Min(range.min, { message: `must be at least ${range.min}` }),
+    Max(range.max, { message: `must be at most ${range.max}` }),
+  ];
+  return (target, property) => rules.forEach((rule) => rule(target, property));
 }

@@ -1,10 +1,11 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { Setting } from '../sdk/config';
-import { given, Rule } from '../sdk/config-rules';
+import { given, OptionalWholeNumber, Rule, STALE_AFTER_DAYS } from '../sdk/config-rules';
 import type { TargetGroupUse } from './mapping';
 
+export { STALE_AFTER_DAYS };
+
 export type WsusSource = 'collector' | 'sqlserver';
-export const STALE_AFTER_DAYS = { min: 1, max: 365, default: 30 } as const;
 export const INGEST_KEY_MIN_LENGTH = 32;
 
 const forSql = (value: unknown, c: WsusConfig, what: string): string | undefined =>
@@ -68,9 +69,6 @@ export class WsusConfig {
   targetGroups?: TargetGroupUse = 'sites';
 
   @Setting({ description: `A computer that has not reported to WSUS for this many days is reported inactive (default ${STALE_AFTER_DAYS.default}).`, optional: true })
-  @IsOptional()
-  @IsInt({ message: 'must be a whole number of days' })
-  @Min(STALE_AFTER_DAYS.min, { message: `must be at least ${STALE_AFTER_DAYS.min}` })
-  @Max(STALE_AFTER_DAYS.max, { message: `must be at most ${STALE_AFTER_DAYS.max}` })
+  @OptionalWholeNumber(STALE_AFTER_DAYS, 'days')
   staleAfterDays?: number = STALE_AFTER_DAYS.default;
 }
