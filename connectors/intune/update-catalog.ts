@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { MICROSOFT_CATALOG, MicrosoftCatalog } from '../../src/catalog/microsoft-catalog';
+import { fixesOf, severityOf } from '../../src/catalog/microsoft-fixes';
 import type { SeverityValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
-import { SEVERITY_VALUES } from '../sdk/contract';
 import { MalformedResponseError } from '../sdk/errors';
 import { parseWindowsVersion } from '../sdk/windows-builds';
 
@@ -32,32 +32,15 @@ export function normaliseKb(value: unknown): string | null {
   return /^\d{6,8}$/.test(digits) ? `KB${digits}` : null;
 }
 
-const severityOf = (value: unknown): SeverityValue => {
-  const upper = String(value ?? '').toUpperCase() as SeverityValue;
-  return SEVERITY_VALUES.includes(upper) ? upper : 'UNSPECIFIED';
-};
-
 /** The bundled Microsoft data as catalog entries. */
 export function bundledCatalog(data: MicrosoftCatalog = MICROSOFT_CATALOG): CumulativeUpdate[] {
-  const vulns = new Map(data.vulnerabilities.map((v) => [v.cveId, v]));
   return data.updates.map((u) => {
     const fixedRevisions = new Map<number, number>();
     for (const build of Object.values(u.fixedBuilds)) {
       const parsed = parseWindowsVersion(build);
       if (parsed) fixedRevisions.set(parsed.build, parsed.revision);
     }
-    const fixes = u.cves.map((cveId): VulnerabilityRecord => {
-      const v = vulns.get(cveId);
-      return {
-        cveId,
-        title: v?.title ?? null,
-        cvssBaseScore: v?.cvssBaseScore ?? null,
-        cvssVector: v?.cvssVector ?? null,
-        severity: severityOf(v?.severity),
-        exploited: v?.exploited ?? false,
-        publishedAt: v?.publishedAt ? new Date(v.publishedAt) : null,
-      };
-    });
+    const fixes = fixesOf(u, data);
     return {
       kb: u.kb, title: u.title, releasedAt: new Date(u.releasedAt), severity: severityOf(u.severity), products: u.products,
       supersedes: u.supersedes, fixedRevisions, fixes,

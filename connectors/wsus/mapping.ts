@@ -11,8 +11,8 @@
  * - a snapshot must be consistent: a state naming a computer or update it does not list is an error.
  */
 import { MICROSOFT_CATALOG } from '../../src/catalog/microsoft-catalog';
-import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, SeverityValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
-import { SEVERITY_VALUES } from '../sdk/contract';
+import { fixesOf, severityOf } from '../../src/catalog/microsoft-fixes';
+import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { parseWindowsVersion, releaseName, windowsName } from '../sdk/windows-builds';
 import { EnvelopeError, UpdateRow, WsusEnvelope } from './envelope';
 
@@ -61,26 +61,9 @@ export function normaliseKb(value: string | null | undefined): string | null {
 
 const truthy = (v: boolean | number | null | undefined) => v === true || v === 1;
 
-function severityOf(msrc: string | null | undefined): SeverityValue {
-  const upper = (msrc ?? '').trim().toUpperCase() as SeverityValue;
-  return SEVERITY_VALUES.includes(upper) ? upper : 'UNSPECIFIED';
-}
-
 /** The bundled Microsoft data by KB: what WSUS cannot say about an update (its CVEs, what it supersedes). */
 function microsoftData(): Map<string, { fixes: VulnerabilityRecord[]; supersedes: string[] }> {
-  const vulns = new Map(MICROSOFT_CATALOG.vulnerabilities.map((v) => [v.cveId, v]));
-  return new Map(
-    MICROSOFT_CATALOG.updates.map((u) => [
-      u.kb,
-      {
-        supersedes: u.supersedes,
-        fixes: u.cves.map((cveId) => {
-          const v = vulns.get(cveId);
-          return { cveId, title: v?.title ?? null, cvssBaseScore: v?.cvssBaseScore ?? null, cvssVector: v?.cvssVector ?? null, severity: severityOf(v?.severity), exploited: v?.exploited ?? false, publishedAt: v?.publishedAt ? new Date(v.publishedAt) : null };
-        }),
-      },
-    ]),
-  );
+  return new Map(MICROSOFT_CATALOG.updates.map((u) => [u.kb, { supersedes: u.supersedes, fixes: fixesOf(u) }]));
 }
 
 function updateKeyOf(u: UpdateRow): string {
