@@ -78,6 +78,11 @@ export interface DeviceRecord {
   osBuild?: string | null;
   /** When the device last checked in with the source tool. */
   lastCheckInAt?: Date | null;
+  /**
+   * When the device enrolled in the tool (Intune enrolledDateTime, Datto creationDate), if the tool says. Identity
+   * uses it to tell a re-enrolled machine (the old record went quiet before the new one enrolled) from a clone.
+   */
+  enrolledAt?: Date | null;
   /** The source tool's own site or group; matched by name to a site of the tenant. */
   vendorSite?: string | null;
   /**

@@ -59,6 +59,13 @@ export class PatchState {
   @Column({ type: 'varchar', length: 16 })
   evidence: EvidenceKind;
 
+  @Field({
+    description:
+      "Indicates this source's state is the asset's effective state for the update: of the asset's sources that report the update, the freshest active one (latest check-in, a source that is neither inactive nor stale first), REPORTED before DERIVED when equally fresh. Asset counts and filters read only effective states",
+  })
+  @Column({ type: 'boolean', default: false })
+  effective: boolean;
+
   @Field(() => Date, { nullable: true, description: 'Timestamp the update was first seen missing on the device' })
   @Column(timestamp({ nullable: true }))
   firstSeenMissingAt: Date | null;

@@ -86,6 +86,14 @@ export class SourceDevice {
   @Column(timestamp({ nullable: true }))
   lastCheckInAt: Date | null;
 
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the device enrolled in (or was first registered by) the source tool, if the tool says (Intune enrolledDateTime, Datto creationDate). Tells a re-enrolment from a clone: a record that went quiet before another with the same serial enrolled is the same machine',
+  })
+  @Column(timestamp({ nullable: true }))
+  enrolledAt: Date | null;
+
   @Field(() => String, { nullable: true, description: "The source tool's own site or group of the device" })
   @Column({ type: 'varchar', length: 255, nullable: true })
   vendorSite: string | null;

@@ -43,7 +43,7 @@ export function emptyCounts(): SyncCounts {
 type DeviceColumns = Pick<
   SourceDevice,
   'hostname' | 'fqdn' | 'serialNumber' | 'azureAdDeviceId' | 'smbiosUuid' | 'macAddresses' | 'osName' | 'osVersion' | 'osBuild' | 'lastCheckInAt' | 'vendorSite'
-  | 'manufacturer' | 'model' | 'ownership' | 'inactive' | 'attributes'
+  | 'manufacturer' | 'model' | 'ownership' | 'inactive' | 'attributes' | 'enrolledAt'
   | 'postureStatus' | 'postureApprovedPending' | 'postureNotApproved' | 'postureInstalled' | 'vendorSiteId' | 'revision'
 >;
 
@@ -70,6 +70,7 @@ function toDeviceColumns(d: DeviceRecord): DeviceColumns {
     osVersion: clip(d.osVersion, 64),
     osBuild: clip(d.osBuild, 64),
     lastCheckInAt: d.lastCheckInAt ?? null,
+    enrolledAt: d.enrolledAt ?? null,
     vendorSite: clip(d.vendorSite, 255),
     manufacturer: clip(d.manufacturer, 128),
     model: clip(d.model, 128),
@@ -92,7 +93,10 @@ const samePosture = (a: DeviceColumns, b: DeviceColumns): boolean => POSTURE_FIE
 const sortedKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 function digestOf(c: DeviceColumns): string {
-  return createHash('sha256').update(JSON.stringify({ ...c, lastCheckInAt: c.lastCheckInAt?.toISOString() ?? null })).digest('hex');
+  // A source that reports no enrolment time keeps the digests it had before the column existed.
+  return createHash('sha256')
+    .update(JSON.stringify({ ...c, lastCheckInAt: c.lastCheckInAt?.toISOString() ?? null, enrolledAt: c.enrolledAt?.toISOString() ?? undefined }))
+    .digest('hex');
 }
 
 const identitySignature = (d: SourceDevice) => identityKeys(identityOf(d)).sort().join('|');
@@ -267,7 +271,7 @@ async function mappedSites(m: EntityManager, sources: SourceDevice[]): Promise<M
 
 const DEVICE_UPDATE_COLUMNS: ReadonlyArray<keyof SourceDevice & string> = [
   'assetId', 'hostname', 'fqdn', 'serialNumber', 'azureAdDeviceId', 'smbiosUuid', 'macAddresses', 'osName', 'osVersion', 'osBuild',
-  'lastCheckInAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', ...POSTURE_FIELDS, 'vendorSiteId', 'revision', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
+  'lastCheckInAt', 'enrolledAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', ...POSTURE_FIELDS, 'vendorSiteId', 'revision', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
 ];
 
 /** Moves the patch states of devices that changed asset, so per-asset queries follow the device. */
@@ -321,7 +325,7 @@ async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Ma
           id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, state, evidence,
           firstSeenMissingAt: NOT_REMEDIATED_STATES.includes(state) ? (r.reportedAt ?? now) : null,
           installedAt: state === PatchStateValue.INSTALLED ? (r.installedAt ?? null) : null,
-          changedAt: now, observedAt: now,
+          changedAt: now, observedAt: now, effective: false,
         }),
       );
       events.push(event());

@@ -54,6 +54,7 @@ function checkDevice(d: DeviceRecord): void {
   if (typeof d?.externalId !== 'string' || d.externalId.trim() === '') throw new SyncDataError('a device has no externalId');
   if (d.externalId.length > 255) throw new SyncDataError(`device ${d.externalId.slice(0, 40)}…: externalId is longer than 255 characters`);
   checkOptionalDate(d.lastCheckInAt, `device ${d.externalId}: lastCheckInAt`);
+  checkOptionalDate(d.enrolledAt, `device ${d.externalId}: enrolledAt`);
   if (d.macAddresses !== undefined && !Array.isArray(d.macAddresses)) throw new SyncDataError(`device ${d.externalId}: macAddresses is not a list`);
   if (d.ownership != null && !OWNERSHIP_VALUES.includes(d.ownership)) throw new SyncDataError(`device ${d.externalId}: unknown ownership "${d.ownership}"`);
   if (d.inactive !== undefined && typeof d.inactive !== 'boolean') throw new SyncDataError(`device ${d.externalId}: inactive is not true or false`);

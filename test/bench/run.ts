@@ -58,7 +58,7 @@ async function seed(ds: DataSource): Promise<void> {
       const s = Object.assign(new SourceDevice(), {
         id: newId(), tenantId: a.tenantId, connectorInstanceId: connectors[t].id, assetId: a.id, externalId: newId(), hostname: a.hostname,
         fqdn: null, serialNumber: null, azureAdDeviceId: null, smbiosUuid: null, macAddresses: [], osName: a.osName, osVersion: a.osVersion,
-        osBuild: a.osBuild, lastCheckInAt: NOW, vendorSite: null, vendorSiteId: null, manufacturer: null, model: null, ownership: null, inactive: false,
+        osBuild: a.osBuild, lastCheckInAt: NOW, enrolledAt: null, vendorSite: null, vendorSiteId: null, manufacturer: null, model: null, ownership: null, inactive: false,
         attributes: null, postureStatus: null, postureApprovedPending: null, postureNotApproved: null, postureInstalled: null, revision: null,
         payloadDigest: null, matchedBy: null, stale: false, firstSeenAt: NOW, lastSeenAt: NOW,
       });
@@ -67,7 +67,7 @@ async function seed(ds: DataSource): Promise<void> {
         states.push(Object.assign(new PatchState(), {
           id: newId(), tenantId: a.tenantId, assetId: a.id, sourceDeviceId: s.id, updateId,
           state: (i + k) % 4 ? PatchStateValue.INSTALLED : PatchStateValue.MISSING, evidence: EvidenceKind.DERIVED,
-          firstSeenMissingAt: null, installedAt: null, changedAt: NOW, observedAt: NOW,
+          firstSeenMissingAt: null, installedAt: null, changedAt: NOW, observedAt: NOW, effective: true,
         }));
       }
     }

@@ -52,7 +52,7 @@ export class Factory {
     return Object.assign(new SourceDevice(), {
       id: newId(), tenantId: asset.tenantId, connectorInstanceId: connector.id, assetId: asset.id, externalId: newId(),
       hostname: asset.hostname, fqdn: null, serialNumber: null, azureAdDeviceId: null, smbiosUuid: null, macAddresses: [],
-      osName: asset.osName, osVersion: asset.osVersion, osBuild: asset.osBuild, lastCheckInAt: asset.lastSeenAt, vendorSite: null,
+      osName: asset.osName, osVersion: asset.osVersion, osBuild: asset.osBuild, lastCheckInAt: asset.lastSeenAt, enrolledAt: null, vendorSite: null,
       manufacturer: asset.manufacturer, model: asset.model, ownership: null, inactive: false, attributes: null,
       postureStatus: null, postureApprovedPending: null, postureNotApproved: null, postureInstalled: null, vendorSiteId: null, revision: null,
       payloadDigest: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, stale: false, firstSeenAt: T0, lastSeenAt: T0,
@@ -64,7 +64,7 @@ export class Factory {
     return Object.assign(new PatchState(), {
       id: newId(), tenantId: source.tenantId, assetId: source.assetId!, sourceDeviceId: source.id, updateId, state,
       evidence: EvidenceKind.DERIVED, firstSeenMissingAt: state === PatchStateValue.INSTALLED ? null : T0,
-      installedAt: state === PatchStateValue.INSTALLED ? T0 : null, changedAt: T0, observedAt: T0,
+      installedAt: state === PatchStateValue.INSTALLED ? T0 : null, changedAt: T0, observedAt: T0, effective: true,
     });
   }
 

@@ -67,6 +67,7 @@ export function recordProblems(run: RunRecords, known?: RunRecords): string[] {
     else if (deviceIds.has(d.externalId)) problems.add(`${where}: externalId emitted twice`);
     deviceIds.add(d.externalId);
     checkOptionalDate(problems, `${where}.lastCheckInAt`, d.lastCheckInAt);
+    checkOptionalDate(problems, `${where}.enrolledAt`, d.enrolledAt);
     if (d.macAddresses !== undefined && !(Array.isArray(d.macAddresses) && d.macAddresses.every((m) => typeof m === 'string'))) {
       problems.add(`${where}.macAddresses is not a list of strings`);
     }
