@@ -1,6 +1,6 @@
 /**
  * Intune managedDevice (Graph v1.0) → DeviceRecord. Graph quirks handled here, in one place:
- * - unset dates are "0001-01-01T00:00:00Z", not null;
+ * - unset dates are "0001-01-01T00:00:00Z", not null (lastSyncDateTime and enrolledDateTime alike);
  * - a device not joined to Entra has azureADDeviceId "00000000-0000-0000-0000-000000000000";
  * - list calls leave some fields null that a single GET fills (ethernetMacAddress); null is simply unknown.
  */
@@ -69,7 +69,8 @@ export function toDeviceRecord(raw: unknown, now: Date, staleAfterDays: number, 
   }
   const d = raw as ManagedDevice;
   const lastSync = dateOf(d, 'lastSyncDateTime');
-  const lastContact = lastSync ?? dateOf(d, 'enrolledDateTime');
+  const enrolledAt = dateOf(d, 'enrolledDateTime');
+  const lastContact = lastSync ?? enrolledAt;
   const inactive = lastContact === null || now.getTime() - lastContact.getTime() > staleAfterDays * 86_400_000;
   const isWindows = /^windows/i.test(d.operatingSystem ?? '');
   const windows = isWindows ? parseWindowsVersion(d.osVersion) : null;
@@ -87,6 +88,7 @@ export function toDeviceRecord(raw: unknown, now: Date, staleAfterDays: number, 
     osVersion: text(d.osVersion),
     osBuild: windows ? buildText(windows) : null,
     lastCheckInAt: lastSync,
+    enrolledAt,
     ownership: OWNERSHIP[d.managedDeviceOwnerType ?? ''] ?? null,
     inactive,
     attributes: attributesOf(d, windows, derivable),

@@ -36,6 +36,16 @@ describe('a managed device as a device record', () => {
     expect(lastContact!.toISOString()).toBe('2025-06-02T09:00:00.000Z');
   });
 
+  it('keeps enrolledDateTime as the enrolment time, with 0001-01-01T00:00:00Z (and null) meaning never', () => {
+    expect(map().record.enrolledAt!.toISOString()).toBe('2025-06-02T09:00:00.000Z');
+    expect(map({ enrolledDateTime: '2024-01-15T08:30:00.1234567Z' }).record.enrolledAt!.toISOString()).toBe('2024-01-15T08:30:00.123Z');
+    expect(map({ enrolledDateTime: '0001-01-01T00:00:00Z' }).record.enrolledAt).toBeNull();
+    expect(map({ enrolledDateTime: null }).record.enrolledAt).toBeNull();
+    // Enrolment is not a check-in: a device enrolled but never synced still has no lastCheckInAt.
+    const neverSynced = map({ lastSyncDateTime: '0001-01-01T00:00:00Z' }).record;
+    expect(neverSynced).toMatchObject({ lastCheckInAt: null, enrolledAt: new Date('2025-06-02T09:00:00Z') });
+  });
+
   it('tolerates the fields list calls leave null', () => {
     const { record } = map({ ethernetMacAddress: null, serialNumber: null, manufacturer: null, model: null, managedDeviceOwnerType: null, isEncrypted: null });
     expect(record).toMatchObject({ serialNumber: null, manufacturer: null, model: null, ownership: null, macAddresses: ['3C7C3F9A1B2C'] });
@@ -58,6 +68,8 @@ describe('a managed device as a device record', () => {
   it.each([
     ['no id', { id: undefined }, /a managed device has no id/],
     ['a lastSyncDateTime that is not a date', { lastSyncDateTime: 'yesterday' }, /lastSyncDateTime "yesterday" is not a date/],
+    // Refused even when lastSyncDateTime is set: the enrolment time is now kept, so a broken one cannot pass unseen.
+    ['an enrolledDateTime that is not a date', { enrolledDateTime: 'last spring' }, /enrolledDateTime "last spring" is not a date/],
   ])('refuses a device with %s', (_name, over, message) => {
     expect(() => map(over)).toThrow(MalformedResponseError);
     expect(() => map(over)).toThrow(message);
