@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { backfillEffectiveStates } from '../backfill-effective-states';
 
 export class EffectiveEvidence1796454588093 implements MigrationInterface {
   name = 'EffectiveEvidence1796454588093';
@@ -32,6 +33,7 @@ export class EffectiveEvidence1796454588093 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "changedAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_changed" ON "patch_state" ("changedAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_update" ON "patch_state" ("updateId", "state") `);
+    await backfillEffectiveStates(queryRunner, (n) => `"${n}"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -30,9 +30,9 @@ export interface AssetFilter {
   lastSeenBefore?: Date | null;
   lastSeenAfter?: Date | null;
   status?: AssetStatus | null;
-  /** true: at least one update not remediated; false: none. */
+  /** true: at least one update whose effective state is not remediated; false: none. */
   hasMissingUpdates?: boolean | null;
-  /** At least one not-remediated update of one of these severities. */
+  /** At least one update of one of these severities whose effective state is not remediated. */
   missingSeverities?: Severity[] | null;
 }
 
@@ -58,13 +58,13 @@ export class AssetFinder extends Finder<Asset> {
     if (f.lastSeenAfter) qb.andWhere('asset.lastSeenAt >= :fAfter', { fAfter: f.lastSeenAfter });
     if (f.status) qb.andWhere('asset.status = :fStatus', { fStatus: f.status });
     if (f.hasMissingUpdates != null) {
-      const exists = `EXISTS (SELECT 1 FROM patch_state ps WHERE ps.assetId = asset.id AND ps.state IN (:...fMissing))`;
+      const exists = `EXISTS (SELECT 1 FROM patch_state ps WHERE ps.assetId = asset.id AND ps.effective = 1 AND ps.state IN (:...fMissing))`;
       qb.andWhere(f.hasMissingUpdates ? exists : `NOT ${exists}`, { fMissing: NOT_REMEDIATED_STATES });
     }
     if (f.missingSeverities) {
       qb.andWhere(
         `EXISTS (SELECT 1 FROM patch_state ps2 INNER JOIN software_update u2 ON u2.id = ps2.updateId
-           WHERE ps2.assetId = asset.id AND ps2.state IN (:...fMissing2) AND u2.severity IN (:...fSev))`,
+           WHERE ps2.assetId = asset.id AND ps2.effective = 1 AND ps2.state IN (:...fMissing2) AND u2.severity IN (:...fSev))`,
         { fMissing2: NOT_REMEDIATED_STATES, fSev: inList(f.missingSeverities) },
       );
     }

@@ -19,6 +19,8 @@ export interface PatchStateFilter {
   updateIds?: string[] | null;
   states?: PatchStateValue[] | null;
   evidence?: EvidenceKind | null;
+  /** Only the effective state of each (asset, update), not every source's. */
+  effectiveOnly?: boolean;
 }
 
 export class PatchStateFinder extends Finder<PatchState> {
@@ -33,6 +35,7 @@ export class PatchStateFinder extends Finder<PatchState> {
     if (f.updateIds) qb.andWhere('ps.updateId IN (:...fUpdates)', { fUpdates: inList(f.updateIds) });
     if (f.states) qb.andWhere('ps.state IN (:...fStates)', { fStates: inList(f.states) });
     if (f.evidence) qb.andWhere('ps.evidence = :fEvidence', { fEvidence: f.evidence });
+    if (f.effectiveOnly) qb.andWhere('ps.effective = 1');
     return qb;
   }
 
@@ -44,20 +47,22 @@ export class PatchStateFinder extends Finder<PatchState> {
     return this.filtered(filter).getCount();
   }
 
-  /** Patch states of each asset, optionally only some states, for the Asset.patchStates loader. */
-  byAssetIds(assetIds: readonly string[], states: readonly PatchStateValue[] | null): Promise<PatchState[]> {
+  /** Patch states of each asset, optionally only some states and only effective ones, for the Asset.patchStates loader. */
+  byAssetIds(assetIds: readonly string[], states: readonly PatchStateValue[] | null, effectiveOnly: boolean): Promise<PatchState[]> {
     const qb = this.query().andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] });
     if (states) qb.andWhere('ps.state IN (:...states)', { states: inList(states) });
+    if (effectiveOnly) qb.andWhere('ps.effective = 1');
     return qb.orderBy('ps.changedAt', 'DESC').addOrderBy('ps.id', 'DESC').getMany();
   }
 
-  /** Count of patch states per asset in the given states, computed in SQL. */
+  /** Count of updates per asset whose effective state is one of the given states, computed in SQL. */
   async countByAsset(assetIds: readonly string[], states: readonly PatchStateValue[]): Promise<Map<string, number>> {
     const rows = await this.query()
       .select('ps.assetId', 'key')
       .addSelect('COUNT(DISTINCT ps.updateId)', 'n')
       .andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] })
       .andWhere('ps.state IN (:...states)', { states: inList(states) })
+      .andWhere('ps.effective = 1')
       .groupBy('ps.assetId')
       .getRawMany<{ key: string; n: string | number }>();
     return new Map(rows.map((r) => [r.key, Number(r.n)]));

@@ -36,35 +36,35 @@ export class Asset {
   @JoinColumn({ name: 'siteId', foreignKeyConstraintName: 'fk_asset_site' })
   siteRef?: Site | null;
 
-  @Field({ description: 'Host name of the device (first DNS label as the sources report it)' })
+  @Field({ description: 'Host name of the device (first DNS label), from the freshest current source that reports one; a host name a tool reports as such before one cut from an FQDN' })
   @Column({ type: 'varchar', length: 255 })
   hostname: string;
 
-  @Field(() => String, { nullable: true, description: 'Fully qualified domain name, when a source reports one' })
+  @Field(() => String, { nullable: true, description: 'Fully qualified domain name, from the freshest current source that reports one' })
   @Column({ type: 'varchar', length: 255, nullable: true })
   fqdn: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Hardware serial number, when a source reports a usable one' })
+  @Field(() => String, { nullable: true, description: 'Hardware serial number, from the freshest current source that reports a usable one (placeholders never)' })
   @Column({ type: 'varchar', length: 128, nullable: true })
   serialNumber: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Hardware manufacturer, when a source reports one' })
+  @Field(() => String, { nullable: true, description: 'Hardware manufacturer, from the freshest current source that reports one' })
   @Column({ type: 'varchar', length: 128, nullable: true })
   manufacturer: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Hardware model, when a source reports one' })
+  @Field(() => String, { nullable: true, description: 'Hardware model, from the freshest current source that reports one' })
   @Column({ type: 'varchar', length: 128, nullable: true })
   model: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Operating system name, e.g. "Windows 11 Pro"' })
+  @Field(() => String, { nullable: true, description: 'Operating system name, e.g. "Windows 11 Pro", from the freshest current source that reports one (each OS field is taken on its own)' })
   @Column({ type: 'varchar', length: 128, nullable: true })
   osName: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Operating system version, e.g. "23H2" or "10.0.22631.4037"' })
+  @Field(() => String, { nullable: true, description: 'Operating system version, e.g. "23H2" or "10.0.22631.4037", from the freshest current source that reports one (each OS field is taken on its own)' })
   @Column({ type: 'varchar', length: 64, nullable: true })
   osVersion: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Operating system build and revision, e.g. "22631.4037"' })
+  @Field(() => String, { nullable: true, description: 'Operating system build and revision, e.g. "22631.4037", from the freshest current source that reports one (each OS field is taken on its own, so a fresher source without a build never blanks it)' })
   @Column({ type: 'varchar', length: 64, nullable: true })
   osBuild: string | null;
 

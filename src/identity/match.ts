@@ -22,6 +22,10 @@
  * - A candidate that already holds another source (different sourceId) of the device's own connector instance
  *   is rejected for MAC_ADDRESS and HOSTNAME: two live devices in one tool are two machines.
  *   SERIAL_NUMBER and AZURE_AD_DEVICE_ID still match it (re-enrolment creates a new record in the same tool).
+ * - A serial the device's own connector instance reports for another record that is live at the same time
+ *   (`serialSharedWith`: cloned VMs, golden images) identifies nothing: SERIAL_NUMBER is skipped with a
+ *   SERIAL_SHARED_BY_LIVE_RECORDS conflict and the weaker rules decide, so each clone joins its own host name or
+ *   MAC in other tools. The caller decides which records are live at once (see shared-serials.ts).
  * - If more than one candidate asset is eligible under a rule, that rule is ambiguous (cloned VMs with a
  *   duplicated serial): it does not merge, the ambiguity is recorded and the next rule is tried.
  * - A candidate source equal to the device itself (same connector instance and sourceId) is its own previous
@@ -41,7 +45,15 @@ export interface DeviceIdentity {
   macAddresses?: string[];
   hostname?: string | null;
   fqdn?: string | null;
+  /**
+   * Other records of the device's own connector instance (their sourceIds) that report the same serial and are
+   * live at the same time as this one: the serial then names no single machine.
+   */
+  serialSharedWith?: string[];
 }
+
+/** The conflict code recorded when a serial is void because live records of one tool share it. */
+export const SERIAL_SHARED_BY_LIVE_RECORDS = 'SERIAL_SHARED_BY_LIVE_RECORDS';
 
 /** An existing asset and the already-resolved source devices linked to it. */
 export interface AssetIdentity {
@@ -190,6 +202,13 @@ export function resolveIdentity(
 
   const reported = new Set<string>();
   for (const rule of AUTO_RULES) {
+    if (rule === 'SERIAL_NUMBER' && dev.serial && device.serialSharedWith?.length) {
+      const others = [...device.serialSharedWith].sort().join(', ');
+      conflicts.push(
+        `${SERIAL_SHARED_BY_LIVE_RECORDS}: serial ${dev.serial} is also reported by live record(s) ${others} of connector ${dev.connectorInstanceId}; it identifies no single machine`,
+      );
+      continue;
+    }
     const eligible: { c: Candidate; values: Record<string, string> }[] = [];
     for (const c of pool) {
       const values = shared(dev, c, rule);

@@ -1,6 +1,7 @@
 /**
  * An asset's own fields are derived from its source devices, so they stay consistent however devices merge, split
- * or go stale. The freshest live source wins for names and OS; a usable serial wins over a placeholder.
+ * or go stale. Each field comes from the freshest live source that has it (names and OS fields alike, field by
+ * field); a usable serial wins over a placeholder.
  */
 import { Asset, Site, SourceDevice } from '../entities';
 import { AssetStatus } from '../entities/enums';
@@ -12,7 +13,7 @@ const firstLabel = (name: string | null): string | null => {
 };
 
 /** Dropped by its source (stale) or not heard from for too long (inactive): either way not a current report. */
-const outOfDate = (s: SourceDevice): boolean => s.stale || s.inactive;
+export const outOfDate = (s: Pick<SourceDevice, 'stale' | 'inactive'>): boolean => s.stale || s.inactive;
 
 function freshestFirst(a: SourceDevice, b: SourceDevice): number {
   if (outOfDate(a) !== outOfDate(b)) return outOfDate(a) ? 1 : -1;
@@ -43,7 +44,6 @@ export function deriveAsset(sources: SourceDevice[], currentSiteId: string | nul
     }
     return null;
   };
-  const withOs = ordered.find((s) => s.osName || s.osBuild);
   const checkIns = ordered.map((s) => s.lastCheckInAt?.getTime() ?? s.firstSeenAt.getTime());
   const siteByName = new Map(sites.map((s) => [s.name.toLowerCase(), s.id]));
   return {
@@ -53,9 +53,10 @@ export function deriveAsset(sources: SourceDevice[], currentSiteId: string | nul
     serialNumber: pick((s) => (normaliseSerial(s.serialNumber) ? s.serialNumber!.trim() : null)),
     manufacturer: pick((s) => s.manufacturer),
     model: pick((s) => s.model),
-    osName: withOs?.osName ?? null,
-    osVersion: withOs?.osVersion ?? null,
-    osBuild: withOs?.osBuild ?? null,
+    // Field by field: the freshest source often reports an OS name but no build (Datto), and must not blank it.
+    osName: pick((s) => s.osName),
+    osVersion: pick((s) => s.osVersion),
+    osBuild: pick((s) => s.osBuild),
     status: ordered.every(outOfDate) ? AssetStatus.STALE : AssetStatus.ACTIVE,
     lastSeenAt: new Date(Math.max(...checkIns)),
     siteId: currentSiteId ?? pick((s) => mappedSite(s) ?? (s.vendorSite ? siteByName.get(s.vendorSite.trim().toLowerCase()) : null)),

@@ -1,7 +1,7 @@
 import { ArrayMaxSize, IsNumber, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Field, Float, ID, InputType } from 'type-graphql';
 import { AssetStatus, EvidenceKind, PatchStateValue, Severity, UpdateClassification } from '../../entities/enums';
-import { OrderDirection } from '../types/enums';
+import { OrderDirection, PatchStateView } from '../types/enums';
 import { AssetOrderField, PatchStateOrderField, UpdateOrderField } from './order-fields';
 
 const MAX_IDS = 500;
@@ -168,6 +168,13 @@ export class PatchStateFilterInput {
   @Field(() => EvidenceKind, { nullable: true, description: 'Only patch states known this way' })
   @IsOptional()
   evidence?: EvidenceKind | null;
+
+  @Field(() => PatchStateView, {
+    nullable: true,
+    description: "EFFECTIVE (the default): only the state that decides for each asset and update; ALL_SOURCES: every source's state",
+  })
+  @IsOptional()
+  view?: PatchStateView | null;
 }
 
 @InputType({ description: 'Ordering of patch states' })

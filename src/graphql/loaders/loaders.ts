@@ -89,12 +89,12 @@ export function createLoaders(access: Access) {
     primeAll<T extends { id: string }>(loader: DataLoader<string, T | null>, rows: readonly T[]): void {
       for (const row of rows) loader.prime(row.id, row);
     },
-    /** Patch states of assets; one loader per distinct state filter, so each filter is still one query. */
-    patchStatesByAsset(states: readonly PatchStateValue[] | null): DataLoader<string, PatchState[]> {
-      const key = states ? [...states].sort().join(',') : '*';
+    /** Patch states of assets; one loader per distinct filter, so each filter is still one query. */
+    patchStatesByAsset(states: readonly PatchStateValue[] | null, effectiveOnly: boolean): DataLoader<string, PatchState[]> {
+      const key = `${effectiveOnly ? 'effective' : 'all'}:${states ? [...states].sort().join(',') : '*'}`;
       let loader = patchStatesByFilter.get(key);
       if (!loader) {
-        loader = grouped<PatchState>((ids) => access.patchStates.byAssetIds(ids, states).then(keyedBy((p) => p.assetId)), patchState);
+        loader = grouped<PatchState>((ids) => access.patchStates.byAssetIds(ids, states, effectiveOnly).then(keyedBy((p) => p.assetId)), patchState);
         patchStatesByFilter.set(key, loader);
       }
       return loader;

@@ -7,7 +7,7 @@ import { ConnectionArgs } from '../inputs/connection.args';
 import { AssetFilterInput, AssetOrderInput } from '../inputs/filters.input';
 import { AssetOrderField } from '../inputs/order-fields';
 import { Connection } from '../types/connection';
-import { OrderDirection } from '../types/enums';
+import { OrderDirection, PatchStateView } from '../types/enums';
 import { keyOf } from '../types/global-id';
 import { assetFilter } from './filters';
 import { loadNode } from './node.resolver';
@@ -51,16 +51,23 @@ export class AssetResolver {
     return loaders.sourcesByAsset.load(asset.id);
   }
 
-  @FieldResolver(() => [PatchState], { description: 'Patch states of the asset from all its sources, most recently changed first' })
+  @FieldResolver(() => [PatchState], {
+    description: 'Patch states of the asset, most recently changed first: by default the effective state of each update; with view ALL_SOURCES every source\'s',
+  })
   patchStates(
     @Root() asset: Asset,
     @Arg('states', () => [PatchStateValue], { nullable: true, description: 'Only these states' }) states: PatchStateValue[] | null,
+    @Arg('view', () => PatchStateView, {
+      defaultValue: PatchStateView.EFFECTIVE,
+      description: "EFFECTIVE: one state per update, the one that decides; ALL_SOURCES: every source's state",
+    })
+    view: PatchStateView,
     @Ctx() { loaders }: RequestContext,
   ) {
-    return loaders.patchStatesByAsset(states).load(asset.id);
+    return loaders.patchStatesByAsset(states, view === PatchStateView.EFFECTIVE).load(asset.id);
   }
 
-  @FieldResolver(() => Int, { description: 'Number of distinct updates MISSING, FAILED or PENDING_REBOOT on the asset' })
+  @FieldResolver(() => Int, { description: 'Number of updates whose effective state on the asset is MISSING, FAILED or PENDING_REBOOT' })
   missingUpdateCount(@Root() asset: Asset, @Ctx() { loaders }: RequestContext) {
     return loaders.missingUpdateCountByAsset.load(asset.id);
   }

@@ -7,6 +7,7 @@ import { SyncRunFilter } from '../../access/sync-run.finder';
 import { ConnectorInstanceFilterInput, SyncRunFilterInput } from '../inputs/connector.input';
 import { AssetFilterInput, PatchStateFilterInput, SiteFilterInput } from '../inputs/filters.input';
 import { keysOf } from '../types/global-id';
+import { PatchStateView } from '../types/enums';
 
 /**
  * Turns filter inputs (global ids) into finder filters (keys). An explicit tenant filter naming a tenant outside
@@ -33,9 +34,11 @@ export function assetFilter(input: AssetFilterInput | null | undefined, scope: T
 }
 
 export function patchStateFilter(input: PatchStateFilterInput | null | undefined, scope: TenantScope): PatchStateFilter {
-  if (!input) return {};
+  if (!input) return { effectiveOnly: true };
+  const { view, ...rest } = input;
   return {
-    ...input,
+    ...rest,
+    effectiveOnly: view !== PatchStateView.ALL_SOURCES,
     tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope),
     assetIds: keysOf('Asset', input.assetIds, 'filter.assetIds'),
     updateIds: keysOf('Update', input.updateIds, 'filter.updateIds'),

@@ -13,7 +13,9 @@ export const PatchStateConnection = Connection(PatchState);
 
 @Resolver(() => PatchState)
 export class PatchStateResolver {
-  @Query(() => PatchStateConnection, { description: 'Patch states the caller may see; most recently changed first unless orderBy says otherwise' })
+  @Query(() => PatchStateConnection, {
+    description: "Patch states the caller may see, by default only each asset's effective state per update (filter.view); most recently changed first unless orderBy says otherwise",
+  })
   async patchStates(
     @Args() page: ConnectionArgs,
     @Arg('filter', () => PatchStateFilterInput, { nullable: true, description: 'Filters to apply' }) filter: PatchStateFilterInput | null,
@@ -35,6 +37,14 @@ export class PatchStateResolver {
   @FieldResolver(() => Update, { nullable: true, description: 'The update' })
   update(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
     return loaders.update.load(state.updateId);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'Indicates the source that gave this state is inactive or stale: its evidence is out of date and decides nothing while a current source reports the update',
+  })
+  async sourceOutOfDate(@Root() state: PatchState, @Ctx() ctx: RequestContext): Promise<boolean> {
+    const source = await this.source(state, ctx);
+    return source ? source.inactive || source.stale : true;
   }
 
   @FieldResolver(() => SourceDevice, { nullable: true, description: 'The source device that reported or derived the state' })

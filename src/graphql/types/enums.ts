@@ -7,6 +7,20 @@ export enum OrderDirection {
 }
 
 registerEnumType(OrderDirection, { name: 'OrderDirection', description: 'Direction of an ordering' });
+
+/** Which patch states a list shows when several sources report the same update on one asset. */
+export enum PatchStateView {
+  EFFECTIVE = 'EFFECTIVE',
+  ALL_SOURCES = 'ALL_SOURCES',
+}
+registerEnumType(PatchStateView, {
+  name: 'PatchStateView',
+  description: 'Which patch states to list when several sources report the same update on one asset',
+  valuesConfig: {
+    EFFECTIVE: { description: "One state per asset and update: the effective one (freshest current source; REPORTED before DERIVED when equally fresh). What counts and filters use" },
+    ALL_SOURCES: { description: "Every source's state, out-of-date ones included; `effective` and `sourceOutOfDate` say which one decides and which are stale evidence" },
+  },
+});
 registerEnumType(PatchStateValue, {
   name: 'PatchStateValue',
   description: 'State of one update on one device',

@@ -1,0 +1,116 @@
+/**
+ * The two evidence rules identity and compliance rest on, as pure functions: a serial shared by live records of
+ * one tool identifies nothing (clones), and each (asset, update) has one effective state.
+ */
+import { AssetIdentity, DeviceIdentity, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
+import { liveAtOnce, SerialHolder, serialsSharedByLiveRecords } from '../../src/identity/shared-serials';
+import { EvidenceKind } from '../../src/entities/enums';
+import { chooseEffective, EvidenceSource } from '../../src/sync/effective-states';
+
+const day = (d: number) => new Date(Date.UTC(2026, 10, d, 9, 0, 0));
+// A VMware clone carries its template's BIOS serial, spaces and all.
+const VMWARE_SERIAL = 'VMware-42 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8';
+
+const holder = (sourceId: string, over: Partial<SerialHolder> = {}): SerialHolder => ({
+  sourceId, serialNumber: VMWARE_SERIAL, outOfDate: false, lastCheckInAt: day(20), enrolledAt: day(1), ...over,
+});
+
+describe('serialsSharedByLiveRecords', () => {
+  it('two live clones checking in side by side void each other', () => {
+    const shared = serialsSharedByLiveRecords([holder('vm-a'), holder('vm-b', { enrolledAt: day(3) })]);
+    expect(shared.get('vm-a')).toEqual(['vm-b']);
+    expect(shared.get('vm-b')).toEqual(['vm-a']);
+  });
+
+  it('a re-enrolment is not a clone: the old record went quiet before the new one enrolled', () => {
+    const old = holder('old', { lastCheckInAt: day(10), enrolledAt: day(1) });
+    const fresh = holder('new', { lastCheckInAt: day(20), enrolledAt: day(11) });
+    expect(liveAtOnce(old, fresh)).toBe(false);
+    expect(serialsSharedByLiveRecords([old, fresh]).size).toBe(0);
+  });
+
+  it('an inactive or stale record shares its serial with nobody', () => {
+    expect(serialsSharedByLiveRecords([holder('a'), holder('b', { outOfDate: true })]).size).toBe(0);
+  });
+
+  it('without enrolment times two active records sharing a serial are taken as clones', () => {
+    const shared = serialsSharedByLiveRecords([holder('a', { enrolledAt: null }), holder('b', { enrolledAt: null })]);
+    expect([...shared.keys()].sort()).toEqual(['a', 'b']);
+  });
+
+  it('placeholder serials and unique serials are never reported', () => {
+    const shared = serialsSharedByLiveRecords([
+      holder('a', { serialNumber: 'To Be Filled By O.E.M.' }), holder('b', { serialNumber: 'To Be Filled By O.E.M.' }),
+      holder('c', { serialNumber: 'PF3ABCD1' }), holder('d', { serialNumber: '5CG1234XYZ' }),
+    ]);
+    expect(shared.size).toBe(0);
+  });
+});
+
+describe('resolveIdentity with a serial shared by live records', () => {
+  const INTUNE = 'intune-1';
+  const DATTO = 'datto-1';
+  const device = (over: Partial<DeviceIdentity>): DeviceIdentity => ({ tenantId: 't', sourceId: 'x', connectorInstanceId: INTUNE, ...over });
+  const asset = (assetId: string, sources: Partial<DeviceIdentity>[]): AssetIdentity => ({ assetId, tenantId: 't', sources: sources.map(device) });
+
+  it('skips SERIAL_NUMBER, records the conflict, and joins the clone by its own host name', () => {
+    const vmA = asset('asset-a', [{ sourceId: 'intune-a', serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-01' }]);
+    const vmBInDatto = asset('asset-b', [{ sourceId: 'datto-b', connectorInstanceId: DATTO, serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-02' }]);
+    const r = resolveIdentity(
+      device({ sourceId: 'intune-b', serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-02', serialSharedWith: ['intune-a'] }),
+      [vmA, vmBInDatto],
+    );
+    expect(r.assetId).toBe('asset-b');
+    expect(r.matchedBy.rule).toBe('HOSTNAME');
+    expect(r.conflicts[0]).toMatch(new RegExp(`^${SERIAL_SHARED_BY_LIVE_RECORDS}: serial VMWARE-421A2B3C4D5E6F70-8192A3B4C5D6E7F8 .*intune-a`));
+  });
+
+  it('without the shared mark the same serial would merge the clone into its twin (the defect)', () => {
+    const vmA = asset('asset-a', [{ sourceId: 'intune-a', serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-01' }]);
+    const r = resolveIdentity(device({ sourceId: 'intune-b', serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-02' }), [vmA]);
+    expect(r).toMatchObject({ assetId: 'asset-a', matchedBy: { rule: 'SERIAL_NUMBER' } });
+  });
+
+  it('a clone with nothing else to go on is a new asset, never its twin', () => {
+    const vmA = asset('asset-a', [{ sourceId: 'intune-a', serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-01', macAddresses: ['005056A1B2C3'] }]);
+    const r = resolveIdentity(
+      device({ sourceId: 'intune-b', serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-02', macAddresses: ['005056A1B2C4'], serialSharedWith: ['intune-a'] }),
+      [vmA],
+    );
+    expect(r.assetId).toBeNull();
+  });
+});
+
+describe('chooseEffective', () => {
+  const row = (id: string, sourceDeviceId: string, evidence: EvidenceKind, updateId = 'kb1') => ({ id, assetId: 'a', updateId, sourceDeviceId, evidence, effective: false });
+  const src = (outOfDate: boolean, lastCheckInAt: Date | null): EvidenceSource => ({ outOfDate, lastCheckInAt });
+
+  it('an inactive record of a re-imaged machine decides nothing while a current record reports the update', () => {
+    const sources = new Map([['old-intune', src(true, day(25))], ['new-intune', src(false, day(20))]]);
+    expect([...chooseEffective([row('old', 'old-intune', EvidenceKind.DERIVED), row('new', 'new-intune', EvidenceKind.DERIVED)], sources)]).toEqual(['new']);
+  });
+
+  it('the freshest current source decides, whatever its evidence kind', () => {
+    const sources = new Map([['wsus', src(false, day(19))], ['intune', src(false, day(20))]]);
+    expect([...chooseEffective([row('w', 'wsus', EvidenceKind.REPORTED), row('i', 'intune', EvidenceKind.DERIVED)], sources)]).toEqual(['i']);
+  });
+
+  it('REPORTED before DERIVED when equally fresh', () => {
+    const sources = new Map([['wsus', src(false, day(20))], ['intune', src(false, day(20))]]);
+    expect([...chooseEffective([row('i', 'intune', EvidenceKind.DERIVED), row('w', 'wsus', EvidenceKind.REPORTED)], sources)]).toEqual(['w']);
+  });
+
+  it('out-of-date evidence still decides when it is all there is', () => {
+    const sources = new Map([['old', src(true, day(2))]]);
+    expect([...chooseEffective([row('o', 'old', EvidenceKind.DERIVED)], sources)]).toEqual(['o']);
+  });
+
+  it('one effective state per update, independent of row order', () => {
+    const sources = new Map([['s1', src(false, day(20))], ['s2', src(false, day(20))]]);
+    const rows = [row('1a', 's1', EvidenceKind.DERIVED), row('2a', 's2', EvidenceKind.DERIVED), row('1b', 's1', EvidenceKind.REPORTED, 'kb2'), row('2b', 's2', EvidenceKind.REPORTED, 'kb2')];
+    const forward = [...chooseEffective(rows, sources)].sort();
+    const backward = [...chooseEffective([...rows].reverse(), sources)].sort();
+    expect(forward).toEqual(['1a', '1b']);
+    expect(backward).toEqual(forward);
+  });
+});
