@@ -59,6 +59,14 @@ export enum PatchPostureStatus {
   FULLY_PATCHED = 'FULLY_PATCHED',
 }
 
+/** Why a record a source returned is not, or no longer, a current source of an asset. */
+export enum UnattachedReason {
+  DELETED_IN_SOURCE = 'DELETED_IN_SOURCE',
+  UNMAPPED_SITE = 'UNMAPPED_SITE',
+  IGNORED_SITE = 'IGNORED_SITE',
+  STALE = 'STALE',
+}
+
 export enum AssetStatus {
   ACTIVE = 'ACTIVE',
   STALE = 'STALE',

@@ -11,6 +11,7 @@ import { SourceDevice } from './source-device.entity';
 import { SyncLock } from './sync-lock.entity';
 import { SyncRun } from './sync-run.entity';
 import { Tenant } from './tenant.entity';
+import { UnattachedRecord } from './unattached-record.entity';
 import { UpdateApproval } from './update-approval.entity';
 import { UpdateVulnerability } from './update-vulnerability.entity';
 import { Update } from './update.entity';
@@ -18,11 +19,11 @@ import { VendorSite } from './vendor-site.entity';
 import { Vulnerability } from './vulnerability.entity';
 
 export {
-  ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant, Update,
-  UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability,
+  ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant,
+  UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability,
 };
 
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
-  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval,
+  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord,
 ];

@@ -161,9 +161,16 @@ export class SourceDevice {
   @Column({ type: 'simple-json', nullable: true })
   forbiddenAssetIds: string[] | null;
 
-  @Field({ description: 'Indicates the device was missing from the last complete sync of its connector' })
+  @Field({ description: 'Indicates the device is no longer reported: missing from the last complete sync of its connector, or listed as deleted by its source (deletedInSource)' })
   @Column({ type: 'boolean' })
   stale: boolean;
+
+  // Kept beside `stale` rather than folded into it: "the source says it is deleted" is evidence an auditor can cite,
+  // "a full read no longer returned it" is only absence. Initialised because devices are built with Object.assign
+  // in many places that predate it, and insertRows writes every column.
+  @Field({ description: 'Indicates the source lists the device as deleted (e.g. in Datto RMM\'s "Deleted Devices" site); such a device is stale and kept with its history' })
+  @Column({ type: 'boolean', default: false })
+  deletedInSource: boolean = false;
 
   @Field({ description: 'Timestamp patchgraph first saw the device' })
   @Column(timestamp())

@@ -53,6 +53,14 @@ export class VendorSite {
   @Column({ type: 'boolean' })
   ignored: boolean;
 
+  /**
+   * Set by the engine, never by an operator: the vendor files deleted devices under a site of their own (Datto's
+   * "Deleted Devices"). Such a site has no client behind it, so mapping it would only import machines that are gone.
+   */
+  @Field({ description: 'Indicates the vendor\'s own site for deleted devices (Datto RMM\'s "Deleted Devices"): every device it lists there is deleted, so it is never mapped to a tenant' })
+  @Column({ type: 'boolean', default: false })
+  deletedDevicesSite: boolean;
+
   @Field(() => Int, { description: 'Devices the vendor listed in the site at the last sync' })
   @Column({ type: 'int' })
   deviceCount: number;
