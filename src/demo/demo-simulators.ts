@@ -41,10 +41,19 @@ export interface DemoSimulators {
 
 type Row = Record<string, any>;
 
+/** A machine's make and model: its own when the fleet gives them, else the hardware its serial's prefix names. */
+function hardwareOf(row: Row): [manufacturer: string, model: string] {
+  if (row.manufacturer && row.model) return [String(row.manufacturer), String(row.model)];
+  return HARDWARE[String(row.serialNumber).slice(0, 3)] ?? ['System manufacturer', 'System Product Name'];
+}
+
+const withoutColons = (mac: unknown) => String(mac).replace(/:/g, '');
+
 function managedDevice(row: Row, domain: string): ManagedDevice {
   const serial = String(row.serialNumber);
-  const [manufacturer, model] = HARDWARE[serial.slice(0, 3)] ?? ['System manufacturer', 'System Product Name'];
+  const [manufacturer, model] = hardwareOf(row);
   const lastSync = String(row.lastCheckInAt);
+  const wifi: string | undefined = row.macAddresses[0];
   return buildManagedDevice({
     id: row.externalId,
     deviceName: row.hostname,
@@ -55,8 +64,10 @@ function managedDevice(row: Row, domain: string): ManagedDevice {
     model,
     osVersion: row.osVersion,
     lastSyncDateTime: lastSync,
-    enrolledDateTime: new Date(Date.parse(lastSync) - 240 * DAY).toISOString(),
-    wiFiMacAddress: String(row.macAddresses[0]).replace(/:/g, ''),
+    enrolledDateTime: row.enrolledAt ?? new Date(Date.parse(lastSync) - 240 * DAY).toISOString(),
+    // A machine without Wi-Fi (a desktop, a VM) has none; Graph fills ethernetMacAddress only on a single-device GET.
+    wiFiMacAddress: wifi === undefined ? null : withoutColons(wifi),
+    ethernetMacAddress: row.ethernetMac ? withoutColons(row.ethernetMac) : null,
     userPrincipalName: `${String(row.hostname).toLowerCase()}.user@${domain}`,
     isEncrypted: true,
   });
@@ -96,36 +107,44 @@ export function demoDattoAccount(now: Date): { sites: DattoSite[]; devices: Arra
   const devices: Array<{ device: DattoDevice; audit: DattoDeviceAudit | null }> = [];
   const add = (row: Row, siteName: string, rand: () => number) => {
     const site = siteFor(siteName);
-    const [manufacturer, model] = HARDWARE[String(row.serialNumber).slice(0, 3)] ?? ['System manufacturer', 'System Product Name'];
+    const [manufacturer, model] = hardwareOf(row);
     const seen = Date.parse(String(row.lastCheckInAt));
     const { status, pending } = patchStatusOf(row, rand);
     const macs: string[] = row.macAddresses ?? [];
+    const nics: Array<{ instance: string; type: string }> = row.nics ?? macs.map((_, i) => (i === 0 ? { instance: 'Intel(R) Ethernet Connection', type: 'Ethernet' } : { instance: 'Intel(R) Wi-Fi 6E AX211', type: 'Wireless' }));
     devices.push({
       device: buildDattoDevice({
         id: 500000 + devices.length, uid: row.externalId, hostname: row.hostname, siteId: site.id, siteUid: site.uid, siteName: site.name,
         domain: row.fqdn ? String(row.fqdn).split('.').slice(1).join('.') : null, operatingSystem: `Microsoft ${row.osName} ${String(row.osBuild).split('.')[0]}`,
-        displayVersion: row.osVersion, lastSeen: seen, lastAuditDate: seen - 3_600_000, creationDate: seen - 400 * DAY,
-        deviceType: String(row.hostname).includes('-SRV-') ? { category: 'Server', type: 'Server' } : { category: 'Desktop', type: 'Desktop' },
+        displayVersion: row.osVersion, lastSeen: seen, lastAuditDate: seen - 3_600_000, creationDate: row.enrolledAt ? Date.parse(row.enrolledAt) : seen - 400 * DAY,
+        deviceType: row.deviceType ?? (String(row.hostname).includes('-SRV-') ? { category: 'Server', type: 'Server' } : { category: 'Desktop', type: 'Desktop' }),
         rebootRequired: status === 'RebootRequired',
         patchManagement: { patchStatus: status, patchesApprovedPending: pending, patchesNotApproved: Math.floor(rand() * 3), patchesInstalled: 120 + Math.floor(rand() * 60) },
       }),
       audit: buildDeviceAudit({
         portalUrl: `https://demo.centrastage.net/csm/search?qs=uid%3A${row.externalId}`,
         systemInfo: { manufacturer, model, totalPhysicalMemory: 17179869184, username: null, dotNetVersion: '4.8.1', totalCpuCores: 8 },
-        bios: { instance: null, releaseDate: seen - 300 * DAY, serialNumber: String(row.serialNumber), smBiosVersion: null },
-        baseBoard: { manufacturer, product: model },
-        nics: macs.map((mac, i) => ({ instance: i === 0 ? 'Intel(R) Ethernet Connection' : 'Intel(R) Wi-Fi 6E AX211', ipv4: null, ipv6: null, macAddress: mac, type: i === 0 ? 'Ethernet' : 'Wireless' })),
+        bios: { instance: null, releaseDate: row.biosReleasedAt ? Date.parse(row.biosReleasedAt) : seen - 300 * DAY, serialNumber: String(row.serialNumber), smBiosVersion: null },
+        baseBoard: row.baseBoard ?? { manufacturer, product: model },
+        nics: macs.map((mac, i) => ({ instance: nics[i].instance, ipv4: null, ipv6: null, macAddress: mac, type: nics[i].type })),
       }),
     });
   };
-  for (const t of DEMO_TENANTS.filter((x) => x.tools.includes('datto-rmm'))) {
+  const dattoTenants = DEMO_TENANTS.filter((x) => x.tools.includes('datto-rmm'));
+  const rows = new Map(dattoTenants.map((t) => [t, buildDemoExports(t, now, demoSeed(t))['datto-rmm'].devices]));
+  for (const t of dattoTenants) {
     const rand = seededRandom(demoSeed(t) + 7);
-    for (const row of buildDemoExports(t, now, demoSeed(t))['datto-rmm'].devices) add(row, dattoSiteName(t, String(row.vendorSite)), rand);
+    for (const row of rows.get(t)!.filter((r) => !r.built)) add(row, dattoSiteName(t, String(row.vendorSite)), rand);
   }
   const rand = seededRandom(42);
   for (const n of [1, 2]) {
     add({ externalId: guidFrom(0xb0b0 + n), hostname: `MSP-TECH-0${n}`, serialNumber: `5CD9${n}77QXZ`, osName: 'Windows 11 Pro', osVersion: '24H2', osBuild: '26100.7840',
       lastCheckInAt: new Date(now.getTime() - n * 3_600_000).toISOString(), macAddresses: [`A4:BB:6D:00:00:0${n}`] }, MSP_SITE, rand);
+  }
+  // The clients' explicitly built machines last, so the seeded ones keep their Datto ids and patch statuses.
+  for (const t of dattoTenants) {
+    const rand = seededRandom(demoSeed(t) + 101);
+    for (const row of rows.get(t)!.filter((r) => r.built)) add(row, dattoSiteName(t, String(row.vendorSite)), rand);
   }
   return { sites: [...sites.values()], devices };
 }
@@ -140,7 +159,11 @@ export function demoWsusSnapshot(t: DemoTenant, now: Date): WsusSnapshot {
   const server = new WsusSimulator({
     seed: demoSeed(t), now, updates: 40, serverName: `wsus01.${t.domain}`, domain: t.domain, groups: t.sites,
     fleet: {
-      computers: rows.map((r) => ({ id: String(r.externalId), name: String(r.fqdn), group: String(r.vendorSite), osBuild: String(r.osBuild), lastSyncTime: new Date(String(r.lastCheckInAt)) })),
+      computers: rows.map((r) => ({
+        id: String(r.externalId), name: String(r.fqdn), group: String(r.vendorSite), osBuild: String(r.osBuild), lastSyncTime: new Date(String(r.lastCheckInAt)),
+        // The seeded machines' hardware is the simulator's pick; an explicitly built one brings its own.
+        ...(r.manufacturer ? { make: String(r.manufacturer), model: String(r.model) } : {}),
+      })),
     },
   });
   return server.snapshot();

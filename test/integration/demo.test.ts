@@ -5,19 +5,34 @@ import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun
 import { PatchStateValue, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { MICROSOFT_CATALOG } from '../../src/demo/catalog';
 import { buildAtLeast } from '../../src/demo/fleet';
-import { DEMO_TENANTS } from '../../src/demo/demo-fleet';
+import { CLONED_VM_SERIAL, DEMO_TENANTS } from '../../src/demo/demo-fleet';
+import { SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
 import { demoWsusSnapshot, DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulators';
 import { loadDemo, needsDemo } from '../../src/demo/load-demo';
 import { parseCounts } from '../../src/sync/sync-engine';
 import { In } from 'typeorm';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { startTestServer, TestServer } from '../helpers/server';
 import { syncHarness } from '../helpers/sync';
+
+const NOT_REMEDIATED = new Set(['MISSING', 'FAILED', 'PENDING_REBOOT']);
+/** The bundled catalog's KBs for one Windows product, oldest first. */
+const kbsOf = (product: string) =>
+  MICROSOFT_CATALOG.updates.filter((u) => u.fixedBuilds[product]).sort((a, b) => a.releasedAt.localeCompare(b.releasedAt)).map((u) => u.kb);
+const CUMULATIVE = new Set(MICROSOFT_CATALOG.updates.map((u) => u.kb));
 
 describe(`demo mode on ${ENGINE}`, () => {
   let db: TestDatabase;
   let dir: string;
   let harness: ReturnType<typeof syncHarness>;
   let simulators: DemoSimulators | undefined;
+  let server: TestServer | undefined;
+  const data = async (query: string) => {
+    server ??= await startTestServer(db);
+    const res = await server.gql(query);
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!;
+  };
   beforeAll(async () => {
     db = await openTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'patchgraph-demo-'));
@@ -25,6 +40,8 @@ describe(`demo mode on ${ENGINE}`, () => {
   });
   afterAll(async () => {
     await simulators?.close();
+    // The server closes the data source it shares with the test; the database is dropped after.
+    await server?.stop();
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -48,15 +65,15 @@ describe(`demo mode on ${ENGINE}`, () => {
     const vendorSites = await db.dataSource.getRepository(VendorSite).findBy({ connectorInstanceId: datto.id });
     expect(vendorSites.filter((v) => !v.tenantId).map((v) => [v.name, v.deviceCount])).toEqual([['Contoso MSP (internal)', 2]]);
     expect(vendorSites.filter((v) => v.tenantId && v.siteId)).toHaveLength(4);
-    expect(parseCounts(result.syncRuns[result.syncRuns.length - 1]).devices).toMatchObject({ unmapped: 2, created: 22 });
+    expect(parseCounts(result.syncRuns[result.syncRuns.length - 1]).devices).toMatchObject({ unmapped: 2, created: 24 });
     // The real catalog, plus the other updates WSUS lists (Defender, .NET, Edge…); the CVEs are Microsoft's only.
     expect(await db.dataSource.getRepository(Update).count()).toBeGreaterThan(12);
     expect(await db.dataSource.getRepository(Vulnerability).count()).toBe(123);
     expect(await db.dataSource.getRepository(UpdateApproval).count()).toBeGreaterThan(0);
-    // 38 machines, most seen by two tools: identity resolution must give exactly one asset per machine.
-    expect(await db.dataSource.getRepository(Asset).count()).toBe(38);
+    // 38 seeded machines and 5 built ones, most seen by two tools: exactly one asset per machine.
+    expect(await db.dataSource.getRepository(Asset).count()).toBe(43);
     const sources = await db.dataSource.getRepository(SourceDevice).find();
-    expect(sources.length).toBeGreaterThan(38);
+    expect(sources.length).toBeGreaterThan(43);
     expect(sources.every((s) => s.assetId)).toBe(true);
     const rules = new Set(sources.map((s) => JSON.parse(s.matchedBy!).rule));
     expect([...rules].sort()).toEqual(['HOSTNAME', 'MAC_ADDRESS', 'NEW', 'SERIAL_NUMBER']);
@@ -89,6 +106,90 @@ describe(`demo mode on ${ENGINE}`, () => {
       expect(ps.state === PatchStateValue.INSTALLED).toBe(buildAtLeast(source.osBuild!, fixed!));
     }
     expect(await db.dataSource.getRepository(PatchEvent).count()).toBe(all.length);
+  });
+
+  it('keeps two live VMs cloned from one template apart: their shared BIOS serial identifies nothing, each joins its own host name', async () => {
+    const { assets } = await data(`{ assets(filter: { hostnameContains: "FAB-VM-10" }) { totalCount nodes { hostname serialNumber manufacturer model status
+      sources { connector { kind } hostname serialNumber inactive enrolledAt matchedBy { rule values { name value } conflicts } } } } }`);
+    expect(assets.totalCount).toBe(2);
+    expect(assets.nodes.map((a: any) => a.hostname)).toEqual(['FAB-VM-101', 'FAB-VM-102']);
+    for (const asset of assets.nodes) {
+      expect(asset).toMatchObject({ serialNumber: CLONED_VM_SERIAL, manufacturer: 'VMware, Inc.', model: 'VMware7,1', status: 'ACTIVE' });
+      const byKind = Object.fromEntries(asset.sources.map((s: any) => [s.connector.kind, s]));
+      expect(Object.keys(byKind).sort()).toEqual(['datto-rmm', 'intune']);
+      for (const s of asset.sources) {
+        expect(s).toMatchObject({ hostname: asset.hostname, serialNumber: CLONED_VM_SERIAL, inactive: false });
+        // Both tools give an enrolment time (Intune enrolledDateTime, Datto creationDate), and the clones' lives overlap.
+        expect(s.enrolledAt).not.toBeNull();
+        // In each tool the twin is live too, so the serial is void: the match explanation says so.
+        expect(s.matchedBy.conflicts.filter((c: string) => c.startsWith(SERIAL_SHARED_BY_LIVE_RECORDS))).toHaveLength(1);
+      }
+      // VMware MACs (00:50:56) never match, so the host name joins Datto's record to Intune's.
+      expect(byKind.intune.matchedBy.rule).toBe('NEW');
+      expect(byKind['datto-rmm'].matchedBy).toMatchObject({ rule: 'HOSTNAME', values: [{ name: 'hostname', value: asset.hostname }] });
+    }
+  });
+
+  it("merges a re-imaged laptop's old and new records into one asset, whose counts read only current evidence", async () => {
+    const { assets } = await data(`{ assets(filter: { hostnameContains: "CAT-LT-101" }) { totalCount nodes { hostname osBuild status missingUpdateCount
+      sources { id connector { kind } osBuild inactive enrolledAt lastCheckInAt matchedBy { rule conflicts } }
+      all: patchStates(view: ALL_SOURCES) { state evidence effective sourceOutOfDate update { kb } source { id inactive } }
+      effective: patchStates { state effective sourceOutOfDate update { id kb } source { id inactive } } } } }`);
+    expect(assets.totalCount).toBe(1);
+    const [laptop] = assets.nodes;
+    // The current records' build, not the old record's.
+    expect(laptop).toMatchObject({ hostname: 'CAT-LT-101', osBuild: '22631.6649', status: 'ACTIVE' });
+    const intune = laptop.sources.filter((s: any) => s.connector.kind === 'intune').sort((a: any, b: any) => a.lastCheckInAt.localeCompare(b.lastCheckInAt));
+    expect(laptop.sources.map((s: any) => s.connector.kind).sort()).toEqual(['intune', 'intune', 'wsus']);
+    const [old, current] = intune;
+    expect(old).toMatchObject({ osBuild: '22631.3880', inactive: true });
+    expect(current).toMatchObject({ osBuild: '22631.6649', inactive: false });
+    // Re-enrolment, not a clone: the old record went quiet before the new one enrolled, so the serial still joins them.
+    expect(Date.parse(old.lastCheckInAt)).toBeLessThan(Date.parse(current.enrolledAt));
+    expect(laptop.sources.flatMap((s: any) => s.matchedBy.conflicts).filter((c: string) => c.startsWith(SERIAL_SHARED_BY_LIVE_RECORDS))).toEqual([]);
+    expect(laptop.sources.map((s: any) => s.matchedBy.rule).sort()).toEqual(['HOSTNAME', 'NEW', 'SERIAL_NUMBER']);
+
+    // The old record's derived states stay visible, out of date and deciding nothing: all three KBs are MISSING at its build.
+    const win11 = kbsOf('Windows 11 Version 23H2 for x64-based Systems');
+    const fromOld = laptop.all.filter((p: any) => p.source.id === old.id);
+    expect(fromOld.map((p: any) => [p.update.kb, p.state, p.effective, p.sourceOutOfDate]).sort()).toEqual(win11.map((kb) => [kb, 'MISSING', false, true]).sort());
+    for (const kb of win11) {
+      const effective = laptop.all.filter((p: any) => p.update.kb === kb && p.effective);
+      expect(effective).toHaveLength(1);
+      expect(effective[0]).toMatchObject({ state: 'INSTALLED', sourceOutOfDate: false });
+    }
+    // One effective state per update, none from the old record; the count is those of them not remediated.
+    expect(new Set(laptop.effective.map((p: any) => p.update.id)).size).toBe(laptop.effective.length);
+    expect(laptop.effective.every((p: any) => p.effective && !p.sourceOutOfDate && p.source.id !== old.id)).toBe(true);
+    expect(laptop.missingUpdateCount).toBe(laptop.effective.filter((p: any) => NOT_REMEDIATED.has(p.state)).length);
+    expect(laptop.effective.filter((p: any) => NOT_REMEDIATED.has(p.state) && CUMULATIVE.has(p.update.kb))).toEqual([]);
+  });
+
+  it('has a Windows 10 and a Windows 11 machine one Patch Tuesday behind each miss only its own release\'s KB of that month', async () => {
+    const fields = `hostname osName osBuild missingUpdateCount
+      all: patchStates(view: ALL_SOURCES) { state evidence effective update { kb } source { connector { kind } } }`;
+    const { win10, win11 } = await data(`{ win10: assets(filter: { hostnameContains: "CAT-PC-102" }) { nodes { ${fields} } }
+      win11: assets(filter: { hostnameContains: "CAT-PC-103" }) { nodes { ${fields} } } }`);
+    const machines = [
+      { asset: win10.nodes, osBuild: '19045.6809', product: 'Windows 10 Version 22H2 for x64-based Systems', missing: 'KB5075912', sibling: 'KB5075941' },
+      { asset: win11.nodes, osBuild: '22631.6491', product: 'Windows 11 Version 23H2 for x64-based Systems', missing: 'KB5075941', sibling: 'KB5075912' },
+    ];
+    for (const m of machines) {
+      expect(m.asset).toHaveLength(1);
+      const [asset] = m.asset;
+      expect(asset.osBuild).toBe(m.osBuild);
+      const own = kbsOf(m.product);
+      // The latest month of the catalog is the one KB its release lacks.
+      expect(own.at(-1)).toBe(m.missing);
+      const cumulative = asset.all.filter((p: any) => CUMULATIVE.has(p.update.kb));
+      // Intune derives and WSUS reports the same KBs, each for its own release only: never the sibling's of the same month.
+      for (const kind of ['intune', 'wsus']) {
+        expect(cumulative.filter((p: any) => p.source.connector.kind === kind).map((p: any) => p.update.kb).sort()).toEqual([...own].sort());
+      }
+      expect(cumulative.some((p: any) => p.update.kb === m.sibling)).toBe(false);
+      for (const p of cumulative) expect([p.update.kb, NOT_REMEDIATED.has(p.state)]).toEqual([p.update.kb, p.update.kb === m.missing]);
+      expect(cumulative.filter((p: any) => p.effective && NOT_REMEDIATED.has(p.state)).map((p: any) => p.update.kb)).toEqual([m.missing]);
+    }
   });
 
   it('is idempotent: a full re-read of every demo instance writes nothing', async () => {
