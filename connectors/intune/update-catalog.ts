@@ -4,6 +4,11 @@
  * - the tenant's Windows update catalog in Graph (beta `windowsUpdateCatalogItems`): current every month, but it
  *   names only the CVEs known to be exploited;
  * - the bundled Microsoft data (src/catalog): every CVE each update fixes, with CVSS, but only the months it holds.
+ *
+ * One Patch Tuesday ships a different KB for each product (Windows 10 22H2, Windows 11 23H2 and 24H2 each get their
+ * own), and WSUS reports each by that KB. So a build is only ever filed under the KB Microsoft names for its product:
+ * never under a sibling product's KB, or a Windows 10 device would be shown missing a Windows 11 update, and one
+ * release would appear under two KB numbers.
  */
 import { createHash } from 'node:crypto';
 import { MICROSOFT_CATALOG, MicrosoftCatalog } from '../../src/catalog/microsoft-catalog';
@@ -22,6 +27,8 @@ export interface CumulativeUpdate {
   supersedes: string[];
   /** Release build number → the first revision that contains this update, e.g. 22631 → 4169. */
   fixedRevisions: Map<number, number>;
+  /** Release build number → the product it is, as the source names it; the merge keeps `products` true to the builds. */
+  productOfBuild: Map<number, string>;
   fixes: VulnerabilityRecord[];
 }
 
@@ -36,14 +43,18 @@ export function normaliseKb(value: unknown): string | null {
 export function bundledCatalog(data: MicrosoftCatalog = MICROSOFT_CATALOG): CumulativeUpdate[] {
   return data.updates.map((u) => {
     const fixedRevisions = new Map<number, number>();
-    for (const build of Object.values(u.fixedBuilds)) {
+    const productOfBuild = new Map<number, string>();
+    // fixedBuilds is keyed by product and holds only this KB's own products, so no sibling's build can creep in.
+    for (const [product, build] of Object.entries(u.fixedBuilds)) {
       const parsed = parseWindowsVersion(build);
-      if (parsed) fixedRevisions.set(parsed.build, parsed.revision);
+      if (!parsed) continue;
+      fixedRevisions.set(parsed.build, parsed.revision);
+      productOfBuild.set(parsed.build, product);
     }
     const fixes = fixesOf(u, data);
     return {
-      kb: u.kb, title: u.title, releasedAt: new Date(u.releasedAt), severity: severityOf(u.severity), products: u.products,
-      supersedes: u.supersedes, fixedRevisions, fixes,
+      kb: u.kb, title: u.title, releasedAt: new Date(u.releasedAt), severity: severityOf(u.severity), products: [...u.products],
+      supersedes: u.supersedes, fixedRevisions, productOfBuild, fixes,
     };
   });
 }
@@ -55,8 +66,12 @@ const SECURITY_CLASSIFICATIONS = new Set(['security', 'all']);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Graph `windowsQualityUpdateCatalogItem`s as catalog entries. A shape we cannot read fails the run: a catalog
- * silently missing a month would report devices as patched that are not.
+ * Graph `windowsQualityUpdateCatalogItem`s as catalog entries. One item is one Patch Tuesday for every product, so
+ * it becomes one entry per KB its product revisions name (beta `windowsQualityUpdateCatalogProductRevision`'s
+ * `knowledgeBaseArticle`, a `windowsQualityUpdateProductKnowledgeBaseArticle` of `articleId` and `articleUrl`).
+ * The item's own `kbArticleId` is one KB for the whole item, so it is used only for a revision that names none.
+ * A shape we cannot read fails the run: a catalog silently missing a month would report devices as patched that are
+ * not.
  */
 export function fromGraphItems(items: unknown[]): CumulativeUpdate[] {
   const out: CumulativeUpdate[] = [];
@@ -66,50 +81,100 @@ export function fromGraphItems(items: unknown[]): CumulativeUpdate[] {
     const type = item['@odata.type'];
     if (type !== undefined && type !== '#microsoft.graph.windowsQualityUpdateCatalogItem') continue;
     if (!SECURITY_CLASSIFICATIONS.has(String(item.classification))) continue;
-    const kb = normaliseKb(item.kbArticleId);
-    if (!kb) throw bad(`kbArticleId ${JSON.stringify(item.kbArticleId)} is not a KB number`);
+    const itemKb = normaliseKb(item.kbArticleId);
+    if (!itemKb) throw bad(`kbArticleId ${JSON.stringify(item.kbArticleId)} is not a KB number`);
     const releasedAt = new Date(String(item.releaseDateTime));
-    if (Number.isNaN(releasedAt.getTime())) throw bad(`${kb} has no valid releaseDateTime`);
-    if (!Array.isArray(item.productRevisions)) throw bad(`${kb} has no productRevisions list`);
-    const fixedRevisions = new Map<number, number>();
-    const products = new Set<string>();
-    for (const revision of item.productRevisions) {
-      const build = isRecord(revision) && isRecord(revision.osBuild) ? revision.osBuild : null;
-      const number = Number(build?.buildNumber);
-      const ubr = Number(build?.updateBuildRevision);
-      if (!Number.isInteger(number) || !Number.isInteger(ubr)) throw bad(`${kb} has a product revision without osBuild.buildNumber and updateBuildRevision`);
-      fixedRevisions.set(number, ubr);
-      const name = [revision.productName, revision.versionName].filter((p) => typeof p === 'string' && p).join(' ');
-      if (name) products.add(name);
-    }
+    if (Number.isNaN(releasedAt.getTime())) throw bad(`${itemKb} has no valid releaseDateTime`);
+    if (!Array.isArray(item.productRevisions)) throw bad(`${itemKb} has no productRevisions list`);
+
     const cve = isRecord(item.cveSeverityInformation) ? item.cveSeverityInformation : {};
     const exploited = Array.isArray(cve.exploitedCves) ? cve.exploitedCves : [];
-    const fixes = exploited
+    const cveIds = exploited
       .map((e) => (isRecord(e) ? String(e.cveNumber ?? '').trim().toUpperCase() : ''))
-      .filter((id) => /^CVE-\d{4}-\d{4,}$/.test(id))
-      .map((cveId): VulnerabilityRecord => ({ cveId, exploited: true }));
-    out.push({
-      kb,
-      title: typeof item.displayName === 'string' && item.displayName.trim() ? `${item.displayName.trim()} (${kb})` : `Cumulative update ${kb}`,
-      releasedAt, severity: severityOf(cve.maxSeverityLevel), products: [...products], supersedes: [], fixedRevisions, fixes,
-    });
+      .filter((id) => /^CVE-\d{4}-\d{4,}$/.test(id));
+    const severity = severityOf(cve.maxSeverityLevel);
+    const name = typeof item.displayName === 'string' && item.displayName.trim() ? item.displayName.trim() : null;
+
+    const byKb = new Map<string, CumulativeUpdate>();
+    const entry = (kb: string): CumulativeUpdate => {
+      let u = byKb.get(kb);
+      if (!u) {
+        u = {
+          kb, title: name ? `${name} (${kb})` : `Cumulative update ${kb}`, releasedAt, severity, products: [], supersedes: [],
+          fixedRevisions: new Map(), productOfBuild: new Map(),
+          // Graph gives the exploited CVEs per item, not per KB: each KB of the item is taken to fix them all.
+          fixes: cveIds.map((cveId): VulnerabilityRecord => ({ cveId, exploited: true })),
+        };
+        byKb.set(kb, u);
+      }
+      return u;
+    };
+    // An item without revisions still names its update; it just gives no builds to derive from.
+    if (item.productRevisions.length === 0) entry(itemKb);
+
+    for (const [j, revision] of item.productRevisions.entries()) {
+      const where = `${itemKb} productRevisions[${j}]`;
+      if (!isRecord(revision)) throw bad(`${where} is not an object`);
+      const build = isRecord(revision.osBuild) ? revision.osBuild : null;
+      const number = Number(build?.buildNumber);
+      const ubr = Number(build?.updateBuildRevision);
+      if (!Number.isInteger(number) || !Number.isInteger(ubr)) throw bad(`${itemKb} has a product revision without osBuild.buildNumber and updateBuildRevision`);
+      const u = entry(revisionKb(revision, itemKb, (why) => bad(`${where}.knowledgeBaseArticle${why}`)));
+      u.fixedRevisions.set(number, ubr);
+      const product = [revision.productName, revision.versionName].filter((p) => typeof p === 'string' && p).join(' ');
+      if (product) {
+        u.productOfBuild.set(number, product);
+        if (!u.products.includes(product)) u.products.push(product);
+      }
+    }
+    out.push(...byKb.values());
   }
   return out;
 }
 
 /**
+ * The KB a product revision names, or `itemKb` when it names none (no knowledgeBaseArticle, or one without an
+ * articleId). A value that is there but is not a KB is refused, not replaced: guessing would file the build under
+ * another product's KB.
+ */
+function revisionKb(revision: Record<string, unknown>, itemKb: string, bad: (why: string) => Error): string {
+  const article = revision.knowledgeBaseArticle;
+  if (article === undefined || article === null) return itemKb;
+  if (!isRecord(article)) throw bad(` is not an object`);
+  if (article.articleUrl !== undefined && article.articleUrl !== null && typeof article.articleUrl !== 'string') {
+    throw bad(`.articleUrl ${JSON.stringify(article.articleUrl).slice(0, 60)} is not a string`);
+  }
+  const id = article.articleId;
+  if (id === undefined || id === null) return itemKb;
+  const kb = typeof id === 'string' ? normaliseKb(id) : null;
+  if (!kb) throw bad(`.articleId ${JSON.stringify(id).slice(0, 60)} is not a KB number`);
+  return kb;
+}
+
+/**
  * One entry per KB. Builds from both sources are kept (Graph's win where they differ: it is the tenant's own
- * view); the bundled entry's title, products, supersedence and full CVE list are richer and win for the rest.
+ * view); the bundled entry's title, products, supersedence and full CVE list are richer and win for the rest. A
+ * build Graph adds brings its own product name along, so an update's products always cover every build filed under it.
  */
 export function mergeCatalogs(graph: CumulativeUpdate[], bundled: CumulativeUpdate[]): CumulativeUpdate[] {
-  const byKb = new Map<string, CumulativeUpdate>(bundled.map((u) => [u.kb, { ...u, fixedRevisions: new Map(u.fixedRevisions), fixes: [...u.fixes] }]));
+  const copy = (u: CumulativeUpdate): CumulativeUpdate => ({
+    ...u, products: [...u.products], fixedRevisions: new Map(u.fixedRevisions), productOfBuild: new Map(u.productOfBuild), fixes: [...u.fixes],
+  });
+  const byKb = new Map<string, CumulativeUpdate>(bundled.map((u) => [u.kb, copy(u)]));
   for (const g of graph) {
     const b = byKb.get(g.kb);
     if (!b) {
-      byKb.set(g.kb, g);
+      byKb.set(g.kb, copy(g));
       continue;
     }
-    for (const [build, revision] of g.fixedRevisions) b.fixedRevisions.set(build, revision);
+    for (const [build, revision] of g.fixedRevisions) {
+      const product = g.productOfBuild.get(build);
+      if (!b.fixedRevisions.has(build) && product) {
+        b.productOfBuild.set(build, product);
+        if (!b.products.includes(product)) b.products.push(product);
+      }
+      b.fixedRevisions.set(build, revision);
+    }
     const known = new Set(b.fixes.map((f) => f.cveId));
     for (const f of g.fixes) if (!known.has(f.cveId)) b.fixes.push(f);
   }

@@ -2,6 +2,11 @@
  * The tenant's Windows quality-update catalog as Intune's beta `windowsUpdateCatalogItems` serves it, built from
  * the bundled Microsoft catalog (real KBs, fixed builds and CVEs), so what the simulator reports about an update
  * agrees with what the core knows about it.
+ *
+ * Like Intune's, one item is one Patch Tuesday ("2024.09 B SecurityUpdate for Windows 10 and later") for every
+ * client product, and each product revision carries the KB Microsoft ships for that product that month: Windows 10
+ * 22H2, Windows 11 23H2 and 24H2 revisions of one item name different KBs. A client that files every build under
+ * the item's single kbArticleId gets visibly wrong answers here, as it would against Graph.
  */
 import { createHash } from 'node:crypto';
 import { CatalogUpdate, MICROSOFT_CATALOG, MicrosoftCatalog } from '../../../src/catalog/microsoft-catalog';
@@ -44,7 +49,10 @@ export interface GraphQualityUpdateCatalogItem {
   displayName: string;
   releaseDateTime: string;
   endOfSupportDate: string;
-  /** Digits only, e.g. "5043076"; the "KB" form is in each revision's knowledgeBaseArticle. */
+  /**
+   * One KB for the whole item, digits only, e.g. "5043080". Each revision's own KB is in its knowledgeBaseArticle;
+   * this one names only one of the products.
+   */
   kbArticleId: string;
   classification: 'all' | 'security' | 'nonSecurity' | 'quickMachineRecovery' | 'unknownFutureValue';
   qualityUpdateCadence: 'monthly' | 'outOfBand' | 'unknownFutureValue';
@@ -62,46 +70,60 @@ export function clientProduct(product: string): { productName: string; versionNa
   return m ? { productName: m[1], versionName: m[2] } : null;
 }
 
-/** The same KB always gets the same id, so items keep their identity across simulator restarts. */
-function itemId(kb: string): string {
-  const h = createHash('sha1').update(`windowsQualityUpdateCatalogItem:${kb}`).digest('hex');
+/** The same Patch Tuesday always gets the same id, so items keep their identity across simulator restarts. */
+function itemId(releasedAt: string): string {
+  const h = createHash('sha1').update(`windowsQualityUpdateCatalogItem:${releasedAt}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function catalogItem(update: CatalogUpdate, catalog: MicrosoftCatalog): GraphQualityUpdateCatalogItem | null {
-  const released = Date.parse(update.releasedAt);
-  const digits = update.kb.replace(/^KB/i, '');
+const SEVERITY_RANK = ['LOW', 'MODERATE', 'IMPORTANT', 'CRITICAL'];
+
+/** One release's revisions: every client product of every update released together, each with its own update's KB. */
+function catalogItem(updates: CatalogUpdate[], catalog: MicrosoftCatalog): GraphQualityUpdateCatalogItem | null {
+  const released = Date.parse(updates[0].releasedAt);
   const revisions: GraphProductRevision[] = [];
-  for (const product of update.products) {
-    const client = clientProduct(product);
-    const build = update.fixedBuilds[product]?.split('.').map(Number);
-    if (!client || !build || build.length !== 4) continue;
-    const [major, minor, buildNumber, ubr] = build;
-    revisions.push({
-      displayName: `${client.productName}, version ${client.versionName}, build ${buildNumber}.${ubr}`,
-      releaseDateTime: graphDate(released),
-      versionName: client.versionName,
-      productName: client.productName,
-      osBuild: { majorVersionNumber: major, minorVersionNumber: minor, buildNumber, updateBuildRevision: ubr },
-      knowledgeBaseArticle: { articleId: `KB${digits}`, articleUrl: `https://support.microsoft.com/help/${digits}` },
-    });
+  const shipped: CatalogUpdate[] = [];
+  for (const update of updates) {
+    const digits = update.kb.replace(/^KB/i, '');
+    let client = false;
+    for (const product of update.products) {
+      const name = clientProduct(product);
+      const build = update.fixedBuilds[product]?.split('.').map(Number);
+      if (!name || !build || build.length !== 4) continue;
+      const [major, minor, buildNumber, ubr] = build;
+      client = true;
+      revisions.push({
+        displayName: `${name.productName}, version ${name.versionName}, build ${buildNumber}.${ubr}`,
+        releaseDateTime: graphDate(released),
+        versionName: name.versionName,
+        productName: name.productName,
+        osBuild: { majorVersionNumber: major, minorVersionNumber: minor, buildNumber, updateBuildRevision: ubr },
+        knowledgeBaseArticle: { articleId: `KB${digits}`, articleUrl: `https://support.microsoft.com/help/${digits}` },
+      });
+    }
+    if (client) shipped.push(update);
   }
   if (revisions.length === 0) return null;
+  // Newest release first. The item's own kbArticleId is then that release's KB: Graph gives an item one KB although
+  // its revisions name several (which one it picks is not documented; any one shows the difference).
+  revisions.sort((a, b) => b.osBuild.buildNumber - a.osBuild.buildNumber);
 
-  const vulnerabilities = catalog.vulnerabilities.filter((v) => update.cves.includes(v.cveId));
+  // The item's CVE summary covers the whole release, as Graph's does: every client KB's CVEs together.
+  const cves = new Set(shipped.flatMap((u) => u.cves));
+  const vulnerabilities = catalog.vulnerabilities.filter((v) => cves.has(v.cveId));
   const scores = vulnerabilities.map((v) => v.cvssBaseScore).filter((s): s is number => s !== null);
-  const severity = update.severity.toLowerCase();
+  const severity = shipped.map((u) => u.severity.toUpperCase()).reduce((a, b) => (SEVERITY_RANK.indexOf(b) > SEVERITY_RANK.indexOf(a) ? b : a)).toLowerCase();
   const month = new Date(released);
   const endOfSupport = new Date(released);
   endOfSupport.setUTCFullYear(endOfSupport.getUTCFullYear() + 1);
   return {
     '@odata.type': '#microsoft.graph.windowsQualityUpdateCatalogItem',
-    id: itemId(update.kb),
+    id: itemId(updates[0].releasedAt),
     displayName: `${month.getUTCFullYear()}.${String(month.getUTCMonth() + 1).padStart(2, '0')} B SecurityUpdate for Windows 10 and later`,
     releaseDateTime: graphDate(released),
     endOfSupportDate: graphDate(endOfSupport.getTime()),
-    kbArticleId: digits,
-    classification: update.classification === 'SECURITY' ? 'security' : 'nonSecurity',
+    kbArticleId: revisions[0].knowledgeBaseArticle.articleId.replace(/^KB/i, ''),
+    classification: shipped.every((u) => u.classification === 'SECURITY') ? 'security' : 'nonSecurity',
     qualityUpdateCadence: 'monthly',
     isExpeditable: true,
     productRevisions: revisions,
@@ -115,11 +137,14 @@ function catalogItem(update: CatalogUpdate, catalog: MicrosoftCatalog): GraphQua
   };
 }
 
-/** One item per bundled KB that has a Windows 10/11 product, oldest release first. */
+/** One item per release date of the bundled catalog that has a Windows 10/11 update, oldest first. */
 export function bundledCatalogItems(catalog: MicrosoftCatalog = MICROSOFT_CATALOG): GraphQualityUpdateCatalogItem[] {
-  return [...catalog.updates]
-    .sort((a, b) => a.releasedAt.localeCompare(b.releasedAt) || a.kb.localeCompare(b.kb))
-    .map((u) => catalogItem(u, catalog))
+  const byRelease = new Map<string, CatalogUpdate[]>();
+  for (const u of [...catalog.updates].sort((a, b) => a.releasedAt.localeCompare(b.releasedAt) || a.kb.localeCompare(b.kb))) {
+    byRelease.set(u.releasedAt, [...(byRelease.get(u.releasedAt) ?? []), u]);
+  }
+  return [...byRelease.values()]
+    .map((updates) => catalogItem(updates, catalog))
     .filter((item): item is GraphQualityUpdateCatalogItem => item !== null);
 }
 

@@ -211,52 +211,66 @@ describe('Intune simulator: managedDevices', () => {
 describe('Intune simulator: Windows update catalog (beta)', () => {
   const kb = (id: string) => MICROSOFT_CATALOG.updates.find((u) => u.kb === id)!;
 
-  it('serves KB5043076 in the beta shape, with its builds and CVE summary from the bundled catalog', async () => {
+  it('serves one item per Patch Tuesday in the beta shape, each product revision naming its own KB from the bundled catalog', async () => {
     const sim = await start({ pageSize: 100 });
     const res = await get(sim, `${CATALOG}?$filter=${encodeURIComponent("isof('microsoft.graph.windowsQualityUpdateCatalogItem')")}`, await accessToken(sim));
     expect(res.status).toBe(200);
     const body = res.json();
     expect(body['@odata.context']).toBe(`${sim.origin}/beta/$metadata#deviceManagement/windowsUpdateCatalogItems`);
     const items = body.value as GraphQualityUpdateCatalogItem[];
-    // One item per client KB; the Windows Server 2022 updates are not in Intune's catalog.
-    const clientKbs = MICROSOFT_CATALOG.updates.filter((u) => u.products.some((p) => p.startsWith('Windows 1'))).map((u) => u.kb.slice(2));
-    expect(items.map((i) => i.kbArticleId).sort()).toEqual(clientKbs.sort());
-    expect(items.map((i) => i.kbArticleId)).not.toContain('5042881');
+    expect(items.map((i) => i.displayName)).toEqual([
+      '2024.08 B SecurityUpdate for Windows 10 and later', '2024.09 B SecurityUpdate for Windows 10 and later', '2026.02 B SecurityUpdate for Windows 10 and later',
+    ]);
 
-    const vulns = MICROSOFT_CATALOG.vulnerabilities.filter((v) => kb('KB5043076').cves.includes(v.cveId));
+    // Every revision names the KB the bundled MSRC data gives for its product; the Windows Server 2022 updates are
+    // not in Intune's catalog.
+    const revisionKbs = items.flatMap((i) => i.productRevisions.map((r) => `${r.productName} ${r.versionName} ${r.osBuild.buildNumber}.${r.osBuild.updateBuildRevision} ${r.knowledgeBaseArticle.articleId}`));
+    const expected = MICROSOFT_CATALOG.updates.flatMap((u) => u.products.filter((p) => p.startsWith('Windows 1')).map((p) => {
+      const [, product, version] = /^(Windows 1\d) Version (\w+) /.exec(p)!;
+      return `${product} ${version} ${u.fixedBuilds[p].split('.').slice(2).join('.')} ${u.kb}`;
+    }));
+    expect(revisionKbs.sort()).toEqual(expected.sort());
+    expect(revisionKbs.join()).not.toContain('KB5042881');
+
+    const september = items[1];
+    const vulns = MICROSOFT_CATALOG.vulnerabilities.filter((v) => ['KB5043064', 'KB5043076', 'KB5043080'].some((k) => kb(k).cves.includes(v.cveId)));
     const exploited = vulns.filter((v) => v.exploited).map((v) => v.cveId);
     expect(exploited).toEqual(['CVE-2024-38014', 'CVE-2024-38217', 'CVE-2024-43461']);
-    const item = items.find((i) => i.kbArticleId === '5043076')!;
-    expect(item).toEqual({
+    const revision = (build: number, ubr: number, version: string, product: string, kbNumber: string) => ({
+      displayName: `${product}, version ${version}, build ${build}.${ubr}`,
+      releaseDateTime: '2024-09-10T07:00:00Z',
+      versionName: version,
+      productName: product,
+      osBuild: { majorVersionNumber: 10, minorVersionNumber: 0, buildNumber: build, updateBuildRevision: ubr },
+      knowledgeBaseArticle: { articleId: `KB${kbNumber}`, articleUrl: `https://support.microsoft.com/help/${kbNumber}` },
+    });
+    expect(september).toEqual({
       '@odata.type': '#microsoft.graph.windowsQualityUpdateCatalogItem',
       id: expect.stringMatching(GUID),
       displayName: '2024.09 B SecurityUpdate for Windows 10 and later',
       releaseDateTime: '2024-09-10T07:00:00Z',
       endOfSupportDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-      kbArticleId: '5043076',
+      // One KB for the item, that of its newest release; the revisions name each product's own.
+      kbArticleId: '5043080',
       classification: 'security',
       qualityUpdateCadence: 'monthly',
       isExpeditable: true,
-      productRevisions: expect.arrayContaining([
-        {
-          displayName: 'Windows 11, version 23H2, build 22631.4169',
-          releaseDateTime: '2024-09-10T07:00:00Z',
-          versionName: '23H2',
-          productName: 'Windows 11',
-          osBuild: { majorVersionNumber: 10, minorVersionNumber: 0, buildNumber: 22631, updateBuildRevision: 4169 },
-          knowledgeBaseArticle: { articleId: 'KB5043076', articleUrl: 'https://support.microsoft.com/help/5043076' },
-        },
-      ]),
+      productRevisions: [
+        revision(26100, 1742, '24H2', 'Windows 11', '5043080'),
+        revision(22631, 4169, '23H2', 'Windows 11', '5043076'),
+        revision(22621, 4169, '22H2', 'Windows 11', '5043076'),
+        revision(19045, 4894, '22H2', 'Windows 10', '5043064'),
+      ],
       cveSeverityInformation: {
         maxSeverityLevel: 'critical',
         maxBaseScore: Math.max(...vulns.map((v) => v.cvssBaseScore!)),
         exploitedCves: exploited.map((cve) => ({ cveNumber: cve, cveInformationUrl: `https://msrc.microsoft.com/update-guide/vulnerability/${cve}` })),
       },
     });
-    expect(item.productRevisions.map((r) => `${r.productName} ${r.versionName} ${r.osBuild.buildNumber}.${r.osBuild.updateBuildRevision}`).sort())
-      .toEqual(['Windows 11 22H2 22621.4169', 'Windows 11 23H2 22631.4169']);
+    expect(new Set(items.map((i) => i.id)).size).toBe(3);
     // A later month's update is "important": the severity comes from the catalog, not a constant.
-    expect(items.find((i) => i.kbArticleId === '5075941')!.cveSeverityInformation!.maxSeverityLevel).toBe('important');
+    expect(items[2].cveSeverityInformation!.maxSeverityLevel).toBe('important');
+    expect(items[2].productRevisions.map((r) => r.knowledgeBaseArticle.articleId)).toEqual(['KB5077181', 'KB5077181', 'KB5075941', 'KB5075912']);
   });
 
   it('pages the catalog, appends extra items after the real ones, and refuses other filters', async () => {
@@ -270,10 +284,10 @@ describe('Intune simulator: Windows update catalog (beta)', () => {
         knowledgeBaseArticle: { articleId: 'KB5099999', articleUrl: 'https://support.microsoft.com/help/5099999' },
       }],
     };
-    const sim = await start({ pageSize: 4, extraCatalogItems: [extra] });
+    const sim = await start({ pageSize: 3, extraCatalogItems: [extra] });
     const token = await accessToken(sim);
     const pages = await allPages(sim, CATALOG, token);
-    expect(pages.map((p) => p.value.length)).toEqual([4, 4, 2]);
+    expect(pages.map((p) => p.value.length)).toEqual([3, 1]);
     expect(pages.at(-1)!.value.at(-1)).toEqual(extra);
     const bad = await get(sim, `${CATALOG}?$filter=${encodeURIComponent("isof('microsoft.graph.windowsFeatureUpdateCatalogItem')")}`, token);
     expect(bad.status).toBe(400);
