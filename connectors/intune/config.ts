@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { Setting } from '../sdk/config';
-import { OptionalWholeNumber, SecureUrl, STALE_AFTER_DAYS } from '../sdk/config-rules';
+import { OptionalWholeNumber, Rule, SecureUrl, STALE_AFTER_DAYS } from '../sdk/config-rules';
 
 export { STALE_AFTER_DAYS };
 
@@ -13,6 +13,22 @@ export const CATALOG_SOURCES: readonly CatalogSource[] = ['auto', 'graph', 'bund
 // A directory (tenant) id is a GUID; Entra also accepts a verified domain such as contoso.onmicrosoft.com.
 const TENANT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$/i;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const TOKEN_SCOPE_MAX_LENGTH = 512;
+
+/**
+ * Why `value` cannot be the scope of a client-credentials token request, or undefined. Entra refuses any such scope
+ * that does not end in "/.default" (the app's granted permissions on one resource), so a wrong one is caught here
+ * rather than as an auth failure at the first sync.
+ */
+export function tokenScopeProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !value.trim()) return 'must be a non-empty string';
+  if (value.length > TOKEN_SCOPE_MAX_LENGTH) return `must be at most ${TOKEN_SCOPE_MAX_LENGTH} characters`;
+  if (/\s/.test(value)) return 'must be one scope, without spaces';
+  if (!/^\S+\/\.default$/.test(value)) return "must be a resource followed by /.default, e.g. 'https://graph.microsoft.com/.default'";
+  return undefined;
+}
 
 /** One instance reads one client's Microsoft Entra tenant (the MSP model: an app registration per client tenant). */
 export class IntuneConfig {
@@ -46,6 +62,14 @@ export class IntuneConfig {
   @IsOptional()
   @SecureUrl()
   graphBaseUrl?: string = 'https://graph.microsoft.com';
+
+  @Setting({
+    description:
+      "OAuth scope asked of Entra for the Graph token. Default: graphBaseUrl's origin followed by /.default (e.g. https://graph.microsoft.com/.default). Set it only when Graph is reached through a proxy or gateway registered under another resource; it must end in /.default.",
+    optional: true,
+  })
+  @Rule<IntuneConfig>((value) => tokenScopeProblem(value))
+  tokenScope?: string;
 
   @Setting({ description: `Devices per page asked of Graph ($top), ${PAGE_SIZE.min} to ${PAGE_SIZE.max} (default ${PAGE_SIZE.default}).`, optional: true })
   @OptionalWholeNumber(PAGE_SIZE)

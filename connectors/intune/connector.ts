@@ -48,8 +48,9 @@ class IntuneConnector implements Connector {
         clientId: config.clientId,
         clientSecret: config.clientSecret,
         authorityUrl: config.authorityHost,
-        // The app's application permissions on this cloud's Graph (national clouds have their own host).
-        scope: `${graph.origin}/.default`,
+        // The app's application permissions on this cloud's Graph (national clouds have their own host), unless the
+        // operator names the resource Graph is reached through (an egress proxy registered as its own app).
+        scope: config.tokenScope ?? `${graph.origin}/.default`,
       }),
       vendor: 'Microsoft Entra ID',
       log: context.log,

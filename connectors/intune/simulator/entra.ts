@@ -10,22 +10,27 @@ import { entraError } from './graph-errors';
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 
 export class TokenStore {
-  private readonly expiries = new Map<string, number>();
+  private readonly issued = new Map<string, { expiry: number; scope: string }>();
 
-  issue(lifetimeS: number): string {
+  /** `scope` is what the token was asked for: its audience, which a resource checks. */
+  issue(lifetimeS: number, scope: string): string {
     const token = randomBytes(48).toString('base64url');
-    this.expiries.set(token, Date.now() + lifetimeS * 1000);
+    this.issued.set(token, { expiry: Date.now() + lifetimeS * 1000, scope });
     return token;
   }
 
   isValid(token: string | undefined): boolean {
-    const expiry = token === undefined ? undefined : this.expiries.get(token);
+    const expiry = token === undefined ? undefined : this.issued.get(token)?.expiry;
     return expiry !== undefined && expiry > Date.now();
+  }
+
+  scopeOf(token: string | undefined): string | undefined {
+    return token === undefined ? undefined : this.issued.get(token)?.scope;
   }
 
   /** Revokes every token issued so far (the `expire-token` fault). */
   expireAll(): void {
-    this.expiries.clear();
+    this.issued.clear();
   }
 }
 
@@ -39,6 +44,8 @@ export interface TokenEndpoint {
   origin: string;
   lifetimeS: number;
   tokens: TokenStore;
+  /** One more resource the tenant has besides Graph (a gateway's app ID URI), as "<resource>/.default". */
+  extraScope?: string;
 }
 
 export interface TokenAnswer {
@@ -85,7 +92,8 @@ export function answerTokenRequest(tenant: string, body: string, authorization: 
       `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
   }
   const resource = scope.replace(/\/\.default$/, '');
-  if (![endpoint.origin, 'https://graph.microsoft.com', GRAPH_APP_ID].includes(resource)) {
+  const known = [endpoint.origin, 'https://graph.microsoft.com', GRAPH_APP_ID, ...(endpoint.extraScope ? [endpoint.extraScope.replace(/\/\.default$/, '')] : [])];
+  if (!known.includes(resource)) {
     // A well-formed scope for a resource the tenant does not have: Entra calls that a resource error, not a scope error.
     return fail(400, 'invalid_resource', 500011,
       `The resource principal named ${resource} was not found in the tenant named ${endpoint.tenantName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
@@ -97,7 +105,7 @@ export function answerTokenRequest(tenant: string, body: string, authorization: 
     return fail(401, 'invalid_client', 7000215,
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${endpoint.clientId}'.`);
   }
-  const accessToken = endpoint.tokens.issue(endpoint.lifetimeS);
+  const accessToken = endpoint.tokens.issue(endpoint.lifetimeS, scope);
   return {
     status: 200,
     body: { token_type: 'Bearer', expires_in: endpoint.lifetimeS, ext_expires_in: endpoint.lifetimeS, access_token: accessToken },

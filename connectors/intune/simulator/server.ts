@@ -34,6 +34,12 @@ export interface IntuneSimulatorOptions extends SimulatorOptions {
   /** Lifetime of issued tokens; default 3599 s, as Entra issues them. */
   tokenLifetimeS?: number;
   /**
+   * Serve only tokens issued for this scope, e.g. "api://graph-gateway.contoso.example/.default": Graph behind a
+   * gateway registered as its own resource, which answers any other token's audience with 401. The token endpoint
+   * knows that resource, and validConfig() sets tokenScope to it. Default: any Graph scope.
+   */
+  requiredScope?: string;
+  /**
    * How the beta Windows update catalog answers: 'granted' (default), 'forbidden' (403, permission not granted),
    * 'absent' (400 segment not found, as in a cloud without it).
    */
@@ -58,6 +64,8 @@ export interface IntuneSimulator extends SimulatorControl {
   readonly devices: ManagedDevice[];
   /** Path and query of each data request since resetStats, as sent. */
   requests(): string[];
+  /** The scope of each token request since resetStats, as sent (null when it had none). */
+  tokenScopes(): Array<string | null>;
   setCatalogAccess(access: CatalogAccess): void;
 }
 
@@ -79,6 +87,9 @@ const DEVICE_PATH = /^\/v1\.0\/deviceManagement\/managedDevices(?:\/([^/()]+)|\(
 const CATALOG_PATH = /^\/beta\/deviceManagement\/windowsUpdateCatalogItems$/i;
 
 export async function startIntuneSimulator(options: IntuneSimulatorOptions): Promise<IntuneSimulator> {
+  if (options.requiredScope !== undefined && !/^\S+\/\.default$/.test(options.requiredScope)) {
+    throw new Error(`requiredScope must be a resource followed by /.default, not ${JSON.stringify(options.requiredScope)}`);
+  }
   const namePrefix = options.namePrefix ?? 'CONTOSO';
   const bundled = bundledCatalogItems();
   const catalogItems = [...bundled, ...(options.extraCatalogItems ?? [])];
@@ -94,6 +105,7 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
   let catalogAccess: CatalogAccess = options.catalogAccess ?? 'granted';
   let stats: SimulatorStats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };
   let requestLog: string[] = [];
+  let scopeLog: Array<string | null> = [];
   let malformedServed = 0;
   let origin = '';
 
@@ -119,6 +131,7 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
 
   function token(tenant: string, body: string, req: IncomingMessage, res: ServerResponse): void {
     stats.tokenRequests++;
+    scopeLog.push(new URLSearchParams(body).get('scope'));
     const answer = answerTokenRequest(tenant, body, req.headers.authorization, {
       tenantId: SIMULATOR_TENANT_ID,
       clientId: SIMULATOR_CLIENT_ID,
@@ -127,6 +140,7 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
       origin,
       lifetimeS: options.tokenLifetimeS ?? 3599,
       tokens,
+      extraScope: options.requiredScope,
     });
     res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
   }
@@ -152,6 +166,11 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
       return sendGraph(res, ids, 401, JSON.stringify(graphError('InvalidAuthenticationToken', message, ids)), {
         'www-authenticate': `Bearer realm="", authorization_uri="${origin}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`,
       });
+    }
+    if (options.requiredScope !== undefined && tokens.scopeOf(bearer) !== options.requiredScope) {
+      // A valid token for another resource: Graph's answer to a token whose audience is not its own.
+      stats.unauthorized++;
+      return sendGraph(res, ids, 401, JSON.stringify(graphError('InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.', ids)));
     }
 
     const admission = throttle?.admit();
@@ -285,6 +304,7 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
     authorityHost: origin,
     graphBaseUrl: origin,
     pageSize: options.pageSize,
+    ...(options.requiredScope === undefined ? {} : { tokenScope: options.requiredScope }),
   });
 
   return {
@@ -293,6 +313,7 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
       return fleet.devices;
     },
     requests: () => [...requestLog],
+    tokenScopes: () => [...scopeLog],
     setCatalogAccess: (access: CatalogAccess) => {
       catalogAccess = access;
     },
@@ -305,6 +326,7 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
     resetStats: () => {
       stats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };
       requestLog = [];
+      scopeLog = [];
     },
     close: () =>
       new Promise<void>((resolve) => {

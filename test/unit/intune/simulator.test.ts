@@ -109,6 +109,37 @@ describe('Intune simulator: Entra token endpoint', () => {
   });
 });
 
+describe('Intune simulator: Graph behind a gateway that requires its own scope', () => {
+  const SCOPE = 'api://graph-gateway.contoso.example/.default';
+
+  it('serves data only to tokens issued for the required scope, and logs each token request\'s scope', async () => {
+    const sim = await start({ requiredScope: SCOPE });
+    expect(sim.validConfig()).toMatchObject({ tokenScope: SCOPE });
+    const own = await tokenRequest(sim, { scope: SCOPE });
+    expect(own.status).toBe(200);
+    expect((await get(sim, `${DEVICES}?$top=1`, own.body.access_token)).status).toBe(200);
+
+    const graph = await tokenRequest(sim); // `${origin}/.default`: a good Graph token, but not for the gateway
+    expect(graph.status).toBe(200);
+    const refused = await get(sim, `${DEVICES}?$top=1`, graph.body.access_token);
+    expect(refused.status).toBe(401);
+    expect(refused.json().error).toEqual({ code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.', innerError });
+    expect(sim.tokenScopes()).toEqual([SCOPE, `${sim.origin}/.default`]);
+    expect(sim.stats()).toMatchObject({ tokenRequests: 2, unauthorized: 1 });
+    sim.resetStats();
+    expect(sim.tokenScopes()).toEqual([]);
+  });
+
+  it('without one, takes any Graph scope and sets no tokenScope; a requiredScope without /.default is refused at start', async () => {
+    const sim = await start();
+    await tokenRequest(sim, { scope: 'https://graph.microsoft.com/.default' });
+    expect(sim.tokenScopes()).toEqual(['https://graph.microsoft.com/.default']);
+    expect(sim.validConfig()).not.toHaveProperty('tokenScope');
+    expect((await tokenRequest(sim, { scope: SCOPE })).body.error).toBe('invalid_resource');
+    await expect(startIntuneSimulator({ pageSize: 7, requiredScope: 'api://graph-gateway.contoso.example' })).rejects.toThrow(/requiredScope must be a resource followed by \/\.default/);
+  });
+});
+
 describe('Intune simulator: managedDevices', () => {
   it('pages by $skiptoken: following nextLink verbatim yields every device once, in id order', async () => {
     const sim = await start();
