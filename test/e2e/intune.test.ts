@@ -151,6 +151,17 @@ describe(`Intune connector through the engine and GraphQL on ${ENGINE}`, () => {
     const laptop = sim.devices.find((d) => d.operatingSystem === 'Windows' && d.serialNumber && d.manufacturer)!;
     const asset = sources.find((s) => s.externalId === laptop.id).asset;
     expect(asset).toMatchObject({ manufacturer: laptop.manufacturer, model: laptop.model, osBuild: laptop.osVersion.split('.').slice(2).join('.') });
+
+    // enrolledDateTime is stored as the source's enrolment time (not in the API yet), with 0001-01-01 as never.
+    const instance = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ name: 'Contoso Intune' });
+    const stored = await db.dataSource.getRepository(SourceDevice).findBy({ connectorInstanceId: instance.id });
+    const enrolled = new Map(stored.map((d) => [d.externalId, d.enrolledAt?.toISOString() ?? null]));
+    expect(enrolled.size).toBe(sim.devices.length);
+    for (const d of sim.devices) {
+      expect({ device: d.deviceName, enrolledAt: enrolled.get(d.id) }).toEqual({
+        device: d.deviceName, enrolledAt: d.enrolledDateTime.startsWith('0001') ? null : new Date(d.enrolledDateTime).toISOString(),
+      });
+    }
   });
 
   it('a second run reads only devices that checked in since, and a patched device moves to INSTALLED', async () => {
