@@ -182,8 +182,11 @@ function clonedVdiVm(hostNumber: number, p: { intuneId: string; entraId: string;
   };
 }
 
-/** A desktop one Patch Tuesday behind, in Intune and WSUS: it lacks its own release's KB of the month, and only that. */
-function oneMonthBehind(hostNumber: number, release: WindowsRelease, build: string, p: { serial: string; manufacturer: string; model: string; intuneId: string; entraId: string; wsusId: string; mac: string; checkIn: number; enrolled: number }): DemoTrap {
+/**
+ * A desktop one Patch Tuesday behind, in Intune and WSUS: it lacks its own release's KB of the month, and only that.
+ * Whichever tool heard from it last decides the KB's effective state: Intune's derived one or WSUS's reported one.
+ */
+function oneMonthBehind(hostNumber: number, release: WindowsRelease, build: string, p: { serial: string; manufacturer: string; model: string; intuneId: string; entraId: string; wsusId: string; mac: string; checkIn: number; wsusCheckIn: number; enrolled: number }): DemoTrap {
   return {
     hostNumber,
     records: (t, now) => {
@@ -194,7 +197,7 @@ function oneMonthBehind(hostNumber: number, release: WindowsRelease, build: stri
           ...common, externalId: p.intuneId, hostname, serialNumber: p.serial, azureAdDeviceId: p.entraId, macAddresses: [], ethernetMac: p.mac,
           manufacturer: p.manufacturer, model: p.model, lastCheckInAt: ago(now, p.checkIn), enrolledAt: ago(now, p.enrolled),
         }],
-        wsus: [{ ...common, externalId: p.wsusId, fqdn: fqdnOf(t, hostname), lastCheckInAt: ago(now, p.checkIn + 3 * HOUR), vendorSite: t.sites[0], manufacturer: p.manufacturer, model: p.model }],
+        wsus: [{ ...common, externalId: p.wsusId, fqdn: fqdnOf(t, hostname), lastCheckInAt: ago(now, p.wsusCheckIn), vendorSite: t.sites[0], manufacturer: p.manufacturer, model: p.model }],
       };
     },
   };
@@ -244,11 +247,11 @@ export const DEMO_TRAPS: Record<string, DemoTrap[]> = {
     // January 2026's builds (KB5073724 → 19045.6809, KB5073455 → 22631.6491): both lack February's, each its own KB.
     oneMonthBehind(102, WINDOWS_RELEASES[2], '19045.6809', {
       serial: 'CZC1427HQ8', manufacturer: 'HP', model: 'HP EliteDesk 800 G6 Desktop Mini PC', intuneId: '5e2c9a7f-1d43-4b86-8e0a-2f7b4d9c6e15', entraId: '3a8d6f2c-9e51-4c07-b3a4-7d1e5b9f0c62',
-      wsusId: 'b74e1c9a-6d28-4f53-a9e7-0c3f5b8d2a16', mac: 'EC:8E:B5:4E:7A:21', checkIn: 9 * HOUR, enrolled: 301 * DAY + 5 * HOUR,
+      wsusId: 'b74e1c9a-6d28-4f53-a9e7-0c3f5b8d2a16', mac: 'EC:8E:B5:4E:7A:21', checkIn: 9 * HOUR, wsusCheckIn: 12 * HOUR, enrolled: 301 * DAY + 5 * HOUR,
     }),
     oneMonthBehind(103, WINDOWS_RELEASES[0], '22631.6491', {
       serial: '8QKT4Y3', manufacturer: 'Dell Inc.', model: 'OptiPlex 7010', intuneId: '6f3d0b8e-2e54-4c97-9f1b-3a8c5e0d7f26', entraId: '4b9e7a3d-0f62-4d18-c4b5-8e2f6c0a1d73',
-      wsusId: 'c85f2d0b-7e39-4a64-baf8-1d4a6c9e3b27', mac: 'F8:BC:12:8B:15:E3', checkIn: 11 * HOUR, enrolled: 287 * DAY + 2 * HOUR,
+      wsusId: 'c85f2d0b-7e39-4a64-baf8-1d4a6c9e3b27', mac: 'F8:BC:12:8B:15:E3', checkIn: 11 * HOUR, wsusCheckIn: 2 * HOUR, enrolled: 287 * DAY + 2 * HOUR,
     }),
   ],
 };

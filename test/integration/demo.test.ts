@@ -171,8 +171,8 @@ describe(`demo mode on ${ENGINE}`, () => {
     const { win10, win11 } = await data(`{ win10: assets(filter: { hostnameContains: "CAT-PC-102" }) { nodes { ${fields} } }
       win11: assets(filter: { hostnameContains: "CAT-PC-103" }) { nodes { ${fields} } } }`);
     const machines = [
-      { asset: win10.nodes, osBuild: '19045.6809', product: 'Windows 10 Version 22H2 for x64-based Systems', missing: 'KB5075912', sibling: 'KB5075941' },
-      { asset: win11.nodes, osBuild: '22631.6491', product: 'Windows 11 Version 23H2 for x64-based Systems', missing: 'KB5075941', sibling: 'KB5075912' },
+      { asset: win10.nodes, osBuild: '19045.6809', product: 'Windows 10 Version 22H2 for x64-based Systems', missing: 'KB5075912', sibling: 'KB5075941', decidedBy: 'intune' },
+      { asset: win11.nodes, osBuild: '22631.6491', product: 'Windows 11 Version 23H2 for x64-based Systems', missing: 'KB5075941', sibling: 'KB5075912', decidedBy: 'wsus' },
     ];
     for (const m of machines) {
       expect(m.asset).toHaveLength(1);
@@ -189,6 +189,8 @@ describe(`demo mode on ${ENGINE}`, () => {
       expect(cumulative.some((p: any) => p.update.kb === m.sibling)).toBe(false);
       for (const p of cumulative) expect([p.update.kb, NOT_REMEDIATED.has(p.state)]).toEqual([p.update.kb, p.update.kb === m.missing]);
       expect(cumulative.filter((p: any) => p.effective && NOT_REMEDIATED.has(p.state)).map((p: any) => p.update.kb)).toEqual([m.missing]);
+      // Both tools are current: the one that heard from the machine last decides (Intune for the first, WSUS for the second).
+      expect(cumulative.filter((p: any) => p.effective && p.update.kb === m.missing).map((p: any) => p.source.connector.kind)).toEqual([m.decidedBy]);
     }
   });
 
