@@ -4,27 +4,36 @@
  * re-enrolled laptop leaves its old record behind, which goes quiet before the new one enrols. Only the first
  * makes the serial useless for identity.
  *
- * Two records are live at the same time unless one of them is out of date (inactive or stale) or their lives
- * provably do not overlap: one last checked in before the other enrolled. Where the tool gives no enrolment time
- * nothing is proved, so two active records sharing a serial count as clones until one goes inactive.
+ * Two records were live at the same time when their lives overlapped: each checked in more than a day after the
+ * other enrolled. Once both enrolment times and check-ins are known that answer stands, even after one of them goes
+ * inactive or is deleted: a retired clone's twin is still another machine. A record that last checked in before
+ * (or within a day after: the old record's last report racing the re-image) the other enrolled is a re-enrolment.
+ * Where a tool gives no enrolment time nothing is proved either way, and two current records sharing a serial
+ * count as clones until one of them goes out of date.
  */
 import { normaliseSerial } from './normalise';
 
 export interface SerialHolder {
   sourceId: string;
   serialNumber: string | null;
-  /** Inactive or stale: what the tool says of it is out of date. */
+  /** Inactive or stale: what the tool says of it is out of date (decides only where enrolment times are missing). */
   outOfDate: boolean;
   lastCheckInAt: Date | null;
   enrolledAt: Date | null;
 }
 
+/** The old record's last report may race the re-image by hours; a longer overlap is two machines. */
+const OVERLAP_GRACE_MS = 24 * 3_600_000;
+
 const endedBefore = (a: SerialHolder, b: SerialHolder): boolean =>
-  a.lastCheckInAt !== null && b.enrolledAt !== null && a.lastCheckInAt.getTime() < b.enrolledAt.getTime();
+  a.lastCheckInAt !== null && b.enrolledAt !== null && a.lastCheckInAt.getTime() < b.enrolledAt.getTime() + OVERLAP_GRACE_MS;
+
+const lifeKnown = (r: SerialHolder): boolean => r.lastCheckInAt !== null && r.enrolledAt !== null;
 
 export function liveAtOnce(a: SerialHolder, b: SerialHolder): boolean {
-  if (a.outOfDate || b.outOfDate) return false;
-  return !endedBefore(a, b) && !endedBefore(b, a);
+  if (endedBefore(a, b) || endedBefore(b, a)) return false;
+  if (lifeKnown(a) && lifeKnown(b)) return true;
+  return !a.outOfDate && !b.outOfDate;
 }
 
 /** For each record whose serial another live record of the same instance also reports: those records' ids. */
@@ -32,7 +41,7 @@ export function serialsSharedByLiveRecords(records: Iterable<SerialHolder>): Map
   const bySerial = new Map<string, SerialHolder[]>();
   for (const r of records) {
     const serial = normaliseSerial(r.serialNumber);
-    if (!serial || r.outOfDate) continue;
+    if (!serial) continue;
     bySerial.set(serial, [...(bySerial.get(serial) ?? []), r]);
   }
   const out = new Map<string, string[]>();

@@ -1,4 +1,4 @@
-import { SourceDevice, Tenant } from '../../src/entities';
+import { PatchState, SourceDevice, Tenant } from '../../src/entities';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 
 describe(`migrations on ${ENGINE}`, () => {
@@ -53,6 +53,42 @@ describe(`migrations on ${ENGINE}`, () => {
     expect(device).toMatchObject({
       hostname: 'OLD-PC', inactive: false, manufacturer: null, model: null, ownership: null, attributes: null, postureStatus: null, vendorSiteId: null, revision: null,
     });
+  });
+
+  it('EffectiveEvidence marks the effective state of states stored before it: a re-imaged laptop\'s inactive record decides nothing', async () => {
+    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('EffectiveEvidence'));
+    expect(migration).toBeGreaterThan(0);
+    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
+    const quote = (c: string) => db.dataSource.driver.escape(c);
+    const q = (table: string, row: Record<string, unknown>) => {
+      const columns = Object.keys(row);
+      return db.dataSource.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
+    };
+    const at = '2026-11-02 10:00:00.000';
+    const id = (n: number) => `00000000-0000-4000-8000-0000000001${String(n).padStart(2, '0')}`;
+    await q('tenant', { id: id(1), name: 'Before EffectiveEvidence', createdAt: at, updatedAt: at });
+    await q('connector_instance', {
+      id: id(2), tenantId: id(1), kind: 'intune', name: 'old', config: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: at, updatedAt: at,
+    });
+    await q('asset', { id: id(3), tenantId: id(1), hostname: 'CAT-LT-101', status: 'ACTIVE', lastSeenAt: at, createdAt: at, updatedAt: at });
+    await q('software_update', {
+      id: id(4), catalogKey: 'microsoft:KB5075941', kb: 'KB5075941', title: '2026-02 Cumulative Update for Windows 11 Version 23H2', vendor: 'Microsoft',
+      products: '[]', classification: 'SECURITY', severity: 'IMPORTANT', releasedAt: '2026-02-10 08:00:00.000', supersedes: '[]', createdAt: at, updatedAt: at,
+    });
+    const device = (n: number, externalId: string, inactive: boolean, lastCheckInAt: string) =>
+      q('source_device', {
+        id: id(n), tenantId: id(1), connectorInstanceId: id(2), assetId: id(3), externalId, hostname: 'CAT-LT-101', macAddresses: '[]', stale: false, inactive,
+        lastCheckInAt, firstSeenAt: at, lastSeenAt: at,
+      });
+    await device(5, 'old-enrolment', true, '2026-09-12 08:00:00.000');
+    await device(6, 'new-enrolment', false, '2026-11-01 08:00:00.000');
+    const state = (n: number, sourceDeviceId: string, value: string) =>
+      q('patch_state', { id: id(n), tenantId: id(1), assetId: id(3), sourceDeviceId, updateId: id(4), state: value, evidence: 'DERIVED', changedAt: at, observedAt: at });
+    await state(7, id(5), 'MISSING');
+    await state(8, id(6), 'INSTALLED');
+    await db.dataSource.runMigrations();
+    const rows = await db.dataSource.getRepository(PatchState).find({ where: { assetId: id(3) }, order: { id: 'ASC' } });
+    expect(rows.map((r) => [r.state, r.effective])).toEqual([['MISSING', false], ['INSTALLED', true]]);
   });
 
   it('store timestamps in UTC with millisecond precision', async () => {

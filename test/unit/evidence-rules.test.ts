@@ -29,8 +29,19 @@ describe('serialsSharedByLiveRecords', () => {
     expect(serialsSharedByLiveRecords([old, fresh]).size).toBe(0);
   });
 
-  it('an inactive or stale record shares its serial with nobody', () => {
-    expect(serialsSharedByLiveRecords([holder('a'), holder('b', { outOfDate: true })]).size).toBe(0);
+  it('a re-image racing the old record\'s last report by hours is still a re-enrolment', () => {
+    const old = holder('old', { lastCheckInAt: new Date(day(11).getTime() + 5 * 3_600_000), enrolledAt: day(1), outOfDate: true });
+    expect(liveAtOnce(old, holder('new', { enrolledAt: day(11) }))).toBe(false);
+  });
+
+  it('a clone that went inactive stays its twin\'s clone: their lives overlapped for months', () => {
+    const shared = serialsSharedByLiveRecords([holder('vm-a', { outOfDate: true, lastCheckInAt: day(15) }), holder('vm-b', { enrolledAt: day(3) })]);
+    expect(shared.get('vm-b')).toEqual(['vm-a']);
+  });
+
+  it('without enrolment times an out-of-date record shares its serial with nobody', () => {
+    const shared = serialsSharedByLiveRecords([holder('a', { enrolledAt: null }), holder('b', { enrolledAt: null, outOfDate: true })]);
+    expect(shared.size).toBe(0);
   });
 
   it('without enrolment times two active records sharing a serial are taken as clones', () => {
