@@ -8,13 +8,15 @@
  *   WSUS and Intune name the same cumulative update; the x64/ARM64 variants of one KB merge into one;
  * - WSUS stores no CVE ids: a KB's CVEs come from Microsoft's security update data (src/catalog);
  * - SUSDB times are UTC without an offset; NULL and 1753-01-01 mean never;
+ * - the OS build is OSBuildNumber; ClientVersion is the Windows Update agent's version, which only lends its
+ *   revision (see {@link computerOs});
  * - a snapshot must be consistent: a state naming a computer or update it does not list is an error.
  */
 import { MICROSOFT_CATALOG } from '../../src/catalog/microsoft-catalog';
 import { fixesOf, severityOf } from '../../src/catalog/microsoft-fixes';
 import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
-import { parseWindowsVersion, releaseName, windowsName } from '../sdk/windows-builds';
-import { EnvelopeError, UpdateRow, WsusEnvelope } from './envelope';
+import { parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
+import { ComputerTargetRow, EnvelopeError, UpdateRow, WsusEnvelope } from './envelope';
 
 /** How target groups are used: as the devices' sites (matched by name, or mapped for an MSP-wide instance), or not. */
 export type TargetGroupUse = 'sites' | 'ignore';
@@ -59,6 +61,65 @@ export function normaliseKb(value: string | null | undefined): string | null {
   return /^\d{5,8}$/.test(digits) ? `KB${digits}` : null;
 }
 
+/**
+ * Releases shipped as an enablement package on an earlier one keep running that one's binaries, the Windows Update
+ * agent among them: a Windows 10 22H2 machine reports OSBuildNumber 19045 and ClientVersion 10.0.19041.x, Windows 11
+ * 23H2 reports 22631 and 10.0.22621.x. One cumulative update brings every release of a family to the same revision
+ * (KB5043076 is 22621.4169 and 22631.4169, KB5077181 26100.7840 and 26200.7840), so an agent of the same family is
+ * as good a witness of the revision as one of the same build. Server 2022 (20348) and 24H2 (26100) are families of
+ * their own here; Windows Server 2025 shares 26100 with 24H2 and needs no entry.
+ */
+const SERVICING_BASE: Readonly<Record<number, number>> = {
+  18363: 18362, // Windows 10 1909 on 1903
+  19042: 19041, // Windows 10 20H2, 21H1, 21H2 and 22H2 on 2004
+  19043: 19041,
+  19044: 19041,
+  19045: 19041,
+  22631: 22621, // Windows 11 23H2 on 22H2
+  26200: 26100, // Windows 11 25H2 on 24H2
+};
+const servicingBase = (build: number): number => SERVICING_BASE[build] ?? build;
+
+/** Windows 10's first build: a row without OSMajorVersion but with a build at least this is Windows 10 or later. */
+const FIRST_WINDOWS_10_BUILD = 10240;
+
+const positive = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null);
+
+export interface ComputerOs {
+  osName: string | null;
+  /** "10.0.19045.4894": the OS's version, built from the OS columns (and the agent's revision where it applies). */
+  osVersion: string | null;
+  /** "19045.4894", or "19045" when the revision is not known. */
+  osBuild: string | null;
+  /** "Windows 10 22H2". */
+  windowsRelease: string | null;
+}
+
+/**
+ * A computer's operating system from its vComputerTarget row. SUSDB has no OS revision (UBR) column, and
+ * ClientVersion is the Windows Update agent's version, not the OS's: on releases serviced as part of a family it
+ * names the family's base build (19041 on Windows 10 22H2). So the build always comes from OSBuildNumber. The
+ * agent's revision is the only witness of the UBR SUSDB has, and it is taken only on Windows 10 and later (where
+ * the agent is serviced by the OS's cumulative updates; Windows 8.1's agent 7.9.9600.x is versioned on its own)
+ * and only when the agent's build is of the OS's servicing family. Otherwise the bare build is reported: a
+ * revision of another release would place the computer at a patch level it is not at.
+ */
+export function computerOs(c: Pick<ComputerTargetRow, 'ClientVersion' | 'OSMajorVersion' | 'OSMinorVersion' | 'OSBuildNumber'>): ComputerOs {
+  const build = positive(c.OSBuildNumber);
+  if (build === null) return { osName: null, osVersion: null, osBuild: null, windowsRelease: null };
+  const major = c.OSMajorVersion ?? (build >= FIRST_WINDOWS_10_BUILD ? 10 : null);
+  const minor = c.OSMinorVersion ?? (major === 10 ? 0 : null);
+  const agent = parseWindowsVersion(c.ClientVersion);
+  const revision = major === 10 && agent?.major === 10 && servicingBase(agent.build) === servicingBase(build) ? agent.revision : null;
+  const windows: WindowsBuild | null = major === 10 ? { major: 10, minor: minor ?? 0, build, revision: revision ?? 0 } : null;
+  return {
+    osName: windows ? windowsName(windows) : `Windows (build ${build})`,
+    osVersion: major !== null && minor !== null ? [major, minor, build, ...(revision !== null ? [revision] : [])].join('.') : null,
+    osBuild: revision !== null ? `${build}.${revision}` : String(build),
+    windowsRelease: windows ? releaseName(windows) : null,
+  };
+}
+
 const truthy = (v: boolean | number | null | undefined) => v === true || v === 1;
 
 /** The bundled Microsoft data by KB: what WSUS cannot say about an update (its CVEs, what it supersedes). */
@@ -87,13 +148,15 @@ export function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: Tar
 
   const devices: DeviceRecord[] = rows.computerTargets.map((c) => {
     const id = c.ComputerTargetId.toLowerCase();
-    const windows = parseWindowsVersion(c.ClientVersion);
+    const os = computerOs(c);
     const lastCheckInAt = susdbTime(c.LastReportedStatusTime, `computer ${c.Name}: LastReportedStatusTime`) ?? susdbTime(c.LastSyncTime, `computer ${c.Name}: LastSyncTime`);
     const site = options.targetGroups === 'sites' ? siteOf.get(id) : undefined;
     const attributes: Record<string, string | null> = {
       lastSyncResult: c.LastSyncResult === 1 ? 'succeeded' : c.LastSyncResult === 2 ? 'failed' : c.LastSyncResult === 0 ? 'unknown' : null,
       osArchitecture: c.OSArchitecture ?? null,
-      windowsRelease: windows ? releaseName(windows) : null,
+      windowsRelease: os.windowsRelease,
+      // Kept as what it is: the agent's version, which on 22H2 or 23H2 names another build than the OS's.
+      windowsUpdateAgentVersion: c.ClientVersion?.trim() || null,
       wsusServer: envelope.server.name,
       targetGroup: siteOf.get(id)?.name ?? null,
     };
@@ -102,9 +165,9 @@ export function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: Tar
       fqdn: c.Name.trim().toLowerCase(),
       manufacturer: c.Make ?? null,
       model: c.Model ?? null,
-      osName: windows ? windowsName(windows) : c.OSBuildNumber ? `Windows (build ${c.OSBuildNumber})` : null,
-      osVersion: c.ClientVersion ?? null,
-      osBuild: windows ? `${windows.build}.${windows.revision}` : c.OSBuildNumber ? String(c.OSBuildNumber) : null,
+      osName: os.osName,
+      osVersion: os.osVersion,
+      osBuild: os.osBuild,
       lastCheckInAt,
       inactive: lastCheckInAt === null || generatedAt.getTime() - lastCheckInAt.getTime() > options.staleAfterDays * 86_400_000,
       vendorSite: site?.name ?? null,

@@ -167,7 +167,7 @@ describe(`WSUS ingest on ${ENGINE}`, () => {
     const host = computer.Name.split('.')[0].toUpperCase();
     const intune = await startIntuneSimulator({
       pageSize: 10, now: NOW,
-      fleet: [buildManagedDevice({ id: 'aaaaaaaa-0000-4000-8000-000000000001', deviceName: host, osVersion: `10.0.${computer.ClientVersion!.split('.').slice(2).join('.')}`, lastSyncDateTime: '2026-11-02T09:00:00Z', enrolledDateTime: '2026-01-01T00:00:00Z' })],
+      fleet: [buildManagedDevice({ id: 'aaaaaaaa-0000-4000-8000-000000000001', deviceName: host, osVersion: `10.0.${computer.OSBuildNumber}.${computer.ClientVersion!.split('.')[3]}`, lastSyncDateTime: '2026-11-02T09:00:00Z', enrolledDateTime: '2026-01-01T00:00:00Z' })],
     });
     try {
       const id = (await data(`mutation($input: CreateConnectorInstanceInput!) { createConnectorInstance(input: $input) { id } }`, {

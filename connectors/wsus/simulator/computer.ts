@@ -60,8 +60,9 @@ export function computerRow(c: SimComputer): WsusComputerTargetRow {
     LastSyncResult: c.lastSyncResult,
     LastSyncTime: c.lastSync === null ? null : susdbTime(c.lastSync),
     LastReportedStatusTime: c.lastReport === null ? SUSDB_NEVER : susdbTime(c.lastReport),
-    // The Windows Update agent's version follows the OS build.
-    ClientVersion: `10.0.${c.release.build}.${c.revision}`,
+    // The Windows Update agent's version, not the OS's: its build is the release's servicing base (19041 on
+    // Windows 10 22H2), its revision the UBR, which every cumulative update raises for the whole family.
+    ClientVersion: `10.0.${c.release.agentBuild}.${c.revision}`,
     OSArchitecture: 'AMD64',
     Make: c.make,
     Model: c.model,

@@ -6,8 +6,14 @@
 export type Role = 'server' | 'workstation';
 
 export interface WindowsRelease {
-  /** The release's build number, 22631. */
+  /** The release's build number, 22631: vComputerTarget's OSBuildNumber. */
   build: number;
+  /**
+   * The build the Windows Update agent's version carries (vComputerTarget's ClientVersion, 10.0.<agentBuild>.<UBR>).
+   * Releases delivered as an enablement package run their base release's binaries, agent included: 22H2 (19045)
+   * runs 2004's (19041), Windows 11 23H2 (22631) 22H2's (22621), 25H2 (26200) 24H2's (26100).
+   */
+  agentBuild: number;
   /** "Windows 11 Version 23H2", for people. */
   name: string;
   role: Role;
@@ -32,28 +38,28 @@ const WIN11_DRIVERS = 'Windows 11 Client, version 22H2 and later, Servicing Driv
 
 export const RELEASES: readonly WindowsRelease[] = [
   {
-    build: 20348, name: 'Windows Server 2022', role: 'server', catalogProduct: 'Windows Server 2022', wsusProduct: 'Microsoft Server operating system-21H2',
+    build: 20348, agentBuild: 20348, name: 'Windows Server 2022', role: 'server', catalogProduct: 'Windows Server 2022', wsusProduct: 'Microsoft Server operating system-21H2',
     driverProduct: null, inTitle: 'Microsoft server operating system version 21H2', dotNetTitle: '.NET Framework 3.5, 4.8 and 4.8.1 for Microsoft server operating system version 21H2', typicalRevision: 2849,
   },
   {
-    build: 19045, name: 'Windows 10 Version 22H2', role: 'workstation', catalogProduct: 'Windows 10 Version 22H2 for x64-based Systems', wsusProduct: WIN10,
+    build: 19045, agentBuild: 19041, name: 'Windows 10 Version 22H2', role: 'workstation', catalogProduct: 'Windows 10 Version 22H2 for x64-based Systems', wsusProduct: WIN10,
     driverProduct: WIN10_DRIVERS, inTitle: 'Windows 10 Version 22H2', dotNetTitle: '.NET Framework 3.5, 4.8 and 4.8.1 for Windows 10 Version 22H2', typicalRevision: 5011,
   },
   {
-    build: 22621, name: 'Windows 11 Version 22H2', role: 'workstation', catalogProduct: 'Windows 11 Version 22H2 for x64-based Systems', wsusProduct: WIN11,
+    build: 22621, agentBuild: 22621, name: 'Windows 11 Version 22H2', role: 'workstation', catalogProduct: 'Windows 11 Version 22H2 for x64-based Systems', wsusProduct: WIN11,
     driverProduct: WIN11_DRIVERS, inTitle: 'Windows 11 Version 22H2', dotNetTitle: '.NET Framework 3.5 and 4.8.1 for Windows 11, version 22H2', typicalRevision: 4317,
   },
   {
-    build: 22631, name: 'Windows 11 Version 23H2', role: 'workstation', catalogProduct: 'Windows 11 Version 23H2 for x64-based Systems', wsusProduct: WIN11,
+    build: 22631, agentBuild: 22621, name: 'Windows 11 Version 23H2', role: 'workstation', catalogProduct: 'Windows 11 Version 23H2 for x64-based Systems', wsusProduct: WIN11,
     driverProduct: WIN11_DRIVERS, inTitle: 'Windows 11 Version 23H2', dotNetTitle: '.NET Framework 3.5 and 4.8.1 for Windows 11, version 23H2', typicalRevision: 4317,
   },
   {
     // From 24H2 on, Microsoft writes "Windows 11, version 24H2" in titles.
-    build: 26100, name: 'Windows 11 Version 24H2', role: 'workstation', catalogProduct: 'Windows 11 Version 24H2 for x64-based Systems', wsusProduct: WIN11,
+    build: 26100, agentBuild: 26100, name: 'Windows 11 Version 24H2', role: 'workstation', catalogProduct: 'Windows 11 Version 24H2 for x64-based Systems', wsusProduct: WIN11,
     driverProduct: WIN11_DRIVERS, inTitle: 'Windows 11, version 24H2', dotNetTitle: '.NET Framework 3.5 and 4.8.1 for Windows 11, version 24H2', typicalRevision: 2314,
   },
   {
-    build: 26200, name: 'Windows 11 Version 25H2', role: 'workstation', catalogProduct: 'Windows 11 Version 25H2 for x64-based Systems', wsusProduct: WIN11,
+    build: 26200, agentBuild: 26100, name: 'Windows 11 Version 25H2', role: 'workstation', catalogProduct: 'Windows 11 Version 25H2 for x64-based Systems', wsusProduct: WIN11,
     driverProduct: WIN11_DRIVERS, inTitle: 'Windows 11, version 25H2', dotNetTitle: '.NET Framework 3.5 and 4.8.1 for Windows 11, version 25H2', typicalRevision: 6899,
   },
 ];
@@ -66,7 +72,7 @@ export function releaseOf(build: number): WindowsRelease {
   if (known) return known;
   const name = build >= 22000 ? 'Windows 11' : 'Windows 10';
   return {
-    build, name: `${name} (build ${build})`, role: 'workstation', catalogProduct: null, wsusProduct: build >= 22000 ? WIN11 : WIN10,
+    build, agentBuild: build, name: `${name} (build ${build})`, role: 'workstation', catalogProduct: null, wsusProduct: build >= 22000 ? WIN11 : WIN10,
     driverProduct: null, inTitle: name, dotNetTitle: `.NET Framework 4.8 for ${name}`, typicalRevision: 1000,
   };
 }

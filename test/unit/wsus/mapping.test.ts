@@ -1,6 +1,7 @@
 /** A WSUS snapshot (SUSDB row sets) → records: states, KBs, CVEs, times, groups and approvals. */
 import { checkEnvelope, EnvelopeError, WsusEnvelope } from '../../../connectors/wsus';
-import { mapSnapshot, susdbTime } from '../../../connectors/wsus/mapping';
+import type { ComputerTargetRow } from '../../../connectors/wsus/envelope';
+import { computerOs, mapSnapshot, susdbTime } from '../../../connectors/wsus/mapping';
 
 const C1 = '1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const C2 = '2f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
@@ -42,7 +43,7 @@ function envelope(over: Partial<WsusEnvelope['rows']> = {}): WsusEnvelope {
 const map = (e = envelope(), targetGroups: 'sites' | 'ignore' = 'sites') => mapSnapshot(checkEnvelope(e), { targetGroups, staleAfterDays: 30 });
 
 describe('WSUS snapshot mapping', () => {
-  it('maps computers: FQDN, build from the client version, UTC times without offset, 1753-01-01 as never, group as site', () => {
+  it('maps computers: FQDN, build from OSBuildNumber, UTC times without offset, 1753-01-01 as never, group as site', () => {
     const { devices } = map();
     const fs01 = devices.find((d) => d.externalId === C1)!;
     expect(fs01).toMatchObject({ fqdn: 'fs01.corp.example', osName: 'Windows Server 2022', osBuild: '20348.2655', manufacturer: 'Dell Inc.', model: 'PowerEdge R650', vendorSite: 'Servers', vendorSiteId: G_SERVERS, inactive: false });
@@ -87,6 +88,63 @@ describe('WSUS snapshot mapping', () => {
   ] as const)('refuses a snapshot with %s', (_name, over, message) => {
     expect(() => map(envelope(over as never))).toThrow(EnvelopeError);
     expect(() => map(envelope(over as never))).toThrow(message);
+  });
+});
+
+/**
+ * vComputerTarget rows as SUSDB holds them. ClientVersion is the Windows Update agent's version: on Windows 10
+ * 22H2 and Windows 11 23H2 (enablement packages on 2004 and 22H2) it names the base build, 19041 and 22621, while
+ * OSBuildNumber names the release. The revisions are real patch levels of the bundled catalog: KB5043064 brings
+ * Windows 10 22H2 to 19045.4894, KB5043076 Windows 11 23H2 to 22631.4169, KB5042881 Server 2022 to 20348.2700,
+ * KB5077181 Windows 11 25H2 to 26200.7840.
+ */
+function computer(id: string, name: string, os: Pick<ComputerTargetRow, 'ClientVersion' | 'OSMajorVersion' | 'OSMinorVersion' | 'OSBuildNumber'>): ComputerTargetRow {
+  return {
+    ComputerTargetId: id, Name: name, IPAddress: '10.20.1.17', LastSyncResult: 1, LastSyncTime: '2026-11-02T01:12:40.217', LastReportedStatusTime: '2026-11-02T01:14:03.903',
+    OSArchitecture: 'AMD64', Make: 'HP', Model: 'HP EliteBook 840 G8 Notebook PC', BiosName: 'T37 Ver. 01.17.00', BiosVersion: 'HPQOEM - 0', OSServicePackMajorNumber: 0, OSDefaultUILanguage: 'en-GB',
+    ...os,
+  };
+}
+const W10 = '3c2d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
+const W11 = '4d3e5f6a-7b8c-4d9e-8f1a-2b3c4d5e6f7a';
+const SRV = '5e4f6a7b-8c9d-4e0f-9a2b-3c4d5e6f7a8b';
+const W25 = '6f5a7b8c-9d0e-4f1a-8b3c-4d5e6f7a8b9c';
+const SUSDB_COMPUTERS = [
+  computer(W10, 'ws-0212.corp.example', { OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 19045, ClientVersion: '10.0.19041.4894' }),
+  computer(W11, 'ws-0318.corp.example', { OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 22631, ClientVersion: '10.0.22621.4169' }),
+  computer(SRV, 'fs02.corp.example', { OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 20348, ClientVersion: '10.0.20348.2700' }),
+  computer(W25, 'ws-0440.corp.example', { OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 26200, ClientVersion: '10.0.26100.7840' }),
+];
+
+describe("a computer's OS: the build from OSBuildNumber, never from the update agent's ClientVersion", () => {
+  const devices = () => new Map(map(envelope({ computerTargets: SUSDB_COMPUTERS, groupMemberships: [], installations: [] })).devices.map((d) => [d.externalId, d]));
+
+  it('reports Windows 10 22H2 as build 19045 although its agent says 10.0.19041, with the revision of the agent', () => {
+    const d = devices().get(W10)!;
+    expect(d).toMatchObject({ osName: 'Windows 10', osVersion: '10.0.19045.4894', osBuild: '19045.4894' });
+    expect(d.attributes).toMatchObject({ windowsRelease: 'Windows 10 22H2', windowsUpdateAgentVersion: '10.0.19041.4894' });
+  });
+
+  it('reports Windows 11 23H2 as build 22631 although its agent says 10.0.22621', () => {
+    const d = devices().get(W11)!;
+    expect(d).toMatchObject({ osName: 'Windows 11', osVersion: '10.0.22631.4169', osBuild: '22631.4169' });
+    expect(d.attributes).toMatchObject({ windowsRelease: 'Windows 11 23H2', windowsUpdateAgentVersion: '10.0.22621.4169' });
+  });
+
+  it('reports Server 2022 and Windows 11 25H2 (agent of 24H2, 26100) at their own builds', () => {
+    expect(devices().get(SRV)!).toMatchObject({ osName: 'Windows Server 2022', osVersion: '10.0.20348.2700', osBuild: '20348.2700', attributes: expect.objectContaining({ windowsRelease: 'Windows Server 2022' }) });
+    expect(devices().get(W25)!).toMatchObject({ osName: 'Windows 11', osVersion: '10.0.26200.7840', osBuild: '26200.7840', attributes: expect.objectContaining({ windowsRelease: 'Windows 11 25H2' }) });
+  });
+
+  it.each([
+    ['an agent of another servicing family', { OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 22631, ClientVersion: '10.0.19041.4894' }, { osName: 'Windows 11', osVersion: '10.0.22631', osBuild: '22631', windowsRelease: 'Windows 11 23H2' }],
+    ['no agent version', { OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 19045, ClientVersion: null }, { osName: 'Windows 10', osVersion: '10.0.19045', osBuild: '19045', windowsRelease: 'Windows 10 22H2' }],
+    // Windows 8.1's agent is versioned on its own (7.9.9600.x): its revision is not the OS's.
+    ['Windows Server 2012 R2, whose agent is 7.9', { OSMajorVersion: 6, OSMinorVersion: 3, OSBuildNumber: 9600, ClientVersion: '7.9.9600.18970' }, { osName: 'Windows (build 9600)', osVersion: '6.3.9600', osBuild: '9600', windowsRelease: null }],
+    // Registered but never reported its details: the agent's 19041 would be the wrong build for a 22H2 machine.
+    ['no OSBuildNumber', { OSMajorVersion: null, OSMinorVersion: null, OSBuildNumber: null, ClientVersion: '10.0.19041.4894' }, { osName: null, osVersion: null, osBuild: null, windowsRelease: null }],
+  ] as const)('gives the bare build, without a revision the agent cannot vouch for, with %s', (_name, row, expected) => {
+    expect(computerOs(row)).toEqual(expected);
   });
 });
 

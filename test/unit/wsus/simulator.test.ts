@@ -130,14 +130,29 @@ describe('WSUS simulator snapshots', () => {
       expect(c.Name).toMatch(/^[a-z0-9-]+\.corp\.example$/);
       expect(c.ComputerTargetId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(c).toMatchObject({ OSMajorVersion: 10, OSMinorVersion: 0, OSArchitecture: 'AMD64' });
-      expect(c.ClientVersion).toBe(`10.0.${c.OSBuildNumber}.${c.ClientVersion!.split('.')[3]}`);
     }
     const builds = new Set(rows.computerTargets.map((c) => c.OSBuildNumber));
     for (const b of [20348, 19045, 22631, 26100]) expect(builds.has(b)).toBe(true);
     const makes = new Set(rows.computerTargets.map((c) => c.Make));
     expect(makes.has('Dell Inc.') || makes.has('HPE')).toBe(true);
     expect(rows.computerTargets.some((c) => c.Make === 'Microsoft Corporation' && c.Model === 'Virtual Machine')).toBe(true);
-    expect(sim.computers.map((c) => `10.0.${c.osBuild}`)).toEqual(rows.computerTargets.map((c) => c.ClientVersion));
+  });
+
+  it("reports the Windows Update agent's version as ClientVersion: the servicing base's build, the OS's revision", () => {
+    // Releases delivered as an enablement package run their base release's agent: Windows 10 22H2 (19045) reports
+    // 10.0.19041.x, Windows 11 23H2 (22631) 10.0.22621.x, 25H2 (26200) 10.0.26100.x. Written out here rather than
+    // read from the simulator, so that a simulator that echoes OSBuildNumber fails.
+    const agentBuild: Record<number, number> = { 20348: 20348, 19045: 19041, 22621: 22621, 22631: 22621, 26100: 26100, 26200: 26100 };
+    for (const c of rows.computerTargets) {
+      const [major, minor, build, revision] = c.ClientVersion!.split('.').map(Number);
+      expect({ os: c.OSBuildNumber, agent: [major, minor, build] }).toEqual({ os: c.OSBuildNumber, agent: [10, 0, agentBuild[c.OSBuildNumber!]] });
+      expect(revision).toBeGreaterThan(0);
+    }
+    const windows10 = rows.computerTargets.filter((c) => c.OSBuildNumber === 19045);
+    expect(windows10.length).toBeGreaterThan(0);
+    for (const c of windows10) expect(c.ClientVersion).toMatch(/^10\.0\.19041\.\d+$/);
+    // The facts a test reads back keep the OS's build: OSBuildNumber with the agent's revision.
+    expect(sim.computers.map((c) => c.osBuild)).toEqual(rows.computerTargets.map((c) => `${c.OSBuildNumber}.${c.ClientVersion!.split('.')[3]}`));
   });
 
   it('puts each computer explicitly in one group and implicitly in All Computers', () => {
@@ -350,10 +365,10 @@ describe('WSUS simulator with a given fleet', () => {
   it('serves exactly the given computers, in their groups, with states from their builds', () => {
     const sim = new WsusSimulator({ now: NOW, fleet: { computers: specs } });
     const rows = sim.rows();
-    expect(rows.computerTargets.map((c) => [c.ComputerTargetId, c.Name, c.ClientVersion])).toEqual([
-      [specs[0].id, 'fs01.corp.example', '10.0.20348.4773'],
-      [specs[1].id, 'ws-0142.corp.example', '10.0.22631.4169'],
-      [specs[2].id, 'ws-0143.corp.example', '10.0.26100.1742'],
+    expect(rows.computerTargets.map((c) => [c.ComputerTargetId, c.Name, c.OSBuildNumber, c.ClientVersion])).toEqual([
+      [specs[0].id, 'fs01.corp.example', 20348, '10.0.20348.4773'],
+      [specs[1].id, 'ws-0142.corp.example', 22631, '10.0.22621.4169'], // 23H2 runs 22H2's update agent
+      [specs[2].id, 'ws-0143.corp.example', 26100, '10.0.26100.1742'],
     ]);
     expect(rows.computerTargets[0]).toMatchObject({ Make: 'Dell Inc.', Model: 'PowerEdge R650', IPAddress: '10.10.5.21' });
     expect(rows.computerTargets[1].LastSyncTime).toBe('2026-11-22T08:00:00.000');

@@ -37,5 +37,28 @@ describe('SUSDB row sets → the collector envelope', () => {
     expect(fromSql.patchStates).toEqual(fromCollector.patchStates);
     expect(fromSql.approvals).toEqual(fromCollector.approvals);
     expect(fromSql.patchStates.length).toBeGreaterThan(1000);
+    // Both paths name each computer's OS build as the seeded server knows it, although ClientVersion (the update
+    // agent's version) says 19041 on Windows 10 22H2 and 22621 on Windows 11 23H2.
+    const truth = new Map(wsus.computers.map((c) => [c.id.toLowerCase(), c.osBuild]));
+    expect(new Map(fromSql.devices.map((d) => [d.externalId, d.osBuild]))).toEqual(truth);
+    expect([...truth.values()].some((b) => b.startsWith('19045.'))).toBe(true);
+  });
+
+  it('passes the OS columns through as the driver returns them, so the build comes from OSBuildNumber here too', () => {
+    // vComputerTarget for a Windows 10 22H2 laptop at KB5043064 (19045.4894): ints as numbers, datetimes as Dates.
+    const row = {
+      ComputerTargetId: '3c2d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', Name: 'ws-0212.corp.example', IPAddress: '10.20.1.17', LastSyncResult: 1,
+      LastSyncTime: new Date('2026-11-02T01:12:40.217Z'), LastReportedStatusTime: new Date('2026-11-02T01:14:03.903Z'), ClientVersion: '10.0.19041.4894',
+      OSArchitecture: 'AMD64', Make: 'HP', Model: 'HP EliteBook 840 G8 Notebook PC', BiosName: 'T37 Ver. 01.17.00', BiosVersion: 'HPQOEM - 0',
+      OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 19045, OSServicePackMajorNumber: 0, OSDefaultUILanguage: 'en-GB',
+    };
+    const envelope = envelopeFromRows(
+      { computerTargets: [row], targetGroups: [], groupMemberships: [], updates: [], updateProducts: [], installations: [], approvals: [] },
+      { id: 'sqlhost/susdb', name: 'SQLHOST' },
+      new Date('2026-11-02T03:00:00Z'),
+    );
+    expect(envelope.rows.computerTargets[0]).toMatchObject({ OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 19045, ClientVersion: '10.0.19041.4894', LastSyncTime: '2026-11-02T01:12:40.217' });
+    const [device] = mapSnapshot(checkEnvelope(JSON.parse(JSON.stringify(envelope))), { targetGroups: 'sites', staleAfterDays: 30 }).devices;
+    expect(device).toMatchObject({ osName: 'Windows 10', osVersion: '10.0.19045.4894', osBuild: '19045.4894', attributes: expect.objectContaining({ windowsRelease: 'Windows 10 22H2' }) });
   });
 });
