@@ -1,7 +1,7 @@
 /**
  * The PowerShell collector, read as text (no Windows here): the same SQL as queries.ts, the parameters the README
  * promises, the upload's headers, a JSON writer that never goes through ConvertTo-Json. Where pwsh exists, both
- * scripts must also parse.
+ * scripts must also parse; collector-grammar.test.ts parses them with a PowerShell grammar everywhere.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
