@@ -76,14 +76,13 @@ class DattoRmmConnector implements Connector {
     for await (const page of pages) {
       for (const device of page.items) {
         if (typeof device?.uid !== 'string' || !device.uid) throw new MalformedResponseError('a Datto device has no uid');
-        if (isGone(device)) continue;
         const known = request.known?.(device.uid);
         const revision = revisionOf(device);
         if (incremental && known?.revision === revision) continue;
         const auditUnchanged = known !== undefined && auditPartOf(known.revision) === auditPartOf(revision);
-        // A device of a site that is not imported (unmapped or ignored) is only counted: its audit would spend
-        // the account's read budget on nothing.
-        const imported = request.siteImported?.(device.siteUid ?? '') ?? true;
+        // A deleted device, or one of a site that is not imported (unmapped or ignored), is yielded so the engine can
+        // account for it, but its audit would spend the account's read budget on a record that is never imported.
+        const imported = !isGone(device) && (request.siteImported?.(device.siteUid ?? '') ?? true);
         const facts = auditUnchanged
           ? factsKnown(known)
           : factsOfAudit(imported && hasDeviceAudit(device) ? await this.audit(device.uid, request.signal) : null);

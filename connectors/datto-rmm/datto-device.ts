@@ -2,7 +2,9 @@
  * Datto RMM Device (+ DeviceAudit) → DeviceRecord. Datto quirks handled here, in one place:
  * - dates arrive as epoch milliseconds, or as ISO strings on some platforms: both are read;
  * - the serial number and MACs are not on the device but in its audit, one call per device;
- * - deleted devices (and Datto's own "Deleted Devices" site) are gone, not devices;
+ * - a deleted device (flagged `deleted`, or filed under Datto's own "Deleted Devices" site) is yielded as deleted, so
+ *   the engine accounts for it without importing it;
+ * - `creationDate` (when the agent first registered the device) is the device's enrolment time;
  * - `domain` is a NetBIOS name or "WORKGROUP" as often as a DNS domain: only a dotted one makes an FQDN.
  */
 import { createHash } from 'node:crypto';
@@ -28,6 +30,7 @@ export interface DattoDevice {
   deleted?: boolean | null;
   lastSeen?: number | string | null;
   lastAuditDate?: number | string | null;
+  creationDate?: number | string | null;
   antivirus?: { antivirusProduct?: string | null; antivirusStatus?: string | null } | null;
   patchManagement?: { patchStatus?: string | null; patchesApprovedPending?: number | null; patchesNotApproved?: number | null; patchesInstalled?: number | null } | null;
 }
@@ -57,6 +60,7 @@ export function dattoDate(value: unknown, what: string): Date | null {
   return at;
 }
 
+/** Datto sets `deleted` and moves the device to "Deleted Devices"; either alone is taken as deletion. */
 export function isGone(d: DattoDevice): boolean {
   return d.deleted === true || d.siteName === DELETED_DEVICES_SITE;
 }
@@ -124,6 +128,7 @@ export function toDeviceRecord(d: DattoDevice, facts: AuditFacts, activity?: { n
     osName: text(d.operatingSystem),
     osVersion: text(d.displayVersion),
     lastCheckInAt: lastSeen,
+    enrolledAt: dattoDate(d.creationDate, `device ${d.uid}: creationDate`),
     inactive: activity ? lastSeen === null || activity.now.getTime() - lastSeen.getTime() > activity.staleAfterDays * 86_400_000 : false,
     vendorSite: text(d.siteName),
     vendorSiteId: text(d.siteUid),
@@ -132,5 +137,6 @@ export function toDeviceRecord(d: DattoDevice, facts: AuditFacts, activity?: { n
       : null,
     attributes: Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== null)),
     revision: revisionOf(d),
+    deleted: isGone(d),
   };
 }

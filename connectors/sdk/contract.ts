@@ -110,6 +110,15 @@ export interface DeviceRecord {
   attributes?: Record<string, string | number | boolean | null>;
   /** Device-level patch posture, from a tool that reports it (Datto RMM); every change is kept as an event. */
   patchPosture?: PatchPostureRecord | null;
+  /**
+   * The source lists the record as deleted (Datto's `deleted`, or its "Deleted Devices" site). Yield it rather than
+   * skipping it, so the run accounts for every record the source returned: the engine counts it
+   * (`counts.devices.deleted`), marks a source device it already holds stale with the reason "deleted", and never
+   * creates a device or an asset for it. Its patch states are dropped and counted. For an MSP-wide source, give the
+   * site the source files it under (`vendorSiteId`): a site holding only deleted records is listed as the account's
+   * deleted-devices site and can never be mapped to a tenant.
+   */
+  deleted?: boolean;
 }
 
 /** A vulnerability an update fixes, as the update's vendor publishes it. */

@@ -133,7 +133,7 @@ export class ConnectorAdmin {
   async vendorSites(instance: ConnectorInstance, unmappedOnly: boolean): Promise<VendorSite[]> {
     if (!this.visible(instance)) return [];
     const sites = await this.dataSource.getRepository(VendorSite).find({ where: { connectorInstanceId: instance.id }, order: { name: 'ASC', id: 'ASC' } });
-    const waiting = (s: VendorSite) => !s.tenantId && !s.ignored;
+    const waiting = (s: VendorSite) => !s.tenantId && !s.ignored && !s.deletedDevicesSite;
     return sites.filter((s) => !unmappedOnly || waiting(s)).sort((a, b) => Number(waiting(b)) - Number(waiting(a)));
   }
 
@@ -147,6 +147,8 @@ export class ConnectorAdmin {
       const site = await m.findOneBy(VendorSite, { id: change.id });
       const instance = site ? await m.findOneBy(ConnectorInstance, { id: site.connectorInstanceId }) : null;
       if (!site || !instance || !this.visible(instance)) throw new NotFoundError('VendorSite', change.id);
+      // Its devices are deleted at the source: mapping or ignoring it could only import machines that are gone.
+      if (site.deletedDevicesSite) throw new UserInputError('input.vendorSiteId', `"${site.name}" is the vendor's site for deleted devices; it is never mapped to a tenant or ignored`);
       if (change.tenantId && !(await m.findOneBy(Tenant, { id: change.tenantId }))) throw new NotFoundError('Tenant', change.tenantId);
       if (change.siteId) {
         const target = await m.findOneBy(Site, { id: change.siteId });

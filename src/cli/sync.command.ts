@@ -24,7 +24,7 @@ export function summarise(run: SyncRun): string {
   if (run.status !== SyncRunStatus.SUCCEEDED) return `FAILED (${run.errorKind}): ${run.errorMessage}`;
   const c = parseCounts(run);
   return (
-    `${run.mode.toLowerCase()} sync ok: devices ${c.devices.seen} seen, ${c.devices.created} new, ${c.devices.changed} changed, ${c.devices.stale} stale; ` +
+    `${run.mode.toLowerCase()} sync ok: devices ${c.devices.seen} seen, ${c.devices.created} new, ${c.devices.changed} changed, ${c.devices.stale} stale, ${c.devices.deleted} deleted, ${c.devices.unmapped} unmapped, ${c.devices.ignored} ignored; ` +
     `patch states ${c.patchStates.seen} seen, ${c.patchStates.created} new, ${c.patchStates.changed} changed; ${c.events} events`
   );
 }

@@ -8,8 +8,9 @@ import { Tenant } from './tenant.entity';
  * A record a source returned that the engine did not import as a source device, with the reason: listed as deleted
  * before patchgraph ever held it, or listed in a vendor site of an MSP-wide account that nobody has mapped or that
  * an operator ignores. It has no asset and, for an MSP-wide account, no tenant; it is kept so that every record a
- * run read can be accounted for. Devices that were imported and later deleted or dropped stay source devices
- * (stale, with their history) and are not repeated here.
+ * run read can be accounted for. A device imported before and deleted at the source since stays a source device
+ * (stale, deleted in source, with its history) and is not repeated here. One whose site was unmapped or ignored
+ * since is here as what the source returns now, beside its stale source device in the tenant it was imported to.
  *
  * One row per instance and external id. A sync rewrites a row only when what it says changes, and removes it when
  * the record is imported or when a complete full read no longer returns it.

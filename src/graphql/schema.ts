@@ -10,7 +10,7 @@ import { IdentityResolver } from './resolvers/identity.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
 import { PatchStateResolver } from './resolvers/patch-state.resolver';
 import { SiteResolver } from './resolvers/site.resolver';
-import { SourceDeviceResolver } from './resolvers/source-device.resolver';
+import { SourceDeviceResolver, UnattachedSourceDeviceResolver } from './resolvers/source-device.resolver';
 import { ConnectorInstanceSitesResolver, VendorSiteResolver } from './resolvers/vendor-site.resolver';
 import { SyncRunResolver } from './resolvers/sync-run.resolver';
 import { TenantResolver } from './resolvers/tenant.resolver';
@@ -22,7 +22,7 @@ import { toGlobalId } from './types/global-id';
 
 export const RESOLVERS = [
   NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver, UpdateApprovalResolver,
-  VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver,
+  VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver, UnattachedSourceDeviceResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

@@ -4,15 +4,21 @@
  * nobody has mapped are recorded for an operator and their devices wait — a device is never guessed into a tenant.
  * The mapped devices are applied one tenant at a time with the ordinary rules (applyRun), in the caller's
  * transaction, so the whole run still commits or fails as one.
+ *
+ * Every record is accounted for: one the source lists as deleted, or one in an unmapped or ignored site, is
+ * counted and kept as an unattached record (or, for a deleted device already imported, marked on its source
+ * device); its patch states are dropped and counted.
  */
 import { EntityManager, In } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { ConnectorInstance, PatchState, SourceDevice, VendorSite } from '../entities';
+import { UnattachedReason } from '../entities/enums';
 import { newId } from '../util/ids';
 import { applyRun, emptyCounts, refreshAssets, writeCursors } from './apply-run';
 import { SourceRead, SyncDataError } from './read-source';
+import { UnattachedEntry, withoutStatesOf, writeUnattached } from './unattached-records';
 import { writeCatalog } from './write-catalog';
 
 export interface MspApplyContext {
@@ -22,36 +28,47 @@ export interface MspApplyContext {
   syncRunId: string;
 }
 
-/** Records every vendor site the run listed; returns the tenant of each mapped site and the ignored ones. */
+/**
+ * Records every vendor site the run listed; returns the tenant of each mapped site and the ignored ones. A site
+ * holding only records the source lists as deleted is the vendor's own bin for them (Datto's "Deleted Devices"): it
+ * is listed, flagged, and never mapped. A deleted record needs no site, since it is never imported.
+ */
 async function recordSites(m: EntityManager, ctx: MspApplyContext): Promise<{ tenantOf: Map<string, string>; ignored: Set<string> }> {
-  const listed = new Map<string, { name: string; devices: number }>();
+  const listed = new Map<string, { name: string; devices: number; deleted: number }>();
   for (const d of ctx.read.devices) {
-    if (!d.vendorSiteId) throw new SyncDataError(`device ${d.externalId}: an MSP-wide instance needs the vendor site of every device (vendorSiteId)`);
-    const site = listed.get(d.vendorSiteId) ?? { name: d.vendorSite?.trim() || d.vendorSiteId, devices: 0 };
+    if (!d.vendorSiteId) {
+      if (d.deleted) continue;
+      throw new SyncDataError(`device ${d.externalId}: an MSP-wide instance needs the vendor site of every device (vendorSiteId)`);
+    }
+    const site = listed.get(d.vendorSiteId) ?? { name: d.vendorSite?.trim() || d.vendorSiteId, devices: 0, deleted: 0 };
     site.devices += 1;
+    if (d.deleted) site.deleted += 1;
     listed.set(d.vendorSiteId, site);
   }
   const stored = await m.getRepository(VendorSite).findBy({ connectorInstanceId: ctx.instance.id });
   const byExternal = new Map(stored.map((s) => [s.externalId, s]));
   const created: VendorSite[] = [];
   const changed: VendorSite[] = [];
-  for (const [externalId, { name, devices }] of listed) {
+  for (const [externalId, { name, devices, deleted }] of listed) {
     const site = byExternal.get(externalId);
+    const deletedDevicesSite = deleted === devices;
     if (!site) {
       created.push(Object.assign(new VendorSite(), {
         id: newId(), connectorInstanceId: ctx.instance.id, externalId: externalId.slice(0, 255), name: name.slice(0, 255), tenantId: null, siteId: null,
-        ignored: false, deviceCount: devices, firstSeenAt: ctx.now, lastSeenAt: ctx.now,
+        ignored: false, deletedDevicesSite, deviceCount: devices, firstSeenAt: ctx.now, lastSeenAt: ctx.now,
       }));
-    } else if (site.name !== name.slice(0, 255) || site.deviceCount !== devices) {
+    } else if (site.name !== name.slice(0, 255) || site.deviceCount !== devices || site.deletedDevicesSite !== deletedDevicesSite) {
       // Only a real change is written, so a run over an unchanged account writes nothing.
-      changed.push(Object.assign(site, { name: name.slice(0, 255), deviceCount: devices, lastSeenAt: ctx.now }));
+      changed.push(Object.assign(site, { name: name.slice(0, 255), deviceCount: devices, deletedDevicesSite, lastSeenAt: ctx.now }));
     }
   }
   await insertRows(m, VendorSite, created);
-  await updateRows(m, VendorSite, changed, ['name', 'deviceCount', 'lastSeenAt']);
+  await updateRows(m, VendorSite, changed, ['name', 'deviceCount', 'deletedDevicesSite', 'lastSeenAt']);
   const tenantOf = new Map<string, string>();
   const ignored = new Set<string>();
   for (const s of [...stored, ...created]) {
+    // A site an operator mapped before it turned out to hold only deleted devices imports nothing all the same.
+    if (s.deletedDevicesSite) continue;
     if (s.ignored) ignored.add(s.externalId);
     else if (s.tenantId) tenantOf.set(s.externalId, s.tenantId);
   }
@@ -82,13 +99,13 @@ async function rehome(m: EntityManager, existing: SourceDevice[], target: Map<st
   return moves;
 }
 
+/** What each tenant's part wrote; what the run read (seen, deleted, unmapped, ignored, dropped) is counted once, whole. */
 function add(total: SyncCounts, part: SyncCounts): void {
   const d = total.devices;
   d.created += part.devices.created;
   d.changed += part.devices.changed;
   d.stale += part.devices.stale;
   const p = total.patchStates;
-  p.seen += part.patchStates.seen;
   p.created += part.patchStates.created;
   p.changed += part.patchStates.changed;
   total.events += part.events;
@@ -103,42 +120,76 @@ export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promi
   await writeCatalog(m, read, now, total);
 
   const { tenantOf: tenantOfSite, ignored } = await recordSites(m, ctx);
+  const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: instance.id });
+  const held = new Map(existing.map((d) => [d.externalId, d]));
   const targetOf = new Map<string, string>();
   const byTenant = new Map<string, DeviceRecord[]>();
+  const toTenant = (tenantId: string, d: DeviceRecord) => byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), d]);
+  const unattached: UnattachedEntry[] = [];
+  const counted = total.devices;
   for (const d of read.devices) {
-    if (ignored.has(d.vendorSiteId!)) continue;
+    if (d.deleted) {
+      counted.deleted += 1;
+      // A deleted device is marked where it was imported, whatever site the vendor now files it under.
+      const device = held.get(d.externalId);
+      if (device) toTenant(device.tenantId, d);
+      else unattached.push({ record: d, reason: UnattachedReason.DELETED_IN_SOURCE });
+      continue;
+    }
+    if (ignored.has(d.vendorSiteId!)) {
+      counted.ignored += 1;
+      unattached.push({ record: d, reason: UnattachedReason.IGNORED_SITE });
+      continue;
+    }
     const tenantId = tenantOfSite.get(d.vendorSiteId!);
     if (!tenantId) {
-      total.devices.unmapped += 1;
+      counted.unmapped += 1;
+      unattached.push({ record: d, reason: UnattachedReason.UNMAPPED_SITE });
       continue;
     }
     targetOf.set(d.externalId, tenantId);
-    byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), d]);
+    toTenant(tenantId, d);
   }
-  total.devices.seen = read.devices.length;
+  counted.seen = read.devices.length;
 
-  const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: instance.id });
+  const notImported = new Set([...read.devices.filter((d) => d.deleted), ...unattached.map((u) => u.record)].map((d) => d.externalId));
+  const { states, dropped } = withoutStatesOf(read, notImported);
+  total.patchStates.seen = read.patchStates.length;
+  total.patchStates.dropped = dropped;
+
   const moves = await rehome(m, existing, targetOf);
   // An incremental run may report states of devices it did not list: they belong where the device is stored.
   const tenantOfDevice = new Map([...existing.map((d): [string, string] => [d.externalId, d.tenantId]), ...targetOf]);
+  const listed = new Set(read.devices.map((d) => d.externalId));
+  const statesOf = new Map<string, typeof states>();
+  for (const s of states) {
+    const tenantId = tenantOfDevice.get(s.deviceExternalId);
+    // The same rule as for a tenant's own instance (applyRun): a full read lists every device, and an incremental
+    // one may only add states of devices the instance holds.
+    if (!tenantId || (read.fullDeviceRead && !listed.has(s.deviceExternalId))) {
+      throw new SyncDataError(`patch state ${s.deviceExternalId}/${s.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
+    }
+    statesOf.set(tenantId, [...(statesOf.get(tenantId) ?? []), s]);
+  }
   // Every tenant holding devices of this instance gets its part, even an empty one: a full read proves absence
   // there too (a site unmapped since, or emptied at the source).
   for (const d of existing) if (!byTenant.has(d.tenantId)) byTenant.set(d.tenantId, []);
+  for (const tenantId of statesOf.keys()) if (!byTenant.has(tenantId)) byTenant.set(tenantId, []);
 
   for (const [tenantId, devices] of [...byTenant].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const ids = new Set(devices.map((d) => d.externalId));
     const part: SourceRead = {
       devices,
       updates: [],
       // Approvals name WSUS target groups, not tenants: an MSP-wide source keeps none (they need a tenant-bound instance).
       approvals: [],
-      patchStates: read.patchStates.filter((s) => ids.has(s.deviceExternalId) || (!read.fullDeviceRead && tenantOfDevice.get(s.deviceExternalId) === tenantId)),
+      patchStates: statesOf.get(tenantId) ?? [],
       fullDeviceRead: read.fullDeviceRead,
       cursors: read.cursors,
     };
     const counts = await applyRun(m, { instance, tenantId, read: part, now, syncRunId: ctx.syncRunId });
     add(total, counts);
   }
+  await writeUnattached(m, { instance, read, entries: unattached, now });
 
   if (moves.length) {
     // The moved devices now have assets in their new tenant: their current states follow, then the old assets.
@@ -149,6 +200,11 @@ export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promi
     }
     for (const [oldTenant, assets] of groupBy(moves, (r) => r.oldTenantId)) {
       await refreshAssets(m, oldTenant, assets.map((r) => r.oldAssetId).filter((a): a is string => !!a), now);
+    }
+    // The states arrived after their new assets were refreshed: decide those assets' effective states again.
+    const arrived = moves.map((r) => after.get(r.device.id)!).filter((d) => d.assetId);
+    for (const [newTenant, devices] of groupBy(arrived, (d) => d.tenantId)) {
+      await refreshAssets(m, newTenant, devices.map((d) => d.assetId!), now);
     }
   }
   await writeCursors(m, instance, read.cursors);

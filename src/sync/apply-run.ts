@@ -29,9 +29,9 @@ export interface ApplyContext {
 
 export function emptyCounts(): SyncCounts {
   return {
-    devices: { seen: 0, created: 0, changed: 0, stale: 0, unmapped: 0 },
+    devices: { seen: 0, created: 0, changed: 0, stale: 0, deleted: 0, unmapped: 0, ignored: 0 },
     updates: { seen: 0, created: 0, changed: 0 },
-    patchStates: { seen: 0, created: 0, changed: 0 },
+    patchStates: { seen: 0, created: 0, changed: 0, dropped: 0 },
     events: 0,
     assets: { created: 0, changed: 0 },
   };
@@ -122,6 +122,17 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
   const seen = new Set<string>();
   for (const record of [...read.devices].sort((a, b) => (a.externalId < b.externalId ? -1 : 1))) {
     seen.add(record.externalId);
+    if (record.deleted) {
+      // Never imported. A device the instance holds keeps its history and states and is only marked; the caller
+      // records an unknown one as an unattached record.
+      const held = byExternalId.get(record.externalId);
+      if (held && !(held.stale && held.deletedInSource)) {
+        if (!held.stale) counts.devices.stale += 1;
+        Object.assign(held, { stale: true, deletedInSource: true, lastSeenAt: now });
+        changed.add(held);
+      }
+      continue;
+    }
     const columns = toDeviceColumns(record);
     const digest = digestOf(columns);
     const current = byExternalId.get(record.externalId);
@@ -139,7 +150,7 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
     if (current.payloadDigest === digest && !current.stale && current.assetId) continue;
     if (columns.postureStatus && !samePosture(current, columns)) postureChanges.push({ device: current, from: current.postureStatus });
     const before = identitySignature(current);
-    Object.assign(current, columns, { payloadDigest: digest, stale: false, lastSeenAt: now });
+    Object.assign(current, columns, { payloadDigest: digest, stale: false, deletedInSource: false, lastSeenAt: now });
     changed.add(current);
     if (!current.assetId || identitySignature(current) !== before) needsIdentity.push(current);
   }
@@ -271,7 +282,7 @@ async function mappedSites(m: EntityManager, sources: SourceDevice[]): Promise<M
 
 const DEVICE_UPDATE_COLUMNS: ReadonlyArray<keyof SourceDevice & string> = [
   'assetId', 'hostname', 'fqdn', 'serialNumber', 'azureAdDeviceId', 'smbiosUuid', 'macAddresses', 'osName', 'osVersion', 'osBuild',
-  'lastCheckInAt', 'enrolledAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', ...POSTURE_FIELDS, 'vendorSiteId', 'revision', 'payloadDigest', 'matchedBy', 'stale', 'lastSeenAt',
+  'lastCheckInAt', 'enrolledAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', ...POSTURE_FIELDS, 'vendorSiteId', 'revision', 'payloadDigest', 'matchedBy', 'stale', 'deletedInSource', 'lastSeenAt',
 ];
 
 /** Moves the patch states of devices that changed asset, so per-asset queries follow the device. */

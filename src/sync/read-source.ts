@@ -58,6 +58,7 @@ function checkDevice(d: DeviceRecord): void {
   if (d.macAddresses !== undefined && !Array.isArray(d.macAddresses)) throw new SyncDataError(`device ${d.externalId}: macAddresses is not a list`);
   if (d.ownership != null && !OWNERSHIP_VALUES.includes(d.ownership)) throw new SyncDataError(`device ${d.externalId}: unknown ownership "${d.ownership}"`);
   if (d.inactive !== undefined && typeof d.inactive !== 'boolean') throw new SyncDataError(`device ${d.externalId}: inactive is not true or false`);
+  if (d.deleted !== undefined && typeof d.deleted !== 'boolean') throw new SyncDataError(`device ${d.externalId}: deleted is not true or false`);
   if (d.attributes !== undefined) checkAttributes(d.externalId, d.attributes);
   if (d.patchPosture != null) checkPosture(d.externalId, d.patchPosture);
 }

@@ -20,7 +20,8 @@ import { SecretBox, SecretKeyError } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { applyMspRun } from './apply-msp-run';
-import { applyRun, emptyCounts } from './apply-run';
+import { emptyCounts } from './apply-run';
+import { applyTenantRun } from './apply-tenant-run';
 import { importedSites, knownDevices } from './known-devices';
 import { loadInstanceConfig } from './instance-config';
 import { Cursors, ReadProgress, readSource } from './read-source';
@@ -136,7 +137,7 @@ export class SyncEngine {
       const finished = await inTransaction(dataSource, async (m) => {
         const now = clock.now();
         const counts = instance.tenantId
-          ? await applyRun(m, { instance, tenantId: instance.tenantId, read, now, syncRunId: run.id })
+          ? await applyTenantRun(m, { instance, tenantId: instance.tenantId, read, now, syncRunId: run.id })
           : await applyMspRun(m, { instance, read, now, syncRunId: run.id });
         if (counts.devices.unmapped) log?.warn({ unmapped: counts.devices.unmapped }, 'devices in vendor sites not mapped to a tenant were not imported; map the sites (ConnectorInstance.vendorSites)');
         const done = { status: SyncRunStatus.SUCCEEDED, finishedAt: clock.now(), counts: JSON.stringify(counts) };

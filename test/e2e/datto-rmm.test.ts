@@ -34,12 +34,15 @@ describe(`Datto RMM connector on ${ENGINE}`, () => {
       const instance = await h.admin.create({ tenantId: null, kind: 'datto-rmm', name: 'Datto (5,000 devices)', settings: sim.validConfig(), enabled: false });
       const live = sim.devices.filter((d) => !d.deleted);
       expect(live.length).toBe(5000);
+      // The seeded account also holds machines retired long ago, in Datto's "Deleted Devices" site.
+      const deleted = sim.devices.length - live.length;
+      expect(deleted).toBe(250);
       const audits = () => sim.requests().filter((r) => r.includes('/audit/device/')).length;
 
       // Nothing mapped yet: every device is listed and its site reported, but no audit is spent on devices that wait.
       const first = await engine.run(instance.id, { trigger: SyncTrigger.CLI });
       expect(first.errorMessage).toBeNull();
-      expect(JSON.parse(first.counts).devices).toMatchObject({ seen: 5000, unmapped: 5000, created: 0 });
+      expect(JSON.parse(first.counts).devices).toMatchObject({ seen: 5250, deleted, unmapped: 5000, created: 0 });
       expect(audits()).toBe(0);
 
       // Map every site to one tenant: the next run audits each live computer (ESXi hosts, printers and network
@@ -50,7 +53,8 @@ describe(`Datto RMM connector on ${ENGINE}`, () => {
       const started = clock.now().getTime();
       const second = await engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true });
       expect(second.errorMessage).toBeNull();
-      expect(JSON.parse(second.counts).devices).toMatchObject({ seen: 5000, created: 5000, unmapped: 0 });
+      // Every site was mapped, "Deleted Devices" included: its devices are deleted all the same and never imported.
+      expect(JSON.parse(second.counts).devices).toMatchObject({ seen: 5250, created: 5000, deleted, unmapped: 0 });
       expect(audits()).toBe(live.filter((d) => d.deviceClass === 'device').length);
       expect(sim.throttled()).toEqual({ tooMany: 0, blocked: 0 });
       // Datto tokens last 100 hours: the first run's token serves this one too.
@@ -62,7 +66,7 @@ describe(`Datto RMM connector on ${ENGINE}`, () => {
       // Nothing changed at the source: a full re-read needs the device pages only.
       sim.resetStats();
       const third = await engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true });
-      expect(JSON.parse(third.counts).devices).toMatchObject({ seen: 5000, created: 0, changed: 0, stale: 0 });
+      expect(JSON.parse(third.counts).devices).toMatchObject({ seen: 5250, created: 0, changed: 0, stale: 0, deleted });
       expect(audits()).toBe(0);
     } finally {
       await sim.close();

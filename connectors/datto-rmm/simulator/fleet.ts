@@ -118,11 +118,14 @@ export class SimulatedDattoFleet {
     return picked.map((d) => d.uid).sort();
   }
 
-  /** Deletes one live device the way Datto does: it moves to the "Deleted Devices" site, flagged deleted. */
-  removeDevice(): string {
-    const candidates = this.devices.filter((d) => !d.deleted && d.deviceClass === 'device');
-    if (candidates.length === 0) throw new Error('the simulated Datto account has no live device left to delete');
-    const victim = this.random.pick(candidates);
+  /**
+   * Deletes one live device the way Datto does: it moves to the "Deleted Devices" site, flagged deleted. `uid` picks
+   * the device; otherwise a live computer is drawn.
+   */
+  removeDevice(uid?: string): string {
+    const candidates = this.devices.filter((d) => !d.deleted && (uid ? d.uid === uid : d.deviceClass === 'device'));
+    if (candidates.length === 0) throw new Error(uid ? `the simulated Datto account has no live device ${uid}` : 'the simulated Datto account has no live device left to delete');
+    const victim = uid ? candidates[0] : this.random.pick(candidates);
     Object.assign(victim, { deleted: true, siteId: this.deletedSite.id, siteUid: this.deletedSite.uid, siteName: this.deletedSite.name });
     return victim.uid;
   }

@@ -59,6 +59,8 @@ export interface DattoSimulator extends SimulatorControl {
   throttled(): { tooMany: number; blocked: number };
   /** Adds a new client site with `devices` seeded devices (the "new site appears" case); returns it. */
   addSite(name: string, devices: number): DattoSite;
+  /** Deletes this live device the way Datto does (flagged deleted, moved to "Deleted Devices"). */
+  deleteDevice(uid: string): void;
 }
 
 /** Live devices seeded by default (a few deleted ones come on top). */
@@ -269,6 +271,7 @@ export async function startDattoSimulator(options: DattoSimulatorOptions): Promi
     inject: (fault: Fault) => faults.inject(fault),
     mutate: async () => ({ changedDeviceIds: fleet.mutate() }),
     removeDevice: async () => fleet.removeDevice(),
+    deleteDevice: (uid: string) => void fleet.removeDevice(uid),
     stats: () => ({ ...stats }),
     resetStats: () => {
       stats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };

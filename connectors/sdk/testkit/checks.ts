@@ -71,6 +71,9 @@ export function recordProblems(run: RunRecords, known?: RunRecords): string[] {
     if (d.macAddresses !== undefined && !(Array.isArray(d.macAddresses) && d.macAddresses.every((m) => typeof m === 'string'))) {
       problems.add(`${where}.macAddresses is not a list of strings`);
     }
+    for (const flag of ['inactive', 'deleted'] as const) {
+      if (d[flag] !== undefined && typeof d[flag] !== 'boolean') problems.add(`${where}.${flag} is not true or false (${String(d[flag])})`);
+    }
   });
 
   const updateKeys = new Set<string>();

@@ -8,7 +8,7 @@ export const SyncRunConnection = Connection(SyncRun);
 
 @ObjectType({ description: 'Records of one stream a sync run read, and what it wrote' })
 class StreamCounts {
-  @Field(() => Int, { description: 'Records the source returned' })
+  @Field(() => Int, { description: 'Records the source returned, including those the run did not import' })
   seen: number;
 
   @Field(() => Int, { description: 'Records that were new' })
@@ -18,13 +18,28 @@ class StreamCounts {
   changed: number;
 }
 
-@ObjectType({ description: 'Devices a sync run read, and what it wrote' })
+@ObjectType({
+  description:
+    'Devices a sync run read, and what it wrote. Every record the source returned is in seen; deleted, unmapped and ignored say which of them were not imported (unattachedSourceDevices lists them)',
+})
 class DeviceCounts extends StreamCounts {
-  @Field(() => Int, { description: 'Devices marked stale because a complete full sync no longer returned them' })
+  @Field(() => Int, { description: 'Stored devices the run marked stale: a complete full sync no longer returned them, or the source listed them as deleted' })
   stale: number;
+
+  @Field(() => Int, { description: 'Records the source listed as deleted (e.g. in Datto RMM\'s "Deleted Devices" site); never imported, and a device imported before is marked stale' })
+  deleted: number;
 
   @Field(() => Int, { description: "Devices an MSP-wide instance read in vendor sites not mapped to a tenant; they are not imported until the site is mapped" })
   unmapped: number;
+
+  @Field(() => Int, { description: 'Devices an MSP-wide instance read in vendor sites an operator chose never to import' })
+  ignored: number;
+}
+
+@ObjectType({ description: 'Patch states a sync run read, and what it wrote' })
+class PatchStateCounts extends StreamCounts {
+  @Field(() => Int, { description: 'States of devices the run did not import (listed as deleted, or in unmapped or ignored vendor sites): counted, never written' })
+  dropped: number;
 }
 
 @ObjectType({ description: 'Assets a sync run created or changed' })
@@ -44,8 +59,8 @@ class SyncRunCounts {
   @Field(() => StreamCounts, { description: 'Update catalog entries' })
   updates: StreamCounts;
 
-  @Field(() => StreamCounts, { description: 'Patch states' })
-  patchStates: StreamCounts;
+  @Field(() => PatchStateCounts, { description: 'Patch states' })
+  patchStates: PatchStateCounts;
 
   @Field(() => AssetCounts, { description: 'Assets' })
   assets: AssetCounts;

@@ -31,13 +31,16 @@ export class VendorSiteResolver {
     return site.siteId ? loaders.site.load(site.siteId) : null;
   }
 
-  @FieldResolver(() => Boolean, { description: "Indicates the site's devices are waiting for a mapping: neither mapped to a tenant nor ignored" })
+  @FieldResolver(() => Boolean, { description: "Indicates the site's devices are waiting for a mapping: neither mapped to a tenant nor ignored, nor the vendor's site for deleted devices" })
   unmapped(@Root() site: VendorSite): boolean {
-    return !site.tenantId && !site.ignored;
+    return !site.tenantId && !site.ignored && !site.deletedDevicesSite;
   }
 
   @Authorized(Role.MSP_ADMIN)
-  @Mutation(() => VendorSite, { description: 'Maps a site of an MSP-wide vendor account to a tenant (or ignores it); applies from the next sync. Requires the MSP_ADMIN role' })
+  @Mutation(() => VendorSite, {
+    description:
+      "Maps a site of an MSP-wide vendor account to a tenant (or ignores it); applies from the next sync. The vendor's site for deleted devices (deletedDevicesSite) is refused. Requires the MSP_ADMIN role",
+  })
   mapVendorSite(@Arg('input', { description: 'The mapping' }) input: MapVendorSiteInput, @Ctx() { access }: RequestContext) {
     return access.connectorAdmin.mapVendorSite({
       id: keyOf('VendorSite', input.vendorSiteId, 'input.vendorSiteId'),
@@ -51,7 +54,8 @@ export class VendorSiteResolver {
 @Resolver(() => ConnectorInstance)
 export class ConnectorInstanceSitesResolver {
   @FieldResolver(() => [VendorSite], {
-    description: 'For an MSP-wide instance: the sites of the vendor account and where their devices go, sites waiting for a mapping first',
+    description:
+      "For an MSP-wide instance: the sites of the vendor account and where their devices go, sites waiting for a mapping first. The vendor's own site for deleted devices is listed too (deletedDevicesSite), never waiting",
   })
   vendorSites(
     @Root() instance: ConnectorInstance,

@@ -1,7 +1,7 @@
 /** The Datto RMM connector against its simulator: mapping, audit economy, 429 handling. */
 import { dattoRmmConnector } from '../../../connectors/datto-rmm';
 import { dattoDate, toDeviceRecord } from '../../../connectors/datto-rmm/datto-device';
-import { DattoSimulator, startDattoSimulator } from '../../../connectors/datto-rmm/simulator';
+import { dateMs, DattoSimulator, startDattoSimulator } from '../../../connectors/datto-rmm/simulator';
 import { parseConfig } from '../../../connectors/sdk/config';
 import { collectRun, knownFrom, recordingContext } from '../../../connectors/sdk/testkit/run';
 import { MalformedResponseError } from '../../../connectors/sdk/errors';
@@ -22,12 +22,17 @@ describe('Datto RMM connector', () => {
   };
   const audits = () => sim.requests().filter((r) => r.includes('/audit/device/')).length;
 
-  it('yields every live device with audit identifiers, site and posture; deleted devices are gone', async () => {
+  it('yields every device with audit identifiers, site and posture; deleted ones flagged, in their site, and never audited', async () => {
     sim.resetStats();
     const { connector } = open();
     const run = await collectRun(connector);
     const live = sim.devices.filter((d) => !d.deleted);
-    expect(run.devices.map((d) => d.externalId).sort()).toEqual(live.map((d) => d.uid).sort());
+    const deleted = sim.devices.filter((d) => d.deleted);
+    expect(deleted.length).toBeGreaterThan(0);
+    expect(run.devices.map((d) => d.externalId).sort()).toEqual(sim.devices.map((d) => d.uid).sort());
+    expect(run.devices.filter((d) => d.deleted).map((d) => d.externalId).sort()).toEqual(deleted.map((d) => d.uid).sort());
+    const bin = sim.sites.find((s) => s.name === 'Deleted Devices')!;
+    expect(run.devices.filter((d) => d.deleted).every((d) => d.vendorSiteId === bin.uid && d.vendorSite === 'Deleted Devices' && d.serialNumber === null)).toBe(true);
     expect(audits()).toBe(live.filter((d) => d.deviceClass === 'device').length);
     for (const d of live.filter((x) => x.deviceClass === 'device')) {
       const record = run.devices.find((r) => r.externalId === d.uid)!;
@@ -56,8 +61,19 @@ describe('Datto RMM connector', () => {
     const devices = [];
     for await (const d of connector.devices({ cursor: null, setCursor: () => undefined, siteImported: () => false })) devices.push(d);
     expect(audits()).toBe(0);
-    expect(devices.length).toBe(sim.devices.filter((d) => !d.deleted).length);
+    expect(devices.length).toBe(sim.devices.length);
     expect(devices.every((d) => d.serialNumber === null && d.vendorSiteId)).toBe(true);
+  });
+
+  it("takes each device's enrolment time from Datto's creationDate, whichever form the platform writes it in", async () => {
+    const run = await collectRun(open().connector);
+    expect(sim.devices.some((d) => typeof d.creationDate === 'string') && sim.devices.some((d) => typeof d.creationDate === 'number')).toBe(true);
+    for (const d of sim.devices) {
+      const record = run.devices.find((r) => r.externalId === d.uid)!;
+      expect(record.enrolledAt?.getTime()).toBe(dateMs(d.creationDate));
+      // Registered with Datto before it last checked in, and not in the future.
+      expect(record.enrolledAt!.getTime()).toBeLessThan(record.lastCheckInAt!.getTime());
+    }
   });
 
   it('waits the configured time after a 429 (Datto sends no Retry-After)', async () => {
@@ -81,6 +97,19 @@ describe('Datto device fields', () => {
     expect(dattoDate('1748874894000', 'x')!.toISOString()).toBe('2025-06-02T14:34:54.000Z');
     expect(dattoDate(0, 'x')).toBeNull();
     expect(() => dattoDate('last Tuesday', 'device u1: lastSeen')).toThrow(MalformedResponseError);
+  });
+
+  it('maps creationDate to enrolledAt (epoch milliseconds or ISO), null when Datto has none, and refuses an unreadable one', () => {
+    expect(toDeviceRecord({ ...base, creationDate: 1717228800000 }, none).enrolledAt!.toISOString()).toBe('2024-06-01T08:00:00.000Z');
+    expect(toDeviceRecord({ ...base, creationDate: '2024-06-01T08:00:00.000+00:00' }, none).enrolledAt!.toISOString()).toBe('2024-06-01T08:00:00.000Z');
+    expect(toDeviceRecord({ ...base, creationDate: null }, none).enrolledAt).toBeNull();
+    expect(() => toDeviceRecord({ ...base, creationDate: 'soon' }, none)).toThrow(/creationDate/);
+  });
+
+  it('flags a device deleted in Datto, by its flag or by the "Deleted Devices" site, and no other', () => {
+    expect(toDeviceRecord({ ...base, deleted: true }, none).deleted).toBe(true);
+    expect(toDeviceRecord({ ...base, siteName: 'Deleted Devices' }, none).deleted).toBe(true);
+    expect(toDeviceRecord({ ...base, deleted: false }, none).deleted).toBe(false);
   });
 
   it('makes an FQDN only from a DNS domain, never from a NetBIOS name or WORKGROUP', () => {
