@@ -10,12 +10,14 @@ import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { Asset, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, UpdateApproval, VendorSite } from '../entities';
 import { AssetStatus, DeviceOwnership, EvidenceKind, NOT_REMEDIATED_STATES, PatchPostureStatus, PatchStateValue } from '../entities/enums';
-import { IdentityResolution, resolveIdentity } from '../identity/match';
+import { IdentityResolution, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS } from '../identity/match';
+import { serialsSharedByLiveRecords } from '../identity/shared-serials';
 import { newId } from '../util/ids';
-import { DERIVED_FIELDS, deriveAsset, sameDerived } from './derive-asset';
+import { DERIVED_FIELDS, deriveAsset, outOfDate, sameDerived } from './derive-asset';
 import { identityKeys, identityOf, IdentityIndex } from './identity-index';
 import { Cursors, SourceRead, SyncDataError } from './read-source';
 import { writeCatalog } from './write-catalog';
+import { refreshEffectiveStates } from './effective-states';
 import { findIn } from './find-in';
 
 export interface ApplyContext {
@@ -110,6 +112,28 @@ interface DevicePlan {
   needsIdentity: SourceDevice[];
   /** Devices whose patch posture changed (or was first reported), with the status before. */
   postureChanges: Array<{ device: SourceDevice; from: PatchPostureStatus | null }>;
+  /** Devices whose serial other live records of the instance share (clones), with those records' external ids. */
+  sharedSerials: Map<string, string[]>;
+}
+
+/**
+ * Clones are found among all the instance's records, not only those this run changed: a new clone makes its
+ * twin's serial void too. A device whose serial turned void (or valid again) since it was matched is re-decided.
+ */
+function findSharedSerials(plan: Omit<DevicePlan, 'sharedSerials'>): Map<string, string[]> {
+  const devices = [...plan.byExternalId.values()];
+  const shared = serialsSharedByLiveRecords(
+    devices.map((d) => ({ sourceId: d.externalId, serialNumber: d.serialNumber, outOfDate: outOfDate(d), lastCheckInAt: d.lastCheckInAt, enrolledAt: d.enrolledAt })),
+  );
+  const queued = new Set(plan.needsIdentity);
+  for (const d of devices) {
+    if (queued.has(d) || !d.assetId || d.pinnedAssetId) continue;
+    const wasVoid = d.matchedBy?.includes(SERIAL_SHARED_BY_LIVE_RECORDS) ?? false;
+    const bySerial = d.matchedBy?.includes('"rule":"SERIAL_NUMBER"') ?? false;
+    const isVoid = shared.has(d.externalId);
+    if ((isVoid && bySerial) || (!isVoid && wasVoid)) plan.needsIdentity.push(d);
+  }
+  return shared;
 }
 
 function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCounts): DevicePlan {
@@ -166,7 +190,8 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
   }
   counts.devices.seen = read.devices.length;
   counts.devices.created = created.length;
-  return { byExternalId, created, changed, needsIdentity, postureChanges };
+  const plan = { byExternalId, created, changed, needsIdentity, postureChanges };
+  return { ...plan, sharedSerials: findSharedSerials(plan) };
 }
 
 /** One event per posture change, after identity resolution so each names the device's asset. */
@@ -204,7 +229,8 @@ async function resolveDevices(m: EntityManager, ctx: ApplyContext, plan: DeviceP
   const livePins = new Set((await findIn(m, Asset, 'id', pins, { tenantId })).map((a) => a.id));
 
   for (const device of plan.needsIdentity) {
-    const identity = identityOf(device);
+    const sharers = plan.sharedSerials.get(device.externalId) ?? [];
+    const identity = { ...identityOf(device), serialSharedWith: sharers };
     const pinned = device.pinnedAssetId && livePins.has(device.pinnedAssetId) ? device.pinnedAssetId : undefined;
     const resolution = resolveIdentity(identity, index.candidatesFor(identity), {
       pinnedAssetId: pinned,
@@ -213,7 +239,9 @@ async function resolveDevices(m: EntityManager, ctx: ApplyContext, plan: DeviceP
     const previous = device.assetId;
     let assetId = resolution.assetId;
     let matchedBy = matchedByJson(resolution);
-    if (!assetId && previous && !(device.forbiddenAssetIds ?? []).includes(previous)) {
+    // A clone must not stay on an asset its twin holds: that is the wrong merge being undone.
+    const twinThere = sharers.some((id) => plan.byExternalId.get(id)?.assetId === previous);
+    if (!assetId && previous && !twinThere && !(device.forbiddenAssetIds ?? []).includes(previous)) {
       // Nothing else claims the device: it stays where it is (assets do not churn because an identifier changed).
       assetId = previous;
       matchedBy = device.matchedBy ?? matchedBy;
@@ -244,7 +272,10 @@ async function resolveDevices(m: EntityManager, ctx: ApplyContext, plan: DeviceP
   return { newAssets, touched, moved };
 }
 
-/** Re-derives the given assets from their sources; deletes those left without any source. */
+/**
+ * Re-derives the given assets from their sources, deletes those left without any source, and re-decides their
+ * effective patch states. Call it after any change to an asset's sources, their freshness or their states.
+ */
 export async function refreshAssets(m: EntityManager, tenantId: string, assetIds: Iterable<string>, now: Date): Promise<{ changed: number; deleted: string[] }> {
   const ids = [...new Set(assetIds)];
   if (ids.length === 0) return { changed: 0, deleted: [] };
@@ -269,6 +300,8 @@ export async function refreshAssets(m: EntityManager, tenantId: string, assetIds
   }
   await updateRows(m, Asset, changed, [...DERIVED_FIELDS, 'updatedAt']);
   if (deleted.length) await m.getRepository(Asset).delete({ id: In(deleted), tenantId });
+  const gone = new Set(deleted);
+  await refreshEffectiveStates(m, ids.filter((id) => !gone.has(id)));
   return { changed: changed.length, deleted };
 }
 
@@ -299,10 +332,11 @@ const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
   'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt',
 ];
 
-async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Map<string, SourceDevice>, updateIds: Map<string, string>, counts: SyncCounts): Promise<void> {
+/** Writes the run's patch states; returns the assets whose states were created or changed. */
+async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Map<string, SourceDevice>, updateIds: Map<string, string>, counts: SyncCounts): Promise<Set<string>> {
   const { read, now, tenantId, instance, syncRunId } = ctx;
   counts.patchStates.seen = read.patchStates.length;
-  if (read.patchStates.length === 0) return;
+  if (read.patchStates.length === 0) return new Set();
   const existing = await m
     .getRepository(PatchState)
     .createQueryBuilder('ps')
@@ -365,6 +399,7 @@ async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Ma
   counts.patchStates.created = created.length;
   counts.patchStates.changed = changed.length;
   counts.events += events.length;
+  return new Set([...created, ...changed].map((p) => p.assetId));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -392,13 +427,13 @@ export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<Syn
   const posture = postureEvents(plan, ctx);
   await insertRows(m, PatchPostureEvent, posture);
   counts.events += posture.length;
+  counts.devices.changed = [...plan.changed].filter((d) => !createdIds.has(d.id)).length;
+
+  for (const assetId of await writePatchStates(m, ctx, plan.byExternalId, updateIds, counts)) touched.add(assetId);
   const refreshed = await refreshAssets(m, ctx.tenantId, touched, ctx.now);
   counts.assets.created = newAssets.length;
   // New assets are inserted with placeholders and then derived like any other; only older ones count as changed.
   counts.assets.changed = Math.max(0, refreshed.changed - newAssets.length);
-  counts.devices.changed = [...plan.changed].filter((d) => !createdIds.has(d.id)).length;
-
-  await writePatchStates(m, ctx, plan.byExternalId, updateIds, counts);
   await writeApprovals(m, ctx, updateIds);
   await writeCursors(m, ctx.instance, ctx.read.cursors);
   return counts;

@@ -1,11 +1,9 @@
 /**
- * The two evidence rules identity and compliance rest on, as pure functions: a serial shared by live records of
- * one tool identifies nothing (clones), and each (asset, update) has one effective state.
+ * Identity's clone rule as pure functions: a serial shared by live records of one tool identifies nothing. (The
+ * effective-state rule is decided in SQL: test/integration/effective-states.test.ts.)
  */
 import { AssetIdentity, DeviceIdentity, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
 import { liveAtOnce, SerialHolder, serialsSharedByLiveRecords } from '../../src/identity/shared-serials';
-import { EvidenceKind } from '../../src/entities/enums';
-import { chooseEffective, EvidenceSource } from '../../src/sync/effective-states';
 
 const day = (d: number) => new Date(Date.UTC(2026, 10, d, 9, 0, 0));
 // A VMware clone carries its template's BIOS serial, spaces and all.
@@ -89,39 +87,5 @@ describe('resolveIdentity with a serial shared by live records', () => {
       [vmA],
     );
     expect(r.assetId).toBeNull();
-  });
-});
-
-describe('chooseEffective', () => {
-  const row = (id: string, sourceDeviceId: string, evidence: EvidenceKind, updateId = 'kb1') => ({ id, assetId: 'a', updateId, sourceDeviceId, evidence, effective: false });
-  const src = (outOfDate: boolean, lastCheckInAt: Date | null): EvidenceSource => ({ outOfDate, lastCheckInAt });
-
-  it('an inactive record of a re-imaged machine decides nothing while a current record reports the update', () => {
-    const sources = new Map([['old-intune', src(true, day(25))], ['new-intune', src(false, day(20))]]);
-    expect([...chooseEffective([row('old', 'old-intune', EvidenceKind.DERIVED), row('new', 'new-intune', EvidenceKind.DERIVED)], sources)]).toEqual(['new']);
-  });
-
-  it('the freshest current source decides, whatever its evidence kind', () => {
-    const sources = new Map([['wsus', src(false, day(19))], ['intune', src(false, day(20))]]);
-    expect([...chooseEffective([row('w', 'wsus', EvidenceKind.REPORTED), row('i', 'intune', EvidenceKind.DERIVED)], sources)]).toEqual(['i']);
-  });
-
-  it('REPORTED before DERIVED when equally fresh', () => {
-    const sources = new Map([['wsus', src(false, day(20))], ['intune', src(false, day(20))]]);
-    expect([...chooseEffective([row('i', 'intune', EvidenceKind.DERIVED), row('w', 'wsus', EvidenceKind.REPORTED)], sources)]).toEqual(['w']);
-  });
-
-  it('out-of-date evidence still decides when it is all there is', () => {
-    const sources = new Map([['old', src(true, day(2))]]);
-    expect([...chooseEffective([row('o', 'old', EvidenceKind.DERIVED)], sources)]).toEqual(['o']);
-  });
-
-  it('one effective state per update, independent of row order', () => {
-    const sources = new Map([['s1', src(false, day(20))], ['s2', src(false, day(20))]]);
-    const rows = [row('1a', 's1', EvidenceKind.DERIVED), row('2a', 's2', EvidenceKind.DERIVED), row('1b', 's1', EvidenceKind.REPORTED, 'kb2'), row('2b', 's2', EvidenceKind.REPORTED, 'kb2')];
-    const forward = [...chooseEffective(rows, sources)].sort();
-    const backward = [...chooseEffective([...rows].reverse(), sources)].sort();
-    expect(forward).toEqual(['1a', '1b']);
-    expect(backward).toEqual(forward);
   });
 });
