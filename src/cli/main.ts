@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config';
+import { instancesCommand } from './instances.command';
 import { migrate } from './migrate.command';
 import { schema } from './schema.command';
 import { serve } from './serve.command';
@@ -14,10 +17,20 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+/** package.json's version, found by walking up: this file runs from src/cli under jest and from dist/src/cli. */
+export function packageVersion(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+
 export function main(argv: string[]): void {
   const program = new Command()
     .name('patchgraph')
     .description('GraphQL API joining Intune, Datto RMM and WSUS patch data. Configuration is read from the environment (see README).')
+    .version(packageVersion())
     .showHelpAfterError();
 
   program
@@ -31,9 +44,19 @@ export function main(argv: string[]): void {
     .action(() => migrate(loadConfig()).catch(fail));
 
   program
+    .command('instances')
+    .description('list the connector instances: id (as --connector and the API take it), kind, tenant, how it syncs, name')
+    .option('--kind <kind>', 'only instances of this connector kind, e.g. datto-rmm')
+    .option('--tenant <text>', "only instances of tenants whose name contains this text (case-insensitive)")
+    .option('-q, --quiet', 'print only the ids, one a line, e.g. for sync --connector "$(npx patchgraph instances --kind datto-rmm -q)"')
+    .action((opts: { kind?: string; tenant?: string; quiet?: boolean }) =>
+      instancesCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+    );
+
+  program
     .command('sync')
-    .description('sync connector instances now: every enabled one, or the one given; exits 1 if any run failed')
-    .option('--connector <id>', 'sync only this connector instance (its id from the connectorInstances query)')
+    .description('sync connector instances now: every enabled one except push-only ones, or the one given; exits 1 if any run failed')
+    .option('--connector <id>', 'sync only this connector instance (its id from `instances` or the connectorInstances query)')
     .option('--full', 'ignore incremental cursors and read everything (marks devices missing from the source stale)')
     .action((opts: { connector?: string; full?: boolean }) =>
       syncCommand(loadConfig(), opts).then((code) => process.exit(code), fail),

@@ -3,7 +3,7 @@ import { Config } from '../config/config';
 import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-simulators';
 import { loadDemo, needsDemo } from '../demo/load-demo';
 import { openSecretBox } from '../secrets/secret-box';
-import { startApp } from '../server/app';
+import { RunningApp, startApp } from '../server/app';
 import { createLogger } from '../server/logger';
 import { SyncScheduler } from '../sync/scheduler';
 import { SyncEngine } from '../sync/sync-engine';
@@ -18,30 +18,39 @@ export async function serve(config: Config): Promise<void> {
   if (createdFile) logger.warn({ file: createdFile }, 'created a new key for connector secrets; back it up (or set PATCHGRAPH_SECRET_KEY)');
 
   const newKey = await ensureAdminKey(dataSource, clock, config.bootstrapAdminKey);
-  if (newKey) {
-    // Printed once, to the terminal and not to the log stream: only its hash is stored.
-    process.stderr.write(
-      `\n  First start: created an admin API key. It is shown only this once; keep it safe.\n\n` +
-        `    export PATCHGRAPH_KEY=${newKey}\n\n`,
-    );
-  }
+  // Printed once, to the terminal and not to the log stream: only its hash is stored. Printed last, just above the
+  // "serving" line, so that the start-up's log lines cannot scroll it out of sight; and printed on the way out if
+  // the start fails after creating it, because no later start would show it again.
+  const showNewKey = () => {
+    if (newKey) {
+      process.stderr.write(`\n  First start: created an admin API key. It is shown only this once; keep it safe.\n\n    export PATCHGRAPH_KEY=${newKey}\n`);
+    }
+  };
   const sync = new SyncEngine({ dataSource, secrets, clock, logger });
   let demoSimulators: DemoSimulators | null = null;
-  if (config.demo && (await needsDemo(dataSource))) {
-    const demo = await loadDemo({ dataSource, secrets, clock, engine: sync, dataDir: config.dataDir });
-    demoSimulators = demo.simulators;
-    logger.info(
-      { tenants: demo.tenants, connectorInstances: demo.connectorInstances, syncRuns: demo.syncRuns.length },
-      'loaded the demo through the Intune, Datto RMM and WSUS connectors (PATCHGRAPH_DEMO=false to skip)',
-    );
-  } else if (config.demo) {
-    // The demo's Graph simulators ran in the previous process; bring them back so its Intune instances still sync.
-    demoSimulators = await resumeDemoSimulators({ dataSource, secrets, clock });
-  }
+  let app: RunningApp;
+  let scheduler: SyncScheduler;
+  try {
+    if (config.demo && (await needsDemo(dataSource))) {
+      const demo = await loadDemo({ dataSource, secrets, clock, engine: sync, dataDir: config.dataDir });
+      demoSimulators = demo.simulators;
+      logger.info(
+        { tenants: demo.tenants, connectorInstances: demo.connectorInstances, syncRuns: demo.syncRuns.length },
+        'loaded the demo through the Intune, Datto RMM and WSUS connectors (PATCHGRAPH_DEMO=false to skip)',
+      );
+    } else if (config.demo) {
+      // The demo's Graph simulators ran in the previous process; bring them back so its Intune instances still sync.
+      demoSimulators = await resumeDemoSimulators({ dataSource, secrets, clock });
+    }
 
-  const app = await startApp({ config, dataSource, clock, logger, secrets, sync });
-  const scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000 });
-  if (config.scheduler) scheduler.start();
+    app = await startApp({ config, dataSource, clock, logger, secrets, sync });
+    scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000 });
+    if (config.scheduler) scheduler.start();
+  } catch (err) {
+    showNewKey();
+    throw err;
+  }
+  showNewKey();
   process.stderr.write(`\n  patchgraph is serving GraphQL at ${app.url}/graphql\n\n`);
 
   let signals = 0;

@@ -1,7 +1,8 @@
 /**
  * `patchgraph sync [--connector ID] [--full]`: runs syncs now, in this process, and reports each as it goes. On a
  * terminal one line per instance is redrawn with live record counts; otherwise (CI, cron, a pipe) plain lines.
- * Exits non-zero when any run failed, so a scheduler around it notices.
+ * Exits non-zero when any run failed, so a scheduler around it notices. Push-only instances (WSUS fed by its
+ * collector) are skipped with a line saying so: there is nothing to pull, and a run would only fail.
  */
 import { Writable } from 'node:stream';
 import { Config } from '../config/config';
@@ -10,6 +11,7 @@ import { SyncRunStatus, SyncTrigger } from '../entities/enums';
 import { keyOf } from '../graphql/types/global-id';
 import { openSecretBox } from '../secrets/secret-box';
 import { createLogger } from '../server/logger';
+import { isPushOnly } from '../sync/scheduler';
 import { parseCounts, SyncEngine, SyncProgress } from '../sync/sync-engine';
 import { SyncInProgressError } from '../sync/sync-lock';
 import { systemClock } from '../util/clock';
@@ -39,11 +41,20 @@ export async function syncCommand(config: Config, options: SyncCommandOptions, o
     const engine = new SyncEngine({ dataSource, secrets, clock: systemClock, logger });
     const repo = dataSource.getRepository(ConnectorInstance);
     let instances: ConnectorInstance[];
-    if (options.connector) {
+    if (options.connector !== undefined) {
+      const given = options.connector.trim();
+      // `--connector "$(npx patchgraph instances … -q)"` gives nothing, or several lines, when the filter was off: say
+      // so, rather than syncing everything or looking up a string that cannot be an id.
+      if (!given) throw new Error('--connector: no id given (`npx patchgraph instances` lists them)');
+      if (/\s/.test(given)) throw new Error(`--connector: takes one id, got ${given.split(/\s+/).length} (narrow \`npx patchgraph instances\` with --kind or --tenant)`);
       // Accept the API's global id as well as the database key, since the API is where operators find it.
-      const id = /^[0-9a-f-]{36}$/i.test(options.connector) ? options.connector : keyOf('ConnectorInstance', options.connector, '--connector');
+      const id = /^[0-9a-f-]{36}$/i.test(given) ? given : keyOf('ConnectorInstance', given, '--connector');
       const one = await repo.findOneBy({ id });
-      if (!one) throw new Error(`--connector: no connector instance with id "${options.connector}" (the connectorInstances query lists them)`);
+      if (!one) throw new Error(`--connector: no connector instance with id "${given}" (\`npx patchgraph instances\` lists them)`);
+      if (isPushOnly(one)) {
+        // Running it would only record a FAILED run: there is no upload to read.
+        throw new Error(`--connector: ${one.name} [${one.kind}] ${one.id} is push-only: it syncs when its collector uploads to its ingest URL, not from here`);
+      }
       instances = [one];
     } else {
       instances = await repo.find({ where: { enabled: true }, order: { name: 'ASC' } });
@@ -52,6 +63,10 @@ export async function syncCommand(config: Config, options: SyncCommandOptions, o
     let failures = 0;
     for (const instance of instances) {
       const label = `${instance.name} [${instance.kind}] ${instance.id}`;
+      if (isPushOnly(instance)) {
+        write(`${label}: skipped: push-only, its collector uploads\n`);
+        continue;
+      }
       const progress = (p: SyncProgress) => {
         if (tty) write(`\r\x1b[2K${label}: ${p.stream === 'writing' ? `writing ${p.records} records` : `reading ${p.stream}: ${p.records}`}`);
       };

@@ -7,6 +7,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** In production mode error messages of unexpected faults are masked and no stack traces leave the server. */
   production: boolean;
   maxPageSize: number;
@@ -95,11 +97,16 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  const logFormat = (env.LOG_FORMAT || 'auto') as Config['logFormat'];
+  if (!LOG_FORMATS.includes(logFormat)) {
+    throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got "${env.LOG_FORMAT}"`);
   }
   const maxPageSize = intVar(env, 'MAX_PAGE_SIZE', 500, 1, 10_000);
   const bootstrapAdminKey = env.PATCHGRAPH_ADMIN_KEY || undefined;
@@ -118,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '127.0.0.1',
     port: intVar(env, 'PORT', 4000, 0, 65_535),
     logLevel,
+    logFormat,
     production: (env.NODE_ENV || 'production') === 'production',
     maxPageSize,
     defaultPageSize: Math.min(intVar(env, 'DEFAULT_PAGE_SIZE', 50, 1, 10_000), maxPageSize),

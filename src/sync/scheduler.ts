@@ -29,7 +29,8 @@ export interface SchedulerDeps {
 
 const DAY_MS = 86_400_000;
 
-function isPushOnly(instance: ConnectorInstance): boolean {
+/** True for an instance that only syncs when its source pushes (ConnectorDefinition.pushOnly): nothing to pull. */
+export function isPushOnly(instance: ConnectorInstance): boolean {
   const definition = connectorDefinition(instance.kind);
   if (!definition?.pushOnly) return false;
   try {
