@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { createApiKey } from '../../src/auth/api-keys';
 import { Config, loadConfig } from '../../src/config/config';
 import { Role } from '../../src/entities/enums';
+import { SecretBox } from '../../src/secrets/secret-box';
 import { RunningApp, startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { Clock, fixedClock } from '../../src/util/clock';
@@ -20,6 +21,8 @@ export interface TestServer {
   sync: SyncEngine;
   config: Config;
   clock: Clock;
+  /** The box the server encrypts connector secrets with: data loaded beside the server (the demo) must use it too. */
+  secrets: SecretBox;
   adminKey: string;
   /** Every log line the server wrote, parsed. */
   logs: Array<Record<string, any>>;
@@ -29,10 +32,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real Apollo server over HTTP on a random port, on the test's database, with a fixed clock. */
-export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+/** A real Apollo server over HTTP on a random port, on the test's database, with a fixed clock unless given one. */
+export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
   const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...env });
-  const clock = fixedClock('2026-11-02T10:00:00.000Z');
+  const clock = options.clock ?? fixedClock('2026-11-02T10:00:00.000Z');
   const logs: Array<Record<string, any>> = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -61,6 +64,7 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
     sync,
     config,
     clock,
+    secrets,
     adminKey,
     logs,
     gql,
