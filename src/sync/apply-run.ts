@@ -128,8 +128,9 @@ function findSharedSerials(plan: Omit<DevicePlan, 'sharedSerials'>): Map<string,
   const queued = new Set(plan.needsIdentity);
   for (const d of devices) {
     if (queued.has(d) || !d.assetId || d.pinnedAssetId) continue;
-    const wasVoid = d.matchedBy?.includes(SERIAL_SHARED_BY_LIVE_RECORDS) ?? false;
-    const bySerial = d.matchedBy?.includes('"rule":"SERIAL_NUMBER"') ?? false;
+    const stored = storedMatch(d.matchedBy);
+    const wasVoid = stored.conflicts.some((c) => c.startsWith(SERIAL_SHARED_BY_LIVE_RECORDS));
+    const bySerial = stored.rule === 'SERIAL_NUMBER';
     const isVoid = shared.has(d.externalId);
     if ((isVoid && bySerial) || (!isVoid && wasVoid)) plan.needsIdentity.push(d);
   }
@@ -203,6 +204,17 @@ function postureEvents(plan: DevicePlan, ctx: ApplyContext): PatchPostureEvent[]
       installed: device.postureInstalled, observedAt: ctx.now,
     }),
   );
+}
+
+/** A device's stored match (matchedByJson's form; older rows hold a bare rule name). */
+function storedMatch(json: string | null): { rule: string | null; conflicts: string[] } {
+  if (!json) return { rule: null, conflicts: [] };
+  try {
+    const parsed = JSON.parse(json) as { rule?: string; conflicts?: string[] };
+    return { rule: parsed.rule ?? null, conflicts: parsed.conflicts ?? [] };
+  } catch {
+    return { rule: json, conflicts: [] };
+  }
 }
 
 function matchedByJson(resolution: IdentityResolution): string {
