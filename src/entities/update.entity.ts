@@ -4,10 +4,18 @@ import { Node } from '../graphql/types/node.type';
 import { primaryUuid, timestamp } from './columns';
 import { Severity, UpdateClassification } from './enums';
 
-/** A catalog entry for a software update. The catalog is shared by all tenants. */
+/** The owner of a catalog entry that every tenant shares: its facts come from trusted data (Microsoft's). */
+export const SHARED_OWNER = 'shared';
+
+/**
+ * A catalog entry for a software update. Entries from trusted data are shared by all tenants; an update only a
+ * tenant's own sources report (a WSUS collector's driver, an inventory file's entry) is that tenant's entry, seen
+ * by that tenant alone, so one client can neither read nor retitle what another client's tools report.
+ */
 @ObjectType({ implements: Node, description: 'A software update in the catalog (for example a Windows cumulative update)' })
 @Entity('software_update')
-@Index('uq_update_catalog_key', ['catalogKey'], { unique: true })
+@Index('uq_update_catalog_key', ['catalogKey', 'owner'], { unique: true })
+@Index('ix_update_owner', ['owner', 'releasedAt', 'id'])
 @Index('ix_update_kb', ['kb'])
 @Index('ix_update_released', ['releasedAt', 'id'])
 @Index('ix_update_classification', ['classification', 'releasedAt'])
@@ -19,6 +27,10 @@ export class Update {
   /** Stable identity of the catalog entry across sources, e.g. "microsoft:KB5041585". */
   @Column({ type: 'varchar', length: 191 })
   catalogKey: string;
+
+  /** SHARED_OWNER for an entry from trusted data; else the id of the one tenant whose sources reported it. */
+  @Column({ type: 'varchar', length: 36, default: SHARED_OWNER })
+  owner: string;
 
   @Field(() => String, { nullable: true, description: 'Knowledge Base article number, e.g. "KB5041585"' })
   @Column({ type: 'varchar', length: 32, nullable: true })
