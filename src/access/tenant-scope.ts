@@ -36,6 +36,16 @@ export class TenantScope {
   }
 
   /**
+   * Restricts `qb` to rows whose `column` holds `shared` (rows every tenant sees, such as trusted catalog entries)
+   * or a visible tenant id.
+   */
+  applyShared<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, shared: string): SelectQueryBuilder<T> {
+    if (this.all) return qb;
+    const param = `scopeOwners${++paramSeq}`;
+    return qb.andWhere(`${column} IN (:...${param})`, { [param]: [shared, ...this.visible] });
+  }
+
+  /**
    * Checks tenant ids a caller asked to filter by. An invisible tenant is reported as not found, exactly like
    * one that does not exist, so ids of other MSP clients cannot be probed.
    */

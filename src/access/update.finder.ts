@@ -1,4 +1,5 @@
 import { Update } from '../entities';
+import { SHARED_OWNER } from '../entities/update.entity';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
@@ -30,11 +31,15 @@ export function normaliseKb(kb: string): string {
   return `KB${digits}`;
 }
 
-/** The update catalog is shared by all tenants, so this finder applies no tenant scope. */
+/** Updates the caller may see: the entries every tenant shares, and the visible tenants' own entries. */
 export class UpdateFinder extends Finder<Update> {
   constructor(deps: FinderDeps) {
-    // skipauth: catalog data (vendor updates) holds nothing tenant-specific.
+    // The scope is applied in query(): a shared entry has no tenant, so the base class's filter does not fit.
     super(deps, Update, 'upd', null);
+  }
+
+  protected override query() {
+    return this.deps.scope.applyShared(super.query(), 'upd.owner', SHARED_OWNER);
   }
 
   private filtered(f: UpdateFilter) {

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Update, UpdateVulnerability, Vulnerability } from '../entities';
+import { SHARED_OWNER } from '../entities/update.entity';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { newId } from '../util/ids';
 import { insertRows } from '../db/insert-rows';
@@ -41,6 +42,7 @@ export async function loadCatalog(m: EntityManager, now: Date, data = MICROSOFT_
     const update = Object.assign(new Update(), {
       id: newId(),
       catalogKey: `microsoft:${u.kb}`,
+      owner: SHARED_OWNER,
       kb: u.kb,
       title: u.title,
       vendor: 'Microsoft',

@@ -13,13 +13,12 @@ import { EntityManager, In } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
-import { ConnectorInstance, PatchState, SourceDevice, VendorSite } from '../entities';
+import { ConnectorInstance, PatchState, SourceDevice, Update, VendorSite } from '../entities';
 import { UnattachedReason } from '../entities/enums';
 import { newId } from '../util/ids';
 import { applyRun, emptyCounts, refreshAssets, writeCursors } from './apply-run';
 import { SourceRead, SyncDataError } from './read-source';
 import { UnattachedEntry, withoutStatesOf, writeUnattached } from './unattached-records';
-import { writeCatalog } from './write-catalog';
 
 export interface MspApplyContext {
   instance: ConnectorInstance;
@@ -105,6 +104,7 @@ function add(total: SyncCounts, part: SyncCounts): void {
   d.created += part.devices.created;
   d.changed += part.devices.changed;
   d.stale += part.devices.stale;
+  total.updates.created += part.updates.created;
   const p = total.patchStates;
   p.created += part.patchStates.created;
   p.changed += part.patchStates.changed;
@@ -116,8 +116,6 @@ function add(total: SyncCounts, part: SyncCounts): void {
 export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promise<SyncCounts> {
   const { read, instance, now } = ctx;
   const total = emptyCounts();
-  // The catalog is shared, so it is written once for the whole run, before any tenant's part refers to it.
-  await writeCatalog(m, read, now, total);
 
   const { tenantOf: tenantOfSite, ignored } = await recordSites(m, ctx);
   const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: instance.id });
@@ -151,6 +149,7 @@ export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promi
     toTenant(tenantId, d);
   }
   counted.seen = read.devices.length;
+  total.updates.seen = read.updates.length;
 
   const notImported = new Set([...read.devices.filter((d) => d.deleted), ...unattached.map((u) => u.record)].map((d) => d.externalId));
   const { states, dropped } = withoutStatesOf(read, notImported);
@@ -177,12 +176,15 @@ export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promi
   for (const tenantId of statesOf.keys()) if (!byTenant.has(tenantId)) byTenant.set(tenantId, []);
 
   for (const [tenantId, devices] of [...byTenant].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const partStates = statesOf.get(tenantId) ?? [];
+    const used = new Set(partStates.map((st) => st.updateKey));
     const part: SourceRead = {
       devices,
-      updates: [],
+      // Each tenant's part writes its own catalog entries: what only its sources report stays its own.
+      updates: read.updates.filter((u) => used.has(u.key)),
       // Approvals name WSUS target groups, not tenants: an MSP-wide source keeps none (they need a tenant-bound instance).
       approvals: [],
-      patchStates: statesOf.get(tenantId) ?? [],
+      patchStates: partStates,
       fullDeviceRead: read.fullDeviceRead,
       cursors: read.cursors,
     };
@@ -194,8 +196,11 @@ export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promi
   if (moves.length) {
     // The moved devices now have assets in their new tenant: their current states follow, then the old assets.
     const after = new Map((await m.getRepository(SourceDevice).findBy({ id: In(moves.map((r) => r.device.id)) })).map((d) => [d.id, d]));
-    for (const { device } of moves) {
+    for (const { device, oldTenantId } of moves) {
       const now = after.get(device.id)!;
+      // States on the old client's own catalog entries stay behind: the new client's part re-created them on its own.
+      const stranded = await m.getRepository(Update).findBy({ owner: oldTenantId });
+      if (stranded.length) await m.getRepository(PatchState).delete({ sourceDeviceId: device.id, updateId: In(stranded.map((u) => u.id)) });
       await m.getRepository(PatchState).update({ sourceDeviceId: device.id }, { tenantId: now.tenantId, assetId: now.assetId! });
     }
     for (const [oldTenant, assets] of groupBy(moves, (r) => r.oldTenantId)) {

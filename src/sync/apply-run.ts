@@ -423,7 +423,7 @@ function sameCursors(stored: string | null, next: Cursors): boolean {
 
 export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<SyncCounts> {
   const counts = emptyCounts();
-  const updateIds = await writeCatalog(m, ctx.read, ctx.now, counts);
+  const updateIds = await writeCatalog(m, ctx.read, ctx.now, counts, ctx.tenantId);
 
   // An MSP-wide instance is applied one tenant at a time: each part knows only its tenant's devices.
   const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: ctx.instance.id, tenantId: ctx.tenantId });

@@ -1,30 +1,43 @@
 /**
- * The catalog part of a run: updates and the vulnerabilities they fix. The catalog is shared by every tenant, so a
- * connector adds the entries it is first to report and never rewrites one: a tenant's inventory file must not be
- * able to retitle or re-date a Microsoft update, or re-score a CVE, for everyone. What it may do is complete the
- * picture: a fix link that a known update lacks is added, and the update's highest CVSS score follows.
+ * The catalog part of a run: updates and the vulnerabilities they fix. Trust is split:
+ * - an update Microsoft's data knows (src/catalog/trusted-updates.ts) is one entry shared by every tenant, written
+ *   from that data: a tenant's collector or inventory file cannot retitle, re-date or re-score it;
+ * - any other update is the reporting tenant's own entry, seen by that tenant alone, so what one client's tools
+ *   report (a driver title, an inventory file's "hotfix") never shows to another client. Among the tenant's own
+ *   sources the first to report an entry wins; later runs only complete it.
+ * Completing means: a fix link that a known update lacks is added, and the update's highest CVSS score follows.
  */
 import { EntityManager, In } from 'typeorm';
 import type { UpdateRecord, VulnerabilityRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import { TRUSTED_UPDATES } from '../catalog/trusted-updates';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { Update, UpdateVulnerability, Vulnerability } from '../entities';
+import { SHARED_OWNER } from '../entities/update.entity';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { newId } from '../util/ids';
 import { findIn } from './find-in';
 import { SourceRead, SyncDataError } from './read-source';
 
-/** Writes new catalog entries and fix links; returns the id of every update key the run uses. */
-export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date, counts: SyncCounts): Promise<Map<string, string>> {
+/** Writes new catalog entries and fix links for `tenantId`'s part of a run; returns the entry id of every key it uses. */
+export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date, counts: SyncCounts, tenantId: string): Promise<Map<string, string>> {
   const keys = [...new Set([...read.updates.map((u) => u.key), ...read.patchStates.map((s) => s.updateKey), ...read.approvals.map((a) => a.updateKey)])];
-  const existing = await findIn(m, Update, 'catalogKey', keys);
-  const idByKey = new Map(existing.map((u) => [u.catalogKey, u.id]));
+  const existing = await findIn(m, Update, 'catalogKey', keys, { owner: In([SHARED_OWNER, tenantId]) });
+  // A shared entry wins over the tenant's own one for the same key (trusted data learnt of it later).
+  const ordered = [...existing].sort((a, b) => Number(a.owner === SHARED_OWNER) - Number(b.owner === SHARED_OWNER));
+  const idByKey = new Map(ordered.map((u) => [u.catalogKey, u.id]));
+  const reported = new Map(read.updates.map((u) => [u.key, u]));
   const created: Update[] = [];
-  for (const u of read.updates) {
-    if (idByKey.has(u.key)) continue;
-    const row = toUpdateRow(u, now);
-    idByKey.set(u.key, row.id);
+  const written: UpdateRecord[] = [];
+  for (const key of keys) {
+    if (idByKey.has(key)) continue;
+    const trusted = TRUSTED_UPDATES.get(key);
+    const record = trusted ?? reported.get(key);
+    if (!record) continue;
+    const row = toUpdateRow(record, trusted ? SHARED_OWNER : tenantId, now);
+    idByKey.set(key, row.id);
     created.push(row);
+    written.push(record);
   }
   await insertRows(m, Update, created);
   counts.updates.seen = read.updates.length;
@@ -32,14 +45,19 @@ export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date
   for (const s of read.patchStates) {
     if (!idByKey.has(s.updateKey)) throw new SyncDataError(`patch state ${s.deviceExternalId}/${s.updateKey}: the update is neither in this run nor in the catalog`);
   }
-  await writeFixes(m, read.updates, idByKey, [...existing, ...created], now);
+  // Fix links of a shared entry come only from trusted data, written when the entry is created.
+  const own = new Set([...existing, ...created].filter((u) => u.owner !== SHARED_OWNER).map((u) => u.id));
+  const completing = read.updates.filter((u) => own.has(idByKey.get(u.key) ?? ''));
+  const withFixes = [...written.filter((r) => !completing.includes(r)), ...completing];
+  await writeFixes(m, withFixes, idByKey, [...existing, ...created], now);
   return idByKey;
 }
 
-function toUpdateRow(u: UpdateRecord, now: Date): Update {
+function toUpdateRow(u: UpdateRecord, owner: string, now: Date): Update {
   return Object.assign(new Update(), {
     id: newId(),
     catalogKey: u.key.slice(0, 191),
+    owner,
     kb: u.kb ? normaliseKb(u.kb) : null,
     title: u.title.slice(0, 512),
     vendor: u.vendor.slice(0, 64),
@@ -77,6 +95,18 @@ function toVulnerabilityRow(v: VulnerabilityRecord, now: Date): Vulnerability {
   });
 }
 
+/** What an update's vendor says of a CVE; KEV and EPSS come from their own feeds and are left alone. */
+const VENDOR_FACTS = ['title', 'cvssBaseScore', 'cvssVector', 'severity', 'exploited', 'publishedAt'] as const;
+
+function correctFacts(row: Vulnerability, f: VulnerabilityRecord, now: Date): boolean {
+  const want = toVulnerabilityRow(f, now);
+  const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : (a ?? null) === (b ?? null));
+  if (VENDOR_FACTS.every((k) => same(row[k], want[k]))) return false;
+  for (const k of VENDOR_FACTS) Object.assign(row, { [k]: want[k] });
+  row.updatedAt = now;
+  return true;
+}
+
 async function writeFixes(m: EntityManager, records: UpdateRecord[], idByKey: Map<string, string>, updates: Update[], now: Date): Promise<void> {
   const withFixes = records.filter((u) => u.fixes?.length);
   if (withFixes.length === 0) return;
@@ -84,15 +114,23 @@ async function writeFixes(m: EntityManager, records: UpdateRecord[], idByKey: Ma
   const known = await findIn(m, Vulnerability, 'cveId', cves);
   const byCve = new Map(known.map((v) => [v.cveId, v]));
   const newVulns: Vulnerability[] = [];
+  const corrected: Vulnerability[] = [];
   for (const u of withFixes) {
+    const trusted = TRUSTED_UPDATES.get(u.key) === u;
     for (const f of u.fixes!) {
-      if (byCve.has(f.cveId)) continue;
+      const known = byCve.get(f.cveId);
+      if (known) {
+        // A tenant's source may have named the CVE first; Microsoft's facts replace what it said.
+        if (trusted && correctFacts(known, f, now)) corrected.push(known);
+        continue;
+      }
       const row = toVulnerabilityRow(f, now);
       byCve.set(f.cveId, row);
       newVulns.push(row);
     }
   }
   await insertRows(m, Vulnerability, newVulns);
+  await updateRows(m, Vulnerability, [...new Set(corrected)], [...VENDOR_FACTS, 'updatedAt']);
 
   const updateIds = [...new Set(withFixes.map((u) => idByKey.get(u.key)!))];
   const links = await findIn(m, UpdateVulnerability, 'updateId', updateIds);

@@ -9,12 +9,15 @@ import { Connection } from '../types/connection';
 import { OrderDirection } from '../types/enums';
 import { keyOf } from '../types/global-id';
 import { loadNode } from './node.resolver';
+import { SHARED_OWNER } from '../../entities/update.entity';
 
 export const UpdateConnection = Connection(Update);
 
 @Resolver(() => Update)
 export class UpdateResolver {
-  @Query(() => UpdateConnection, { description: 'Updates in the catalog; newest first unless orderBy says otherwise' })
+  @Query(() => UpdateConnection, {
+    description: "Updates in the catalog the caller may see (the shared entries and its tenants' own); newest first unless orderBy says otherwise",
+  })
   async updates(
     @Args() page: ConnectionArgs,
     @Arg('filter', () => UpdateFilterInput, { nullable: true, description: 'Filters to apply' }) filter: UpdateFilterInput | null,
@@ -39,6 +42,19 @@ export class UpdateResolver {
   })
   approvals(@Root() update: Update, @Ctx() { loaders }: RequestContext) {
     return loaders.approvalsByUpdate.load(update.id);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      "Indicates the entry's facts come from Microsoft's data, shared by every tenant; false: the entry is one tenant's own, as that tenant's sources (a WSUS collector, an inventory file) reported it, and only that tenant sees it",
+  })
+  shared(@Root() update: Update): boolean {
+    return update.owner === SHARED_OWNER;
+  }
+
+  @FieldResolver(() => Tenant, { nullable: true, description: 'The tenant whose sources reported this entry, when it is not shared' })
+  reportedFor(@Root() update: Update, @Ctx() { loaders }: RequestContext) {
+    return update.owner === SHARED_OWNER ? null : loaders.tenant.load(update.owner);
   }
 
   @FieldResolver(() => [Vulnerability], { description: 'Vulnerabilities the update fixes, by CVE id' })
