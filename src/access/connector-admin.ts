@@ -17,6 +17,7 @@ import { SecretBox } from '../secrets/secret-box';
 import { rawSettings } from '../sync/instance-config';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
+import { cleanName } from '../util/names';
 import { Actor } from './tenant-admin';
 import { TenantScope } from './tenant-scope';
 
@@ -69,7 +70,7 @@ export class ConnectorAdmin {
     const now = this.clock.now();
     const id = newId();
     const instance = Object.assign(new ConnectorInstance(), {
-      id, tenantId: input.tenantId, kind: definition.kind, name: input.name, ...this.encode(id, definition.configClass, settings),
+      id, tenantId: input.tenantId, kind: definition.kind, name: cleanName('input.name', input.name), ...this.encode(id, definition.configClass, settings),
       syncIntervalSeconds: input.syncIntervalSeconds ?? null, enabled: input.enabled ?? true, cursors: null, createdAt: now, updatedAt: now,
     });
     return inTransaction(this.dataSource, async (m) => {
@@ -109,7 +110,7 @@ export class ConnectorAdmin {
         audit.settingsChanged = Object.keys(change.settings).filter((k) => !secret.has(k));
         audit.secretsChanged = Object.keys(change.settings).filter((k) => secret.has(k));
       }
-      if (change.name !== undefined) instance.name = audit.name = change.name;
+      if (change.name !== undefined) instance.name = audit.name = cleanName('input.name', change.name);
       if (change.syncIntervalSeconds !== undefined) instance.syncIntervalSeconds = audit.syncIntervalSeconds = change.syncIntervalSeconds;
       this.checkSchedule(definition, rawSettings(instance, this.secrets), instance.syncIntervalSeconds);
       if (change.enabled !== undefined) instance.enabled = audit.enabled = change.enabled;

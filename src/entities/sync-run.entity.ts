@@ -36,7 +36,7 @@ export class SyncRun {
   @Column({ type: 'varchar', length: 16 })
   trigger: SyncTrigger;
 
-  @Field(() => String, { nullable: true, description: 'Who started the run by hand (API key name or "cli"); null for scheduled runs' })
+  @Field(() => String, { nullable: true, description: 'Who started the run by hand (API key name and prefix, "cli", the WSUS collector); null for scheduled runs, and for roles other than MSP_ADMIN and TECHNICIAN' })
   @Column({ type: 'varchar', length: 200, nullable: true })
   triggeredBy: string | null;
 
@@ -56,7 +56,7 @@ export class SyncRun {
   @Column({ type: 'varchar', length: 32, nullable: true })
   errorKind: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the run failed, when it failed' })
+  @Field(() => String, { nullable: true, description: 'Why the run failed, when it failed. The full text (vendor answers, server paths) is for MSP_ADMIN and TECHNICIAN; other roles get a line naming only the errorKind' })
   @Column(longText({ nullable: true }))
   errorMessage: string | null;
 }

@@ -2,6 +2,7 @@ import { ArrayMaxSize, IsInt, IsOptional, Length, Max, Min } from 'class-validat
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { SyncRunStatus } from '../../entities/enums';
+import { DisplayName } from './display-name';
 
 const MAX_IDS = 500;
 // Shorter than an hour's fraction would hammer vendor APIs; longer than a week is no schedule.
@@ -20,8 +21,8 @@ export class CreateConnectorInstanceInput {
   @Length(1, 64)
   kind: string;
 
-  @Field({ description: 'Display name of the instance' })
-  @Length(1, 200)
+  @Field({ description: 'Display name of the instance, trimmed; the character rules of CreateTenantInput.name apply' })
+  @DisplayName()
   name: string;
 
   @Field(() => GraphQLJSONObject, { description: "Settings as the connector kind lists them, secrets included; secrets are stored encrypted and never returned" })
@@ -43,9 +44,9 @@ export class UpdateConnectorInstanceInput {
   @Field(() => ID, { description: 'The instance to change' })
   id: string;
 
-  @Field(() => String, { nullable: true, description: 'New display name' })
+  @Field(() => String, { nullable: true, description: 'New display name, with the rules of CreateConnectorInstanceInput.name' })
   @IsOptional()
-  @Length(1, 200)
+  @DisplayName()
   name?: string | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Settings to change, merged into the stored ones; a null value removes a setting. Changing settings resets incremental cursors' })

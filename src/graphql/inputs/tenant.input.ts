@@ -1,13 +1,10 @@
-import { Length, Matches } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-
-const NAME_RULES = [Length(1, 200), Matches(/^\S(.*\S)?$/, { message: '$property must not start or end with white space' })];
-const name = (): PropertyDecorator => (target, key) => NAME_RULES.forEach((rule) => rule(target, key));
+import { DisplayName } from './display-name';
 
 @InputType({ description: 'Input of createTenant' })
 export class CreateTenantInput {
-  @Field({ description: 'Display name of the new tenant; unique' })
-  @name()
+  @Field({ description: 'Display name of the new tenant, trimmed; unique, compared ignoring case, accents and compatibility forms (fullwidth letters). Control, format (bidi) and invisible characters, and Latin letters mixed with Cyrillic or Greek, are refused' })
+  @DisplayName()
   name: string;
 }
 
@@ -16,8 +13,8 @@ export class RenameTenantInput {
   @Field(() => ID, { description: 'Id of the tenant to rename' })
   id: string;
 
-  @Field({ description: 'New display name; unique' })
-  @name()
+  @Field({ description: 'New display name, with the rules of CreateTenantInput.name' })
+  @DisplayName()
   name: string;
 }
 
@@ -26,8 +23,8 @@ export class CreateSiteInput {
   @Field(() => ID, { description: 'Id of the tenant the site belongs to' })
   tenantId: string;
 
-  @Field({ description: 'Display name of the new site; unique within the tenant' })
-  @name()
+  @Field({ description: 'Display name of the new site, with the rules of CreateTenantInput.name; unique within the tenant' })
+  @DisplayName()
   name: string;
 }
 
@@ -36,7 +33,7 @@ export class RenameSiteInput {
   @Field(() => ID, { description: 'Id of the site to rename' })
   id: string;
 
-  @Field({ description: 'New display name; unique within the tenant' })
-  @name()
+  @Field({ description: 'New display name, with the rules of CreateSiteInput.name' })
+  @DisplayName()
   name: string;
 }

@@ -159,7 +159,7 @@ export class ConnectorInstanceResolver {
 
   @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
   @Mutation(() => SyncRun, { description: 'Starts a sync of a connector instance now. CONFLICT when one is already running. Requires MSP_ADMIN or TECHNICIAN' })
-  async triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { access, sync, principal }: RequestContext): Promise<SyncRun> {
+  async triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { access, sync, principal, logger }: RequestContext): Promise<SyncRun> {
     const id = keyOf('ConnectorInstance', input.connectorInstanceId, 'input.connectorInstanceId');
     const instance = await access.connectorInstances.byId(id);
     if (!instance) throw new NotFoundError('ConnectorInstance', input.connectorInstanceId);
@@ -167,7 +167,11 @@ export class ConnectorInstanceResolver {
       const started = await sync.start(instance.id, { trigger: SyncTrigger.API, triggeredBy: principal.label, full: input.full ?? false });
       return input.wait ? await started.done : started.run;
     } catch (err) {
-      if (err instanceof SyncInProgressError) throw new ConflictError('input.connectorInstanceId', err.message);
+      if (err instanceof SyncInProgressError) {
+        // The lease holder's host:pid (in err.message too) describes the MSP's servers: it goes to the log, not the client.
+        logger.info({ connectorInstanceId: instance.id, holder: err.holder }, 'triggerSync refused: a sync is already running');
+        throw new ConflictError('input.connectorInstanceId', 'a sync of this connector instance is already running; try again when it has finished');
+      }
       throw err;
     }
   }
