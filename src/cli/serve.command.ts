@@ -7,12 +7,14 @@ import { RunningApp, startApp } from '../server/app';
 import { createLogger } from '../server/logger';
 import { SyncScheduler } from '../sync/scheduler';
 import { SyncEngine } from '../sync/sync-engine';
+import { syncLeaseMsFromEnv } from '../sync/sync-lock';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
 
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config);
   const clock = systemClock;
+  const leaseMs = syncLeaseMsFromEnv();
   const dataSource = await openDatabase(config, logger);
   const { box: secrets, createdFile } = openSecretBox(config);
   if (createdFile) logger.warn({ file: createdFile }, 'created a new key for connector secrets; back it up (or set PATCHGRAPH_SECRET_KEY)');
@@ -26,7 +28,10 @@ export async function serve(config: Config): Promise<void> {
       process.stderr.write(`\n  First start: created an admin API key. It is shown only this once; keep it safe.\n\n    export PATCHGRAPH_KEY=${newKey}\n`);
     }
   };
-  const sync = new SyncEngine({ dataSource, secrets, clock, logger });
+  const sync = new SyncEngine({ dataSource, secrets, clock, logger, leaseMs });
+  // Runs left RUNNING by a process that was killed or lost the database; those whose lease has not yet expired are
+  // marked by whoever next takes it, or by the scheduler once it has.
+  await sync.reapAbandonedRuns();
   let demoSimulators: DemoSimulators | null = null;
   let app: RunningApp;
   let scheduler: SyncScheduler;
@@ -58,8 +63,17 @@ export async function serve(config: Config): Promise<void> {
     signals += 1;
     if (signals > 1) process.exit(1); // a second Ctrl-C means "now"
     logger.info({ signal }, 'received signal');
-    scheduler
-      .stop()
+    // Bounded: cancelling syncs and draining requests each get the shutdown timeout, then the process goes anyway.
+    // A run still unfinished then stays RUNNING with its lease, and is marked abandoned once the lease expires.
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, 2 * config.shutdownTimeoutMs + 1000);
+    deadline.unref();
+    // Syncs first, while the database is still open: each cancelled run records its failure, rolls back whatever it
+    // was writing and releases its lease. Uploads waiting on a run then get their answer before the HTTP drain.
+    const schedulerStopped = Promise.race([scheduler.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
+    Promise.all([sync.shutdown(config.shutdownTimeoutMs), schedulerStopped])
       .then(() => app.stop())
       .then(() => demoSimulators?.close())
       .then(

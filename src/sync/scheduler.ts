@@ -79,6 +79,9 @@ export class SyncScheduler {
   /** Runs every due instance, one after another; returns the ids it ran. */
   async tick(): Promise<string[]> {
     const ran: string[] = [];
+    // A run whose process died, or whose final write was lost with the database, would otherwise stay RUNNING until
+    // someone next syncs its instance; a push-only instance may wait days for its next upload.
+    await this.deps.engine.reapAbandonedRuns();
     for (const instance of await this.due()) {
       if (this.abort.signal.aborted) break;
       try {

@@ -3,6 +3,10 @@
  * every process), record a RUNNING SyncRun, read the whole source, then write everything — data, cursors and the
  * run's outcome — in one transaction. Any failure before the commit leaves the data exactly as it was and records
  * a FAILED run saying why.
+ *
+ * A process that dies mid-run (killed, crashed, or cut off from the database) cannot record its failure. Its run
+ * stays RUNNING and its lease stays until it expires; whoever next holds the lease knows the run is dead (only a
+ * lease holder runs a sync) and marks it FAILED with errorKind `abandoned`, as does `reapAbandonedRuns` at start.
  */
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -25,7 +29,7 @@ import { applyTenantRun } from './apply-tenant-run';
 import { importedSites, knownDevices } from './known-devices';
 import { loadInstanceConfig } from './instance-config';
 import { Cursors, ReadProgress, readSource } from './read-source';
-import { acquireSyncLock, HeldLock } from './sync-lock';
+import { acquireSyncLock, DEFAULT_SYNC_LEASE_MS, HeldLock, LEASE_HOLDER, leasesOf, SyncLeaseLostError } from './sync-lock';
 
 export type SyncProgress = ReadProgress | { stream: 'writing'; records: number };
 
@@ -48,7 +52,10 @@ export interface SyncEngineDeps {
   logger?: Logger;
   /** Overrides for what connectors receive; tests pass a sleep that does not wait. */
   connectorContext?: Partial<ConnectorContext>;
-  /** How long a lease lasts without renewal; a crashed process blocks its instances this long. Default 10 min. */
+  /**
+   * How long a lease lasts without renewal (default 60 s): a killed process blocks its instances at most this long.
+   * A running sync renews it every third of this.
+   */
   leaseMs?: number;
 }
 
@@ -59,6 +66,13 @@ export interface StartedRun {
 }
 
 const MAX_ERROR_LENGTH = 2000;
+
+/** errorKind of a run whose process stopped (killed, crashed, lost the database) before it could record an outcome. */
+export const ABANDONED_ERROR_KIND = 'abandoned';
+
+function abandonedMessage(holder: string | null): string {
+  return `abandoned: the process running this sync (${holder ?? 'unknown'}) died or lost the database before it finished; nothing it read was applied`;
+}
 
 export function parseCounts(run: SyncRun): SyncCounts {
   try {
@@ -79,9 +93,50 @@ export function parseCounts(run: SyncRun): SyncCounts {
 
 export class SyncEngine {
   private readonly leaseMs: number;
+  /** Runs in progress in this process, so a shutdown can cancel them and wait for their outcome. */
+  private readonly active = new Map<string, { abort: AbortController; done: Promise<SyncRun> }>();
+  private stopping: Error | null = null;
 
   constructor(private readonly deps: SyncEngineDeps) {
-    this.leaseMs = deps.leaseMs ?? 10 * 60_000;
+    this.leaseMs = deps.leaseMs ?? DEFAULT_SYNC_LEASE_MS;
+  }
+
+  /**
+   * Marks FAILED (`abandoned`) every RUNNING run whose instance has no live lease: its process is gone, since a
+   * running sync keeps its lease renewed. Run at start, and by the scheduler each tick, so a run cut off from the
+   * database does not stay RUNNING. Returns the ids it marked.
+   */
+  async reapAbandonedRuns(): Promise<string[]> {
+    const { dataSource, clock } = this.deps;
+    const running = await dataSource.getRepository(SyncRun).find({ where: { status: SyncRunStatus.RUNNING }, select: { id: true, connectorInstanceId: true } });
+    if (running.length === 0) return [];
+    const leases = await leasesOf(dataSource, [...new Set(running.map((r) => r.connectorInstanceId))]);
+    const now = clock.now().getTime();
+    const leaseLive = (instanceId: string) => (leases.get(instanceId)?.expiresAt.getTime() ?? -Infinity) >= now;
+    const dead = running.filter((r) => !leaseLive(r.connectorInstanceId));
+    // By id and still RUNNING: a run that just finished, or a new run under a new lease, is never touched.
+    for (const r of dead) await this.markAbandoned({ id: r.id }, leases.get(r.connectorInstanceId)?.holder ?? null);
+    const ids = dead.map((r) => r.id);
+    if (ids.length) this.deps.logger?.warn({ syncRunIds: ids }, 'marked sync runs whose process died or lost the database as FAILED (abandoned)');
+    return ids;
+  }
+
+  /**
+   * Cancels every run in progress in this process (each fails as cancelled, writes nothing and releases its lease)
+   * and waits up to `timeoutMs` for them to record that. Runs started afterwards are cancelled at once. Resolves
+   * true when every run finished in time.
+   */
+  async shutdown(timeoutMs: number, reason = new Error('the server is shutting down')): Promise<boolean> {
+    this.stopping = reason;
+    const runs = [...this.active.values()];
+    for (const r of runs) r.abort.abort(reason);
+    if (runs.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const finished = await Promise.race([Promise.allSettled(runs.map((r) => r.done)).then(() => true as const), timedOut]);
+    clearTimeout(timer);
+    if (!finished) this.deps.logger?.warn({ timeoutMs }, 'syncs did not stop within the shutdown timeout; their runs are marked abandoned once their leases expire');
+    return finished;
   }
 
   /** Runs a sync to the end. Throws SyncInProgressError when the instance is already syncing. */
@@ -100,6 +155,9 @@ export class SyncEngine {
     const lock = await acquireSyncLock(dataSource, instanceId, clock, this.leaseMs);
     let run: SyncRun;
     try {
+      // Holding the lease, any run of this instance still RUNNING belongs to a holder that is gone.
+      const abandoned = await this.markAbandoned({ connectorInstanceId: instanceId }, lock.takenOverFrom);
+      if (abandoned) this.deps.logger?.warn({ connectorInstanceId: instanceId, previousHolder: lock.takenOverFrom, holder: LEASE_HOLDER }, 'took over an expired sync lease; marked its run FAILED (abandoned)');
       const previous = options.full ? {} : parseCursors(instance.cursors);
       run = Object.assign(new SyncRun(), {
         id: newId(), connectorInstanceId: instance.id, tenantId: instance.tenantId, status: SyncRunStatus.RUNNING,
@@ -109,7 +167,12 @@ export class SyncEngine {
         errorKind: null, errorMessage: null,
       });
       await dataSource.createQueryBuilder().insert().into(SyncRun).values(run).updateEntity(false).execute();
-      const done = this.execute(instance, run, previous, lock, options);
+      const abort = new AbortController();
+      if (this.stopping) abort.abort(this.stopping);
+      const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+      const done = this.execute(instance, run, previous, lock, { ...options, signal }, abort);
+      this.active.set(run.id, { abort, done });
+      void done.finally(() => this.active.delete(run.id));
       return { run: { ...run } as SyncRun, done };
     } catch (err) {
       await lock.release();
@@ -117,10 +180,19 @@ export class SyncEngine {
     }
   }
 
-  private async execute(instance: ConnectorInstance, run: SyncRun, previous: Cursors, lock: HeldLock, options: RunOptions): Promise<SyncRun> {
+  private async execute(instance: ConnectorInstance, run: SyncRun, previous: Cursors, lock: HeldLock, options: RunOptions & { signal: AbortSignal }, abort: AbortController): Promise<SyncRun> {
     const { dataSource, clock, logger } = this.deps;
     const log = logger?.child({ connectorInstanceId: instance.id, kind: instance.kind, syncRunId: run.id });
-    const heartbeat = setInterval(() => void lock.renew().catch(() => undefined), Math.max(1000, this.leaseMs / 3));
+    // A renewal that fails on a database error is retried next beat (the lease outlives two missed beats); one that
+    // finds the lease taken over stops the run, since its commit would be refused anyway.
+    const heartbeat = setInterval(() => {
+      lock.renew().then(
+        (held) => {
+          if (!held) abort.abort(new SyncLeaseLostError(instance.id));
+        },
+        (err) => log?.warn({ err }, 'could not renew the sync lease; retrying'),
+      );
+    }, Math.max(100, this.leaseMs / 3));
     heartbeat.unref();
     let connector: Connector | undefined;
     try {
@@ -135,11 +207,14 @@ export class SyncEngine {
       });
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
       const finished = await inTransaction(dataSource, async (m) => {
+        await lock.confirm(m);
         const now = clock.now();
         const counts = instance.tenantId
           ? await applyTenantRun(m, { instance, tenantId: instance.tenantId, read, now, syncRunId: run.id })
           : await applyMspRun(m, { instance, read, now, syncRunId: run.id });
         if (counts.devices.unmapped) log?.warn({ unmapped: counts.devices.unmapped }, 'devices in vendor sites not mapped to a tenant were not imported; map the sites (ConnectorInstance.vendorSites)');
+        // Cancelled while writing: throwing here rolls the whole run back.
+        options.signal.throwIfAborted();
         const done = { status: SyncRunStatus.SUCCEEDED, finishedAt: clock.now(), counts: JSON.stringify(counts) };
         await m.getRepository(SyncRun).update({ id: run.id }, done);
         return Object.assign(run, done);
@@ -147,7 +222,7 @@ export class SyncEngine {
       log?.info({ counts: JSON.parse(finished.counts) }, 'sync succeeded');
       return finished;
     } catch (err) {
-      return this.fail(run, options.signal?.aborted ? new SyncCancelledError(options.signal.reason) : err, log);
+      return this.fail(run, failureOf(err, options.signal), log);
     } finally {
       clearInterval(heartbeat);
       await connector?.close?.().catch(() => undefined);
@@ -161,11 +236,20 @@ export class SyncEngine {
     else log?.warn({ errorKind: kind, error: message }, 'sync failed');
     const failed = { status: SyncRunStatus.FAILED, finishedAt: this.deps.clock.now(), errorKind: kind, errorMessage: message.slice(0, MAX_ERROR_LENGTH) };
     try {
-      await this.deps.dataSource.getRepository(SyncRun).update({ id: run.id }, failed);
+      // Only while RUNNING: a run another process already marked abandoned (it took our expired lease) keeps that.
+      await this.deps.dataSource.getRepository(SyncRun).update({ id: run.id, status: SyncRunStatus.RUNNING }, failed);
     } catch (writeErr) {
-      log?.error({ err: writeErr }, 'could not record the failed sync run');
+      log?.error({ err: writeErr }, 'could not record the failed sync run; it is marked abandoned once its lease expires');
     }
     return Object.assign(run, failed);
+  }
+
+  private async markAbandoned(which: { id: string } | { connectorInstanceId: string }, holder: string | null): Promise<number> {
+    const result = await this.deps.dataSource.getRepository(SyncRun).update(
+      { ...which, status: SyncRunStatus.RUNNING },
+      { status: SyncRunStatus.FAILED, finishedAt: this.deps.clock.now(), errorKind: ABANDONED_ERROR_KIND, errorMessage: abandonedMessage(holder) },
+    );
+    return result.affected ?? 0;
   }
 
   private connectorContext(log: Logger | undefined): ConnectorContext {
@@ -188,7 +272,15 @@ class SyncCancelledError extends ConnectorError {
   }
 }
 
+/** Why a run stopped: its cancellation or lost lease, not whatever the interrupted read or write threw because of it. */
+function failureOf(err: unknown, signal: AbortSignal): unknown {
+  if (err instanceof SyncLeaseLostError) return err;
+  if (!signal.aborted) return err;
+  return signal.reason instanceof SyncLeaseLostError ? signal.reason : new SyncCancelledError(signal.reason);
+}
+
 function describeFailure(err: unknown): { kind: string; message: string } {
+  if (err instanceof SyncLeaseLostError) return { kind: 'transient', message: err.message };
   if (err instanceof ConnectorError) return { kind: err.kind, message: err.message };
   if (err instanceof SecretKeyError) return { kind: 'config', message: err.message };
   // Database and programming errors may carry SQL or internals; the run says where to look instead.
