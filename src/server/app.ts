@@ -21,6 +21,7 @@ import { buildPatchgraphSchema } from '../graphql/schema';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
+import { databaseReadiness } from './readiness';
 import { wsusIngestRouter } from './wsus-ingest';
 
 export interface AppDeps {
@@ -71,6 +72,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     }),
   );
 
+  const checkReadiness = databaseReadiness(dataSource, logger);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -79,13 +81,9 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       res.status(503).json({ status: 'stopping' });
       return;
     }
-    try {
-      await dataSource.query('SELECT 1');
-      res.json({ status: 'ready', database: dataSource.options.type });
-    } catch (err) {
-      logger.warn({ err }, 'readiness check: database did not answer');
-      res.status(503).json({ status: 'unavailable', reason: 'database did not answer' });
-    }
+    const readiness = await checkReadiness();
+    if (readiness.ready) res.json({ status: 'ready', database: dataSource.options.type });
+    else res.status(503).json({ status: 'unavailable', reason: readiness.reason });
   });
 
   const apollo = new ApolloServer<RequestContext>({
