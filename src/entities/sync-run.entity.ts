@@ -52,7 +52,7 @@ export class SyncRun {
   @Column(longText())
   counts: string;
 
-  @Field(() => String, { nullable: true, description: 'Kind of failure: config, auth, rate_limited, transient, malformed_response, fatal or internal' })
+  @Field(() => String, { nullable: true, description: 'Kind of failure: config, auth, rate_limited, transient (also a run cancelled by a shutdown), malformed_response, fatal, internal, or abandoned (its process died or lost the database before it finished)' })
   @Column({ type: 'varchar', length: 32, nullable: true })
   errorKind: string | null;
 
