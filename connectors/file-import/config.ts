@@ -1,28 +1,35 @@
 import { isURL } from 'class-validator';
 import { Setting } from '../sdk/config';
 import { given, OptionalWholeNumber, Rule as ConfigRule } from '../sdk/config-rules';
+import { urlHostProblem } from './address-guard';
+import { importPathProblem } from './import-dir';
+import { fileImportPolicy } from './policy';
 
 const Rule = (check: (value: unknown, config: FileImportConfig) => string | undefined) => ConfigRule<FileImportConfig>(check);
 
 
+/** An http(s) URL whose host, if it is an address or localhost, is one the operator lets feeds reach. */
 function httpUrl(value: unknown): string | undefined {
   if (!given(value)) return undefined;
-  return typeof value === 'string' && isURL(value, { require_protocol: true, require_tld: false, protocols: ['http', 'https'] })
-    ? undefined
-    : 'must be an absolute http(s) URL';
+  if (typeof value !== 'string' || !isURL(value, { require_protocol: true, require_tld: false, protocols: ['http', 'https'] })) {
+    return 'must be an absolute http(s) URL';
+  }
+  return urlHostProblem(value, fileImportPolicy().addresses);
 }
 
 export const PAGE_SIZE = { min: 1, max: 5000, default: 500 } as const;
 
 export class FileImportConfig {
   @Setting({
-    description: 'A local inventory: a .json file, or a directory holding devices.csv, updates.csv and patch-states.csv. Give this or url.',
+    description:
+      'A local inventory in the server\'s import directory (PATCHGRAPH_IMPORT_DIR; relative paths start there): a .json file, or a directory holding devices.csv, updates.csv and patch-states.csv. Give this or url.',
     optional: true,
   })
   @Rule((value, c) => {
     if (given(value) && given(c.url)) return 'give either path or url, not both';
     if (!given(value) && !given(c.url)) return 'is required unless url is given';
-    return undefined;
+    if (!given(value)) return undefined;
+    return typeof value === 'string' ? importPathProblem(value, fileImportPolicy().importDir) : undefined;
   })
   path?: string;
 

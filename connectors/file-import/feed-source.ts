@@ -5,9 +5,11 @@
  */
 import type { ConnectorContext, StreamRequest } from '../sdk/contract';
 import { cursorPaging, HttpClient, MalformedResponseError, OAuth2Grant, OAuth2TokenProvider } from '../sdk/http';
+import { guardedFetch } from './address-guard';
 import type { FileImportConfig } from './config';
 import { PAGE_SIZE } from './config';
 import { parseRow, StreamName, StreamRecords } from './format';
+import { fileImportPolicy } from './policy';
 
 export const FEED_PATHS: Record<StreamName, string> = { devices: '/devices', updates: '/updates', patchStates: '/patch-states' };
 
@@ -38,10 +40,13 @@ export class InventoryFeed {
     private readonly config: FileImportConfig & { url: string },
     context: ConnectorContext,
   ) {
+    // Every connection, redirects included, goes only to addresses the operator's policy allows.
+    const { addresses: allowance, resolve } = fileImportPolicy();
     const tokenProvider = config.tokenUrl
       ? new OAuth2TokenProvider({
           grant: clientCredentialsGrant(config.tokenUrl, config.clientId ?? '', config.clientSecret ?? ''),
           vendor: VENDOR,
+          fetch: guardedFetch({ allowance, resolve, field: 'tokenUrl' }),
           log: context.log,
           clock: context.clock,
         })
@@ -50,6 +55,7 @@ export class InventoryFeed {
       baseUrl: config.url,
       vendor: VENDOR,
       tokenProvider,
+      fetch: guardedFetch({ allowance, resolve, field: 'url' }),
       log: context.log,
       clock: context.clock,
       sleep: context.sleep,

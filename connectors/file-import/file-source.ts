@@ -3,12 +3,14 @@
  * connector instance (one per sync run) and each file once per instance, so the three streams of a run see one
  * version of a JSON file even if it is replaced halfway through.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ConfigError, MalformedResponseError } from '../sdk/errors';
 import { readCsv } from './csv';
 import { identityOf, parseRow, Row, RowLocation, rowError, shown, StreamName, StreamRecords, STREAMS } from './format';
+import { openInImportDir, resolveInImportDir } from './import-dir';
 import { parseInventoryDocument } from './inventory-json';
+import { fileImportPolicy } from './policy';
 
 export const CSV_FILES: Record<StreamName, string> = { devices: 'devices.csv', updates: 'updates.csv', patchStates: 'patch-states.csv' };
 
@@ -56,22 +58,23 @@ export class LocalInventory {
   }
 
   private async csvRows(stream: StreamName): Promise<RawRow[]> {
-    const info = await stat(this.path).catch((err: NodeJS.ErrnoException) => {
-      throw this.unreadable(this.path, err);
-    });
-    if (!info.isDirectory()) {
-      throw new ConfigError('path', `${this.path} must be a .json file or a directory holding ${Object.values(CSV_FILES).join(', ')}`);
-    }
     const file = CSV_FILES[stream];
     const text = await this.read(join(this.path, file));
     return readCsv(text, file, stream).map(({ row, values }) => ({ at: { where: `${file} row ${row}`, noun: 'column' }, label: `row ${row}`, raw: values }));
   }
 
+  /** Reads `file` through the import directory's check, made again now: the file may have changed since it was saved. */
   private async read(file: string): Promise<string> {
     let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      const handle = await openInImportDir(file, fileImportPolicy().importDir);
+      try {
+        bytes = await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       throw this.unreadable(file, err as NodeJS.ErrnoException);
     }
     return decodeUtf8(bytes, basename(file));
@@ -79,11 +82,17 @@ export class LocalInventory {
 
   /** A missing or unreadable file is the operator's to fix, so it is a configuration error against `path`. */
   private unreadable(file: string, err: NodeJS.ErrnoException): ConfigError {
-    if (err.code === 'ENOENT' && file !== this.path) {
+    // The directory holds no such file, or `path` is a file that is not .json (ENOTDIR below it).
+    if (err.code === 'ENOTDIR' && file !== this.path) {
+      return new ConfigError('path', `${this.path} must be a .json file or a directory holding ${Object.values(CSV_FILES).join(', ')}`, { cause: err });
+    }
+    const importDir = fileImportPolicy().importDir;
+    if (err.code === 'ENOENT' && file !== this.path && importDir !== null && existsSync(resolveInImportDir(this.path, importDir))) {
       return new ConfigError('path', `${this.path} has no ${basename(file)}; the directory needs ${Object.values(CSV_FILES).join(', ')}`, { cause: err });
     }
+    const shown = err.code === 'ENOENT' ? this.path : file;
     const reason = err.code === 'ENOENT' ? 'does not exist' : err.code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${err.code ?? err.message})`;
-    return new ConfigError('path', `${file} ${reason}`, { cause: err });
+    return new ConfigError('path', `${shown} ${reason}`, { cause: err });
   }
 }
 

@@ -2,12 +2,20 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/config';
+import { configureFileImport } from '../../connectors/file-import/policy';
+import { Config, ConfigError, loadConfig as readConfig } from '../config/config';
 import { instancesCommand } from './instances.command';
 import { migrate } from './migrate.command';
 import { schema } from './schema.command';
 import { serve } from './serve.command';
 import { syncCommand } from './sync.command';
+
+/** The environment's configuration, with the process-wide settings connectors check against applied. */
+function loadConfig(): Config {
+  const config = readConfig();
+  configureFileImport(config.fileImport);
+  return config;
+}
 
 /** Reports a failure as one line naming what to fix, not as a stack trace. */
 function fail(err: unknown): never {

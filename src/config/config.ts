@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { FileImportSettings, policyFromSettings } from '../../connectors/file-import/policy';
 
 /** Everything patchgraph reads from the environment, read and validated once. */
 export interface Config {
@@ -35,6 +36,8 @@ export interface Config {
   fullSyncHours: number;
   /** Where the demo writes its inventory files. */
   dataDir: string;
+  /** What file-import instances may read and reach: the import directory and internal addresses allowed. */
+  fileImport: FileImportSettings;
 }
 
 export type DatabaseConfig =
@@ -96,6 +99,24 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
+/** PATCHGRAPH_IMPORT_DIR, PATCHGRAPH_ALLOW_PRIVATE_URLS and PATCHGRAPH_PRIVATE_URL_ALLOW_LIST, checked. */
+function fileImportVars(env: NodeJS.ProcessEnv): FileImportSettings {
+  const list = (env.PATCHGRAPH_PRIVATE_URL_ALLOW_LIST ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const settings = { importDir: env.PATCHGRAPH_IMPORT_DIR || null, allowPrivateUrls: boolVar(env, 'PATCHGRAPH_ALLOW_PRIVATE_URLS', false), privateUrlAllowList: list };
+  try {
+    const policy = policyFromSettings({ ...settings, privateUrlAllowList: [] });
+    settings.importDir = policy.importDir ?? null;
+  } catch (err) {
+    throw new ConfigError('PATCHGRAPH_IMPORT_DIR', (err as Error).message);
+  }
+  try {
+    policyFromSettings({ ...settings, importDir: null });
+  } catch (err) {
+    throw new ConfigError('PATCHGRAPH_PRIVATE_URL_ALLOW_LIST', (err as Error).message);
+  }
+  return settings;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
@@ -142,5 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMaxUploadMb: intVar(env, 'PATCHGRAPH_INGEST_MAX_UPLOAD_MB', 64, 1, 4096),
     ingestMaxSnapshotMb: intVar(env, 'PATCHGRAPH_INGEST_MAX_SNAPSHOT_MB', 512, 1, 8192),
     dataDir,
+    fileImport: fileImportVars(env),
   };
 }

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createApiKey } from '../../src/auth/api-keys';
+import { configureFileImport } from '../../connectors/file-import/policy';
 import { Config, loadConfig } from '../../src/config/config';
 import { Role } from '../../src/entities/enums';
 import { SecretBox } from '../../src/secrets/secret-box';
@@ -8,7 +9,11 @@ import { createLogger } from '../../src/server/logger';
 import { Clock, fixedClock } from '../../src/util/clock';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import { TestDatabase } from './database';
+import { SUITE_FILE_IMPORT } from './inventory';
 import { ephemeralSecretBox, recordingSleep } from './sync';
+
+/** SUITE_FILE_IMPORT (temp files, loopback simulators) as the environment variables an operator would set. */
+const suiteFileImportEnv = { PATCHGRAPH_IMPORT_DIR: SUITE_FILE_IMPORT.importDir!, PATCHGRAPH_ALLOW_PRIVATE_URLS: String(SUITE_FILE_IMPORT.allowPrivateUrls) };
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -34,7 +39,9 @@ export interface TestServer {
 
 /** A real Apollo server over HTTP on a random port, on the test's database, with a fixed clock unless given one. */
 export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
-  const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...suiteFileImportEnv, ...env });
+  // As the CLI does at start: the file-import policy is the process's, read from its configuration.
+  configureFileImport(config.fileImport);
   const clock = options.clock ?? fixedClock('2026-11-02T10:00:00.000Z');
   const logs: Array<Record<string, any>> = [];
   const sink = new Writable({

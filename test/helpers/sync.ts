@@ -5,6 +5,8 @@ import { TenantScope } from '../../src/access/tenant-scope';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import { fixedClock } from '../../src/util/clock';
+// Applies the suite's file-import allowance (temp inventories, loopback simulators) to every test using the engine.
+import './inventory';
 
 export const SYNC_T0 = new Date('2026-11-02T10:00:00.000Z');
 

@@ -63,7 +63,7 @@ export type SendOutcome = { ok: true; response: RawResponse } | { ok: false; fai
  * One HTTP exchange under a timeout, with the body read in full. Failures come back as values so the caller can
  * classify them; only the caller's own abort is thrown, because a cancelled request must not be retried.
  */
-export async function sendOnce(url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<SendOutcome> {
+export async function sendOnce(url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal, send: typeof fetch = fetch): Promise<SendOutcome> {
   signal?.throwIfAborted();
   const controller = new AbortController();
   const timedOut = new Error(`no response within ${timeoutMs} ms`);
@@ -71,12 +71,15 @@ export async function sendOnce(url: string, init: RequestInit, timeoutMs: number
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await fetch(url, { ...init, signal: controller.signal });
+    const res = await send(url, { ...init, signal: controller.signal });
     // The body is read under the same timeout: a vendor that sends headers and then stalls is still a timeout.
     const text = await res.text();
     return { ok: true, response: { status: res.status, headers: res.headers, text } };
   } catch (cause) {
     if (signal?.aborted) throw signal.reason;
+    // A `send` that refuses the request itself (file-import's guard against private addresses) says why with a
+    // typed error: that is no network failure, and retrying cannot change the answer.
+    if (cause instanceof ConnectorError) throw cause;
     if (controller.signal.reason === timedOut) return { ok: false, failure: 'timeout', cause };
     return { ok: false, failure: 'network', cause };
   } finally {
@@ -155,6 +158,8 @@ export interface HttpClientOptions {
   secrets?: Iterable<string>;
   /** Origins besides the base URL's that absolute URLs may point at. Credentials are sent to every request. */
   allowedOrigins?: string[];
+  /** Sends each request. Default: the global fetch; file-import passes one that refuses internal addresses. */
+  fetch?: typeof fetch;
   log?: HttpLog;
   clock?: Clock;
   sleep?: Sleep;
@@ -205,6 +210,7 @@ export class HttpClient {
   private readonly log?: HttpLog;
   private readonly clock: Clock;
   private readonly sleep: Sleep;
+  private readonly send: typeof fetch;
 
   constructor(options: HttpClientOptions) {
     let base: URL;
@@ -242,6 +248,7 @@ export class HttpClient {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? realSleep;
+    this.send = options.fetch ?? fetch;
   }
 
   /** GET and return the parsed JSON body. */
@@ -309,6 +316,7 @@ export class HttpClient {
         { method, headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers, body },
         this.timeoutMs,
         options.signal,
+        this.send,
       );
       const durationMs = Math.round(performance.now() - started);
 

@@ -93,6 +93,8 @@ export interface OAuth2TokenProviderOptions {
   refreshBeforeExpiryMs?: number;
   /** Default 30 s. */
   timeoutMs?: number;
+  /** Sends the token request. Default: the global fetch. */
+  fetch?: typeof fetch;
   log?: HttpLog;
   clock?: Clock;
   /**
@@ -142,6 +144,7 @@ export class OAuth2TokenProvider implements TokenProvider {
   private redactor: Redactor;
   private readonly cache: TokenCache;
   private readonly cacheKey: string;
+  private readonly send: typeof fetch;
   private pending?: Promise<string>;
 
   constructor(options: OAuth2TokenProviderOptions) {
@@ -161,6 +164,7 @@ export class OAuth2TokenProvider implements TokenProvider {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.cache = options.cache ?? new TokenCache();
+    this.send = options.fetch ?? fetch;
     this.cacheKey = createHash('sha256').update(JSON.stringify([grant.tokenUrl, grant.form, grant.basicAuth ?? null])).digest('hex');
   }
 
@@ -195,7 +199,7 @@ export class OAuth2TokenProvider implements TokenProvider {
     const what = `${this.vendor} token request`;
     emitLog(this.log, this.redactor, { event: 'token.request', level: 'info', vendor: this.vendor, method: 'POST', url: grant.tokenUrl });
 
-    const outcome = await sendOnce(grant.tokenUrl, { method: 'POST', headers, body: new URLSearchParams(grant.form).toString() }, this.timeoutMs);
+    const outcome = await sendOnce(grant.tokenUrl, { method: 'POST', headers, body: new URLSearchParams(grant.form).toString() }, this.timeoutMs, undefined, this.send);
     if (!outcome.ok) {
       const detail = outcome.failure === 'timeout' ? `no response within ${this.timeoutMs} ms` : 'the connection failed';
       throw this.failed(new TransientError(this.safe(`${what} failed: ${detail}`), { cause: outcome.cause }));

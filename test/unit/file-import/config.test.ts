@@ -3,6 +3,11 @@ import { harness } from '../../../connectors/file-import/testing';
 import { settingsOf } from '../../../connectors/sdk/config';
 import { ConfigError } from '../../../connectors/sdk/errors';
 import { systemClock } from '../../../src/util/clock';
+import { configureFileImport } from '../../../connectors/file-import/policy';
+
+// These tests are about the settings' own rules; the server's import directory and address policy allow everything
+// here (file-import-policy.test.ts tests the refusals).
+beforeAll(() => configureFileImport({ importDir: '/', allowPrivateUrls: true, privateUrlAllowList: [] }));
 
 const FEED = { url: 'https://inventory.example.net/api', tokenUrl: 'https://login.example.net/oauth2/token', clientId: 'patchgraph', clientSecret: 's3cret!' };
 

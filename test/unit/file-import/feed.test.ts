@@ -5,6 +5,10 @@ import { AuthError, MalformedResponseError, TransientError } from '../../../conn
 import { type HttpLogEvent, RateLimiterRegistry } from '../../../connectors/sdk/http';
 import { systemClock } from '../../../src/util/clock';
 import { failure, read } from './streams';
+import { configureFileImport } from '../../../connectors/file-import/policy';
+
+// The simulator listens on 127.0.0.1, which a server refuses unless its operator allows private addresses.
+beforeAll(() => configureFileImport({ importDir: null, allowPrivateUrls: true, privateUrlAllowList: [] }));
 
 /** Real HTTP against the simulator; only waiting is faked: sleeps are recorded and return at once. */
 let sim: FileImportSimulator;

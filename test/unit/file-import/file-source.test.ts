@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileImportConnector } from '../../../connectors/file-import';
+import { configureFileImport } from '../../../connectors/file-import/policy';
 import { writeInventoryFiles } from '../../../connectors/file-import/simulator';
 import type { Connector, ConnectorContext } from '../../../connectors/sdk/contract';
 import { ConfigError, MalformedResponseError } from '../../../connectors/sdk/errors';
@@ -9,6 +10,9 @@ import { systemClock } from '../../../src/util/clock';
 import { failure, read } from './streams';
 
 const context: ConnectorContext = { clock: systemClock, sleep: async () => undefined };
+
+// Each test's inventory lives in a fresh directory under the system's temp directory: that is the import directory.
+beforeAll(() => configureFileImport({ importDir: tmpdir(), allowPrivateUrls: false, privateUrlAllowList: [] }));
 
 let dir: string;
 beforeEach(async () => {
