@@ -10,7 +10,7 @@ import { ConnectorInstance, SourceDevice, SyncLock, SyncRun } from '../../src/en
 import { SyncMode, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { SyncScheduler } from '../../src/sync/scheduler';
 import { ABANDONED_ERROR_KIND, SyncEngine } from '../../src/sync/sync-engine';
-import { acquireSyncLock, DEFAULT_SYNC_LEASE_MS, SyncInProgressError } from '../../src/sync/sync-lock';
+import { acquireSyncLock, DEFAULT_SYNC_LEASE_MS, SyncInProgressError, syncLeaseMsFromEnv } from '../../src/sync/sync-lock';
 import { systemClock } from '../../src/util/clock';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -71,8 +71,13 @@ describe(`sync leases, abandoned runs and cancellation on ${ENGINE}`, () => {
     return other;
   }
 
-  it('leases last 60 seconds by default, not 10 minutes', () => {
+  it('leases last 60 seconds by default, not 10 minutes; PATCHGRAPH_SYNC_LEASE_SECONDS sets 5 to 3600 and refuses anything else', () => {
     expect(DEFAULT_SYNC_LEASE_MS).toBe(60_000);
+    expect(syncLeaseMsFromEnv({})).toBe(60_000);
+    expect(syncLeaseMsFromEnv({ PATCHGRAPH_SYNC_LEASE_SECONDS: '30' })).toBe(30_000);
+    for (const bad of ['4', '3601', '1.5', 'sixty', '-60']) {
+      expect(() => syncLeaseMsFromEnv({ PATCHGRAPH_SYNC_LEASE_SECONDS: bad })).toThrow(`PATCHGRAPH_SYNC_LEASE_SECONDS: must be an integer between 5 and 3600, got "${bad}"`);
+    }
   });
 
   it('the next attempt takes over a dead holder\'s expired lease, marks its run FAILED (abandoned) and syncs at once', async () => {
