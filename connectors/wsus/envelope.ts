@@ -116,5 +116,47 @@ export function checkEnvelope(value: unknown): WsusEnvelope {
     const where = first?.instancePath ? first.instancePath : '(the envelope)';
     throw new EnvelopeError('SCHEMA_VIOLATION', `${where} ${first?.message ?? 'is invalid'}${first?.params && 'allowedValue' in first.params ? ` (${JSON.stringify(first.params.allowedValue)})` : ''}`);
   }
-  return value as unknown as WsusEnvelope;
+  const envelope = value as unknown as WsusEnvelope;
+  checkReferences(envelope.rows);
+  return envelope;
+}
+
+/**
+ * What the schema cannot say: every row naming a computer or update names one the snapshot lists, once. A loose
+ * reference would otherwise be dropped quietly (an approval) or decided by row order (two states for one pair),
+ * and the graph would disagree with the WSUS console without anyone being told.
+ */
+function checkReferences(rows: WsusRows): void {
+  const refuse = (message: string): never => {
+    throw new EnvelopeError('SCHEMA_VIOLATION', message);
+  };
+  const computers = new Set<string>();
+  rows.computerTargets.forEach((c, i) => {
+    const id = c.ComputerTargetId.toLowerCase();
+    if (computers.has(id)) refuse(`/rows/computerTargets/${i}/ComputerTargetId ${c.ComputerTargetId} is listed twice`);
+    computers.add(id);
+  });
+  const updates = new Set<string>();
+  rows.updates.forEach((u, i) => {
+    const id = u.UpdateId.toLowerCase();
+    if (updates.has(id)) refuse(`/rows/updates/${i}/UpdateId ${u.UpdateId} is listed twice`);
+    updates.add(id);
+  });
+  rows.groupMemberships.forEach((m, i) => {
+    if (!computers.has(m.ComputerTargetId.toLowerCase())) refuse(`/rows/groupMemberships/${i}/ComputerTargetId names computer ${m.ComputerTargetId}, which is not in computerTargets`);
+  });
+  const stateOf = new Map<string, number>();
+  rows.installations.forEach(([computerId, updateId, state], i) => {
+    const computer = computerId.toLowerCase();
+    const update = updateId.toLowerCase();
+    if (!computers.has(computer)) refuse(`/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);
+    if (!updates.has(update)) refuse(`/rows/installations/${i} names update ${updateId}, which is not in updates`);
+    const pair = `${computer} ${update}`;
+    const earlier = stateOf.get(pair);
+    if (earlier !== undefined && earlier !== state) refuse(`/rows/installations/${i} gives computer ${computerId} state ${state} for update ${updateId}, which an earlier row gives state ${earlier}`);
+    stateOf.set(pair, state);
+  });
+  rows.approvals.forEach((a, i) => {
+    if (!updates.has(a.UpdateId.toLowerCase())) refuse(`/rows/approvals/${i}/UpdateId names update ${a.UpdateId}, which is not in updates`);
+  });
 }

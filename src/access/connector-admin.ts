@@ -130,6 +130,34 @@ export class ConnectorAdmin {
     });
   }
 
+  /**
+   * Forgets the time of the last snapshot a WSUS instance applied, so the next upload is accepted whatever its
+   * date: the way out when a snapshot dated in the future (a collector with a wrong clock) made every real one
+   * look stale. The graph itself is untouched; the next snapshot is applied in full, as always.
+   */
+  async resetIngestWatermark(id: string): Promise<ConnectorInstance> {
+    const now = this.clock.now();
+    return inTransaction(this.dataSource, async (m) => {
+      const instance = await m.findOneBy(ConnectorInstance, { id });
+      if (!instance || !this.visible(instance)) throw new NotFoundError('ConnectorInstance', id);
+      if (instance.kind !== 'wsus') throw new UserInputError('connectorInstanceId', `only WSUS instances take uploaded snapshots; this one is ${instance.kind}`);
+      let watermark: string | null = null;
+      try {
+        watermark = (JSON.parse(instance.cursors ?? '{}') as { devices?: string }).devices ?? null;
+      } catch {
+        // An unreadable cursor is reset all the same.
+      }
+      instance.cursors = null;
+      instance.updatedAt = now;
+      await m.getRepository(ConnectorInstance).update({ id: instance.id }, { cursors: null, updatedAt: now });
+      await appendAudit(m, {
+        tenantId: instance.tenantId, actor: this.actor.label, action: 'connector.reset_ingest_watermark', targetType: 'ConnectorInstance', targetId: instance.id,
+        data: { watermarkBefore: watermark }, occurredAt: now,
+      });
+      return instance;
+    });
+  }
+
   /** The vendor sites of an instance the caller may see, unmapped ones first, then by name. */
   async vendorSites(instance: ConnectorInstance, unmappedOnly: boolean): Promise<VendorSite[]> {
     if (!this.visible(instance)) return [];

@@ -32,6 +32,14 @@ export interface Config {
   ingestMaxUploadMb: number;
   /** Largest WSUS snapshot accepted once decompressed, in MB. */
   ingestMaxSnapshotMb: number;
+  /** Deepest nesting of arrays and objects in a WSUS snapshot. */
+  ingestMaxJsonDepth: number;
+  /** Most JSON values and keys in a WSUS snapshot. */
+  ingestMaxJsonElements: number;
+  /** Longest string or number in a WSUS snapshot, in characters. */
+  ingestMaxJsonStringChars: number;
+  /** How many minutes past the server's clock a WSUS snapshot's generatedAt may be. */
+  ingestMaxFutureSkewMinutes: number;
   /** A scheduled run is full (and may mark devices stale) once the last successful full run is this old. */
   fullSyncHours: number;
   /** Where the demo writes its inventory files. */
@@ -161,7 +169,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerTickSeconds: intVar(env, 'SCHEDULER_TICK_SECONDS', 30, 1, 3600),
     fullSyncHours: intVar(env, 'PATCHGRAPH_FULL_SYNC_HOURS', 24, 1, 8760),
     ingestMaxUploadMb: intVar(env, 'PATCHGRAPH_INGEST_MAX_UPLOAD_MB', 64, 1, 4096),
-    ingestMaxSnapshotMb: intVar(env, 'PATCHGRAPH_INGEST_MAX_SNAPSHOT_MB', 512, 1, 8192),
+    // A 2,000-computer × 300-update snapshot is 32 MB of JSON holding about 1.6 million values and keys: the
+    // defaults leave four times that, and bound what a hostile upload can make the parser hold.
+    ingestMaxSnapshotMb: intVar(env, 'PATCHGRAPH_INGEST_MAX_SNAPSHOT_MB', 128, 1, 8192),
+    ingestMaxJsonDepth: intVar(env, 'PATCHGRAPH_INGEST_MAX_JSON_DEPTH', 32, 8, 1000),
+    ingestMaxJsonElements: intVar(env, 'PATCHGRAPH_INGEST_MAX_JSON_ELEMENTS', 6_000_000, 1000, 1_000_000_000),
+    ingestMaxJsonStringChars: intVar(env, 'PATCHGRAPH_INGEST_MAX_JSON_STRING_CHARS', 65_536, 1024, 100_000_000),
+    ingestMaxFutureSkewMinutes: intVar(env, 'PATCHGRAPH_INGEST_MAX_FUTURE_SKEW_MINUTES', 10, 0, 10_080),
     dataDir,
     fileImport: fileImportVars(env),
   };

@@ -67,8 +67,12 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(
     wsusIngestRouter({
-      dataSource, secrets: deps.secrets, sync: deps.sync, logger,
-      limits: { maxUploadBytes: config.ingestMaxUploadMb * 1_048_576, maxSnapshotBytes: config.ingestMaxSnapshotMb * 1_048_576 },
+      dataSource, secrets: deps.secrets, sync: deps.sync, logger, clock: deps.clock,
+      limits: {
+        maxUploadBytes: config.ingestMaxUploadMb * 1_048_576, maxSnapshotBytes: config.ingestMaxSnapshotMb * 1_048_576,
+        maxJsonDepth: config.ingestMaxJsonDepth, maxJsonElements: config.ingestMaxJsonElements, maxJsonStringChars: config.ingestMaxJsonStringChars,
+        maxFutureSkewMs: config.ingestMaxFutureSkewMinutes * 60_000,
+      },
     }),
   );
 

@@ -5,8 +5,9 @@
  * as it was: the snapshot is checked in full before the sync engine applies it, all or nothing.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -18,15 +19,31 @@ import { SecretBox } from '../secrets/secret-box';
 import { rawSettings } from '../sync/instance-config';
 import { parseCounts, SyncEngine } from '../sync/sync-engine';
 import { SyncInProgressError } from '../sync/sync-lock';
-
-const gunzipAsync = promisify(gunzip);
+import { Clock } from '../util/clock';
+import { JsonLimitError, JsonSyntaxError, parseBoundedJson } from './bounded-json';
 
 export interface IngestLimits {
   /** Largest upload accepted, as sent (compressed). */
   maxUploadBytes: number;
   /** Largest snapshot accepted once decompressed: a small upload must not inflate into memory exhaustion. */
   maxSnapshotBytes: number;
+  /** Deepest nesting of arrays and objects in a snapshot. */
+  maxJsonDepth: number;
+  /** Most JSON values and keys in a snapshot: what bounds the memory its parsed form takes. */
+  maxJsonElements: number;
+  /** Longest string (or number) in a snapshot, in characters. */
+  maxJsonStringChars: number;
+  /** How far past the server's clock a snapshot's generatedAt may be (collector clocks drift). */
+  maxFutureSkewMs: number;
 }
+
+/** The setting behind each limit, named in its refusal so an operator knows what to raise. */
+const LIMIT_SETTINGS = {
+  maxBytes: 'PATCHGRAPH_INGEST_MAX_SNAPSHOT_MB',
+  maxDepth: 'PATCHGRAPH_INGEST_MAX_JSON_DEPTH',
+  maxElements: 'PATCHGRAPH_INGEST_MAX_JSON_ELEMENTS',
+  maxStringChars: 'PATCHGRAPH_INGEST_MAX_JSON_STRING_CHARS',
+};
 
 export interface IngestDeps {
   dataSource: DataSource;
@@ -34,6 +51,8 @@ export interface IngestDeps {
   sync: SyncEngine;
   logger?: Logger;
   limits: IngestLimits;
+  /** The server's "now": a snapshot dated past it (plus the skew allowed) is refused. */
+  clock: Clock;
 }
 
 class IngestError extends Error {
@@ -76,28 +95,29 @@ async function authenticate(req: Request, deps: IngestDeps): Promise<ConnectorIn
   return instance;
 }
 
+/**
+ * The snapshot, decompressed and parsed as a stream under the limits: neither the inflated text nor an unbounded
+ * value is ever built, so a gzip bomb or a pathological document is refused instead of exhausting the process.
+ */
 async function decode(body: Buffer, req: Request, limits: IngestLimits): Promise<unknown> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new IngestError(400, 'MALFORMED_UPLOAD', 'the upload is empty; send the gzip-compressed snapshot as the body');
   const gzipped = body[0] === 0x1f && body[1] === 0x8b;
   if (!gzipped && /gzip/i.test(String(req.headers['content-encoding'] ?? ''))) throw new IngestError(400, 'MALFORMED_UPLOAD', 'Content-Encoding says gzip but the body is not gzip data');
-  let text: Buffer = body;
-  if (gzipped) {
-    try {
-      text = await gunzipAsync(body, { maxOutputLength: limits.maxSnapshotBytes });
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new IngestError(413, 'SNAPSHOT_TOO_LARGE', `the snapshot is larger than ${Math.round(limits.maxSnapshotBytes / 1048576)} MB uncompressed (PATCHGRAPH_INGEST_MAX_SNAPSHOT_MB)`);
-      }
+  const gunzip = gzipped ? createGunzip() : null;
+  const text: AsyncIterable<Buffer> | Iterable<Buffer> = gunzip ? Readable.from([body], { objectMode: false }).pipe(gunzip) : [body];
+  try {
+    return await parseBoundedJson(text, { maxBytes: limits.maxSnapshotBytes, maxDepth: limits.maxJsonDepth, maxElements: limits.maxJsonElements, maxStringChars: limits.maxJsonStringChars }, LIMIT_SETTINGS);
+  } catch (err) {
+    if (err instanceof JsonLimitError) throw new IngestError(err.code === 'SNAPSHOT_TOO_LARGE' ? 413 : 422, err.code, err.message);
+    if (err instanceof JsonSyntaxError) throw new IngestError(400, 'MALFORMED_UPLOAD', `the snapshot is not JSON: ${err.message}`);
+    const code = (err as { code?: string }).code;
+    if (gunzip && typeof code === 'string' && code.startsWith('Z_')) {
       throw new IngestError(400, 'MALFORMED_UPLOAD', `the upload is not a complete gzip stream (${code === 'Z_BUF_ERROR' ? 'it ends early: truncated?' : 'corrupt data'})`);
     }
-  } else if (text.length > limits.maxSnapshotBytes) {
-    throw new IngestError(413, 'SNAPSHOT_TOO_LARGE', `the snapshot is larger than ${Math.round(limits.maxSnapshotBytes / 1048576)} MB`);
-  }
-  try {
-    return JSON.parse(text.toString('utf8'));
-  } catch (err) {
-    throw new IngestError(400, 'MALFORMED_UPLOAD', `the snapshot is not JSON: ${(err as Error).message.slice(0, 200)}`);
+    throw err;
+  } finally {
+    // A refusal stops reading mid-stream: free the inflater's memory now rather than when it is collected.
+    gunzip?.destroy();
   }
 }
 
@@ -111,8 +131,7 @@ function lastApplied(instance: ConnectorInstance): number | null {
   }
 }
 
-async function ingest(req: Request, body: Buffer, res: Response, deps: IngestDeps): Promise<void> {
-  const instance = await authenticate(req, deps);
+async function ingest(req: Request, instance: ConnectorInstance, body: Buffer, res: Response, deps: IngestDeps): Promise<void> {
   const parsed = await decode(body, req, deps.limits);
   let envelope;
   try {
@@ -120,6 +139,11 @@ async function ingest(req: Request, body: Buffer, res: Response, deps: IngestDep
   } catch (err) {
     if (err instanceof EnvelopeError) throw new IngestError(422, err.code, err.message);
     throw err;
+  }
+  // A snapshot from the future would become the watermark and make every real one after it look stale.
+  const latest = deps.clock.now().getTime() + deps.limits.maxFutureSkewMs;
+  if (Date.parse(envelope.generatedAt) > latest) {
+    throw new IngestError(422, 'SNAPSHOT_FROM_THE_FUTURE', `this snapshot says it was generated at ${new Date(envelope.generatedAt).toISOString()}, later than this server's time allows (${new Date(latest).toISOString()}, PATCHGRAPH_INGEST_MAX_FUTURE_SKEW_MINUTES); check the WSUS host's clock`);
   }
   const applied = lastApplied(instance);
   if (applied !== null && Date.parse(envelope.generatedAt) < applied) {
@@ -145,19 +169,54 @@ async function ingest(req: Request, body: Buffer, res: Response, deps: IngestDep
 export function wsusIngestRouter(deps: IngestDeps): Router {
   const router = Router();
   router.post('/ingest/wsus/:instanceId', (req, res) => {
-    readBody(req, deps.limits.maxUploadBytes)
-      .then((body) => ingest(req, body, res, deps))
+    const refuse = (err: unknown) => {
+      if (err instanceof IngestError) {
+        res.status(err.status).json({ error: { code: err.code, message: err.message } });
+        return;
+      }
+      deps.logger?.error({ err }, 'WSUS ingest failed');
+      res.status(500).json({ error: { code: 'INTERNAL', message: 'the snapshot could not be processed; the server log has the details' } });
+    };
+    // The key is checked from the headers before any byte of the body is read: a caller without it costs the
+    // server neither memory nor the time to receive what it sends.
+    authenticate(req, deps)
+      .then((instance) => {
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > deps.limits.maxUploadBytes) throw uploadTooLarge(deps.limits.maxUploadBytes);
+        return readBody(req, deps.limits.maxUploadBytes).then((body) => ingest(req, instance, body, res, deps));
+      })
       .catch((err: unknown) => {
-        if (err instanceof IngestError) {
-          res.status(err.status).json({ error: { code: err.code, message: err.message } });
-          return;
-        }
-        deps.logger?.error({ err }, 'WSUS ingest failed');
-        res.status(500).json({ error: { code: 'INTERNAL', message: 'the snapshot could not be processed; the server log has the details' } });
+        if (!req.complete) closeUnread(res);
+        refuse(err);
       });
   });
   return router;
 }
+
+/** How long a refused upload's connection stays half-open after the answer, for the client to read it. */
+const LINGER_MS = 2_000;
+
+/**
+ * Answers without waiting for the rest of the body, then closes the connection instead of keeping it for another
+ * request (which would mean reading the body to its end). Closing at once would reset the connection while the
+ * client is still sending, and a reset can destroy the answer before the client reads it; so the server's side is
+ * closed first and the socket destroyed shortly after (a "lingering close", as web servers do), whatever the
+ * client still sends in between being discarded, never kept.
+ */
+function closeUnread(res: Response): void {
+  res.setHeader('Connection', 'close');
+  const socket = res.req.socket as Socket & { destroySoon?: () => void };
+  // Node ends a `Connection: close` response with socket.destroySoon(): end our side, destroy once flushed.
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
+
+const uploadTooLarge = (limit: number) =>
+  new IngestError(413, 'UPLOAD_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1048576)} MB (PATCHGRAPH_INGEST_MAX_UPLOAD_MB)`);
 
 /**
  * The body as sent, compressed or not: decompression is decode's, under its own limit. Reading stops at `limit`
@@ -173,9 +232,7 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         refused = true;
-        reject(new IngestError(413, 'UPLOAD_TOO_LARGE', `the upload is larger than ${Math.round(limit / 1048576)} MB (PATCHGRAPH_INGEST_MAX_UPLOAD_MB)`));
-        // Stop reading but let the client finish sending, so it gets the answer instead of a reset connection.
-        req.resume();
+        reject(uploadTooLarge(limit));
         return;
       }
       chunks.push(chunk);

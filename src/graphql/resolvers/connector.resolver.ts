@@ -136,6 +136,14 @@ export class ConnectorInstanceResolver {
     });
   }
 
+  @Authorized(Role.MSP_ADMIN)
+  @Mutation(() => ConnectorInstance, {
+    description: "Forgets the time of the last snapshot a WSUS instance applied, so its collector's next upload is accepted even if older (the way out after a snapshot dated in the future). Audited. Requires the MSP_ADMIN role",
+  })
+  resetIngestWatermark(@Arg('connectorInstanceId', () => ID, { description: 'The WSUS instance' }) connectorInstanceId: string, @Ctx() { access }: RequestContext) {
+    return access.connectorAdmin.resetIngestWatermark(keyOf('ConnectorInstance', connectorInstanceId, 'connectorInstanceId'));
+  }
+
   @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
   @Mutation(() => ConnectionTestResult, { description: 'Checks that the instance reaches its source with its credentials, without syncing. Requires MSP_ADMIN or TECHNICIAN' })
   async testConnectorInstance(@Arg('id', () => ID, { description: 'The instance to test' }) id: string, @Ctx() { access, secrets, logger, clock }: RequestContext): Promise<ConnectionTestResult> {
