@@ -10,12 +10,23 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise. */
   logFormat: 'auto' | 'json' | 'pretty';
-  /** In production mode error messages of unexpected faults are masked and no stack traces leave the server. */
+  /**
+   * Development mode, opted into with PATCHGRAPH_DEV=1 or NODE_ENV=development: introspection, Apollo's landing page
+   * and the messages of unexpected errors. Anything else, NODE_ENV unset included, is the safe mode.
+   */
+  development: boolean;
+  /** The safe mode: unexpected errors are masked, introspection is refused. Stack traces never leave the server in either mode. */
   production: boolean;
   maxPageSize: number;
   defaultPageSize: number;
   maxQueryDepth: number;
   maxQueryCost: number;
+  /** Lexical tokens in one GraphQL document; checked before it is parsed, so it bounds everything done after. */
+  maxQueryTokens: number;
+  /** Aliased fields in one document, and in one operation with each fragment counted where it is spread. */
+  maxQueryAliases: number;
+  /** Directives (`@include`, `@skip`, …) in one document. */
+  maxQueryDirectives: number;
   /** When set, this key is created as the admin key on first start instead of a random one. */
   bootstrapAdminKey?: string;
   /** Load the demo data set into an empty database at start. */
@@ -149,17 +160,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (secretKey !== undefined && !/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/.test(secretKey.trim())) {
     throw new ConfigError('PATCHGRAPH_SECRET_KEY', 'must be 32 bytes as base64 (44 characters) or 64 hex digits; generate one with: openssl rand -base64 32');
   }
+  // Opt-in only: a deployment that sets nothing, or NODE_ENV=test/staging/…, gets the safe mode.
+  const development = boolVar(env, 'PATCHGRAPH_DEV', false) || env.NODE_ENV === 'development';
   return {
     database,
     host: env.HOST || '127.0.0.1',
     port: intVar(env, 'PORT', 4000, 0, 65_535),
     logLevel,
     logFormat,
-    production: (env.NODE_ENV || 'production') === 'production',
+    development,
+    production: !development,
     maxPageSize,
     defaultPageSize: Math.min(intVar(env, 'DEFAULT_PAGE_SIZE', 50, 1, 10_000), maxPageSize),
     maxQueryDepth: intVar(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: intVar(env, 'MAX_QUERY_COST', 1_000_000, 1, 100_000_000),
+    maxQueryTokens: intVar(env, 'MAX_QUERY_TOKENS', 5_000, 100, 1_000_000),
+    maxQueryAliases: intVar(env, 'MAX_QUERY_ALIASES', 30, 0, 100_000),
+    maxQueryDirectives: intVar(env, 'MAX_QUERY_DIRECTIVES', 50, 0, 100_000),
     bootstrapAdminKey,
     demo: boolVar(env, 'PATCHGRAPH_DEMO', true),
     shutdownTimeoutMs: intVar(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -1,7 +1,9 @@
 import { ApolloServerPlugin } from '@apollo/server';
+import { RequestHandler } from 'express';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
-  GraphQLError, GraphQLSchema, getNamedType, getNullableType, isListType, ValidationContext,
+  GraphQLError, GraphQLSchema, getNamedType, getNullableType, getVariableValues, isListType, Lexer, Source, TokenKind, ValidationContext,
 } from 'graphql';
 import { ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
@@ -24,6 +26,98 @@ export function depthLimitRule(maxDepth: number) {
       },
     ],
   });
+}
+
+/**
+ * Fields (each fragment counted every time it is spread) the cost estimator walks at most. Past it the estimator
+ * stops and the query is refused: a document that large is never a legitimate portal query.
+ */
+export const MAX_ESTIMATED_FIELDS = 10_000;
+
+const BAD_REQUEST_HTTP = { status: 400 };
+
+/** Alias limit as a validation rule (GraphQL Armor), re-reported with its own code like the depth limit. */
+export function aliasLimitRule(maxAliases: number) {
+  return maxAliasesRule({
+    n: maxAliases,
+    propagateOnRejection: false,
+    onReject: [
+      (ctx: ValidationContext | null) => {
+        ctx?.reportError(
+          new GraphQLError(`The operation has more than ${maxAliases} aliased fields`, { extensions: { code: 'QUERY_TOO_MANY_ALIASES', maxAliases } }),
+        );
+      },
+    ],
+  });
+}
+
+export interface DocumentLimits {
+  maxTokens: number;
+  maxAliases: number;
+  maxDirectives: number;
+}
+
+/**
+ * Counts the document's tokens, aliases and directives from its text and returns the refusal, if any. Parsing, and validation
+ * above all (overlapping-field checks grow with the square of repeated fields), cost more than the request did to
+ * send; counting stops at the first token over a limit, so a 1 MB body of `a0: tenants { totalCount } …` is refused
+ * after a cheap scan.
+ */
+export function checkDocumentSize(source: string, limits: DocumentLimits): GraphQLError | undefined {
+  const lexer = new Lexer(new Source(source));
+  let tokens = 0;
+  let directives = 0;
+  let aliases = 0;
+  let parenthesesDepth = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (++tokens > limits.maxTokens) {
+        return new GraphQLError(`The query document has more than ${limits.maxTokens} tokens; send a smaller query`, {
+          extensions: { code: 'QUERY_TOO_LARGE', maxTokens: limits.maxTokens },
+        });
+      }
+      if (token.kind === TokenKind.PAREN_L) parenthesesDepth++;
+      if (token.kind === TokenKind.PAREN_R) parenthesesDepth--;
+      // Outside parentheses a colon can only follow an alias: arguments, variable definitions and input objects
+      // all sit inside them. (aliasLimitRule also counts aliases again for every use of a fragment.)
+      if (token.kind === TokenKind.COLON && parenthesesDepth === 0 && ++aliases > limits.maxAliases) {
+        return new GraphQLError(`The query document has more than ${limits.maxAliases} aliased fields`, {
+          extensions: { code: 'QUERY_TOO_MANY_ALIASES', maxAliases: limits.maxAliases },
+        });
+      }
+      // `@` starts a directive and appears nowhere else in an executable document.
+      if (token.kind === TokenKind.AT && ++directives > limits.maxDirectives) {
+        return new GraphQLError(`The query document has more than ${limits.maxDirectives} directives`, {
+          extensions: { code: 'QUERY_TOO_MANY_DIRECTIVES', maxDirectives: limits.maxDirectives },
+        });
+      }
+    }
+  } catch {
+    // A syntax error in the text: the parser, which has the same token limit, meets it and answers GRAPHQL_PARSE_FAILED.
+  }
+  return undefined;
+}
+
+/**
+ * checkDocumentSize on every GraphQL request, in front of Apollo: its plugins cannot refuse a request before parsing
+ * (an error thrown that early becomes a 500). Reads the query where Apollo will: `query` of a JSON body (each
+ * element of a batch) or of the URL of a GET.
+ */
+export function documentSizeLimit(limits: DocumentLimits): RequestHandler {
+  return (req, res, next) => {
+    const documents: unknown[] = req.method === 'GET'
+      ? [new URLSearchParams(req.url.split('?')[1] ?? '').get('query')]
+      : (Array.isArray(req.body) ? req.body : [req.body]).map((request: { query?: unknown } | null) => request?.query);
+    for (const document of documents) {
+      if (typeof document !== 'string') continue;
+      const refusal = checkDocumentSize(document, limits);
+      if (refusal) {
+        res.status(400).json({ errors: [{ message: refusal.message, extensions: refusal.extensions }] });
+        return;
+      }
+    }
+    next();
+  };
 }
 
 /**
@@ -56,23 +150,36 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: CostLimits): Apol
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, operation }) {
+          // Variables that do not fit their types are the client's mistake, not an unknown cost: execution coerces
+          // them with this same function and refuses the request with BAD_USER_INPUT before any resolver runs.
+          // Checked here, outside the estimate, so that every failure of the estimate itself can refuse the query.
+          if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
           let cost: number;
           try {
             cost = getComplexity({
               schema,
               query: document,
-              operationName: request.operationName,
+              operationName: request.operationName ?? undefined,
               variables: request.variables,
+              maxQueryNodes: MAX_ESTIMATED_FIELDS,
               estimators: [connectionAwareEstimator(defaultPageSize, maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
             });
-          } catch {
-            // Variables that do not fit their types: execution refuses them with BAD_USER_INPUT before any resolver runs.
-            return;
+          } catch (err) {
+            // A query whose cost is unknown is refused, never run: the estimator gives up exactly on the huge ones.
+            const reason = err instanceof Error ? err.message : String(err);
+            throw new GraphQLError(`Query cost could not be estimated (${reason}); it is refused. Ask for fewer fields`, {
+              extensions: { code: 'QUERY_TOO_COMPLEX', maxCost, maxFields: MAX_ESTIMATED_FIELDS, http: BAD_REQUEST_HTTP },
+            });
+          }
+          if (!Number.isFinite(cost)) {
+            throw new GraphQLError('Query cost could not be estimated; it is refused', {
+              extensions: { code: 'QUERY_TOO_COMPLEX', maxCost, http: BAD_REQUEST_HTTP },
+            });
           }
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}; ask for smaller pages or fewer nested lists`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: { status: 400 } },
+              extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: BAD_REQUEST_HTTP },
             });
           }
         },

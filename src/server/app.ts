@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
@@ -15,12 +16,14 @@ import { Config } from '../config/config';
 import { PatchgraphError } from '../errors';
 import { RequestContext } from '../graphql/context';
 import { createErrorFormatter } from '../graphql/errors';
-import { costLimitPlugin, depthLimitRule } from '../graphql/limits';
+import { aliasLimitRule, costLimitPlugin, depthLimitRule, documentSizeLimit } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders/loaders';
 import { buildPatchgraphSchema } from '../graphql/schema';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
+import { serializeError } from './logger';
+import { jsonErrorHandler, methodNotAllowed, notFound, requireJsonPost } from './http-errors';
 import { databaseReadiness } from './readiness';
 import { wsusIngestRouter } from './wsus-ingest';
 
@@ -62,6 +65,14 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Method, path and headers (Authorization redacted by the logger): never a body, and never the query string,
+      // where a GET request carries its GraphQL variables.
+      serializers: {
+        err: serializeError,
+        req: (req: { id?: unknown; method?: string; url?: string; headers?: unknown; remoteAddress?: string }) => ({
+          id: req.id, method: req.method, url: req.url?.split('?')[0], headers: req.headers, remoteAddress: req.remoteAddress,
+        }),
+      },
     }),
   );
 
@@ -92,12 +103,18 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    validationRules: [depthLimitRule(config.maxQueryDepth)],
+    validationRules: [depthLimitRule(config.maxQueryDepth), aliasLimitRule(config.maxQueryAliases)],
+    // documentSizeLimit refuses an oversized document before Apollo sees it; the parser's own limit backs it up.
+    parseOptions: { maxTokens: config.maxQueryTokens },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       costLimitPlugin(schema, config),
+      // Apollo decides both from NODE_ENV, which is unset in the README's default deployment: the mode decides here.
+      ...(config.development ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
+    introspection: config.development,
     includeStacktraceInErrorResponses: false,
+    logger: logger.child({ component: 'apollo' }),
     // The CLI owns SIGTERM/SIGINT and stops the whole app (HTTP, Apollo, database) in order.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
@@ -109,11 +126,16 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(
     '/graphql',
+    requireJsonPost(),
     express.json({ limit: '1mb' }),
+    documentSizeLimit({ maxTokens: config.maxQueryTokens, maxAliases: config.maxQueryAliases, maxDirectives: config.maxQueryDirectives }),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildContext(req, deps),
     }),
   );
+  app.all(['/healthz', '/readyz'], methodNotAllowed('GET'));
+  app.use(notFound());
+  app.use(jsonErrorHandler(logger, { development: config.development }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -9,6 +9,23 @@ export function prettyLogs(format: Config['logFormat'] = 'auto', stdoutIsTermina
   return format === 'pretty' || (format === 'auto' && stdoutIsTerminal);
 }
 
+/** Properties of an error object that hold request data rather than describe the fault. */
+const REQUEST_DATA_ON_ERRORS = [
+  'body', // body-parser: the raw request body, e.g. a mutation with its clientSecret
+  'rawBody',
+  'parameters', // TypeORM's QueryFailedError: the values bound to the statement, taken from the request
+];
+
+/** pino's error serializer, minus the request data some libraries attach to their errors. */
+export function serializeError(err: unknown): unknown {
+  const serialized = pino.stdSerializers.err(err as Error) as unknown;
+  if (!serialized || typeof serialized !== 'object') return serialized;
+  // Not an Error, the value comes back as it was given: copy it rather than change the caller's object.
+  const copy: Record<string, unknown> = serialized === err ? { ...(serialized as Record<string, unknown>) } : (serialized as Record<string, unknown>);
+  for (const key of REQUEST_DATA_ON_ERRORS) delete copy[key];
+  return copy;
+}
+
 /**
  * Structured logs. Authorization headers and anything named like a secret are redacted wherever they appear in a
  * log object, so a key can never reach the log even by accident; redaction happens before either format is written.
@@ -22,6 +39,7 @@ export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Con
     level: config.logLevel,
     base: { service: 'patchgraph' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: serializeError },
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.apiKey', '*.clientSecret', '*.token'],
       censor: '[redacted]',
