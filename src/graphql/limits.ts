@@ -92,8 +92,10 @@ export function checkDocumentSize(source: string, limits: DocumentLimits): Graph
         });
       }
     }
-  } catch {
+  } catch (err) {
     // A syntax error in the text: the parser, which has the same token limit, meets it and answers GRAPHQL_PARSE_FAILED.
+    // Anything else is a fault in the check itself, and the request is refused with it (a 500), never let through.
+    if (!(err instanceof GraphQLError)) throw err;
   }
   return undefined;
 }

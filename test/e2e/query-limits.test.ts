@@ -122,6 +122,14 @@ describe(`query limits fail closed on ${ENGINE}`, () => {
     expect(dataStatements()).toEqual([]);
   });
 
+  it('text the scan cannot read is left to the parser: GRAPHQL_PARSE_FAILED, not a 500', async () => {
+    for (const broken of ['{ viewer { name ', '{ viewer { "unterminated } }', '{ viewer { name } } \u0007']) {
+      const res = await server.gql(broken);
+      expect(res.status).toBe(400);
+      expect(res.body.errors![0].extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+    }
+  });
+
   it('bad variables are still BAD_USER_INPUT, not a cost refusal', async () => {
     const res = await server.gql('query($n: Int) { assets(first: $n) { totalCount } }', { n: 'ten' });
     expect(res.status).toBe(400);
