@@ -81,7 +81,7 @@ export class SyncScheduler {
     const ran: string[] = [];
     // A run whose process died, or whose final write was lost with the database, would otherwise stay RUNNING until
     // someone next syncs its instance; a push-only instance may wait days for its next upload.
-    await this.deps.engine.reapAbandonedRuns();
+    await this.deps.engine.reapAbandonedRuns({ latestOnly: true });
     for (const instance of await this.due()) {
       if (this.abort.signal.aborted) break;
       try {

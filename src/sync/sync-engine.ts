@@ -105,10 +105,24 @@ export class SyncEngine {
    * Marks FAILED (`abandoned`) every RUNNING run whose instance has no live lease: its process is gone, since a
    * running sync keeps its lease renewed. Run at start, and by the scheduler each tick, so a run cut off from the
    * database does not stay RUNNING. Returns the ids it marked.
+   *
+   * `latestOnly` looks at each instance's latest run only, one look-up each on ix_sync_run_connector_started, for
+   * the scheduler's frequent ticks: status has no index, and sync_run grows by every run. An abandoned run is its
+   * instance's latest until the next run, which marks it before starting.
    */
-  async reapAbandonedRuns(): Promise<string[]> {
+  async reapAbandonedRuns(options: { latestOnly?: boolean } = {}): Promise<string[]> {
     const { dataSource, clock } = this.deps;
-    const running = await dataSource.getRepository(SyncRun).find({ where: { status: SyncRunStatus.RUNNING }, select: { id: true, connectorInstanceId: true } });
+    const runs = dataSource.getRepository(SyncRun);
+    let running: Array<Pick<SyncRun, 'id' | 'connectorInstanceId'>>;
+    if (options.latestOnly) {
+      running = [];
+      for (const { id } of await dataSource.getRepository(ConnectorInstance).find({ select: { id: true } })) {
+        const latest = await runs.findOne({ where: { connectorInstanceId: id }, order: { startedAt: 'DESC', id: 'DESC' }, select: { id: true, connectorInstanceId: true, status: true } });
+        if (latest?.status === SyncRunStatus.RUNNING) running.push(latest);
+      }
+    } else {
+      running = await runs.find({ where: { status: SyncRunStatus.RUNNING }, select: { id: true, connectorInstanceId: true } });
+    }
     if (running.length === 0) return [];
     const leases = await leasesOf(dataSource, [...new Set(running.map((r) => r.connectorInstanceId))]);
     const now = clock.now().getTime();
