@@ -13,7 +13,7 @@ import { openSecretBox } from '../secrets/secret-box';
 import { createLogger } from '../server/logger';
 import { isPushOnly } from '../sync/scheduler';
 import { parseCounts, SyncEngine, SyncProgress } from '../sync/sync-engine';
-import { SyncInProgressError } from '../sync/sync-lock';
+import { SyncInProgressError, syncLeaseMsFromEnv } from '../sync/sync-lock';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
 
@@ -38,7 +38,7 @@ export async function syncCommand(config: Config, options: SyncCommandOptions, o
   const write = (s: string) => void out.write(s);
   try {
     const { box: secrets } = openSecretBox(config);
-    const engine = new SyncEngine({ dataSource, secrets, clock: systemClock, logger });
+    const engine = new SyncEngine({ dataSource, secrets, clock: systemClock, logger, leaseMs: syncLeaseMsFromEnv() });
     const repo = dataSource.getRepository(ConnectorInstance);
     let instances: ConnectorInstance[];
     if (options.connector !== undefined) {
