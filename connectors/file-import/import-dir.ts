@@ -31,6 +31,10 @@ export function resolveInImportDir(path: string, importDir: string): string {
 export function importPathProblem(path: string, importDir: string | null): string | undefined {
   if (importDir === null) return HOW_TO_ENABLE;
   if (path.includes('\0')) return 'must not contain a NUL character';
+  // A lone surrogate is written to the file system as U+FFFD (another file than the one stored), and control and
+  // bidi characters make the path shown in the API and logs differ from the one opened, as in display names.
+  const hidden = /[\p{Cs}\p{Cc}\p{Cf}]/u.exec(path);
+  if (hidden) return `must not contain a control, format (bidi) or unpaired surrogate character (U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
   const target = resolveInImportDir(path, importDir);
   if (!inside(importDir, target)) return outsideMessage(path, importDir);
   const real = realpathOfExisting(target);

@@ -157,6 +157,9 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: CostLimits): Apol
           // them with this same function and refuses the request with BAD_USER_INPUT before any resolver runs.
           // Checked here, outside the estimate, so that every failure of the estimate itself can refuse the query.
           if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
+          // No operation to estimate (an unknown operationName, or several operations and none named): Apollo's
+          // execution refuses it with OPERATION_RESOLUTION_FAILURE before any resolver runs; calling it too complex misled.
+          if (!operation) return;
           let cost: number;
           try {
             cost = getComplexity({

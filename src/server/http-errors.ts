@@ -37,8 +37,19 @@ const BODY_REFUSALS: Record<string, (err: { limit?: number }) => Refusal> = {
 /** POST /graphql takes JSON only; anything else would reach Apollo without a parsed body. */
 export function requireJsonPost(): RequestHandler {
   return (req, res, next) => {
+    // Apollo answers other methods with 405 but the code BAD_REQUEST; the README promises METHOD_NOT_ALLOWED.
+    if (req.method !== 'POST' && req.method !== 'GET') {
+      methodNotAllowed('GET, POST')(req, res, next);
+      return;
+    }
     if (req.method === 'POST' && !req.is('application/json')) {
       res.status(415).json(errorBody('UNSUPPORTED_MEDIA_TYPE', 'Send the GraphQL request as JSON with Content-Type: application/json'));
+      return;
+    }
+    // body-parser decodes any utf-* charset, so a UTF-16 body used to fail as malformed JSON (400) instead.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (req.method === 'POST' && charset !== undefined && charset !== 'utf-8') {
+      res.status(415).json(errorBody('UNSUPPORTED_MEDIA_TYPE', 'The charset of the request body is not supported; send UTF-8'));
       return;
     }
     // Apollo's Express integration answers a plain-text 500 when no body parser ran (a GET): a GET has no body.
