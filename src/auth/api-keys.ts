@@ -6,7 +6,7 @@ import { Role } from '../entities/enums';
 import { UnauthenticatedError } from '../errors';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
-import { Principal } from './principal';
+import { Principal, principalLabel } from './principal';
 import { insertRows } from '../db/insert-rows';
 
 const KEY_PREFIX = 'pgk_';
@@ -72,17 +72,14 @@ export function principalOf(record: ApiKey): Principal {
     name: record.name,
     role: record.role,
     scope: record.allTenants ? TenantScope.allTenants() : TenantScope.only(record.tenantIds),
-    label: `api-key:${record.name} (${record.prefix}…)`,
+    label: principalLabel('api-key', record.name, record.id),
   };
 }
 
-/** Resolves "Authorization: Bearer <key>" to a principal, or fails with UNAUTHENTICATED. */
-export async function authenticate(dataSource: DataSource, clock: Clock, authorization: string | undefined): Promise<Principal> {
-  if (!authorization) throw new UnauthenticatedError();
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <key>"');
+/** Resolves an API key to its principal, or fails with UNAUTHENTICATED. */
+export async function authenticateApiKey(dataSource: DataSource, clock: Clock, key: string): Promise<Principal> {
   const repo = dataSource.getRepository(ApiKey);
-  const record = await repo.findOneBy({ secretHash: hashApiKey(match[1]) });
+  const record = await repo.findOneBy({ secretHash: hashApiKey(key) });
   if (!record || record.revokedAt) throw new UnauthenticatedError('The API key is unknown or revoked');
   const now = clock.now();
   if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

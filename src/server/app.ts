@@ -11,7 +11,7 @@ import { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { DataSource } from 'typeorm';
 import { Access } from '../access/access';
-import { authenticate } from '../auth/api-keys';
+import { Authenticator, TokenVerifier } from '../auth/authenticator';
 import { Config } from '../config/config';
 import { PatchgraphError } from '../errors';
 import { RequestContext } from '../graphql/context';
@@ -34,6 +34,8 @@ export interface AppDeps {
   logger: Logger;
   secrets: SecretBox;
   sync: SyncEngine;
+  /** Verifies OIDC bearer tokens; absent when OIDC is not configured. */
+  oidc?: TokenVerifier;
 }
 
 export interface RunningApp {
@@ -52,6 +54,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const app = express();
   const httpServer = createServer(app);
   const schema = buildPatchgraphSchema();
+  const authenticator = new Authenticator({ dataSource, clock: deps.clock, oidc: deps.oidc });
   let stopping = false;
 
   app.disable('x-powered-by');
@@ -130,7 +133,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     express.json({ limit: '1mb' }),
     documentSizeLimit({ maxTokens: config.maxQueryTokens, maxAliases: config.maxQueryAliases, maxDirectives: config.maxQueryDirectives }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(req, deps),
+      context: async ({ req }) => buildContext(req, deps, authenticator),
     }),
   );
   app.all(['/healthz', '/readyz'], methodNotAllowed('GET'));
@@ -160,10 +163,10 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   };
 }
 
-async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger }, deps: AppDeps): Promise<RequestContext> {
+async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger }, deps: AppDeps, authenticator: Authenticator): Promise<RequestContext> {
   let principal;
   try {
-    principal = await authenticate(deps.dataSource, deps.clock, req.headers.authorization);
+    principal = await authenticator.authenticate(req.headers.authorization);
   } catch (err) {
     if (err instanceof PatchgraphError) {
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: UNAUTHENTICATED_HTTP } });

@@ -1,5 +1,6 @@
 import { ApiKey } from '../../src/entities';
-import { authenticate, ensureAdminKey, hashApiKey } from '../../src/auth/api-keys';
+import { ensureAdminKey, hashApiKey } from '../../src/auth/api-keys';
+import { Authenticator } from '../../src/auth/authenticator';
 import { UnauthenticatedError } from '../../src/errors';
 import { fixedClock } from '../../src/util/clock';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -22,7 +23,7 @@ describe(`API keys on ${ENGINE}`, () => {
     expect(rows[0].secretHash).toBe(hashApiKey(key!));
     expect(JSON.stringify(rows)).not.toContain(key!.slice(12));
 
-    const principal = await authenticate(db.dataSource, clock, `Bearer ${key}`);
+    const principal = await new Authenticator({ dataSource: db.dataSource, clock }).authenticate(`Bearer ${key}`);
     expect(principal).toMatchObject({ name: 'admin', role: 'MSP_ADMIN' });
     expect(principal.scope.all).toBe(true);
     expect(principal.label).not.toContain(key!.slice(12));
@@ -33,12 +34,12 @@ describe(`API keys on ${ENGINE}`, () => {
     expect(await ensureAdminKey(db.dataSource, clock, configured)).toBeNull();
     expect(await ensureAdminKey(db.dataSource, clock, configured)).toBeNull();
     expect(await db.dataSource.getRepository(ApiKey).countBy({ secretHash: hashApiKey(configured) })).toBe(1);
-    expect((await authenticate(db.dataSource, clock, `Bearer ${configured}`)).role).toBe('MSP_ADMIN');
+    expect((await new Authenticator({ dataSource: db.dataSource, clock }).authenticate(`Bearer ${configured}`)).role).toBe('MSP_ADMIN');
   });
 
   it('refuses a revoked key', async () => {
     const configured = 'pgk_configured_key_for_automation_0001';
     await db.dataSource.getRepository(ApiKey).update({ secretHash: hashApiKey(configured) }, { revokedAt: clock.now() });
-    await expect(authenticate(db.dataSource, clock, `Bearer ${configured}`)).rejects.toThrow(UnauthenticatedError);
+    await expect(new Authenticator({ dataSource: db.dataSource, clock }).authenticate(`Bearer ${configured}`)).rejects.toThrow(UnauthenticatedError);
   });
 });

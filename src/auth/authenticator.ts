@@ -1,0 +1,41 @@
+import { DataSource } from 'typeorm';
+import { UnauthenticatedError } from '../errors';
+import { Clock } from '../util/clock';
+import { authenticateApiKey } from './api-keys';
+import { Principal } from './principal';
+
+/** Verifies an OIDC bearer token (a JWT) and maps its claims to a principal. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+export interface AuthenticatorDeps {
+  dataSource: DataSource;
+  clock: Clock;
+  /** Present when OIDC is configured; without it a JWT is refused like an unknown key. */
+  oidc?: TokenVerifier;
+}
+
+/**
+ * The one place a request's credentials become a principal: `Authorization: Bearer <token>`, where the token is
+ * an API key (`pgk_…`) or, when OIDC is configured, a JWT from the identity provider. Every failure is
+ * UNAUTHENTICATED; the token itself never reaches an error message or a log.
+ */
+export class Authenticator {
+  constructor(private readonly deps: AuthenticatorDeps) {}
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) throw new UnauthenticatedError();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <API key or token>"');
+    const token = match[1];
+    // An API key never has a JWT's shape (keys are base64url without dots), so the shape decides.
+    if (this.deps.oidc && looksLikeJwt(token)) return this.deps.oidc.verify(token);
+    return authenticateApiKey(this.deps.dataSource, this.deps.clock, token);
+  }
+}
+
+/** Three base64url segments: a JWS in compact form. */
+function looksLikeJwt(token: string): boolean {
+  return /^[\w-]+\.[\w-]*\.[\w-]*$/.test(token);
+}
