@@ -7,6 +7,7 @@ import { Config, ConfigError, loadConfig as readConfig } from '../config/config'
 import { instancesCommand } from './instances.command';
 import { migrate } from './migrate.command';
 import { schema } from './schema.command';
+import { secretsRotateKeyCommand } from './secrets.command';
 import { serve } from './serve.command';
 import { syncCommand } from './sync.command';
 
@@ -68,6 +69,21 @@ export function main(argv: string[]): void {
     .option('--full', 'ignore incremental cursors and read everything (marks devices missing from the source stale)')
     .action((opts: { connector?: string; full?: boolean }) =>
       syncCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+    );
+
+  const secrets = program.command('secrets').description('manage the key that encrypts connector secrets at rest');
+  secrets
+    .command('rotate-key')
+    .description(
+      're-encrypt every stored connector secret with a new key in one transaction (audited), then install the key: ' +
+        'the key file is replaced (the old one kept as <file>.old-<time>); with PATCHGRAPH_SECRET_KEY you set the new key yourself. ' +
+        'Restart every patchgraph process afterwards',
+    )
+    .option('--new-key-file <path>', 'file holding the new key: 32 bytes as base64 (44 characters) or 64 hex digits, e.g. from openssl rand -base64 32')
+    .option('--generate', 'generate the new key (written with mode 0600; only its path is printed)')
+    .option('--dry-run', 'check that every stored secret decrypts with the current key and report; change nothing')
+    .action((opts: { newKeyFile?: string; generate?: boolean; dryRun?: boolean }) =>
+      secretsRotateKeyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
 
   program

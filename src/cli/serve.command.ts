@@ -2,6 +2,7 @@ import { ensureAdminKey } from '../auth/api-keys';
 import { Config } from '../config/config';
 import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-simulators';
 import { loadDemo, needsDemo } from '../demo/load-demo';
+import { secretKeyProblem } from '../secrets/key-check';
 import { openSecretBox } from '../secrets/secret-box';
 import { RunningApp, startApp } from '../server/app';
 import { createLogger } from '../server/logger';
@@ -18,6 +19,10 @@ export async function serve(config: Config): Promise<void> {
   const dataSource = await openDatabase(config, logger);
   const { box: secrets, createdFile } = openSecretBox(config);
   if (createdFile) logger.warn({ file: createdFile }, 'created a new key for connector secrets; back it up (or set PATCHGRAPH_SECRET_KEY)');
+  // Said before anything else, since every sync of the instances named would fail; the server still starts, so the
+  // API and the other instances keep working while an operator fixes the key.
+  const keyProblem = await secretKeyProblem(dataSource, secrets, config);
+  if (keyProblem) logger.error(keyProblem);
 
   const newKey = await ensureAdminKey(dataSource, clock, config.bootstrapAdminKey);
   // Printed once, to the terminal and not to the log stream: only its hash is stored. Printed last, just above the

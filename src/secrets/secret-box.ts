@@ -3,12 +3,12 @@
  * bound to its row (the connector instance id is the additional authenticated data), so a secret copied onto
  * another instance's row fails to decrypt instead of silently authenticating as the wrong account.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const VERSION = 'v1';
-const KEY_BYTES = 32;
+export const KEY_BYTES = 32;
 
 export class SecretKeyError extends Error {
   constructor(message: string) {
@@ -26,6 +26,28 @@ export class SecretBox {
     const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
     if (key.length !== KEY_BYTES) throw new SecretKeyError(`${source} must be 32 bytes, as base64 or 64 hex digits`);
     return new SecretBox(key);
+  }
+
+  /** A fresh random key. */
+  static generate(): SecretBox {
+    return new SecretBox(randomBytes(KEY_BYTES));
+  }
+
+  /**
+   * The first 8 hex digits of the key's SHA-256: enough to tell keys apart in an audit event or a message, and
+   * nothing an attacker can use (guessing a 256-bit key from 32 bits of its hash is no easier than without).
+   */
+  fingerprint(): string {
+    return createHash('sha256').update(this.key).digest('hex').slice(0, 8);
+  }
+
+  sameKeyAs(other: SecretBox): boolean {
+    return timingSafeEqual(this.key, other.key);
+  }
+
+  /** The key as a key file holds it. Only for writing that file: it must never reach a log or the terminal. */
+  encodedKey(): string {
+    return this.key.toString('base64');
   }
 
   /**
