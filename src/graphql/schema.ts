@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultFieldResolver, GraphQLSchema, isObjectType, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
+import { buildSchemaSync, NonEmptyArray } from 'type-graphql';
 import { RoleAuthChecker } from '../auth/auth-checker';
 import { AssetResolver } from './resolvers/asset.resolver';
 import { ConnectorInstanceResolver, SyncRunQueryResolver } from './resolvers/connector.resolver';
@@ -43,15 +43,23 @@ function installGlobalIds(schema: GraphQLSchema): GraphQLSchema {
 
 let cached: GraphQLSchema | undefined;
 
-export function buildPatchgraphSchema(): GraphQLSchema {
-  cached ??= installGlobalIds(
+/**
+ * The schema built from RESOLVERS plus `extra` resolver classes, with the same options and global ids as the served
+ * one. Only tests add resolvers (e.g. a deliberately unscoped one, to prove the isolation suite notices it).
+ */
+export function buildSchemaWith(extra: readonly Function[] = []): GraphQLSchema {
+  return installGlobalIds(
     buildSchemaSync({
-      resolvers: RESOLVERS,
+      resolvers: [...RESOLVERS, ...extra] as unknown as NonEmptyArray<Function>,
       authChecker: RoleAuthChecker,
       authMode: 'error',
       validate: { forbidUnknownValues: false },
     }),
   );
+}
+
+export function buildPatchgraphSchema(): GraphQLSchema {
+  cached ??= buildSchemaWith();
   return cached;
 }
 

@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, GraphQLSchema } from 'graphql';
 import { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { DataSource } from 'typeorm';
@@ -36,6 +36,8 @@ export interface AppDeps {
   sync: SyncEngine;
   /** Verifies OIDC bearer tokens; absent when OIDC is not configured. */
   oidc?: TokenVerifier;
+  /** The GraphQL schema to serve; buildPatchgraphSchema() unless a test serves another. */
+  schema?: GraphQLSchema;
 }
 
 export interface RunningApp {
@@ -53,7 +55,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const { config, dataSource, logger } = deps;
   const app = express();
   const httpServer = createServer(app);
-  const schema = buildPatchgraphSchema();
+  const schema = deps.schema ?? buildPatchgraphSchema();
   const authenticator = new Authenticator({ dataSource, clock: deps.clock, oidc: deps.oidc });
   let stopping = false;
 

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { GraphQLSchema } from 'graphql';
 import { createApiKey } from '../../src/auth/api-keys';
 import { configureFileImport } from '../../connectors/file-import/policy';
 import { Config, loadConfig } from '../../src/config/config';
@@ -38,7 +39,9 @@ export interface TestServer {
 }
 
 /** A real Apollo server over HTTP on a random port, on the test's database, with a fixed clock unless given one. */
-export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  db: TestDatabase, env: Record<string, string> = {}, options: { clock?: Clock; schema?: GraphQLSchema } = {},
+): Promise<TestServer> {
   const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...suiteFileImportEnv, ...env });
   // As the CLI does at start: the file-import policy is the process's, read from its configuration.
   configureFileImport(config.fileImport);
@@ -55,7 +58,7 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
   const secrets = ephemeralSecretBox();
   const { sleep } = recordingSleep();
   const sync = new SyncEngine({ dataSource: db.dataSource, secrets, clock, logger, connectorContext: { sleep } });
-  const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync });
+  const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync, schema: options.schema });
 
   async function gql<T>(query: string, variables?: Record<string, unknown>, key: string | null = adminKey): Promise<GraphQLResponse<T>> {
     const res = await fetch(`${app.url}/graphql`, {
