@@ -40,4 +40,19 @@ export class ApiKey {
 
   @Column(timestamp({ nullable: true }))
   revokedAt: Date | null;
+
+  /** After this instant the key is refused; null: it does not expire. */
+  @Column(timestamp({ nullable: true }))
+  expiresAt: Date | null;
+
+  /**
+   * Who created the key: the creating principal's label, `cli:<os user>` for the CLI, `patchgraph:<how>` for keys
+   * the server made at start. Keys stored before this column existed say 'unknown'.
+   */
+  @Column({ type: 'varchar', length: 500, default: 'unknown' })
+  createdBy: string;
+
+  /** When the secret was last replaced; the record (id, name, role, tenants) stays the same. */
+  @Column(timestamp({ nullable: true }))
+  rotatedAt: Date | null;
 }
