@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
 import { ApiKey } from '../entities';
 import { Role } from '../entities/enums';
@@ -8,10 +8,11 @@ import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { Principal, principalLabel } from './principal';
 import { insertRows } from '../db/insert-rows';
+import { AuthEvents, AuthFailureReason } from './key-usage';
 
 const KEY_PREFIX = 'pgk_';
-/** lastUsedAt is informational; writing it at most once a minute keeps reads from turning into writes. */
-const LAST_USED_RESOLUTION_MS = 60_000;
+/** How many of a key's first characters are stored to tell keys apart: "pgk_" and 8 random ones. */
+export const KEY_PREFIX_LENGTH = 12;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -28,24 +29,33 @@ export interface NewApiKey {
   tenantIds: string[];
   /** Use this key instead of a random one (the PATCHGRAPH_ADMIN_KEY bootstrap). */
   key?: string;
+  expiresAt?: Date | null;
+  /** The creator's principal label, `cli:<os user>`, or `patchgraph:<why>` for keys the server makes itself. */
+  createdBy?: string;
 }
 
-/** Stores a new key and returns it in plain text: the only time it is ever available. */
-export async function createApiKey(dataSource: DataSource, clock: Clock, spec: NewApiKey): Promise<{ key: string; record: ApiKey }> {
+/**
+ * Stores a new key and returns it in plain text: the only time it is ever available. `db` is a transaction's
+ * manager when the insert must commit with other writes (key-admin.ts's audit event).
+ */
+export async function createApiKey(db: DataSource | EntityManager, clock: Clock, spec: NewApiKey): Promise<{ key: string; record: ApiKey }> {
   const key = spec.key ?? generateApiKey();
   const record = Object.assign(new ApiKey(), {
     id: newId(),
     name: spec.name,
-    prefix: key.slice(0, 12),
+    prefix: key.slice(0, KEY_PREFIX_LENGTH),
     secretHash: hashApiKey(key),
     role: spec.role,
     allTenants: spec.allTenants,
     tenantIds: spec.tenantIds,
     createdAt: clock.now(),
+    createdBy: spec.createdBy ?? 'unknown',
     lastUsedAt: null,
     revokedAt: null,
+    expiresAt: spec.expiresAt ?? null,
+    rotatedAt: null,
   });
-  await insertRows(dataSource.manager, ApiKey, [record]);
+  await insertRows(db instanceof DataSource ? db.manager : db, ApiKey, [record]);
   return { key, record };
 }
 
@@ -57,11 +67,13 @@ export async function ensureAdminKey(dataSource: DataSource, clock: Clock, confi
   const repo = dataSource.getRepository(ApiKey);
   if (configured) {
     if (await repo.existsBy({ secretHash: hashApiKey(configured) })) return null;
-    await createApiKey(dataSource, clock, { name: 'admin (PATCHGRAPH_ADMIN_KEY)', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [], key: configured });
+    await createApiKey(dataSource, clock, {
+      name: 'admin (PATCHGRAPH_ADMIN_KEY)', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [], key: configured, createdBy: 'patchgraph:PATCHGRAPH_ADMIN_KEY',
+    });
     return null;
   }
   if ((await repo.count()) > 0) return null;
-  const { key } = await createApiKey(dataSource, clock, { name: 'admin', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
+  const { key } = await createApiKey(dataSource, clock, { name: 'admin', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [], createdBy: 'patchgraph:first-start' });
   return key;
 }
 
@@ -76,14 +88,26 @@ export function principalOf(record: ApiKey): Principal {
   };
 }
 
-/** Resolves an API key to its principal, or fails with UNAUTHENTICATED. */
-export async function authenticateApiKey(dataSource: DataSource, clock: Clock, key: string): Promise<Principal> {
-  const repo = dataSource.getRepository(ApiKey);
-  const record = await repo.findOneBy({ secretHash: hashApiKey(key) });
-  if (!record || record.revokedAt) throw new UnauthenticatedError('The API key is unknown or revoked');
-  const now = clock.now();
-  if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await repo.update({ id: record.id }, { lastUsedAt: now });
+/** An UNAUTHENTICATED refusal that says why, for the failure counts; the message is what the caller sees. */
+export class KeyRefusedError extends UnauthenticatedError {
+  constructor(readonly reason: AuthFailureReason, message: string) {
+    super(message);
   }
+}
+
+/**
+ * Resolves an API key to its principal, or fails with UNAUTHENTICATED. Only reads: the use is reported to
+ * `events` (key-usage.ts writes lastUsedAt later), so a locked database cannot fail an authenticated request.
+ */
+export async function authenticateApiKey(dataSource: DataSource, clock: Clock, key: string, events?: Pick<AuthEvents, 'keyUsed' | 'keyUsedAfterExpiry'>): Promise<Principal> {
+  const record = await dataSource.getRepository(ApiKey).findOneBy({ secretHash: hashApiKey(key) });
+  if (!record) throw new KeyRefusedError('unknownKey', 'The API key is unknown or revoked');
+  if (record.revokedAt) throw new KeyRefusedError('revokedKey', 'The API key is unknown or revoked');
+  const now = clock.now();
+  if (record.expiresAt && record.expiresAt.getTime() <= now.getTime()) {
+    events?.keyUsedAfterExpiry(record.id, record.name);
+    throw new KeyRefusedError('expiredKey', 'The API key has expired');
+  }
+  events?.keyUsed(record.id, now);
   return principalOf(record);
 }
