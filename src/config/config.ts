@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { FileImportSettings, policyFromSettings } from '../../connectors/file-import/policy';
+import { OidcConfig, oidcVars } from './oidc-config';
 
 /** Everything patchgraph reads from the environment, read and validated once. */
 export interface Config {
@@ -57,6 +58,8 @@ export interface Config {
   dataDir: string;
   /** What file-import instances may read and reach: the import directory and internal addresses allowed. */
   fileImport: FileImportSettings;
+  /** OIDC bearer tokens from an identity provider (Entra ID); absent unless PATCHGRAPH_OIDC_ISSUER is set. */
+  oidc?: OidcConfig;
 }
 
 export type DatabaseConfig =
@@ -195,5 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMaxFutureSkewMinutes: intVar(env, 'PATCHGRAPH_INGEST_MAX_FUTURE_SKEW_MINUTES', 10, 0, 10_080),
     dataDir,
     fileImport: fileImportVars(env),
+    oidc: oidcVars(env),
   };
 }

@@ -12,6 +12,7 @@ import { pinoHttp } from 'pino-http';
 import { DataSource } from 'typeorm';
 import { Access } from '../access/access';
 import { Authenticator, TokenVerifier } from '../auth/authenticator';
+import { OidcVerifier } from '../auth/oidc';
 import { Config } from '../config/config';
 import { PatchgraphError } from '../errors';
 import { RequestContext } from '../graphql/context';
@@ -56,7 +57,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const app = express();
   const httpServer = createServer(app);
   const schema = deps.schema ?? buildPatchgraphSchema();
-  const authenticator = new Authenticator({ dataSource, clock: deps.clock, oidc: deps.oidc });
+  const oidc = deps.oidc ?? (config.oidc && new OidcVerifier(config.oidc, { dataSource, clock: deps.clock, logger }));
+  const authenticator = new Authenticator({ dataSource, clock: deps.clock, oidc });
   let stopping = false;
 
   app.disable('x-powered-by');
