@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { FileImportSettings, policyFromSettings } from '../../connectors/file-import/policy';
 import { OidcConfig, oidcVars } from './oidc-config';
@@ -12,12 +13,26 @@ export interface Config {
   /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise. */
   logFormat: 'auto' | 'json' | 'pretty';
   /**
-   * Development mode, opted into with PATCHGRAPH_DEV=1 or NODE_ENV=development: introspection, Apollo's landing page
-   * and the messages of unexpected errors. Anything else, NODE_ENV unset included, is the safe mode.
+   * Development mode, opted into with PATCHGRAPH_DEV=1 or NODE_ENV=development: the messages of unexpected errors,
+   * and the defaults of introspection and GraphiQL. Anything else, NODE_ENV unset included, is the safe mode.
    */
   development: boolean;
   /** The safe mode: unexpected errors are masked, introspection is refused. Stack traces never leave the server in either mode. */
   production: boolean;
+  /** Schema introspection (PATCHGRAPH_INTROSPECTION); on in development mode unless set. */
+  introspection: boolean;
+  /** The local GraphiQL page at /graphiql (PATCHGRAPH_GRAPHIQL); on in development mode unless set. */
+  graphiql: boolean;
+  /** Requests to /graphql one principal may make in a minute. */
+  rateLimitPerMinute: number;
+  /** Failed authentications one client address may make in a minute before it is blocked for a while. */
+  rateLimitUnauthenticatedPerMinute: number;
+  /** WSUS snapshot uploads one connector instance may make in a minute. */
+  ingestRateLimitPerMinute: number;
+  /** Where rate-limit counters are kept so that several server processes share them; in-process when unset. */
+  redisUrl?: string;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For decides a client's address (false: the TCP peer). */
+  trustProxy: boolean | number | string;
   maxPageSize: number;
   defaultPageSize: number;
   maxQueryDepth: number;
@@ -139,6 +154,45 @@ function fileImportVars(env: NodeJS.ProcessEnv): FileImportSettings {
   return settings;
 }
 
+/** REDIS_URL, checked for its scheme so that a typo fails at start rather than on the first request. */
+function redisUrlVar(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.REDIS_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'not a URL: expected redis://[user:password@]host:port[/db] or rediss://…');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', `unsupported scheme "${url.protocol}"; use redis:// or rediss://`);
+  if (!url.hostname) throw new ConfigError('REDIS_URL', 'needs a host, e.g. redis://127.0.0.1:6379');
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname)) throw new ConfigError('REDIS_URL', 'the path, if any, is a database number');
+  return raw;
+}
+
+/**
+ * PATCHGRAPH_TRUST_PROXY: unset or false for none, a number of proxy hops, or a comma-separated list of proxy
+ * addresses, CIDR subnets and the names loopback, linklocal and uniquelocal (Express's `trust proxy` forms).
+ */
+function trustProxyVar(env: NodeJS.ProcessEnv): boolean | number | string {
+  const raw = (env.PATCHGRAPH_TRUST_PROXY ?? '').trim();
+  if (raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  // `true` would trust any X-Forwarded-For, so any client could pick the address it is limited by.
+  if (/^(true|yes|on)$/i.test(raw)) throw new ConfigError('PATCHGRAPH_TRUST_PROXY', 'name the proxies (addresses, CIDRs, loopback) or give the number of hops; trusting every sender would let clients choose their address');
+  if (/^\d+$/.test(raw)) return intVar(env, 'PATCHGRAPH_TRUST_PROXY', 0, 0, 10);
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) continue;
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 4 ? 32 : 128;
+    if (!family || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new ConfigError('PATCHGRAPH_TRUST_PROXY', `"${entry}" is not an address, a CIDR subnet or one of loopback, linklocal, uniquelocal`);
+    }
+  }
+  return entries.join(', ');
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
@@ -173,6 +227,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat,
     development,
     production: !development,
+    introspection: boolVar(env, 'PATCHGRAPH_INTROSPECTION', development),
+    graphiql: boolVar(env, 'PATCHGRAPH_GRAPHIQL', development),
+    // A portal's dashboard fans out into a few dozen queries per page view: 600 a minute leaves room for several.
+    rateLimitPerMinute: intVar(env, 'PATCHGRAPH_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    rateLimitUnauthenticatedPerMinute: intVar(env, 'PATCHGRAPH_RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE', 60, 1, 1_000_000),
+    // A collector uploads once per scheduled run; a few a minute allows its retries and nothing like a flood.
+    ingestRateLimitPerMinute: intVar(env, 'PATCHGRAPH_INGEST_RATE_LIMIT_PER_MINUTE', 6, 1, 10_000),
+    redisUrl: redisUrlVar(env),
+    trustProxy: trustProxyVar(env),
     maxPageSize,
     defaultPageSize: Math.min(intVar(env, 'DEFAULT_PAGE_SIZE', 50, 1, 10_000), maxPageSize),
     maxQueryDepth: intVar(env, 'MAX_QUERY_DEPTH', 12, 2, 100),

@@ -55,3 +55,14 @@ async function fileProblem(file: FileIdentity): Promise<string | null> {
     return `the SQLite database file cannot be checked (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
   }
 }
+
+/** Ready when every check is; otherwise the first failing check's reason. */
+export function allReady(...checks: Array<() => Promise<Readiness>>): () => Promise<Readiness> {
+  return async () => {
+    for (const check of checks) {
+      const readiness = await check();
+      if (!readiness.ready) return readiness;
+    }
+    return { ready: true };
+  };
+}

@@ -21,6 +21,7 @@ import { parseCounts, SyncEngine } from '../sync/sync-engine';
 import { SyncInProgressError } from '../sync/sync-lock';
 import { Clock } from '../util/clock';
 import { JsonLimitError, JsonSyntaxError, parseBoundedJson } from './bounded-json';
+import { clientAddress, RateLimitRefusal, RateLimits } from './rate-limit';
 
 export interface IngestLimits {
   /** Largest upload accepted, as sent (compressed). */
@@ -53,6 +54,8 @@ export interface IngestDeps {
   limits: IngestLimits;
   /** The server's "now": a snapshot dated past it (plus the skew allowed) is refused. */
   clock: Clock;
+  /** Uploads per instance, and wrong ingest keys per address (counted with the API's failed authentications). */
+  rateLimits?: RateLimits;
 }
 
 class IngestError extends Error {
@@ -170,6 +173,12 @@ export function wsusIngestRouter(deps: IngestDeps): Router {
   const router = Router();
   router.post('/ingest/wsus/:instanceId', (req, res) => {
     const refuse = (err: unknown) => {
+      if (err instanceof RateLimitRefusal) {
+        // This endpoint's own error shape, which the collector reads; Retry-After as on /graphql.
+        res.setHeader('retry-after', String(err.retryAfterSeconds));
+        res.status(err.status).json({ error: { code: err.code, message: err.message, retryAfterSeconds: err.retryAfterSeconds } });
+        return;
+      }
       if (err instanceof IngestError) {
         res.status(err.status).json({ error: { code: err.code, message: err.message } });
         return;
@@ -179,8 +188,18 @@ export function wsusIngestRouter(deps: IngestDeps): Router {
     };
     // The key is checked from the headers before any byte of the body is read: a caller without it costs the
     // server neither memory nor the time to receive what it sends.
-    authenticate(req, deps)
-      .then((instance) => {
+    const limits = deps.rateLimits;
+    const address = clientAddress(req);
+    Promise.resolve(limits?.checkAddress(address))
+      .then(() =>
+        authenticate(req, deps).catch(async (err: unknown) => {
+          if (err instanceof IngestError && err.status === 401) await limits?.authenticationFailed(address);
+          throw err;
+        }),
+      )
+      .then(async (instance) => {
+        // Counted once the key is accepted: anyone else's uploads must not use up the collector's budget.
+        await limits?.admitIngest(instance.id);
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > deps.limits.maxUploadBytes) throw uploadTooLarge(deps.limits.maxUploadBytes);
         return readBody(req, deps.limits.maxUploadBytes).then((body) => ingest(req, instance, body, res, deps));

@@ -15,6 +15,11 @@ import { ephemeralSecretBox, recordingSleep } from './sync';
 
 /** SUITE_FILE_IMPORT (temp files, loopback simulators) as the environment variables an operator would set. */
 const suiteFileImportEnv = { PATCHGRAPH_IMPORT_DIR: SUITE_FILE_IMPORT.importDir!, PATCHGRAPH_ALLOW_PRIVATE_URLS: String(SUITE_FILE_IMPORT.allowPrivateUrls) };
+/**
+ * Rate limits far above what any test sends, so that a test of something else (a corpus of bad keys, a series of
+ * uploads) is not refused with 429; test/e2e/hardening.test.ts sets small ones to test the limits themselves.
+ */
+const suiteRateLimitEnv = { PATCHGRAPH_RATE_LIMIT_PER_MINUTE: '1000000', PATCHGRAPH_RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000000', PATCHGRAPH_INGEST_RATE_LIMIT_PER_MINUTE: '10000' };
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -42,7 +47,7 @@ export interface TestServer {
 export async function startTestServer(
   db: TestDatabase, env: Record<string, string> = {}, options: { clock?: Clock; schema?: GraphQLSchema } = {},
 ): Promise<TestServer> {
-  const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...suiteFileImportEnv, ...env });
+  const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...suiteFileImportEnv, ...suiteRateLimitEnv, ...env });
   // As the CLI does at start: the file-import policy is the process's, read from its configuration.
   configureFileImport(config.fileImport);
   const clock = options.clock ?? fixedClock('2026-11-02T10:00:00.000Z');
