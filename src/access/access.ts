@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { KeyAdmin } from '../auth/key-admin';
+import { PendingKeyUse } from '../auth/key-usage';
 import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { AssetFinder } from './asset.finder';
@@ -38,8 +40,12 @@ export class Access {
   readonly syncRuns: SyncRunFinder;
   readonly postureEvents: PatchPostureEventFinder;
   readonly approvals: UpdateApprovalFinder;
+  /** API keys within this scope; `keyUsage` adds the uses the server has not written yet to lastUsedAt. */
+  readonly apiKeys: KeyAdmin;
 
-  constructor(dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor, secrets: SecretBox) {
+  constructor(
+    dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor, secrets: SecretBox, keyUsage?: PendingKeyUse,
+  ) {
     const deps: FinderDeps = { dataSource, scope, limits };
     this.tenants = new TenantFinder(deps);
     this.sites = new SiteFinder(deps);
@@ -55,5 +61,6 @@ export class Access {
     this.syncRuns = new SyncRunFinder(deps);
     this.postureEvents = new PatchPostureEventFinder(deps);
     this.approvals = new UpdateApprovalFinder(deps);
+    this.apiKeys = new KeyAdmin(dataSource, clock, { label: actor.label, scope }, keyUsage);
   }
 }

@@ -12,6 +12,7 @@ import { pinoHttp } from 'pino-http';
 import { DataSource } from 'typeorm';
 import { Access } from '../access/access';
 import { Authenticator, TokenVerifier } from '../auth/authenticator';
+import { KeyUsageRecorder } from '../auth/key-usage';
 import { OidcVerifier } from '../auth/oidc';
 import { Config } from '../config/config';
 import { PatchgraphError } from '../errors';
@@ -25,10 +26,7 @@ import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { serializeError } from './logger';
 import { jsonErrorHandler, methodNotAllowed, notFound, requireJsonPost } from './http-errors';
-import { graphiqlRouter } from './graphiql';
-import { addressGate, clientAddress, RateLimitRefusal, RateLimits } from './rate-limit';
-import { allReady, databaseReadiness } from './readiness';
-import { securityHeaders } from './security-headers';
+import { databaseReadiness } from './readiness';
 import { wsusIngestRouter } from './wsus-ingest';
 
 export interface AppDeps {
@@ -48,6 +46,8 @@ export interface RunningApp {
   url: string;
   port: number;
   httpServer: Server;
+  /** Key uses and refused attempts not written yet; written every minute and by stop() (tests flush it directly). */
+  keyUsage: KeyUsageRecorder;
   /** Stops taking requests, lets in-flight ones finish (up to the shutdown timeout), closes the database. */
   stop(): Promise<void>;
 }
@@ -61,13 +61,13 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const httpServer = createServer(app);
   const schema = deps.schema ?? buildPatchgraphSchema();
   const oidc = deps.oidc ?? (config.oidc && new OidcVerifier(config.oidc, { dataSource, clock: deps.clock, logger }));
-  const authenticator = new Authenticator({ dataSource, clock: deps.clock, oidc });
+  // Authentication only reads; this writes lastUsedAt and the failure counts once a minute instead.
+  const keyUsage = new KeyUsageRecorder({ dataSource, clock: deps.clock, logger });
+  keyUsage.start();
+  const authenticator = new Authenticator({ dataSource, clock: deps.clock, oidc, events: keyUsage });
   let stopping = false;
-  const rateLimits = await RateLimits.create({ perPrincipalPerMinute: config.rateLimitPerMinute, unauthenticatedPerMinute: config.rateLimitUnauthenticatedPerMinute, ingestPerMinute: config.ingestRateLimitPerMinute, redisUrl: config.redisUrl }, logger);
 
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
-  app.use(securityHeaders());
   app.use(
     pinoHttp({
       logger,
@@ -91,7 +91,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(
     wsusIngestRouter({
-      dataSource, secrets: deps.secrets, sync: deps.sync, logger, clock: deps.clock, rateLimits,
+      dataSource, secrets: deps.secrets, sync: deps.sync, logger, clock: deps.clock,
       limits: {
         maxUploadBytes: config.ingestMaxUploadMb * 1_048_576, maxSnapshotBytes: config.ingestMaxSnapshotMb * 1_048_576,
         maxJsonDepth: config.ingestMaxJsonDepth, maxJsonElements: config.ingestMaxJsonElements, maxJsonStringChars: config.ingestMaxJsonStringChars,
@@ -100,7 +100,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     }),
   );
 
-  const checkReadiness = allReady(databaseReadiness(dataSource, logger), () => rateLimits.readiness());
+  const checkReadiness = databaseReadiness(dataSource, logger);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -122,11 +122,10 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       costLimitPlugin(schema, config),
-      // Apollo's landing page loads from a CDN; the local GraphiQL at /graphiql (PATCHGRAPH_GRAPHIQL) replaces it.
-      ApolloServerPluginLandingPageDisabled(),
+      // Apollo decides both from NODE_ENV, which is unset in the README's default deployment: the mode decides here.
+      ...(config.development ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
-    // Apollo would decide from NODE_ENV, which is unset in the README's default deployment: the config decides.
-    introspection: config.introspection,
+    introspection: config.development,
     includeStacktraceInErrorResponses: false,
     logger: logger.child({ component: 'apollo' }),
     // The CLI owns SIGTERM/SIGINT and stops the whole app (HTTP, Apollo, database) in order.
@@ -140,15 +139,13 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(
     '/graphql',
-    addressGate(rateLimits),
     requireJsonPost(),
     express.json({ limit: '1mb' }),
     documentSizeLimit({ maxTokens: config.maxQueryTokens, maxAliases: config.maxQueryAliases, maxDirectives: config.maxQueryDirectives }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(req, deps, authenticator, rateLimits),
+      context: async ({ req }) => buildContext(req, deps, keyUsage, authenticator),
     }),
   );
-  if (config.graphiql) app.use(graphiqlRouter());
   app.all(['/healthz', '/readyz'], methodNotAllowed('GET'));
   app.use(notFound());
   app.use(jsonErrorHandler(logger, { development: config.development }));
@@ -159,39 +156,38 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
-  logger.info({ url, database: dataSource.options.type, rateLimitStore: rateLimits.store, graphiql: config.graphiql ? `${url}/graphiql` : false }, 'patchgraph is listening');
+  logger.info({ url, database: dataSource.options.type }, 'patchgraph is listening');
 
   return {
     url,
     port,
     httpServer,
+    keyUsage,
     async stop() {
       if (stopping) return;
       stopping = true;
       logger.info('shutting down: finishing in-flight requests');
       await apollo.stop();
-      await rateLimits.close();
+      // After the last request, before the database closes: what is written now is complete.
+      await keyUsage.stop();
       if (dataSource.isInitialized) await dataSource.destroy();
       logger.info('shut down');
     },
   };
 }
 
-async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger }, deps: AppDeps, authenticator: Authenticator, rateLimits: RateLimits): Promise<RequestContext> {
+async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger }, deps: AppDeps, keyUsage: KeyUsageRecorder, authenticator: Authenticator): Promise<RequestContext> {
   let principal;
   try {
     principal = await authenticator.authenticate(req.headers.authorization);
   } catch (err) {
     if (err instanceof PatchgraphError) {
-      // Counted per address so that guessing keys is throttled; the failure that crosses the limit answers 429.
-      await rateLimits.authenticationFailed(clientAddress(req)).catch(refusedAsGraphQL);
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: UNAUTHENTICATED_HTTP } });
     }
     throw err;
   }
-  await rateLimits.admitPrincipal(principal).catch(refusedAsGraphQL);
   const limits = { defaultPageSize: deps.config.defaultPageSize, maxPageSize: deps.config.maxPageSize };
-  const access = new Access(deps.dataSource, principal.scope, limits, deps.clock, { label: principal.label }, deps.secrets);
+  const access = new Access(deps.dataSource, principal.scope, limits, deps.clock, { label: principal.label }, deps.secrets, keyUsage);
   return {
     requestId: String(req.id ?? randomUUID()),
     principal,
@@ -203,8 +199,4 @@ async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger 
     sync: deps.sync,
     secrets: deps.secrets,
   };
-}
-
-function refusedAsGraphQL(err: unknown): never {
-  throw err instanceof RateLimitRefusal ? err.toGraphQLError() : err;
 }
