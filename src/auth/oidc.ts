@@ -184,6 +184,7 @@ function refusalReason(err: unknown, config: OidcConfig): string {
 /** A fetch failure for the log: undici's "fetch failed" hides the reason in its cause. */
 function describeFailure(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
+  if (err instanceof errors.JOSEError) return err.message;
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
   const detail = cause && typeof cause === 'object' ? String(cause.code ?? cause.message ?? '') : '';
   const code = (err as { code?: unknown }).code;
