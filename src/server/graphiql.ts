@@ -109,6 +109,7 @@ export function graphiqlRouter(): Router {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>patchgraph GraphiQL</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="graphiql/assets/${graphiqlCss}">
 <link rel="stylesheet" href="graphiql/assets/${pageCss}">
 </head>
