@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { defaultFieldResolver, GraphQLSchema, isObjectType, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync, NonEmptyArray } from 'type-graphql';
 import { RoleAuthChecker } from '../auth/auth-checker';
+import { ApiKeyResolver } from './resolvers/api-key.resolver';
 import { AssetResolver } from './resolvers/asset.resolver';
 import { ConnectorInstanceResolver, SyncRunQueryResolver } from './resolvers/connector.resolver';
 import { IdentityResolver } from './resolvers/identity.resolver';
@@ -23,6 +24,7 @@ import { toGlobalId } from './types/global-id';
 export const RESOLVERS = [
   NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver, UpdateApprovalResolver,
   VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver, UnattachedSourceDeviceResolver,
+  ApiKeyResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');
