@@ -183,10 +183,10 @@ function refusalReason(err: unknown, config: OidcConfig): string {
 
 /** A fetch failure for the log: undici's "fetch failed" hides the reason in its cause. */
 function describeFailure(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
   if (err instanceof errors.JOSEError) return err.message;
-  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  // Duck-typed: fetch's errors come from undici's realm, where `instanceof Error` can be false.
+  if (typeof err !== 'object' || err === null || typeof (err as Error).message !== 'string') return String(err);
+  const { message, code, cause } = err as { message: string; code?: unknown; cause?: { code?: unknown; message?: unknown } };
   const detail = cause && typeof cause === 'object' ? String(cause.code ?? cause.message ?? '') : '';
-  const code = (err as { code?: unknown }).code;
-  return [err.message, typeof code === 'string' ? code : '', detail].filter(Boolean).join(': ');
+  return [message, typeof code === 'string' ? code : '', detail].filter(Boolean).join(': ');
 }
