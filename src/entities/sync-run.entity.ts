@@ -36,7 +36,7 @@ export class SyncRun {
   @Column({ type: 'varchar', length: 16 })
   trigger: SyncTrigger;
 
-  @Field(() => String, { nullable: true, description: 'Who started the run by hand (API key name and prefix, "cli", the WSUS collector); null for scheduled runs, and for roles other than MSP_ADMIN and TECHNICIAN' })
+  @Field(() => String, { nullable: true, description: 'Who started the run by hand: the principal as `api-key:<name> (<key id>)` or `oidc:<user> (<subject>)`, "cli", the WSUS collector; null for scheduled runs, and for roles the permission matrix does not give it' })
   @Column({ type: 'varchar', length: 200, nullable: true })
   triggeredBy: string | null;
 

@@ -5,12 +5,15 @@ import { Config } from '../config/config';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
+import { AuthorizationRecord } from './enforce-permissions';
 import { Loaders } from './loaders/loaders';
 
 /** Built once per request. Holds the tenant-scoped access layer, never the raw DataSource. */
 export interface RequestContext {
   requestId: string;
   principal: Principal;
+  /** Counts the permission checks this request ran (see authorization-backstop.ts). */
+  authz: AuthorizationRecord;
   access: Access;
   loaders: Loaders;
   logger: Logger;

@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultFieldResolver, GraphQLSchema, isObjectType, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync, NonEmptyArray } from 'type-graphql';
-import { RoleAuthChecker } from '../auth/auth-checker';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
 import { AssetResolver } from './resolvers/asset.resolver';
 import { ConnectorInstanceResolver, SyncRunQueryResolver } from './resolvers/connector.resolver';
@@ -20,6 +19,8 @@ import { ViewerResolver } from './resolvers/viewer.resolver';
 import { VulnerabilityResolver } from './resolvers/vulnerability.resolver';
 import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
+import { enforcePermissions } from './enforce-permissions';
+import { Permission, PERMISSIONS } from '../auth/permissions';
 
 export const RESOLVERS = [
   NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver, UpdateApprovalResolver,
@@ -46,18 +47,18 @@ function installGlobalIds(schema: GraphQLSchema): GraphQLSchema {
 let cached: GraphQLSchema | undefined;
 
 /**
- * The schema built from RESOLVERS plus `extra` resolver classes, with the same options and global ids as the served
- * one. Only tests add resolvers (e.g. a deliberately unscoped one, to prove the isolation suite notices it).
+ * The schema built from RESOLVERS plus `extra` resolver classes, with the same options, global ids and permission
+ * matrix as the served one; `extraPermissions` are the matrix entries the extra operations need. Only tests add
+ * resolvers (e.g. a deliberately unscoped one, to prove the isolation suite notices it).
  */
-export function buildSchemaWith(extra: readonly Function[] = []): GraphQLSchema {
-  return installGlobalIds(
+export function buildSchemaWith(extra: readonly Function[] = [], extraPermissions: Record<string, Permission> = {}): GraphQLSchema {
+  const schema = installGlobalIds(
     buildSchemaSync({
       resolvers: [...RESOLVERS, ...extra] as unknown as NonEmptyArray<Function>,
-      authChecker: RoleAuthChecker,
-      authMode: 'error',
       validate: { forbidUnknownValues: false },
     }),
   );
+  return enforcePermissions(schema, extra.length > 0 ? { ...PERMISSIONS, ...extraPermissions } : PERMISSIONS);
 }
 
 export function buildPatchgraphSchema(): GraphQLSchema {

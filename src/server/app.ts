@@ -21,12 +21,17 @@ import { createErrorFormatter } from '../graphql/errors';
 import { aliasLimitRule, costLimitPlugin, depthLimitRule, documentSizeLimit } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders/loaders';
 import { buildPatchgraphSchema } from '../graphql/schema';
+import { authorizationBackstop } from '../graphql/authorization-backstop';
+import { AuthorizationRecord } from '../graphql/enforce-permissions';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { serializeError } from './logger';
 import { jsonErrorHandler, methodNotAllowed, notFound, requireJsonPost } from './http-errors';
-import { databaseReadiness } from './readiness';
+import { graphiqlRouter } from './graphiql';
+import { addressGate, clientAddress, RateLimitRefusal, RateLimits } from './rate-limit';
+import { allReady, databaseReadiness } from './readiness';
+import { securityHeaders } from './security-headers';
 import { wsusIngestRouter } from './wsus-ingest';
 
 export interface AppDeps {
@@ -66,8 +71,11 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   keyUsage.start();
   const authenticator = new Authenticator({ dataSource, clock: deps.clock, oidc, events: keyUsage });
   let stopping = false;
+  const rateLimits = await RateLimits.create({ perPrincipalPerMinute: config.rateLimitPerMinute, unauthenticatedPerMinute: config.rateLimitUnauthenticatedPerMinute, ingestPerMinute: config.ingestRateLimitPerMinute, redisUrl: config.redisUrl }, logger);
 
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders());
   app.use(
     pinoHttp({
       logger,
@@ -91,7 +99,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(
     wsusIngestRouter({
-      dataSource, secrets: deps.secrets, sync: deps.sync, logger, clock: deps.clock,
+      dataSource, secrets: deps.secrets, sync: deps.sync, logger, clock: deps.clock, rateLimits,
       limits: {
         maxUploadBytes: config.ingestMaxUploadMb * 1_048_576, maxSnapshotBytes: config.ingestMaxSnapshotMb * 1_048_576,
         maxJsonDepth: config.ingestMaxJsonDepth, maxJsonElements: config.ingestMaxJsonElements, maxJsonStringChars: config.ingestMaxJsonStringChars,
@@ -100,7 +108,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     }),
   );
 
-  const checkReadiness = databaseReadiness(dataSource, logger);
+  const checkReadiness = allReady(databaseReadiness(dataSource, logger), () => rateLimits.readiness());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -122,10 +130,12 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       costLimitPlugin(schema, config),
-      // Apollo decides both from NODE_ENV, which is unset in the README's default deployment: the mode decides here.
-      ...(config.development ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      authorizationBackstop(),
+      // Apollo's landing page loads from a CDN; the local GraphiQL at /graphiql (PATCHGRAPH_GRAPHIQL) replaces it.
+      ApolloServerPluginLandingPageDisabled(),
     ],
-    introspection: config.development,
+    // Apollo would decide from NODE_ENV, which is unset in the README's default deployment: the config decides.
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     logger: logger.child({ component: 'apollo' }),
     // The CLI owns SIGTERM/SIGINT and stops the whole app (HTTP, Apollo, database) in order.
@@ -139,13 +149,15 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(
     '/graphql',
+    addressGate(rateLimits),
     requireJsonPost(),
     express.json({ limit: '1mb' }),
     documentSizeLimit({ maxTokens: config.maxQueryTokens, maxAliases: config.maxQueryAliases, maxDirectives: config.maxQueryDirectives }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(req, deps, keyUsage, authenticator),
+      context: async ({ req }) => buildContext(req, deps, keyUsage, authenticator, rateLimits),
     }),
   );
+  if (config.graphiql) app.use(graphiqlRouter());
   app.all(['/healthz', '/readyz'], methodNotAllowed('GET'));
   app.use(notFound());
   app.use(jsonErrorHandler(logger, { development: config.development }));
@@ -156,7 +168,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
-  logger.info({ url, database: dataSource.options.type }, 'patchgraph is listening');
+  logger.info({ url, database: dataSource.options.type, rateLimitStore: rateLimits.store, graphiql: config.graphiql ? `${url}/graphiql` : false }, 'patchgraph is listening');
 
   return {
     url,
@@ -170,27 +182,32 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       await apollo.stop();
       // After the last request, before the database closes: what is written now is complete.
       await keyUsage.stop();
+      await rateLimits.close();
       if (dataSource.isInitialized) await dataSource.destroy();
       logger.info('shut down');
     },
   };
 }
 
-async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger }, deps: AppDeps, keyUsage: KeyUsageRecorder, authenticator: Authenticator): Promise<RequestContext> {
+async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger }, deps: AppDeps, keyUsage: KeyUsageRecorder, authenticator: Authenticator, rateLimits: RateLimits): Promise<RequestContext> {
   let principal;
   try {
     principal = await authenticator.authenticate(req.headers.authorization);
   } catch (err) {
     if (err instanceof PatchgraphError) {
+      // Counted per address so that guessing keys is throttled; the failure that crosses the limit answers 429.
+      await rateLimits.authenticationFailed(clientAddress(req)).catch(refusedAsGraphQL);
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: UNAUTHENTICATED_HTTP } });
     }
     throw err;
   }
+  await rateLimits.admitPrincipal(principal).catch(refusedAsGraphQL);
   const limits = { defaultPageSize: deps.config.defaultPageSize, maxPageSize: deps.config.maxPageSize };
   const access = new Access(deps.dataSource, principal.scope, limits, deps.clock, { label: principal.label }, deps.secrets, keyUsage);
   return {
     requestId: String(req.id ?? randomUUID()),
     principal,
+    authz: new AuthorizationRecord(),
     access,
     loaders: createLoaders(access),
     logger: (req.log ?? deps.logger).child({ principal: principal.label }),
@@ -199,4 +216,8 @@ async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger 
     sync: deps.sync,
     secrets: deps.secrets,
   };
+}
+
+function refusedAsGraphQL(err: unknown): never {
+  throw err instanceof RateLimitRefusal ? err.toGraphQLError() : err;
 }

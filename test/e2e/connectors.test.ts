@@ -2,6 +2,7 @@ import { startFileImportSimulator, FileImportSimulator } from '../../connectors/
 import { AuditEvent, ConnectorInstance } from '../../src/entities';
 import { Role } from '../../src/entities/enums';
 import { acquireSyncLock } from '../../src/sync/sync-lock';
+import { keyOf } from '../../src/graphql/types/global-id';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { InventoryFile } from '../helpers/inventory';
 import { startTestServer, TestServer } from '../helpers/server';
@@ -91,9 +92,12 @@ describe(`connector instances, sync runs and identity over GraphQL on ${ENGINE}`
     await lease.release();
   });
 
-  it('lets a technician trigger syncs but not create instances; a client admin of another tenant sees nothing', async () => {
+  it('lets a technician operate only its own tenants and a client admin create no instance; a client admin of another tenant sees nothing', async () => {
     const tech = await server.keyFor(Role.TECHNICIAN, []);
-    const denied = await server.gql(CREATE, { input: { tenantId, kind: 'file-import', name: 'x', settings: { path: '/tmp/x.json' } } }, tech);
+    const elsewhere = await server.gql(CREATE, { input: { tenantId, kind: 'file-import', name: 'x', settings: { path: '/tmp/x.json' } } }, tech);
+    expect(elsewhere.body.errors![0].extensions!.code).toBe('NOT_FOUND');
+    const client = await server.keyFor(Role.CLIENT_ADMIN, [keyOf('Tenant', tenantId, 'tenantId')]);
+    const denied = await server.gql(CREATE, { input: { tenantId, kind: 'file-import', name: 'x', settings: { path: '/tmp/x.json' } } }, client);
     expect(denied.body.errors![0].extensions!.code).toBe('FORBIDDEN');
     const outsider = await server.keyFor(Role.CLIENT_ADMIN, []);
     const seen = await server.gql('{ connectorInstances { totalCount } syncRuns { totalCount } }', undefined, outsider);

@@ -1,11 +1,12 @@
+import { roleMay } from '../../auth/permissions';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { CONNECTORS } from '../../../connectors/registry';
 import { settingsOf } from '../../../connectors/sdk/config';
 import { ConnectorError } from '../../../connectors/sdk/errors';
 import { setSecretNames } from '../../access/connector-admin';
 import { ConnectorInstance, SyncRun, Tenant } from '../../entities';
-import { Role, SyncTrigger } from '../../entities/enums';
+import { SyncTrigger } from '../../entities/enums';
 import { ConflictError, NotFoundError } from '../../errors';
 import { loadInstanceConfig } from '../../sync/instance-config';
 import { SyncInProgressError } from '../../sync/sync-lock';
@@ -94,8 +95,9 @@ export class ConnectorInstanceResolver {
     return instance.tenantId ? loaders.tenant.load(instance.tenantId) : null;
   }
 
-  @FieldResolver(() => GraphQLJSONObject, { description: 'Settings of the instance, without secrets' })
-  settings(@Root() instance: ConnectorInstance): Record<string, unknown> {
+  @FieldResolver(() => GraphQLJSONObject, { description: "Settings of the instance, without secrets; {} for roles that may not see the MSP's operational detail" })
+  settings(@Root() instance: ConnectorInstance, @Ctx() { principal }: RequestContext): Record<string, unknown> {
+    if (!roleMay(principal.role, 'ConnectorInstance.settings')) return {};
     return JSON.parse(instance.config || '{}');
   }
 
@@ -114,18 +116,14 @@ export class ConnectorInstanceResolver {
     const f = { connectorInstanceIds: [instance.id] };
     return SyncRunConnection.of(await access.syncRuns.page(f, page), () => access.syncRuns.count(f));
   }
-
-  @Authorized(Role.MSP_ADMIN)
-  @Mutation(() => ConnectorInstance, { description: 'Creates a connector instance; secrets in settings are stored encrypted and never returned. Requires the MSP_ADMIN role' })
+  @Mutation(() => ConnectorInstance, { description: 'Creates a connector instance; secrets in settings are stored encrypted and never returned' })
   createConnectorInstance(@Arg('input', { description: 'The new instance' }) input: CreateConnectorInstanceInput, @Ctx() { access }: RequestContext) {
     return access.connectorAdmin.create({
       tenantId: input.tenantId ? keyOf('Tenant', input.tenantId, 'input.tenantId') : null, kind: input.kind, name: input.name, settings: input.settings,
       syncIntervalSeconds: input.syncIntervalSeconds ?? null, enabled: input.enabled ?? true,
     });
   }
-
-  @Authorized(Role.MSP_ADMIN)
-  @Mutation(() => ConnectorInstance, { description: 'Changes a connector instance; secrets can be replaced but never read. Requires the MSP_ADMIN role' })
+  @Mutation(() => ConnectorInstance, { description: 'Changes a connector instance; secrets can be replaced but never read' })
   updateConnectorInstance(@Arg('input', { description: 'The changes' }) input: UpdateConnectorInstanceInput, @Ctx() { access }: RequestContext) {
     return access.connectorAdmin.update({
       id: keyOf('ConnectorInstance', input.id, 'input.id'),
@@ -135,17 +133,13 @@ export class ConnectorInstanceResolver {
       enabled: input.enabled ?? undefined,
     });
   }
-
-  @Authorized(Role.MSP_ADMIN)
   @Mutation(() => ConnectorInstance, {
-    description: "Forgets the time of the last snapshot a WSUS instance applied, so its collector's next upload is accepted even if older (the way out after a snapshot dated in the future). Audited. Requires the MSP_ADMIN role",
+    description: "Forgets the time of the last snapshot a WSUS instance applied, so its collector's next upload is accepted even if older (the way out after a snapshot dated in the future). Audited",
   })
   resetIngestWatermark(@Arg('connectorInstanceId', () => ID, { description: 'The WSUS instance' }) connectorInstanceId: string, @Ctx() { access }: RequestContext) {
     return access.connectorAdmin.resetIngestWatermark(keyOf('ConnectorInstance', connectorInstanceId, 'connectorInstanceId'));
   }
-
-  @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
-  @Mutation(() => ConnectionTestResult, { description: 'Checks that the instance reaches its source with its credentials, without syncing. Requires MSP_ADMIN or TECHNICIAN' })
+  @Mutation(() => ConnectionTestResult, { description: 'Checks that the instance reaches its source with its credentials, without syncing' })
   async testConnectorInstance(@Arg('id', () => ID, { description: 'The instance to test' }) id: string, @Ctx() { access, secrets, logger, clock }: RequestContext): Promise<ConnectionTestResult> {
     const instance = await access.connectorInstances.byId(keyOf('ConnectorInstance', id, 'id'));
     if (!instance) throw new NotFoundError('ConnectorInstance', id);
@@ -164,9 +158,7 @@ export class ConnectorInstanceResolver {
       return { ok: false, message: 'internal error while testing; the server log has the details', errorKind: 'internal' };
     }
   }
-
-  @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
-  @Mutation(() => SyncRun, { description: 'Starts a sync of a connector instance now. CONFLICT when one is already running. Requires MSP_ADMIN or TECHNICIAN' })
+  @Mutation(() => SyncRun, { description: 'Starts a sync of a connector instance now. CONFLICT when one is already running' })
   async triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { access, sync, principal, logger }: RequestContext): Promise<SyncRun> {
     const id = keyOf('ConnectorInstance', input.connectorInstanceId, 'input.connectorInstanceId');
     const instance = await access.connectorInstances.byId(id);

@@ -1,6 +1,5 @@
-import { Arg, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Asset, SourceDevice } from '../../entities';
-import { Role } from '../../entities/enums';
 import { RequestContext } from '../context';
 import { MergeAssetsInput, SplitAssetInput } from '../inputs/connector.input';
 import { keyOf } from '../types/global-id';
@@ -48,18 +47,14 @@ export class IdentityResolver {
   manuallyLinked(@Root() device: SourceDevice): boolean {
     return device.pinnedAssetId !== null && device.pinnedAssetId === device.assetId;
   }
-
-  @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
-  @Mutation(() => Asset, { description: 'Merges assets that are one machine; later syncs keep them merged. Requires MSP_ADMIN or TECHNICIAN' })
+  @Mutation(() => Asset, { description: 'Merges assets that are one machine; later syncs keep them merged' })
   mergeAssets(@Arg('input', { description: 'The asset to keep and the assets to merge into it' }) input: MergeAssetsInput, @Ctx() { access }: RequestContext) {
     return access.identityAdmin.mergeAssets(
       keyOf('Asset', input.targetAssetId, 'input.targetAssetId'),
       input.assetIds.map((id, i) => keyOf('Asset', id, `input.assetIds[${i}]`)),
     );
   }
-
-  @Authorized(Role.MSP_ADMIN, Role.TECHNICIAN)
-  @Mutation(() => Asset, { description: 'Moves source devices of an asset onto a new asset; later syncs keep them apart. Returns the new asset. Requires MSP_ADMIN or TECHNICIAN' })
+  @Mutation(() => Asset, { description: 'Moves source devices of an asset onto a new asset; later syncs keep them apart. Returns the new asset' })
   splitAsset(@Arg('input', { description: 'The asset and the source devices to split off' }) input: SplitAssetInput, @Ctx() { access }: RequestContext) {
     return access.identityAdmin.splitAsset(
       keyOf('Asset', input.assetId, 'input.assetId'),

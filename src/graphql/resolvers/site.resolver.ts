@@ -1,6 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Site, Tenant } from '../../entities';
-import { Role } from '../../entities/enums';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import { SiteFilterInput } from '../inputs/filters.input';
@@ -41,15 +40,11 @@ export class SiteResolver {
   assetCount(@Root() site: Site, @Ctx() { loaders }: RequestContext) {
     return loaders.assetCountBySite.load(site.id);
   }
-
-  @Authorized(Role.MSP_ADMIN)
-  @Mutation(() => Site, { description: 'Creates a site in a tenant. Requires the MSP_ADMIN role' })
+  @Mutation(() => Site, { description: 'Creates a site in a tenant' })
   createSite(@Arg('input', { description: 'The new site' }) input: CreateSiteInput, @Ctx() { access }: RequestContext) {
     return access.tenantAdmin.createSite(keyOf('Tenant', input.tenantId, 'input.tenantId'), input.name);
   }
-
-  @Authorized(Role.MSP_ADMIN)
-  @Mutation(() => Site, { description: 'Renames a site. Requires the MSP_ADMIN role' })
+  @Mutation(() => Site, { description: 'Renames a site' })
   renameSite(@Arg('input', { description: 'The site and its new name' }) input: RenameSiteInput, @Ctx() { access }: RequestContext) {
     return access.tenantAdmin.renameSite(keyOf('Site', input.id, 'input.id'), input.name);
   }

@@ -1,6 +1,6 @@
 import { Ctx, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { ConnectorInstance, SyncRun } from '../../entities';
-import { Role } from '../../entities/enums';
+import { roleMay } from '../../auth/permissions';
 import { parseCounts } from '../../sync/sync-engine';
 import { RequestContext } from '../context';
 import { Connection } from '../types/connection';
@@ -85,20 +85,13 @@ export class SyncRunResolver {
   // The field and its description are the entity's (SyncRun.triggeredBy); this only decides who reads it.
   @FieldResolver(() => String, { nullable: true })
   triggeredBy(@Root() run: SyncRun, @Ctx() { principal }: RequestContext): string | null {
-    return isMspStaff(principal.role) ? run.triggeredBy : null;
+    return roleMay(principal.role, 'SyncRun.triggeredBy') ? run.triggeredBy : null;
   }
 
   @FieldResolver(() => String, { nullable: true })
   errorMessage(@Root() run: SyncRun, @Ctx() { principal }: RequestContext): string | null {
-    if (run.errorMessage === null || isMspStaff(principal.role)) return run.errorMessage;
+    if (run.errorMessage === null || roleMay(principal.role, 'SyncRun.errorMessage')) return run.errorMessage;
     return `the sync failed (${run.errorKind ?? 'internal'}); your MSP can see the details`;
   }
 }
 
-/**
- * Roles of the MSP's own staff. A run's trigger names an API key with its prefix, and its error text can hold
- * vendor responses and file paths on the MSP's server: operational detail a client's admin or auditor is not shown.
- */
-function isMspStaff(role: Role): boolean {
-  return role === Role.MSP_ADMIN || role === Role.TECHNICIAN;
-}

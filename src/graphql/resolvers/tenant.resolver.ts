@@ -1,5 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Role } from '../../entities/enums';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Site, Tenant } from '../../entities';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
@@ -40,15 +39,11 @@ export class TenantResolver {
   assetCount(@Root() tenant: Tenant, @Ctx() { loaders }: RequestContext) {
     return loaders.assetCountByTenant.load(tenant.id);
   }
-
-  @Authorized(Role.MSP_ADMIN)
-  @Mutation(() => Tenant, { description: 'Creates a tenant (an MSP client organisation). Requires the MSP_ADMIN role' })
+  @Mutation(() => Tenant, { description: 'Creates a tenant (an MSP client organisation)' })
   createTenant(@Arg('input', { description: 'The new tenant' }) input: CreateTenantInput, @Ctx() { access }: RequestContext) {
     return access.tenantAdmin.createTenant(input.name);
   }
-
-  @Authorized(Role.MSP_ADMIN)
-  @Mutation(() => Tenant, { description: 'Renames a tenant. Requires the MSP_ADMIN role' })
+  @Mutation(() => Tenant, { description: 'Renames a tenant' })
   renameTenant(@Arg('input', { description: 'The tenant and its new name' }) input: RenameTenantInput, @Ctx() { access }: RequestContext) {
     return access.tenantAdmin.renameTenant(keyOf('Tenant', input.id, 'input.id'), input.name);
   }

@@ -1,6 +1,5 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root, Authorized } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Resolver, Root } from 'type-graphql';
 import { ConnectorInstance, Site, Tenant, VendorSite } from '../../entities';
-import { Role } from '../../entities/enums';
 import { RequestContext } from '../context';
 import { keyOf } from '../types/global-id';
 
@@ -35,11 +34,9 @@ export class VendorSiteResolver {
   unmapped(@Root() site: VendorSite): boolean {
     return !site.tenantId && !site.ignored && !site.deletedDevicesSite;
   }
-
-  @Authorized(Role.MSP_ADMIN)
   @Mutation(() => VendorSite, {
     description:
-      "Maps a site of an MSP-wide vendor account to a tenant (or ignores it); applies from the next sync. The vendor's site for deleted devices (deletedDevicesSite) is refused. Requires the MSP_ADMIN role",
+      "Maps a site of an MSP-wide vendor account to a tenant (or ignores it); applies from the next sync. The vendor's site for deleted devices (deletedDevicesSite) is refused",
   })
   mapVendorSite(@Arg('input', { description: 'The mapping' }) input: MapVendorSiteInput, @Ctx() { access }: RequestContext) {
     return access.connectorAdmin.mapVendorSite({

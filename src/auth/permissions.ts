@@ -1,0 +1,134 @@
+import { Role } from '../entities/enums';
+
+/**
+ * The permission matrix: every operation of the API, who may run it, and over which tenants. It is data, so the
+ * README's table is rendered from it and a test checks it cell by cell; it is enforced in one place
+ * (graphql/enforce-permissions.ts wraps every field named here), and a schema field of Query or Mutation that
+ * is missing from it stops the server from building its schema, so a new operation cannot ship unguarded.
+ */
+
+/** Who may use an operation: the four roles, or a connector's own ingest credential. */
+export type Grantee = Role | 'INGEST';
+
+/** What a principal that lacks the role gets from a field entry. */
+export type Denial =
+  /** The operation is refused with FORBIDDEN. */
+  | 'forbidden'
+  /** The field answers a reduced value (documented on the field) instead of the full one. */
+  | 'redacted';
+
+export interface Permission {
+  /** The group the README lists it under. */
+  area: string;
+  /** What the operation does, as the README's table says it. */
+  what: string;
+  grantees: readonly Grantee[];
+  /** Only a principal that sees every tenant may run it (tenant names are unique across all clients, say). */
+  allTenantsOnly?: boolean;
+  denial?: Denial;
+}
+
+const EVERY_ROLE = [Role.MSP_ADMIN, Role.TECHNICIAN, Role.CLIENT_ADMIN, Role.AUDITOR] as const;
+const MSP_STAFF = [Role.MSP_ADMIN, Role.TECHNICIAN] as const;
+const MSP_ADMIN = [Role.MSP_ADMIN] as const;
+
+const read = (what: string): Permission => ({ area: 'Read the graph (within the principal\'s tenants)', what, grantees: EVERY_ROLE });
+
+/**
+ * Keyed by schema coordinate: `Query.x` and `Mutation.x` are operations; `Type.field` entries guard one field of
+ * a type (the rest of the type is readable by whoever may reach it). HTTP routes outside GraphQL are keyed by
+ * method and path.
+ */
+export const PERMISSIONS = {
+  'Query.viewer': read('Who the caller is: name, role, tenants, permissions'),
+  'Query.node': read('Any object by its global id'),
+  'Query.nodes': read('Several objects by global id'),
+  'Query.tenant': read('A tenant'),
+  'Query.tenants': read('Tenants'),
+  'Query.site': read('A site'),
+  'Query.sites': read('Sites'),
+  'Query.asset': read('An asset'),
+  'Query.assets': read('Assets, with filters'),
+  'Query.patchStates': read('Patch states, with filters'),
+  'Query.update': read('A catalog update (shared entries, and the principal\'s tenants\' own)'),
+  'Query.updates': read('Catalog updates'),
+  'Query.vulnerabilities': read('Vulnerabilities (CVEs)'),
+  'Query.syncRuns': read('Sync runs of the principal\'s tenants\' connector instances'),
+  'Query.connectorKinds': read('Connector kinds installed and the settings each takes'),
+  'Query.connectorInstances': read('Connector instances'),
+  'Query.unattachedSourceDevices': read('Source records that are not a current source of an asset'),
+
+  'SyncRun.triggeredBy': {
+    area: 'Operational detail', what: 'Who started a sync run (others see null)', grantees: MSP_STAFF, denial: 'redacted',
+  },
+  'SyncRun.errorMessage': {
+    area: 'Operational detail', what: 'The full failure text of a sync run: vendor answers, server paths (others see a line naming the errorKind)',
+    grantees: MSP_STAFF, denial: 'redacted',
+  },
+  'ConnectorInstance.settings': {
+    area: 'Operational detail', what: 'A connector instance\'s settings other than secrets: accounts, URLs, server paths (others see {})',
+    grantees: MSP_STAFF, denial: 'redacted',
+  },
+
+  'Mutation.createTenant': { area: 'Tenants and sites', what: 'Create a tenant', grantees: MSP_ADMIN, allTenantsOnly: true },
+  'Mutation.renameTenant': { area: 'Tenants and sites', what: 'Rename a tenant', grantees: MSP_ADMIN, allTenantsOnly: true },
+  'Mutation.createSite': { area: 'Tenants and sites', what: 'Create a site in a tenant', grantees: MSP_ADMIN },
+  'Mutation.renameSite': { area: 'Tenants and sites', what: 'Rename a site', grantees: MSP_ADMIN },
+
+  'Mutation.createConnectorInstance': { area: 'Connectors and syncs', what: 'Add a connector instance (secrets write-only)', grantees: MSP_STAFF },
+  'Mutation.updateConnectorInstance': { area: 'Connectors and syncs', what: 'Change a connector instance (secrets write-only)', grantees: MSP_STAFF },
+  'Mutation.testConnectorInstance': { area: 'Connectors and syncs', what: 'Check an instance reaches its source', grantees: MSP_STAFF },
+  'Mutation.triggerSync': { area: 'Connectors and syncs', what: 'Start a sync now', grantees: MSP_STAFF },
+  'Mutation.resetIngestWatermark': { area: 'Connectors and syncs', what: 'Accept a WSUS collector\'s older snapshot again', grantees: MSP_STAFF },
+  'Mutation.mapVendorSite': { area: 'Connectors and syncs', what: 'Map a site of an MSP-wide vendor account to a tenant', grantees: MSP_ADMIN },
+  'POST /ingest/wsus/{instanceId}': {
+    area: 'Connectors and syncs', what: 'Push a WSUS snapshot (the instance\'s own ingest key; no API key or token is accepted)', grantees: ['INGEST'],
+  },
+
+  'Mutation.mergeAssets': { area: 'Identity', what: 'Merge assets that are one machine', grantees: MSP_STAFF },
+  'Mutation.splitAsset': { area: 'Identity', what: 'Split source devices off an asset', grantees: MSP_STAFF },
+
+  'Query.apiKeys': { area: 'Access', what: 'List API keys within the caller\'s tenants (never the keys themselves)', grantees: MSP_ADMIN },
+  'Mutation.createApiKey': { area: 'Access', what: 'Issue an API key within the caller\'s tenants (shown once)', grantees: MSP_ADMIN },
+  'Mutation.rotateApiKey': { area: 'Access', what: 'Replace an API key\'s secret; the old one stops working at once', grantees: MSP_ADMIN },
+  'Mutation.revokeApiKey': { area: 'Access', what: 'Revoke an API key at once', grantees: MSP_ADMIN },
+} as const satisfies Record<string, Permission>;
+
+export type Coordinate = keyof typeof PERMISSIONS;
+
+const ENTRIES: ReadonlyMap<string, Permission> = new Map(Object.entries(PERMISSIONS));
+
+export function permissionOf(coordinate: string): Permission | undefined {
+  return ENTRIES.get(coordinate);
+}
+
+/** Whether `role` may use the operation or field at `coordinate`. Unknown coordinates are denied. */
+export function roleMay(role: Grantee, coordinate: string): boolean {
+  return ENTRIES.get(coordinate)?.grantees.includes(role) ?? false;
+}
+
+/** The coordinates a role may use, in matrix order: what `viewer { permissions }` answers. */
+export function permissionsOf(role: Grantee): string[] {
+  return [...ENTRIES].filter(([, p]) => p.grantees.includes(role)).map(([c]) => c);
+}
+
+export const GRANTEES: readonly Grantee[] = [...EVERY_ROLE, 'INGEST'];
+
+/** The matrix as the README's Markdown table, one row per operation, grouped by area. */
+export function renderPermissionMatrix(): string {
+  const header = ['Operation', 'What it does', 'MSP_ADMIN', 'TECHNICIAN', 'CLIENT_ADMIN', 'AUDITOR', 'Ingest key'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  const areas = [...new Set([...ENTRIES.values()].map((p) => p.area))];
+  for (const area of areas) {
+    lines.push(`| **${area}** | | | | | | |`);
+    for (const [coordinate, p] of ENTRIES) {
+      if (p.area !== area) continue;
+      const cells = GRANTEES.map((g) => {
+        if (!p.grantees.includes(g)) return p.denial === 'redacted' && g !== 'INGEST' ? 'reduced' : '—';
+        return p.allTenantsOnly ? 'yes (all-tenants key)' : 'yes';
+      });
+      lines.push(`| \`${coordinate}\` | ${p.what.replace(/\|/g, '\\|')} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,316 @@
+/**
+ * The permission matrix, cell by cell: for every operation and guarded field it names, and every role, a key of
+ * that role runs a real request over HTTP and gets exactly what the matrix says: allowed (no FORBIDDEN, the
+ * change made), refused (FORBIDDEN and not a row changed) or the reduced value. A matrix entry without a sample
+ * request here fails the test, so a new operation is checked from the day it is added.
+ */
+import { gzipSync } from 'node:zlib';
+import { WsusSimulator } from '../../connectors/wsus/simulator';
+import { createApiKey } from '../../src/auth/api-keys';
+import { GRANTEES, Grantee, PERMISSIONS, renderPermissionMatrix } from '../../src/auth/permissions';
+import { SourceDevice, SyncRun, Tenant, VendorSite } from '../../src/entities';
+import { Role, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
+import { toGlobalId } from '../../src/graphql/types/global-id';
+import { buildSchemaWith } from '../../src/graphql/schema';
+import { newId } from '../../src/util/ids';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Arg, buildSchemaSync, Query, Resolver } from 'type-graphql';
+import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { Factory } from '../helpers/factories';
+import { startTestServer, TestServer } from '../helpers/server';
+import { tableDigests } from '../helpers/table-digest';
+
+const ROLES = [Role.MSP_ADMIN, Role.TECHNICIAN, Role.CLIENT_ADMIN, Role.AUDITOR];
+const INGEST_KEY = 'matrix-test-ingest-key-0123456789abcdef';
+
+/** One request exercising a coordinate, made fresh for each call (mutations get their own rows to change). */
+interface Sample {
+  /** 'all' when the operation is about data no single tenant owns (an MSP-wide account), or needs all tenants. */
+  scope?: 'tenant' | 'all';
+  request(): Promise<{ query: string; variables?: Record<string, unknown> }>;
+  /** For a redacted field: the value a principal without the role sees, and the full value. */
+  reduced?: (data: any) => unknown;
+  full?: (data: any) => unknown;
+}
+
+describe(`permission matrix on ${ENGINE}`, () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  let f: Factory;
+  let acme: Tenant;
+  let n = 0;
+  const g: Record<string, string> = {};
+  const keys = new Map<string, string>();
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    f = new Factory(db.dataSource);
+    await f.catalog();
+    acme = await f.tenant('Acme Ltd');
+    await f.tenant('Globex Corp');
+    const site = await f.site(acme, 'Acme HQ');
+    server = await startTestServer(db);
+    const wsus = await server.gql(
+      'mutation($t: ID!, $k: String!) { createConnectorInstance(input: { tenantId: $t, kind: "wsus", name: "Acme WSUS", settings: { source: "collector", ingestKey: $k } }) { id } }',
+      { t: toGlobalId('Tenant', acme.id), k: INGEST_KEY },
+    );
+    g.wsus = wsus.body.data.createConnectorInstance.id;
+    const wsusRaw = (await db.dataSource.query('SELECT id FROM connector_instance WHERE name = ?', ['Acme WSUS']))[0].id;
+    const run = Object.assign(new SyncRun(), {
+      id: newId(), connectorInstanceId: wsusRaw, tenantId: acme.id, counts: '{}', status: SyncRunStatus.FAILED, trigger: SyncTrigger.API, triggeredBy: 'api-key:ops (k1)',
+      mode: 'FULL', startedAt: new Date('2026-11-01T10:00:00Z'), finishedAt: new Date('2026-11-01T10:01:00Z'),
+      errorKind: 'auth', errorMessage: 'HTTP 401 from https://vendor.example/api: token rejected',
+    });
+    await f.insert(SyncRun, [run]);
+    const [asset] = await f.insertAssets([f.asset(acme, { hostname: 'ACME-01', siteId: site.id })]);
+    const mspWide = await f.connector(acme, 'datto-rmm');
+    await db.dataSource.query('UPDATE connector_instance SET tenantId = NULL WHERE id = ?', [mspWide.id]);
+    g.vendorSiteRaw = newId();
+    const seen = new Date('2026-11-01T10:00:00Z');
+    await f.insert(VendorSite, [Object.assign(new VendorSite(), {
+      id: g.vendorSiteRaw, connectorInstanceId: mspWide.id, externalId: 'site-1', name: 'Acme (Datto)', tenantId: null, siteId: null,
+      ignored: false, deletedDevicesSite: false, deviceCount: 0, firstSeenAt: seen, lastSeenAt: seen,
+    })]);
+    Object.assign(g, {
+      acme: toGlobalId('Tenant', acme.id), site: toGlobalId('Site', site.id), asset: toGlobalId('Asset', asset.id),
+      run: toGlobalId('SyncRun', run.id), vendorSite: toGlobalId('VendorSite', g.vendorSiteRaw),
+      update: (await server.gql('{ updates(first: 1) { nodes { id } } }')).body.data.updates.nodes[0].id,
+    });
+    for (const role of ROLES) {
+      keys.set(`${role}:tenant`, await server.keyFor(role, [acme.id]));
+      keys.set(`${role}:all`, (await createApiKey(db.dataSource, server.clock, { name: `all-${role}`, role, allTenants: true, tenantIds: [] })).key);
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  const unique = (what: string) => `${what} ${++n}`;
+  async function twoSourceAsset() {
+    const [asset] = await f.insertAssets([f.asset(acme, { hostname: unique('SPLIT') })]);
+    const connector = await f.connector(acme);
+    const a = f.source(asset, connector);
+    const b = f.source(asset, connector);
+    await f.insert(SourceDevice, [a, b]);
+    return { asset: toGlobalId('Asset', asset.id), source: toGlobalId('SourceDevice', b.id) };
+  }
+
+  const SAMPLES: Record<string, Sample> = {
+    'Query.viewer': { request: async () => ({ query: '{ viewer { role } }' }) },
+    'Query.node': { request: async () => ({ query: 'query($id: ID!) { node(id: $id) { id } }', variables: { id: g.asset } }) },
+    'Query.nodes': { request: async () => ({ query: 'query($id: ID!) { nodes(ids: [$id]) { id } }', variables: { id: g.asset } }) },
+    'Query.tenant': { request: async () => ({ query: 'query($id: ID!) { tenant(id: $id) { name } }', variables: { id: g.acme } }) },
+    'Query.tenants': { request: async () => ({ query: '{ tenants { totalCount } }' }) },
+    'Query.site': { request: async () => ({ query: 'query($id: ID!) { site(id: $id) { name } }', variables: { id: g.site } }) },
+    'Query.sites': { request: async () => ({ query: '{ sites { totalCount } }' }) },
+    'Query.asset': { request: async () => ({ query: 'query($id: ID!) { asset(id: $id) { hostname } }', variables: { id: g.asset } }) },
+    'Query.assets': { request: async () => ({ query: '{ assets { totalCount } }' }) },
+    'Query.patchStates': { request: async () => ({ query: '{ patchStates { totalCount } }' }) },
+    'Query.update': { request: async () => ({ query: 'query($id: ID!) { update(id: $id) { title } }', variables: { id: g.update } }) },
+    'Query.updates': { request: async () => ({ query: '{ updates(first: 1) { totalCount } }' }) },
+    'Query.vulnerabilities': { request: async () => ({ query: '{ vulnerabilities(first: 1) { totalCount } }' }) },
+    'Query.syncRuns': { request: async () => ({ query: '{ syncRuns { totalCount } }' }) },
+    'Query.connectorKinds': { request: async () => ({ query: '{ connectorKinds { kind } }' }) },
+    'Query.connectorInstances': { request: async () => ({ query: '{ connectorInstances { totalCount } }' }) },
+    'Query.unattachedSourceDevices': { request: async () => ({ query: '{ unattachedSourceDevices { totalCount } }' }) },
+    'SyncRun.triggeredBy': {
+      request: async () => ({ query: 'query($id: ID!) { node(id: $id) { ... on SyncRun { triggeredBy } } }', variables: { id: g.run } }),
+      full: () => ({ node: { triggeredBy: 'api-key:ops (k1)' } }),
+      reduced: () => ({ node: { triggeredBy: null } }),
+    },
+    'SyncRun.errorMessage': {
+      request: async () => ({ query: 'query($id: ID!) { node(id: $id) { ... on SyncRun { errorMessage } } }', variables: { id: g.run } }),
+      full: () => ({ node: { errorMessage: 'HTTP 401 from https://vendor.example/api: token rejected' } }),
+      reduced: () => ({ node: { errorMessage: 'the sync failed (auth); your MSP can see the details' } }),
+    },
+    'ConnectorInstance.settings': {
+      request: async () => ({ query: 'query($id: ID!) { node(id: $id) { ... on ConnectorInstance { settings } } }', variables: { id: g.wsus } }),
+      full: () => ({ node: { settings: { source: 'collector' } } }),
+      reduced: () => ({ node: { settings: {} } }),
+    },
+    'Mutation.createTenant': {
+      scope: 'all',
+      request: async () => ({ query: 'mutation($n: String!) { createTenant(input: { name: $n }) { id } }', variables: { n: unique('Matrix Tenant') } }),
+    },
+    'Mutation.renameTenant': {
+      scope: 'all',
+      request: async () => ({ query: 'mutation($id: ID!, $n: String!) { renameTenant(input: { id: $id, name: $n }) { id } }', variables: { id: g.acme, n: unique('Acme Ltd') } }),
+    },
+    'Mutation.createSite': {
+      request: async () => ({ query: 'mutation($t: ID!, $n: String!) { createSite(input: { tenantId: $t, name: $n }) { id } }', variables: { t: g.acme, n: unique('Site') } }),
+    },
+    'Mutation.renameSite': {
+      request: async () => ({ query: 'mutation($id: ID!, $n: String!) { renameSite(input: { id: $id, name: $n }) { id } }', variables: { id: g.site, n: unique('Acme HQ') } }),
+    },
+    'Mutation.createConnectorInstance': {
+      request: async () => ({
+        query: 'mutation($t: ID!, $n: String!, $k: String!) { createConnectorInstance(input: { tenantId: $t, kind: "wsus", name: $n, settings: { ingestKey: $k } }) { id } }',
+        variables: { t: g.acme, n: unique('WSUS'), k: `${INGEST_KEY}-${n}` },
+      }),
+    },
+    'Mutation.updateConnectorInstance': {
+      request: async () => ({ query: 'mutation($id: ID!, $n: String!) { updateConnectorInstance(input: { id: $id, name: $n }) { id } }', variables: { id: g.wsus, n: unique('Acme WSUS') } }),
+    },
+    'Mutation.testConnectorInstance': {
+      request: async () => ({ query: 'mutation($id: ID!) { testConnectorInstance(id: $id) { ok } }', variables: { id: g.wsus } }),
+    },
+    'Mutation.triggerSync': {
+      request: async () => {
+        const created = await server.gql(
+          'mutation($t: ID!, $n: String!) { createConnectorInstance(input: { tenantId: $t, kind: "intune", name: $n, settings: { tenantId: "00000000-0000-0000-0000-000000000001", clientId: "00000000-0000-0000-0000-000000000002", clientSecret: "s", graphUrl: "http://127.0.0.1:9/graph", tokenUrl: "http://127.0.0.1:9/token" } }) { id } }',
+          { t: g.acme, n: unique('Intune') },
+        );
+        const id = created.body.data?.createConnectorInstance?.id ?? g.wsus;
+        return { query: 'mutation($id: ID!) { triggerSync(input: { connectorInstanceId: $id }) { id } }', variables: { id } };
+      },
+    },
+    'Mutation.resetIngestWatermark': {
+      request: async () => ({ query: 'mutation($id: ID!) { resetIngestWatermark(connectorInstanceId: $id) { id } }', variables: { id: g.wsus } }),
+    },
+    'Mutation.mapVendorSite': {
+      scope: 'all',
+      request: async () => ({ query: 'mutation($v: ID!, $t: ID!) { mapVendorSite(input: { vendorSiteId: $v, tenantId: $t }) { name } }', variables: { v: g.vendorSite, t: g.acme } }),
+    },
+    'Mutation.mergeAssets': {
+      request: async () => {
+        const [a, b] = await f.insertAssets([f.asset(acme, { hostname: unique('MERGE') }), f.asset(acme, { hostname: unique('MERGE') })]);
+        const connector = await f.connector(acme);
+        await f.insert(SourceDevice, [f.source(a, connector), f.source(b, connector)]);
+        return { query: 'mutation($t: ID!, $a: ID!) { mergeAssets(input: { targetAssetId: $t, assetIds: [$a] }) { id } }', variables: { t: toGlobalId('Asset', a.id), a: toGlobalId('Asset', b.id) } };
+      },
+    },
+    'Mutation.splitAsset': {
+      request: async () => {
+        const { asset, source } = await twoSourceAsset();
+        return { query: 'mutation($a: ID!, $s: ID!) { splitAsset(input: { assetId: $a, sourceDeviceIds: [$s] }) { id } }', variables: { a: asset, s: source } };
+      },
+    },
+    'Query.apiKeys': { request: async () => ({ query: '{ apiKeys { name } }' }) },
+    'Mutation.createApiKey': {
+      request: async () => ({ query: 'mutation($n: String!, $t: ID!) { createApiKey(input: { name: $n, role: AUDITOR, tenantIds: [$t] }) { apiKey { id } } }', variables: { n: unique('portal'), t: g.acme } }),
+    },
+    'Mutation.rotateApiKey': {
+      request: async () => ({ query: 'mutation($id: ID!) { rotateApiKey(id: $id) { apiKey { id } } }', variables: { id: await spareKey() } }),
+    },
+    'Mutation.revokeApiKey': {
+      request: async () => ({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: { id: await spareKey() } }),
+    },
+  };
+
+  /** A fresh key of tenant Acme for rotate and revoke to act on. */
+  async function spareKey(): Promise<string> {
+    const { record } = await createApiKey(db.dataSource, server.clock, { name: unique('spare'), role: Role.AUDITOR, allTenants: false, tenantIds: [acme.id] });
+    return toGlobalId('ApiKey', record.id);
+  }
+
+  const coordinates = Object.keys(PERMISSIONS).filter((c) => !c.includes(' '));
+
+  it('has a sample request for every GraphQL entry of the matrix', () => {
+    expect(coordinates.filter((c) => !SAMPLES[c])).toEqual([]);
+  });
+
+  for (const coordinate of Object.keys(PERMISSIONS).filter((c) => !c.includes(' '))) {
+    for (const role of ROLES) {
+      const permission = (PERMISSIONS as Record<string, { grantees: readonly Grantee[]; denial?: string; allTenantsOnly?: boolean }>)[coordinate];
+      const allowed = permission.grantees.includes(role);
+      const verdict = allowed ? 'may' : permission.denial === 'redacted' ? 'sees the reduced value of' : 'may not use';
+      it(`${role} ${verdict} ${coordinate}`, async () => {
+        const sample = SAMPLES[coordinate];
+        if (!sample) throw new Error(`no sample request for ${coordinate}`);
+        const key = keys.get(`${role}:${sample.scope ?? 'tenant'}`)!;
+        const { query, variables } = await sample.request();
+        const before = allowed ? null : await tableDigests(db.dataSource);
+        const res = await server.gql(query, variables, key);
+        if (sample.full) {
+          expect(res.body.errors).toBeUndefined();
+          expect(res.body.data).toEqual(allowed ? sample.full(res.body.data) : sample.reduced!(res.body.data));
+          return;
+        }
+        if (allowed) {
+          expect(res.body.errors?.map((e) => e.extensions?.code) ?? []).not.toContain('FORBIDDEN');
+          if (coordinate !== 'Mutation.triggerSync') expect(res.body.errors).toBeUndefined();
+        } else {
+          expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+          expect(res.body.errors![0].message).toContain(coordinate);
+          expect(await tableDigests(db.dataSource)).toEqual(before);
+        }
+      });
+    }
+  }
+
+  it('refuses an all-tenants-only operation to a tenant-limited key of a role that may otherwise run it', async () => {
+    for (const coordinate of coordinates.filter((c) => (PERMISSIONS as any)[c].allTenantsOnly)) {
+      const before = await tableDigests(db.dataSource);
+      const { query, variables } = await SAMPLES[coordinate].request();
+      const res = await server.gql(query, variables, keys.get(`${Role.MSP_ADMIN}:tenant`));
+      expect([coordinate, res.body.errors?.map((e) => e.extensions?.code)]).toEqual([coordinate, ['FORBIDDEN']]);
+      expect(await tableDigests(db.dataSource)).toEqual(before);
+    }
+  });
+
+  it('accepts a WSUS push only with the instance\'s ingest key, never an API key of any role', async () => {
+    expect(PERMISSIONS['POST /ingest/wsus/{instanceId}'].grantees).toEqual(['INGEST']);
+    const snapshot = gzipSync(JSON.stringify(new WsusSimulator({ computers: 2, updates: 3, seed: 3, now: new Date('2026-11-02T09:00:00Z') }).snapshot()));
+    const post = (key: string) => fetch(`${server.app.url}/ingest/wsus/${g.wsus}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${key}` }, body: snapshot,
+    });
+    for (const role of ROLES) for (const scope of ['tenant', 'all']) expect([role, scope, (await post(keys.get(`${role}:${scope}`)!)).status]).toEqual([role, scope, 401]);
+    expect((await post(INGEST_KEY)).status).toBeLessThan(300);
+  });
+
+  it("lists in viewer.permissions exactly the matrix's entries for the caller's role", async () => {
+    for (const role of ROLES) {
+      const res = await server.gql('{ viewer { role permissions } }', undefined, keys.get(`${role}:tenant`));
+      expect(res.body.data.viewer.permissions).toEqual(coordinates.filter((c) => (PERMISSIONS as any)[c].grantees.includes(role)));
+    }
+  });
+
+  it('refuses to build a schema with an operation the matrix does not name', () => {
+    @Resolver()
+    class UnlistedResolver {
+      @Query(() => String)
+      unlisted(@Arg('x', { nullable: true }) x?: string): string {
+        return x ?? 'ran';
+      }
+    }
+    expect(() => buildSchemaWith([UnlistedResolver])).toThrow('Query.unlisted has no entry in the permission matrix');
+  });
+
+  it('withholds the result of an operation in which no authorization check ran (the backstop)', async () => {
+    const res = await server.gql('{ __typename }');
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })] });
+
+    // A schema wired around the matrix (built without enforcePermissions) still answers nothing.
+    @Resolver()
+    class UnguardedResolver {
+      @Query(() => String)
+      secretThing(): string {
+        return 'leaked';
+      }
+    }
+    const bare = buildSchemaSync({ resolvers: [UnguardedResolver], validate: false });
+    const db2 = await openTestDatabase();
+    const other = await startTestServer(db2, {}, { schema: bare });
+    try {
+      const leaked = await other.gql('{ secretThing }');
+      expect(leaked.status).toBe(403);
+      expect(JSON.stringify(leaked.body)).not.toContain('leaked');
+      expect(leaked.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await other.stop();
+      await db2.drop();
+    }
+  });
+
+  it('is the table the README shows', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const start = readme.indexOf('<!-- permission-matrix:start -->');
+    const end = readme.indexOf('<!-- permission-matrix:end -->');
+    expect(start).toBeGreaterThan(0);
+    expect(readme.slice(start, end).split('\n').slice(1).join('\n').trim()).toBe(renderPermissionMatrix());
+    expect(GRANTEES).toEqual([...ROLES, 'INGEST']);
+  });
+});
