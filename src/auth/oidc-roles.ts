@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { RoleMapping } from '../config/oidc-config';
 import { Tenant } from '../entities';
 import { Role } from '../entities/enums';
+import { decodeGlobalId } from '../graphql/types/global-id';
 import { nameKey } from '../util/names';
 
 /** What a token's roles or groups grant: one role, on every tenant or on the tenants listed (ids or names). */
@@ -29,9 +30,10 @@ export function grantFor(values: readonly string[], mappings: readonly RoleMappi
 }
 
 /**
- * Tenant ids for the references in a grant, each an id or a name. Names are compared the way tenant names are kept
- * unique (nameKey: case, accents, compatibility forms), read at every request, so a renamed tenant stops matching
- * its old name at once. A reference that matches no tenant is returned in `unresolved` and grants nothing.
+ * Tenant ids for the references in a grant, each a tenant's id as the API shows it (`tenants { nodes { id } }`), its
+ * database key, or its name. Names are compared the way tenant names are kept unique (nameKey: case, accents,
+ * compatibility forms), read at every request, so a renamed tenant stops matching its old name at once. A reference
+ * that matches no tenant is returned in `unresolved` and grants nothing.
  */
 export async function resolveTenants(dataSource: DataSource, refs: readonly string[]): Promise<{ ids: string[]; unresolved: string[] }> {
   // MSPs have tens to hundreds of clients: reading them all is one small query, and it lets names be folded in code
@@ -43,11 +45,22 @@ export async function resolveTenants(dataSource: DataSource, refs: readonly stri
   const ids = new Set<string>();
   const unresolved: string[] = [];
   for (const ref of refs) {
-    const id = byId.has(ref) ? ref : byName.get(nameKey(ref));
+    const key = tenantKeyOf(ref);
+    const id = byId.has(ref) ? ref : key !== undefined && byId.has(key) ? key : byName.get(nameKey(ref));
     if (id) ids.add(id);
     else unresolved.push(ref);
   }
   return { ids: [...ids], unresolved };
+}
+
+/** The database key inside a global Tenant id, or undefined when `ref` is not one. */
+function tenantKeyOf(ref: string): string | undefined {
+  try {
+    const decoded = decodeGlobalId(ref, 'tenants');
+    return decoded.type === 'Tenant' ? decoded.key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The role claim's values: Entra sends arrays; a single string is accepted too, anything else is ignored. */

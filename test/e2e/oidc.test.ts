@@ -42,7 +42,7 @@ describe(`OIDC bearer tokens on ${ENGINE}`, () => {
       'patchgraph.admin': { role: 'MSP_ADMIN', tenants: '*' },
       'Contoso.Auditor': { role: 'AUDITOR', tenants: ['Contoso Ltd'] },
     }, { PATCHGRAPH_OIDC_JWKS_COOLDOWN_SECONDS: '1', PATCHGRAPH_OIDC_JWKS_CACHE_SECONDS: '2' }));
-    groupsServer = await startTestServer(db, oidcEnv(idp, [{ value: GROUP_TECHNICIANS, role: 'TECHNICIAN', tenants: [fabrikam.id] }], { PATCHGRAPH_OIDC_ROLE_CLAIM: 'groups' }));
+    groupsServer = await startTestServer(db, oidcEnv(idp, [{ value: GROUP_TECHNICIANS, role: 'TECHNICIAN', tenants: [toGlobalId('Tenant', fabrikam.id)] }], { PATCHGRAPH_OIDC_ROLE_CLAIM: 'groups' }));
     deadIdp = await TestIdentityProvider.start();
     deadIdpServer = await startTestServer(db, oidcEnv(deadIdp, { 'patchgraph.admin': { role: 'MSP_ADMIN', tenants: '*' } }));
   }, 60_000);
@@ -97,7 +97,7 @@ describe(`OIDC bearer tokens on ${ENGINE}`, () => {
     expect(res.body.data?.viewer).toEqual({ name: 'alice@contoso-msp.example', role: 'MSP_ADMIN', allTenants: true });
   });
 
-  it('maps Entra group object ids by the groups claim, tenants given by id', async () => {
+  it('maps Entra group object ids by the groups claim, tenants given by the id the API shows', async () => {
     const res = await groupsServer.gql(WHO, undefined, await token({ groups: ['9d8c7b6a-0000-4000-8000-000000000001', GROUP_TECHNICIANS] }));
     expect(res.body.data).toEqual({
       viewer: { name: 'alice@contoso-msp.example', role: 'TECHNICIAN', allTenants: false },

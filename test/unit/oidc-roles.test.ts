@@ -2,6 +2,7 @@ import { claimValues, grantFor, resolveTenants } from '../../src/auth/oidc-roles
 import { RoleMapping } from '../../src/config/oidc-config';
 import { Tenant } from '../../src/entities';
 import { Role } from '../../src/entities/enums';
+import { toGlobalId } from '../../src/graphql/types/global-id';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 
@@ -57,6 +58,11 @@ describe(`resolving a mapping's tenants on ${ENGINE}`, () => {
 
   it('takes ids and names, names compared as tenant names are kept unique (case, accents, width)', async () => {
     expect(await resolveTenants(db.dataSource, [fabrikam.id, 'CONTOSO LTD', 'Ｆａｂｒｉｋａｍ Inc'])).toEqual({ ids: [fabrikam.id, contoso.id], unresolved: [] });
+  });
+
+  it('takes the id the API shows (a global Tenant id), and no other type\'s', async () => {
+    expect(await resolveTenants(db.dataSource, [toGlobalId('Tenant', contoso.id), toGlobalId('Site', fabrikam.id), toGlobalId('Tenant', 'no-such-key')]))
+      .toEqual({ ids: [contoso.id], unresolved: [toGlobalId('Site', fabrikam.id), toGlobalId('Tenant', 'no-such-key')] });
   });
 
   it('resolves a name that matches no tenant to nothing, and says which', async () => {
