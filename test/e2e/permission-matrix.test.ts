@@ -77,9 +77,18 @@ describe(`permission matrix on ${ENGINE}`, () => {
       run: toGlobalId('SyncRun', run.id), vendorSite: toGlobalId('VendorSite', g.vendorSiteRaw),
       update: (await server.gql('{ updates(first: 1) { nodes { id } } }')).body.data.updates.nodes[0].id,
     });
+    // Every key is issued the way an MSP issues one: createApiKey over GraphQL.
+    const issue = async (role: Role, all: boolean) => {
+      const res = await server.gql(
+        'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key } }',
+        { input: { name: `${role} ${all ? 'all tenants' : 'Acme'}`, role, allTenants: all, tenantIds: all ? [] : [g.acme] } },
+      );
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data.createApiKey.key as string;
+    };
     for (const role of ROLES) {
-      keys.set(`${role}:tenant`, await server.keyFor(role, [acme.id]));
-      keys.set(`${role}:all`, (await createApiKey(db.dataSource, server.clock, { name: `all-${role}`, role, allTenants: true, tenantIds: [] })).key);
+      keys.set(`${role}:tenant`, await issue(role, false));
+      keys.set(`${role}:all`, await issue(role, true));
     }
   });
   afterAll(async () => {
