@@ -152,6 +152,11 @@ export class RateLimits {
 
   async close(): Promise<void> {
     if (!this.redis) return;
+    // QUIT needs a live connection; without one, disconnect() also stops the reconnection attempts.
+    if (this.redis.status !== 'ready') {
+      this.redis.disconnect();
+      return;
+    }
     try {
       await this.redis.quit();
     } catch {

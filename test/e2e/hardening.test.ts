@@ -254,10 +254,19 @@ describe(`hardening on ${ENGINE}`, () => {
       let port: number;
       const startRedis = async () => {
         child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-        const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        probe.on('error', () => undefined);
-        await eventually('redis-server to answer', () => probe.connect().then(() => probe.ping(), () => 'no'), (v) => v === 'PONG', 10_000);
-        probe.disconnect();
+        const ping = async () => {
+          const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          probe.on('error', () => undefined);
+          try {
+            await probe.connect();
+            return await probe.ping();
+          } catch {
+            return 'no answer';
+          } finally {
+            probe.disconnect();
+          }
+        };
+        await eventually('redis-server to answer', ping, (v) => v === 'PONG', 10_000);
       };
       const stopRedis = async () => {
         const running = child;
