@@ -7,6 +7,9 @@ import { Browser, chromium, ConsoleMessage, Page, Request } from 'playwright-cor
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { startTestServer, TestServer } from '../helpers/server';
 
+/** The page's DOM, as far as the callbacks run in the browser use it (this project compiles without the DOM library). */
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ON_CI = process.env.CI === 'true' || process.env.CI === '1';
 
