@@ -68,6 +68,17 @@ export class Asset {
   @Column({ type: 'varchar', length: 64, nullable: true })
   osBuild: string | null;
 
+  /**
+   * The asset class an operator set by hand (src/compliance/asset-class.ts lists them), e.g. INTERNET_FACING_SERVER,
+   * which no source can tell; null lets the rule decide from the operating system.
+   */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  assetClassOverride: string | null;
+
+  /** Extended Security Updates cover the asset until this date (YYYY-MM-DD): its OS counts as supported until then. */
+  @Column({ type: 'date', nullable: true })
+  esuUntil: string | null;
+
   @Field(() => AssetStatus, { description: 'Whether the asset is still reported by its sources: STALE when every source has dropped it or has not heard from it for longer than its connector allows' })
   @Column({ type: 'varchar', length: 16 })
   status: AssetStatus;

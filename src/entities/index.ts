@@ -1,4 +1,8 @@
+import { Advisory } from './advisory.entity';
 import { ApiKey } from './api-key.entity';
+import { CompliancePolicy } from './compliance-policy.entity';
+import { PolicyAssignment } from './policy-assignment.entity';
+import { RiskException } from './risk-exception.entity';
 import { Asset } from './asset.entity';
 import { AuditChainHead } from './audit-chain-head.entity';
 import { AuditEvent } from './audit-event.entity';
@@ -19,6 +23,7 @@ import { VendorSite } from './vendor-site.entity';
 import { Vulnerability } from './vulnerability.entity';
 
 export {
+  Advisory, CompliancePolicy, PolicyAssignment, RiskException,
   ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant,
   UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability,
 };
@@ -26,4 +31,5 @@ export {
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
   SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord,
+  CompliancePolicy, PolicyAssignment, RiskException, Advisory,
 ];
