@@ -22,6 +22,11 @@ export class TenantScope {
     return new TenantScope(false, tenantIds);
   }
 
+  /** The visible tenant ids of a limited scope, for SQL the query builder does not write (empty when `all`). */
+  allowedIds(): string[] {
+    return [...this.visible];
+  }
+
   allows(tenantId: string | null): boolean {
     if (this.all) return true;
     return tenantId !== null && this.visible.has(tenantId);

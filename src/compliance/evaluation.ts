@@ -1,0 +1,274 @@
+import { DataSource } from 'typeorm';
+import { TenantScope } from '../access/tenant-scope';
+import { NOT_REMEDIATED_STATES } from '../entities/enums';
+import { assetClassSql } from './asset-class';
+import { servicingOf, unsupportedAt } from './lifecycle';
+import { PolicyDefinition } from './policy-definition';
+import { AdvisoryFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
+
+/** A compliance question: one policy, the world at `asOf`, as patchgraph had recorded it by `knownAt`. */
+export interface ComplianceQuestion {
+  policyKey: string;
+  policy: PolicyDefinition;
+  asOf: Date;
+  knownAt: Date;
+  tenantId?: string;
+  siteId?: string;
+  /** Only assets whose tenant (or site) had the policy assigned at `asOf`. */
+  assignedOnly: boolean;
+}
+
+/** Ranks of an asset's status: the worst of its findings and device rules decides. */
+export const STATUS_RANK = { COMPLIANT: 1, EXEMPT: 2, DUE_SOON: 3, UNVERIFIED: 4, NON_COMPLIANT: 5 } as const;
+export type ComplianceStatusName = keyof typeof STATUS_RANK;
+export const STATUS_BY_RANK = Object.fromEntries(Object.entries(STATUS_RANK).map(([k, v]) => [v, k])) as Record<number, ComplianceStatusName>;
+
+/** Timestamps as both engines store and compare them (UTC, milliseconds). */
+export const sqlTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+/**
+ * The evaluation as SQL common table expressions over the stored evidence, so counts and pages are answered by the
+ * database (aggregates, keyset pages) and never by loading a fleet into JavaScript. Only the catalog's facts (a few
+ * hundred updates) and the OS releases in scope are read into code, to compute due dates exactly.
+ *
+ * - The state of an (asset, update) at `asOf` is the last event, in the order patchgraph recorded them, whose
+ *   vendor-reported time (else observed time) is at or before `asOf`, among events recorded by `knownAt`. Of an
+ *   asset's sources, per-KB REPORTED evidence is preferred to DERIVED, then the freshest.
+ * - A finding is an update in a rule's scope that the asset lacks at `asOf`; it is NON_COMPLIANT once its due time
+ *   has passed, DUE_SOON within the policy's warning window, EXEMPT while a risk exception covers it.
+ * - An asset without any per-KB evidence (device posture only, as Datto RMM gives) is UNVERIFIED for finding rules:
+ *   posture cannot show that a particular fix is installed.
+ */
+export class ComplianceEvaluation {
+  private prepared?: Promise<{ sql: string; params: unknown[] }>;
+
+  constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion) {}
+
+  private get mysql(): boolean {
+    return this.dataSource.options.type !== 'better-sqlite3';
+  }
+
+  /** A bound timestamp parameter, typed so the engine compares it as a time, never as text. */
+  private ts(placeholder: string): string {
+    return this.mysql ? `CAST(${placeholder} AS DATETIME(3))` : placeholder;
+  }
+
+  /** `expr` plus a number of seconds held in column `seconds`, in the engine's dialect. */
+  private addSeconds(expr: string, seconds: string): string {
+    return this.mysql ? `DATE_ADD(${expr}, INTERVAL ${seconds} SECOND)` : `strftime('%Y-%m-%d %H:%M:%f', ${expr}, '+' || ${seconds} || ' seconds')`;
+  }
+
+  /** The CTEs every answer starts from: `ranked` holds one row per (asset, reason) with its status rank. */
+  prepare(): Promise<{ sql: string; params: unknown[] }> {
+    this.prepared ??= this.build();
+    return this.prepared;
+  }
+
+  private async build(): Promise<{ sql: string; params: unknown[] }> {
+    const q = this.question;
+    const asOf = sqlTime(q.asOf);
+    const knownAt = sqlTime(q.knownAt);
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return '?';
+    };
+
+    const tenantCond = (column: string): string => {
+      const parts: string[] = [];
+      if (!this.scope.all) parts.push(this.scope.allowedIds().length ? `${column} IN (${this.scope.allowedIds().map((id) => p(id)).join(', ')})` : '1 = 0');
+      if (q.tenantId) parts.push(`${column} = ${p(q.tenantId)}`);
+      return parts.length ? parts.join(' AND ') : '1 = 1';
+    };
+
+    const open = NOT_REMEDIATED_STATES.map((s) => `'${s}'`).join(', ');
+    const terms = await this.terms();
+    const unsupported = await this.unsupportedOs();
+
+    // scope_assets: the assets asked about that patchgraph knew by knownAt and a source had seen by asOf.
+    let sql = `WITH scope_assets AS (
+      SELECT a.id AS assetId, a.tenantId, a.siteId, a.hostname, a.osName, a.osBuild, a.osVersion, a.esuUntil, a.lastSeenAt, ${assetClassSql('a')} AS assetClass
+      FROM asset a
+      WHERE ${tenantCond('a.tenantId')} ${q.siteId ? `AND a.siteId = ${p(q.siteId)}` : ''}
+        AND a.createdAt <= ${p(knownAt)}
+        AND EXISTS (SELECT 1 FROM source_device sd0 WHERE sd0.assetId = a.id AND COALESCE(sd0.enrolledAt, sd0.firstSeenAt) <= ${p(asOf)})`;
+    if (q.assignedOnly) {
+      sql += `
+        AND EXISTS (SELECT 1 FROM policy_assignment pa WHERE pa.policyKey = ${p(q.policyKey)} AND pa.tenantId = a.tenantId
+          AND (pa.siteId IS NULL OR pa.siteId = a.siteId) AND pa.assignedAt <= ${p(asOf)} AND pa.assignedAt <= ${p(knownAt)}
+          AND (pa.removedAt IS NULL OR pa.removedAt > ${p(asOf)} OR pa.removedAt > ${p(knownAt)}))`;
+    }
+    sql += `
+    ),
+    events AS (
+      SELECT sd.assetId, pe.sourceDeviceId, pe.updateId, pe.toState, pe.observedAt, pe.id, COALESCE(pe.reportedAt, pe.observedAt) AS at
+      FROM patch_event pe
+      JOIN source_device sd ON sd.id = pe.sourceDeviceId
+      JOIN scope_assets sa ON sa.assetId = sd.assetId
+      WHERE ${tenantCond('pe.tenantId')} AND pe.observedAt <= ${p(knownAt)} AND COALESCE(pe.reportedAt, pe.observedAt) <= ${p(asOf)}
+    ),
+    last_event AS (
+      SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.sourceDeviceId, e.updateId ORDER BY e.observedAt DESC, e.id DESC) AS rn FROM events e
+    ),
+    source_state AS (
+      SELECT le.assetId, le.sourceDeviceId, le.updateId, le.toState, le.at, COALESCE(ps.evidence, 'DERIVED') AS evidence,
+        ROW_NUMBER() OVER (PARTITION BY le.assetId, le.updateId ORDER BY CASE WHEN ps.evidence = 'REPORTED' THEN 0 ELSE 1 END, le.at DESC, le.sourceDeviceId) AS pick
+      FROM last_event le
+      LEFT JOIN patch_state ps ON ps.sourceDeviceId = le.sourceDeviceId AND ps.updateId = le.updateId
+      WHERE le.rn = 1
+    ),
+    asset_state AS (
+      SELECT assetId, sourceDeviceId, updateId, toState, at, evidence FROM source_state WHERE pick = 1
+    ),
+    first_missing AS (
+      SELECT e.assetId, e.updateId, MIN(e.at) AS at FROM events e WHERE e.toState IN (${open}) GROUP BY e.assetId, e.updateId
+    ),
+    terms (ruleId, updateId, assetClass, clockStartAt, dueAt, allowanceSeconds) AS (
+      ${terms.length ? terms.map((t) => `SELECT ${p(t.ruleId)}, ${p(t.updateId)}, ${p(t.assetClass)}, ${this.ts(p(t.clockStartAt ? sqlTime(t.clockStartAt) : null))}, ${this.ts(p(t.dueAt ? sqlTime(t.dueAt) : null))}, ${p(t.allowanceSeconds)}`).join(' UNION ALL ')
+        : "SELECT NULL, NULL, NULL, NULL, NULL, NULL FROM asset WHERE 1 = 0"}
+    ),
+    findings AS (
+      SELECT s.assetId, sa.tenantId, sa.siteId, s.updateId, s.sourceDeviceId, t.ruleId, s.toState, s.evidence, fm.at AS firstMissingAt,
+        COALESCE(t.clockStartAt, fm.at) AS clockStartAt,
+        COALESCE(t.dueAt, ${this.addSeconds('fm.at', 't.allowanceSeconds')}) AS dueAt,
+        (SELECT MIN(re.id) FROM risk_exception re WHERE re.tenantId = sa.tenantId
+          AND (re.siteId IS NULL OR re.siteId = sa.siteId) AND (re.assetId IS NULL OR re.assetId = s.assetId)
+          AND (re.updateId IS NULL OR re.updateId = s.updateId) AND (re.policyKey IS NULL OR re.policyKey = ${p(q.policyKey)})
+          AND (re.cveId IS NULL OR EXISTS (SELECT 1 FROM update_vulnerability uv JOIN vulnerability v ON v.id = uv.vulnerabilityId WHERE uv.updateId = s.updateId AND v.cveId = re.cveId))
+          AND re.validFrom <= ${p(asOf)} AND re.expiresAt > ${p(asOf)} AND re.createdAt <= ${p(knownAt)}
+          AND (re.revokedAt IS NULL OR re.revokedAt > ${p(asOf)} OR re.revokedAt > ${p(knownAt)})) AS exceptionId
+      FROM asset_state s
+      JOIN scope_assets sa ON sa.assetId = s.assetId
+      JOIN terms t ON t.updateId = s.updateId AND (t.assetClass IS NULL OR t.assetClass = sa.assetClass)
+      LEFT JOIN first_missing fm ON fm.assetId = s.assetId AND fm.updateId = s.updateId
+      WHERE s.toState IN (${open})
+    ),
+    finding_status AS (
+      SELECT f.*, CASE
+        WHEN f.exceptionId IS NOT NULL THEN ${STATUS_RANK.EXEMPT}
+        WHEN f.dueAt IS NULL THEN ${STATUS_RANK.COMPLIANT}
+        WHEN f.dueAt <= ${p(asOf)} THEN ${STATUS_RANK.NON_COMPLIANT}
+        WHEN f.dueAt <= ${p(sqlTime(new Date(q.asOf.getTime() + q.policy.dueSoonHours * 3_600_000)))} THEN ${STATUS_RANK.DUE_SOON}
+        ELSE ${STATUS_RANK.COMPLIANT} END AS statusRank
+      FROM findings f
+    ),
+    ranked AS (
+      SELECT sa.assetId, ${STATUS_RANK.COMPLIANT} AS statusRank, 'BASE' AS reason FROM scope_assets sa
+      UNION ALL SELECT fs.assetId, fs.statusRank, 'FINDING' FROM finding_status fs`;
+    if (q.policy.findingRules.length > 0) {
+      // Posture alone (or no patch data at all) cannot show a particular fix is in place.
+      sql += `
+      UNION ALL SELECT sa.assetId, ${STATUS_RANK.UNVERIFIED}, 'NO_PER_UPDATE_EVIDENCE' FROM scope_assets sa
+        WHERE NOT EXISTS (SELECT 1 FROM asset_state s WHERE s.assetId = sa.assetId)`;
+    }
+    for (const rule of q.policy.deviceRules) {
+      const rank = STATUS_RANK[rule.outcome];
+      if (rule.kind === 'NOT_HEARD_FROM') {
+        // The last check-in known; one after asOf means the device was still reporting then.
+        sql += `
+      UNION ALL SELECT sa.assetId, ${rank}, 'NOT_HEARD_FROM' FROM scope_assets sa WHERE sa.lastSeenAt < ${p(sqlTime(new Date(q.asOf.getTime() - rule.days * 86_400_000)))}`;
+      } else if (rule.kind === 'UNSUPPORTED_OS' && unsupported.length > 0) {
+        sql += `
+      UNION ALL SELECT sa.assetId, ${rank}, 'UNSUPPORTED_OS' FROM scope_assets sa WHERE ${unsupported
+          .map((u) => `(COALESCE(sa.osName, '') = ${p(u.osName ?? '')} AND COALESCE(sa.osBuild, '') = ${p(u.osBuild ?? '')} AND COALESCE(sa.osVersion, '') = ${p(u.osVersion ?? '')} AND COALESCE(sa.esuUntil, '') = ${p(u.esuUntil ?? '')})`)
+          .join(' OR ')}`;
+      } else if (rule.kind === 'NO_PATCH_POLICY') {
+        sql += `
+      UNION ALL SELECT sa.assetId, ${rank}, 'NO_PATCH_POLICY' FROM scope_assets sa WHERE EXISTS (
+        SELECT 1 FROM source_device sd WHERE sd.assetId = sa.assetId AND (
+          SELECT ppe.toStatus FROM patch_posture_event ppe WHERE ppe.sourceDeviceId = sd.id AND ppe.observedAt <= ${p(knownAt)} AND ppe.observedAt <= ${p(asOf)}
+          ORDER BY ppe.observedAt DESC, ppe.id DESC LIMIT 1) = 'NO_POLICY')`;
+      }
+    }
+    sql += `
+    ),
+    asset_status AS (
+      SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM ranked r GROUP BY r.assetId
+    )`;
+    return { sql, params };
+  }
+
+  /** Runs `select` (which may read every CTE above, asset_status included) after the CTEs. */
+  async run<T = Record<string, unknown>>(select: string, extraParams: unknown[] = []): Promise<T[]> {
+    const { sql, params } = await this.prepare();
+    return this.dataSource.query(`${sql}\n${select}`, [...params, ...extraParams]);
+  }
+
+  private async terms(): Promise<RuleTerm[]> {
+    if (this.question.policy.findingRules.length === 0) return [];
+    const updates = await this.updateFacts();
+    const advisories = (await this.dataSource.query('SELECT authority, noticeAt, cveIds, kbs FROM advisory WHERE noticeAt <= ? AND createdAt <= ?', [sqlTime(this.question.asOf), sqlTime(this.question.knownAt)]))
+      .map((a: { authority: string; noticeAt: string | Date; cveIds: string; kbs: string }): AdvisoryFacts => ({
+        authority: a.authority, noticeAt: toDate(a.noticeAt), cveIds: JSON.parse(a.cveIds), kbs: JSON.parse(a.kbs),
+      }));
+    return ruleTerms(this.question.policy, updates, advisories);
+  }
+
+  /** The catalog's updates with their CVEs: shared entries and those of the tenants in scope. */
+  private async updateFacts(): Promise<Array<UpdateFacts & { kb: string | null }>> {
+    const owners = this.scope.all ? null : ['shared', ...this.scope.allowedIds()];
+    const ownerCond = owners ? `u.owner IN (${owners.map(() => '?').join(', ')})` : '1 = 1';
+    const ransomware = this.dataSource.getMetadata('Vulnerability').findColumnWithPropertyName('kevRansomware') ? 'v.kevRansomware' : '0';
+    const rows: Array<Record<string, any>> = await this.dataSource.query(
+      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, v.cveId, v.severity AS cveSeverity, v.cvssBaseScore, v.kevDateAdded, v.kevDueDate,
+        ${ransomware} AS ransomware, v.epssScore
+       FROM software_update u
+       LEFT JOIN update_vulnerability uv ON uv.updateId = u.id
+       LEFT JOIN vulnerability v ON v.id = uv.vulnerabilityId
+       WHERE ${ownerCond}`,
+      owners ?? [],
+    );
+    const byId = new Map<string, UpdateFacts & { kb: string | null }>();
+    for (const r of rows) {
+      let u = byId.get(r.id);
+      if (!u) {
+        u = { id: r.id, kb: r.kb ?? null, severity: r.severity, classification: r.classification, releasedAt: r.releasedAt ? toDate(r.releasedAt) : null, cves: [] };
+        byId.set(r.id, u);
+      }
+      if (r.cveId) {
+        u.cves.push({
+          cveId: r.cveId, severity: r.cveSeverity, cvss: r.cvssBaseScore === null ? null : Number(r.cvssBaseScore),
+          kevDateAdded: dateOnly(r.kevDateAdded), kevDueDate: dateOnly(r.kevDueDate), ransomware: Boolean(Number(r.ransomware)), epss: r.epssScore === null ? null : Number(r.epssScore),
+        });
+      }
+    }
+    return [...byId.values()];
+  }
+
+  /** The OS combinations in scope that were out of servicing at asOf: read as a GROUP BY, decided in code. */
+  private async unsupportedOs(): Promise<Array<{ osName: string | null; osBuild: string | null; osVersion: string | null; esuUntil: string | null }>> {
+    if (!this.question.policy.deviceRules.some((r) => r.kind === 'UNSUPPORTED_OS')) return [];
+    const params: unknown[] = [];
+    const conds: string[] = [];
+    if (!this.scope.all) {
+      const ids = this.scope.allowedIds();
+      conds.push(ids.length ? `a.tenantId IN (${ids.map(() => '?').join(', ')})` : '1 = 0');
+      params.push(...ids);
+    }
+    if (this.question.tenantId) {
+      conds.push('a.tenantId = ?');
+      params.push(this.question.tenantId);
+    }
+    const combos: Array<{ osName: string | null; osBuild: string | null; osVersion: string | null; esuUntil: unknown }> = await this.dataSource.query(
+      `SELECT a.osName, a.osBuild, a.osVersion, a.esuUntil FROM asset a ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} GROUP BY a.osName, a.osBuild, a.osVersion, a.esuUntil`,
+      params,
+    );
+    return combos
+      .map((c) => ({ ...c, esuUntil: dateOnly(c.esuUntil) }))
+      .filter((c) => unsupportedAt(servicingOf(c.osName, c.osBuild, c.osVersion), c.esuUntil, this.question.asOf));
+  }
+}
+
+/** A DATETIME as the driver returns it: a Date (mysql2) or the stored UTC text (SQLite). */
+export function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
+/** A DATE column as YYYY-MM-DD, whichever way the driver returns it. */
+export function dateOnly(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return String(value).slice(0, 10);
+}
