@@ -3,7 +3,8 @@
  * created exclusively with mode 0600 and flushed to disk (with its directory entry) before anything depends on it,
  * and the key file is replaced by a rename, which readers see either before or after, never in between.
  */
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Where `secrets rotate-key` keeps the new key between writing it and committing the re-encrypted secrets. */
@@ -31,18 +32,28 @@ function syncDirectory(dir: string): void {
   }
 }
 
-/** Creates `path` (never overwriting one) holding `content`, mode 0600, flushed. */
+/**
+ * Creates `path` (never overwriting one) holding `content`, mode 0600, flushed. It appears complete or not at all:
+ * the content goes to a temporary name first and is then hard-linked into place, which, unlike a rename, fails
+ * when `path` exists. A crash can leave only the temporary file, which nothing reads.
+ */
 export function writeNewKeyFile(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'wx', 0o600);
+  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  // The umask may only have narrowed the mode; this makes it exactly 0600.
-  chmodSync(path, 0o600);
+  try {
+    // The umask may only have narrowed the mode; this makes it exactly 0600.
+    chmodSync(temp, 0o600);
+    linkSync(temp, path);
+  } finally {
+    unlinkSync(temp);
+  }
   syncDirectory(dirname(path));
 }
 
