@@ -7,6 +7,8 @@ import { Asset } from './asset.entity';
 import { AuditChainHead } from './audit-chain-head.entity';
 import { AuditEvent } from './audit-event.entity';
 import { ConnectorInstance } from './connector-instance.entity';
+import { CveIntel } from './cve-intel.entity';
+import { IntelSource } from './intel-source.entity';
 import { PatchEvent } from './patch-event.entity';
 import { PatchPostureEvent } from './patch-posture-event.entity';
 import { PatchState } from './patch-state.entity';
@@ -25,11 +27,11 @@ import { Vulnerability } from './vulnerability.entity';
 export {
   Advisory, CompliancePolicy, PolicyAssignment, RiskException,
   ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant,
-  UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability,
+  UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability, IntelSource, CveIntel,
 };
 
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
-  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord,
+  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord, IntelSource, CveIntel,
   CompliancePolicy, PolicyAssignment, RiskException, Advisory,
 ];

@@ -64,6 +64,10 @@ export class Update {
   @Column(timestamp())
   releasedAt: Date;
 
+  /** Product name → the build ("10.0.22631.4169") that contains the fix, as Microsoft's data gives it; null when unknown. */
+  @Column({ type: 'simple-json', nullable: true })
+  fixedBuilds: Record<string, string> | null;
+
   @Field(() => [String], { description: 'KB numbers of the updates this one supersedes' })
   @Column({ type: 'simple-json' })
   supersedes: string[];
