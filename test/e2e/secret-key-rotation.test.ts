@@ -252,30 +252,32 @@ describe(`patchgraph secrets rotate-key on ${ENGINE}`, () => {
     // A process started after the rotation reads the new key file and syncs against the feed's real token check.
     const restarted = new SyncEngine({ dataSource: db.dataSource, secrets: SecretBox.fromKeyFile(keyFile).box, clock: systemClock, connectorContext: { sleep: recordingSleep().sleep } });
     const synced = await restarted.run(rawId(feedId), { trigger: SyncTrigger.CLI });
-    expect(synced.status).toBe(SyncRunStatus.SUCCEEDED);
+    expect({ status: synced.status, error: synced.errorMessage }).toEqual({ status: SyncRunStatus.SUCCEEDED, error: null });
   }, 600_000);
 
   it('aborts the whole rotation, naming the instance, when one row does not decrypt; nothing changes', async () => {
     const [a, b] = [...secretOf.keys()].map(rawId);
     const repo = db.dataSource.getRepository(ConnectorInstance);
     const original = (await repo.findOneByOrFail({ id: b })).secretsCiphertext;
-    // A's ciphertext copied onto B's row: valid under the key, but bound to A's id.
-    await repo.update({ id: b }, { secretsCiphertext: (await repo.findOneByOrFail({ id: a })).secretsCiphertext });
-    const digests = await dataDigests(db);
-    const files = keyDirState();
-    const bName = (await repo.findOneByOrFail({ id: b })).name;
+    try {
+      // A's ciphertext copied onto B's row: valid under the key, but bound to A's id.
+      await repo.update({ id: b }, { secretsCiphertext: (await repo.findOneByOrFail({ id: a })).secretsCiphertext });
+      const digests = await dataDigests(db);
+      const files = keyDirState();
+      const bName = (await repo.findOneByOrFail({ id: b })).name;
 
-    const run = await rotate(['--generate']);
-    expect(run.code).toBe(1);
-    const bGlobal = [...secretOf.keys()].find((g) => rawId(g) === b)!;
-    expect(complaint(run)).toEqual([
-      `patchgraph: nothing was changed: the secrets of connector instance ${JSON.stringify(bName)} (${bGlobal}) do not decrypt with the current key (${keyFile}, fingerprint ${fingerprint(currentKey())}); ` +
-        're-enter them with updateConnectorInstance, or restore the key they were written with, then rotate again',
-    ]);
-    expect(await dataDigests(db)).toEqual(digests);
-    expect(keyDirState()).toEqual(files);
-
-    await repo.update({ id: b }, { secretsCiphertext: original });
+      const run = await rotate(['--generate']);
+      expect(run.code).toBe(1);
+      const bGlobal = [...secretOf.keys()].find((g) => rawId(g) === b)!;
+      expect(complaint(run)).toEqual([
+        `patchgraph: nothing was changed: the secrets of connector instance ${JSON.stringify(bName)} (${bGlobal}) do not decrypt with the current key (${keyFile}, fingerprint ${fingerprint(currentKey())}); ` +
+          're-enter them with updateConnectorInstance, or restore the key they were written with, then rotate again',
+      ]);
+      expect(await dataDigests(db)).toEqual(digests);
+      expect(keyDirState()).toEqual(files);
+    } finally {
+      await repo.update({ id: b }, { secretsCiphertext: original });
+    }
   }, 600_000);
 
   it('recovers from a crash before the commit: the next rotation removes the unused pending key and rotates', async () => {
