@@ -4,6 +4,7 @@ import { PendingKeyUse } from '../auth/key-usage';
 import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { AssetFinder } from './asset.finder';
+import { ComplianceAccess } from './compliance';
 import { ConnectorAdmin } from './connector-admin';
 import { ConnectorInstanceFinder } from './connector-instance.finder';
 import { FinderDeps } from './finder';
@@ -40,6 +41,7 @@ export class Access {
   readonly syncRuns: SyncRunFinder;
   readonly postureEvents: PatchPostureEventFinder;
   readonly approvals: UpdateApprovalFinder;
+  readonly compliance: ComplianceAccess;
   /** API keys within this scope; `keyUsage` adds the uses the server has not written yet to lastUsedAt. */
   readonly apiKeys: KeyAdmin;
 
@@ -61,6 +63,7 @@ export class Access {
     this.syncRuns = new SyncRunFinder(deps);
     this.postureEvents = new PatchPostureEventFinder(deps);
     this.approvals = new UpdateApprovalFinder(deps);
+    this.compliance = new ComplianceAccess(dataSource, scope);
     this.apiKeys = new KeyAdmin(dataSource, clock, { label: actor.label, scope }, keyUsage);
   }
 }

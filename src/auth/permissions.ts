@@ -57,6 +57,7 @@ export const PERMISSIONS = {
   'Query.connectorKinds': read('Connector kinds installed and the settings each takes'),
   'Query.connectorInstances': read('Connector instances'),
   'Query.unattachedSourceDevices': read('Source records that are not a current source of an asset'),
+  'Query.compliance': read('Compliance with a policy, now or as of any date, with counts, groupings and findings'),
 
   'SyncRun.triggeredBy': {
     area: 'Operational detail', what: 'Who started a sync run (others see null)', grantees: MSP_STAFF, denial: 'redacted',

@@ -20,12 +20,16 @@ import { VulnerabilityResolver } from './resolvers/vulnerability.resolver';
 import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
 import { enforcePermissions } from './enforce-permissions';
+import {
+  AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
+} from './resolvers/compliance.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
 
 export const RESOLVERS = [
   NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver, UpdateApprovalResolver,
   VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver, UnattachedSourceDeviceResolver,
   ApiKeyResolver,
+  ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

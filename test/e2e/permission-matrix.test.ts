@@ -124,6 +124,7 @@ describe(`permission matrix on ${ENGINE}`, () => {
     'Query.connectorKinds': { request: async () => ({ query: '{ connectorKinds { kind } }' }) },
     'Query.connectorInstances': { request: async () => ({ query: '{ connectorInstances { totalCount } }' }) },
     'Query.unattachedSourceDevices': { request: async () => ({ query: '{ unattachedSourceDevices { totalCount } }' }) },
+    'Query.compliance': { request: async () => ({ query: '{ compliance(policy: "cyber-essentials-v3.3") { assetCount byStatus { status count } } }' }) },
     'SyncRun.triggeredBy': {
       request: async () => ({ query: 'query($id: ID!) { node(id: $id) { ... on SyncRun { triggeredBy } } }', variables: { id: g.run } }),
       full: () => ({ node: { triggeredBy: 'api-key:ops (k1)' } }),

@@ -1,0 +1,59 @@
+import { DataSource } from 'typeorm';
+import { ComplianceReport } from '../compliance/compliance-report';
+import { ComplianceEvaluation } from '../compliance/evaluation';
+import { PolicyDefinition } from '../compliance/policy-definition';
+import { PRESETS } from '../compliance/presets';
+import { CompliancePolicy, Site } from '../entities';
+import { NotFoundError, UserInputError } from '../errors';
+import { TenantScope } from './tenant-scope';
+
+export interface ComplianceAsk {
+  policyKey: string;
+  asOf: Date;
+  knownAt: Date;
+  tenantId: string | null;
+  siteId: string | null;
+  assignedOnly: boolean;
+}
+
+export interface ResolvedPolicy {
+  key: string;
+  /** "builtin" for a preset, else the custom policy's version number in force at knownAt. */
+  version: string;
+  definition: PolicyDefinition;
+}
+
+/** Compliance answers within the principal's tenants: the evaluation only ever sees the scope given here. */
+export class ComplianceAccess {
+  constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope) {}
+
+  /** The policy as it stood at `knownAt`: a preset, or the custom policy's latest version recorded by then. */
+  async policy(key: string, knownAt: Date): Promise<ResolvedPolicy> {
+    if (Object.prototype.hasOwnProperty.call(PRESETS, key)) return { key, version: 'builtin', definition: PRESETS[key] };
+    const row = await this.dataSource
+      .createQueryBuilder(CompliancePolicy, 'p')
+      .where('p.policyKey = :key AND p.createdAt <= :knownAt', { key, knownAt })
+      .orderBy('p.version', 'DESC')
+      .limit(1)
+      .getOne();
+    if (!row) throw new UserInputError('policy', `no policy "${key}" was recorded by ${knownAt.toISOString()}; the presets are ${Object.keys(PRESETS).join(', ')}`);
+    return { key, version: String(row.version), definition: JSON.parse(row.definition) as PolicyDefinition };
+  }
+
+  async report(ask: ComplianceAsk): Promise<{ policy: ResolvedPolicy; report: ComplianceReport }> {
+    if (ask.knownAt < ask.asOf) throw new UserInputError('knownAt', 'must not be before asOf: what was recorded by then cannot describe a later time');
+    if (ask.tenantId) this.scope.requireVisible([ask.tenantId], (id) => id);
+    let tenantId = ask.tenantId;
+    if (ask.siteId) {
+      const site = await this.dataSource.getRepository(Site).findOneBy({ id: ask.siteId });
+      if (!site || !this.scope.allows(site.tenantId) || (tenantId && site.tenantId !== tenantId)) throw new NotFoundError('Site', ask.siteId);
+      tenantId = site.tenantId;
+    }
+    const policy = await this.policy(ask.policyKey, ask.knownAt);
+    const evaluation = new ComplianceEvaluation(this.dataSource, this.scope, {
+      policyKey: policy.key, policy: policy.definition, asOf: ask.asOf, knownAt: ask.knownAt, tenantId: tenantId ?? undefined, siteId: ask.siteId ?? undefined,
+      assignedOnly: ask.assignedOnly,
+    });
+    return { policy, report: new ComplianceReport(evaluation) };
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The compliance engine on real catalog data (Microsoft's August 2024 cumulative update KB5041585 for Windows 11
+ * 23H2, released 2024-08-13T07:00Z, fixing CVE-2024-38178: in CISA KEV since 2024-08-13, due 2024-09-03), on both
+ * engines: preset boundaries, install events, knownAt, posture-only machines and exceptions.
+ */
+import { TenantScope } from '../../src/access/tenant-scope';
+import { ComplianceReport } from '../../src/compliance/compliance-report';
+import { ComplianceEvaluation } from '../../src/compliance/evaluation';
+import { PRESETS } from '../../src/compliance/presets';
+import { Asset, PatchEvent, PatchState, RiskException, SourceDevice, Tenant } from '../../src/entities';
+import { EvidenceKind, PatchStateValue } from '../../src/entities/enums';
+import { newId } from '../../src/util/ids';
+import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { Factory } from '../helpers/factories';
+
+const ONBOARDED = new Date('2024-08-01T00:00:00Z');
+
+describe(`compliance engine on ${ENGINE}`, () => {
+  let db: TestDatabase;
+  let f: Factory;
+  let tenant: Tenant;
+  let kb: string;
+  const assets: Record<string, Asset> = {};
+  const sources: Record<string, SourceDevice> = {};
+
+  async function machine(name: string, evidence: EvidenceKind | null, osName = 'Windows 11 Pro', osBuild = '22631.3880'): Promise<void> {
+    const [asset] = await f.insertAssets([f.asset(tenant, { hostname: name, osName, osBuild, osVersion: '23H2', lastSeenAt: new Date('2026-11-01T00:00:00Z'), createdAt: ONBOARDED })]);
+    const connector = await f.connector(tenant, evidence === EvidenceKind.REPORTED ? 'wsus' : evidence === null ? 'datto-rmm' : 'intune');
+    const source = f.source(asset, connector, { firstSeenAt: ONBOARDED });
+    await f.insert(SourceDevice, [source]);
+    assets[name] = asset;
+    sources[name] = source;
+    if (!evidence) return;
+    await f.insert(PatchState, [{ ...f.patchState(source, kb, PatchStateValue.MISSING), evidence } as PatchState]);
+    await event(name, null, PatchStateValue.MISSING, new Date('2024-08-14T09:00:00Z'));
+  }
+
+  async function event(name: string, from: PatchStateValue | null, to: PatchStateValue, observedAt: Date, reportedAt: Date | null = null): Promise<void> {
+    await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
+      id: newId(), tenantId: tenant.id, assetId: assets[name].id, sourceDeviceId: sources[name].id, updateId: kb, syncRunId: null,
+      fromState: from, toState: to, reportedAt, observedAt,
+    })]);
+  }
+
+  const statusOf = async (name: string, policyKey: string, asOf: string, knownAt = '2026-12-01T00:00:00Z') => {
+    const evaluation = new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), {
+      policyKey, policy: PRESETS[policyKey], asOf: new Date(asOf), knownAt: new Date(knownAt), assignedOnly: false,
+    });
+    const rows = await new ComplianceReport(evaluation).assets(100, null, null);
+    return rows.find((r) => r.hostname === name)?.status;
+  };
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    f = new Factory(db.dataSource);
+    const { updates } = await f.catalog();
+    kb = updates.get('KB5041585')!.id;
+    tenant = await f.tenant('Contoso Academy Trust');
+    await machine('WSUS-PC', EvidenceKind.REPORTED);
+    await machine('INTUNE-PC', EvidenceKind.DERIVED);
+    await machine('DATTO-PC', null);
+  });
+  afterAll(() => db.drop());
+
+  it('Cyber Essentials: within 14 days of the real release, overdue from the 14th day at the release time (Europe/London)', async () => {
+    expect(await statusOf('WSUS-PC', 'cyber-essentials-v3.3', '2024-08-20T12:00:00Z')).toBe('COMPLIANT');
+    // Due 2024-08-27T07:00Z; the 72-hour warning starts three days before.
+    expect(await statusOf('WSUS-PC', 'cyber-essentials-v3.3', '2024-08-24T06:59:59Z')).toBe('COMPLIANT');
+    expect(await statusOf('WSUS-PC', 'cyber-essentials-v3.3', '2024-08-26T12:00:00Z')).toBe('DUE_SOON');
+    expect(await statusOf('WSUS-PC', 'cyber-essentials-v3.3', '2024-08-27T06:59:59.999Z')).toBe('DUE_SOON');
+    expect(await statusOf('WSUS-PC', 'cyber-essentials-v3.3', '2024-08-27T07:00:00Z')).toBe('NON_COMPLIANT');
+    expect(await statusOf('INTUNE-PC', 'cyber-essentials-v3.3', '2024-08-28T00:00:00Z')).toBe('NON_COMPLIANT');
+  });
+
+  it('BOD 22-01: the KEV entry\'s due date (2024-09-03) is the last compliant day', async () => {
+    expect(await statusOf('WSUS-PC', 'cisa-bod-22-01', '2024-08-20T12:00:00Z')).toBe('COMPLIANT');
+    expect(await statusOf('WSUS-PC', 'cisa-bod-22-01', '2024-09-03T23:59:59Z')).toBe('DUE_SOON');
+    expect(await statusOf('WSUS-PC', 'cisa-bod-22-01', '2024-09-04T00:00:00Z')).toBe('NON_COMPLIANT');
+  });
+
+  it('a posture-only machine is UNVERIFIED under a per-update rule', async () => {
+    expect(await statusOf('DATTO-PC', 'cyber-essentials-v3.3', '2024-09-10T00:00:00Z')).toBe('UNVERIFIED');
+  });
+
+  it('an install flips the answer for dates after it, not before; knownAt reproduces the earlier answer', async () => {
+    // Installed 2024-09-09 (as WSUS reports), recorded by patchgraph's sync on 2024-09-10.
+    await event('WSUS-PC', PatchStateValue.MISSING, PatchStateValue.INSTALLED, new Date('2024-09-10T06:00:00Z'), new Date('2024-09-09T15:00:00Z'));
+    expect(await statusOf('WSUS-PC', 'cisa-bod-22-01', '2024-09-08T00:00:00Z')).toBe('NON_COMPLIANT');
+    expect(await statusOf('WSUS-PC', 'cisa-bod-22-01', '2024-09-09T16:00:00Z')).toBe('COMPLIANT');
+    // A report made on the evening of the 9th, before the sync recorded the install, said NON_COMPLIANT; it still does.
+    expect(await statusOf('WSUS-PC', 'cisa-bod-22-01', '2024-09-09T16:00:00Z', '2024-09-09T18:00:00Z')).toBe('NON_COMPLIANT');
+  });
+
+  it('an exception makes a finding EXEMPT until it expires', async () => {
+    await f.insert(RiskException, [Object.assign(new RiskException(), {
+      id: newId(), tenantId: tenant.id, siteId: null, assetId: assets['INTUNE-PC'].id, updateId: null, cveId: 'CVE-2024-38178', policyKey: null,
+      owner: 'Head of IT', reason: 'Line-of-business app breaks on this build', compensatingControl: 'Isolated VLAN',
+      validFrom: new Date('2024-08-20T00:00:00Z'), expiresAt: new Date('2024-10-01T00:00:00Z'), createdAt: new Date('2024-08-20T00:00:00Z'),
+      createdBy: 'test', revokedAt: null, revokedBy: null,
+    })]);
+    expect(await statusOf('INTUNE-PC', 'cyber-essentials-v3.3', '2024-09-15T00:00:00Z')).toBe('EXEMPT');
+    expect(await statusOf('INTUNE-PC', 'cyber-essentials-v3.3', '2024-10-01T00:00:00Z')).toBe('NON_COMPLIANT');
+    expect(await statusOf('INTUNE-PC', 'cyber-essentials-v3.3', '2024-08-19T00:00:00Z')).toBe('COMPLIANT');
+  });
+
+  it('counts assets by status in one aggregate', async () => {
+    const evaluation = new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), {
+      policyKey: 'cyber-essentials-v3.3', policy: PRESETS['cyber-essentials-v3.3'], asOf: new Date('2024-09-15T00:00:00Z'), knownAt: new Date('2026-12-01T00:00:00Z'), assignedOnly: false,
+    });
+    const counts = Object.fromEntries((await new ComplianceReport(evaluation).statusCounts()).map((c) => [c.status, c.count]));
+    expect(counts).toEqual({ COMPLIANT: 1, EXEMPT: 1, DUE_SOON: 0, UNVERIFIED: 1, NON_COMPLIANT: 0 });
+  });
+});
