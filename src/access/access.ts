@@ -9,6 +9,7 @@ import { ConnectorAdmin } from './connector-admin';
 import { ConnectorInstanceFinder } from './connector-instance.finder';
 import { FinderDeps } from './finder';
 import { IdentityAdmin } from './identity-admin';
+import { IntelSourceReader } from './intel-sources';
 import { PageLimits } from './keyset';
 import { PatchStateFinder } from './patch-state.finder';
 import { SiteFinder } from './site.finder';
@@ -34,6 +35,7 @@ export class Access {
   readonly connectorInstances: ConnectorInstanceFinder;
   readonly updates: UpdateFinder;
   readonly vulnerabilities: VulnerabilityFinder;
+  readonly intelSources: IntelSourceReader;
   readonly patchStates: PatchStateFinder;
   readonly tenantAdmin: TenantAdmin;
   readonly connectorAdmin: ConnectorAdmin;
@@ -56,6 +58,7 @@ export class Access {
     this.connectorInstances = new ConnectorInstanceFinder(deps);
     this.updates = new UpdateFinder(deps);
     this.vulnerabilities = new VulnerabilityFinder(deps);
+    this.intelSources = new IntelSourceReader(dataSource);
     this.patchStates = new PatchStateFinder(deps);
     this.tenantAdmin = new TenantAdmin(dataSource, scope, clock, actor);
     this.connectorAdmin = new ConnectorAdmin(dataSource, scope, clock, actor, secrets);

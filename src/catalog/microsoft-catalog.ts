@@ -26,8 +26,8 @@ export interface CatalogVulnerability {
   severity: string;
   exploited: boolean;
   publishedAt: string | null;
-  kev: { dateAdded: string; dueDate: string } | null;
-  epss: { score: number } | null;
+  kev: { dateAdded: string; dueDate: string; knownRansomwareCampaignUse?: string } | null;
+  epss: { score: number; percentile?: number } | null;
 }
 
 export interface MicrosoftCatalog {

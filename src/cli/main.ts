@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { configureFileImport } from '../../connectors/file-import/policy';
 import { Config, ConfigError, loadConfig as readConfig } from '../config/config';
 import { instancesCommand } from './instances.command';
+import { intelImportCommand, intelStatusCommand } from './intel.command';
 import { migrate } from './migrate.command';
 import { schema } from './schema.command';
 import { secretsRotateKeyCommand } from './secrets.command';
@@ -85,6 +86,20 @@ export function main(argv: string[]): void {
     .action((opts: { newKeyFile?: string; generate?: boolean; dryRun?: boolean }) =>
       secretsRotateKeyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
+
+  const intel = program.command('intel').description('vulnerability intelligence: CISA KEV, Microsoft CVRF, CVE JSON 5 records and EPSS scores (see README)');
+  intel
+    .command('import <paths...>')
+    .description(
+      'import intel files (the format is recognised by content; directories are walked; .gz is read): prints per file what changed. ' +
+        'Importing a file again changes nothing; a file that is not valid stops the run (exit 1) with nothing of it written',
+    )
+    .action((paths: string[]) => intelImportCommand(loadConfig(), paths).then((code) => process.exit(code), fail));
+  intel
+    .command('status')
+    .description('list the imported intel: feed, version, release date, import time, records, file')
+    .option('--json', 'print JSON, with each file\'s SHA-256 and what its import changed')
+    .action((opts: { json?: boolean }) => intelStatusCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
 
   program
     .command('schema')

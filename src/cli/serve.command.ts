@@ -2,6 +2,7 @@ import { ensureAdminKey } from '../auth/api-keys';
 import { Config } from '../config/config';
 import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-simulators';
 import { loadDemo, needsDemo } from '../demo/load-demo';
+import { importBaseline } from '../intel/baseline';
 import { secretKeyProblem } from '../secrets/key-check';
 import { openSecretBox } from '../secrets/secret-box';
 import { RunningApp, startApp } from '../server/app';
@@ -41,6 +42,14 @@ export async function serve(config: Config): Promise<void> {
   let app: RunningApp;
   let scheduler: SyncScheduler;
   try {
+    // Before the demo, so the catalog it loads picks up the KEV, EPSS and CVE-record facts with their versions.
+    // A damaged baseline file is logged and skipped: the server serves without that intel rather than not at all.
+    const baseline = await importBaseline(dataSource, clock.now()).catch((err: Error) => {
+      logger.error({ reason: err.message }, 'could not import the intel baseline (intel/baseline)');
+      return [];
+    });
+    const imported = baseline.filter((o) => o.status === 'imported');
+    if (imported.length) logger.info({ files: imported.length, feeds: [...new Set(imported.map((o) => o.kind))] }, 'imported the intel baseline (intel/baseline)');
     if (config.demo && (await needsDemo(dataSource))) {
       const demo = await loadDemo({ dataSource, secrets, clock, engine: sync, dataDir: config.dataDir });
       demoSimulators = demo.simulators;

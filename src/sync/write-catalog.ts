@@ -12,6 +12,8 @@ import type { UpdateRecord, VulnerabilityRecord } from '../../connectors/sdk/con
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { TRUSTED_UPDATES } from '../catalog/trusted-updates';
 import { insertRows, updateRows } from '../db/insert-rows';
+import { applyIntel } from '../intel/apply-intel';
+import { cvssVersionOf } from '../intel/cvrf-catalog';
 import { Update, UpdateVulnerability, Vulnerability } from '../entities';
 import { SHARED_OWNER } from '../entities/update.entity';
 import { Severity, UpdateClassification } from '../entities/enums';
@@ -67,6 +69,7 @@ function toUpdateRow(u: UpdateRecord, owner: string, now: Date): Update {
     maxCvssBaseScore: null,
     releasedAt: u.releasedAt,
     supersedes: (u.supersedes ?? []).map(normaliseKb),
+    fixedBuilds: null,
     createdAt: now,
     updatedAt: now,
   });
@@ -84,25 +87,40 @@ function toVulnerabilityRow(v: VulnerabilityRecord, now: Date): Vulnerability {
     title: v.title ? v.title.slice(0, 512) : null,
     cvssBaseScore: v.cvssBaseScore ?? null,
     cvssVector: v.cvssVector ? v.cvssVector.slice(0, 160) : null,
+    cvssVersion: cvssVersionOf(v.cvssVector ?? null),
+    cvssSourceId: null,
+    vendorSourceId: null,
     severity: (v.severity ?? 'UNSPECIFIED') as Severity,
     exploited: v.exploited === true,
-    // CISA KEV and EPSS are not the update vendor's to say; the vulnerability data loader fills them.
+    // CISA KEV and EPSS are not the update vendor's to say; `patchgraph intel import` fills them (applyIntel).
     kevDateAdded: null,
     kevDueDate: null,
+    kevRansomware: null,
+    kevSourceId: null,
     epssScore: null,
+    epssPercentile: null,
+    epssDate: null,
+    epssSourceId: null,
     publishedAt: v.publishedAt ?? null,
     updatedAt: now,
   });
 }
 
 /** What an update's vendor says of a CVE; KEV and EPSS come from their own feeds and are left alone. */
-const VENDOR_FACTS = ['title', 'cvssBaseScore', 'cvssVector', 'severity', 'exploited', 'publishedAt'] as const;
+const SCORE_FACTS = ['cvssBaseScore', 'cvssVector', 'cvssVersion'] as const;
+const DESCRIPTIVE_FACTS = ['title', 'severity', 'exploited', 'publishedAt'] as const;
+const VENDOR_FACTS = [...DESCRIPTIVE_FACTS, ...SCORE_FACTS] as const;
 
+/**
+ * The bundled catalog corrects what a tenant's source said of a CVE, but not what an imported intel file said: a
+ * newer CVRF document (vendorSourceId) or a CVE record's score (cvssSourceId) stays until newer intel replaces it.
+ */
 function correctFacts(row: Vulnerability, f: VulnerabilityRecord, now: Date): boolean {
   const want = toVulnerabilityRow(f, now);
   const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : (a ?? null) === (b ?? null));
-  if (VENDOR_FACTS.every((k) => same(row[k], want[k]))) return false;
-  for (const k of VENDOR_FACTS) Object.assign(row, { [k]: want[k] });
+  const facts = [...(row.vendorSourceId ? [] : DESCRIPTIVE_FACTS), ...(row.cvssSourceId ? [] : SCORE_FACTS)];
+  if (facts.every((k) => same(row[k], want[k]))) return false;
+  for (const k of facts) Object.assign(row, { [k]: want[k] });
   row.updatedAt = now;
   return true;
 }
@@ -131,6 +149,8 @@ async function writeFixes(m: EntityManager, records: UpdateRecord[], idByKey: Ma
   }
   await insertRows(m, Vulnerability, newVulns);
   await updateRows(m, Vulnerability, [...new Set(corrected)], [...VENDOR_FACTS, 'updatedAt']);
+  // KEV, EPSS and CVE-record facts imported before the CVE was first reported.
+  await applyIntel(m, newVulns.map((v) => v.cveId), now);
 
   const updateIds = [...new Set(withFixes.map((u) => idByKey.get(u.key)!))];
   const links = await findIn(m, UpdateVulnerability, 'updateId', updateIds);
@@ -153,7 +173,7 @@ async function writeFixes(m: EntityManager, records: UpdateRecord[], idByKey: Ma
 }
 
 /** An update's highest CVSS score is derived from its links, so it is recomputed for updates that gained one. */
-async function refreshMaxScores(m: EntityManager, updates: Update[], now: Date): Promise<void> {
+export async function refreshMaxScores(m: EntityManager, updates: Update[], now: Date): Promise<void> {
   if (updates.length === 0) return;
   const rows: Array<{ updateId: string; score: number | string | null }> = await m
     .getRepository(UpdateVulnerability)
