@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { appendAudit } from '../audit/audit-log';
 import { Config } from '../config/config';
+import { isLockContention } from '../db/lock-contention';
 import { inTransaction } from '../db/transaction';
 import { AuditEvent, ConnectorInstance } from '../entities';
 import { Clock } from '../util/clock';
@@ -187,6 +188,11 @@ export async function rotateSecretKey(deps: RotateKeyDeps, options: RotateKeyOpt
   try {
     count = await inTransaction(dataSource, async (m) => {
       auditEventId = null;
+      if (m.connection.options.type === 'better-sqlite3') {
+        // SQLite fails a transaction that read first and then writes at once, without waiting out busy_timeout, when
+        // another connection is writing; taking the write lock first makes this one wait like any other writer.
+        await m.query('UPDATE connector_instance SET secretsCiphertext = secretsCiphertext WHERE 1 = 0');
+      }
       const rows = await storedSecrets(m, true);
       const failing = undecryptable(rows, oldBox);
       if (failing.length > 0) throw notDecrypting(failing, oldBox, source);
@@ -208,6 +214,9 @@ export async function rotateSecretKey(deps: RotateKeyDeps, options: RotateKeyOpt
     });
   } catch (err) {
     await discardUnlessCommitted(deps, written, auditEventId);
+    if (isLockContention(err)) {
+      throw new RotateKeyError('nothing was changed: another writer (a sync, a running server) kept the database locked; try again, best with every patchgraph process stopped');
+    }
     throw err;
   }
 
