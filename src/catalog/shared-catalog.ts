@@ -37,6 +37,8 @@ export interface SharedCatalogResult {
   updates: Map<string, Update>;
   updatesCreated: number;
   updatesRefreshed: number;
+  /** CVEs the data links to an update in the catalog. */
+  vulnerabilities: number;
   vulnerabilitiesCreated: number;
   vulnerabilitiesRefreshed: number;
   linksAdded: number;
@@ -49,13 +51,22 @@ const classificationOf = (value: string): UpdateClassification =>
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export async function writeSharedCatalog(m: EntityManager, data: MicrosoftCatalog, now: Date, options: SharedCatalogOptions): Promise<SharedCatalogResult> {
-  const result: SharedCatalogResult = { updates: new Map(), updatesCreated: 0, updatesRefreshed: 0, vulnerabilitiesCreated: 0, vulnerabilitiesRefreshed: 0, linksAdded: 0 };
+  const result: SharedCatalogResult = { updates: new Map(), updatesCreated: 0, updatesRefreshed: 0, vulnerabilities: 0, vulnerabilitiesCreated: 0, vulnerabilitiesRefreshed: 0, linksAdded: 0 };
 
-  const cves = data.vulnerabilities.map((v) => v.cveId);
+  const keys = [...new Set([...data.updates.map((u) => u.kb), ...(options.linkOnly?.keys() ?? [])])].map((kb) => `microsoft:${kb}`);
+  const existing = new Map((await findIn(m, Update, 'catalogKey', keys, { owner: SHARED_OWNER })).map((u) => [u.catalogKey, u]));
+  // A CVE only another month's KB fixes is written only when that update is in the catalog to link it to.
+  const needed = new Set([
+    ...data.updates.flatMap((u) => u.cves),
+    ...[...(options.linkOnly ?? [])].flatMap(([kb, linked]) => (existing.has(`microsoft:${kb}`) ? linked : [])),
+  ]);
+  const cves = data.vulnerabilities.map((v) => v.cveId).filter((c) => needed.has(c));
+  result.vulnerabilities = cves.length;
   const byCve = new Map((await findIn(m, Vulnerability, 'cveId', cves)).map((v) => [v.cveId, v]));
   const newVulns: Vulnerability[] = [];
   const refreshedVulns: Vulnerability[] = [];
   for (const v of data.vulnerabilities) {
+    if (!needed.has(v.cveId)) continue;
     const vendor = {
       title: v.title ? v.title.slice(0, 512) : null,
       severity: severityOf(v.severity),
@@ -91,8 +102,6 @@ export async function writeSharedCatalog(m: EntityManager, data: MicrosoftCatalo
   result.vulnerabilitiesCreated = newVulns.length;
   result.vulnerabilitiesRefreshed = refreshedVulns.length;
 
-  const keys = [...new Set([...data.updates.map((u) => u.kb), ...(options.linkOnly?.keys() ?? [])])].map((kb) => `microsoft:${kb}`);
-  const existing = new Map((await findIn(m, Update, 'catalogKey', keys, { owner: SHARED_OWNER })).map((u) => [u.catalogKey, u]));
   const newUpdates: Update[] = [];
   const refreshedUpdates: Update[] = [];
   for (const u of data.updates) {

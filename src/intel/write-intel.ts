@@ -164,7 +164,7 @@ export async function writeCvrf(m: EntityManager, doc: CvrfDocument, source: Int
   return {
     vulnerabilities: doc.vulnerabilities.length,
     updates: catalog.updates.length, updatesCreated: written.updatesCreated, updatesRefreshed: written.updatesRefreshed,
-    cves: catalog.vulnerabilities.length, cvesCreated: written.vulnerabilitiesCreated, cvesRefreshed: written.vulnerabilitiesRefreshed,
+    cves: written.vulnerabilities, cvesCreated: written.vulnerabilitiesCreated, cvesRefreshed: written.vulnerabilitiesRefreshed,
     linksAdded: written.linksAdded, cvssScores: scored.length - keptFromCveRecords, cvssKept: keptFromCveRecords,
   };
 }
