@@ -6,6 +6,7 @@ import { configureFileImport } from '../../connectors/file-import/policy';
 import { Config, ConfigError, loadConfig as readConfig } from '../config/config';
 import { instancesCommand } from './instances.command';
 import { intelImportCommand, intelStatusCommand } from './intel.command';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.command';
 import { migrate } from './migrate.command';
 import { schema } from './schema.command';
 import { secretsRotateKeyCommand } from './secrets.command';
@@ -86,6 +87,36 @@ export function main(argv: string[]): void {
     .action((opts: { newKeyFile?: string; generate?: boolean; dryRun?: boolean }) =>
       secretsRotateKeyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
+
+  const keys = program
+    .command('keys')
+    .description('manage API keys on the database directly, so they work while the server is down; changes are audited as cli:<os user>');
+  keys
+    .command('create')
+    .description('create an API key and print it, alone, on stdout: the only time it is shown')
+    .option('--name <name>', 'what the key is for, e.g. "client portal"')
+    .option('--role <role>', 'MSP_ADMIN, TECHNICIAN, CLIENT_ADMIN or AUDITOR')
+    .option('--tenant <id or name>', 'a tenant the key may see: its id or exact name; repeat for more', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--all-tenants', 'the key sees every tenant, including ones created later')
+    .option('--expires <date-time>', 'when the key stops working, ISO 8601 with a zone, e.g. 2027-01-31T18:00:00Z')
+    .option('--expires-in <duration>', 'when the key stops working, from now: e.g. 30d, 12h, 90m')
+    .action((opts: { name?: string; role?: string; tenant?: string[]; allTenants?: boolean; expires?: string; expiresIn?: string }) =>
+      keysCreateCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+    );
+  keys
+    .command('list')
+    .description('list API keys: id (as rotate, revoke and the API take it), role, status, prefix, created, last used (to within a minute), expiry, tenants, name')
+    .option('--all', 'include revoked keys')
+    .option('--json', 'print JSON, with who created each key and when it was rotated or revoked')
+    .action((opts: { all?: boolean; json?: boolean }) => keysListCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+  keys
+    .command('rotate <id>')
+    .description('give a key a new secret (same id, name, role, tenants, expiry) and print it on stdout; the old one is refused at once')
+    .action((id: string) => keysRotateCommand(loadConfig(), id).then((code) => process.exit(code), fail));
+  keys
+    .command('revoke <id>')
+    .description('revoke a key: it is refused from the next request on, for good')
+    .action((id: string) => keysRevokeCommand(loadConfig(), id).then((code) => process.exit(code), fail));
 
   const intel = program.command('intel').description('vulnerability intelligence: CISA KEV, Microsoft CVRF, CVE JSON 5 records and EPSS scores (see README)');
   intel
