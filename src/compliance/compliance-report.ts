@@ -151,7 +151,7 @@ export class ComplianceReport {
   }
 }
 
-function withZeros(rows: Array<{ statusRank: number; n: number }>): StatusCount[] {
+export function withZeros(rows: Array<{ statusRank: number; n: number }>): StatusCount[] {
   const counts = new Map(rows.map((r) => [Number(r.statusRank), Number(r.n)]));
   return (Object.keys(STATUS_RANK) as ComplianceStatusName[]).map((status) => ({ status, count: counts.get(STATUS_RANK[status]) ?? 0 }));
 }

@@ -5,6 +5,7 @@ import { assetClassSql } from './asset-class';
 import { servicingOf, unsupportedAt } from './lifecycle';
 import { PolicyDefinition } from './policy-definition';
 import { AdvisoryFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
+import { SqlDialect, sqlDialect } from './sql-dialect';
 
 /** A compliance question: one policy, the world at `asOf`, as patchgraph had recorded it by `knownAt`. */
 export interface ComplianceQuestion {
@@ -186,6 +187,16 @@ export class ComplianceEvaluation {
       SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM ranked r GROUP BY r.assetId
     )`;
     return { sql, params };
+  }
+
+  /** The engine's date arithmetic, for answers that add their own (kpis.ts). */
+  get dialect(): SqlDialect {
+    return sqlDialect(this.dataSource);
+  }
+
+  /** The same question about another time, as recorded by the same knownAt: one point of a daily series. */
+  at(asOf: Date): ComplianceEvaluation {
+    return new ComplianceEvaluation(this.dataSource, this.scope, { ...this.question, asOf });
   }
 
   /** Runs `select` (which may read every CTE above, asset_status included) after the CTEs. */
