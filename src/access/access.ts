@@ -3,7 +3,9 @@ import { KeyAdmin } from '../auth/key-admin';
 import { PendingKeyUse } from '../auth/key-usage';
 import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
+import { AdvisoryFinder } from './advisory.finder';
 import { AssetFinder } from './asset.finder';
+import { ComplianceAdmin } from './compliance-admin';
 import { ComplianceAccess } from './compliance';
 import { ConnectorAdmin } from './connector-admin';
 import { ConnectorInstanceFinder } from './connector-instance.finder';
@@ -12,6 +14,9 @@ import { IdentityAdmin } from './identity-admin';
 import { IntelSourceReader } from './intel-sources';
 import { PageLimits } from './keyset';
 import { PatchStateFinder } from './patch-state.finder';
+import { PolicyAssignmentFinder } from './policy-assignment.finder';
+import { PolicyCatalog } from './policy-catalog';
+import { RiskExceptionFinder } from './risk-exception.finder';
 import { SiteFinder } from './site.finder';
 import { PatchPostureEventFinder } from './patch-posture-event.finder';
 import { UpdateApprovalFinder } from './update-approval.finder';
@@ -44,6 +49,12 @@ export class Access {
   readonly postureEvents: PatchPostureEventFinder;
   readonly approvals: UpdateApprovalFinder;
   readonly compliance: ComplianceAccess;
+  /** Compliance management: policies (MSP-wide), assignments, risk exceptions, advisories, asset settings. */
+  readonly policyCatalog: PolicyCatalog;
+  readonly policyAssignments: PolicyAssignmentFinder;
+  readonly riskExceptions: RiskExceptionFinder;
+  readonly advisories: AdvisoryFinder;
+  readonly complianceAdmin: ComplianceAdmin;
   /** API keys within this scope; `keyUsage` adds the uses the server has not written yet to lastUsedAt. */
   readonly apiKeys: KeyAdmin;
 
@@ -67,6 +78,11 @@ export class Access {
     this.postureEvents = new PatchPostureEventFinder(deps);
     this.approvals = new UpdateApprovalFinder(deps);
     this.compliance = new ComplianceAccess(dataSource, scope);
+    this.policyCatalog = new PolicyCatalog(dataSource);
+    this.policyAssignments = new PolicyAssignmentFinder(deps);
+    this.riskExceptions = new RiskExceptionFinder(deps);
+    this.advisories = new AdvisoryFinder(deps);
+    this.complianceAdmin = new ComplianceAdmin(dataSource, scope, clock, actor);
     this.apiKeys = new KeyAdmin(dataSource, clock, { label: actor.label, scope }, keyUsage);
   }
 }

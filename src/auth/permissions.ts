@@ -31,6 +31,8 @@ export interface Permission {
 const EVERY_ROLE = [Role.MSP_ADMIN, Role.TECHNICIAN, Role.CLIENT_ADMIN, Role.AUDITOR] as const;
 const MSP_STAFF = [Role.MSP_ADMIN, Role.TECHNICIAN] as const;
 const MSP_ADMIN = [Role.MSP_ADMIN] as const;
+/** Accepting a risk is the client's decision as much as the MSP's; auditors only read. */
+const EXCEPTION_MANAGERS = [Role.MSP_ADMIN, Role.TECHNICIAN, Role.CLIENT_ADMIN] as const;
 
 const read = (what: string): Permission => ({ area: 'Read the graph (within the principal\'s tenants)', what, grantees: EVERY_ROLE });
 
@@ -88,6 +90,20 @@ export const PERMISSIONS = {
 
   'Mutation.mergeAssets': { area: 'Identity', what: 'Merge assets that are one machine', grantees: MSP_STAFF },
   'Mutation.splitAsset': { area: 'Identity', what: 'Split source devices off an asset', grantees: MSP_STAFF },
+
+  'Query.policies': { area: 'Compliance', what: 'Compliance policies: the built-in presets and the MSP\'s custom ones, with their versions', grantees: EVERY_ROLE },
+  'Query.policy': { area: 'Compliance', what: 'One policy, or one version of a custom policy', grantees: EVERY_ROLE },
+  'Mutation.createPolicy': { area: 'Compliance', what: 'Record a custom policy (MSP-wide)', grantees: MSP_ADMIN, allTenantsOnly: true },
+  'Mutation.updatePolicy': { area: 'Compliance', what: 'Add a version to a custom policy (earlier versions are kept)', grantees: MSP_ADMIN, allTenantsOnly: true },
+  'Mutation.assignPolicy': { area: 'Compliance', what: 'Assign a policy to a tenant or one of its sites', grantees: MSP_STAFF },
+  'Mutation.unassignPolicy': { area: 'Compliance', what: 'End a policy assignment (kept, for answers about earlier dates)', grantees: MSP_STAFF },
+  'Query.riskExceptions': { area: 'Compliance', what: 'Risk exceptions of the principal\'s tenants', grantees: EVERY_ROLE },
+  'Mutation.createRiskException': { area: 'Compliance', what: 'Accept a risk: exempt findings until a date', grantees: EXCEPTION_MANAGERS },
+  'Mutation.revokeRiskException': { area: 'Compliance', what: 'End a risk exception early', grantees: EXCEPTION_MANAGERS },
+  'Query.advisories': { area: 'Compliance', what: 'Authorities\' advisories (notices naming CVEs or KBs, with their own clock)', grantees: EVERY_ROLE },
+  'Mutation.createAdvisory': { area: 'Compliance', what: 'Record an authority\'s advisory (applies to every tenant)', grantees: MSP_ADMIN, allTenantsOnly: true },
+  'Mutation.setAssetClass': { area: 'Compliance', what: 'Set an asset\'s class by hand, or return it to the rule', grantees: MSP_STAFF },
+  'Mutation.setAssetEsu': { area: 'Compliance', what: 'Record an asset\'s Extended Security Updates end date', grantees: MSP_STAFF },
 
   'Query.apiKeys': { area: 'Access', what: 'List API keys within the caller\'s tenants (never the keys themselves)', grantees: MSP_ADMIN },
   'Mutation.createApiKey': { area: 'Access', what: 'Issue an API key within the caller\'s tenants (shown once)', grantees: MSP_ADMIN },

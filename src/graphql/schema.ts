@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { defaultFieldResolver, GraphQLSchema, isObjectType, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync, NonEmptyArray } from 'type-graphql';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
+import { AdvisoryResolver } from './resolvers/advisory.resolver';
+import { AssetComplianceSettingsResolver } from './resolvers/asset-compliance-settings.resolver';
+import { PolicyAssignmentResolver, SitePolicyAssignmentsResolver, TenantPolicyAssignmentsResolver } from './resolvers/policy-assignment.resolver';
+import { PolicyResolver } from './resolvers/policy.resolver';
+import { RiskExceptionResolver } from './resolvers/risk-exception.resolver';
 import { AssetResolver } from './resolvers/asset.resolver';
 import { ConnectorInstanceResolver, SyncRunQueryResolver } from './resolvers/connector.resolver';
 import { IdentityResolver } from './resolvers/identity.resolver';
@@ -29,6 +34,7 @@ export const RESOLVERS = [
   NodeResolver, VendorSiteResolver, ConnectorInstanceSitesResolver, ViewerResolver, TenantResolver, SiteResolver, AssetResolver, SourceDeviceResolver, UpdateResolver, UpdateApprovalResolver,
   VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver, UnattachedSourceDeviceResolver,
   ApiKeyResolver,
+  PolicyResolver, PolicyAssignmentResolver, TenantPolicyAssignmentsResolver, SitePolicyAssignmentsResolver, RiskExceptionResolver, AdvisoryResolver, AssetComplianceSettingsResolver,
   ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver,
 ] as const;
 

@@ -10,6 +10,7 @@ import { createApiKey } from '../../src/auth/api-keys';
 import { GRANTEES, Grantee, PERMISSIONS, renderPermissionMatrix } from '../../src/auth/permissions';
 import { SourceDevice, SyncRun, Tenant, VendorSite } from '../../src/entities';
 import { Role, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
+import { PRESETS } from '../../src/compliance/presets';
 import { toGlobalId } from '../../src/graphql/types/global-id';
 import { buildSchemaWith } from '../../src/graphql/schema';
 import { newId } from '../../src/util/ids';
@@ -77,6 +78,7 @@ describe(`permission matrix on ${ENGINE}`, () => {
       run: toGlobalId('SyncRun', run.id), vendorSite: toGlobalId('VendorSite', g.vendorSiteRaw),
       update: (await server.gql('{ updates(first: 1) { nodes { id } } }')).body.data.updates.nodes[0].id,
     });
+    g.policyKey = await customPolicy();
     // Every key is issued the way an MSP issues one: createApiKey over GraphQL.
     const issue = async (role: Role, all: boolean) => {
       const res = await server.gql(
@@ -197,6 +199,49 @@ describe(`permission matrix on ${ENGINE}`, () => {
         return { query: 'mutation($a: ID!, $s: ID!) { splitAsset(input: { assetId: $a, sourceDeviceIds: [$s] }) { id } }', variables: { a: asset, s: source } };
       },
     },
+    'Query.policies': { request: async () => ({ query: '{ policies { key version } }' }) },
+    'Query.policy': { request: async () => ({ query: '{ policy(key: "cyber-essentials-v3.3") { key version } }' }) },
+    'Mutation.createPolicy': {
+      scope: 'all',
+      request: async () => ({ query: 'mutation($k: String!, $d: JSONObject!) { createPolicy(input: { key: $k, definition: $d }) { version } }', variables: { k: `matrix-${++n}`, d: PRESETS['cyber-essentials-v3.3'] } }),
+    },
+    'Mutation.updatePolicy': {
+      scope: 'all',
+      request: async () => ({ query: 'mutation($k: String!, $d: JSONObject!) { updatePolicy(input: { key: $k, definition: $d }) { version } }', variables: { k: g.policyKey, d: { ...PRESETS['cyber-essentials-v3.3'], dueSoonHours: ++n } } }),
+    },
+    'Mutation.assignPolicy': {
+      request: async () => ({ query: 'mutation($t: ID!, $s: ID!) { assignPolicy(input: { policyKey: "cyber-essentials-v3.3", tenantId: $t, siteId: $s }) { id } }', variables: { t: g.acme, s: await freshSite() } }),
+    },
+    'Mutation.unassignPolicy': {
+      request: async () => {
+        const res = await server.gql('mutation($t: ID!, $s: ID!) { assignPolicy(input: { policyKey: "cyber-essentials-v3.3", tenantId: $t, siteId: $s }) { id } }', { t: g.acme, s: await freshSite() });
+        return { query: 'mutation($id: ID!) { unassignPolicy(id: $id) { removedAt } }', variables: { id: res.body.data.assignPolicy.id } };
+      },
+    },
+    'Query.riskExceptions': { request: async () => ({ query: '{ riskExceptions { totalCount } }' }) },
+    'Mutation.createRiskException': {
+      request: async () => ({ query: `mutation($t: ID!, $a: ID!) { createRiskException(input: ${EXCEPTION_FIELDS}) { status } }`, variables: { t: g.acme, a: g.asset } }),
+    },
+    'Mutation.revokeRiskException': {
+      request: async () => {
+        const res = await server.gql(`mutation($t: ID!, $a: ID!) { createRiskException(input: ${EXCEPTION_FIELDS}) { id } }`, { t: g.acme, a: g.asset });
+        return { query: 'mutation($id: ID!) { revokeRiskException(id: $id, reason: "fixed after all") { status } }', variables: { id: res.body.data.createRiskException.id } };
+      },
+    },
+    'Query.advisories': { request: async () => ({ query: '{ advisories { reference } }' }) },
+    'Mutation.createAdvisory': {
+      scope: 'all',
+      request: async () => ({
+        query: 'mutation($r: String!) { createAdvisory(input: { authority: "DfE", reference: $r, title: "Zero-day", noticeAt: "2026-11-01T09:00:00Z", cveIds: ["CVE-2026-21510"] }) { id } }',
+        variables: { r: `DFE-${++n}` },
+      }),
+    },
+    'Mutation.setAssetClass': {
+      request: async () => ({ query: 'mutation($a: ID!) { setAssetClass(assetId: $a, assetClass: INTERNET_FACING_SERVER) { assetClass } }', variables: { a: await freshAsset() } }),
+    },
+    'Mutation.setAssetEsu': {
+      request: async () => ({ query: 'mutation($a: ID!) { setAssetEsu(assetId: $a, esuUntil: "2026-10-13") { esuUntil } }', variables: { a: await freshAsset() } }),
+    },
     'Query.apiKeys': { request: async () => ({ query: '{ apiKeys { name } }' }) },
     'Mutation.createApiKey': {
       request: async () => ({ query: 'mutation($n: String!, $t: ID!) { createApiKey(input: { name: $n, role: AUDITOR, tenantIds: [$t] }) { apiKey { id } } }', variables: { n: unique('portal'), t: g.acme } }),
@@ -208,6 +253,22 @@ describe(`permission matrix on ${ENGINE}`, () => {
       request: async () => ({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: { id: await spareKey() } }),
     },
   };
+
+  /** Fresh rows of tenant Acme for the compliance mutations to change, made as the admin makes them. */
+  const EXCEPTION_FIELDS = '{ tenantId: $t, assetId: $a, owner: "Acme practice manager", reason: "Vendor fix breaks the imaging software", expiresAt: "2027-01-31T00:00:00Z" }';
+  async function freshSite(): Promise<string> {
+    return toGlobalId('Site', (await f.site(acme, unique('Compliance site'))).id);
+  }
+  async function freshAsset(): Promise<string> {
+    const [asset] = await f.insertAssets([f.asset(acme, { hostname: unique('CLASS') })]);
+    return toGlobalId('Asset', asset.id);
+  }
+  async function customPolicy(): Promise<string> {
+    const key = `matrix-${++n}`;
+    const res = await server.gql('mutation($k: String!, $d: JSONObject!) { createPolicy(input: { key: $k, definition: $d }) { key } }', { k: key, d: PRESETS['cyber-essentials-v3.3'] });
+    expect(res.body.errors).toBeUndefined();
+    return key;
+  }
 
   /** A fresh key of tenant Acme for rotate and revoke to act on. */
   async function spareKey(): Promise<string> {
