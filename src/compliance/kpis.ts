@@ -1,3 +1,4 @@
+import { NOT_REMEDIATED_STATES } from '../entities/enums';
 import { UserInputError } from '../errors';
 import { ComplianceEvaluation, STATUS_RANK, sqlTime } from './evaluation';
 
@@ -105,22 +106,25 @@ export class ComplianceKpis {
   /** CTEs appended to the evaluation's: a leading comma continues its WITH list. */
   private fixedInPeriodCtes(period: Period, params: unknown[]): string {
     const d = this.evaluation.dialect;
+    const open = NOT_REMEDIATED_STATES.map((st) => `'${st}'`).join(', ');
     params.push(sqlTime(period.from), sqlTime(period.to));
     return `,
     kpi_installs AS (
-      SELECT e.assetId, e.updateId, MIN(e.at) AS installedAt
-      FROM events e JOIN first_missing fm ON fm.assetId = e.assetId AND fm.updateId = e.updateId
-      WHERE e.toState = 'INSTALLED' AND e.at >= fm.at
-      GROUP BY e.assetId, e.updateId
+      SELECT assetId, updateId, MIN(firstMissingAt) AS firstMissingAt, MIN(CASE WHEN toState = 'INSTALLED' AND at >= firstMissingAt THEN at END) AS installedAt
+      FROM (
+        -- first_missing as a window, not a join: the planner would rescan an update's events for every pair.
+        SELECT e.assetId, e.updateId, e.toState, e.at, MIN(CASE WHEN e.toState IN (${open}) THEN e.at END) OVER (PARTITION BY e.assetId, e.updateId) AS firstMissingAt
+        FROM events e
+      ) x
+      GROUP BY assetId, updateId
     ),
     kpi_fixed AS (
       SELECT i.assetId, i.updateId, i.installedAt, t.ruleId, u.severity,
-        COALESCE(t.clockStartAt, fm.at) AS clockStartAt,
-        COALESCE(t.dueAt, ${d.addSeconds('fm.at', 't.allowanceSeconds')}) AS dueAt
+        COALESCE(t.clockStartAt, i.firstMissingAt) AS clockStartAt,
+        COALESCE(t.dueAt, ${d.addSeconds('i.firstMissingAt', 't.allowanceSeconds')}) AS dueAt
       FROM kpi_installs i
       JOIN scope_assets sa ON sa.assetId = i.assetId
       JOIN terms t ON t.updateId = i.updateId AND (t.assetClass IS NULL OR t.assetClass = sa.assetClass)
-      JOIN first_missing fm ON fm.assetId = i.assetId AND fm.updateId = i.updateId
       JOIN software_update u ON u.id = i.updateId
       WHERE i.installedAt >= ? AND i.installedAt <= ?
     ),

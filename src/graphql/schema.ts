@@ -28,6 +28,7 @@ import { enforcePermissions } from './enforce-permissions';
 import {
   AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
 } from './resolvers/compliance.resolver';
+import { ComplianceKpiResolver } from './resolvers/compliance-kpi.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
 
 export const RESOLVERS = [
@@ -36,6 +37,7 @@ export const RESOLVERS = [
   ApiKeyResolver,
   PolicyResolver, PolicyAssignmentResolver, TenantPolicyAssignmentsResolver, SitePolicyAssignmentsResolver, RiskExceptionResolver, AdvisoryResolver, AssetComplianceSettingsResolver,
   ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver,
+  ComplianceKpiResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

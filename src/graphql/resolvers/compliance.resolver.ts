@@ -29,7 +29,7 @@ registerEnumType(ComplianceStatus, {
 });
 
 @ObjectType({ description: 'A number of assets in one status' })
-class ComplianceStatusCount {
+export class ComplianceStatusCount {
   @Field(() => ComplianceStatus)
   status: ComplianceStatusName;
 
@@ -138,7 +138,7 @@ class AssetComplianceConnection {
 }
 
 @ObjectType({ description: 'Compliance of the caller\'s assets with one policy, at asOf, as recorded by knownAt. Every count is a database aggregate' })
-class ComplianceResult {
+export class ComplianceResult {
   report: ComplianceReport;
   policy: ResolvedPolicy;
 
