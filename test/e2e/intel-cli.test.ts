@@ -15,12 +15,15 @@ const ROOT = join(__dirname, '..', '..');
 const KEV_2026 = 'intel/baseline/kev/known_exploited_vulnerabilities_2026.08.21.json';
 const KEV_2025 = 'intel/samples/kev/known_exploited_vulnerabilities_2025.08.25_subset.json';
 
-jest.setTimeout(180_000);
+// Each CLI run first compiles whatever changed since the last build (bin/patchgraph.js); on a busy machine that
+// alone can take minutes, so the build is brought up to date once before the tests and they get room to spare.
+jest.setTimeout(600_000);
 
 describe(`patchgraph intel on ${ENGINE}`, () => {
   let db: TestDatabase;
   let dir: string;
   beforeAll(async () => {
+    (require('../../scripts/build.js') as { build(options: { ifChanged: boolean }): void }).build({ ifChanged: true });
     db = await openTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'patchgraph-intel-cli-'));
     await db.dataSource.transaction((m) => loadCatalog(m, new Date('2026-11-01T09:00:00Z')));
