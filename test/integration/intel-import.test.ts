@@ -8,12 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSharedCatalog } from '../../src/catalog/shared-catalog';
 import { loadCatalog } from '../../src/demo/catalog';
+import { emptyCounts } from '../../src/sync/apply-run';
+import { writeCatalog } from '../../src/sync/write-catalog';
 import { CveIntel, IntelSource, Update, UpdateVulnerability, Vulnerability } from '../../src/entities';
 import { SHARED_OWNER } from '../../src/entities/update.entity';
 import { baselineDir, importBaseline } from '../../src/intel/baseline';
 import { importIntelFile } from '../../src/intel/import-intel';
 import { IntelFormatError } from '../../src/intel/intel-error';
 import { IntelKind } from '../../src/intel/kinds';
+import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 
 const ROOT = join(__dirname, '..', '..');
@@ -105,6 +108,22 @@ describe(`intel import on ${ENGINE}`, () => {
       }, T2, { refresh: false, vendorSourceId: null }),
     );
     expect(await vuln('CVE-2021-34527')).toMatchObject({ kevDateAdded: '2021-11-03', kevDueDate: '2022-05-03', kevRansomware: true });
+  });
+
+  it('a sync that first names a CVE picks up the intel held for it, and keeps the CVE record\'s score over the bundled catalog\'s', async () => {
+    await importIntelFile(db.dataSource, KEV_2026, T1);
+    await importIntelFile(db.dataSource, CVE_38178, T1);
+    const tenant = newId();
+    // A tenant's WSUS reporting the August 2024 update: the shared entry comes from the bundled catalog's trusted data.
+    await db.dataSource.transaction((m) =>
+      writeCatalog(m, { devices: [], updates: [{ key: 'microsoft:KB5041585', kb: 'KB5041585', title: 'from a collector', vendor: 'Microsoft', releasedAt: new Date('2024-08-13T17:00:00Z') }], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {} }, T2, emptyCounts(), tenant),
+    );
+    const v = await vuln('CVE-2024-38178');
+    expect(v).toMatchObject({ kevDateAdded: '2024-08-13', kevDueDate: '2024-09-03', cvssBaseScore: 7.5, cvssVersion: '3.1' });
+    expect((await source(v.cvssSourceId)).kind).toBe(IntelKind.CVE_JSON5);
+    expect((await source(v.kevSourceId)).version).toBe('2026.08.21');
+    // A CVE of that update with no intel imported keeps what the bundled catalog says, and names no source.
+    expect(await vuln('CVE-2024-38063')).toMatchObject({ cvssBaseScore: 9.8, cvssSourceId: null, kevSourceId: null });
   });
 
   it('a newer KEV catalog changes due dates and ransomware use; both versions are recorded and an older one never wins', async () => {
