@@ -3,7 +3,7 @@ import { ComplianceReport } from '../compliance/compliance-report';
 import { ComplianceEvaluation } from '../compliance/evaluation';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { PRESETS } from '../compliance/presets';
-import { CompliancePolicy, Site } from '../entities';
+import { CompliancePolicy, IntelSource, Site } from '../entities';
 import { NotFoundError, UserInputError } from '../errors';
 import { TenantScope } from './tenant-scope';
 
@@ -38,6 +38,19 @@ export class ComplianceAccess {
       .getOne();
     if (!row) throw new UserInputError('policy', `no policy "${key}" was recorded by ${knownAt.toISOString()}; the presets are ${Object.keys(PRESETS).join(', ')}`);
     return { key, version: String(row.version), definition: JSON.parse(row.definition) as PolicyDefinition };
+  }
+
+  /**
+   * The feed versions the vulnerability facts come from: the newest of each kind (a KEV catalog, an EPSS day, the
+   * MSRC documents and the newest CVE record). The facts are the current ones whatever knownAt says.
+   */
+  async intelInEffect(): Promise<IntelSource[]> {
+    const rows = await this.dataSource
+      .createQueryBuilder(IntelSource, 's')
+      .where('s.id = (SELECT s2.id FROM intel_source s2 WHERE s2.kind = s.kind ORDER BY s2.releasedAt DESC, s2.importedAt DESC, s2.id DESC LIMIT 1)')
+      .orderBy('s.kind', 'ASC')
+      .getMany();
+    return rows;
   }
 
   async report(ask: ComplianceAsk): Promise<{ policy: ResolvedPolicy; report: ComplianceReport }> {

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
 import { NOT_REMEDIATED_STATES } from '../entities/enums';
 import { assetClassSql } from './asset-class';
-import { servicingOf, unsupportedAt } from './lifecycle';
+import { servicingOf, supportAt, SupportAt } from './lifecycle';
 import { PolicyDefinition } from './policy-definition';
 import { AdvisoryFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
 import { SqlDialect, sqlDialect } from './sql-dialect';
@@ -168,11 +168,16 @@ export class ComplianceEvaluation {
         // The last check-in known; one after asOf means the device was still reporting then.
         sql += `
       UNION ALL SELECT sa.assetId, ${rank}, 'NOT_HEARD_FROM' FROM scope_assets sa WHERE sa.lastSeenAt < ${p(sqlTime(new Date(q.asOf.getTime() - rule.days * 86_400_000)))}`;
-      } else if (rule.kind === 'UNSUPPORTED_OS' && unsupported.length > 0) {
-        sql += `
-      UNION ALL SELECT sa.assetId, ${rank}, 'UNSUPPORTED_OS' FROM scope_assets sa WHERE ${unsupported
-          .map((u) => `(COALESCE(sa.osName, '') = ${p(u.osName ?? '')} AND COALESCE(sa.osBuild, '') = ${p(u.osBuild ?? '')} AND COALESCE(sa.osVersion, '') = ${p(u.osVersion ?? '')} AND COALESCE(sa.esuUntil, '') = ${p(u.esuUntil ?? '')})`)
-          .join(' OR ')}`;
+      } else if (rule.kind === 'UNSUPPORTED_OS') {
+        // Surely unsupported fails the rule; an unknown edition between the two dates cannot be verified either way.
+        for (const [support, reason, outcomeRank] of [['UNSUPPORTED', 'UNSUPPORTED_OS', rank], ['EDITION_UNKNOWN', 'OS_EDITION_UNKNOWN', STATUS_RANK.UNVERIFIED]] as const) {
+          const combos = unsupported.filter((u) => u.support === support);
+          if (combos.length === 0) continue;
+          sql += `
+      UNION ALL SELECT sa.assetId, ${outcomeRank}, '${reason}' FROM scope_assets sa WHERE ${combos
+            .map((u) => `(COALESCE(sa.osName, '') = ${p(u.osName ?? '')} AND COALESCE(sa.osBuild, '') = ${p(u.osBuild ?? '')} AND COALESCE(sa.osVersion, '') = ${p(u.osVersion ?? '')} AND COALESCE(${this.mysql ? 'CAST(sa.esuUntil AS CHAR)' : 'sa.esuUntil'}, '') = ${p(u.esuUntil ?? '')})`)
+            .join(' OR ')}`;
+        }
       } else if (rule.kind === 'NO_PATCH_POLICY') {
         sql += `
       UNION ALL SELECT sa.assetId, ${rank}, 'NO_PATCH_POLICY' FROM scope_assets sa WHERE EXISTS (
@@ -246,8 +251,8 @@ export class ComplianceEvaluation {
     return [...byId.values()];
   }
 
-  /** The OS combinations in scope that were out of servicing at asOf: read as a GROUP BY, decided in code. */
-  private async unsupportedOs(): Promise<Array<{ osName: string | null; osBuild: string | null; osVersion: string | null; esuUntil: string | null }>> {
+  /** The OS combinations in scope that were (or may have been) out of servicing at asOf: read as a GROUP BY, decided in code. */
+  private async unsupportedOs(): Promise<Array<{ osName: string | null; osBuild: string | null; osVersion: string | null; esuUntil: string | null; support: SupportAt }>> {
     if (!this.question.policy.deviceRules.some((r) => r.kind === 'UNSUPPORTED_OS')) return [];
     const params: unknown[] = [];
     const conds: string[] = [];
@@ -265,8 +270,11 @@ export class ComplianceEvaluation {
       params,
     );
     return combos
-      .map((c) => ({ ...c, esuUntil: dateOnly(c.esuUntil) }))
-      .filter((c) => unsupportedAt(servicingOf(c.osName, c.osBuild, c.osVersion), c.esuUntil, this.question.asOf));
+      .map((c) => {
+        const esuUntil = dateOnly(c.esuUntil);
+        return { ...c, esuUntil, support: supportAt(servicingOf(c.osName, c.osBuild, c.osVersion), esuUntil, this.question.asOf) };
+      })
+      .filter((c) => c.support !== 'SUPPORTED');
   }
 }
 

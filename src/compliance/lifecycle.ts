@@ -3,8 +3,8 @@
  * "Windows 10 Home and Pro", "Windows 11 Home and Pro", "Windows 11 Enterprise and Education", "Windows Server
  * 2012 R2", "Windows Server 2016/2019/2022/2025"; dates as published, checked 2026-12). A release is found by its
  * build number; Enterprise and Education editions of Windows 11 get a year longer, so the edition in the OS name
- * decides, and an OS name that does not say is given the earlier (Home/Pro) date: an unsupported machine is
- * never reported as supported for lack of a word.
+ * decides. When the OS name does not say (Intune's v1.0 API reports "Windows" and a build, not the edition), a
+ * machine between the two dates cannot be judged either way: it is reported as such, never as supported.
  */
 export interface WindowsRelease {
   name: string;
@@ -44,25 +44,41 @@ export function buildNumberOf(osBuild: string | null, osVersion: string | null):
 
 export interface Servicing {
   release: WindowsRelease;
-  /** The day after which the release gets no more security updates (end of that day, UTC). */
+  /** The last day of security updates for the machine's edition (the end of that day, UTC). */
   endOfServicing: string;
+  /** When the edition is not known and editions differ: the latest it could be (Enterprise/Education). */
+  endOfServicingIfEnterprise: string | null;
 }
 
 /** The release of a machine and when its servicing ends for its edition, or null when the OS is not one we know. */
 export function servicingOf(osName: string | null, osBuild: string | null, osVersion: string | null): Servicing | null {
   const build = buildNumberOf(osBuild, osVersion);
   if (build === null) return null;
-  const server = /server/i.test(osName ?? '');
+  const name = osName ?? '';
+  const server = /server/i.test(name);
   const release = WINDOWS_RELEASES.find((r) => r.build === build && r.server === server);
   if (!release) return null;
-  const enterprise = /enterprise|education/i.test(osName ?? '');
-  return { release, endOfServicing: enterprise && release.endOfServicingEnterprise ? release.endOfServicingEnterprise : release.endOfServicing };
+  if (!release.endOfServicingEnterprise || /\b(home|pro)\b/i.test(name)) return { release, endOfServicing: release.endOfServicing, endOfServicingIfEnterprise: null };
+  if (/enterprise|education/i.test(name)) return { release, endOfServicing: release.endOfServicingEnterprise, endOfServicingIfEnterprise: null };
+  return { release, endOfServicing: release.endOfServicing, endOfServicingIfEnterprise: release.endOfServicingEnterprise };
 }
 
-/** Whether the OS was out of servicing at `asOf`, taking ESU (a date the asset is covered until) into account. */
-export function unsupportedAt(servicing: Servicing | null, esuUntil: string | null, asOf: Date): boolean {
-  if (!servicing) return false;
+export type SupportAt = 'SUPPORTED' | 'UNSUPPORTED' | 'EDITION_UNKNOWN';
+
+/**
+ * Whether the OS was serviced at `asOf`, ESU (the date an asset is covered until) included. EDITION_UNKNOWN: past the
+ * Home/Pro date but within the Enterprise/Education one, with no edition to tell which applies.
+ */
+export function supportAt(servicing: Servicing | null, esuUntil: string | null, asOf: Date): SupportAt {
+  if (!servicing) return 'SUPPORTED';
   const endOf = (day: string) => new Date(`${day}T23:59:59.999Z`).getTime();
-  const covered = Math.max(endOf(servicing.endOfServicing), esuUntil ? endOf(esuUntil) : 0);
-  return asOf.getTime() > covered;
+  const esu = esuUntil ? endOf(esuUntil) : 0;
+  if (asOf.getTime() <= Math.max(endOf(servicing.endOfServicing), esu)) return 'SUPPORTED';
+  if (servicing.endOfServicingIfEnterprise && asOf.getTime() <= endOf(servicing.endOfServicingIfEnterprise)) return 'EDITION_UNKNOWN';
+  return 'UNSUPPORTED';
+}
+
+/** Whether the OS was surely out of servicing at `asOf`. */
+export function unsupportedAt(servicing: Servicing | null, esuUntil: string | null, asOf: Date): boolean {
+  return supportAt(servicing, esuUntil, asOf) === 'UNSUPPORTED';
 }

@@ -6,6 +6,7 @@
  * everything the demo shows (merged assets, match explanations, derived states, sync runs) comes from the same
  * code paths as production data.
  */
+import { setUpDemoCompliance } from './demo-compliance';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ConnectorAdmin } from '../access/connector-admin';
@@ -86,6 +87,7 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
         await sync();
       }
     }
+    await setUpDemoCompliance(dataSource, clock);
   } catch (err) {
     await simulators.close();
     throw err;

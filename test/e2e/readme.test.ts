@@ -8,6 +8,7 @@
  *
  * One engine is enough: the examples document the API, and the suite checks the engines agree elsewhere.
  */
+import { importBaseline } from '../../src/intel/baseline';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,8 @@ describeOnSqlite('README.md examples, against the demo', () => {
     const firstStartKey = await ensureAdminKey(db.dataSource, clock);
     server = await startTestServer(db, {}, { clock });
     key = firstStartKey!;
+    // As `npm start` does before the demo: the dated intel baseline the repository ships.
+    await importBaseline(db.dataSource, clock.now());
     const demo = await loadDemo({ dataSource: db.dataSource, secrets: server.secrets, clock: server.clock, engine: server.sync, dataDir: dir });
     simulators = demo.simulators;
   }, 180_000);

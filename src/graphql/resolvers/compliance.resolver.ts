@@ -2,7 +2,7 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, Int, ObjectT
 import { ResolvedPolicy } from '../../access/compliance';
 import { AssetStatusRow, ComplianceReport, FindingRow, StatusCount } from '../../compliance/compliance-report';
 import { ComplianceStatusName, STATUS_RANK } from '../../compliance/evaluation';
-import { Asset, Site, Tenant, Update } from '../../entities';
+import { Asset, IntelSource, Site, Tenant, Update } from '../../entities';
 import { EvidenceKind, PatchStateValue } from '../../entities/enums';
 import { UserInputError } from '../../errors';
 import { RequestContext } from '../context';
@@ -30,10 +30,10 @@ registerEnumType(ComplianceStatus, {
 
 @ObjectType({ description: 'A number of assets in one status' })
 export class ComplianceStatusCount {
-  @Field(() => ComplianceStatus)
+  @Field(() => ComplianceStatus, { description: 'The status' })
   status: ComplianceStatusName;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Assets in it' })
   count: number;
 }
 
@@ -41,7 +41,7 @@ export class ComplianceStatusCount {
 class TenantComplianceCounts {
   tenantId: string;
 
-  @Field(() => [ComplianceStatusCount])
+  @Field(() => [ComplianceStatusCount], { description: 'The tenant\'s assets by status, zeros included' })
   byStatus: StatusCount[];
 }
 
@@ -49,7 +49,7 @@ class TenantComplianceCounts {
 class SiteComplianceCounts {
   siteId: string | null;
 
-  @Field(() => [ComplianceStatusCount])
+  @Field(() => [ComplianceStatusCount], { description: 'The site\'s assets by status, zeros included' })
   byStatus: StatusCount[];
 }
 
@@ -58,7 +58,7 @@ class SeverityFindingCount {
   @Field({ description: 'The update\'s vendor severity' })
   severity: string;
 
-  @Field(() => ComplianceStatus)
+  @Field(() => ComplianceStatus, { description: 'The findings\' status: NON_COMPLIANT overdue, DUE_SOON, COMPLIANT within allowance, EXEMPT' })
   status: ComplianceStatusName;
 
   @Field(() => Int, { description: 'Asset-update pairs' })
@@ -70,7 +70,7 @@ class AgeBandCount {
   @Field({ description: 'e.g. "8-14 days"' })
   band: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Asset-update pairs in the band' })
   count: number;
 }
 
@@ -118,19 +118,19 @@ class AssetCompliance {
   findingRows: FindingRow[];
   asOf: Date;
 
-  @Field(() => ComplianceStatus)
+  @Field(() => ComplianceStatus, { description: 'The worst status of the asset\'s findings and device rules' })
   status: ComplianceStatusName;
 
-  @Field(() => [String], { description: 'What decided the status: FINDING, NO_PER_UPDATE_EVIDENCE, NOT_HEARD_FROM, UNSUPPORTED_OS, NO_PATCH_POLICY' })
+  @Field(() => [String], { description: 'What decided the status: FINDING, NO_PER_UPDATE_EVIDENCE, NOT_HEARD_FROM, UNSUPPORTED_OS, OS_EDITION_UNKNOWN (past the Home/Pro end of servicing, within the Enterprise/Education one, edition not reported), NO_PATCH_POLICY' })
   reasons: string[];
 }
 
 @ObjectType({ description: 'A page of assets with their compliance, worst status first' })
 class AssetComplianceConnection {
-  @Field(() => [AssetCompliance])
+  @Field(() => [AssetCompliance], { description: 'The assets in this page' })
   nodes: AssetCompliance[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Information to fetch further pages (pass endCursor as after)' })
   pageInfo: PageInfo;
 
   @Field(() => Int, { description: 'Assets matching the status filter, over all pages' })
@@ -148,7 +148,7 @@ export class ComplianceResult {
   @Field({ description: '"builtin" for a preset, else the custom policy\'s version in force at knownAt' })
   policyVersion: string;
 
-  @Field()
+  @Field({ description: 'The policy\'s name' })
   policyName: string;
 
   @Field({ description: 'The framework text the policy implements' })
@@ -212,6 +212,13 @@ export class ComplianceResolver {
     });
   }
 
+  @FieldResolver(() => [IntelSource], {
+    description: 'The vulnerability intelligence the findings were judged with: the newest imported version of each feed (KEV catalog, MSRC documents, CVE records, EPSS). These facts are the current ones; knownAt replays patch evidence, assignments, exceptions, advisories and policy versions',
+  })
+  intel(@Ctx() { access }: RequestContext): Promise<IntelSource[]> {
+    return access.compliance.intelInEffect();
+  }
+
   @FieldResolver(() => Int, { description: 'Assets evaluated' })
   async assetCount(@Root() r: ComplianceResult): Promise<number> {
     return r.report.total(null);
@@ -252,8 +259,8 @@ export class ComplianceResolver {
   async assets(
     @Root() r: ComplianceResult,
     @Ctx() { config }: RequestContext,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size; default and maximum as for every connection' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page' }) after: string | null,
     @Arg('status', () => [ComplianceStatus], { nullable: true, description: 'Only assets in these statuses' }) status: ComplianceStatusName[] | null,
   ): Promise<AssetComplianceConnection> {
     const size = first ?? config.defaultPageSize;
@@ -277,7 +284,7 @@ export class ComplianceResolver {
 
 @Resolver(() => TenantComplianceCounts)
 export class TenantComplianceCountsResolver {
-  @FieldResolver(() => Tenant)
+  @FieldResolver(() => Tenant, { description: 'The tenant' })
   tenant(@Root() g: TenantComplianceCounts, @Ctx() { loaders }: RequestContext) {
     return loaders.tenant.load(g.tenantId);
   }
@@ -285,7 +292,7 @@ export class TenantComplianceCountsResolver {
 
 @Resolver(() => SiteComplianceCounts)
 export class SiteComplianceCountsResolver {
-  @FieldResolver(() => Site, { nullable: true })
+  @FieldResolver(() => Site, { nullable: true, description: 'The site; null for the tenant\'s assets in no site' })
   site(@Root() g: SiteComplianceCounts, @Ctx() { loaders }: RequestContext) {
     return g.siteId ? loaders.site.load(g.siteId) : null;
   }
@@ -293,7 +300,7 @@ export class SiteComplianceCountsResolver {
 
 @Resolver(() => AssetOverdueCount)
 export class AssetOverdueCountResolver {
-  @FieldResolver(() => Asset)
+  @FieldResolver(() => Asset, { description: 'The asset' })
   asset(@Root() x: AssetOverdueCount, @Ctx() { loaders }: RequestContext) {
     return loaders.asset.load(x.assetId);
   }
@@ -301,7 +308,7 @@ export class AssetOverdueCountResolver {
 
 @Resolver(() => AssetCompliance)
 export class AssetComplianceResolver {
-  @FieldResolver(() => Asset)
+  @FieldResolver(() => Asset, { description: 'The asset' })
   asset(@Root() a: AssetCompliance, @Ctx() { loaders }: RequestContext) {
     return loaders.asset.load(a.row.assetId);
   }
@@ -318,7 +325,7 @@ export class AssetComplianceResolver {
 
 @Resolver(() => ComplianceFinding)
 export class ComplianceFindingResolver {
-  @FieldResolver(() => Update)
+  @FieldResolver(() => Update, { description: 'The update the asset lacks' })
   update(@Root() f: ComplianceFinding, @Ctx() { loaders }: RequestContext) {
     return loaders.update.load(f.row.updateId);
   }
