@@ -34,7 +34,9 @@ export const sqlTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z
  *
  * - The state of an (asset, update) at `asOf` is the last event, in the order patchgraph recorded them, whose
  *   vendor-reported time (else observed time) is at or before `asOf`, among events recorded by `knownAt`. Of an
- *   asset's sources, per-KB REPORTED evidence is preferred to DERIVED, then the freshest.
+ *   asset's sources, as for effective evidence: a current one first (not stale or inactive, or still checking in
+ *   after `asOf`: a re-imaged machine's old record does not outvote its new one), then per-KB REPORTED evidence
+ *   before DERIVED, then the freshest.
  * - A finding is an update in a rule's scope that the asset lacks at `asOf`; it is NON_COMPLIANT once its due time
  *   has passed, DUE_SOON within the policy's warning window, EXEMPT while a risk exception covers it.
  * - An asset without any per-KB evidence (device posture only, as Datto RMM gives) is UNVERIFIED for finding rules:
@@ -113,8 +115,11 @@ export class ComplianceEvaluation {
     ),
     source_state AS (
       SELECT le.assetId, le.sourceDeviceId, le.updateId, le.toState, le.at, COALESCE(ps.evidence, 'DERIVED') AS evidence,
-        ROW_NUMBER() OVER (PARTITION BY le.assetId, le.updateId ORDER BY CASE WHEN ps.evidence = 'REPORTED' THEN 0 ELSE 1 END, le.at DESC, le.sourceDeviceId) AS pick
+        ROW_NUMBER() OVER (PARTITION BY le.assetId, le.updateId ORDER BY
+          CASE WHEN (sd.stale = ${this.mysql ? 'FALSE' : '0'} AND sd.inactive = ${this.mysql ? 'FALSE' : '0'}) OR COALESCE(sd.lastCheckInAt, sd.lastSeenAt) >= ${p(asOf)} THEN 0 ELSE 1 END,
+          CASE WHEN ps.evidence = 'REPORTED' THEN 0 ELSE 1 END, le.at DESC, le.sourceDeviceId) AS pick
       FROM last_event le
+      JOIN source_device sd ON sd.id = le.sourceDeviceId
       LEFT JOIN patch_state ps ON ps.sourceDeviceId = le.sourceDeviceId AND ps.updateId = le.updateId
       WHERE le.rn = 1
     ),

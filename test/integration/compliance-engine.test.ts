@@ -103,11 +103,29 @@ describe(`compliance engine on ${ENGINE}`, () => {
     expect(await statusOf('INTUNE-PC', 'cyber-essentials-v3.3', '2024-08-19T00:00:00Z')).toBe('COMPLIANT');
   });
 
+  it('a re-imaged machine: its current record outvotes the old, stale one that still says missing', async () => {
+    await machine('REIMAGED-PC', EvidenceKind.REPORTED);
+    await db.dataSource.query('UPDATE source_device SET stale = ?, lastCheckInAt = ? WHERE id = ?', [ENGINE === 'sqlite' ? 1 : true, '2024-08-20 00:00:00.000', sources['REIMAGED-PC'].id]);
+    const fresh = f.source(assets['REIMAGED-PC'], await f.connector(tenant, 'intune'), { firstSeenAt: ONBOARDED });
+    await f.insert(SourceDevice, [fresh]);
+    await f.insert(PatchState, [{ ...f.patchState(fresh, kb, PatchStateValue.INSTALLED), evidence: EvidenceKind.DERIVED } as PatchState]);
+    await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
+      id: newId(), tenantId: tenant.id, assetId: assets['REIMAGED-PC'].id, sourceDeviceId: fresh.id, updateId: kb, syncRunId: null,
+      fromState: null, toState: PatchStateValue.INSTALLED, reportedAt: null, observedAt: new Date('2024-08-25T09:00:00Z'),
+    })]);
+    // While the old record was still reporting (before its last check-in), its per-KB report decides; after, the current record.
+    expect(await statusOf('REIMAGED-PC', 'cisa-bod-22-01', '2024-08-19T00:00:00Z')).toBe('COMPLIANT');
+    expect(await statusOf('REIMAGED-PC', 'cisa-bod-22-01', '2024-09-10T00:00:00Z')).toBe('COMPLIANT');
+    await db.dataSource.query('UPDATE source_device SET stale = ? WHERE id = ?', [ENGINE === 'sqlite' ? 0 : false, sources['REIMAGED-PC'].id]);
+    expect(await statusOf('REIMAGED-PC', 'cisa-bod-22-01', '2024-09-10T00:00:00Z')).toBe('NON_COMPLIANT');
+    await db.dataSource.query('UPDATE source_device SET stale = ? WHERE id = ?', [ENGINE === 'sqlite' ? 1 : true, sources['REIMAGED-PC'].id]);
+  });
+
   it('counts assets by status in one aggregate', async () => {
     const evaluation = new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), {
       policyKey: 'cyber-essentials-v3.3', policy: PRESETS['cyber-essentials-v3.3'], asOf: new Date('2024-09-15T00:00:00Z'), knownAt: new Date('2026-12-01T00:00:00Z'), assignedOnly: false,
     });
     const counts = Object.fromEntries((await new ComplianceReport(evaluation).statusCounts()).map((c) => [c.status, c.count]));
-    expect(counts).toEqual({ COMPLIANT: 1, EXEMPT: 1, DUE_SOON: 0, UNVERIFIED: 1, NON_COMPLIANT: 0 });
+    expect(counts).toEqual({ COMPLIANT: 2, EXEMPT: 1, DUE_SOON: 0, UNVERIFIED: 1, NON_COMPLIANT: 0 });
   });
 });
