@@ -18,9 +18,25 @@ const LOADER_OF_TYPE: Record<string, NodeLoaderName> = {
   PatchState: 'patchState',
 };
 
-/** Loads any object by global id through the same scoped loaders as every other field. */
+/** Compliance records, read through their tenant-scoped finders (rare enough not to need a batching loader). */
+const FINDER_OF_TYPE: Record<string, (ctx: RequestContext) => { byIds(ids: readonly string[]): Promise<object[]> }> = {
+  PolicyAssignment: (ctx) => ctx.access.policyAssignments,
+  RiskException: (ctx) => ctx.access.riskExceptions,
+  Advisory: (ctx) => ctx.access.advisories,
+};
+
+/**
+ * Loads any object by global id through the same scoped loaders as every other field. ApiKey ids are refused: who
+ * may read keys is the permission matrix's Query.apiKeys, which node(id:), open to every role, must not bypass.
+ */
 export async function loadNode(ctx: RequestContext, id: string, field: string): Promise<object> {
   const { type, key } = decodeGlobalId(id, field);
+  const finder = FINDER_OF_TYPE[type];
+  if (finder) {
+    const [row] = await finder(ctx).byIds([key]);
+    if (!row) throw new NotFoundError(type, id);
+    return row;
+  }
   const loaderName = LOADER_OF_TYPE[type];
   if (!loaderName) throw new UserInputError(field, `objects of type ${type} cannot be fetched by id`);
   const node = await ctx.loaders[loaderName].load(key);
