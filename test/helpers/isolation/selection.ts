@@ -40,6 +40,8 @@ export interface SelectionOptions {
   requiredArg?(field: GraphQLField<unknown, unknown>, arg: GraphQLArgument): Literal | undefined;
   /** Receives every field selected, as "Type.field". */
   selected?: Set<string>;
+  /** How far below the roots each type is at the nearest (minDepths): a type no root reaches sooner is expanded past maxDepth. */
+  minDepth?: ReadonlyMap<string, number>;
 }
 
 export function printLiteral(v: Literal): string {
@@ -212,8 +214,9 @@ function selectFields(
     if (isPaged(field)) args.first = options.nestedPageSize;
     let selections: Selection[] | undefined;
     if (isCompositeType(named)) {
-      if (depth + 1 > options.maxDepth) continue;
-      selections = reach(named, depth + 1);
+      // Past the depth, a field is still selected (its scalars), and a type no root reaches sooner is expanded.
+      const beyond = depth + 1 > options.maxDepth && (options.minDepth?.get(named.name) ?? 0) < depth + 1;
+      selections = !beyond ? reach(named, depth + 1) : isObjectType(named) ? scalarsOf(named.getFields()) : [{ name: '__typename' }];
     }
     out.push({ name: field.name, ...(Object.keys(args).length ? { args } : {}), ...(selections ? { selections } : {}) });
     options.selected?.add(`${typeName}.${field.name}`);
@@ -222,7 +225,9 @@ function selectFields(
       for (const value of variantValues(arg)) {
         const label = value instanceof EnumLiteral ? value.name : String(value);
         const alias = `${conflicting.has(field.name) ? `${typeName}_` : ''}${field.name}__${arg.name}_${label}`;
-        out.push({ name: field.name, alias, args: { ...args, [arg.name]: value }, ...(selections ? { selections } : {}) });
+        // The copy exercises the argument; its children's fields are selected in full under the field itself.
+        const shallow = isObjectType(named) ? scalarsOf(named.getFields()) : selections;
+        out.push({ name: field.name, alias, args: { ...args, [arg.name]: value }, ...(shallow ? { selections: shallow } : {}) });
       }
     }
   }
@@ -279,4 +284,22 @@ export function reachableFields(schema: GraphQLSchema, root: GraphQLNamedType): 
     }
   }
   return out.sort();
+}
+
+/** How many levels below the root fields each composite type is at the nearest (a root field's own type is at 0). */
+export function minDepths(schema: GraphQLSchema, root: GraphQLNamedType): Map<string, number> {
+  const depth = new Map<string, number>();
+  const queue: GraphQLNamedType[] = [];
+  const visit = (t: GraphQLNamedType, d: number) => {
+    if (!isCompositeType(t) || depth.has(t.name)) return;
+    depth.set(t.name, d);
+    queue.push(t);
+    if (isAbstractType(t)) for (const impl of schema.getPossibleTypes(t)) visit(impl, d);
+  };
+  if (isObjectType(root)) for (const f of Object.values(root.getFields())) visit(getNamedType(f.type), 0);
+  while (queue.length) {
+    const t = queue.shift()!;
+    if (isObjectType(t) || isInterfaceType(t)) for (const f of Object.values(t.getFields())) visit(getNamedType(f.type), depth.get(t.name)! + 1);
+  }
+  return depth;
 }
