@@ -2,6 +2,8 @@
  * `npm run bench`: what the API layers cost over raw SQL, measured in one process on the same data.
  * Figures are ratios (patchgraph time / raw SQL time), so they mean the same on a fast or slow machine.
  * Runs on SQLite, and on MariaDB too when TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/) answers.
+ * Cases: "api" (a page of nested assets, a keyset page) and "compliance" (the MSP dashboard, compliance-dashboard.ts);
+ * name some to run only those: `npm run bench -- compliance`.
  */
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../src/secrets/secret-box';
@@ -28,6 +30,7 @@ import { startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { fixedClock } from '../../src/util/clock';
 import { newId } from '../../src/util/ids';
+import { benchComplianceDashboard } from './compliance-dashboard';
 
 const ASSETS = 5_000;
 const PAGE = 100;
@@ -104,7 +107,7 @@ function rawQueries(ds: DataSource) {
   };
 }
 
-async function benchEngine(engine: string, url: string, cleanup: () => Promise<void>): Promise<void> {
+async function benchEngine(engine: string, url: string): Promise<void> {
   const ds = await createDataSource(parseDatabaseUrl(url));
   await ds.initialize();
   await runMigrations(ds);
@@ -148,12 +151,24 @@ async function benchEngine(engine: string, url: string, cleanup: () => Promise<v
   console.log(`  => ratio ${(keyset / offset).toFixed(2)}x raw OFFSET SQL`);
 
   await app.stop();
-  await cleanup();
 }
 
+/** Bench cases by name: `npm run bench -- compliance` runs one, `npm run bench` all. Each gets a fresh database. */
+const CASES: Record<string, (engine: string, url: string) => Promise<void>> = {
+  api: benchEngine,
+  compliance: benchComplianceDashboard,
+};
+
 async function main() {
+  const selected = process.argv.slice(2);
+  const unknown = selected.filter((name) => !(name in CASES));
+  if (unknown.length) {
+    console.error(`bench: no case named ${unknown.join(', ')}; the cases are ${Object.keys(CASES).join(', ')}`);
+    process.exit(2);
+  }
+  const cases = selected.length ? selected : Object.keys(CASES);
   const dir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-'));
-  await benchEngine('sqlite', `sqlite:${join(dir, 'bench.db')}`, async () => {});
+  for (const name of cases) await CASES[name]('sqlite', `sqlite:${join(dir, `${name}.db`)}`);
   const base = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/';
   let admin;
   try {
@@ -162,12 +177,19 @@ async function main() {
     console.log(`\nmariadb: skipped, ${base} did not answer (${(err as Error).message})`);
     return;
   }
-  const name = `pgbench_${process.pid}`;
-  await admin.query(`CREATE DATABASE \`${name}\``);
-  await benchEngine('mariadb', base.replace(/\/[^/]*$/, `/${name}`), async () => {
-    await admin.query(`DROP DATABASE \`${name}\``);
+  try {
+    for (const name of cases) {
+      const db = `pgbench_${process.pid}_${name}`;
+      await admin.query(`CREATE DATABASE \`${db}\``);
+      try {
+        await CASES[name]('mariadb', base.replace(/\/[^/]*$/, `/${db}`));
+      } finally {
+        await admin.query(`DROP DATABASE \`${db}\``);
+      }
+    }
+  } finally {
     await admin.end();
-  });
+  }
 }
 
 main().catch((err) => {
