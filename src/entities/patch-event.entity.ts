@@ -11,6 +11,8 @@ import { Tenant } from './tenant.entity';
 @Index('ix_patch_event_asset_observed', ['assetId', 'observedAt', 'id'])
 @Index('ix_patch_event_tenant_observed', ['tenantId', 'observedAt', 'id'])
 @Index('ix_patch_event_update', ['updateId', 'observedAt'])
+// A source's events of one update in recorded order: compliance's state at asOf and its evidence check per asset.
+@Index('ix_patch_event_source_update', ['sourceDeviceId', 'updateId', 'observedAt'])
 export class PatchEvent {
   @PrimaryColumn(primaryUuid())
   id: string;
