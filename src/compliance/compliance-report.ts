@@ -42,51 +42,76 @@ const statusCase = (column: string) => `CASE ${Object.entries(STATUS_RANK).map((
 /**
  * Answers of one evaluation, each one SQL statement over its CTEs: counts and groupings are GROUP BYs, the asset
  * list a keyset page. Nothing here reads more rows than it returns.
+ *
+ * Each statement evaluates the whole CTE chain again, so answers that are sums of one grouping share it: the total,
+ * the counts by status and by tenant read one count by (tenant, status), and the open findings by severity and by age
+ * one count by (severity, status, age band). A dashboard asking for all of them costs two evaluations, not five.
+ * A report serves one request (one GraphQL `compliance` field), so the shared answers are kept for its life.
  */
 export class ComplianceReport {
+  private tenantStatus?: Promise<Array<{ k: string; statusRank: number; n: number }>>;
+  private findingCounts?: Promise<Array<{ severity: string; statusRank: number; band: string; n: number }>>;
+
   constructor(readonly evaluation: ComplianceEvaluation) {}
 
+  /** Assets by tenant and status, ordered by tenant: what total, statusCounts and statusCountsBy('tenantId') sum. */
+  private byTenantAndStatus(): Promise<Array<{ k: string; statusRank: number; n: number }>> {
+    this.tenantStatus ??= this.evaluation.run<{ k: string; statusRank: number; n: number }>(
+      'SELECT sa.tenantId AS k, s.statusRank, COUNT(*) AS n FROM asset_status s JOIN scope_assets sa ON sa.assetId = s.assetId GROUP BY sa.tenantId, s.statusRank ORDER BY sa.tenantId',
+    );
+    return this.tenantStatus;
+  }
+
   async statusCounts(): Promise<StatusCount[]> {
-    const rows = await this.evaluation.run<{ statusRank: number; n: number }>('SELECT statusRank, COUNT(*) AS n FROM asset_status GROUP BY statusRank');
-    return withZeros(rows);
+    return withZeros(sumBy(await this.byTenantAndStatus(), (r) => String(r.statusRank)).map(([rank, n]) => ({ statusRank: Number(rank), n })));
   }
 
   async statusCountsBy(column: 'tenantId' | 'siteId'): Promise<Array<{ key: string | null; counts: StatusCount[] }>> {
-    const rows = await this.evaluation.run<{ k: string | null; statusRank: number; n: number }>(
-      `SELECT sa.${column} AS k, s.statusRank, COUNT(*) AS n FROM asset_status s JOIN scope_assets sa ON sa.assetId = s.assetId GROUP BY sa.${column}, s.statusRank ORDER BY sa.${column}`,
-    );
+    const rows = column === 'tenantId'
+      ? await this.byTenantAndStatus()
+      : await this.evaluation.run<{ k: string | null; statusRank: number; n: number }>(
+        `SELECT sa.${column} AS k, s.statusRank, COUNT(*) AS n FROM asset_status s JOIN scope_assets sa ON sa.assetId = s.assetId GROUP BY sa.${column}, s.statusRank ORDER BY sa.${column}`,
+      );
     const byKey = new Map<string | null, Array<{ statusRank: number; n: number }>>();
     for (const r of rows) byKey.set(r.k, [...(byKey.get(r.k) ?? []), r]);
     return [...byKey].map(([key, counts]) => ({ key, counts: withZeros(counts) }));
   }
 
+  /**
+   * Open findings (one per asset and update, its worst status over the rules) by the update's severity, status and
+   * age band (how long its clock has run at asOf): what openFindingsBySeverity and openFindingsByAge sum.
+   */
+  private bySeverityStatusAndAge(): Promise<Array<{ severity: string; statusRank: number; band: string; n: number }>> {
+    if (!this.findingCounts) {
+      const asOf = this.evaluation.question.asOf.getTime();
+      const params: unknown[] = [];
+      const cases = AGE_BANDS.map((b) => {
+        params.push(sqlTime(new Date(asOf - b.from * 86_400_000)));
+        if (b.to === null) return `WHEN f.startedAt <= ? THEN '${b.label}'`;
+        params.push(sqlTime(new Date(asOf - b.to * 86_400_000)));
+        return `WHEN f.startedAt <= ? AND f.startedAt > ? THEN '${b.label}'`;
+      });
+      this.findingCounts = this.evaluation.run(
+        `SELECT u.severity, f.statusRank, CASE ${cases.join(' ')} ELSE 'not started' END AS band, COUNT(*) AS n FROM (
+           SELECT assetId, updateId, MAX(statusRank) AS statusRank, MIN(COALESCE(clockStartAt, firstMissingAt)) AS startedAt FROM finding_status GROUP BY assetId, updateId) f
+         JOIN software_update u ON u.id = f.updateId GROUP BY u.severity, f.statusRank, band`,
+        params,
+      );
+    }
+    return this.findingCounts;
+  }
+
   /** Findings not yet remedied, by the update's severity: those overdue, due soon, within their allowance or exempt. */
   async openFindingsBySeverity(): Promise<Array<{ severity: string; status: ComplianceStatusName; count: number }>> {
-    const rows = await this.evaluation.run<{ severity: string; statusRank: number; n: number }>(
-      `SELECT u.severity, f.statusRank, COUNT(*) AS n FROM (SELECT assetId, updateId, MAX(statusRank) AS statusRank FROM finding_status GROUP BY assetId, updateId) f
-       JOIN software_update u ON u.id = f.updateId GROUP BY u.severity, f.statusRank ORDER BY u.severity`,
-    );
-    return rows.map((r) => ({ severity: r.severity, status: STATUS_BY_RANK[Number(r.statusRank)], count: Number(r.n) }));
+    const rows = sumBy(await this.bySeverityStatusAndAge(), (r) => `${r.severity}\n${r.statusRank}`)
+      .map(([key, n]) => ({ severity: key.split('\n')[0], statusRank: Number(key.split('\n')[1]), n }))
+      .sort((a, b) => (a.severity < b.severity ? -1 : a.severity > b.severity ? 1 : a.statusRank - b.statusRank));
+    return rows.map((r) => ({ severity: r.severity, status: STATUS_BY_RANK[r.statusRank], count: r.n }));
   }
 
   /** Open findings by how long their clock has run at asOf. */
   async openFindingsByAge(): Promise<Array<{ band: string; count: number }>> {
-    const asOf = this.evaluation.question.asOf.getTime();
-    const params: unknown[] = [];
-    const cases = AGE_BANDS.map((b) => {
-      params.push(sqlTime(new Date(asOf - b.from * 86_400_000)));
-      if (b.to === null) return `WHEN f.startedAt <= ? THEN '${b.label}'`;
-      params.push(sqlTime(new Date(asOf - b.to * 86_400_000)));
-      return `WHEN f.startedAt <= ? AND f.startedAt > ? THEN '${b.label}'`;
-    });
-    const rows = await this.evaluation.run<{ band: string; n: number }>(
-      `SELECT band, COUNT(*) AS n FROM (
-         SELECT CASE ${cases.join(' ')} ELSE 'not started' END AS band FROM (
-           SELECT assetId, updateId, MIN(COALESCE(clockStartAt, firstMissingAt)) AS startedAt FROM finding_status GROUP BY assetId, updateId) f) b
-       GROUP BY band`,
-      params,
-    );
-    const counts = new Map(rows.map((r) => [r.band, Number(r.n)]));
+    const counts = new Map(sumBy(await this.bySeverityStatusAndAge(), (r) => r.band));
     return AGE_BANDS.map((b) => ({ band: b.label, count: counts.get(b.label) ?? 0 }));
   }
 
@@ -130,9 +155,8 @@ export class ComplianceReport {
   }
 
   async total(statuses: ComplianceStatusName[] | null): Promise<number> {
-    const cond = statuses ? (statuses.length ? `WHERE statusRank IN (${statuses.map((st) => STATUS_RANK[st]).join(', ')})` : 'WHERE 1 = 0') : '';
-    const [row] = await this.evaluation.run<{ n: number }>(`SELECT COUNT(*) AS n FROM asset_status ${cond}`);
-    return Number(row.n);
+    const ranks = statuses && new Set<number>(statuses.map((st) => STATUS_RANK[st]));
+    return (await this.byTenantAndStatus()).filter((r) => !ranks || ranks.has(Number(r.statusRank))).reduce((sum, r) => sum + Number(r.n), 0);
   }
 
   /** The findings of some assets (a page's), worst first. */
@@ -149,6 +173,13 @@ export class ComplianceReport {
       exceptionId: r.exceptionId ?? null,
     }));
   }
+}
+
+/** Sums of the rows' counts by key, in the order keys first appear. */
+function sumBy<T extends { n: number | string }>(rows: readonly T[], key: (r: T) => string): Array<[string, number]> {
+  const sums = new Map<string, number>();
+  for (const r of rows) sums.set(key(r), (sums.get(key(r)) ?? 0) + Number(r.n));
+  return [...sums];
 }
 
 export function withZeros(rows: Array<{ statusRank: number; n: number }>): StatusCount[] {

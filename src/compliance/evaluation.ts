@@ -162,10 +162,14 @@ export class ComplianceEvaluation {
       SELECT sa.assetId, ${STATUS_RANK.COMPLIANT} AS statusRank, 'BASE' AS reason FROM scope_assets sa
       UNION ALL SELECT fs.assetId, fs.statusRank, 'FINDING' FROM finding_status fs`;
     if (q.policy.findingRules.length > 0) {
-      // Posture alone (or no patch data at all) cannot show a particular fix is in place.
+      // Posture alone (or no patch data at all) cannot show a particular fix is in place. An asset has a state at asOf
+      // exactly when one of its sources has an event in events; asked of patch_event (a few probes of
+      // ix_patch_event_source_update per asset) rather than of asset_state, which MariaDB would compute a second time,
+      // window functions and all, for this reference.
       sql += `
       UNION ALL SELECT sa.assetId, ${STATUS_RANK.UNVERIFIED}, 'NO_PER_UPDATE_EVIDENCE' FROM scope_assets sa
-        WHERE NOT EXISTS (SELECT 1 FROM asset_state s WHERE s.assetId = sa.assetId)`;
+        WHERE NOT EXISTS (SELECT 1 FROM source_device sd1 JOIN patch_event pe1 ON pe1.sourceDeviceId = sd1.id
+          WHERE sd1.assetId = sa.assetId AND ${tenantCond('pe1.tenantId')} AND pe1.observedAt <= ${p(knownAt)} AND COALESCE(pe1.reportedAt, pe1.observedAt) <= ${p(asOf)})`;
     }
     for (const rule of q.policy.deviceRules) {
       const rank = STATUS_RANK[rule.outcome];
