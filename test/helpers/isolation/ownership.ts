@@ -84,6 +84,9 @@ export function stringsOf(value: unknown, into: string[] = []): string[] {
   return into;
 }
 
+/** Columns the server writes on its own, whenever its once-a-minute flush falls: never a request's doing. */
+export const BOOKKEEPING_COLUMNS = ['lastUsedAt'];
+
 /**
  * One SHA-256 per table over its foreign rows: a request that changed none of them leaves every digest as it was,
  * even when it was allowed to change A's own rows.
@@ -92,7 +95,8 @@ export async function foreignDigests(dataSource: DataSource, tenantA: string): P
   const byTable: Record<string, string[]> = {};
   for (const r of await classifyRows(dataSource, tenantA)) {
     if (r.owner !== 'foreign') continue;
-    (byTable[r.table] ??= []).push(JSON.stringify(r.row));
+    const row = Object.fromEntries(Object.entries(r.row).filter(([column]) => !BOOKKEEPING_COLUMNS.includes(column)));
+    (byTable[r.table] ??= []).push(JSON.stringify(row));
   }
   return Object.fromEntries(Object.entries(byTable).map(([t, rows]) => [t, createHash('sha256').update(rows.join('\n')).digest('hex')]));
 }
