@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -168,7 +168,11 @@ async function main() {
   }
   const cases = selected.length ? selected : Object.keys(CASES);
   const dir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-'));
-  for (const name of cases) await CASES[name]('sqlite', `sqlite:${join(dir, `${name}.db`)}`);
+  try {
+    for (const name of cases) await CASES[name]('sqlite', `sqlite:${join(dir, `${name}.db`)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // a 5,000-asset fleet is a quarter of a gigabyte
+  }
   const base = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/';
   let admin;
   try {
