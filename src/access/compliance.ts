@@ -3,7 +3,8 @@ import { ComplianceReport } from '../compliance/compliance-report';
 import { ComplianceEvaluation } from '../compliance/evaluation';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { PRESETS } from '../compliance/presets';
-import { CompliancePolicy, IntelSource, Site } from '../entities';
+import { IntelSource, Site } from '../entities';
+import { PolicyCatalog } from './policy-catalog';
 import { NotFoundError, UserInputError } from '../errors';
 import { TenantScope } from './tenant-scope';
 
@@ -29,15 +30,9 @@ export class ComplianceAccess {
 
   /** The policy as it stood at `knownAt`: a preset, or the custom policy's latest version recorded by then. */
   async policy(key: string, knownAt: Date): Promise<ResolvedPolicy> {
-    if (Object.prototype.hasOwnProperty.call(PRESETS, key)) return { key, version: 'builtin', definition: PRESETS[key] };
-    const row = await this.dataSource
-      .createQueryBuilder(CompliancePolicy, 'p')
-      .where('p.policyKey = :key AND p.createdAt <= :knownAt', { key, knownAt })
-      .orderBy('p.version', 'DESC')
-      .limit(1)
-      .getOne();
-    if (!row) throw new UserInputError('policy', `no policy "${key}" was recorded by ${knownAt.toISOString()}; the presets are ${Object.keys(PRESETS).join(', ')}`);
-    return { key, version: String(row.version), definition: JSON.parse(row.definition) as PolicyDefinition };
+    const found = await new PolicyCatalog(this.dataSource).inForceAt(key, knownAt);
+    if (!found) throw new UserInputError('policy', `no policy "${key}" was recorded by ${knownAt.toISOString()}; the presets are ${Object.keys(PRESETS).join(', ')}`);
+    return { key: found.key, version: found.version, definition: found.definition };
   }
 
   /**

@@ -61,6 +61,18 @@ export class PolicyCatalog {
     return row ? custom(row) : null;
   }
 
+  /** The version in force at `knownAt`: a preset, or the custom policy's latest version recorded by then. */
+  async inForceAt(key: string, knownAt: Date): Promise<PolicyVersion | null> {
+    if (isPresetKey(key)) return preset(key);
+    const row = await this.dataSource
+      .createQueryBuilder(CompliancePolicy, 'p')
+      .where('p.policyKey = :key AND p.createdAt <= :knownAt', { key, knownAt })
+      .orderBy('p.version', 'DESC')
+      .limit(1)
+      .getOne();
+    return row ? custom(row) : null;
+  }
+
   /** Every version of each key, oldest first; a preset has its one built-in version. */
   async versionsOf(keys: readonly string[]): Promise<Map<string, PolicyVersion[]>> {
     const out = new Map<string, PolicyVersion[]>(keys.map((k) => [k, isPresetKey(k) ? [preset(k)] : []]));

@@ -111,13 +111,7 @@ export const PERMISSIONS = {
   'Mutation.revokeApiKey': { area: 'Access', what: 'Revoke an API key at once', grantees: MSP_ADMIN },
 } as const satisfies Record<string, Permission>;
 
-export type Coordinate = keyof typeof PERMISSIONS;
-
 const ENTRIES: ReadonlyMap<string, Permission> = new Map(Object.entries(PERMISSIONS));
-
-export function permissionOf(coordinate: string): Permission | undefined {
-  return ENTRIES.get(coordinate);
-}
 
 /** Whether `role` may use the operation or field at `coordinate`. Unknown coordinates are denied. */
 export function roleMay(role: Grantee, coordinate: string): boolean {

@@ -37,7 +37,6 @@ export const AGE_BANDS = [
   { label: 'over 90 days', from: 90, to: null },
 ] as const;
 
-const statusCase = (column: string) => `CASE ${Object.entries(STATUS_RANK).map(([name, rank]) => `WHEN ${column} = ${rank} THEN '${name}'`).join(' ')} END`;
 
 /**
  * Answers of one evaluation, each one SQL statement over its CTEs: counts and groupings are GROUP BYs, the asset
@@ -187,4 +186,3 @@ export function withZeros(rows: Array<{ statusRank: number; n: number }>): Statu
   return (Object.keys(STATUS_RANK) as ComplianceStatusName[]).map((status) => ({ status, count: counts.get(STATUS_RANK[status]) ?? 0 }));
 }
 
-export { statusCase };

@@ -47,20 +47,6 @@ export class ComplianceEvaluation {
 
   constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion) {}
 
-  private get mysql(): boolean {
-    return this.dataSource.options.type !== 'better-sqlite3';
-  }
-
-  /** A bound timestamp parameter, typed so the engine compares it as a time, never as text. */
-  private ts(placeholder: string): string {
-    return this.mysql ? `CAST(${placeholder} AS DATETIME(3))` : placeholder;
-  }
-
-  /** `expr` plus a number of seconds held in column `seconds`, in the engine's dialect. */
-  private addSeconds(expr: string, seconds: string): string {
-    return this.mysql ? `DATE_ADD(${expr}, INTERVAL ${seconds} SECOND)` : `strftime('%Y-%m-%d %H:%M:%f', ${expr}, '+' || ${seconds} || ' seconds')`;
-  }
-
   /** The CTEs every answer starts from: `ranked` holds one row per (asset, reason) with its status rank. */
   prepare(): Promise<{ sql: string; params: unknown[] }> {
     this.prepared ??= this.build();
@@ -116,7 +102,7 @@ export class ComplianceEvaluation {
     source_state AS (
       SELECT le.assetId, le.sourceDeviceId, le.updateId, le.toState, le.at, COALESCE(ps.evidence, 'DERIVED') AS evidence,
         ROW_NUMBER() OVER (PARTITION BY le.assetId, le.updateId ORDER BY
-          CASE WHEN (sd.stale = ${this.mysql ? 'FALSE' : '0'} AND sd.inactive = ${this.mysql ? 'FALSE' : '0'}) OR COALESCE(sd.lastCheckInAt, sd.lastSeenAt) >= ${p(asOf)} THEN 0 ELSE 1 END,
+          CASE WHEN (sd.stale = 0 AND sd.inactive = 0) OR COALESCE(sd.lastCheckInAt, sd.lastSeenAt) >= ${p(asOf)} THEN 0 ELSE 1 END,
           CASE WHEN ps.evidence = 'REPORTED' THEN 0 ELSE 1 END, le.at DESC, le.sourceDeviceId) AS pick
       FROM last_event le
       JOIN source_device sd ON sd.id = le.sourceDeviceId
@@ -130,13 +116,13 @@ export class ComplianceEvaluation {
       SELECT e.assetId, e.updateId, MIN(e.at) AS at FROM events e WHERE e.toState IN (${open}) GROUP BY e.assetId, e.updateId
     ),
     terms (ruleId, updateId, assetClass, clockStartAt, dueAt, allowanceSeconds) AS (
-      ${terms.length ? terms.map((t) => `SELECT ${p(t.ruleId)}, ${p(t.updateId)}, ${p(t.assetClass)}, ${this.ts(p(t.clockStartAt ? sqlTime(t.clockStartAt) : null))}, ${this.ts(p(t.dueAt ? sqlTime(t.dueAt) : null))}, ${p(t.allowanceSeconds)}`).join(' UNION ALL ')
+      ${terms.length ? terms.map((t) => `SELECT ${p(t.ruleId)}, ${p(t.updateId)}, ${p(t.assetClass)}, ${this.dialect.ts(p(t.clockStartAt ? sqlTime(t.clockStartAt) : null))}, ${this.dialect.ts(p(t.dueAt ? sqlTime(t.dueAt) : null))}, ${p(t.allowanceSeconds)}`).join(' UNION ALL ')
         : "SELECT NULL, NULL, NULL, NULL, NULL, NULL FROM asset WHERE 1 = 0"}
     ),
     findings AS (
       SELECT s.assetId, sa.tenantId, sa.siteId, s.updateId, s.sourceDeviceId, t.ruleId, s.toState, s.evidence, fm.at AS firstMissingAt,
         COALESCE(t.clockStartAt, fm.at) AS clockStartAt,
-        COALESCE(t.dueAt, ${this.addSeconds('fm.at', 't.allowanceSeconds')}) AS dueAt,
+        COALESCE(t.dueAt, ${this.dialect.addSeconds('fm.at', 't.allowanceSeconds')}) AS dueAt,
         (SELECT MIN(re.id) FROM risk_exception re WHERE re.tenantId = sa.tenantId
           AND (re.siteId IS NULL OR re.siteId = sa.siteId) AND (re.assetId IS NULL OR re.assetId = s.assetId)
           AND (re.updateId IS NULL OR re.updateId = s.updateId) AND (re.policyKey IS NULL OR re.policyKey = ${p(q.policyKey)})
@@ -184,7 +170,7 @@ export class ComplianceEvaluation {
           if (combos.length === 0) continue;
           sql += `
       UNION ALL SELECT sa.assetId, ${outcomeRank}, '${reason}' FROM scope_assets sa WHERE ${combos
-            .map((u) => `(COALESCE(sa.osName, '') = ${p(u.osName ?? '')} AND COALESCE(sa.osBuild, '') = ${p(u.osBuild ?? '')} AND COALESCE(sa.osVersion, '') = ${p(u.osVersion ?? '')} AND COALESCE(${this.mysql ? 'CAST(sa.esuUntil AS CHAR)' : 'sa.esuUntil'}, '') = ${p(u.esuUntil ?? '')})`)
+            .map((u) => `(COALESCE(sa.osName, '') = ${p(u.osName ?? '')} AND COALESCE(sa.osBuild, '') = ${p(u.osBuild ?? '')} AND COALESCE(sa.osVersion, '') = ${p(u.osVersion ?? '')} AND COALESCE(${this.dialect.dateText('sa.esuUntil')}, '') = ${p(u.esuUntil ?? '')})`)
             .join(' OR ')}`;
         }
       } else if (rule.kind === 'NO_PATCH_POLICY') {

@@ -11,6 +11,8 @@ export interface SqlDialect {
   addSeconds(expr: string, seconds: string): string;
   /** Whole milliseconds from `start` to `end` (negative when `end` is earlier), as an integer. */
   millisBetween(start: string, end: string): string;
+  /** A DATE column as YYYY-MM-DD text, to compare with a bound string. */
+  dateText(expr: string): string;
 }
 
 const sqlite: SqlDialect = {
@@ -18,12 +20,14 @@ const sqlite: SqlDialect = {
   addSeconds: (expr, seconds) => `strftime('%Y-%m-%d %H:%M:%f', ${expr}, '+' || ${seconds} || ' seconds')`,
   // julianday is a double in days; rounding to the millisecond removes its binary fraction error.
   millisBetween: (start, end) => `CAST(ROUND((julianday(${end}) - julianday(${start})) * 86400000) AS INTEGER)`,
+  dateText: (expr) => expr,
 };
 
 const mariadb: SqlDialect = {
   ts: (placeholder) => `CAST(${placeholder} AS DATETIME(3))`,
   addSeconds: (expr, seconds) => `DATE_ADD(${expr}, INTERVAL ${seconds} SECOND)`,
   millisBetween: (start, end) => `(TIMESTAMPDIFF(MICROSECOND, ${start}, ${end}) DIV 1000)`,
+  dateText: (expr) => `CAST(${expr} AS CHAR)`,
 };
 
 export function sqlDialect(dataSource: DataSource): SqlDialect {

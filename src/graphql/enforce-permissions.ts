@@ -1,5 +1,5 @@
 import { defaultFieldResolver, GraphQLField, GraphQLSchema, isObjectType } from 'graphql';
-import { Permission, permissionOf, PERMISSIONS } from '../auth/permissions';
+import { Permission, PERMISSIONS } from '../auth/permissions';
 import { ForbiddenError } from '../errors';
 import { RequestContext } from './context';
 
@@ -17,7 +17,7 @@ const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'];
  * stale rule.
  */
 export function enforcePermissions(schema: GraphQLSchema, matrix: Record<string, Permission> = PERMISSIONS): GraphQLSchema {
-  const lookup = (coordinate: string) => (matrix === PERMISSIONS ? permissionOf(coordinate) : matrix[coordinate]);
+  const lookup = (coordinate: string) => (Object.hasOwn(matrix, coordinate) ? matrix[coordinate] : undefined);
   const guarded = new Set<string>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
