@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ComplianceReport } from '../compliance/compliance-report';
-import { ComplianceEvaluation } from '../compliance/evaluation';
+import { ComplianceEvaluation, sqlTime } from '../compliance/evaluation';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { PRESETS } from '../compliance/presets';
 import { IntelSource, Site } from '../entities';
@@ -26,6 +26,8 @@ export interface ResolvedPolicy {
 
 /** Compliance answers within the principal's tenants: the evaluation only ever sees the scope given here. */
 export class ComplianceAccess {
+  private readonly sources = new Map<string, Promise<IntelSource | null>>();
+
   constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope) {}
 
   /** The policy as it stood at `knownAt`: a preset, or the custom policy's latest version recorded by then. */
@@ -35,17 +37,24 @@ export class ComplianceAccess {
     return { key: found.key, version: found.version, definition: found.definition };
   }
 
-  /**
-   * The feed versions the vulnerability facts come from: the newest of each kind (a KEV catalog, an EPSS day, the
-   * MSRC documents and the newest CVE record). The facts are the current ones whatever knownAt says.
-   */
-  async intelInEffect(): Promise<IntelSource[]> {
-    const rows = await this.dataSource
+  /** Of each feed, the newest version imported by `knownAt`. */
+  async intelInEffect(knownAt: Date): Promise<IntelSource[]> {
+    return this.dataSource
       .createQueryBuilder(IntelSource, 's')
-      .where('s.id = (SELECT s2.id FROM intel_source s2 WHERE s2.kind = s.kind ORDER BY s2.releasedAt DESC, s2.importedAt DESC, s2.id DESC LIMIT 1)')
+      .where('s.id = (SELECT s2.id FROM intel_source s2 WHERE s2.kind = s.kind AND s2.importedAt <= :knownAt ORDER BY s2.releasedAt DESC, s2.importedAt DESC, s2.id DESC LIMIT 1)', { knownAt: sqlTime(knownAt) })
       .orderBy('s.kind', 'ASC')
       .getMany();
-    return rows;
+  }
+
+  /** One imported intel file (global data: every principal may read which version a fact came from). */
+  intelSource(id: string | null): Promise<IntelSource | null> {
+    if (!id) return Promise.resolve(null);
+    let pending = this.sources.get(id);
+    if (!pending) {
+      pending = this.dataSource.getRepository(IntelSource).findOneBy({ id });
+      this.sources.set(id, pending);
+    }
+    return pending;
   }
 
   async report(ask: ComplianceAsk): Promise<{ policy: ResolvedPolicy; report: ComplianceReport }> {

@@ -18,6 +18,7 @@ import { SHARED_OWNER } from '../entities/update.entity';
 import { applyIntel } from '../intel/apply-intel';
 import { cvssVersionOf } from '../intel/cvrf-catalog';
 import { findIn } from '../sync/find-in';
+import { recordVulnerabilityFacts } from './vulnerability-history';
 import { refreshMaxScores } from '../sync/write-catalog';
 import { newId } from '../util/ids';
 import { MicrosoftCatalog } from './microsoft-catalog';
@@ -99,6 +100,7 @@ export async function writeSharedCatalog(m: EntityManager, data: MicrosoftCatalo
   }
   await insertRows(m, Vulnerability, newVulns);
   await updateRows(m, Vulnerability, refreshedVulns, ['title', 'severity', 'exploited', 'publishedAt', 'vendorSourceId', 'updatedAt']);
+  await recordVulnerabilityFacts(m, [...newVulns, ...refreshedVulns], now);
   result.vulnerabilitiesCreated = newVulns.length;
   result.vulnerabilitiesRefreshed = refreshedVulns.length;
 
@@ -148,7 +150,7 @@ export async function writeSharedCatalog(m: EntityManager, data: MicrosoftCatalo
     const key = `${update.id}\u0000${vuln.id}`;
     if (have.has(key)) continue;
     have.add(key);
-    links.push(Object.assign(new UpdateVulnerability(), { updateId: update.id, vulnerabilityId: vuln.id }));
+    links.push(Object.assign(new UpdateVulnerability(), { updateId: update.id, vulnerabilityId: vuln.id, createdAt: now }));
     if (!newUpdates.includes(update)) gained.set(update.id, update);
   }
   await insertRows(m, UpdateVulnerability, links);

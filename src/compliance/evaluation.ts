@@ -4,8 +4,8 @@ import { NOT_REMEDIATED_STATES } from '../entities/enums';
 import { assetClassSql } from './asset-class';
 import { servicingOf, supportAt, SupportAt } from './lifecycle';
 import { PolicyDefinition } from './policy-definition';
-import { AdvisoryFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
-import { SqlDialect, sqlDialect } from './sql-dialect';
+import { AdvisoryFacts, CveFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
+import { JsonColumn, SqlDialect, sqlDialect } from './sql-dialect';
 
 /** A compliance question: one policy, the world at `asOf`, as patchgraph had recorded it by `knownAt`. */
 export interface ComplianceQuestion {
@@ -19,6 +19,13 @@ export interface ComplianceQuestion {
   assignedOnly: boolean;
 }
 
+/** A CVE's facts as held at knownAt, with the intel version each came from (null: the bundled catalog or a connector). */
+export interface HeldCveFacts extends CveFacts {
+  cvssSourceId: string | null;
+  kevSourceId: string | null;
+  epssSourceId: string | null;
+}
+
 /** Ranks of an asset's status: the worst of its findings and device rules decides. */
 export const STATUS_RANK = { COMPLIANT: 1, EXEMPT: 2, DUE_SOON: 3, UNVERIFIED: 4, NON_COMPLIANT: 5 } as const;
 export type ComplianceStatusName = keyof typeof STATUS_RANK;
@@ -26,6 +33,19 @@ export const STATUS_BY_RANK = Object.fromEntries(Object.entries(STATUS_RANK).map
 
 /** Timestamps as both engines store and compare them (UTC, milliseconds). */
 export const sqlTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+const TERM_COLUMNS: readonly JsonColumn[] = [
+  { name: 'ruleId', key: 'r', type: 'id' }, { name: 'updateId', key: 'u', type: 'id' }, { name: 'assetClass', key: 'c', type: 'text' },
+  { name: 'clockStartAt', key: 's', type: 'timestamp' }, { name: 'dueAt', key: 'd', type: 'timestamp' }, { name: 'allowanceSeconds', key: 'a', type: 'integer' },
+];
+
+/** The rule terms as one JSON parameter: a broad rule over a large catalog is thousands of rows. */
+function termsJson(terms: readonly RuleTerm[]): string {
+  return JSON.stringify(terms.map((t) => ({
+    r: t.ruleId, u: t.updateId, c: t.assetClass ?? undefined, s: t.clockStartAt ? sqlTime(t.clockStartAt) : undefined,
+    d: t.dueAt ? sqlTime(t.dueAt) : undefined, a: t.allowanceSeconds ?? undefined,
+  })));
+}
 
 /**
  * The evaluation as SQL common table expressions over the stored evidence, so counts and pages are answered by the
@@ -44,6 +64,7 @@ export const sqlTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z
  */
 export class ComplianceEvaluation {
   private prepared?: Promise<{ sql: string; params: unknown[] }>;
+  private facts?: Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>>;
 
   constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion) {}
 
@@ -115,9 +136,8 @@ export class ComplianceEvaluation {
     first_missing AS (
       SELECT e.assetId, e.updateId, MIN(e.at) AS at FROM events e WHERE e.toState IN (${open}) GROUP BY e.assetId, e.updateId
     ),
-    terms (ruleId, updateId, assetClass, clockStartAt, dueAt, allowanceSeconds) AS (
-      ${terms.length ? terms.map((t) => `SELECT ${p(t.ruleId)}, ${p(t.updateId)}, ${p(t.assetClass)}, ${this.dialect.ts(p(t.clockStartAt ? sqlTime(t.clockStartAt) : null))}, ${this.dialect.ts(p(t.dueAt ? sqlTime(t.dueAt) : null))}, ${p(t.allowanceSeconds)}`).join(' UNION ALL ')
-        : "SELECT NULL, NULL, NULL, NULL, NULL, NULL FROM asset WHERE 1 = 0"}
+    terms AS (
+      ${this.dialect.jsonRows(p(termsJson(terms)), TERM_COLUMNS)}
     ),
     findings AS (
       SELECT s.assetId, sa.tenantId, sa.siteId, s.updateId, s.sourceDeviceId, t.ruleId, s.toState, s.evidence, fm.at AS firstMissingAt,
@@ -215,33 +235,50 @@ export class ComplianceEvaluation {
     return ruleTerms(this.question.policy, updates, advisories);
   }
 
-  /** The catalog's updates with their CVEs: shared entries and those of the tenants in scope. */
-  private async updateFacts(): Promise<Array<UpdateFacts & { kb: string | null }>> {
+  /**
+   * The catalog's updates with their CVEs (shared entries and those of the tenants in scope), each CVE's facts as
+   * patchgraph held them at knownAt (vulnerability_fact), so a KEV due date or score changed since leaves an old
+   * answer as it was. A CVE linked after knownAt is not in it; facts recorded only later read as first recorded, and
+   * a CVE without recorded history (written around the catalog writers) as it is now.
+   */
+  updateFacts(): Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>> {
+    this.facts ??= this.readUpdateFacts();
+    return this.facts;
+  }
+
+  private async readUpdateFacts(): Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>> {
     const owners = this.scope.all ? null : ['shared', ...this.scope.allowedIds()];
     const ownerCond = owners ? `u.owner IN (${owners.map(() => '?').join(', ')})` : '1 = 1';
-    const ransomware = this.dataSource.getMetadata('Vulnerability').findColumnWithPropertyName('kevRansomware') ? 'v.kevRansomware' : '0';
+    const knownAt = sqlTime(this.question.knownAt);
     const rows: Array<Record<string, any>> = await this.dataSource.query(
-      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, v.cveId, v.severity AS cveSeverity, v.cvssBaseScore, v.kevDateAdded, v.kevDueDate,
-        ${ransomware} AS ransomware, v.epssScore
+      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, v.cveId,
+         COALESCE(vf.severity, v.severity) AS cveSeverity, CASE WHEN vf.id IS NULL THEN v.cvssBaseScore ELSE vf.cvssBaseScore END AS cvssBaseScore,
+         CASE WHEN vf.id IS NULL THEN v.kevDateAdded ELSE vf.kevDateAdded END AS kevDateAdded, CASE WHEN vf.id IS NULL THEN v.kevDueDate ELSE vf.kevDueDate END AS kevDueDate,
+         CASE WHEN vf.id IS NULL THEN v.kevRansomware ELSE vf.kevRansomware END AS ransomware, CASE WHEN vf.id IS NULL THEN v.epssScore ELSE vf.epssScore END AS epssScore,
+         CASE WHEN vf.id IS NULL THEN v.cvssSourceId ELSE vf.cvssSourceId END AS cvssSourceId, CASE WHEN vf.id IS NULL THEN v.kevSourceId ELSE vf.kevSourceId END AS kevSourceId,
+         CASE WHEN vf.id IS NULL THEN v.epssSourceId ELSE vf.epssSourceId END AS epssSourceId
        FROM software_update u
-       LEFT JOIN update_vulnerability uv ON uv.updateId = u.id
+       LEFT JOIN update_vulnerability uv ON uv.updateId = u.id AND uv.createdAt <= ?
        LEFT JOIN vulnerability v ON v.id = uv.vulnerabilityId
+       LEFT JOIN vulnerability_fact vf ON vf.id = COALESCE(
+         (SELECT vf2.id FROM vulnerability_fact vf2 WHERE vf2.vulnerabilityId = v.id AND vf2.recordedAt <= ? ORDER BY vf2.recordedAt DESC LIMIT 1),
+         (SELECT vf3.id FROM vulnerability_fact vf3 WHERE vf3.vulnerabilityId = v.id ORDER BY vf3.recordedAt LIMIT 1))
        WHERE ${ownerCond}`,
-      owners ?? [],
+      [knownAt, knownAt, ...(owners ?? [])],
     );
-    const byId = new Map<string, UpdateFacts & { kb: string | null }>();
+    const byId = new Map<string, UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>();
     for (const r of rows) {
       let u = byId.get(r.id);
       if (!u) {
         u = { id: r.id, kb: r.kb ?? null, severity: r.severity, classification: r.classification, releasedAt: r.releasedAt ? toDate(r.releasedAt) : null, cves: [] };
         byId.set(r.id, u);
       }
-      if (r.cveId) {
-        u.cves.push({
-          cveId: r.cveId, severity: r.cveSeverity, cvss: r.cvssBaseScore === null ? null : Number(r.cvssBaseScore),
-          kevDateAdded: dateOnly(r.kevDateAdded), kevDueDate: dateOnly(r.kevDueDate), ransomware: Boolean(Number(r.ransomware)), epss: r.epssScore === null ? null : Number(r.epssScore),
-        });
-      }
+      if (!r.cveId) continue;
+      u.cves.push({
+        cveId: r.cveId, severity: r.cveSeverity, cvss: r.cvssBaseScore === null ? null : Number(r.cvssBaseScore),
+        kevDateAdded: dateOnly(r.kevDateAdded), kevDueDate: dateOnly(r.kevDueDate), ransomware: Boolean(Number(r.ransomware)), epss: r.epssScore === null ? null : Number(r.epssScore),
+        cvssSourceId: r.cvssSourceId ?? null, kevSourceId: r.kevSourceId ?? null, epssSourceId: r.epssSourceId ?? null,
+      });
     }
     return [...byId.values()];
   }

@@ -13,7 +13,21 @@ export interface SqlDialect {
   millisBetween(start: string, end: string): string;
   /** A DATE column as YYYY-MM-DD text, to compare with a bound string. */
   dateText(expr: string): string;
+  /**
+   * The rows of a JSON array of objects bound as one parameter, as a derived table: one bound value however many
+   * rows (SQLite refuses a statement with more than 32,766 parameters). A key left out of an object is NULL.
+   */
+  jsonRows(placeholder: string, columns: readonly JsonColumn[]): string;
 }
+
+/** A column of jsonRows: its name, key in each object, and SQL type (MariaDB's JSON_TABLE needs one). */
+export interface JsonColumn {
+  name: string;
+  key: string;
+  type: 'id' | 'text' | 'timestamp' | 'integer';
+}
+
+const MARIADB_TYPES: Record<JsonColumn['type'], string> = { id: 'VARCHAR(64)', text: 'VARCHAR(191)', timestamp: 'DATETIME(3)', integer: 'BIGINT' };
 
 const sqlite: SqlDialect = {
   ts: (placeholder) => placeholder,
@@ -21,6 +35,8 @@ const sqlite: SqlDialect = {
   // julianday is a double in days; rounding to the millisecond removes its binary fraction error.
   millisBetween: (start, end) => `CAST(ROUND((julianday(${end}) - julianday(${start})) * 86400000) AS INTEGER)`,
   dateText: (expr) => expr,
+  jsonRows: (placeholder, columns) =>
+    `SELECT ${columns.map((c) => `json_extract(j.value, '$.${c.key}') AS ${c.name}`).join(', ')} FROM json_each(${placeholder}) j`,
 };
 
 const mariadb: SqlDialect = {
@@ -28,6 +44,9 @@ const mariadb: SqlDialect = {
   addSeconds: (expr, seconds) => `DATE_ADD(${expr}, INTERVAL ${seconds} SECOND)`,
   millisBetween: (start, end) => `(TIMESTAMPDIFF(MICROSECOND, ${start}, ${end}) DIV 1000)`,
   dateText: (expr) => `CAST(${expr} AS CHAR)`,
+  jsonRows: (placeholder, columns) =>
+    `SELECT ${columns.map((c) => `jt.${c.name}`).join(', ')} FROM JSON_TABLE(${placeholder}, '$[*]' COLUMNS (${columns
+      .map((c) => `${c.name} ${MARIADB_TYPES[c.type]} PATH '$.${c.key}'`).join(', ')})) jt`,
 };
 
 export function sqlDialect(dataSource: DataSource): SqlDialect {

@@ -23,15 +23,16 @@ import { UpdateVulnerability } from './update-vulnerability.entity';
 import { Update } from './update.entity';
 import { VendorSite } from './vendor-site.entity';
 import { Vulnerability } from './vulnerability.entity';
+import { VulnerabilityFact } from './vulnerability-fact.entity';
 
 export {
   Advisory, CompliancePolicy, PolicyAssignment, RiskException,
   ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant,
-  UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability, IntelSource, CveIntel,
+  UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability, IntelSource, CveIntel, VulnerabilityFact,
 };
 
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
-  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord, IntelSource, CveIntel,
+  SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord, IntelSource, CveIntel, VulnerabilityFact,
   CompliancePolicy, PolicyAssignment, RiskException, Advisory,
 ];

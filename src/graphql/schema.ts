@@ -26,7 +26,7 @@ import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
 import { enforcePermissions } from './enforce-permissions';
 import {
-  AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
+  AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, FindingCveResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
 } from './resolvers/compliance.resolver';
 import { ComplianceKpiResolver } from './resolvers/compliance-kpi.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
@@ -36,7 +36,7 @@ export const RESOLVERS = [
   VulnerabilityResolver, PatchStateResolver, ConnectorInstanceResolver, SyncRunQueryResolver, SyncRunResolver, IdentityResolver, UnattachedSourceDeviceResolver,
   ApiKeyResolver,
   PolicyResolver, PolicyAssignmentResolver, TenantPolicyAssignmentsResolver, SitePolicyAssignmentsResolver, RiskExceptionResolver, AdvisoryResolver, AssetComplianceSettingsResolver,
-  ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver,
+  ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver, FindingCveResolver,
   ComplianceKpiResolver,
 ] as const;
 

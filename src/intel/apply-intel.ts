@@ -8,6 +8,7 @@ import { updateRows } from '../db/insert-rows';
 import { CveIntel, Update, UpdateVulnerability, Vulnerability } from '../entities';
 import { findIn } from '../sync/find-in';
 import { refreshMaxScores } from '../sync/write-catalog';
+import { recordVulnerabilityFacts } from '../catalog/vulnerability-history';
 
 const KEV = ['kevDateAdded', 'kevDueDate', 'kevRansomware', 'kevSourceId'] as const;
 const EPSS = ['epssScore', 'epssPercentile', 'epssDate', 'epssSourceId'] as const;
@@ -46,6 +47,7 @@ export async function applyIntel(m: EntityManager, cveIds: string[], now: Date):
     }
   }
   await updateRows(m, Vulnerability, changed, [...KEV, ...EPSS, ...CVSS, 'updatedAt']);
+  await recordVulnerabilityFacts(m, changed, now);
   if (rescored.length) {
     const links = await findIn(m, UpdateVulnerability, 'vulnerabilityId', rescored);
     const updateIds = [...new Set(links.map((l) => l.updateId))];

@@ -11,6 +11,7 @@ import { EntityManager, In } from 'typeorm';
 import type { UpdateRecord, VulnerabilityRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { TRUSTED_UPDATES } from '../catalog/trusted-updates';
+import { recordVulnerabilityFacts } from '../catalog/vulnerability-history';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { applyIntel } from '../intel/apply-intel';
 import { cvssVersionOf } from '../intel/cvrf-catalog';
@@ -149,6 +150,7 @@ async function writeFixes(m: EntityManager, records: UpdateRecord[], idByKey: Ma
   }
   await insertRows(m, Vulnerability, newVulns);
   await updateRows(m, Vulnerability, [...new Set(corrected)], [...VENDOR_FACTS, 'updatedAt']);
+  await recordVulnerabilityFacts(m, [...newVulns, ...corrected], now);
   // KEV, EPSS and CVE-record facts imported before the CVE was first reported.
   await applyIntel(m, newVulns.map((v) => v.cveId), now);
 
@@ -164,7 +166,7 @@ async function writeFixes(m: EntityManager, records: UpdateRecord[], idByKey: Ma
       const key = `${updateId}\u0000${vulnerabilityId}`;
       if (linked.has(key)) continue;
       linked.add(key);
-      newLinks.push(Object.assign(new UpdateVulnerability(), { updateId, vulnerabilityId }));
+      newLinks.push(Object.assign(new UpdateVulnerability(), { updateId, vulnerabilityId, createdAt: now }));
       gained.add(updateId);
     }
   }

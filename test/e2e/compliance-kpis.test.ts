@@ -3,7 +3,9 @@
  * test/helpers/kpi-fleet.ts on the real Microsoft catalog: numbers worked out from the fixture, a series whose
  * every point matches compliance(asOf) at that day's end, typed refusals of bad arguments, and tenant scoping.
  */
+import { join } from 'node:path';
 import { EvidenceKind } from '../../src/entities/enums';
+import { importIntelFile } from '../../src/intel/import-intel';
 import { Role } from '../../src/entities/enums';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
@@ -117,5 +119,32 @@ describe(`compliance KPIs over GraphQL on ${ENGINE}`, () => {
     expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: argument });
     expect(res.body.errors![0].extensions!.stacktrace).toBeUndefined();
+  });
+
+  it('each finding names the CVE facts it was judged on and their intel version, as held at knownAt', async () => {
+    const query = `query ($asOf: DateTimeISO!, $knownAt: DateTimeISO) {
+      compliance(policy: "cisa-bod-22-01", asOf: $asOf, knownAt: $knownAt) {
+        knownAt intel { kind version }
+        assets(first: 50) { nodes { findings { update { kb } cves { cveId kevDateAdded kevDueDate knownRansomwareUse kevSource { kind version } } } } }
+      }
+    }`;
+    const held = async (knownAt: string | null) => {
+      const res = await server.gql(query, { asOf: AS_OF, knownAt }, contosoKey);
+      expect(res.body.errors).toBeUndefined();
+      const c = res.body.data.compliance;
+      const cves = c.assets.nodes.flatMap((n: any) => n.findings).filter((f: any) => f.update.kb === 'KB5041585').flatMap((f: any) => f.cves);
+      return { intel: c.intel, cve: cves.find((x: any) => x.cveId === 'CVE-2024-38178') };
+    };
+    const before = await held(null);
+    expect(before.intel).toEqual([]);
+    expect(before.cve).toEqual({ cveId: 'CVE-2024-38178', kevDateAdded: '2024-08-13', kevDueDate: '2024-09-03', knownRansomwareUse: false, kevSource: null });
+
+    // The repository's KEV catalog is imported after that answer was given; an answer asked as of then is unchanged.
+    await importIntelFile(db.dataSource, join(__dirname, '..', '..', 'intel', 'baseline', 'kev', 'known_exploited_vulnerabilities_2026.08.21.json'), new Date(NOW.getTime() + 3_600_000));
+    const answeredAt = new Date(NOW.getTime() + 60_000).toISOString();
+    const later = await held(new Date(NOW.getTime() + 2 * 3_600_000).toISOString());
+    expect(later.intel).toEqual([{ kind: 'KEV', version: '2026.08.21' }]);
+    expect(later.cve.kevSource).toEqual({ kind: 'KEV', version: '2026.08.21' });
+    expect(await held(answeredAt)).toEqual(before);
   });
 });

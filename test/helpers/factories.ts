@@ -72,8 +72,8 @@ export class Factory {
     await insertRows(this.ds.manager, entity, rows);
   }
 
-  /** The real Microsoft catalog subset shipped with the demo (src/catalog/data). */
-  catalog(): Promise<LoadedCatalog> {
-    return this.ds.transaction((m) => loadCatalog(m, T0));
+  /** The real Microsoft catalog subset shipped with the demo (src/catalog/data), as patchgraph learnt it at `at`. */
+  catalog(at = T0): Promise<LoadedCatalog> {
+    return this.ds.transaction((m) => loadCatalog(m, at));
   }
 }

@@ -3,12 +3,17 @@
  * 23H2, released 2024-08-13T07:00Z, fixing CVE-2024-38178: in CISA KEV since 2024-08-13, due 2024-09-03), on both
  * engines: preset boundaries, install events, knownAt, posture-only machines and exceptions.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TenantScope } from '../../src/access/tenant-scope';
 import { ComplianceReport } from '../../src/compliance/compliance-report';
 import { ComplianceEvaluation } from '../../src/compliance/evaluation';
+import { PolicyDefinition } from '../../src/compliance/policy-definition';
 import { PRESETS } from '../../src/compliance/presets';
-import { Asset, PatchEvent, PatchState, RiskException, SourceDevice, Tenant } from '../../src/entities';
-import { EvidenceKind, PatchStateValue } from '../../src/entities/enums';
+import { importIntelFile } from '../../src/intel/import-intel';
+import { Asset, IntelSource, PatchEvent, PatchState, RiskException, SourceDevice, Tenant, Update } from '../../src/entities';
+import { EvidenceKind, PatchStateValue, Severity, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
@@ -53,7 +58,8 @@ describe(`compliance engine on ${ENGINE}`, () => {
   beforeAll(async () => {
     db = await openTestDatabase();
     f = new Factory(db.dataSource);
-    const { updates } = await f.catalog();
+    // Known since the day after the release, as a catalog synced then would be: answers asked with knownAt in 2024 see it.
+    const { updates } = await f.catalog(new Date('2024-08-14T00:00:00Z'));
     kb = updates.get('KB5041585')!.id;
     tenant = await f.tenant('Contoso Academy Trust');
     await machine('WSUS-PC', EvidenceKind.REPORTED);
@@ -127,5 +133,63 @@ describe(`compliance engine on ${ENGINE}`, () => {
     });
     const counts = Object.fromEntries((await new ComplianceReport(evaluation).statusCounts()).map((c) => [c.status, c.count]));
     expect(counts).toEqual({ COMPLIANT: 2, EXEMPT: 1, DUE_SOON: 0, UNVERIFIED: 1, NON_COMPLIANT: 0 });
+  });
+
+  it('a KEV due date changed by a later import leaves answers asked with an earlier knownAt as they were', async () => {
+    await machine('KEV-PC', EvidenceKind.REPORTED);
+    const asOf = '2024-09-05T12:00:00Z';
+    const before = '2024-09-06T00:00:00Z';
+    const after = '2024-09-11T00:00:00Z';
+    expect(await statusOf('KEV-PC', 'cisa-bod-22-01', asOf, before)).toBe('NON_COMPLIANT');
+
+    // A KEV catalog released on 10 September moves the due date of the entries added on 13 August (the six zero-days
+    // KB5041585 fixes) to the 30th; patchgraph imports it that day.
+    const kev = JSON.parse(readFileSync(join(__dirname, '..', '..', 'intel', 'baseline', 'kev', 'known_exploited_vulnerabilities_2026.08.21.json'), 'utf8'));
+    const moved = kev.vulnerabilities.filter((v: { dateAdded: string }) => v.dateAdded === '2024-08-13').map((v: object) => ({ ...v, dueDate: '2024-09-30' }));
+    const dir = mkdtempSync(join(tmpdir(), 'patchgraph-kev-'));
+    const file = join(dir, 'known_exploited_vulnerabilities.json');
+    writeFileSync(file, JSON.stringify({ ...kev, catalogVersion: '2024.09.10', dateReleased: '2024-09-10T15:00:00.000Z', count: moved.length, vulnerabilities: moved }));
+    expect((await importIntelFile(db.dataSource, file, new Date('2024-09-10T16:00:00Z')))?.status).toBe('imported');
+    const source = await db.dataSource.getRepository(IntelSource).findOneByOrFail({ version: '2024.09.10' });
+    rmSync(dir, { recursive: true, force: true });
+
+    expect(await statusOf('KEV-PC', 'cisa-bod-22-01', asOf, before)).toBe('NON_COMPLIANT');
+    expect(await statusOf('KEV-PC', 'cisa-bod-22-01', asOf, after)).toBe('COMPLIANT');
+    const held = async (knownAt: string) => {
+      const evaluation = new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), {
+        policyKey: 'cisa-bod-22-01', policy: PRESETS['cisa-bod-22-01'], asOf: new Date(asOf), knownAt: new Date(knownAt), assignedOnly: false,
+      });
+      return (await evaluation.updateFacts()).find((u) => u.id === kb)!.cves.find((c) => c.cveId === 'CVE-2024-38178');
+    };
+    // Each answer names where its facts came from: the bundled catalog before the import, that KEV version after.
+    expect(await held(before)).toMatchObject({ kevDateAdded: '2024-08-13', kevDueDate: '2024-09-03', kevSourceId: null });
+    expect(await held(after)).toMatchObject({ kevDateAdded: '2024-08-13', kevDueDate: '2024-09-30', kevSourceId: source.id });
+  });
+
+  it('a rule over thousands of catalog entries is answered: its terms reach the database as one parameter', async () => {
+    // 6,000 unrated third-party updates a tenant's RMM reported: six values per term once made 36,000 bound
+    // parameters, past SQLite's 32,766, and the question failed.
+    const released = new Date('2024-07-01T00:00:00Z');
+    const updates = Array.from({ length: 6000 }, (_, i) => Object.assign(new Update(), {
+      id: newId(), catalogKey: `rmm:app-${i}`, owner: tenant.id, kb: null, title: `Third-party app ${i} 1.0.${i}`, vendor: 'Various', products: ['App'],
+      classification: UpdateClassification.UPDATE, severity: Severity.UNSPECIFIED, maxCvssBaseScore: null, releasedAt: released, fixedBuilds: null, supersedes: [],
+      createdAt: ONBOARDED, updatedAt: ONBOARDED,
+    }));
+    await f.insert(Update, updates);
+    await machine('APPS-PC', EvidenceKind.REPORTED);
+    await f.insert(PatchState, [{ ...f.patchState(sources['APPS-PC'], updates[5999].id, PatchStateValue.MISSING), evidence: EvidenceKind.REPORTED } as PatchState]);
+    await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
+      id: newId(), tenantId: tenant.id, assetId: assets['APPS-PC'].id, sourceDeviceId: sources['APPS-PC'].id, updateId: updates[5999].id, syncRunId: null,
+      fromState: null, toState: PatchStateValue.MISSING, reportedAt: null, observedAt: new Date('2024-07-02T00:00:00Z'),
+    })]);
+    const policy: PolicyDefinition = {
+      name: 'Every unrated update within 30 days', description: '', source: 'test', timeZone: 'UTC', dueSoonHours: 0,
+      findingRules: [{ id: 'unrated-30d', description: '', scope: { unrated: true }, clockStart: 'RELEASE', allowance: { days: 30 } }], deviceRules: [],
+    };
+    const evaluation = new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), {
+      policyKey: 'custom', policy, asOf: new Date('2024-08-05T00:00:00Z'), knownAt: new Date('2026-12-01T00:00:00Z'), assignedOnly: false,
+    });
+    const findings = await new ComplianceReport(evaluation).findings([assets['APPS-PC'].id]);
+    expect(findings.map((x) => [x.updateId, x.status, x.dueAt?.toISOString()])).toEqual([[updates[5999].id, 'NON_COMPLIANT', '2024-07-31T00:00:00.000Z']]);
   });
 });

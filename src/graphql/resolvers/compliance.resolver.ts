@@ -1,7 +1,7 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 import { ResolvedPolicy } from '../../access/compliance';
 import { AssetStatusRow, ComplianceReport, FindingRow, StatusCount } from '../../compliance/compliance-report';
-import { ComplianceStatusName, STATUS_RANK } from '../../compliance/evaluation';
+import { ComplianceStatusName, HeldCveFacts, STATUS_RANK } from '../../compliance/evaluation';
 import { Asset, IntelSource, Site, Tenant, Update } from '../../entities';
 import { EvidenceKind, PatchStateValue } from '../../entities/enums';
 import { UserInputError } from '../../errors';
@@ -82,10 +82,37 @@ class AssetOverdueCount {
   overdueUpdates: number;
 }
 
+@ObjectType({ description: 'A CVE an update fixes, with the facts patchgraph held for it at knownAt and the intel version each came from' })
+class FindingCve {
+  facts: HeldCveFacts;
+
+  @Field({ description: 'CVE identifier' })
+  cveId: string;
+
+  @Field({ description: 'Vendor severity of the CVE' })
+  severity: string;
+
+  @Field(() => Float, { nullable: true, description: 'CVSS base score held at knownAt' })
+  cvssBaseScore: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Date (YYYY-MM-DD) CISA added the CVE to KEV, as held at knownAt; null when not in KEV then' })
+  kevDateAdded: string | null;
+
+  @Field(() => String, { nullable: true, description: 'KEV due date (YYYY-MM-DD) held at knownAt' })
+  kevDueDate: string | null;
+
+  @Field({ description: 'KEV says the CVE is known to be used in ransomware campaigns' })
+  knownRansomwareUse: boolean;
+
+  @Field(() => Float, { nullable: true, description: 'EPSS score held at knownAt' })
+  epssScore: number | null;
+}
+
 @ObjectType({ description: 'One fix in a rule\'s scope that an asset lacked at asOf' })
 class ComplianceFinding {
   row: FindingRow;
   asOf: Date;
+  report: ComplianceReport;
 
   @Field({ description: 'Id of the policy rule that put the update in scope' })
   rule: string;
@@ -114,6 +141,7 @@ class ComplianceFinding {
 
 @ObjectType({ description: 'An asset\'s standing under a policy at asOf' })
 class AssetCompliance {
+  report: ComplianceReport;
   row: AssetStatusRow;
   findingRows: FindingRow[];
   asOf: Date;
@@ -213,10 +241,10 @@ export class ComplianceResolver {
   }
 
   @FieldResolver(() => [IntelSource], {
-    description: 'The vulnerability intelligence the findings were judged with: the newest imported version of each feed (KEV catalog, MSRC documents, CVE records, EPSS). These facts are the current ones; knownAt replays patch evidence, assignments, exceptions, advisories and policy versions',
+    description: 'The vulnerability intelligence the findings were judged with: of each feed (KEV catalog, MSRC documents, CVE records, EPSS), the newest version imported by knownAt. Each finding\'s cves name the version every fact came from',
   })
-  intel(@Ctx() { access }: RequestContext): Promise<IntelSource[]> {
-    return access.compliance.intelInEffect();
+  intel(@Root() r: ComplianceResult, @Ctx() { access }: RequestContext): Promise<IntelSource[]> {
+    return access.compliance.intelInEffect(r.knownAt);
   }
 
   @FieldResolver(() => Int, { description: 'Assets evaluated' })
@@ -269,7 +297,7 @@ export class ComplianceResolver {
     const page = rows.slice(0, size);
     const findings = await r.report.findings(page.map((x) => x.assetId));
     const nodes = page.map((row) => Object.assign(new AssetCompliance(), {
-      row, asOf: r.asOf, status: row.status, reasons: row.reasons, findingRows: findings.filter((f) => f.assetId === row.assetId),
+      report: r.report, row, asOf: r.asOf, status: row.status, reasons: row.reasons, findingRows: findings.filter((f) => f.assetId === row.assetId),
     }));
     return Object.assign(new AssetComplianceConnection(), {
       nodes,
@@ -318,7 +346,7 @@ export class AssetComplianceResolver {
     return a.findingRows.map((row) => Object.assign(new ComplianceFinding(), {
       row, asOf: a.asOf, rule: row.ruleId, status: row.status, state: row.state, evidence: row.evidence, clockStart: row.clockStartAt, dueAt: row.dueAt,
       overdueHours: row.dueAt && row.dueAt <= a.asOf ? Math.round((a.asOf.getTime() - row.dueAt.getTime()) / 36_000) / 100 : null,
-      exceptionId: row.exceptionId ? toGlobalId('RiskException', row.exceptionId) : null,
+      exceptionId: row.exceptionId ? toGlobalId('RiskException', row.exceptionId) : null, report: a.report,
     }));
   }
 }
@@ -328,5 +356,32 @@ export class ComplianceFindingResolver {
   @FieldResolver(() => Update, { description: 'The update the asset lacks' })
   update(@Root() f: ComplianceFinding, @Ctx() { loaders }: RequestContext) {
     return loaders.update.load(f.row.updateId);
+  }
+
+  @FieldResolver(() => [FindingCve], { description: 'The CVEs the update fixes, with the facts (CVSS, KEV, EPSS) the finding was judged on: those held at knownAt' })
+  async cves(@Root() f: ComplianceFinding): Promise<FindingCve[]> {
+    const update = (await f.report.evaluation.updateFacts()).find((u) => u.id === f.row.updateId);
+    return (update?.cves ?? []).map((c) => Object.assign(new FindingCve(), {
+      facts: c, cveId: c.cveId, severity: c.severity, cvssBaseScore: c.cvss, kevDateAdded: c.kevDateAdded, kevDueDate: c.kevDueDate,
+      knownRansomwareUse: c.ransomware, epssScore: c.epss,
+    }));
+  }
+}
+
+@Resolver(() => FindingCve)
+export class FindingCveResolver {
+  @FieldResolver(() => IntelSource, { nullable: true, description: 'The intel file the CVSS score came from; null when from the bundled catalog or a connector' })
+  cvssSource(@Root() c: FindingCve, @Ctx() { access }: RequestContext): Promise<IntelSource | null> {
+    return access.compliance.intelSource(c.facts.cvssSourceId);
+  }
+
+  @FieldResolver(() => IntelSource, { nullable: true, description: 'The KEV catalog version the KEV facts came from; null when from the bundled catalog' })
+  kevSource(@Root() c: FindingCve, @Ctx() { access }: RequestContext): Promise<IntelSource | null> {
+    return access.compliance.intelSource(c.facts.kevSourceId);
+  }
+
+  @FieldResolver(() => IntelSource, { nullable: true, description: 'The EPSS file the score came from; null when from the bundled catalog' })
+  epssSource(@Root() c: FindingCve, @Ctx() { access }: RequestContext): Promise<IntelSource | null> {
+    return access.compliance.intelSource(c.facts.epssSourceId);
   }
 }
