@@ -13,6 +13,7 @@ import { FinderDeps } from './finder';
 import { IdentityAdmin } from './identity-admin';
 import { IntelSourceReader } from './intel-sources';
 import { PageLimits } from './keyset';
+import { PatchHistoryAccess } from './patch-history';
 import { PatchStateFinder } from './patch-state.finder';
 import { PolicyAssignmentFinder } from './policy-assignment.finder';
 import { PolicyCatalog } from './policy-catalog';
@@ -57,6 +58,8 @@ export class Access {
   readonly complianceAdmin: ComplianceAdmin;
   /** API keys within this scope; `keyUsage` adds the uses the server has not written yet to lastUsedAt. */
   readonly apiKeys: KeyAdmin;
+  /** The patch history report: requests resolved against this scope. */
+  readonly patchHistory: PatchHistoryAccess;
 
   constructor(
     dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor, secrets: SecretBox, keyUsage?: PendingKeyUse,
@@ -84,5 +87,6 @@ export class Access {
     this.advisories = new AdvisoryFinder(deps);
     this.complianceAdmin = new ComplianceAdmin(dataSource, scope, clock, actor);
     this.apiKeys = new KeyAdmin(dataSource, clock, { label: actor.label, scope }, keyUsage);
+    this.patchHistory = new PatchHistoryAccess(dataSource, scope, clock);
   }
 }

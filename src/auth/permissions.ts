@@ -105,6 +105,12 @@ export const PERMISSIONS = {
   'Mutation.setAssetClass': { area: 'Compliance', what: 'Set an asset\'s class by hand, or return it to the rule', grantees: MSP_STAFF },
   'Mutation.setAssetEsu': { area: 'Compliance', what: 'Record an asset\'s Extended Security Updates end date', grantees: MSP_STAFF },
 
+  'Query.patchHistory': { area: 'Audit and reports', what: 'The patch history report: one row per patch event that matters, in a period, as recorded by knownAt', grantees: EVERY_ROLE },
+  'Query.verifyReport': { area: 'Audit and reports', what: 'Regenerate a recorded report from its filters and knownAt and say whether the bytes are identical', grantees: EVERY_ROLE },
+  'GET /reports/patch-history.csv': { area: 'Audit and reports', what: 'The patch history report as CSV, streamed (metadata in headers, SHA-256 as a trailer)', grantees: EVERY_ROLE },
+  'GET /reports/patch-history.jsonl': { area: 'Audit and reports', what: 'The patch history report as JSON Lines, streamed', grantees: EVERY_ROLE },
+  'GET /reports/patch-history.pdf': { area: 'Audit and reports', what: 'The patch history report as PDF: a summary page, then the detail', grantees: EVERY_ROLE },
+
   'Query.apiKeys': { area: 'Access', what: 'List API keys within the caller\'s tenants (never the keys themselves)', grantees: MSP_ADMIN },
   'Mutation.createApiKey': { area: 'Access', what: 'Issue an API key within the caller\'s tenants (shown once)', grantees: MSP_ADMIN },
   'Mutation.rotateApiKey': { area: 'Access', what: 'Replace an API key\'s secret; the old one stops working at once', grantees: MSP_ADMIN },

@@ -29,6 +29,7 @@ import {
   AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, FindingCveResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
 } from './resolvers/compliance.resolver';
 import { ComplianceKpiResolver } from './resolvers/compliance-kpi.resolver';
+import { PatchHistoryResolver } from './resolvers/patch-history.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
 
 export const RESOLVERS = [
@@ -38,6 +39,7 @@ export const RESOLVERS = [
   PolicyResolver, PolicyAssignmentResolver, TenantPolicyAssignmentsResolver, SitePolicyAssignmentsResolver, RiskExceptionResolver, AdvisoryResolver, AssetComplianceSettingsResolver,
   ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver, FindingCveResolver,
   ComplianceKpiResolver,
+  PatchHistoryResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

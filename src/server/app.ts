@@ -33,6 +33,7 @@ import { addressGate, clientAddress, RateLimitRefusal, RateLimits } from './rate
 import { allReady, databaseReadiness } from './readiness';
 import { securityHeaders } from './security-headers';
 import { wsusIngestRouter } from './wsus-ingest';
+import { reportRoutes } from '../reports/report-routes';
 
 export interface AppDeps {
   config: Config;
@@ -157,6 +158,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       context: async ({ req }) => buildContext(req, deps, keyUsage, authenticator, rateLimits),
     }),
   );
+  // The report downloads: the same keys, limits and scope as /graphql (the /reports page itself is not here).
+  app.use(reportRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, logger }));
   if (config.graphiql) app.use(graphiqlRouter());
   app.all(['/healthz', '/readyz'], methodNotAllowed('GET'));
   app.use(notFound());

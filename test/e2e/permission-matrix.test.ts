@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { Arg, buildSchemaSync, Query, Resolver } from 'type-graphql';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
+import { download } from '../helpers/http-download';
 import { startTestServer, TestServer } from '../helpers/server';
 import { tableDigests } from '../helpers/table-digest';
 
@@ -127,6 +128,12 @@ describe(`permission matrix on ${ENGINE}`, () => {
     'Query.connectorInstances': { request: async () => ({ query: '{ connectorInstances { totalCount } }' }) },
     'Query.unattachedSourceDevices': { request: async () => ({ query: '{ unattachedSourceDevices { totalCount } }' }) },
     'Query.compliance': { request: async () => ({ query: '{ compliance(policy: "cyber-essentials-v3.3") { assetCount byStatus { status count } } }' }) },
+    'Query.patchHistory': {
+      request: async () => ({ query: 'query($t: ID!) { patchHistory(filter: { tenantId: $t, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" }) { totalCount } }', variables: { t: g.acme } }),
+    },
+    'Query.verifyReport': {
+      request: async () => ({ query: 'query($d: String!) { verifyReport(sha256: $d) { identical } }', variables: { d: await acmeReportDigest() } }),
+    },
     'SyncRun.triggeredBy': {
       request: async () => ({ query: 'query($id: ID!) { node(id: $id) { ... on SyncRun { triggeredBy } } }', variables: { id: g.run } }),
       full: () => ({ node: { triggeredBy: 'api-key:ops (k1)' } }),
@@ -318,6 +325,25 @@ describe(`permission matrix on ${ENGINE}`, () => {
       const res = await server.gql(query, variables, keys.get(`${Role.MSP_ADMIN}:tenant`));
       expect([coordinate, res.body.errors?.map((e) => e.extensions?.code)]).toEqual([coordinate, ['FORBIDDEN']]);
       expect(await tableDigests(db.dataSource)).toEqual(before);
+    }
+  });
+
+  /** A patch history report of Acme, downloaded and so recorded: its SHA-256 is what verifyReport takes. */
+  async function acmeReportDigest(): Promise<string> {
+    const res = await download(`${server.app.url}/reports/patch-history.csv?tenant=${g.acme}&from=2026-10-01&to=2026-11-01`, server.adminKey);
+    expect(res.status).toBe(200);
+    return res.trailers['x-patchgraph-content-sha256']!;
+  }
+
+  it('serves each report download to exactly the roles the matrix names, within their tenants', async () => {
+    const routes = Object.keys(PERMISSIONS).filter((c) => c.startsWith('GET /reports/'));
+    expect(routes).toEqual(['GET /reports/patch-history.csv', 'GET /reports/patch-history.jsonl', 'GET /reports/patch-history.pdf']);
+    for (const route of routes) {
+      const grantees = (PERMISSIONS as Record<string, { grantees: readonly Grantee[] }>)[route].grantees;
+      for (const role of ROLES) {
+        const res = await download(`${server.app.url}${route.slice(4)}?tenant=${g.acme}&from=2026-10-01&to=2026-11-01`, keys.get(`${role}:tenant`)!);
+        expect([route, role, res.status]).toEqual([route, role, grantees.includes(role) ? 200 : 403]);
+      }
     }
   });
 
