@@ -7,6 +7,7 @@
  * After the seeded machines, each client gets a few built explicitly (host numbers 101 and up), so the demo always
  * shows the cases a seeded fleet would only hit by chance (see DEMO_TRAPS).
  */
+import type { ComputerSpec } from '../../connectors/wsus/simulator';
 import { MICROSOFT_CATALOG } from './catalog';
 import { buildAtLeast, seededRandom, WindowsRelease, WINDOWS_RELEASES } from './fleet';
 
@@ -183,10 +184,11 @@ function clonedVdiVm(hostNumber: number, p: { intuneId: string; entraId: string;
 }
 
 /**
- * A desktop one Patch Tuesday behind, in Intune and WSUS: it lacks its own release's KB of the month, and only that.
- * Whichever tool heard from it last decides the KB's effective state: Intune's derived one or WSUS's reported one.
+ * A desktop in Intune and WSUS at `build`. Whichever tool heard from it last decides a cumulative update's effective
+ * state: Intune's derived one or WSUS's reported one. `lacks` picks the other updates it reports not installed (see
+ * ComputerSpec.lacks); without it, WSUS's seeded odds decide them.
  */
-function oneMonthBehind(hostNumber: number, release: WindowsRelease, build: string, p: { serial: string; manufacturer: string; model: string; intuneId: string; entraId: string; wsusId: string; mac: string; checkIn: number; wsusCheckIn: number; enrolled: number }): DemoTrap {
+function desktopInIntuneAndWsus(hostNumber: number, release: WindowsRelease, build: string, p: { serial: string; manufacturer: string; model: string; intuneId: string; entraId: string; wsusId: string; mac: string; checkIn: number; wsusCheckIn: number; enrolled: number; lacks?: (now: Date) => ComputerSpec['lacks'] }): DemoTrap {
   return {
     hostNumber,
     records: (t, now) => {
@@ -197,7 +199,10 @@ function oneMonthBehind(hostNumber: number, release: WindowsRelease, build: stri
           ...common, externalId: p.intuneId, hostname, serialNumber: p.serial, azureAdDeviceId: p.entraId, macAddresses: [], ethernetMac: p.mac,
           manufacturer: p.manufacturer, model: p.model, lastCheckInAt: ago(now, p.checkIn), enrolledAt: ago(now, p.enrolled),
         }],
-        wsus: [{ ...common, externalId: p.wsusId, fqdn: fqdnOf(t, hostname), lastCheckInAt: ago(now, p.wsusCheckIn), vendorSite: t.sites[0], manufacturer: p.manufacturer, model: p.model }],
+        wsus: [{
+          ...common, externalId: p.wsusId, fqdn: fqdnOf(t, hostname), lastCheckInAt: ago(now, p.wsusCheckIn), vendorSite: t.sites[0], manufacturer: p.manufacturer, model: p.model,
+          ...(p.lacks ? { lacks: p.lacks(now) } : {}),
+        }],
       };
     },
   };
@@ -206,7 +211,8 @@ function oneMonthBehind(hostNumber: number, release: WindowsRelease, build: stri
 const ELITEBOOK = { manufacturer: 'HP', model: 'HP EliteBook 840 G10 Notebook PC' };
 
 /**
- * The explicitly built machines of each client, by client code: the cases identity and evidence rules exist for.
+ * The explicitly built machines of each client, by client code: the cases the identity, evidence and compliance
+ * rules exist for.
  * - FAB-VM-101/102: two live VMs with one BIOS serial, in Intune and Datto. The serial identifies neither
  *   (SERIAL_SHARED_BY_LIVE_RECORDS); each joins its own host name across the tools: two assets.
  * - CAT-LT-101: a re-imaged laptop. Intune keeps the old record (inactive, an old build, so its derived states say
@@ -214,6 +220,11 @@ const ELITEBOOK = { manufacturer: 'HP', model: 'HP EliteBook 840 G10 Notebook PC
  *   whose counts read only the current records.
  * - CAT-PC-102/103: Windows 10 22H2 and Windows 11 23H2 one Patch Tuesday behind, in Intune and WSUS: each lacks
  *   its own release's KB of the month (KB5075912, KB5075941), never the other's.
+ * - CAT-PC-104: a Windows 10 22H2 desktop on February 2026's build (the trust's ESU covers it), in Intune and WSUS,
+ *   with every update WSUS offers it installed but Edge's releases of the last 14 days. Cyber Essentials gives an
+ *   update with no vendor severity 14 days from release, and the WSUS simulator always has an Edge release 13 to 14
+ *   days old (other-updates.ts): it falls due within a day, so the machine is DUE_SOON. (The seeded machines that
+ *   lack that release also lack an overdue fix, so they are NON_COMPLIANT.)
  * Every id, serial and MAC is fixed, and every time is relative to `now`, so the demo is the same for a given `now`.
  */
 export const DEMO_TRAPS: Record<string, DemoTrap[]> = {
@@ -245,13 +256,19 @@ export const DEMO_TRAPS: Record<string, DemoTrap[]> = {
       },
     },
     // January 2026's builds (KB5073724 → 19045.6809, KB5073455 → 22631.6491): both lack February's, each its own KB.
-    oneMonthBehind(102, WINDOWS_RELEASES[2], '19045.6809', {
+    desktopInIntuneAndWsus(102, WINDOWS_RELEASES[2], '19045.6809', {
       serial: 'CZC1427HQ8', manufacturer: 'HP', model: 'HP EliteDesk 800 G6 Desktop Mini PC', intuneId: '5e2c9a7f-1d43-4b86-8e0a-2f7b4d9c6e15', entraId: '3a8d6f2c-9e51-4c07-b3a4-7d1e5b9f0c62',
       wsusId: 'b74e1c9a-6d28-4f53-a9e7-0c3f5b8d2a16', mac: 'EC:8E:B5:4E:7A:21', checkIn: 9 * HOUR, wsusCheckIn: 12 * HOUR, enrolled: 301 * DAY + 5 * HOUR,
     }),
-    oneMonthBehind(103, WINDOWS_RELEASES[0], '22631.6491', {
+    desktopInIntuneAndWsus(103, WINDOWS_RELEASES[0], '22631.6491', {
       serial: '8QKT4Y3', manufacturer: 'Dell Inc.', model: 'OptiPlex 7010', intuneId: '6f3d0b8e-2e54-4c97-9f1b-3a8c5e0d7f26', entraId: '4b9e7a3d-0f62-4d18-c4b5-8e2f6c0a1d73',
       wsusId: 'c85f2d0b-7e39-4a64-baf8-1d4a6c9e3b27', mac: 'F8:BC:12:8B:15:E3', checkIn: 11 * HOUR, wsusCheckIn: 2 * HOUR, enrolled: 287 * DAY + 2 * HOUR,
+    }),
+    // February 2026's build, the newest the catalog knows, like the best-kept seeded machines; Edge alone is behind.
+    desktopInIntuneAndWsus(104, WINDOWS_RELEASES[2], WINDOWS_RELEASES[2].levels[3], {
+      serial: 'CZC2318KT4', manufacturer: 'HP', model: 'HP ProDesk 400 G7 Microtower PC', intuneId: '7a4e1c8d-3f65-4da8-a02c-4b9d6f1e8a37', entraId: '5c0f8b4e-1a73-4e29-b5c6-9f3a7d1b2e84',
+      wsusId: 'd96a3e1c-8f4a-4b75-8c09-2e5b7d0f4c38', mac: '9C:7B:EF:2A:61:D4', checkIn: 3 * HOUR, wsusCheckIn: 5 * HOUR, enrolled: 412 * DAY + 6 * HOUR,
+      lacks: (now) => (u) => u.kind === 'edge' && u.released.getTime() > now.getTime() - 14 * DAY,
     }),
   ],
 };

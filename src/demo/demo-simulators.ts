@@ -7,7 +7,7 @@
 import { DataSource } from 'typeorm';
 import { buildDattoDevice, buildDattoSite, buildDeviceAudit, DattoDevice, DattoDeviceAudit, DattoSimulator, DattoSite, PatchStatus, startDattoSimulator } from '../../connectors/datto-rmm/simulator';
 import { buildManagedDevice, IntuneSimulator, ManagedDevice, startIntuneSimulator } from '../../connectors/intune/simulator';
-import { WsusSimulator, WsusSnapshot } from '../../connectors/wsus/simulator';
+import { ComputerSpec, WsusSimulator, WsusSnapshot } from '../../connectors/wsus/simulator';
 import { ConnectorAdmin } from '../access/connector-admin';
 import { TenantScope } from '../access/tenant-scope';
 import { ConnectorInstance, Tenant } from '../entities';
@@ -163,6 +163,7 @@ export function demoWsusSnapshot(t: DemoTenant, now: Date): WsusSnapshot {
         id: String(r.externalId), name: String(r.fqdn), group: String(r.vendorSite), osBuild: String(r.osBuild), lastSyncTime: new Date(String(r.lastCheckInAt)),
         // The seeded machines' hardware is the simulator's pick; an explicitly built one brings its own.
         ...(r.manufacturer ? { make: String(r.manufacturer), model: String(r.model) } : {}),
+        ...(r.lacks ? { lacks: r.lacks as ComputerSpec['lacks'] } : {}),
       })),
     },
   });

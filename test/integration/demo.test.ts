@@ -70,10 +70,10 @@ describe(`demo mode on ${ENGINE}`, () => {
     expect(await db.dataSource.getRepository(Update).count()).toBeGreaterThan(12);
     expect(await db.dataSource.getRepository(Vulnerability).count()).toBe(123);
     expect(await db.dataSource.getRepository(UpdateApproval).count()).toBeGreaterThan(0);
-    // 38 seeded machines and 5 built ones, most seen by two tools: exactly one asset per machine.
-    expect(await db.dataSource.getRepository(Asset).count()).toBe(43);
+    // 38 seeded machines and 6 built ones, most seen by two tools: exactly one asset per machine.
+    expect(await db.dataSource.getRepository(Asset).count()).toBe(44);
     const sources = await db.dataSource.getRepository(SourceDevice).find();
-    expect(sources.length).toBeGreaterThan(43);
+    expect(sources.length).toBeGreaterThan(44);
     expect(sources.every((s) => s.assetId)).toBe(true);
     const rules = new Set(sources.map((s) => JSON.parse(s.matchedBy!).rule));
     expect([...rules].sort()).toEqual(['HOSTNAME', 'MAC_ADDRESS', 'NEW', 'SERIAL_NUMBER']);
@@ -192,6 +192,26 @@ describe(`demo mode on ${ENGINE}`, () => {
       // Both tools are current: the one that heard from the machine last decides (Intune for the first, WSUS for the second).
       expect(cumulative.filter((p: any) => p.effective && p.update.kb === m.missing).map((p: any) => p.source.connector.kind)).toEqual([m.decidedBy]);
     }
+  });
+
+  it('shows every compliance status under Cyber Essentials, a machine behind only on this fortnight\'s Edge releases DUE_SOON', async () => {
+    const { compliance } = await data(`{ compliance(policy: "cyber-essentials-v3.3", assignedOnly: true) { asOf byStatus { status count }
+      dueSoon: assets(first: 5, status: [DUE_SOON]) { totalCount nodes { asset { hostname } status reasons
+        findings { update { title releasedAt } rule status state evidence dueAt } } } } }`);
+    // Each status the API has, with at least one asset.
+    expect(compliance.byStatus.filter((s: any) => s.count > 0).map((s: any) => s.status)).toEqual(['COMPLIANT', 'EXEMPT', 'DUE_SOON', 'UNVERIFIED', 'NON_COMPLIANT']);
+    expect(compliance.dueSoon.totalCount).toBe(1);
+    const [pc] = compliance.dueSoon.nodes;
+    expect(pc).toMatchObject({ asset: { hostname: 'CAT-PC-104' }, status: 'DUE_SOON', reasons: ['FINDING'] });
+    // Its only open fixes are WSUS-reported Edge releases, none overdue: the older one due within the 72-hour window.
+    const now = Date.parse(compliance.asOf);
+    expect(pc.findings.map((f: any) => [f.rule, f.status, f.evidence, f.update.title.startsWith('Microsoft Edge-Stable Channel')]))
+      .toEqual([['high-risk-14d', 'DUE_SOON', 'REPORTED', true], ['high-risk-14d', 'COMPLIANT', 'REPORTED', true]]);
+    const dueInHours = pc.findings.map((f: any) => (Date.parse(f.dueAt) - now) / 3_600_000);
+    expect(dueInHours[0]).toBeGreaterThan(0);
+    expect(dueInHours[0]).toBeLessThanOrEqual(72);
+    expect(dueInHours[1]).toBeGreaterThan(72);
+    for (const f of pc.findings) expect(now - Date.parse(f.update.releasedAt)).toBeLessThan(14 * 86_400_000);
   });
 
   it('is idempotent: a full re-read of every demo instance writes nothing', async () => {

@@ -10,10 +10,10 @@ import type { SimComputer, Trouble } from './computer';
 import { groupFor, Placement, SimGroup } from './groups';
 import { Hardware, SERVERS, WORKSTATIONS } from './hardware';
 import { UNASSIGNED_COMPUTERS } from './ids';
-import { reportedStates } from './install-state';
+import { applies, INSTALLED, NOT_APPLICABLE, NOT_INSTALLED, reportedStates, scanned, UNKNOWN } from './install-state';
 import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { DAY, HOUR, MINUTE, SECOND } from './susdb-time';
-import type { SimUpdate } from './update';
+import type { SimUpdate, UpdateKind } from './update';
 import { parseOsBuild, releaseOf, Role, WindowsRelease, WORKSTATION_MIX } from './windows';
 
 /** A computer given exactly (the demo passes the same machines to every simulator). */
@@ -31,6 +31,12 @@ export interface ComputerSpec {
   ipAddress?: string;
   /** Left out: synchronised within the day. Null: never synchronised, so it has reported nothing. */
   lastSyncTime?: Date | null;
+  /**
+   * A computer kept up to date: it has installed every update offered to it except those this selects, which it
+   * reports not installed (cumulative updates still follow the build). Left out: the seeded odds decide, as for
+   * seeded computers.
+   */
+  lacks?: (update: { kind: UpdateKind; title: string; released: Date }) => boolean;
 }
 
 type Level = 'latest' | 'newer' | 'at' | 'between' | 'older';
@@ -157,12 +163,22 @@ export class ComputerSeeder {
       ...times,
       trouble: r.weighted(TROUBLES),
       states: new Uint8Array(0),
-    });
+    }, spec.lacks);
   }
 
-  private finish(c: SimComputer): SimComputer {
-    c.states = reportedStates(this.r, c, this.updates);
+  private finish(c: SimComputer, lacks?: ComputerSpec['lacks']): SimComputer {
+    c.states = lacks ? this.upToDateExcept(c, lacks) : reportedStates(this.r, c, this.updates);
     return c;
+  }
+
+  /** The states of a computer that installs what it is offered, but for what `lacks` selects. */
+  private upToDateExcept(c: SimComputer, lacks: NonNullable<ComputerSpec['lacks']>): Uint8Array {
+    return Uint8Array.from(this.updates, (u) => {
+      if (!scanned(c, u)) return UNKNOWN;
+      if (!applies(c, u)) return NOT_APPLICABLE;
+      if (u.kind === 'cumulative') return u.fixedRevision! <= c.revision ? INSTALLED : NOT_INSTALLED;
+      return lacks({ kind: u.kind, title: u.title, released: new Date(u.created) }) ? NOT_INSTALLED : INSTALLED;
+    });
   }
 
   private hardware(role: Role, physical = false): Hardware {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import schema from '../../../connectors/wsus/envelope.schema.json';
 import {
-  ALL_COMPUTERS_ID, ComputerSpec, SUSDB_NEVER, UNASSIGNED_COMPUTERS_ID, WsusSimulator, WsusSnapshot, WsusSnapshotRows,
+  ALL_COMPUTERS_ID, ComputerSpec, SUSDB_NEVER, UNASSIGNED_COMPUTERS_ID, WsusSimulator, WsusSnapshot, WsusSnapshotRows, WsusUpdateRow,
 } from '../../../connectors/wsus/simulator';
 import { MICROSOFT_CATALOG } from '../../../src/catalog/microsoft-catalog';
 
@@ -383,6 +383,22 @@ describe('WSUS simulator with a given fleet', () => {
     expect(MISSING).toContain(ws[2]);
     expect(new Set(rowsOf(rows.installations, ([c]) => c, specs[2].id).map(([, , s]) => s))).toEqual(new Set([0]));
     expectValid(sim.snapshot());
+  });
+
+  it('keeps a computer given `lacks` up to date but for the updates it selects', () => {
+    const edgeSince = NOW.getTime() - 14 * 24 * HOUR;
+    const spec: ComputerSpec = { ...specs[1], osBuild: '22631.6649', lacks: (u) => u.kind === 'edge' && u.released.getTime() > edgeSince };
+    const rows = new WsusSimulator({ now: NOW, fleet: { computers: [spec] } }).rows();
+    const updates = new Map(rows.updates.map((u) => [u.UpdateId, u]));
+    const states = rowsOf(rows.installations, ([c]) => c, spec.id).map(([, u, state]) => ({ update: updates.get(u)!, state }));
+    const lacked = (u: WsusUpdateRow) => u.DefaultTitle.startsWith('Microsoft Edge') && Date.parse(`${u.CreationDate}Z`) > edgeSince;
+    // Of what it has reported on (updates that arrived since its last report are State 0 yet), only the Edge
+    // releases of the last 14 days are not installed; the default mix of updates always has some.
+    const reported = states.filter((s) => s.state !== 0);
+    expect(reported.filter((s) => s.state !== 4).map((s) => [s.update.DefaultTitle, s.state])).toEqual(reported.filter((s) => lacked(s.update)).map((s) => [s.update.DefaultTitle, 2]));
+    expect(reported.filter((s) => lacked(s.update)).length).toBeGreaterThan(0);
+    // The February 2026 build has every cumulative update of its release.
+    expect(cumulativeStates(rows, spec.id, 22631).map((s) => s.state)).toEqual([4, 4, 4]);
   });
 
   it('refuses an id that is not a GUID, and the same id twice', () => {
