@@ -3,11 +3,15 @@
  * saying what changed; progress goes to stderr, and only on a terminal. A file that is not valid input stops the
  * run with one line naming it (exit 1); files before it stay imported, each having been written whole or not at all.
  */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Config } from '../config/config';
 import { IntelSource } from '../entities';
 import { IntelFormatError } from '../intel/intel-error';
 import { expandPaths, importIntelFile } from '../intel/import-intel';
+import { downloadFeed, FeedRequest, feedRequest, FetchRequestError } from '../intel/fetch-intel';
 import { createLogger } from '../server/logger';
 import { Clock, systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
@@ -64,6 +68,48 @@ export async function intelImportCommand(config: Config, paths: string[], io: In
     return 0;
   } finally {
     await dataSource.destroy();
+  }
+}
+
+/**
+ * `patchgraph intel fetch [feeds...]`: downloads feeds from their official addresses (src/intel/fetch-intel.ts) and
+ * imports them as `intel import` does. A feed that cannot be downloaded is named on stderr and makes the exit code
+ * 1; the others are still imported. Downloads go to `--out` when given (kept), else to a temporary directory.
+ */
+export async function intelFetchCommand(config: Config, feeds: string[], options: { out?: string }, io: IntelIo = {}): Promise<number> {
+  const out = io.out ?? process.stdout;
+  const err = io.err ?? process.stderr;
+  let requests: FeedRequest[];
+  try {
+    requests = (feeds.length ? feeds : ['kev', 'epss']).map((f) => feedRequest(f));
+  } catch (e) {
+    err.write(`patchgraph: intel fetch: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const dir = options.out ?? mkdtempSync(join(tmpdir(), 'patchgraph-intel-'));
+  mkdirSync(dir, { recursive: true });
+  const tty = Boolean(err.isTTY);
+  try {
+    const fetched: string[] = [];
+    let failed = 0;
+    for (const request of requests) {
+      if (tty) err.write(`\r\x1b[Kintel fetch: ${request.url}`);
+      try {
+        const { path, bytes } = await downloadFeed(request, dir);
+        if (tty) err.write('\r\x1b[K');
+        out.write(`fetched ${request.url}: ${bytes} bytes\n`);
+        fetched.push(path);
+      } catch (e) {
+        if (tty) err.write('\r\x1b[K');
+        if (!(e instanceof FetchRequestError)) throw e;
+        err.write(`patchgraph: intel fetch: ${e.message}; nothing from it was imported\n`);
+        failed += 1;
+      }
+    }
+    const code = fetched.length ? await intelImportCommand(config, fetched, io) : 0;
+    return failed ? 1 : code;
+  } finally {
+    if (!options.out) rmSync(dir, { recursive: true, force: true });
   }
 }
 

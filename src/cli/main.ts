@@ -4,10 +4,12 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { configureFileImport } from '../../connectors/file-import/policy';
 import { Config, ConfigError, loadConfig as readConfig } from '../config/config';
+import { auditPruneCommand, auditVerifyCommand } from './audit.command';
 import { instancesCommand } from './instances.command';
-import { intelImportCommand, intelStatusCommand } from './intel.command';
+import { intelFetchCommand, intelImportCommand, intelStatusCommand } from './intel.command';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.command';
 import { migrate } from './migrate.command';
+import { reportPatchHistoryCommand, reportVerifyCommand } from './report.command';
 import { schema } from './schema.command';
 import { secretsRotateKeyCommand } from './secrets.command';
 import { serve } from './serve.command';
@@ -127,10 +129,70 @@ export function main(argv: string[]): void {
     )
     .action((paths: string[]) => intelImportCommand(loadConfig(), paths).then((code) => process.exit(code), fail));
   intel
+    .command('fetch [feeds...]')
+    .description(
+      'download feeds from their official addresses and import them (optional: patchgraph never needs the network). Feeds: kev, epss, ' +
+        'msrc:<YYYY-Mon> (a month\'s CVRF document), cve:<CVE id> (one CVE record); default kev epss. Addresses can be replaced by ' +
+        'PATCHGRAPH_INTEL_KEV_URL, _EPSS_URL, _MSRC_URL, _CVE_URL (a mirror). A feed that fails is named and makes the exit code 1',
+    )
+    .option('--out <dir>', 'keep the downloaded files in this directory')
+    .action((feeds: string[], opts: { out?: string }) => intelFetchCommand(loadConfig(), feeds, opts).then((code) => process.exit(code), fail));
+  intel
     .command('status')
     .description('list the imported intel: feed, version, release date, import time, records, file')
     .option('--json', 'print JSON, with each file\'s SHA-256 and what its import changed')
     .action((opts: { json?: boolean }) => intelStatusCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+
+  const audit = program.command('audit').description('the tamper-evident audit trail: verify its chains, prune history past retention');
+  const repeat = (value: string, all: string[]) => [...all, value];
+  audit
+    .command('verify')
+    .description('recompute audit chains and the Merkle roots of the sync runs they seal; names the first broken link; exits 1 if any chain is broken')
+    .option('--tenant <id or name>', 'a tenant whose chain to verify: its id or exact name, or "global" for the MSP-wide chain; repeat for more', repeat, [] as string[])
+    .option('--all', "every tenant's chain and the MSP-wide one")
+    .option('--from <date>', 'only the audit events that occurred from this date or ISO 8601 date-time (with a zone)')
+    .option('--to <date>', 'only the audit events that occurred up to this date or date-time')
+    .option('--json', 'print the full result as JSON')
+    .action((opts: { tenant?: string[]; all?: boolean; from?: string; to?: string; json?: boolean }) =>
+      auditVerifyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+    );
+  audit
+    .command('prune')
+    .description(
+      'the retention job: remove the audit events that occurred before --before, with the patch and posture events of the sync runs they seal, ' +
+        'and record what went in each chain (the database refuses these deletes to anything else)',
+    )
+    .option('--before <date>', 'the cut: a date (midnight UTC) or an ISO 8601 date-time with a zone, e.g. 2019-01-01')
+    .option('--tenant <id or name>', "only this tenant's chain; repeat for more (default: every tenant and the MSP-wide chain)", repeat, [] as string[])
+    .option('--dry-run', 'say what would be removed; change nothing')
+    .action((opts: { before?: string; tenant?: string[]; dryRun?: boolean }) =>
+      auditPruneCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+    );
+
+  const report = program.command('report').description("auditors' reports, written from the database directly and recorded in the audit trail as cli:<os user>");
+  const each = (value: string, all: string[]) => [...all, value];
+  report
+    .command('patch-history')
+    .description('the patch history report: one row per patch event that matters in a period, as CSV, JSON Lines or PDF; the same bytes as GET /reports/patch-history.<format>')
+    .option('--tenant <id or name>', 'only this tenant: its id or exact name (default every tenant)')
+    .option('--from <date>', 'start of the period: a date (its start, UTC) or an ISO 8601 date-time with a zone')
+    .option('--to <date>', 'end of the period, not included')
+    .option('--known-at <date-time>', 'only events recorded by then (default now): regenerating with it gives the same bytes')
+    .option('--site <id>', 'only assets in this site; repeat for more', each, undefined)
+    .option('--asset <id>', 'only this asset; repeat for more', each, undefined)
+    .option('--kb <KB>', 'only updates with this KB number; repeat or comma-separate for more', each, undefined)
+    .option('--cve <CVE id>', 'only updates fixing this CVE; repeat or comma-separate for more', each, undefined)
+    .option('--severity <severity>', 'only updates of this vendor severity (CRITICAL, IMPORTANT, MODERATE, LOW, UNSPECIFIED)', each, undefined)
+    .option('--transition <transition>', 'only this transition (FIRST_SEEN_MISSING, INSTALLED, FIRST_SEEN_INSTALLED, FAILED, PENDING_REBOOT, ROLLED_BACK, NO_LONGER_APPLICABLE)', each, undefined)
+    .option('--policy <key>', "add each row's due date under this policy (and keep only the updates it covers)")
+    .option('--format <format>', 'csv, jsonl or pdf')
+    .option('--out <file>', 'where to write it (- for standard output); the file appears only when complete')
+    .action((opts) => reportPatchHistoryCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+  report
+    .command('verify [file]')
+    .description('regenerate a recorded report from its filters and knownAt and compare: exit 0 if the bytes are identical, 1 if not (with the first differing line of a CSV or JSON Lines file)')
+    .option('--digest <sha256>', "the report's SHA-256, instead of the file")
+    .action((file: string | undefined, opts: { digest?: string }) => reportVerifyCommand(loadConfig(), file, opts).then((code) => process.exit(code), fail));
 
   program
     .command('schema')
