@@ -10,7 +10,6 @@ import { intelFetchCommand, intelImportCommand, intelStatusCommand } from './int
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.command';
 import { migrate } from './migrate.command';
 import { reportPatchHistoryCommand, reportVerifyCommand } from './report.command';
-import { reportPatchHistoryCommand, reportVerifyCommand } from './report.command';
 import { schema } from './schema.command';
 import { secretsRotateKeyCommand } from './secrets.command';
 import { serve } from './serve.command';
@@ -169,31 +168,6 @@ export function main(argv: string[]): void {
     .action((opts: { before?: string; tenant?: string[]; dryRun?: boolean }) =>
       auditPruneCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
-
-  const report = program.command('report').description("auditors' reports, written from the database directly and recorded in the audit trail as cli:<os user>");
-  const each = (value: string, all: string[]) => [...all, value];
-  report
-    .command('patch-history')
-    .description('the patch history report: one row per patch event that matters in a period, as CSV, JSON Lines or PDF; the same bytes as GET /reports/patch-history.<format>')
-    .option('--tenant <id or name>', 'only this tenant: its id or exact name (default every tenant)')
-    .option('--from <date>', 'start of the period: a date (its start, UTC) or an ISO 8601 date-time with a zone')
-    .option('--to <date>', 'end of the period, not included')
-    .option('--known-at <date-time>', 'only events recorded by then (default now): regenerating with it gives the same bytes')
-    .option('--site <id>', 'only assets in this site; repeat for more', each, undefined)
-    .option('--asset <id>', 'only this asset; repeat for more', each, undefined)
-    .option('--kb <KB>', 'only updates with this KB number; repeat or comma-separate for more', each, undefined)
-    .option('--cve <CVE id>', 'only updates fixing this CVE; repeat or comma-separate for more', each, undefined)
-    .option('--severity <severity>', 'only updates of this vendor severity (CRITICAL, IMPORTANT, MODERATE, LOW, UNSPECIFIED)', each, undefined)
-    .option('--transition <transition>', 'only this transition (FIRST_SEEN_MISSING, INSTALLED, FIRST_SEEN_INSTALLED, FAILED, PENDING_REBOOT, ROLLED_BACK, NO_LONGER_APPLICABLE)', each, undefined)
-    .option('--policy <key>', "add each row's due date under this policy (and keep only the updates it covers)")
-    .option('--format <format>', 'csv, jsonl or pdf')
-    .option('--out <file>', 'where to write it (- for standard output); the file appears only when complete')
-    .action((opts) => reportPatchHistoryCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
-  report
-    .command('verify [file]')
-    .description('regenerate a recorded report from its filters and knownAt and compare: exit 0 if the bytes are identical, 1 if not (with the first differing line of a CSV or JSON Lines file)')
-    .option('--digest <sha256>', "the report's SHA-256, instead of the file")
-    .action((file: string | undefined, opts: { digest?: string }) => reportVerifyCommand(loadConfig(), file, opts).then((code) => process.exit(code), fail));
 
   const report = program.command('report').description("auditors' reports, written from the database directly and recorded in the audit trail as cli:<os user>");
   const each = (value: string, all: string[] | undefined) => [...(all ?? []), value];
