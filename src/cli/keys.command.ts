@@ -82,7 +82,7 @@ function roleOf(value: string | undefined): Role {
 }
 
 /** A --tenant value: a tenant's global id (as the API and `keys list` show it), its database id, or its exact name. */
-async function tenantIdOf(dataSource: DataSource, value: string): Promise<string> {
+export async function tenantIdOf(dataSource: DataSource, value: string): Promise<string> {
   const repo = dataSource.getRepository(Tenant);
   const byKey = async (key: string) => (await repo.findOneBy({ id: key }))?.id;
   const decoded = safeDecode(value);

@@ -11,6 +11,8 @@ import { longText, timestamp, uuid, primaryUuid } from './columns';
 @Entity('audit_event')
 @Index('uq_audit_event_chain_seq', ['chainKey', 'seq'], { unique: true })
 @Index('ix_audit_event_tenant_time', ['tenantId', 'occurredAt', 'id'])
+// Everything recorded about one object (auditEvents' target filter; the run a sync.run event seals).
+@Index('ix_audit_event_target', ['targetType', 'targetId'])
 export class AuditEvent {
   @PrimaryColumn(primaryUuid())
   id: string;

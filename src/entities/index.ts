@@ -6,12 +6,14 @@ import { RiskException } from './risk-exception.entity';
 import { Asset } from './asset.entity';
 import { AuditChainHead } from './audit-chain-head.entity';
 import { AuditEvent } from './audit-event.entity';
+import { AuditPrunePermit } from './audit-prune-permit.entity';
 import { ConnectorInstance } from './connector-instance.entity';
 import { CveIntel } from './cve-intel.entity';
 import { IntelSource } from './intel-source.entity';
 import { PatchEvent } from './patch-event.entity';
 import { PatchPostureEvent } from './patch-posture-event.entity';
 import { PatchState } from './patch-state.entity';
+import { RunEventLeaves } from './run-event-leaves.entity';
 import { Site } from './site.entity';
 import { SourceDevice } from './source-device.entity';
 import { SyncLock } from './sync-lock.entity';
@@ -26,7 +28,7 @@ import { Vulnerability } from './vulnerability.entity';
 import { VulnerabilityFact } from './vulnerability-fact.entity';
 
 export {
-  Advisory, CompliancePolicy, PolicyAssignment, RiskException,
+  Advisory, CompliancePolicy, PolicyAssignment, RiskException, AuditPrunePermit, RunEventLeaves,
   ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant,
   UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability, IntelSource, CveIntel, VulnerabilityFact,
 };
@@ -34,5 +36,5 @@ export {
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
   SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord, IntelSource, CveIntel, VulnerabilityFact,
-  CompliancePolicy, PolicyAssignment, RiskException, Advisory,
+  CompliancePolicy, PolicyAssignment, RiskException, Advisory, RunEventLeaves, AuditPrunePermit,
 ];

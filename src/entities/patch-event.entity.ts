@@ -13,6 +13,8 @@ import { Tenant } from './tenant.entity';
 @Index('ix_patch_event_update', ['updateId', 'observedAt'])
 // A source's events of one update in recorded order: compliance's state at asOf and its evidence check per asset.
 @Index('ix_patch_event_source_update', ['sourceDeviceId', 'updateId', 'observedAt'])
+// A run's events: its Merkle root is computed over them when it commits, and again by verification.
+@Index('ix_patch_event_run', ['syncRunId', 'tenantId'])
 export class PatchEvent {
   @PrimaryColumn(primaryUuid())
   id: string;

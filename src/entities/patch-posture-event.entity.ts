@@ -10,6 +10,7 @@ import { Tenant } from './tenant.entity';
 @Entity('patch_posture_event')
 @Index('ix_patch_posture_event_source', ['sourceDeviceId', 'observedAt', 'id'])
 @Index('ix_patch_posture_event_tenant', ['tenantId', 'observedAt', 'id'])
+@Index('ix_patch_posture_event_run', ['syncRunId', 'tenantId'])
 export class PatchPostureEvent {
   @PrimaryColumn(primaryUuid())
   id: string;

@@ -16,6 +16,7 @@ import { realSleep } from '../../connectors/sdk/http/backoff';
 import { sharedRateLimiters } from '../../connectors/sdk/http/rate-limiter';
 import { sharedTokenCache } from '../../connectors/sdk/http/oauth2';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import { auditCompletedRun, auditFailedRun } from '../audit/sync-run-audit';
 import { inTransaction } from '../db/transaction';
 import { ConnectorInstance, SyncRun } from '../entities';
 import { SyncMode, SyncRunStatus, SyncTrigger } from '../entities/enums';
@@ -231,12 +232,15 @@ export class SyncEngine {
         options.signal.throwIfAborted();
         const done = { status: SyncRunStatus.SUCCEEDED, finishedAt: clock.now(), counts: JSON.stringify(counts) };
         await m.getRepository(SyncRun).update({ id: run.id }, done);
-        return Object.assign(run, done);
+        const succeeded = Object.assign(run, done);
+        // Sealed in the same transaction: the audit trail and the data it covers commit together or not at all.
+        await auditCompletedRun(m, succeeded, instance);
+        return succeeded;
       });
       log?.info({ counts: JSON.parse(finished.counts) }, 'sync succeeded');
       return finished;
     } catch (err) {
-      return this.fail(run, failureOf(err, options.signal), log);
+      return this.fail(run, instance, failureOf(err, options.signal), log);
     } finally {
       clearInterval(heartbeat);
       await connector?.close?.().catch(() => undefined);
@@ -244,26 +248,41 @@ export class SyncEngine {
     }
   }
 
-  private async fail(run: SyncRun, err: unknown, log: Logger | undefined): Promise<SyncRun> {
+  private async fail(run: SyncRun, instance: ConnectorInstance, err: unknown, log: Logger | undefined): Promise<SyncRun> {
     const { kind, message } = describeFailure(err);
     if (kind === 'internal') log?.error({ err }, 'sync failed with an internal error');
     else log?.warn({ errorKind: kind, error: message }, 'sync failed');
     const failed = { status: SyncRunStatus.FAILED, finishedAt: this.deps.clock.now(), errorKind: kind, errorMessage: message.slice(0, MAX_ERROR_LENGTH) };
     try {
-      // Only while RUNNING: a run another process already marked abandoned (it took our expired lease) keeps that.
-      await this.deps.dataSource.getRepository(SyncRun).update({ id: run.id, status: SyncRunStatus.RUNNING }, failed);
+      await inTransaction(this.deps.dataSource, async (m) => {
+        // Only while RUNNING: a run another process already marked abandoned (it took our expired lease) keeps that.
+        const result = await m.getRepository(SyncRun).update({ id: run.id, status: SyncRunStatus.RUNNING }, failed);
+        if (result.affected) await auditFailedRun(m, { ...run, ...failed } as SyncRun, instance);
+      });
     } catch (writeErr) {
       log?.error({ err: writeErr }, 'could not record the failed sync run; it is marked abandoned once its lease expires');
     }
     return Object.assign(run, failed);
   }
 
+  /** Marks the matching RUNNING runs FAILED (abandoned), each with its audit event; returns how many it marked. */
   private async markAbandoned(which: { id: string } | { connectorInstanceId: string }, holder: string | null): Promise<number> {
-    const result = await this.deps.dataSource.getRepository(SyncRun).update(
-      { ...which, status: SyncRunStatus.RUNNING },
-      { status: SyncRunStatus.FAILED, finishedAt: this.deps.clock.now(), errorKind: ABANDONED_ERROR_KIND, errorMessage: abandonedMessage(holder) },
-    );
-    return result.affected ?? 0;
+    const { dataSource, clock } = this.deps;
+    const running = await dataSource.getRepository(SyncRun).findBy({ ...which, status: SyncRunStatus.RUNNING });
+    let marked = 0;
+    for (const run of running) {
+      const failed = { status: SyncRunStatus.FAILED, finishedAt: clock.now(), errorKind: ABANDONED_ERROR_KIND, errorMessage: abandonedMessage(holder) };
+      const done = await inTransaction(dataSource, async (m) => {
+        // By id and still RUNNING: a run that finished meanwhile keeps its outcome.
+        const result = await m.getRepository(SyncRun).update({ id: run.id, status: SyncRunStatus.RUNNING }, failed);
+        if (!result.affected) return false;
+        const instance = await m.getRepository(ConnectorInstance).findOneBy({ id: run.connectorInstanceId });
+        await auditFailedRun(m, { ...run, ...failed }, instance ?? { id: run.connectorInstanceId, kind: 'unknown', tenantId: run.tenantId });
+        return true;
+      });
+      if (done) marked += 1;
+    }
+    return marked;
   }
 
   private connectorContext(log: Logger | undefined): ConnectorContext {

@@ -1,0 +1,130 @@
+/**
+ * The leaves of a sync run's Merkle root: one per patch event and patch posture event the run wrote in a tenant.
+ *
+ * - A leaf is RFC 6962's leaf hash of a canonical JSON array of the event's fields, in a fixed order (below). Every
+ *   column is covered, and they are all immutable: events are never rewritten.
+ * - The canonical order is by kind ("patch_event" before "patch_posture_event"), then by id, compared as plain
+ *   strings (code units), never by a database collation, so both engines order alike.
+ *
+ * The root is computed from the rows as the database returns them, when the run commits and again when it is
+ * verified, by this one module.
+ */
+import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { PatchEvent, PatchPostureEvent, RunEventLeaves } from '../entities';
+import { newId } from '../util/ids';
+import { insertRows } from '../db/insert-rows';
+import { leafHash, merkleRoot } from './merkle';
+
+export type EventKind = 'patch_event' | 'patch_posture_event';
+
+export interface EventLeaf {
+  kind: EventKind;
+  id: string;
+  /** Leaf hash, hex. */
+  leaf: string;
+}
+
+/** What a run's audit event records about its events in one tenant. */
+export interface EventsDigest {
+  count: number;
+  root: string;
+}
+
+/** Entries per run_event_leaves row: about 30 KB of JSON, under MySQL's 64 KB TEXT. */
+export const LEAF_CHUNK = 256;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A time as a bound parameter: the UTC text both engines compare DATETIME(3) columns with. */
+export const dbTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+export function patchEventLeaf(e: PatchEvent): string {
+  return leafHash(JSON.stringify([
+    'patch_event', e.id, e.tenantId, e.assetId, e.sourceDeviceId, e.updateId, e.syncRunId, e.fromState, e.toState, iso(e.reportedAt), iso(e.observedAt),
+  ]));
+}
+
+export function postureEventLeaf(e: PatchPostureEvent): string {
+  return leafHash(JSON.stringify([
+    'patch_posture_event', e.id, e.tenantId, e.assetId, e.sourceDeviceId, e.syncRunId, e.fromStatus, e.toStatus, e.approvedPending, e.notApproved,
+    e.installed, iso(e.observedAt),
+  ]));
+}
+
+export function compareLeaves(a: Pick<EventLeaf, 'kind' | 'id'>, b: Pick<EventLeaf, 'kind' | 'id'>): number {
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export function digestOf(leaves: readonly EventLeaf[]): EventsDigest {
+  return { count: leaves.length, root: merkleRoot(leaves.map((l) => l.leaf)) };
+}
+
+/**
+ * Reads rows with every column converted exactly as TypeORM converts it (dates, booleans), without building
+ * entities: a first WSUS run writes hundreds of thousands of events, and this runs inside its transaction.
+ */
+export async function readRows<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, where: string, params: unknown[]): Promise<T[]> {
+  const meta = m.connection.getMetadata(entity);
+  const { driver } = m.connection;
+  const columns = meta.columns.filter((c) => !c.isVirtual);
+  const raw: Array<Record<string, unknown>> = await m.query(
+    `SELECT ${columns.map((c) => driver.escape(c.databaseName)).join(', ')} FROM ${driver.escape(meta.tableName)} WHERE ${where}`,
+    params,
+  );
+  return raw.map((r) => Object.fromEntries(columns.map((c) => [c.propertyName, driver.prepareHydratedValue(r[c.databaseName], c)])) as T);
+}
+
+/** Leaves of the events matching `where` (over tenantId, syncRunId, … of both tables), by tenant, in canonical order. */
+export async function leavesWhere(m: EntityManager, where: string, params: unknown[]): Promise<Map<string, EventLeaf[]>> {
+  const q = (c: string) => m.connection.driver.escape(c);
+  const sql = where.replace(/\{(\w+)\}/g, (_, c: string) => q(c));
+  const byTenant = new Map<string, EventLeaf[]>();
+  const add = (tenantId: string, leaf: EventLeaf) => {
+    const list = byTenant.get(tenantId);
+    if (list) list.push(leaf);
+    else byTenant.set(tenantId, [leaf]);
+  };
+  for (const e of await readRows(m, PatchEvent, sql, params)) add(e.tenantId, { kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e) });
+  for (const e of await readRows(m, PatchPostureEvent, sql, params)) add(e.tenantId, { kind: 'patch_posture_event', id: e.id, leaf: postureEventLeaf(e) });
+  for (const leaves of byTenant.values()) leaves.sort(compareLeaves);
+  return byTenant;
+}
+
+/** The stored rows of a run's events, by tenant, in canonical order. */
+export function runLeaves(m: EntityManager, syncRunId: string): Promise<Map<string, EventLeaf[]>> {
+  return leavesWhere(m, '{syncRunId} = ?', [syncRunId]);
+}
+
+/** Writes a run's leaf list in one tenant (kept beside the root so verification can name a bad event). */
+export async function writeLeafList(m: EntityManager, syncRunId: string, tenantId: string, leaves: readonly EventLeaf[]): Promise<number> {
+  const rows: RunEventLeaves[] = [];
+  for (let i = 0; i < leaves.length; i += LEAF_CHUNK) {
+    rows.push(Object.assign(new RunEventLeaves(), {
+      id: newId(), syncRunId, tenantId, chunk: rows.length, entries: JSON.stringify(leaves.slice(i, i + LEAF_CHUNK).map((l) => [l.kind, l.id, l.leaf])),
+    }));
+  }
+  await insertRows(m, RunEventLeaves, rows);
+  return rows.length;
+}
+
+/** A run's stored leaf list in one tenant, in order; entries that are not well-formed are left out (and so fail the root). */
+export async function readLeafList(m: EntityManager, syncRunId: string, tenantId: string): Promise<EventLeaf[]> {
+  const rows = await m.getRepository(RunEventLeaves).find({ where: { syncRunId, tenantId }, order: { chunk: 'ASC' } });
+  const out: EventLeaf[] = [];
+  for (const row of rows) {
+    let entries: unknown;
+    try {
+      entries = JSON.parse(row.entries);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(entries)) continue;
+    for (const e of entries) {
+      if (Array.isArray(e) && (e[0] === 'patch_event' || e[0] === 'patch_posture_event') && typeof e[1] === 'string' && typeof e[2] === 'string') {
+        out.push({ kind: e[0], id: e[1], leaf: e[2] });
+      }
+    }
+  }
+  return out;
+}
