@@ -58,3 +58,19 @@ export class ConflictError extends PatchgraphError {
     return { field: this.field };
   }
 }
+
+/**
+ * A change request may not make this transition: the state does not allow it, or a guard refuses it (self-approval,
+ * outside every maintenance window, no review). Names the state and the rule, so the caller knows what to fix.
+ * It is a conflict with the record's state (HTTP 409 where a status is given); GraphQL reports it under its own,
+ * more precise code, which its extensions set over the class's (graphql/errors.ts spreads them after `code`).
+ */
+export class ChangeTransitionRefused extends PatchgraphError {
+  readonly code = 'CONFLICT';
+  constructor(readonly transition: string, readonly state: string, readonly rule: string, message: string) {
+    super(`${transition} refused in state ${state}: ${message}`);
+  }
+  extensions() {
+    return { code: 'CHANGE_TRANSITION_REFUSED', transition: this.transition, state: this.state, rule: this.rule };
+  }
+}

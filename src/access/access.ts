@@ -5,6 +5,8 @@ import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { AdvisoryFinder } from './advisory.finder';
 import { AssetFinder } from './asset.finder';
+import { ChangeAdmin } from './change-admin';
+import { ChangeRequestFinder, ChangeScheduleFinder } from './change.finder';
 import { ComplianceAdmin } from './compliance-admin';
 import { ComplianceAccess } from './compliance';
 import { ConnectorAdmin } from './connector-admin';
@@ -58,6 +60,10 @@ export class Access {
   readonly complianceAdmin: ComplianceAdmin;
   /** API keys within this scope; `keyUsage` adds the uses the server has not written yet to lastUsedAt. */
   readonly apiKeys: KeyAdmin;
+  /** Change management: change records, their life cycle, maintenance windows and deployment rings. */
+  readonly changeRequests: ChangeRequestFinder;
+  readonly changeSchedule: ChangeScheduleFinder;
+  readonly changeAdmin: ChangeAdmin;
   /** The patch history report: requests resolved against this scope. */
   readonly patchHistory: PatchHistoryAccess;
 
@@ -87,6 +93,9 @@ export class Access {
     this.advisories = new AdvisoryFinder(deps);
     this.complianceAdmin = new ComplianceAdmin(dataSource, scope, clock, actor);
     this.apiKeys = new KeyAdmin(dataSource, clock, { label: actor.label, scope }, keyUsage);
+    this.changeRequests = new ChangeRequestFinder(deps);
+    this.changeSchedule = new ChangeScheduleFinder(deps);
+    this.changeAdmin = new ChangeAdmin(dataSource, scope, clock);
     this.patchHistory = new PatchHistoryAccess(dataSource, scope, clock);
   }
 }

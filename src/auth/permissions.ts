@@ -34,6 +34,12 @@ const MSP_ADMIN = [Role.MSP_ADMIN] as const;
 /** Accepting a risk is the client's decision as much as the MSP's; auditors only read. */
 const EXCEPTION_MANAGERS = [Role.MSP_ADMIN, Role.TECHNICIAN, Role.CLIENT_ADMIN] as const;
 
+/** Technicians raise and run changes; approving is for someone with authority over the client's systems. */
+const CHANGE_RUNNERS = [Role.MSP_ADMIN, Role.TECHNICIAN] as const;
+const CHANGE_APPROVERS = [Role.MSP_ADMIN, Role.CLIENT_ADMIN] as const;
+/** Maintenance windows are agreed with the client: either side may record one. */
+const WINDOW_MANAGERS = [Role.MSP_ADMIN, Role.TECHNICIAN, Role.CLIENT_ADMIN] as const;
+
 const read = (what: string): Permission => ({ area: 'Read the graph (within the principal\'s tenants)', what, grantees: EVERY_ROLE });
 
 /**
@@ -110,6 +116,26 @@ export const PERMISSIONS = {
   'GET /reports/patch-history.csv': { area: 'Audit and reports', what: 'The patch history report as CSV, streamed (metadata in headers, SHA-256 as a trailer)', grantees: EVERY_ROLE },
   'GET /reports/patch-history.jsonl': { area: 'Audit and reports', what: 'The patch history report as JSON Lines, streamed', grantees: EVERY_ROLE },
   'GET /reports/patch-history.pdf': { area: 'Audit and reports', what: 'The patch history report as PDF: a summary page, then the detail', grantees: EVERY_ROLE },
+
+  'Query.changeRequests': { area: 'Change management', what: 'Change requests of the principal\'s tenants', grantees: EVERY_ROLE },
+  'Query.changeRequest': { area: 'Change management', what: 'A change request by id or reference, with its verification and evidence', grantees: EVERY_ROLE },
+  'Query.unrecordedChanges': { area: 'Change management', what: 'WSUS install approvals with no change record behind them', grantees: EVERY_ROLE },
+  'Query.maintenanceWindows': { area: 'Change management', what: 'Maintenance windows and their occurrences', grantees: EVERY_ROLE },
+  'Query.deploymentRings': { area: 'Change management', what: 'Deployment rings', grantees: EVERY_ROLE },
+  'Query.ringPromotion': { area: 'Change management', what: 'Whether the next deployment ring may start for a change, and why', grantees: EVERY_ROLE },
+  'Mutation.createChangeRequest': { area: 'Change management', what: 'Raise a change request (the caller is its requester)', grantees: CHANGE_RUNNERS },
+  'Mutation.updateChangeRequest': { area: 'Change management', what: 'Edit a draft change request', grantees: CHANGE_RUNNERS },
+  'Mutation.submitChangeRequest': { area: 'Change management', what: 'Submit a change for approval', grantees: CHANGE_RUNNERS },
+  'Mutation.approveChangeRequest': { area: 'Change management', what: 'Approve a change (never one\'s own)', grantees: CHANGE_APPROVERS },
+  'Mutation.rejectChangeRequest': { area: 'Change management', what: 'Reject a change (never one\'s own)', grantees: CHANGE_APPROVERS },
+  'Mutation.scheduleChangeRequest': { area: 'Change management', what: 'Schedule an approved change in a maintenance window', grantees: CHANGE_RUNNERS },
+  'Mutation.startChangeRequest': { area: 'Change management', what: 'Start a scheduled change', grantees: CHANGE_RUNNERS },
+  'Mutation.completeChangeRequest': { area: 'Change management', what: 'Complete a change, keeping its evidence', grantees: CHANGE_RUNNERS },
+  'Mutation.failChangeRequest': { area: 'Change management', what: 'Mark a change failed, keeping its evidence', grantees: CHANGE_RUNNERS },
+  'Mutation.rollBackChangeRequest': { area: 'Change management', what: 'Record that a change was rolled back', grantees: CHANGE_RUNNERS },
+  'Mutation.closeChangeRequest': { area: 'Change management', what: 'Close a change with its closure code and review', grantees: CHANGE_RUNNERS },
+  'Mutation.createMaintenanceWindow': { area: 'Change management', what: 'Add a recurring maintenance window to a tenant, site or ring', grantees: WINDOW_MANAGERS },
+  'Mutation.createDeploymentRing': { area: 'Change management', what: 'Add a deployment ring with its members and promotion criteria', grantees: MSP_STAFF },
 
   'Query.apiKeys': { area: 'Access', what: 'List API keys within the caller\'s tenants (never the keys themselves)', grantees: MSP_ADMIN },
   'Mutation.createApiKey': { area: 'Access', what: 'Issue an API key within the caller\'s tenants (shown once)', grantees: MSP_ADMIN },

@@ -69,6 +69,8 @@ export interface Config {
   ingestMaxFutureSkewMinutes: number;
   /** A scheduled run is full (and may mark devices stale) once the last successful full run is this old. */
   fullSyncHours: number;
+  /** Approvals a NORMAL change request needs, each from someone other than its requester (PATCHGRAPH_CHANGE_APPROVALS). */
+  changeApprovals: number;
   /** Where the demo writes its inventory files. */
   dataDir: string;
   /** What file-import instances may read and reach: the import directory and internal addresses allowed. */
@@ -259,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMaxJsonElements: intVar(env, 'PATCHGRAPH_INGEST_MAX_JSON_ELEMENTS', 6_000_000, 1000, 1_000_000_000),
     ingestMaxJsonStringChars: intVar(env, 'PATCHGRAPH_INGEST_MAX_JSON_STRING_CHARS', 65_536, 1024, 100_000_000),
     ingestMaxFutureSkewMinutes: intVar(env, 'PATCHGRAPH_INGEST_MAX_FUTURE_SKEW_MINUTES', 10, 0, 10_080),
+    changeApprovals: intVar(env, 'PATCHGRAPH_CHANGE_APPROVALS', 1, 1, 10),
     dataDir,
     fileImport: fileImportVars(env),
     oidc: oidcVars(env),

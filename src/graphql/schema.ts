@@ -30,6 +30,8 @@ import {
 } from './resolvers/compliance.resolver';
 import { ComplianceKpiResolver } from './resolvers/compliance-kpi.resolver';
 import { PatchHistoryResolver } from './resolvers/patch-history.resolver';
+import { ChangeRequestResolver, ChangeTargetResultResolver, ChangeTargetsResolver } from './resolvers/change-request.resolver';
+import { DeploymentRingResolver, MaintenanceWindowResolver } from './resolvers/change-schedule.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
 
 export const RESOLVERS = [
@@ -40,6 +42,7 @@ export const RESOLVERS = [
   ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver, FindingCveResolver,
   ComplianceKpiResolver,
   PatchHistoryResolver,
+  ChangeRequestResolver, ChangeTargetsResolver, ChangeTargetResultResolver, MaintenanceWindowResolver, DeploymentRingResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

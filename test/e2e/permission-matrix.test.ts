@@ -249,6 +249,9 @@ describe(`permission matrix on ${ENGINE}`, () => {
     'Mutation.setAssetEsu': {
       request: async () => ({ query: 'mutation($a: ID!) { setAssetEsu(assetId: $a, esuUntil: "2026-10-13") { esuUntil } }', variables: { a: await freshAsset() } }),
     },
+    'Query.auditEvents': { request: async () => ({ query: '{ auditEvents(first: 5) { totalCount nodes { action } } }' }) },
+    'Query.verifyAuditChain': { request: async () => ({ query: 'query($t: ID!) { verifyAuditChain(tenantId: $t) { ok } }', variables: { t: g.acme } }) },
+    'Query.patchEvents': { request: async () => ({ query: '{ patchEvents(first: 5) { totalCount } }' }) },
     'Query.apiKeys': { request: async () => ({ query: '{ apiKeys { name } }' }) },
     'Mutation.createApiKey': {
       request: async () => ({ query: 'mutation($n: String!, $t: ID!) { createApiKey(input: { name: $n, role: AUDITOR, tenantIds: [$t] }) { apiKey { id } } }', variables: { n: unique('portal'), t: g.acme } }),
@@ -258,6 +261,41 @@ describe(`permission matrix on ${ENGINE}`, () => {
     },
     'Mutation.revokeApiKey': {
       request: async () => ({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: { id: await spareKey() } }),
+    },
+    'Query.changeRequests': { request: async () => ({ query: '{ changeRequests { totalCount } }' }) },
+    'Query.changeRequest': { request: async () => ({ query: 'query($id: ID!) { changeRequest(id: $id) { reference } }', variables: { id: await changeIn('DRAFT') } }) },
+    'Query.unrecordedChanges': { request: async () => ({ query: '{ unrecordedChanges(since: "2026-01-01T00:00:00Z") { externalId } }' }) },
+    'Query.maintenanceWindows': { request: async () => ({ query: '{ maintenanceWindows { name } }' }) },
+    'Query.deploymentRings': { request: async () => ({ query: '{ deploymentRings { name } }' }) },
+    'Query.ringPromotion': {
+      request: async () => ({ query: 'query($c: ID!, $r: ID!) { ringPromotion(changeId: $c, ringId: $r) { mayStart } }', variables: { c: await changeIn('IN_PROGRESS'), r: await ring() } }),
+    },
+    'Mutation.createChangeRequest': {
+      request: async () => ({ query: 'mutation($input: ChangeRequestInput!) { createChangeRequest(input: $input) { state } }', variables: { input: changeInput() } }),
+    },
+    'Mutation.updateChangeRequest': {
+      request: async () => ({ query: 'mutation($id: ID!, $input: ChangeRequestInput!) { updateChangeRequest(id: $id, input: $input) { state } }', variables: { id: await changeIn('DRAFT'), input: changeInput() } }),
+    },
+    'Mutation.submitChangeRequest': { request: async () => changeMove('submitChangeRequest', await changeIn('DRAFT')) },
+    'Mutation.approveChangeRequest': { request: async () => changeMove('approveChangeRequest', await changeIn('SUBMITTED')) },
+    'Mutation.rejectChangeRequest': { request: async () => changeMove('rejectChangeRequest', await changeIn('SUBMITTED'), ', comment: "not now"') },
+    'Mutation.scheduleChangeRequest': { request: async () => changeMove('scheduleChangeRequest', await changeIn('APPROVED')) },
+    'Mutation.startChangeRequest': { request: async () => changeMove('startChangeRequest', await changeIn('SCHEDULED')) },
+    'Mutation.completeChangeRequest': { request: async () => changeMove('completeChangeRequest', await changeIn('IN_PROGRESS')) },
+    'Mutation.failChangeRequest': { request: async () => changeMove('failChangeRequest', await changeIn('IN_PROGRESS')) },
+    'Mutation.rollBackChangeRequest': { request: async () => changeMove('rollBackChangeRequest', await changeIn('IN_PROGRESS')) },
+    'Mutation.closeChangeRequest': { request: async () => changeMove('closeChangeRequest', await changeIn('COMPLETED'), ', input: { review: "fine" }') },
+    'Mutation.createMaintenanceWindow': {
+      request: async () => ({
+        query: 'mutation($t: ID!, $n: String!) { createMaintenanceWindow(input: { tenantId: $t, name: $n, rrule: "FREQ=WEEKLY;BYDAY=TU", firstStart: "2026-01-06T19:00", timeZone: "Europe/London", durationMinutes: 240 }) { name } }',
+        variables: { t: g.acme, n: unique('window') },
+      }),
+    },
+    'Mutation.createDeploymentRing': {
+      request: async () => ({
+        query: 'mutation($t: ID!, $n: String!, $p: Int!, $a: ID!) { createDeploymentRing(input: { tenantId: $t, name: $n, position: $p, assetIds: [$a], minSuccessRate: 0.9, minDevices: 1, soakHours: 24 }) { name } }',
+        variables: { t: g.acme, n: unique('ring'), p: ++ringPosition, a: g.asset },
+      }),
     },
   };
 
@@ -275,6 +313,40 @@ describe(`permission matrix on ${ENGINE}`, () => {
     const res = await server.gql('mutation($k: String!, $d: JSONObject!) { createPolicy(input: { key: $k, definition: $d }) { key } }', { k: key, d: PRESETS['cyber-essentials-v3.3'] });
     expect(res.body.errors).toBeUndefined();
     return key;
+  }
+
+  /** An EMERGENCY change (schedulable without a window) for Acme raised by the suite's admin key, moved to `state`. */
+  const changeInput = () => ({
+    tenantId: g.acme, type: 'EMERGENCY', title: unique('change'), description: 'Out-of-band fix', updateIds: [g.update], targets: { assetIds: [g.asset] },
+    risk: 'HIGH', impact: 'One restart', rollbackPlan: 'Uninstall the update', plannedStart: '2026-11-03T19:30:00Z', plannedEnd: '2026-11-03T21:30:00Z',
+  });
+  const changeMove = (name: string, id: string, args = '') => ({ query: `mutation($id: ID!) { ${name}(id: $id${args}) { state } }`, variables: { id } });
+  async function changeIn(state: 'DRAFT' | 'SUBMITTED' | 'APPROVED' | 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED'): Promise<string> {
+    const steps = ['SUBMITTED', 'APPROVED', 'SCHEDULED', 'IN_PROGRESS', 'COMPLETED'].slice(0, ['DRAFT', 'SUBMITTED', 'APPROVED', 'SCHEDULED', 'IN_PROGRESS', 'COMPLETED'].indexOf(state));
+    const created = await server.gql('mutation($input: ChangeRequestInput!) { createChangeRequest(input: $input) { id } }', { input: changeInput() });
+    expect(created.body.errors).toBeUndefined();
+    const id = created.body.data.createChangeRequest.id as string;
+    const mutationOf: Record<string, string> = {
+      SUBMITTED: 'submitChangeRequest', APPROVED: 'approveChangeRequest', SCHEDULED: 'scheduleChangeRequest', IN_PROGRESS: 'startChangeRequest', COMPLETED: 'completeChangeRequest',
+    };
+    // The requester may not approve its own change: a second key approves.
+    approverKey ??= (await createApiKey(db.dataSource, server.clock, { name: 'change approver', role: Role.CLIENT_ADMIN, allTenants: false, tenantIds: [acme.id] })).key;
+    for (const step of steps) {
+      const { query, variables } = changeMove(mutationOf[step], id);
+      const res = await server.gql(query, variables, step === 'APPROVED' ? approverKey : server.adminKey);
+      expect([step, res.body.errors]).toEqual([step, undefined]);
+    }
+    return id;
+  }
+  let approverKey: string | undefined;
+  /** Ring positions are unique per tenant and at most 100. */
+  let ringPosition = 0;
+  async function ring(): Promise<string> {
+    const res = await server.gql('mutation($t: ID!, $n: String!, $p: Int!, $a: ID!) { createDeploymentRing(input: { tenantId: $t, name: $n, position: $p, assetIds: [$a], minSuccessRate: 0.9, minDevices: 1, soakHours: 24 }) { id } }', {
+      t: g.acme, n: unique('ring'), p: ++ringPosition, a: g.asset,
+    });
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data.createDeploymentRing.id;
   }
 
   /** A fresh key of tenant Acme for rotate and revoke to act on. */

@@ -18,11 +18,14 @@ const LOADER_OF_TYPE: Record<string, NodeLoaderName> = {
   PatchState: 'patchState',
 };
 
-/** Compliance records, read through their tenant-scoped finders (rare enough not to need a batching loader). */
+/** Compliance and change records, read through their tenant-scoped finders (rare enough not to need a batching loader). */
 const FINDER_OF_TYPE: Record<string, (ctx: RequestContext) => { byIds(ids: readonly string[]): Promise<object[]> }> = {
   PolicyAssignment: (ctx) => ctx.access.policyAssignments,
   RiskException: (ctx) => ctx.access.riskExceptions,
   Advisory: (ctx) => ctx.access.advisories,
+  ChangeRequest: (ctx) => ctx.access.changeRequests,
+  MaintenanceWindow: (ctx) => ({ byIds: (ids) => ctx.access.changeSchedule.windowsByIds(ids) }),
+  DeploymentRing: (ctx) => ({ byIds: (ids) => ctx.access.changeSchedule.ringsByIds(ids) }),
 };
 
 /**

@@ -1,0 +1,81 @@
+/**
+ * What the database says about a change: which assets its targets are, what its maintenance windows are, what
+ * landed on the targets (effective patch states) and which WSUS approvals match it. Used by the reads and by the
+ * transitions (scheduling checks windows; completion keeps the verification), inside their transactions.
+ * Callers have already checked the change is within the request's tenant scope; every query here stays within
+ * the change's tenant.
+ */
+import { EntityManager } from 'typeorm';
+import { ChangeRequest, DeploymentRing, MaintenanceWindow, PatchState, Site, UpdateApproval, Asset } from '../entities';
+import { occurrenceHolding, WindowRule } from '../change/maintenance-windows';
+import { verify, Verification } from '../change/verification';
+import { inList } from './sql-lists';
+
+/** The assets a change reaches: named ones, every asset of its sites, every member of its rings; sorted. */
+export async function targetAssetIds(m: EntityManager, change: ChangeRequest): Promise<string[]> {
+  const ids = new Set(change.targets.assetIds);
+  if (change.targets.siteIds.length) {
+    const rows = await m.createQueryBuilder(Asset, 'a').select('a.id', 'id')
+      .where('a.tenantId = :t AND a.siteId IN (:...s)', { t: change.tenantId, s: inList(change.targets.siteIds) }).getRawMany<{ id: string }>();
+    for (const r of rows) ids.add(r.id);
+  }
+  for (const ring of await ringsOf(m, change)) for (const id of ring.assetIds) ids.add(id);
+  // Only assets that exist in the tenant now (a merged-away asset is no target any more).
+  if (ids.size === 0) return [];
+  const live = await m.createQueryBuilder(Asset, 'a').select('a.id', 'id')
+    .where('a.tenantId = :t AND a.id IN (:...ids)', { t: change.tenantId, ids: inList([...ids]) }).getRawMany<{ id: string }>();
+  return live.map((r) => r.id).sort();
+}
+
+async function ringsOf(m: EntityManager, change: ChangeRequest): Promise<DeploymentRing[]> {
+  if (!change.targets.ringIds.length) return [];
+  return m.createQueryBuilder(DeploymentRing, 'r').where('r.tenantId = :t AND r.id IN (:...ids)', { t: change.tenantId, ids: inList(change.targets.ringIds) }).getMany();
+}
+
+/** The verification of the change's updates on these assets (by default all its targets), from effective states. */
+export async function verifyChange(m: EntityManager, change: ChangeRequest, assetIds?: string[]): Promise<Verification> {
+  const assets = assetIds ?? (await targetAssetIds(m, change));
+  if (assets.length === 0 || change.updateIds.length === 0) return verify(assets, change.updateIds, []);
+  const states = await m.createQueryBuilder(PatchState, 'ps')
+    .where('ps.tenantId = :t AND ps.effective = :yes', { t: change.tenantId, yes: true })
+    .andWhere('ps.assetId IN (:...assets) AND ps.updateId IN (:...updates)', { assets: inList(assets), updates: inList(change.updateIds) })
+    .getMany();
+  return verify(assets, change.updateIds, states);
+}
+
+/**
+ * Whether [start, end] lies inside a maintenance window for every target group. A group is a site (named, or of a
+ * named asset) or a ring; a window of the whole tenant serves every group. A change with only site-less assets is
+ * one group, served by the tenant's windows.
+ */
+export async function windowFit(m: EntityManager, change: ChangeRequest, start: Date, end: Date): Promise<{ fits: boolean; reason: string }> {
+  const windows = await m.findBy(MaintenanceWindow, { tenantId: change.tenantId });
+  const tenantWide = windows.filter((w) => !w.siteId && !w.ringId);
+  const groups: Array<{ label: string; rules: MaintenanceWindow[] }> = [];
+  const siteIds = new Set(change.targets.siteIds);
+  if (change.targets.assetIds.length) {
+    const rows = await m.createQueryBuilder(Asset, 'a').select('a.siteId', 'siteId')
+      .where('a.tenantId = :t AND a.id IN (:...ids) AND a.siteId IS NOT NULL', { t: change.tenantId, ids: inList(change.targets.assetIds) }).getRawMany<{ siteId: string }>();
+    for (const r of rows) siteIds.add(r.siteId);
+  }
+  const sites = siteIds.size ? await m.createQueryBuilder(Site, 's').where('s.id IN (:...ids)', { ids: inList([...siteIds]) }).getMany() : [];
+  for (const site of sites) groups.push({ label: `site "${site.name}"`, rules: [...tenantWide, ...windows.filter((w) => w.siteId === site.id)] });
+  for (const ring of await ringsOf(m, change)) groups.push({ label: `ring "${ring.name}"`, rules: [...tenantWide, ...windows.filter((w) => w.ringId === ring.id)] });
+  if (groups.length === 0) groups.push({ label: 'the tenant', rules: tenantWide });
+  const period = `${start.toISOString()} to ${end.toISOString()}`;
+  for (const g of groups) {
+    if (g.rules.length === 0) return { fits: false, reason: `no maintenance window is defined for ${g.label}` };
+    if (!occurrenceHolding(g.rules as WindowRule[], start, end)) return { fits: false, reason: `${period} is outside every maintenance window of ${g.label}` };
+  }
+  return { fits: true, reason: `${period} lies within a maintenance window of every target` };
+}
+
+/** Approvals the change stands behind: of its tenant and updates, recorded from its creation until it was finished (or now). */
+export async function approvalsOfChange(m: EntityManager, change: ChangeRequest, now: Date): Promise<UpdateApproval[]> {
+  if (change.updateIds.length === 0) return [];
+  return m.createQueryBuilder(UpdateApproval, 'ua')
+    .where('ua.tenantId = :t AND ua.updateId IN (:...u)', { t: change.tenantId, u: inList(change.updateIds) })
+    .andWhere('ua.approvedAt >= :from AND ua.approvedAt <= :to', { from: change.createdAt, to: change.finishedAt ?? now })
+    .orderBy('ua.approvedAt', 'ASC').addOrderBy('ua.id', 'ASC')
+    .getMany();
+}
