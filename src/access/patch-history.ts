@@ -45,7 +45,7 @@ export class PatchHistoryAccess {
   /** The rows of a resolved filter, within the filter's own tenants (which resolve() checked against the scope). */
   source(filter: PatchHistoryFilter, policy: ResolvedPolicy | null): Promise<PatchHistorySource> {
     const scope = filter.tenantIds === null ? TenantScope.allTenants() : TenantScope.only(filter.tenantIds);
-    return PatchHistorySource.open(this.dataSource, scope, filter, policy?.definition ?? null);
+    return PatchHistorySource.open(this.dataSource, scope, filter, policy ?? null);
   }
 
   /** Regenerates the report recorded with this SHA-256, if the principal may see every tenant it covers. */

@@ -60,7 +60,7 @@ export class PatchHistoryReport {
    */
   static async open(dataSource: DataSource, filter: PatchHistoryFilter, policy: ResolvedPolicy | null, format: ReportFormat, batchSize?: number): Promise<PatchHistoryReport> {
     const scope = filter.tenantIds === null ? TenantScope.allTenants() : TenantScope.only(filter.tenantIds);
-    const source = await PatchHistorySource.open(dataSource, scope, filter, policy?.definition ?? null, batchSize);
+    const source = await PatchHistorySource.open(dataSource, scope, filter, policy ?? null, batchSize);
     return new PatchHistoryReport(dataSource, filter, policy, format, source, scope);
   }
 

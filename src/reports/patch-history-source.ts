@@ -75,11 +75,11 @@ export class PatchHistorySource {
     private readonly policyDue: PolicyDue | null,
     private readonly batchSize: number,
   ) {
-    this.cves = new CveFactsReader(dataSource);
+    this.cves = new CveFactsReader(dataSource, filter.knownAt);
   }
 
   static async open(
-    dataSource: DataSource, scope: TenantScope, filter: PatchHistoryFilter, policy: PolicyDefinition | null, batchSize = DEFAULT_BATCH_SIZE,
+    dataSource: DataSource, scope: TenantScope, filter: PatchHistoryFilter, policy: { key: string; definition: PolicyDefinition } | null, batchSize = DEFAULT_BATCH_SIZE,
   ): Promise<PatchHistorySource> {
     const due = policy ? await PolicyDue.prepare(dataSource, scope, policy, filter.knownAt) : null;
     return new PatchHistorySource(dataSource, scope, filter, due, batchSize);

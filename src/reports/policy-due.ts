@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
-import { dateOnly, sqlTime, toDate } from '../compliance/evaluation';
+import { ComplianceEvaluation, sqlTime, toDate } from '../compliance/evaluation';
 import { PolicyDefinition } from '../compliance/policy-definition';
-import { AdvisoryFacts, RuleTerm, ruleTerms, UpdateFacts } from '../compliance/rule-terms';
+import { AdvisoryFacts, RuleTerm, ruleTerms } from '../compliance/rule-terms';
 import { NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
 
 export interface DueVerdict {
@@ -34,13 +34,15 @@ export class PolicyDue {
     private readonly terms: ReadonlyMap<string, RuleTerm[]>,
   ) {}
 
-  static async prepare(dataSource: DataSource, scope: TenantScope, policy: PolicyDefinition, knownAt: Date): Promise<PolicyDue> {
+  static async prepare(dataSource: DataSource, scope: TenantScope, policy: { key: string; definition: PolicyDefinition }, knownAt: Date): Promise<PolicyDue> {
     const advisories = (await dataSource.query('SELECT authority, noticeAt, cveIds, kbs FROM advisory WHERE createdAt <= ? AND noticeAt <= ?', [sqlTime(knownAt), sqlTime(knownAt)]))
       .map((a: { authority: string; noticeAt: unknown; cveIds: string; kbs: string }): AdvisoryFacts => ({
         authority: a.authority, noticeAt: toDate(a.noticeAt), cveIds: JSON.parse(a.cveIds), kbs: JSON.parse(a.kbs),
       }));
+    // The catalog's facts as held at knownAt, read by the compliance engine itself.
+    const catalog = await new ComplianceEvaluation(dataSource, scope, { policyKey: policy.key, policy: policy.definition, asOf: knownAt, knownAt, assignedOnly: false }).updateFacts();
     const byUpdate = new Map<string, RuleTerm[]>();
-    for (const t of ruleTerms(policy, await catalogFacts(dataSource, scope), advisories)) byUpdate.set(t.updateId, [...(byUpdate.get(t.updateId) ?? []), t]);
+    for (const t of ruleTerms(policy.definition, catalog, advisories)) byUpdate.set(t.updateId, [...(byUpdate.get(t.updateId) ?? []), t]);
     return new PolicyDue(dataSource, scope, knownAt, byUpdate);
   }
 
@@ -109,34 +111,4 @@ function metBy(events: ReadonlyArray<{ state: string; at: Date }>, dueAt: Date, 
   const last = events.filter((e) => e.at <= judgedAt).at(-1);
   if (last?.state === PatchStateValue.INSTALLED) return true;
   return dueAt <= knownAt ? false : null;
-}
-
-/** The catalog entries the scope sees, with their CVEs' facts: what rule terms select on (as evaluation.ts reads them). */
-async function catalogFacts(dataSource: DataSource, scope: TenantScope): Promise<Array<UpdateFacts & { kb: string | null }>> {
-  const owners = scope.all ? null : ['shared', ...scope.allowedIds()];
-  const rows: Array<Record<string, any>> = await dataSource.query(
-    `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, v.cveId, v.severity AS cveSeverity, v.cvssBaseScore, v.kevDateAdded, v.kevDueDate,
-       v.kevRansomware, v.epssScore
-     FROM software_update u
-     LEFT JOIN update_vulnerability uv ON uv.updateId = u.id
-     LEFT JOIN vulnerability v ON v.id = uv.vulnerabilityId
-     ${owners ? `WHERE u.owner IN (${owners.map(() => '?').join(', ')})` : ''}
-     ORDER BY u.id, v.cveId`,
-    owners ?? [],
-  );
-  const byId = new Map<string, UpdateFacts & { kb: string | null }>();
-  for (const r of rows) {
-    let u = byId.get(r.id);
-    if (!u) {
-      u = { id: r.id, kb: r.kb ?? null, severity: r.severity, classification: r.classification, releasedAt: r.releasedAt ? toDate(r.releasedAt) : null, cves: [] };
-      byId.set(r.id, u);
-    }
-    if (r.cveId) {
-      u.cves.push({
-        cveId: r.cveId, severity: r.cveSeverity, cvss: r.cvssBaseScore === null ? null : Number(r.cvssBaseScore),
-        kevDateAdded: dateOnly(r.kevDateAdded), kevDueDate: dateOnly(r.kevDueDate), ransomware: Boolean(Number(r.kevRansomware)), epss: r.epssScore === null ? null : Number(r.epssScore),
-      });
-    }
-  }
-  return [...byId.values()];
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Role } from '../../src/entities/enums';
+import { importIntelFile } from '../../src/intel/import-intel';
 import { toGlobalId } from '../../src/graphql/types/global-id';
 import { fixedClock } from '../../src/util/clock';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -302,8 +303,13 @@ describe(`patch history report on ${ENGINE}`, () => {
     }
   });
 
-  it('after a later sync, the same knownAt gives the same bytes in every format; without it the new event is in', async () => {
+  it('after a later sync and a new EPSS day, the same knownAt gives the same bytes in every format; without it the new event and score are in', async () => {
     await fx.syncAfterKnownAt();
+    // A later EPSS file scores CVE-2024-38178 anew: the facts held at knownAt stay in the old report.
+    const dir = mkdtempSync(join(tmpdir(), 'patchgraph-epss-'));
+    writeFileSync(join(dir, 'epss.csv'), '#model_version:v2025.03.14,score_date:2026-10-30T00:00:00+0000\ncve,epss,percentile\nCVE-2024-38178,0.912340000,0.996000000\n');
+    await importIntelFile(db.dataSource, join(dir, 'epss.csv'), new Date(T4));
+    rmSync(dir, { recursive: true, force: true });
     for (const [format, before] of [['csv', csv], ['jsonl', jsonl], ['pdf', pdf]] as const) {
       const again = await download(url(format, contosoParams()), keys.contosoAuditor);
       expect([format, sha256(again.body)]).toEqual([format, sha256(before.body)]);
@@ -312,7 +318,8 @@ describe(`patch history report on ${ENGINE}`, () => {
     expect(v.identical).toBe(true);
     const now = await download(url('jsonl', { tenant: fx.contoso, from: FROM, to: TO }), keys.contosoAuditor);
     expect(now.headers['x-patchgraph-known-at']).toBe(NOW);
-    expect(now.body.toString().trim().split('\n').map((l) => JSON.parse(l))).toEqual(await expectedRows([...EXPECTED, AFTER_KNOWN_AT]));
+    const epssNow = (r: Row) => ({ ...r, cves: r.cves.map((c: Row) => (c.cveId === 'CVE-2024-38178' ? { ...c, epss: 0.91234 } : c)) });
+    expect(now.body.toString().trim().split('\n').map((l) => JSON.parse(l))).toEqual((await expectedRows([...EXPECTED, AFTER_KNOWN_AT])).map(epssNow));
   });
 
   it('a report with a regenerated difference is not identical, and says so', async () => {
