@@ -12,5 +12,6 @@ import { ComplianceFoundations1796465252960 } from './1796465252960-ComplianceFo
 import { IntelSources1796465621665 } from './1796465621665-IntelSources';
 import { PatchEventSourceUpdateIndex1796468461609 } from './1796468461609-PatchEventSourceUpdateIndex';
 import { VulnerabilityFactHistory1796474032261 } from './1796474032261-VulnerabilityFactHistory';
+import { AuditTrail1796474129843 } from './1796474129843-AuditTrail';
 import { ChangeManagement1796474630568 } from './1796474630568-ChangeManagement';
-export const MYSQL_MIGRATIONS: Function[] = [Initial1795426673311, SyncEngine1795432601351, DeviceFacts1795436611692, DattoSupport1795438836281, WsusApprovals1795440915178, EffectiveEvidence1796454588093, UnattachedRecords1796456180004, SharedCatalogTrust1796459209793, ApiKeyLifecycle1796464308677, ComplianceFoundations1796465252960, IntelSources1796465621665, PatchEventSourceUpdateIndex1796468461609, VulnerabilityFactHistory1796474032261, ChangeManagement1796474630568];
+export const MYSQL_MIGRATIONS: Function[] = [Initial1795426673311, SyncEngine1795432601351, DeviceFacts1795436611692, DattoSupport1795438836281, WsusApprovals1795440915178, EffectiveEvidence1796454588093, UnattachedRecords1796456180004, SharedCatalogTrust1796459209793, ApiKeyLifecycle1796464308677, ComplianceFoundations1796465252960, IntelSources1796465621665, PatchEventSourceUpdateIndex1796468461609, VulnerabilityFactHistory1796474032261, AuditTrail1796474129843, ChangeManagement1796474630568];

@@ -6,12 +6,14 @@ import { RiskException } from './risk-exception.entity';
 import { Asset } from './asset.entity';
 import { AuditChainHead } from './audit-chain-head.entity';
 import { AuditEvent } from './audit-event.entity';
+import { AuditPrunePermit } from './audit-prune-permit.entity';
 import { ConnectorInstance } from './connector-instance.entity';
 import { CveIntel } from './cve-intel.entity';
 import { IntelSource } from './intel-source.entity';
 import { PatchEvent } from './patch-event.entity';
 import { PatchPostureEvent } from './patch-posture-event.entity';
 import { PatchState } from './patch-state.entity';
+import { RunEventLeaves } from './run-event-leaves.entity';
 import { Site } from './site.entity';
 import { SourceDevice } from './source-device.entity';
 import { SyncLock } from './sync-lock.entity';
@@ -31,7 +33,7 @@ import { DeploymentRing } from './deployment-ring.entity';
 import { MaintenanceWindow } from './maintenance-window.entity';
 
 export {
-  Advisory, CompliancePolicy, PolicyAssignment, RiskException,
+  Advisory, CompliancePolicy, PolicyAssignment, RiskException, AuditPrunePermit, RunEventLeaves,
   ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant,
   UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability, IntelSource, CveIntel, VulnerabilityFact,
   ChangeRequest, ChangeApproval, ChangeSequence, MaintenanceWindow, DeploymentRing,
@@ -40,6 +42,6 @@ export {
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
   SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord, IntelSource, CveIntel, VulnerabilityFact,
-  CompliancePolicy, PolicyAssignment, RiskException, Advisory,
+  CompliancePolicy, PolicyAssignment, RiskException, Advisory, RunEventLeaves, AuditPrunePermit,
   ChangeRequest, ChangeApproval, ChangeSequence, MaintenanceWindow, DeploymentRing,
 ];
