@@ -7,6 +7,7 @@
  * code paths as production data.
  */
 import { setUpDemoCompliance } from './demo-compliance';
+import { setUpDemoChanges } from './demo-changes';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ConnectorAdmin } from '../access/connector-admin';
@@ -88,6 +89,7 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
       }
     }
     await setUpDemoCompliance(dataSource, clock);
+    await setUpDemoChanges(dataSource, clock);
   } catch (err) {
     await simulators.close();
     throw err;
