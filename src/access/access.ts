@@ -7,6 +7,7 @@ import { AdvisoryFinder } from './advisory.finder';
 import { AssetFinder } from './asset.finder';
 import { ChangeAdmin } from './change-admin';
 import { ChangeRequestFinder, ChangeScheduleFinder } from './change.finder';
+import { ChangeWebhookAdmin } from './change-webhooks';
 import { ComplianceAdmin } from './compliance-admin';
 import { ComplianceAccess } from './compliance';
 import { ConnectorAdmin } from './connector-admin';
@@ -64,6 +65,7 @@ export class Access {
   readonly changeRequests: ChangeRequestFinder;
   readonly changeSchedule: ChangeScheduleFinder;
   readonly changeAdmin: ChangeAdmin;
+  readonly changeWebhooks: ChangeWebhookAdmin;
   /** The patch history report: requests resolved against this scope. */
   readonly patchHistory: PatchHistoryAccess;
 
@@ -96,6 +98,7 @@ export class Access {
     this.changeRequests = new ChangeRequestFinder(deps);
     this.changeSchedule = new ChangeScheduleFinder(deps);
     this.changeAdmin = new ChangeAdmin(dataSource, scope, clock);
+    this.changeWebhooks = new ChangeWebhookAdmin(dataSource, scope, clock, secrets);
     this.patchHistory = new PatchHistoryAccess(dataSource, scope, clock);
   }
 }

@@ -19,6 +19,7 @@ import { ChangeTransitionRefused, ConflictError, NotFoundError, UserInputError }
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { verifyChange, windowFit } from './change-evidence';
+import { queueWebhookDeliveries } from './change-webhooks';
 import * as check from './compliance-input';
 import { inList } from './sql-lists';
 import { TenantScope } from './tenant-scope';
@@ -106,10 +107,11 @@ export class ChangeAdmin {
         startedAt: null, finishedAt: null, closureCode: null, review: null, evidence: null, createdAt: now, updatedAt: now,
       });
       await insertRows(m, ChangeRequest, [row]);
-      await appendAudit(m, {
+      const audited = await appendAudit(m, {
         tenantId: tenant.id, actor: actor.label, action: 'change.create', targetType: 'ChangeRequest', targetId: row.id, occurredAt: now,
         data: { reference: row.reference, type: row.type, title: row.title, from: null, to: ChangeState.DRAFT, updateIds, targets: row.targets, externalTickets: row.externalTickets },
       });
+      await queueWebhookDeliveries(m, row, audited, { from: null, to: ChangeState.DRAFT, actor: actor.label, comment: null }, now);
       return row;
     });
   }
@@ -178,11 +180,13 @@ export class ChangeAdmin {
       if (transition === 'close') Object.assign(data, { closureCode, review });
       changes.state = to;
       await m.update(ChangeRequest, { id }, changes);
-      await appendAudit(m, {
+      const audited = await appendAudit(m, {
         tenantId: row.tenantId, actor: actor.label, action: `change.${transition}`, targetType: 'ChangeRequest', targetId: id, occurredAt: now,
         data: { reference: row.reference, from, to, comment, ...data },
       });
-      return Object.assign(row, changes);
+      Object.assign(row, changes);
+      await queueWebhookDeliveries(m, row, audited, { from, to, actor: actor.label, comment }, now);
+      return row;
     });
   }
 

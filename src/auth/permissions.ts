@@ -136,6 +136,9 @@ export const PERMISSIONS = {
   'Mutation.closeChangeRequest': { area: 'Change management', what: 'Close a change with its closure code and review', grantees: CHANGE_RUNNERS },
   'Mutation.createMaintenanceWindow': { area: 'Change management', what: 'Add a recurring maintenance window to a tenant, site or ring', grantees: WINDOW_MANAGERS },
   'Mutation.createDeploymentRing': { area: 'Change management', what: 'Add a deployment ring with its members and promotion criteria', grantees: MSP_STAFF },
+  'Query.changeWebhooks': { area: 'Change management', what: 'Webhooks that follow change records, with their deliveries (never their secrets)', grantees: MSP_ADMIN },
+  'Mutation.createChangeWebhook': { area: 'Change management', what: 'Register a signed webhook for a PSA to follow change records (secret shown once)', grantees: MSP_ADMIN },
+  'Mutation.deleteChangeWebhook': { area: 'Change management', what: 'Remove a change webhook', grantees: MSP_ADMIN },
 
   'Query.apiKeys': { area: 'Access', what: 'List API keys within the caller\'s tenants (never the keys themselves)', grantees: MSP_ADMIN },
   'Mutation.createApiKey': { area: 'Access', what: 'Issue an API key within the caller\'s tenants (shown once)', grantees: MSP_ADMIN },

@@ -8,6 +8,7 @@ import { openSecretBox } from '../secrets/secret-box';
 import { RunningApp, startApp } from '../server/app';
 import { createLogger } from '../server/logger';
 import { SyncScheduler } from '../sync/scheduler';
+import { WebhookDispatcher } from '../change/webhook-dispatcher';
 import { SyncEngine } from '../sync/sync-engine';
 import { syncLeaseMsFromEnv } from '../sync/sync-lock';
 import { systemClock } from '../util/clock';
@@ -41,6 +42,7 @@ export async function serve(config: Config): Promise<void> {
   let demoSimulators: DemoSimulators | null = null;
   let app: RunningApp;
   let scheduler: SyncScheduler;
+  const webhooks = new WebhookDispatcher({ dataSource, secrets, clock, logger });
   try {
     // Before the demo, so the catalog it loads picks up the KEV, EPSS and CVE-record facts with their versions.
     // A damaged baseline file is logged and skipped: the server serves without that intel rather than not at all.
@@ -65,6 +67,8 @@ export async function serve(config: Config): Promise<void> {
     app = await startApp({ config, dataSource, clock, logger, secrets, sync });
     scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000 });
     if (config.scheduler) scheduler.start();
+    // Change webhooks: queued with each change, sent (and retried with backoff) from here.
+    webhooks.start(5_000);
   } catch (err) {
     showNewKey();
     throw err;
@@ -87,7 +91,7 @@ export async function serve(config: Config): Promise<void> {
     // Syncs first, while the database is still open: each cancelled run records its failure, rolls back whatever it
     // was writing and releases its lease. Uploads waiting on a run then get their answer before the HTTP drain.
     const schedulerStopped = Promise.race([scheduler.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
-    Promise.all([sync.shutdown(config.shutdownTimeoutMs), schedulerStopped])
+    Promise.all([sync.shutdown(config.shutdownTimeoutMs), schedulerStopped, webhooks.stop()])
       .then(() => app.stop())
       .then(() => demoSimulators?.close())
       .then(

@@ -31,17 +31,19 @@ import { ChangeRequest } from './change-request.entity';
 import { ChangeSequence } from './change-sequence.entity';
 import { DeploymentRing } from './deployment-ring.entity';
 import { MaintenanceWindow } from './maintenance-window.entity';
+import { ChangeWebhook } from './change-webhook.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
 
 export {
   Advisory, CompliancePolicy, PolicyAssignment, RiskException, AuditPrunePermit, RunEventLeaves,
   ApiKey, Asset, AuditChainHead, AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, SyncLock, SyncRun, Tenant,
   UnattachedRecord, Update, UpdateApproval, UpdateVulnerability, VendorSite, Vulnerability, IntelSource, CveIntel, VulnerabilityFact,
-  ChangeRequest, ChangeApproval, ChangeSequence, MaintenanceWindow, DeploymentRing,
+  ChangeRequest, ChangeApproval, ChangeSequence, MaintenanceWindow, DeploymentRing, ChangeWebhook, WebhookDelivery,
 };
 
 export const ENTITIES = [
   Tenant, Site, Asset, ConnectorInstance, SourceDevice, Update, Vulnerability, UpdateVulnerability, PatchState, PatchEvent, PatchPostureEvent,
   SyncRun, SyncLock, AuditEvent, AuditChainHead, ApiKey, VendorSite, UpdateApproval, UnattachedRecord, IntelSource, CveIntel, VulnerabilityFact,
   CompliancePolicy, PolicyAssignment, RiskException, Advisory, RunEventLeaves, AuditPrunePermit,
-  ChangeRequest, ChangeApproval, ChangeSequence, MaintenanceWindow, DeploymentRing,
+  ChangeRequest, ChangeApproval, ChangeSequence, MaintenanceWindow, DeploymentRing, ChangeWebhook, WebhookDelivery,
 ];

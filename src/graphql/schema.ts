@@ -32,6 +32,7 @@ import { ComplianceKpiResolver } from './resolvers/compliance-kpi.resolver';
 import { PatchHistoryResolver } from './resolvers/patch-history.resolver';
 import { ChangeRequestResolver, ChangeTargetResultResolver, ChangeTargetsResolver } from './resolvers/change-request.resolver';
 import { DeploymentRingResolver, MaintenanceWindowResolver } from './resolvers/change-schedule.resolver';
+import { ChangeWebhookResolver } from './resolvers/change-webhook.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
 
 export const RESOLVERS = [
@@ -42,7 +43,7 @@ export const RESOLVERS = [
   ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver, FindingCveResolver,
   ComplianceKpiResolver,
   PatchHistoryResolver,
-  ChangeRequestResolver, ChangeTargetsResolver, ChangeTargetResultResolver, MaintenanceWindowResolver, DeploymentRingResolver,
+  ChangeRequestResolver, ChangeTargetsResolver, ChangeTargetResultResolver, MaintenanceWindowResolver, DeploymentRingResolver, ChangeWebhookResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

@@ -291,6 +291,16 @@ describe(`permission matrix on ${ENGINE}`, () => {
         variables: { t: g.acme, n: unique('window') },
       }),
     },
+    'Query.changeWebhooks': { request: async () => ({ query: '{ changeWebhooks { url } }' }) },
+    'Mutation.createChangeWebhook': {
+      request: async () => ({ query: 'mutation($t: ID!) { createChangeWebhook(input: { tenantId: $t, url: "https://psa.example/hooks/patchgraph" }) { webhook { url } } }', variables: { t: g.acme } }),
+    },
+    'Mutation.deleteChangeWebhook': {
+      request: async () => {
+        const res = await server.gql('mutation($t: ID!) { createChangeWebhook(input: { tenantId: $t, url: "https://psa.example/hooks/old" }) { webhook { id } } }', { t: g.acme });
+        return { query: 'mutation($id: ID!) { deleteChangeWebhook(id: $id) { url } }', variables: { id: res.body.data.createChangeWebhook.webhook.id } };
+      },
+    },
     'Mutation.createDeploymentRing': {
       request: async () => ({
         query: 'mutation($t: ID!, $n: String!, $p: Int!, $a: ID!) { createDeploymentRing(input: { tenantId: $t, name: $n, position: $p, assetIds: [$a], minSuccessRate: 0.9, minDevices: 1, soakHours: 24 }) { name } }',
