@@ -5,6 +5,8 @@ import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { AdvisoryFinder } from './advisory.finder';
 import { AssetFinder } from './asset.finder';
+import { AuditChainAccess } from './audit-chain';
+import { AuditEventFinder } from './audit-event.finder';
 import { ChangeAdmin } from './change-admin';
 import { ChangeRequestFinder, ChangeScheduleFinder } from './change.finder';
 import { ChangeWebhookAdmin } from './change-webhooks';
@@ -17,6 +19,7 @@ import { IdentityAdmin } from './identity-admin';
 import { IntelSourceReader } from './intel-sources';
 import { PageLimits } from './keyset';
 import { PatchHistoryAccess } from './patch-history';
+import { PatchEventFinder } from './patch-event.finder';
 import { PatchStateFinder } from './patch-state.finder';
 import { PolicyAssignmentFinder } from './policy-assignment.finder';
 import { PolicyCatalog } from './policy-catalog';
@@ -61,6 +64,10 @@ export class Access {
   readonly complianceAdmin: ComplianceAdmin;
   /** API keys within this scope; `keyUsage` adds the uses the server has not written yet to lastUsedAt. */
   readonly apiKeys: KeyAdmin;
+  /** The audit trail: its events, the patch events it seals, and verification of the chains. */
+  readonly auditEvents: AuditEventFinder;
+  readonly patchEvents: PatchEventFinder;
+  readonly auditChains: AuditChainAccess;
   /** Change management: change records, their life cycle, maintenance windows and deployment rings. */
   readonly changeRequests: ChangeRequestFinder;
   readonly changeSchedule: ChangeScheduleFinder;
@@ -95,6 +102,9 @@ export class Access {
     this.advisories = new AdvisoryFinder(deps);
     this.complianceAdmin = new ComplianceAdmin(dataSource, scope, clock, actor);
     this.apiKeys = new KeyAdmin(dataSource, clock, { label: actor.label, scope }, keyUsage);
+    this.auditEvents = new AuditEventFinder(deps);
+    this.patchEvents = new PatchEventFinder(deps);
+    this.auditChains = new AuditChainAccess(dataSource, scope);
     this.changeRequests = new ChangeRequestFinder(deps);
     this.changeSchedule = new ChangeScheduleFinder(deps);
     this.changeAdmin = new ChangeAdmin(dataSource, scope, clock);

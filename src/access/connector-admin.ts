@@ -188,11 +188,20 @@ export class ConnectorAdmin {
       const before = { tenantId: site.tenantId, siteId: site.siteId, ignored: site.ignored };
       Object.assign(site, { tenantId: change.tenantId, siteId: change.siteId, ignored: change.ignored });
       await m.getRepository(VendorSite).update({ id: site.id }, { tenantId: site.tenantId, siteId: site.siteId, ignored: site.ignored });
-      await appendAudit(m, {
-        tenantId: change.tenantId ?? before.tenantId, actor: this.actor.label, action: 'connector.map_vendor_site', targetType: 'VendorSite', targetId: site.id,
-        data: { connectorInstanceId: instance.id, vendorSite: site.name, before, after: { tenantId: site.tenantId, siteId: site.siteId, ignored: site.ignored } },
-        occurredAt: now,
-      });
+      const after = { tenantId: site.tenantId, siteId: site.siteId, ignored: site.ignored };
+      const entry = { actor: this.actor.label, action: 'connector.map_vendor_site', targetType: 'VendorSite', occurredAt: now };
+      // The whole change is the MSP's account configuration: its chain (the instance's) records it in full. Each
+      // client the site moves to or away from records only its own side, since the account and the other client are
+      // not its to see.
+      await appendAudit(m, { ...entry, tenantId: instance.tenantId, targetId: site.id, data: { connectorInstanceId: instance.id, vendorSite: site.name, before, after } });
+      if (instance.tenantId === null) {
+        if (after.tenantId) {
+          await appendAudit(m, { ...entry, tenantId: after.tenantId, targetId: site.id, data: { vendorSite: site.name, mapped: true, siteId: after.siteId } });
+        }
+        if (before.tenantId && before.tenantId !== after.tenantId) {
+          await appendAudit(m, { ...entry, tenantId: before.tenantId, targetId: null, data: { vendorSite: site.name, mapped: false, siteId: before.siteId } });
+        }
+      }
       return site;
     });
   }

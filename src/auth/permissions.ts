@@ -140,6 +140,15 @@ export const PERMISSIONS = {
   'Mutation.createChangeWebhook': { area: 'Change management', what: 'Register a signed webhook for a PSA to follow change records (secret shown once)', grantees: MSP_ADMIN },
   'Mutation.deleteChangeWebhook': { area: 'Change management', what: 'Remove a change webhook', grantees: MSP_ADMIN },
 
+  'Query.auditEvents': {
+    area: 'Audit and reports', what: 'The audit trail: who changed what, when (the MSP-wide chain only with an all-tenants key)', grantees: [Role.MSP_ADMIN, Role.AUDITOR],
+  },
+  'Query.verifyAuditChain': {
+    area: 'Audit and reports', what: 'Recompute a tenant\'s audit chain and its sync runs\' Merkle roots, and name the first broken link (the MSP-wide chain: MSP_ADMIN with an all-tenants key)',
+    grantees: [Role.MSP_ADMIN, Role.AUDITOR],
+  },
+  'Query.patchEvents': read('Patch events: every observed change of a patch state, with filters'),
+
   'Query.apiKeys': { area: 'Access', what: 'List API keys within the caller\'s tenants (never the keys themselves)', grantees: MSP_ADMIN },
   'Mutation.createApiKey': { area: 'Access', what: 'Issue an API key within the caller\'s tenants (shown once)', grantees: MSP_ADMIN },
   'Mutation.rotateApiKey': { area: 'Access', what: 'Replace an API key\'s secret; the old one stops working at once', grantees: MSP_ADMIN },

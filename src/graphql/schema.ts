@@ -33,6 +33,8 @@ import { PatchHistoryResolver } from './resolvers/patch-history.resolver';
 import { ChangeRequestResolver, ChangeTargetResultResolver, ChangeTargetsResolver } from './resolvers/change-request.resolver';
 import { DeploymentRingResolver, MaintenanceWindowResolver } from './resolvers/change-schedule.resolver';
 import { ChangeWebhookResolver } from './resolvers/change-webhook.resolver';
+import { AuditEventResolver } from './resolvers/audit.resolver';
+import { PatchEventResolver } from './resolvers/patch-event.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
 
 export const RESOLVERS = [
@@ -42,6 +44,7 @@ export const RESOLVERS = [
   PolicyResolver, PolicyAssignmentResolver, TenantPolicyAssignmentsResolver, SitePolicyAssignmentsResolver, RiskExceptionResolver, AdvisoryResolver, AssetComplianceSettingsResolver,
   ComplianceResolver, TenantComplianceCountsResolver, SiteComplianceCountsResolver, AssetOverdueCountResolver, AssetComplianceResolver, ComplianceFindingResolver, FindingCveResolver,
   ComplianceKpiResolver,
+  AuditEventResolver, PatchEventResolver,
   PatchHistoryResolver,
   ChangeRequestResolver, ChangeTargetsResolver, ChangeTargetResultResolver, MaintenanceWindowResolver, DeploymentRingResolver, ChangeWebhookResolver,
 ] as const;
