@@ -11,6 +11,8 @@ import { buildPatchgraphSchema } from '../../src/graphql/schema';
 import { toGlobalId } from '../../src/graphql/types/global-id';
 import { AuditEvent, PatchEvent, SourceDevice, Tenant, VendorSite } from '../../src/entities';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
+import { createApiKey } from '../../src/auth/api-keys';
+import { Role } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
@@ -21,10 +23,12 @@ import { tableDigests } from '../helpers/table-digest';
 const INGEST_KEY = 'audit-coverage-ingest-key-0123456789abcdef';
 
 interface Audited {
-  request(): Promise<{ query: string; variables?: Record<string, unknown> }>;
+  request(): Promise<{ query: string; variables?: Record<string, unknown>; key?: string }>;
   /** The action the change is recorded under, or null with the reason the mutation writes nothing. */
   action: string | null;
   why?: string;
+  /** The actor expected, when the request is not made with the suite's admin key. */
+  actor?: RegExp;
 }
 
 describe(`audit coverage of every mutation on ${ENGINE}`, () => {
@@ -179,7 +183,84 @@ describe(`audit coverage of every mutation on ${ENGINE}`, () => {
     createApiKey: { action: 'apiKey.created', request: async () => ({ query: 'mutation($n: String!) { createApiKey(input: { name: $n, role: AUDITOR, allTenants: true }) { key } }', variables: { n: unique('portal') } }) },
     rotateApiKey: { action: 'apiKey.rotated', request: async () => ({ query: 'mutation($id: ID!) { rotateApiKey(id: $id) { key } }', variables: { id: await newKey() } }) },
     revokeApiKey: { action: 'apiKey.revoked', request: async () => ({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: { id: await newKey() } }) },
+    createChangeRequest: {
+      action: 'change.create',
+      request: async () => ({ query: 'mutation($input: ChangeRequestInput!) { createChangeRequest(input: $input) { state } }', variables: { input: await changeInput() } }),
+    },
+    updateChangeRequest: {
+      action: 'change.update',
+      request: async () => ({
+        query: 'mutation($id: ID!, $input: ChangeRequestInput!) { updateChangeRequest(id: $id, input: $input) { state } }',
+        variables: { id: await changeIn('DRAFT'), input: await changeInput() },
+      }),
+    },
+    submitChangeRequest: { action: 'change.submit', request: async () => changeMove('submitChangeRequest', await changeIn('DRAFT')) },
+    approveChangeRequest: {
+      action: 'change.approve', actor: /^api-key:change approver \(/,
+      request: async () => ({ ...changeMove('approveChangeRequest', await changeIn('SUBMITTED')), key: await approver() }),
+    },
+    rejectChangeRequest: {
+      action: 'change.reject', actor: /^api-key:change approver \(/,
+      request: async () => ({ ...changeMove('rejectChangeRequest', await changeIn('SUBMITTED'), ', comment: "not now"'), key: await approver() }),
+    },
+    scheduleChangeRequest: { action: 'change.schedule', request: async () => changeMove('scheduleChangeRequest', await changeIn('APPROVED')) },
+    startChangeRequest: { action: 'change.start', request: async () => changeMove('startChangeRequest', await changeIn('SCHEDULED')) },
+    completeChangeRequest: { action: 'change.complete', request: async () => changeMove('completeChangeRequest', await changeIn('IN_PROGRESS')) },
+    failChangeRequest: { action: 'change.fail', request: async () => changeMove('failChangeRequest', await changeIn('IN_PROGRESS')) },
+    rollBackChangeRequest: { action: 'change.rollBack', request: async () => changeMove('rollBackChangeRequest', await changeIn('IN_PROGRESS')) },
+    closeChangeRequest: { action: 'change.close', request: async () => changeMove('closeChangeRequest', await changeIn('COMPLETED'), ', input: { review: "fine" }') },
+    createMaintenanceWindow: {
+      action: 'maintenance_window.create',
+      request: async () => ({
+        query: 'mutation($t: ID!, $n: String!) { createMaintenanceWindow(input: { tenantId: $t, name: $n, rrule: "FREQ=WEEKLY;BYDAY=TU", firstStart: "2026-01-06T19:00", timeZone: "Europe/London", durationMinutes: 240 }) { name } }',
+        variables: { t: g.acme, n: unique('window') },
+      }),
+    },
+    createDeploymentRing: {
+      action: 'deployment_ring.create',
+      request: async () => ({
+        query: 'mutation($t: ID!, $n: String!, $p: Int!, $a: ID!) { createDeploymentRing(input: { tenantId: $t, name: $n, position: $p, assetIds: [$a], minSuccessRate: 0.9, minDevices: 1, soakHours: 24 }) { name } }',
+        variables: { t: g.acme, n: unique('ring'), p: ++n, a: (await freshAsset()).asset },
+      }),
+    },
+    createChangeWebhook: {
+      action: 'change_webhook.create',
+      request: async () => ({ query: 'mutation($t: ID!) { createChangeWebhook(input: { tenantId: $t, url: "https://psa.example/hooks/patchgraph" }) { webhook { url } } }', variables: { t: g.acme } }),
+    },
+    deleteChangeWebhook: {
+      action: 'change_webhook.delete',
+      request: async () => {
+        const id = await issued('mutation($t: ID!) { createChangeWebhook(input: { tenantId: $t, url: "https://psa.example/hooks/old" }) { webhook { id } } }', { t: g.acme }, (d) => d.createChangeWebhook.webhook.id);
+        return { query: 'mutation($id: ID!) { deleteChangeWebhook(id: $id) { url } }', variables: { id } };
+      },
+    },
   };
+
+  /** An EMERGENCY change (schedulable without a window) for Acme, raised by the admin key and moved to `state`. */
+  async function changeInput() {
+    g.update ??= (await issued('{ updates(first: 1) { nodes { id } } }', {}, (d) => d.updates.nodes[0].id));
+    return {
+      tenantId: g.acme, type: 'EMERGENCY', title: unique('change'), description: 'Out-of-band fix', updateIds: [g.update], targets: { assetIds: [(await freshAsset()).asset] },
+      risk: 'HIGH', impact: 'One restart', rollbackPlan: 'Uninstall the update', plannedStart: '2026-11-03T19:30:00Z', plannedEnd: '2026-11-03T21:30:00Z',
+    };
+  }
+  const changeMove = (name: string, id: string, args = '') => ({ query: `mutation($id: ID!) { ${name}(id: $id${args}) { state } }`, variables: { id } });
+  /** The requester may not approve its own change: a client admin of Acme does. */
+  async function approver(): Promise<string> {
+    g.approverKey ??= (await createApiKey(db.dataSource, server.clock, { name: 'change approver', role: Role.CLIENT_ADMIN, allTenants: false, tenantIds: [acme.id] })).key;
+    return g.approverKey;
+  }
+  async function changeIn(state: 'DRAFT' | 'SUBMITTED' | 'APPROVED' | 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED'): Promise<string> {
+    const order = ['DRAFT', 'SUBMITTED', 'APPROVED', 'SCHEDULED', 'IN_PROGRESS', 'COMPLETED'];
+    const moves: Record<string, string> = { SUBMITTED: 'submitChangeRequest', APPROVED: 'approveChangeRequest', SCHEDULED: 'scheduleChangeRequest', IN_PROGRESS: 'startChangeRequest', COMPLETED: 'completeChangeRequest' };
+    const id = await issued('mutation($input: ChangeRequestInput!) { createChangeRequest(input: $input) { id } }', { input: await changeInput() }, (d) => d.createChangeRequest.id);
+    for (const step of order.slice(1, order.indexOf(state) + 1)) {
+      const { query, variables } = changeMove(moves[step], id);
+      const res = await server.gql(query, variables, step === 'APPROVED' ? await approver() : server.adminKey);
+      expect([step, res.body.errors]).toEqual([step, undefined]);
+    }
+    return id;
+  }
 
   const mutations = Object.keys(buildPatchgraphSchema().getMutationType()!.getFields());
 
@@ -193,10 +274,10 @@ describe(`audit coverage of every mutation on ${ENGINE}`, () => {
   for (const [mutation, audited] of Object.entries(COVERAGE)) {
     const title = audited.action ? `${mutation} writes a "${audited.action}" audit event with the caller as actor` : `${mutation} changes nothing (${audited.why})`;
     it(title, async () => {
-      const { query, variables } = await audited.request();
+      const { query, variables, key } = await audited.request();
       const before = await ids();
       const digests = audited.action ? null : await tableDigests(db.dataSource);
-      const res = await server.gql(query, variables);
+      const res = await server.gql(query, variables, key);
       expect(res.body.errors).toBeUndefined();
       const added = (await db.dataSource.getRepository(AuditEvent).find()).filter((e) => !before.has(e.id));
       if (audited.action === null) {
@@ -206,7 +287,7 @@ describe(`audit coverage of every mutation on ${ENGINE}`, () => {
       }
       expect(added.map((e) => e.action)).toContain(audited.action);
       const event = added.find((e) => e.action === audited.action)!;
-      expect(event.actor).toMatch(/^api-key:test-admin \(/);
+      expect(event.actor).toMatch(audited.actor ?? /^api-key:test-admin \(/);
     });
   }
 
