@@ -10,6 +10,7 @@ import { AuditEventFinder } from './audit-event.finder';
 import { ChangeAdmin } from './change-admin';
 import { ChangeRequestFinder, ChangeScheduleFinder } from './change.finder';
 import { ChangeWebhookAdmin } from './change-webhooks';
+import { ChangeProposals } from './change-proposals';
 import { ComplianceAdmin } from './compliance-admin';
 import { ComplianceAccess } from './compliance';
 import { ConnectorAdmin } from './connector-admin';
@@ -73,6 +74,7 @@ export class Access {
   readonly changeSchedule: ChangeScheduleFinder;
   readonly changeAdmin: ChangeAdmin;
   readonly changeWebhooks: ChangeWebhookAdmin;
+  readonly changeProposals: ChangeProposals;
   /** The patch history report: requests resolved against this scope. */
   readonly patchHistory: PatchHistoryAccess;
 
@@ -109,6 +111,7 @@ export class Access {
     this.changeSchedule = new ChangeScheduleFinder(deps);
     this.changeAdmin = new ChangeAdmin(dataSource, scope, clock);
     this.changeWebhooks = new ChangeWebhookAdmin(dataSource, scope, clock, secrets);
+    this.changeProposals = new ChangeProposals(dataSource, scope, this.compliance);
     this.patchHistory = new PatchHistoryAccess(dataSource, scope, clock);
   }
 }

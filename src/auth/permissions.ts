@@ -123,6 +123,7 @@ export const PERMISSIONS = {
   'Query.maintenanceWindows': { area: 'Change management', what: 'Maintenance windows and their occurrences', grantees: EVERY_ROLE },
   'Query.deploymentRings': { area: 'Change management', what: 'Deployment rings', grantees: EVERY_ROLE },
   'Query.ringPromotion': { area: 'Change management', what: 'Whether the next deployment ring may start for a change, and why', grantees: EVERY_ROLE },
+  'Query.changeProposals': { area: 'Change management', what: 'Changes a tenant needs now (a policy\'s rollout, new KEV entries), computed and not written', grantees: EVERY_ROLE },
   'Mutation.createChangeRequest': { area: 'Change management', what: 'Raise a change request (the caller is its requester)', grantees: CHANGE_RUNNERS },
   'Mutation.updateChangeRequest': { area: 'Change management', what: 'Edit a draft change request', grantees: CHANGE_RUNNERS },
   'Mutation.submitChangeRequest': { area: 'Change management', what: 'Submit a change for approval', grantees: CHANGE_RUNNERS },

@@ -33,6 +33,7 @@ import { PatchHistoryResolver } from './resolvers/patch-history.resolver';
 import { ChangeRequestResolver, ChangeTargetResultResolver, ChangeTargetsResolver } from './resolvers/change-request.resolver';
 import { DeploymentRingResolver, MaintenanceWindowResolver } from './resolvers/change-schedule.resolver';
 import { ChangeWebhookResolver } from './resolvers/change-webhook.resolver';
+import { ChangeProposalResolver } from './resolvers/change-proposal.resolver';
 import { AuditEventResolver } from './resolvers/audit.resolver';
 import { PatchEventResolver } from './resolvers/patch-event.resolver';
 import { Permission, PERMISSIONS } from '../auth/permissions';
@@ -46,7 +47,7 @@ export const RESOLVERS = [
   ComplianceKpiResolver,
   AuditEventResolver, PatchEventResolver,
   PatchHistoryResolver,
-  ChangeRequestResolver, ChangeTargetsResolver, ChangeTargetResultResolver, MaintenanceWindowResolver, DeploymentRingResolver, ChangeWebhookResolver,
+  ChangeRequestResolver, ChangeTargetsResolver, ChangeTargetResultResolver, MaintenanceWindowResolver, DeploymentRingResolver, ChangeWebhookResolver, ChangeProposalResolver,
 ] as const;
 
 export const schemaFilePath = () => join(projectRoot(), 'schema', 'schema.graphql');

@@ -270,6 +270,9 @@ describe(`permission matrix on ${ENGINE}`, () => {
     'Query.ringPromotion': {
       request: async () => ({ query: 'query($c: ID!, $r: ID!) { ringPromotion(changeId: $c, ringId: $r) { mayStart } }', variables: { c: await changeIn('IN_PROGRESS'), r: await ring() } }),
     },
+    'Query.changeProposals': {
+      request: async () => ({ query: 'query($t: ID!) { changeProposals(tenantId: $t, policy: "cyber-essentials-v3.3") { type } }', variables: { t: g.acme } }),
+    },
     'Mutation.createChangeRequest': {
       request: async () => ({ query: 'mutation($input: ChangeRequestInput!) { createChangeRequest(input: $input) { state } }', variables: { input: changeInput() } }),
     },
