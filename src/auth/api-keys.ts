@@ -8,6 +8,8 @@ import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { Principal, principalLabel } from './principal';
 import { insertRows } from '../db/insert-rows';
+import { inTransaction } from '../db/transaction';
+import { appendAudit } from '../audit/audit-log';
 import { AuthEvents, AuthFailureReason } from './key-usage';
 
 const KEY_PREFIX = 'pgk_';
@@ -67,14 +69,24 @@ export async function ensureAdminKey(dataSource: DataSource, clock: Clock, confi
   const repo = dataSource.getRepository(ApiKey);
   if (configured) {
     if (await repo.existsBy({ secretHash: hashApiKey(configured) })) return null;
-    await createApiKey(dataSource, clock, {
-      name: 'admin (PATCHGRAPH_ADMIN_KEY)', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [], key: configured, createdBy: 'patchgraph:PATCHGRAPH_ADMIN_KEY',
-    });
+    await createAuditedAdminKey(dataSource, clock, { name: 'admin (PATCHGRAPH_ADMIN_KEY)', key: configured, createdBy: 'patchgraph:PATCHGRAPH_ADMIN_KEY' });
     return null;
   }
   if ((await repo.count()) > 0) return null;
-  const { key } = await createApiKey(dataSource, clock, { name: 'admin', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [], createdBy: 'patchgraph:first-start' });
-  return key;
+  return (await createAuditedAdminKey(dataSource, clock, { name: 'admin', createdBy: 'patchgraph:first-start' })).key;
+}
+
+/** A key the server makes itself is recorded like one made through KeyAdmin: apiKey.created on the MSP-wide chain, never the key. */
+function createAuditedAdminKey(dataSource: DataSource, clock: Clock, spec: { name: string; key?: string; createdBy: string }): Promise<{ key: string; record: ApiKey }> {
+  return inTransaction(dataSource, async (m) => {
+    const created = await createApiKey(m, clock, { ...spec, role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
+    const { record } = created;
+    await appendAudit(m, {
+      tenantId: null, actor: spec.createdBy, action: 'apiKey.created', targetType: 'ApiKey', targetId: record.id, occurredAt: record.createdAt,
+      data: { keyId: record.id, name: record.name, role: record.role, allTenants: true, tenantIds: [], expiresAt: null },
+    });
+    return created;
+  });
 }
 
 export function principalOf(record: ApiKey): Principal {

@@ -1,4 +1,4 @@
-import { ApiKey } from '../../src/entities';
+import { ApiKey, AuditEvent } from '../../src/entities';
 import { ensureAdminKey, hashApiKey } from '../../src/auth/api-keys';
 import { Authenticator } from '../../src/auth/authenticator';
 import { UnauthenticatedError } from '../../src/errors';
@@ -27,6 +27,10 @@ describe(`API keys on ${ENGINE}`, () => {
     expect(principal).toMatchObject({ name: 'admin', role: 'MSP_ADMIN' });
     expect(principal.scope.all).toBe(true);
     expect(principal.label).not.toContain(key!.slice(12));
+    // Recorded on the MSP-wide chain like any key, without the key.
+    const events = await db.dataSource.getRepository(AuditEvent).findBy({ chainKey: 'global', action: 'apiKey.created' });
+    expect(events.map((e) => [e.actor, e.targetId, JSON.parse(e.data).name])).toEqual([['patchgraph:first-start', rows[0].id, 'admin']]);
+    expect(JSON.stringify(events)).not.toContain(key!.slice(12));
   });
 
   it('adds PATCHGRAPH_ADMIN_KEY once, even when other keys exist', async () => {
@@ -34,6 +38,8 @@ describe(`API keys on ${ENGINE}`, () => {
     expect(await ensureAdminKey(db.dataSource, clock, configured)).toBeNull();
     expect(await ensureAdminKey(db.dataSource, clock, configured)).toBeNull();
     expect(await db.dataSource.getRepository(ApiKey).countBy({ secretHash: hashApiKey(configured) })).toBe(1);
+    expect((await db.dataSource.getRepository(AuditEvent).find({ where: { chainKey: 'global', action: 'apiKey.created' }, order: { seq: 'ASC' } })).map((e) => e.actor))
+      .toEqual(['patchgraph:first-start', 'patchgraph:PATCHGRAPH_ADMIN_KEY']);
     expect((await new Authenticator({ dataSource: db.dataSource, clock }).authenticate(`Bearer ${configured}`)).role).toBe('MSP_ADMIN');
   });
 
