@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
 import { NOT_REMEDIATED_STATES } from '../entities/enums';
+import { heldFact, heldFactJoin } from '../catalog/facts-as-of';
 import { assetClassSql } from './asset-class';
 import { servicingOf, supportAt, SupportAt } from './lifecycle';
 import { PolicyDefinition } from './policy-definition';
@@ -251,18 +252,13 @@ export class ComplianceEvaluation {
     const ownerCond = owners ? `u.owner IN (${owners.map(() => '?').join(', ')})` : '1 = 1';
     const knownAt = sqlTime(this.question.knownAt);
     const rows: Array<Record<string, any>> = await this.dataSource.query(
-      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, v.cveId,
-         COALESCE(vf.severity, v.severity) AS cveSeverity, CASE WHEN vf.id IS NULL THEN v.cvssBaseScore ELSE vf.cvssBaseScore END AS cvssBaseScore,
-         CASE WHEN vf.id IS NULL THEN v.kevDateAdded ELSE vf.kevDateAdded END AS kevDateAdded, CASE WHEN vf.id IS NULL THEN v.kevDueDate ELSE vf.kevDueDate END AS kevDueDate,
-         CASE WHEN vf.id IS NULL THEN v.kevRansomware ELSE vf.kevRansomware END AS ransomware, CASE WHEN vf.id IS NULL THEN v.epssScore ELSE vf.epssScore END AS epssScore,
-         CASE WHEN vf.id IS NULL THEN v.cvssSourceId ELSE vf.cvssSourceId END AS cvssSourceId, CASE WHEN vf.id IS NULL THEN v.kevSourceId ELSE vf.kevSourceId END AS kevSourceId,
-         CASE WHEN vf.id IS NULL THEN v.epssSourceId ELSE vf.epssSourceId END AS epssSourceId
+      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, v.cveId, ${heldFact('severity')} AS cveSeverity,
+         ${['cvssBaseScore', 'kevDateAdded', 'kevDueDate', 'epssScore', 'cvssSourceId', 'kevSourceId', 'epssSourceId'].map((c) => `${heldFact(c)} AS ${c}`).join(', ')},
+         ${heldFact('kevRansomware')} AS ransomware
        FROM software_update u
        LEFT JOIN update_vulnerability uv ON uv.updateId = u.id AND uv.createdAt <= ?
        LEFT JOIN vulnerability v ON v.id = uv.vulnerabilityId
-       LEFT JOIN vulnerability_fact vf ON vf.id = COALESCE(
-         (SELECT vf2.id FROM vulnerability_fact vf2 WHERE vf2.vulnerabilityId = v.id AND vf2.recordedAt <= ? ORDER BY vf2.recordedAt DESC LIMIT 1),
-         (SELECT vf3.id FROM vulnerability_fact vf3 WHERE vf3.vulnerabilityId = v.id ORDER BY vf3.recordedAt LIMIT 1))
+       ${heldFactJoin()}
        WHERE ${ownerCond}`,
       [knownAt, knownAt, ...(owners ?? [])],
     );
