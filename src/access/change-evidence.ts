@@ -6,7 +6,7 @@
  * the change's tenant.
  */
 import { EntityManager } from 'typeorm';
-import { ChangeRequest, DeploymentRing, MaintenanceWindow, PatchState, Site, UpdateApproval, Asset } from '../entities';
+import { ChangeRequest, DeploymentRing, MaintenanceWindow, PatchEvent, PatchState, Site, UpdateApproval, Asset } from '../entities';
 import { occurrenceHolding, WindowRule } from '../change/maintenance-windows';
 import { verify, Verification } from '../change/verification';
 import { inList } from './sql-lists';
@@ -77,5 +77,21 @@ export async function approvalsOfChange(m: EntityManager, change: ChangeRequest,
     .where('ua.tenantId = :t AND ua.updateId IN (:...u)', { t: change.tenantId, u: inList(change.updateIds) })
     .andWhere('ua.approvedAt >= :from AND ua.approvedAt <= :to', { from: change.createdAt, to: change.finishedAt ?? now })
     .orderBy('ua.approvedAt', 'ASC').addOrderBy('ua.id', 'ASC')
+    .getMany();
+}
+
+/**
+ * The patch events the change caused, as far as the data can say: events of its updates on its targets observed
+ * from its start until it finished (or now), oldest first, at most `limit`. Empty before it starts.
+ */
+export async function patchEventsOfChange(m: EntityManager, change: ChangeRequest, now: Date, limit: number): Promise<PatchEvent[]> {
+  if (!change.startedAt || change.updateIds.length === 0) return [];
+  const assets = await targetAssetIds(m, change);
+  if (assets.length === 0) return [];
+  return m.createQueryBuilder(PatchEvent, 'pe')
+    .where('pe.tenantId = :t AND pe.assetId IN (:...assets) AND pe.updateId IN (:...updates)', { t: change.tenantId, assets: inList(assets), updates: inList(change.updateIds) })
+    .andWhere('pe.observedAt >= :from AND pe.observedAt <= :to', { from: change.startedAt, to: change.finishedAt ?? now })
+    .orderBy('pe.observedAt', 'ASC').addOrderBy('pe.id', 'ASC')
+    .limit(limit)
     .getMany();
 }

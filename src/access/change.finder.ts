@@ -3,11 +3,11 @@
  * their targets, the WSUS approvals behind them, the maintenance windows and deployment rings they are planned
  * against, whether the next ring may start, and the WSUS approvals no change record stands behind.
  */
-import { ChangeApproval, ChangeRequest, DeploymentRing, MaintenanceWindow, UpdateApproval } from '../entities';
+import { ChangeApproval, ChangeRequest, DeploymentRing, MaintenanceWindow, PatchEvent, UpdateApproval } from '../entities';
 import { decidePromotion, PromotionDecision } from '../change/ring-promotion';
 import { Verification } from '../change/verification';
 import { UserInputError } from '../errors';
-import { approvalsOfChange, targetAssetIds, verifyChange } from './change-evidence';
+import { approvalsOfChange, patchEventsOfChange, targetAssetIds, verifyChange } from './change-evidence';
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
 import { inList } from './sql-lists';
@@ -65,6 +65,10 @@ export class ChangeRequestFinder extends Finder<ChangeRequest> {
 
   targetAssetIds(change: ChangeRequest): Promise<string[]> {
     return targetAssetIds(this.deps.dataSource.manager, change);
+  }
+
+  patchEvents(change: ChangeRequest, now: Date): Promise<PatchEvent[]> {
+    return patchEventsOfChange(this.deps.dataSource.manager, change, now, this.deps.limits.maxPageSize);
   }
 
   updateApprovals(change: ChangeRequest, now: Date): Promise<UpdateApproval[]> {

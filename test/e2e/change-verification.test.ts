@@ -64,6 +64,7 @@ describe(`change verification on ${ENGINE}`, () => {
       },
     });
     g.change = change.createChangeRequest.id;
+    clock.set('2026-11-10T09:00:00.000Z');
     // The requester (the suite's admin key) may not approve its own change: a client admin does.
     const approver = await server.keyFor(Role.CLIENT_ADMIN, [keyOf('Tenant', g.tenant, 'tenant')]);
     for (const [name, key] of [['submit', server.adminKey], ['approve', approver], ['schedule', server.adminKey], ['start', server.adminKey]] as const) {
@@ -99,6 +100,18 @@ describe(`change verification on ${ENGINE}`, () => {
     c = await verification();
     expect(c.verification).toMatchObject({ installed: 3, failed: 0, percentInstalled: 100, suggestedOutcome: 'COMPLETED', lastChangeAt: '2026-11-11T16:00:00.000Z' });
     expect(row(c.verification, 'BROAD-02')).toMatchObject({ status: 'INSTALLED', since: '2026-11-11T16:00:00.000Z', installedAt: '2026-11-11T16:00:00.000Z' });
+
+    // The events it caused: those of its update on its targets since it started (the first sync's MISSING came before).
+    const caused = await data('query($id: ID!) { changeRequest(id: $id) { patchEvents { asset { hostname } fromState toState observedAt } } }', { id: g.change });
+    const events = caused.changeRequest.patchEvents as Array<{ asset: { hostname: string }; fromState: string; toState: string; observedAt: string }>;
+    // Events of one sync share its time; their order among themselves is not defined.
+    expect(events.map((e) => [e.observedAt, e.asset.hostname, e.fromState, e.toState]).sort()).toEqual([
+      ['2026-11-10T10:00:00.000Z', 'PILOT-01', 'MISSING', 'INSTALLED'],
+      ['2026-11-11T10:00:00.000Z', 'BROAD-01', 'MISSING', 'INSTALLED'],
+      ['2026-11-11T10:00:00.000Z', 'BROAD-02', 'MISSING', 'FAILED'],
+      ['2026-11-11T16:00:00.000Z', 'BROAD-02', 'FAILED', 'INSTALLED'],
+    ]);
+    expect(events.map((e) => e.observedAt)).toEqual([...events.map((e) => e.observedAt)].sort());
   });
 
   it('says whether the next ring may start, and why not', async () => {

@@ -4,7 +4,7 @@ import { Principal } from '../../auth/principal';
 import { ChangeState, ChangeType } from '../../change/change-kinds';
 import { approvalsNeeded, Transition } from '../../change/state-machine';
 import { Verification } from '../../change/verification';
-import { Asset, ChangeRequest, Site, Tenant, Update, UpdateApproval } from '../../entities';
+import { Asset, ChangeRequest, PatchEvent, Site, Tenant, Update, UpdateApproval } from '../../entities';
 import { ChangeTargets } from '../../entities/change-request.entity';
 import { NotFoundError, UserInputError } from '../../errors';
 import { RequestContext } from '../context';
@@ -198,6 +198,13 @@ export class ChangeRequestResolver {
       ...kept, at: new Date(kept.at), lastChangeAt: date(kept.lastChangeAt),
       results: kept.results.map((r) => ({ ...r, since: date(r.since as unknown as string), installedAt: date(r.installedAt as unknown as string) })),
     };
+  }
+
+  @FieldResolver(() => [PatchEvent], {
+    description: 'The patch events the change caused, as far as the data can say: its updates on its targets, observed from its start until it finished (or now), oldest first, at most MAX_PAGE_SIZE; empty before it starts',
+  })
+  patchEvents(@Root() row: ChangeRequest, @Ctx() { access, clock }: RequestContext) {
+    return access.changeRequests.patchEvents(row, clock.now());
   }
 
   @FieldResolver(() => [UpdateApproval], { description: 'WSUS approvals of the change\'s updates in its tenant, made while it was open: the tool\'s side of the change' })
