@@ -7,7 +7,9 @@ import { ApiKey } from '../entities';
 import { Clock } from '../util/clock';
 
 /** Why a request's credentials were refused, as counted in `auth.failures` audit events. */
-export type AuthFailureReason = 'missingHeader' | 'badHeader' | 'unknownKey' | 'revokedKey' | 'expiredKey' | 'oidc';
+export type AuthFailureReason = 'missingHeader' | 'badHeader' | 'unknownKey' | 'revokedKey' | 'expiredKey' | 'oidc'
+  /** An auditor's page session cookie that is forged, tampered with or past its expiry (reports/page/). */
+  | 'badSession';
 
 /** What the Authenticator reports about each request; implementations must not do I/O on the caller's path. */
 export interface AuthEvents {

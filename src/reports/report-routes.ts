@@ -31,6 +31,8 @@ export interface ReportRouteDeps {
   authenticator: Authenticator;
   rateLimits: RateLimits;
   logger: Logger;
+  /** The auditor's page sessions (reports/page/): a request without an Authorization header may send its cookie. */
+  sessions?: { principalFromCookie(req: Request): Promise<Principal | null> };
 }
 
 /** The route key of each format in the permission matrix. */
@@ -75,7 +77,7 @@ async function authenticate(req: Request, res: Response, deps: ReportRouteDeps):
   try {
     await deps.rateLimits.checkAddress(clientAddress(req));
     try {
-      const principal = await deps.authenticator.authenticate(req.headers.authorization);
+      const principal = (await deps.sessions?.principalFromCookie(req)) ?? (await deps.authenticator.authenticate(req.headers.authorization));
       await deps.rateLimits.admitPrincipal(principal);
       return principal;
     } catch (err) {

@@ -3,7 +3,7 @@
  * bound to its row (the connector instance id is the additional authenticated data), so a secret copied onto
  * another instance's row fails to decrypt instead of silently authenticating as the wrong account.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -43,6 +43,14 @@ export class SecretBox {
 
   sameKeyAs(other: SecretBox): boolean {
     return timingSafeEqual(this.key, other.key);
+  }
+
+  /**
+   * A 32-byte key for one other purpose (HKDF-SHA256, `purpose` as its info), e.g. signing the auditor's page
+   * sessions: each use has its own key, and none of them reveals the one that encrypts connector secrets.
+   */
+  derivedKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `patchgraph:${purpose}`, KEY_BYTES));
   }
 
   /** The key as a key file holds it. Only for writing that file: it must never reach a log or the terminal. */

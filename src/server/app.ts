@@ -34,6 +34,8 @@ import { allReady, databaseReadiness } from './readiness';
 import { securityHeaders } from './security-headers';
 import { wsusIngestRouter } from './wsus-ingest';
 import { reportRoutes } from '../reports/report-routes';
+import { reportPageRoutes } from '../reports/page/page-routes';
+import { ReportSessions } from '../reports/page/report-sessions';
 
 export interface AppDeps {
   config: Config;
@@ -158,8 +160,10 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       context: async ({ req }) => buildContext(req, deps, keyUsage, authenticator, rateLimits),
     }),
   );
-  // The report downloads: the same keys, limits and scope as /graphql (the /reports page itself is not here).
-  app.use(reportRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, logger }));
+  // The report downloads: the same keys, limits and scope as /graphql, or the auditor's page session cookie.
+  const reportSessions = new ReportSessions({ dataSource, clock: deps.clock, secrets: deps.secrets, events: keyUsage });
+  app.use(reportRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, logger, sessions: reportSessions }));
+  app.use(reportPageRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, sessions: reportSessions, logger }));
   if (config.graphiql) app.use(graphiqlRouter());
   app.all(['/healthz', '/readyz'], methodNotAllowed('GET'));
   app.use(notFound());
