@@ -46,6 +46,24 @@ export async function queueWebhookDeliveries(
   await insertRows(m, WebhookDelivery, rows);
 }
 
+/**
+ * Re-encrypts every webhook's secret from one key to another, inside the caller's transaction (secrets rotate-key).
+ * A secret the old key cannot decrypt stops the rotation, naming the webhook, before anything is committed.
+ */
+export async function reencryptWebhookSecrets(m: EntityManager, oldBox: SecretBox, newBox: SecretBox): Promise<number> {
+  const hooks = await m.find(ChangeWebhook, { order: { id: 'ASC' } });
+  for (const hook of hooks) {
+    let secret: Record<string, unknown>;
+    try {
+      secret = oldBox.decrypt(hook.secretCiphertext, webhookSecretBinding(hook.id));
+    } catch {
+      throw new Error(`nothing was changed: the signing secret of change webhook ${toGlobalId('ChangeWebhook', hook.id)} (${hook.url}) does not decrypt with the current key; delete it with deleteChangeWebhook and register it again, then rotate`);
+    }
+    await m.update(ChangeWebhook, { id: hook.id }, { secretCiphertext: newBox.encrypt(secret, webhookSecretBinding(hook.id)) });
+  }
+  return hooks.length;
+}
+
 export class ChangeWebhookAdmin {
   constructor(
     private readonly dataSource: DataSource,

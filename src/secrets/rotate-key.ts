@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
+import { reencryptWebhookSecrets } from '../access/change-webhooks';
 import { appendAudit } from '../audit/audit-log';
 import { Config } from '../config/config';
 import { isLockContention } from '../db/lock-contention';
@@ -200,6 +201,11 @@ export async function rotateSecretKey(deps: RotateKeyDeps, options: RotateKeyOpt
         const ciphertext = newBox.encrypt(oldBox.decrypt(row.secretsCiphertext, row.id), row.id);
         await m.update(ConnectorInstance, { id: row.id }, { secretsCiphertext: ciphertext });
       }
+      // Change webhooks' signing secrets are under the same key; re-encrypted in the same transaction, or deliveries
+      // could no longer be signed after the restart.
+      await reencryptWebhookSecrets(m, oldBox, newBox).catch((err: Error) => {
+        throw new RotateKeyError(err.message);
+      });
       const event = await appendAudit(m, {
         tenantId: null,
         actor: deps.actor,
