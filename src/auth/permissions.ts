@@ -116,6 +116,7 @@ export const PERMISSIONS = {
   'GET /reports/patch-history.csv': { area: 'Audit and reports', what: 'The patch history report as CSV, streamed (metadata in headers, SHA-256 as a trailer)', grantees: EVERY_ROLE },
   'GET /reports/patch-history.jsonl': { area: 'Audit and reports', what: 'The patch history report as JSON Lines, streamed', grantees: EVERY_ROLE },
   'GET /reports/patch-history.pdf': { area: 'Audit and reports', what: 'The patch history report as PDF: a summary page, then the detail', grantees: EVERY_ROLE },
+  'GET /reports/evidence-pack.zip': { area: 'Audit and reports', what: 'The evidence pack for a tenant, policy and date: a ZIP of a PDF and CSVs (compliance, findings, exceptions, change records, chain verification)', grantees: EVERY_ROLE },
 
   'Query.changeRequests': { area: 'Change management', what: 'Change requests of the principal\'s tenants', grantees: EVERY_ROLE },
   'Query.changeRequest': { area: 'Change management', what: 'A change request by id or reference, with its verification and evidence', grantees: EVERY_ROLE },

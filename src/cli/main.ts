@@ -10,6 +10,7 @@ import { intelFetchCommand, intelImportCommand, intelStatusCommand } from './int
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.command';
 import { migrate } from './migrate.command';
 import { reportPatchHistoryCommand, reportVerifyCommand } from './report.command';
+import { reportEvidencePackCommand } from './evidence-pack.command';
 import { schema } from './schema.command';
 import { secretsRotateKeyCommand } from './secrets.command';
 import { serve } from './serve.command';
@@ -188,6 +189,16 @@ export function main(argv: string[]): void {
     .option('--format <format>', 'csv, jsonl or pdf')
     .option('--out <file>', 'where to write it (- for standard output); the file appears only when complete')
     .action((opts) => reportPatchHistoryCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+  report
+    .command('evidence-pack')
+    .description('the evidence pack for a tenant, policy and date: a ZIP of a PDF and CSVs (compliance, findings, exceptions in force, change records, audit chain verification); the same bytes as GET /reports/evidence-pack.zip')
+    .option('--tenant <id or name>', 'the tenant: its id or exact name')
+    .option('--policy <key>', 'the policy, e.g. cyber-essentials-v3.3')
+    .option('--date <date>', 'compliance as of this date (a date alone means its end, UTC) or an ISO 8601 date-time with a zone')
+    .option('--from <date>', 'start of the period for change records and the audit chain (default: 30 days before --date)')
+    .option('--known-at <date-time>', 'only what was recorded by then (default now): regenerating with it gives the same bytes')
+    .option('--out <file>', 'the .zip to write; it appears only when complete')
+    .action((opts) => reportEvidencePackCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
   report
     .command('verify [file]')
     .description('regenerate a recorded report from its filters and knownAt and compare: exit 0 if the bytes are identical, 1 if not (with the first differing line of a CSV or JSON Lines file)')

@@ -7,6 +7,8 @@ import { NotFoundError } from '../errors';
 import { PatchHistoryFilter, loadFilter } from './patch-history-filter';
 import { PatchHistoryReport } from './patch-history-report';
 import { REPORT_GENERATED, REPORT_TARGET, ReportRecord } from './report-record';
+import { EvidencePackRecord } from './evidence-pack/evidence-pack';
+import { regenerateEvidencePack } from './evidence-pack/verify';
 
 export interface Verification {
   /** The SHA-256 asked about, as recorded. */
@@ -44,6 +46,12 @@ export async function verifyReport(
   const found = events.map((e) => ({ e, record: JSON.parse(e.data) as ReportRecord })).find(({ record }) => mayRead(loadFilter(record.filter)));
   if (!found) throw new NotFoundError('Report', sha256);
   const { e, record } = found;
+  if ((record as { report: string }).report === 'evidence-pack') {
+    // An evidence pack (evidence-pack/) records its tenant, period and knownAt in the same filter form.
+    const regenerated = await regenerateEvidencePack(dataSource, record as unknown as EvidencePackRecord);
+    const identical = regenerated.sha256 === record.sha256;
+    return { sha256, record, auditEventId: e.id, recordedAt: toDate(e.occurredAt), regenerated, identical, difference: identical ? null : 'the pack differs: compare its manifest.json with a regenerated one to see which file' };
+  }
   const filter = loadFilter(record.filter);
   const policy = filter.policy === null ? null : await new PolicyCatalog(dataSource).inForceAt(filter.policy, filter.knownAt);
   const report = await PatchHistoryReport.open(dataSource, filter, policy && { key: policy.key, version: policy.version, definition: policy.definition }, record.format);

@@ -422,11 +422,12 @@ describe(`permission matrix on ${ENGINE}`, () => {
 
   it('serves each report download to exactly the roles the matrix names, within their tenants', async () => {
     const routes = Object.keys(PERMISSIONS).filter((c) => c.startsWith('GET /reports/'));
-    expect(routes).toEqual(['GET /reports/patch-history.csv', 'GET /reports/patch-history.jsonl', 'GET /reports/patch-history.pdf']);
+    expect(routes).toEqual(['GET /reports/patch-history.csv', 'GET /reports/patch-history.jsonl', 'GET /reports/patch-history.pdf', 'GET /reports/evidence-pack.zip']);
     for (const route of routes) {
       const grantees = (PERMISSIONS as Record<string, { grantees: readonly Grantee[] }>)[route].grantees;
+      const query = route.endsWith('.zip') ? `tenant=${g.acme}&policy=cyber-essentials-v3.3&date=2026-10-01` : `tenant=${g.acme}&from=2026-10-01&to=2026-11-01`;
       for (const role of ROLES) {
-        const res = await download(`${server.app.url}${route.slice(4)}?tenant=${g.acme}&from=2026-10-01&to=2026-11-01`, keys.get(`${role}:tenant`)!);
+        const res = await download(`${server.app.url}${route.slice(4)}?${query}`, keys.get(`${role}:tenant`)!);
         expect([route, role, res.status]).toEqual([route, role, grantees.includes(role) ? 200 : 403]);
       }
     }

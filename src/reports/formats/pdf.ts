@@ -31,24 +31,24 @@ export interface PdfInput {
   flushEvery?: number;
 }
 
-const PAGE = { size: 'A4', layout: 'landscape' as const, margin: 36 };
-const FONT = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
-const INK = '#1f2933';
-const MUTED = '#52606d';
-const RULE = '#cbd2d9';
-const STRIPE = '#f0f4f8';
+export const PAGE = { size: 'A4', layout: 'landscape' as const, margin: 36 };
+export const FONT = 'Helvetica';
+export const BOLD = 'Helvetica-Bold';
+export const INK = '#1f2933';
+export const MUTED = '#52606d';
+export const RULE = '#cbd2d9';
+export const STRIPE = '#f0f4f8';
 const BAR = '#2f6f9f';
-const ROW_HEIGHT = 11;
-const STATUSES: ComplianceStatusName[] = ['COMPLIANT', 'EXEMPT', 'DUE_SOON', 'UNVERIFIED', 'NON_COMPLIANT'];
+export const ROW_HEIGHT = 11;
+export const STATUSES: ComplianceStatusName[] = ['COMPLIANT', 'EXEMPT', 'DUE_SOON', 'UNVERIFIED', 'NON_COMPLIANT'];
 
 /**
  * The standard PDF fonts cover Windows-1252 only; other characters (a Cyrillic host name) are shown as "?" here.
  * The CSV and JSON Lines forms carry every character.
  */
-const printable = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
-const minute = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '');
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+export const printable = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
+export const minute = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '');
+export const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 export interface PdfColumn {
   header: string;
@@ -180,7 +180,7 @@ export async function* renderPdf(input: PdfInput): AsyncGenerator<Buffer> {
 }
 
 /** `text` cut to `width` points at the current font, with an ellipsis when cut. */
-function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
+export function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
   if (doc.widthOfString(text) <= width) return text;
   let lo = 0;
   let hi = text.length;
@@ -192,7 +192,7 @@ function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
   return `${text.slice(0, lo).trimEnd()}…`;
 }
 
-function tableHeader(doc: PDFKit.PDFDocument, columns: readonly PdfColumn[], y: number): void {
+export function tableHeader(doc: PDFKit.PDFDocument, columns: ReadonlyArray<Pick<PdfColumn, 'header' | 'width' | 'align'>>, y: number): void {
   let x = PAGE.margin;
   doc.font(BOLD).fontSize(6.5).fillColor(INK);
   for (const c of columns) {
@@ -203,7 +203,7 @@ function tableHeader(doc: PDFKit.PDFDocument, columns: readonly PdfColumn[], y: 
 }
 
 /** A small two-column table of counts; returns the y below it. */
-function countTable(doc: PDFKit.PDFDocument, title: string, rows: Array<[string, number]>, x: number, y: number, width: number): number {
+export function countTable(doc: PDFKit.PDFDocument, title: string, rows: Array<[string, number]>, x: number, y: number, width: number): number {
   doc.font(BOLD).fontSize(9).fillColor(INK).text(title, x, y, { lineBreak: false });
   y += 14;
   doc.font(FONT).fontSize(8);
