@@ -6,11 +6,11 @@ import { PatchStateValue } from '../entities/enums';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { UserInputError } from '../errors';
 import { toGlobalId } from '../graphql/types/global-id';
-import { CveFactsReader } from './cve-facts';
 import { PatchHistoryFilter } from './patch-history-filter';
 import { PatchHistoryRow } from './patch-history-row';
 import { transitionCondition, transitionOf, TRANSITIONS } from './patch-transition';
 import { PolicyDue } from './policy-due';
+import { ReportLookups } from './report-lookups';
 
 /** Where a page of rows starts: strictly after this event, in report order (tenant, observed time, event id). */
 export interface RowPosition {
@@ -37,24 +37,17 @@ const EVENT_AT = 'CASE WHEN pe.reportedAt IS NOT NULL AND pe.reportedAt < pe.obs
 
 interface RawRow {
   id: string;
-  tenantId: string;
   observedAt: unknown;
   reportedAt: unknown;
   fromState: PatchStateValue | null;
   toState: PatchStateValue;
   syncRunId: string | null;
   updateId: string;
-  tenantName: string;
-  siteName: string | null;
   assetId: string | null;
+  connectorInstanceId: string | null;
+  siteId: string | null;
   hostname: string | null;
   serialNumber: string | null;
-  kb: string | null;
-  updateTitle: string | null;
-  classification: string | null;
-  severity: string | null;
-  connectorKind: string | null;
-  connectorName: string | null;
   evidence: string | null;
   assetClass?: string | null;
 }
@@ -63,10 +56,12 @@ interface RawRow {
  * The patch history report's one row source: every format reads its rows from here. Rows come in report order —
  * tenant id, then observed time, then event id, the order of the index ix_patch_event_tenant_observed — read by
  * keyset in batches, one tenant at a time, so a million rows cost the same memory as a thousand and every statement
- * is an index range scan. The tenant scope of the principal is applied to every statement, on top of the filter.
+ * is an index range scan. The statement reads the event, its device and asset; the names it refers to (tenant, site,
+ * connector, catalog entry and its CVEs) come from ReportLookups. The tenant scope of the principal is applied to
+ * every statement, on top of the filter.
  */
 export class PatchHistorySource {
-  private readonly cves: CveFactsReader;
+  private readonly lookups: ReportLookups;
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -75,7 +70,7 @@ export class PatchHistorySource {
     private readonly policyDue: PolicyDue | null,
     private readonly batchSize: number,
   ) {
-    this.cves = new CveFactsReader(dataSource, filter.knownAt);
+    this.lookups = new ReportLookups(dataSource, filter.knownAt);
   }
 
   static async open(
@@ -103,7 +98,7 @@ export class PatchHistorySource {
       for (;;) {
         const raw = await this.batch(tenantId, cursor);
         if (raw.length === 0) break;
-        yield* await this.complete(raw);
+        yield* await this.complete(tenantId, raw);
         const last = raw[raw.length - 1];
         cursor = { tenantId, observedAt: dbTime(last.observedAt), eventId: last.id };
         if (raw.length < this.batchSize) break;
@@ -117,62 +112,60 @@ export class PatchHistorySource {
     if (tenants.length === 0) return 0;
     const { where, params } = this.conditions();
     const [row] = await this.dataSource.query(
-      `SELECT COUNT(*) AS n FROM patch_event pe ${this.joins()} WHERE pe.tenantId IN (${tenants.map(() => '?').join(', ')}) AND ${where}`,
+      `SELECT COUNT(*) AS n FROM patch_event pe ${JOINS} WHERE pe.tenantId IN (${tenants.map(() => '?').join(', ')}) AND ${where}`,
       [...tenants, ...params],
     );
     return Number(row.n);
   }
 
-  private joins(): string {
-    return `LEFT JOIN source_device sd ON sd.id = pe.sourceDeviceId
-      LEFT JOIN asset a ON a.id = sd.assetId
-      LEFT JOIN software_update u ON u.id = pe.updateId`;
-  }
-
-  /** The filter's conditions (all but tenant and position), over the joins above. */
-  private conditions(): { where: string; params: unknown[] } {
+  /**
+   * The filter's conditions (all but tenant and position), over JOINS. Filters on the catalog entry (KB, severity,
+   * CVE, the policy's scope) select update ids; a CVE counts only through links recorded by knownAt.
+   */
+  private conditions(afterCursor = false): { where: string; params: unknown[] } {
     const f = this.filter;
-    const params: unknown[] = [sqlTime(f.knownAt), sqlTime(f.from), sqlTime(f.from), sqlTime(f.to)];
-    const parts = ['pe.observedAt <= ?', 'pe.observedAt >= ?', `${EVENT_AT} >= ?`, `${EVENT_AT} < ?`, transitionCondition('pe', f.transitions ?? TRANSITIONS)];
-    const inList = (column: string, values: readonly string[] | null) => {
+    const params: unknown[] = [sqlTime(f.knownAt), sqlTime(f.from), sqlTime(f.to)];
+    const parts = ['pe.observedAt <= ?', `${EVENT_AT} >= ?`, `${EVENT_AT} < ?`, transitionCondition('pe', f.transitions ?? TRANSITIONS)];
+    // The index's lower bound: from, or the cursor (which is past it). Given both, SQLite seeks by the plain bound
+    // and filters by the cursor, and every batch rescans the tenant's events from `from`.
+    if (!afterCursor) {
+      parts.unshift('pe.observedAt >= ?');
+      params.unshift(sqlTime(f.from));
+    }
+    const inList = (column: string, values: readonly string[] | null, select = (marks: string) => marks) => {
       if (values === null) return;
       if (values.length === 0) {
         parts.push('1 = 0');
         return;
       }
-      parts.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      parts.push(`${column} IN (${select(values.map(() => '?').join(', '))})`);
       params.push(...values);
     };
     inList('a.siteId', f.siteIds);
     inList('sd.assetId', f.assetIds);
-    inList('u.kb', f.kbs);
-    inList('u.severity', f.severities);
+    inList('pe.updateId', f.kbs, (marks) => `SELECT u.id FROM software_update u WHERE u.kb IN (${marks})`);
+    inList('pe.updateId', f.severities, (marks) => `SELECT u.id FROM software_update u WHERE u.severity IN (${marks})`);
+    // The subquery's knownAt bound comes before its CVE ids, which inList adds.
+    if (f.cveIds !== null && f.cveIds.length > 0) params.push(sqlTime(f.knownAt));
+    inList('pe.updateId', f.cveIds, (marks) => `SELECT uv.updateId FROM update_vulnerability uv JOIN vulnerability v ON v.id = uv.vulnerabilityId WHERE uv.createdAt <= ? AND v.cveId IN (${marks})`);
     inList('pe.updateId', this.policyDue ? this.policyDue.updateIds : null);
-    if (f.cveIds !== null) {
-      parts.push(f.cveIds.length === 0 ? '1 = 0'
-        : `EXISTS (SELECT 1 FROM update_vulnerability uv JOIN vulnerability v ON v.id = uv.vulnerabilityId WHERE uv.updateId = pe.updateId AND v.cveId IN (${f.cveIds.map(() => '?').join(', ')}))`);
-      params.push(...f.cveIds);
-    }
     return { where: parts.join(' AND '), params };
   }
 
   private async batch(tenantId: string, after: RowPosition | null): Promise<RawRow[]> {
-    const { where, params } = this.conditions();
-    // observedAt >= the cursor's bounds the index range; the OR only filters within its first value.
-    const position = after ? 'AND pe.observedAt >= ? AND (pe.observedAt > ? OR pe.id > ?)' : '';
-    const positionParams = after ? [after.observedAt, after.observedAt, after.eventId] : [];
+    const { where, params } = this.conditions(after !== null);
+    // Strictly after the cursor in (observedAt, id) order, written so each engine seeks the index to it: a sync's
+    // events share one observedAt, and a bound on observedAt alone would rescan them from the first at every batch.
+    const sqlite = this.dataSource.options.type === 'better-sqlite3';
+    const position = !after ? '' : sqlite ? 'AND (pe.observedAt, pe.id) > (?, ?)' : 'AND (pe.observedAt > ? OR (pe.observedAt = ? AND pe.id > ?))';
+    const positionParams = !after ? [] : sqlite ? [after.observedAt, after.eventId] : [after.observedAt, after.observedAt, after.eventId];
     return this.dataSource.query(
-      `SELECT pe.id, pe.tenantId, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId,
-         t.name AS tenantName, s.name AS siteName, sd.assetId,
+      `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId, sd.assetId, sd.connectorInstanceId, a.siteId,
          COALESCE(a.hostname, sd.hostname) AS hostname, CASE WHEN a.id IS NULL THEN sd.serialNumber ELSE a.serialNumber END AS serialNumber,
-         u.kb, u.title AS updateTitle, u.classification, u.severity, ci.kind AS connectorKind, ci.name AS connectorName,
          COALESCE(ps.evidence, 'DERIVED') AS evidence
          ${this.policyDue ? `, ${assetClassSql('a')} AS assetClass` : ''}
        FROM patch_event pe
-       JOIN tenant t ON t.id = pe.tenantId
-       ${this.joins()}
-       LEFT JOIN site s ON s.id = a.siteId
-       LEFT JOIN connector_instance ci ON ci.id = sd.connectorInstanceId
+       ${JOINS}
        LEFT JOIN patch_state ps ON ps.sourceDeviceId = pe.sourceDeviceId AND ps.updateId = pe.updateId
        WHERE pe.tenantId = ? AND ${where} ${position}
        ORDER BY pe.observedAt, pe.id
@@ -181,42 +174,58 @@ export class PatchHistorySource {
     );
   }
 
-  /** Adds what the batch's statement does not carry: CVE facts (cached per update) and the policy verdicts. */
-  private async complete(raw: RawRow[]): Promise<PositionedRow[]> {
-    const cves = await this.cves.forUpdates(raw.map((r) => r.updateId));
+  /** Adds what the batch's statement does not carry: the names it refers to, CVE facts and the policy verdicts. */
+  private async complete(tenantId: string, raw: RawRow[]): Promise<PositionedRow[]> {
+    await this.lookups.load({
+      tenantIds: [tenantId], siteIds: raw.map((r) => r.siteId), connectorIds: raw.map((r) => r.connectorInstanceId), updateIds: raw.map((r) => r.updateId),
+    });
     const verdicts = this.policyDue
       ? await this.policyDue.verdicts(raw.filter((r) => r.assetId).map((r) => ({ assetId: r.assetId!, updateId: r.updateId, assetClass: r.assetClass ?? 'WORKSTATION' })))
       : null;
+    const tenant = this.lookups.tenant(tenantId);
     return raw.map((r) => {
       const verdict = verdicts && r.assetId ? verdicts.get(`${r.assetId} ${r.updateId}`) : undefined;
+      const update = this.lookups.update(r.updateId);
+      const connector = this.lookups.connector(r.connectorInstanceId);
       const row: PatchHistoryRow = {
         eventId: toGlobalId('PatchEvent', r.id),
-        tenant: r.tenantName,
-        site: r.siteName ?? null,
+        tenant,
+        site: this.lookups.site(r.siteId ?? null),
         assetId: r.assetId ? toGlobalId('Asset', r.assetId) : null,
         hostname: r.hostname ?? null,
         serialNumber: r.serialNumber ?? null,
-        kb: r.kb ?? null,
-        updateTitle: r.updateTitle ?? '',
-        classification: r.classification ?? '',
-        severity: r.severity ?? '',
-        cves: cves.get(r.updateId) ?? [],
+        kb: update.kb,
+        updateTitle: update.title,
+        classification: update.classification,
+        severity: update.severity,
+        cves: update.cves,
         transition: transitionOf(r.fromState, r.toState)!,
         fromState: r.fromState ?? null,
         toState: r.toState,
-        reportedAt: r.reportedAt === null || r.reportedAt === undefined ? null : toDate(r.reportedAt).toISOString(),
-        observedAt: toDate(r.observedAt).toISOString(),
-        sourceTool: r.connectorKind ?? '',
-        connectorName: r.connectorName ?? '',
+        reportedAt: r.reportedAt === null || r.reportedAt === undefined ? null : isoTime(r.reportedAt),
+        observedAt: isoTime(r.observedAt),
+        sourceTool: connector.kind,
+        connectorName: connector.name,
         syncRunId: r.syncRunId ? toGlobalId('SyncRun', r.syncRunId) : null,
         evidence: r.evidence ?? 'DERIVED',
         changeRecord: null,
         policyDueAt: verdict?.dueAt ? verdict.dueAt.toISOString() : null,
         policyDueMet: verdict ? verdict.met : null,
       };
-      return { row, position: { tenantId: r.tenantId, observedAt: dbTime(r.observedAt), eventId: r.id } };
+      return { row, position: { tenantId, observedAt: dbTime(r.observedAt), eventId: r.id } };
     });
   }
+}
+
+const JOINS = `LEFT JOIN source_device sd ON sd.id = pe.sourceDeviceId
+       LEFT JOIN asset a ON a.id = sd.assetId`;
+
+const SQLITE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
+
+/** A stored timestamp as ISO 8601 UTC text; SQLite's stored text is rearranged rather than parsed (a million rows). */
+function isoTime(value: unknown): string {
+  if (typeof value === 'string' && SQLITE_TIME.test(value)) return `${value.slice(0, 10)}T${value.slice(11)}Z`;
+  return toDate(value).toISOString();
 }
 
 /** A timestamp as the database compares it: the stored text on SQLite, the UTC text of a Date on MariaDB. */

@@ -6,7 +6,6 @@
  * event, known only at the end, travel as HTTP trailers. A report is recorded only when it was sent whole; a client
  * that goes away mid-way leaves no record, and a report that cannot be recorded is cut off rather than completed.
  */
-import { once } from 'node:events';
 import { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -57,6 +56,19 @@ export function metadataHeaders(h: ReportHeader): Record<string, string> {
     'X-Patchgraph-Audit-Chain-Heads': h.chainHeads.map((c) => `${c.chainKey}:${c.seq}:${c.hash}`).join(', '),
     'X-Patchgraph-Generator': `patchgraph/${h.generator.patchgraph} pdfkit/${h.generator.pdfkit}`,
   };
+}
+
+/** Resolves when the response can take more, or is gone; leaves no listener behind (one pause per 64 KB chunk). */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 export function reportRoutes(deps: ReportRouteDeps): Router {
@@ -130,7 +142,7 @@ async function servePatchHistory(req: Request, res: Response, format: ReportForm
   });
   for await (const chunk of report.content()) {
     if (gone) return;
-    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(chunk)) await drainedOrClosed(res);
     if (gone) return;
   }
   const { event } = await recordReport(deps.dataSource, header, report, deps.clock.now());

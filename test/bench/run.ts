@@ -2,7 +2,8 @@
  * `npm run bench`: what the API layers cost over raw SQL, measured in one process on the same data.
  * Figures are ratios (patchgraph time / raw SQL time), so they mean the same on a fast or slow machine.
  * Runs on SQLite, and on MariaDB too when TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/) answers.
- * Cases: "api" (a page of nested assets, a keyset page) and "compliance" (the MSP dashboard, compliance-dashboard.ts);
+ * Cases: "api" (a page of nested assets, a keyset page), "compliance" (the MSP dashboard, compliance-dashboard.ts) and
+ * "report-csv" (the patch history report's CSV export of a million rows, patch-history-export.ts);
  * name some to run only those: `npm run bench -- compliance`.
  */
 import { randomBytes } from 'node:crypto';
@@ -31,6 +32,7 @@ import { createLogger } from '../../src/server/logger';
 import { fixedClock } from '../../src/util/clock';
 import { newId } from '../../src/util/ids';
 import { benchComplianceDashboard } from './compliance-dashboard';
+import { benchPatchHistoryExport } from './patch-history-export';
 
 const ASSETS = 5_000;
 const PAGE = 100;
@@ -157,6 +159,7 @@ async function benchEngine(engine: string, url: string): Promise<void> {
 const CASES: Record<string, (engine: string, url: string) => Promise<void>> = {
   api: benchEngine,
   compliance: benchComplianceDashboard,
+  'report-csv': benchPatchHistoryExport,
 };
 
 async function main() {

@@ -19,16 +19,34 @@ interface CsvColumn {
   text?: true;
 }
 
-const list = (values: string[]) => values.join('; ');
 const max = (values: Array<number | null>): number | null => values.reduce<number | null>((m, v) => (v !== null && (m === null || v > m) ? v : m), null);
-const cvss = (cves: CveFact[]) => {
-  const m = max(cves.map((c) => c.cvss));
-  return m === null ? null : m.toFixed(1);
-};
-const epss = (cves: CveFact[]) => {
-  const m = max(cves.map((c) => c.epss));
-  return m === null ? null : String(m);
-};
+
+interface CveCells {
+  ids: string;
+  maxCvss: string | null;
+  kev: string;
+  maxEpss: string | null;
+}
+
+// An update's CVE list is one shared array for every row that names the update (see ReportLookups): its four cells are
+// written once, not once per row (a cumulative update fixes forty CVEs or more).
+const cveCellsOf = new WeakMap<CveFact[], CveCells>();
+
+function cveCells(cves: CveFact[]): CveCells {
+  let cells = cveCellsOf.get(cves);
+  if (!cells) {
+    const cvss = max(cves.map((c) => c.cvss));
+    const epss = max(cves.map((c) => c.epss));
+    cells = {
+      ids: escapeText(cves.map((c) => c.cveId).join('; ')),
+      maxCvss: cvss === null ? null : cvss.toFixed(1),
+      kev: escapeText(cves.filter((c) => c.kevDateAdded).map((c) => c.cveId).join('; ')),
+      maxEpss: epss === null ? null : String(epss),
+    };
+    cveCellsOf.set(cves, cells);
+  }
+  return cells;
+}
 
 /** The columns in file order. The CVE facts are flattened: their ids, the highest CVSS and EPSS, and those in KEV. */
 export const CSV_COLUMNS: readonly CsvColumn[] = [
@@ -42,10 +60,10 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   { header: 'updateTitle', value: (r) => r.updateTitle, text: true },
   { header: 'classification', value: (r) => r.classification },
   { header: 'severity', value: (r) => r.severity },
-  { header: 'cves', value: (r) => list(r.cves.map((c) => c.cveId)), text: true },
-  { header: 'maxCvss', value: (r) => cvss(r.cves) },
-  { header: 'kevCves', value: (r) => list(r.cves.filter((c) => c.kevDateAdded).map((c) => c.cveId)), text: true },
-  { header: 'maxEpss', value: (r) => epss(r.cves) },
+  { header: 'cves', value: (r) => cveCells(r.cves).ids },
+  { header: 'maxCvss', value: (r) => cveCells(r.cves).maxCvss },
+  { header: 'kevCves', value: (r) => cveCells(r.cves).kev },
+  { header: 'maxEpss', value: (r) => cveCells(r.cves).maxEpss },
   { header: 'transition', value: (r) => r.transition },
   { header: 'fromState', value: (r) => r.fromState },
   { header: 'toState', value: (r) => r.toState },
