@@ -228,10 +228,11 @@ class Verification {
 
   /** Checks one run's events in this tenant against the root and count its audit event recorded. */
   private async checkSeal(seal: Seal): Promise<void> {
+    // Seals carry roots only in tenants' chains: an MSP-wide run's events are sealed in its clients' chains.
+    if (!this.tenantId) return;
     const syncRunId = seal.syncRunId ?? (await this.refs()).get(seal.runRef) ?? null;
     this.runsChecked += 1;
     const at = { seq: seal.seq, auditEventId: seal.auditEventId, syncRunId: seal.syncRunId };
-    if (!this.tenantId) return;
     if (!syncRunId) {
       if (seal.events.count > 0) {
         this.add({ ...at, reason: 'ROOT_MISMATCH', event: null, message: `the ${seal.events.count} events event ${seal.seq} seals, and their leaf list, are all gone` });

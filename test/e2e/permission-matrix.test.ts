@@ -182,7 +182,8 @@ describe(`permission matrix on ${ENGINE}`, () => {
           { t: g.acme, n: unique('Intune') },
         );
         const id = created.body.data?.createConnectorInstance?.id ?? g.wsus;
-        return { query: 'mutation($id: ID!) { triggerSync(input: { connectorInstanceId: $id }) { id } }', variables: { id } };
+        // wait: an allowed run ends (and records its audit event) before the next cell takes its table digests.
+        return { query: 'mutation($id: ID!) { triggerSync(input: { connectorInstanceId: $id, wait: true }) { id } }', variables: { id } };
       },
     },
     'Mutation.resetIngestWatermark': {
