@@ -234,15 +234,22 @@ describe(`evidence pack on ${ENGINE}`, () => {
 
   it('regenerating with the same knownAt after a new sync and the change\'s approval gives the same bytes, and verifyReport says so', async () => {
     await fx.syncAfterKnownAt();
+    clock.set('2026-10-30T12:00:00.000Z');
     const approved = await server.gql('mutation($id: ID!) { approveChangeRequest(id: $id) { state } }', { id: ids.change }, keys.contosoClientAdmin);
+    clock.set(NOW);
     expect(approved.body.errors).toBeUndefined();
     const again = await download(url(packParams()), keys.contosoAuditor);
     expect(sha256(again.body)).toBe(sha256(pack));
     const v = (await data('query($d: String!) { verifyReport(sha256: $d) { identical format rowCount regeneratedSha256 } }', { d: sha256(pack) }, keys.contosoAuditor)).verifyReport;
     expect(v).toEqual({ identical: true, format: 'zip', rowCount: 2, regeneratedSha256: sha256(pack) });
     // Without knownAt the pack knows the approval.
-    const now = await unzip((await download(url({ tenant: fx.contoso, policy: CE, date: DATE }), keys.contosoAuditor)).body);
+    const nowPack = (await download(url({ tenant: fx.contoso, policy: CE, date: DATE }), keys.contosoAuditor)).body;
+    const now = await unzip(nowPack);
     expect(csvOf(now, 'change-records.csv')[0]).toMatchObject({ state: 'APPROVED', approvedBy: expect.stringMatching(/CLIENT_ADMIN/) });
+    // Its knownAt is a millisecond before now, so its own report.generated event (recorded at now) is not in it.
+    expect(JSON.parse(now[6].content.toString()).knownAt).toBe(new Date(Date.parse(NOW) - 1).toISOString());
+    const nowVerified = (await data('query($d: String!) { verifyReport(sha256: $d) { identical } }', { d: sha256(nowPack) }, keys.contosoAuditor)).verifyReport;
+    expect(nowVerified).toEqual({ identical: true });
   });
 
   it('the CLI writes the same CSVs as the route, records the pack, and report verify proves it', async () => {

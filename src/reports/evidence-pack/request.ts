@@ -67,7 +67,9 @@ export async function resolvePackRequest(dataSource: DataSource, scope: TenantSc
     tenantId, from: start, to: asOf, knownAt: knownAt === undefined ? null : parseTime(fields.knownAt, knownAt),
     siteIds: null, assetIds: null, kbs: null, cveIds: null, severities: null, transitions: null, policy,
   }, historyFields);
-  const known = resolved.filter.knownAt;
+  // Left out, knownAt is a millisecond before now: the pack's own report.generated event, recorded at now, must not
+  // become part of "the chain's head at knownAt" when the pack is regenerated with the knownAt it recorded.
+  const known = knownAt === undefined ? new Date(Math.min(resolved.filter.knownAt.getTime(), clock.now().getTime() - 1)) : resolved.filter.knownAt;
   if (known < asOf) {
     // Today's date with knownAt left out (or inside that day): the pack describes the day so far.
     if (dateOnly && known.getTime() >= asOf.getTime() - DAY) asOf = known;
