@@ -23,9 +23,19 @@ export async function plainSession(db: TestDatabase): Promise<PlainSession> {
   if (db.config.engine === 'sqlite') {
     const conn = new SqliteDatabase(db.config.path);
     conn.pragma('busy_timeout = 5000');
+    // better-sqlite3's SqliteError is not always an Error of the test's realm (jest workers), so jest's toThrow would
+    // not see it: it is rethrown as one, with its message and code.
+    const native = <T>(work: () => T): Promise<T> => {
+      try {
+        return Promise.resolve(work());
+      } catch (err) {
+        const e = err as { message?: string; code?: string };
+        return Promise.reject(Object.assign(new Error(String(e.message)), { code: e.code }));
+      }
+    };
     return {
-      run: async (sql, params = []) => conn.prepare(sql).run(...params),
-      all: async (sql, params = []) => conn.prepare(sql).all(...params) as Array<Record<string, any>>,
+      run: (sql, params = []) => native(() => conn.prepare(sql).run(...params)),
+      all: (sql, params = []) => native(() => conn.prepare(sql).all(...params) as Array<Record<string, any>>),
       close: async () => conn.close(),
     };
   }
