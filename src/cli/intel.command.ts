@@ -14,6 +14,7 @@ import { expandPaths, importIntelFile } from '../intel/import-intel';
 import { downloadFeed, FeedRequest, feedRequest, FetchRequestError } from '../intel/fetch-intel';
 import { createLogger } from '../server/logger';
 import { Clock, systemClock } from '../util/clock';
+import { cliActor } from './keys.command';
 import { openDatabase } from './open-database';
 
 type Out = NodeJS.WriteStream | Writable;
@@ -49,7 +50,7 @@ export async function intelImportCommand(config: Config, paths: string[], io: In
     for (const [i, file] of files.entries()) {
       progress(`intel import: ${i + 1}/${files.length} ${file.path}`);
       try {
-        const outcome = await importIntelFile(dataSource, file.path, clock.now());
+        const outcome = await importIntelFile(dataSource, file.path, clock.now(), { actor: cliActor() });
         progress('');
         if (!outcome) {
           if (!file.fromDirectory) throw new IntelFormatError(file.path, null, 'not a KEV catalog, MSRC CVRF document, CVE JSON 5 record or EPSS file');

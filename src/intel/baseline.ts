@@ -23,7 +23,7 @@ export async function importBaseline(dataSource: DataSource, now: Date, dir = ba
   if (!dir) return [];
   const outcomes: ImportOutcome[] = [];
   for (const { path } of expandPaths([dir])) {
-    const outcome = await importIntelFile(dataSource, path, now, { skipIfNewerHeld: true });
+    const outcome = await importIntelFile(dataSource, path, now, { skipIfNewerHeld: true, actor: 'patchgraph:intel-baseline' });
     if (outcome) outcomes.push(outcome);
   }
   return outcomes;

@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
+import { appendAudit } from '../audit/audit-log';
 import { inTransaction } from '../db/transaction';
 import { IntelSource } from '../entities';
 import { newId } from '../util/ids';
@@ -26,6 +27,8 @@ export interface ImportOutcome {
 }
 
 export interface ImportOptions {
+  /** Who imports, for the audit trail: `cli:<os user>`, or `patchgraph:<why>` when the server does (default). */
+  actor?: string;
   /** Skip a file when a version of its feed at least as new is held already (the baseline at start-up). */
   skipIfNewerHeld?: boolean;
 }
@@ -128,6 +131,11 @@ export async function importIntelFile(dataSource: DataSource, path: string, now:
         : parsed.kind === IntelKind.CVE_JSON5 ? await writeCveRecord(m, parsed.cve, source, now)
         : await writeCvrf(m, parsed.cvrf, source, now);
     await m.getRepository(IntelSource).update({ id: source.id }, { summary: s });
+    // Intel changes what every tenant's compliance says: recorded on the MSP-wide chain with the file's digest.
+    await appendAudit(m, {
+      tenantId: null, actor: options.actor ?? 'patchgraph:intel-import', action: 'intel.imported', targetType: 'IntelSource', targetId: source.id,
+      data: { kind: source.kind, version: source.version, fileName: source.fileName, sha256: source.sha256, records: source.records, changes: s }, occurredAt: now,
+    });
     return s;
   });
   return { ...base, status: 'imported', message: `${d.label}: ${describeChanges(parsed.kind, summary)}`, summary };

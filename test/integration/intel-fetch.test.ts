@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { intelFetchCommand } from '../../src/cli/intel.command';
 import { loadConfig } from '../../src/config/config';
 import { loadCatalog } from '../../src/demo/catalog';
-import { IntelSource, Vulnerability } from '../../src/entities';
+import { AuditEvent, IntelSource, Vulnerability } from '../../src/entities';
 import { feedRequest, OFFICIAL_URLS } from '../../src/intel/fetch-intel';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 
@@ -87,6 +87,11 @@ describe(`patchgraph intel fetch on ${ENGINE}`, () => {
       expect(readFileSync(join(dir, 'known_exploited_vulnerabilities.json')).equals(KEV)).toBe(true);
       expect(await db.dataSource.getRepository(Vulnerability).findOneByOrFail({ cveId: 'CVE-2024-38178' })).toMatchObject({ kevDueDate: '2024-09-03', cvssSourceId: expect.any(String) });
       expect(seen).toContain('/feeds/known_exploited_vulnerabilities.json application/json');
+      // Each import is on the MSP-wide audit chain, naming who imported which version of which file.
+      const audited = await db.dataSource.getRepository(AuditEvent).findBy({ action: 'intel.imported' });
+      expect(audited.map((e) => [e.chainKey, e.actor.startsWith('cli:'), JSON.parse(e.data).version]).sort()).toEqual([
+        ['global', true, '2026.08.21'], ['global', true, expect.stringMatching(/^CVE-2024-38178 /)],
+      ].sort());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
