@@ -70,6 +70,9 @@ export function expectedType(nodeTypes: readonly string[], name: string, context
   if (stem) {
     const hit = longest(stem, (t) => stem.toLowerCase().endsWith(t.toLowerCase()));
     if (hit) return hit;
+    // "ringId" for a DeploymentRing, "changeId" for a ChangeRequest: the one node type the stem begins or ends.
+    const named = nodeTypes.filter((t) => t.toLowerCase().endsWith(stem.toLowerCase()) || t.toLowerCase().startsWith(stem.toLowerCase()));
+    if (named.length === 1) return named[0];
   }
   for (const c of context) {
     const hit = longest(c, (t) => c.toLowerCase().includes(t.toLowerCase()));

@@ -97,6 +97,8 @@ function requiredArgs(field: GraphQLField<unknown, unknown>, options: SelectionO
  */
 export const VALUE_HINTS: Record<string, Literal> = {
   name: 'Isolation probe', kind: 'file-import', settings: { path: '/dev/null' }, policy: 'cyber-essentials-v3.3',
+  // A digest no report has: verifyReport answers that nothing was recorded with it.
+  sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
 };
 
 /** A plain value of an input type (for required non-ID arguments); undefined for types it cannot make up. */
@@ -124,7 +126,8 @@ export function defaultLiteral(type: GraphQLInputType, name?: string): Literal |
     case 'Float': return 1;
     case 'Boolean': return false;
     case 'JSONObject': return {};
-    case 'DateTimeISO': return '2026-11-02T10:00:00.000Z';
+    // A period (a report's from/to) must not be empty: it spans the demo's history up to the day after its clock.
+    case 'DateTimeISO': return name === 'from' ? '2026-01-01T00:00:00.000Z' : name === 'to' ? '2026-11-03T00:00:00.000Z' : '2026-11-02T10:00:00.000Z';
     default: return undefined;
   }
 }

@@ -117,7 +117,10 @@ interface Invocation {
  * taking any Node is called with A's ids of every type (node: one call per type; nodes: one call with them all).
  */
 function rootInvocations(field: AnyField, deps: CheckDeps): Invocation[] | null {
-  const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+  const isRequired = (a: AnyField['args'][number]) => isNonNullType(a.type) && a.defaultValue === undefined;
+  // A lookup by id or by another key (changeRequest(id, reference)) has no required argument but needs one: its id.
+  const lookupId = !field.args.some(isRequired) ? field.args.filter((a) => a.name === 'id' && getNamedType(a.type).name === 'ID') : [];
+  const required = [...field.args.filter(isRequired), ...lookupId];
   let invocations: Invocation[] = [{ args: {} }];
   for (const arg of required) {
     if (getNamedType(arg.type).name !== 'ID') {
@@ -400,9 +403,10 @@ export async function cursorProbes(deps: CheckDeps, admin: Principal, foreignTen
       report.problems.push(`${field.name}: no foreign row to take a cursor from (the data set lacks that kind)`);
       continue;
     }
+    const backwards = field.args.some((a) => a.name === 'before');
     const jobs = cursors.slice(0, 3).flatMap((cursor) => deps.principals.flatMap((principal) => [
       { principal, cursor, args: { ...base, first: 50, after: cursor } },
-      { principal, cursor, args: { ...base, last: 50, before: cursor } },
+      ...(backwards ? [{ principal, cursor, args: { ...base, last: 50, before: cursor } }] : []),
     ]));
     await pool(jobs, deps.width ?? 6, async ({ principal, cursor, args }) => {
       const root = selectionFor(field, deps, args, options, skipped);

@@ -14,7 +14,9 @@ import { TenantScope } from '../../../src/access/tenant-scope';
 import { createApiKey } from '../../../src/auth/api-keys';
 import { DemoSimulators } from '../../../src/demo/demo-simulators';
 import { loadDemo } from '../../../src/demo/load-demo';
-import { ConnectorInstance, Tenant } from '../../../src/entities';
+import { ChangeAdmin } from '../../../src/access/change-admin';
+import { ChangeRisk, ChangeType } from '../../../src/change/change-kinds';
+import { Asset, ConnectorInstance, Tenant, Update } from '../../../src/entities';
 import { Role } from '../../../src/entities/enums';
 import { toGlobalId } from '../../../src/graphql/types/global-id';
 import { applyTenantRun } from '../../../src/sync/apply-tenant-run';
@@ -40,6 +42,10 @@ export const PLANTED_B = {
   mac: '02AC1D0B7731',
   intuneSecret: 'cat~Wrong.Isolation_Secret.41x9',
   apiKeyName: 'contoso-only auditor key',
+  changeTitle: 'Gradebook server emergency patch (isolation)',
+  changeTicket: 'AT-ISO-55821',
+  windowName: 'Academy half-term Fridays (isolation)',
+  ringName: 'Academy IT pilot (isolation)',
 } as const;
 
 export interface World {
@@ -65,6 +71,7 @@ export async function buildWorld(db: TestDatabase, server: TestServer): Promise<
 
   await plantInventory(db, server, b);
   await failedRun(server, b, demo.simulators);
+  await plantChanges(db, server, b);
 
   const keys = {} as Record<Role, string>;
   for (const role of Object.values(Role)) keys[role] = await server.keyFor(role, [a.id]);
@@ -110,6 +117,26 @@ async function plantInventory(db: TestDatabase, server: TestServer, b: Tenant): 
     patchStates: [{ deviceExternalId: first.externalId, updateKey: own.key, state: 'FAILED', evidence: 'REPORTED' }],
     fullDeviceRead: true,
   }, T2);
+}
+
+/** B's change management: a maintenance window, a ring, and an emergency change under way (the demo has A's). */
+async function plantChanges(db: TestDatabase, server: TestServer, b: Tenant): Promise<void> {
+  const admin = new ChangeAdmin(db.dataSource, TenantScope.allTenants(), server.clock);
+  const technician = { id: 'isolation:technician', label: 'isolation:B technician' };
+  const approver = { id: 'isolation:approver', label: 'isolation:B head of IT' };
+  const asset = await db.dataSource.getRepository(Asset).findOneByOrFail({ tenantId: b.id, hostname: PLANTED_B.hostname });
+  await admin.createWindow({ tenantId: b.id, name: PLANTED_B.windowName, rrule: 'FREQ=WEEKLY;BYDAY=FR', firstStart: '2026-01-02T16:00', timeZone: 'Europe/London', durationMinutes: 180 }, approver);
+  const ring = await admin.createRing({ tenantId: b.id, name: PLANTED_B.ringName, position: 1, assetIds: [asset.id], minSuccessRate: 1, minDevices: 1, soakHours: 24 }, technician);
+  const own = await db.dataSource.getRepository(Update).findOneByOrFail({ owner: b.id, title: PLANTED_B.ownUpdateTitle });
+  const now = server.clock.now();
+  const change = await admin.create({
+    tenantId: b.id, type: ChangeType.EMERGENCY, title: PLANTED_B.changeTitle, description: 'Gradebook tampering fix before reports go out',
+    updateIds: [own.id], kbs: [], targets: { assetIds: [asset.id], siteIds: [], ringIds: [ring.id] }, risk: ChangeRisk.HIGH,
+    impact: 'Gradebook offline for ten minutes', testPlan: 'Staff laptop first', rollbackPlan: 'Reinstall 9.0 from the Academy share',
+    plannedStart: now, plannedEnd: new Date(now.getTime() + 3_600_000), externalTickets: [{ system: 'Autotask', id: PLANTED_B.changeTicket }],
+  }, technician);
+  await admin.transition(change.id, 'submit', {}, technician, 1);
+  await admin.transition(change.id, 'approve', { comment: 'Go' }, approver, 1);
 }
 
 /** B's Intune instance with a wrong client secret: a real sync that fails with the vendor's answer as its message. */
