@@ -31,7 +31,7 @@ export interface PatchHistoryRow {
   syncRunId: string | null;
   /** REPORTED per update by an agent, or DERIVED from the OS build. */
   evidence: string;
-  /** The change record the event belongs to; change records arrive with [P11], so always null for now. */
+  /** The reference of the change record the event belongs to (src/reports/change-attribution.ts); null when none. */
   changeRecord: string | null;
   /** With a policy: when the fix was due on this asset under it (the earliest of its rules); null outside its scope. */
   policyDueAt: string | null;

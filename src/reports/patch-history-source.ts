@@ -11,6 +11,7 @@ import { PatchHistoryRow } from './patch-history-row';
 import { transitionCondition, transitionOf, TRANSITIONS } from './patch-transition';
 import { PolicyDue } from './policy-due';
 import { ReportLookups } from './report-lookups';
+import { ChangeAttribution } from './change-attribution';
 
 /** Where a page of rows starts: strictly after this event, in report order (tenant, observed time, event id). */
 export interface RowPosition {
@@ -62,6 +63,7 @@ interface RawRow {
  */
 export class PatchHistorySource {
   private readonly lookups: ReportLookups;
+  private readonly changes: ChangeAttribution;
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -71,6 +73,7 @@ export class PatchHistorySource {
     private readonly batchSize: number,
   ) {
     this.lookups = new ReportLookups(dataSource, filter.knownAt);
+    this.changes = new ChangeAttribution(dataSource, filter.knownAt);
   }
 
   static async open(
@@ -183,6 +186,7 @@ export class PatchHistorySource {
       ? await this.policyDue.verdicts(raw.filter((r) => r.assetId).map((r) => ({ assetId: r.assetId!, updateId: r.updateId, assetClass: r.assetClass ?? 'WORKSTATION' })))
       : null;
     const tenant = this.lookups.tenant(tenantId);
+    await this.changes.load(tenantId);
     return raw.map((r) => {
       const verdict = verdicts && r.assetId ? verdicts.get(`${r.assetId} ${r.updateId}`) : undefined;
       const update = this.lookups.update(r.updateId);
@@ -208,7 +212,7 @@ export class PatchHistorySource {
         connectorName: connector.name,
         syncRunId: r.syncRunId ? toGlobalId('SyncRun', r.syncRunId) : null,
         evidence: r.evidence ?? 'DERIVED',
-        changeRecord: null,
+        changeRecord: this.changes.of(tenantId, r.assetId ?? null, r.updateId, toDate(r.observedAt)),
         policyDueAt: verdict?.dueAt ? verdict.dueAt.toISOString() : null,
         policyDueMet: verdict ? verdict.met : null,
       };

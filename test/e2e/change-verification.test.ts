@@ -141,6 +141,27 @@ describe(`change verification on ${ENGINE}`, () => {
     expect(c.verification).toMatchObject({ at: null, installed: 2, pending: 1, suggestedOutcome: 'PARTIAL' });
   });
 
+  it('the patch history report names the change beside the events it caused, and no change for the others', async () => {
+    const { changeRequest } = await data('query($id: ID!) { changeRequest(id: $id) { reference } }', { id: g.change });
+    const { patchHistory } = await data(`query($t: ID!) { patchHistory(first: 50, filter: { tenantId: $t, from: "2026-11-01T00:00:00Z", to: "2026-11-13T00:00:00Z", knownAt: "2026-11-12T08:00:00Z" }) {
+      nodes { hostname fromState toState observedAt changeRecord } } }`, { t: g.tenant });
+    const rows = (patchHistory.nodes as Array<{ hostname: string; fromState: string | null; toState: string; observedAt: string; changeRecord: string | null }>)
+      .map((r) => [r.observedAt, r.hostname, r.fromState, r.toState, r.changeRecord]).sort();
+    const chg = changeRequest.reference;
+    expect(chg).toMatch(/^CHG-2026-\d{6}$/);
+    expect(rows).toEqual([
+      // Before the change started, and after it completed (18:00 on the 11th): no change stands behind them.
+      ['2026-11-10T08:00:00.000Z', 'BROAD-01', null, 'MISSING', null],
+      ['2026-11-10T08:00:00.000Z', 'BROAD-02', null, 'MISSING', null],
+      ['2026-11-10T08:00:00.000Z', 'PILOT-01', null, 'MISSING', null],
+      ['2026-11-10T10:00:00.000Z', 'PILOT-01', 'MISSING', 'INSTALLED', chg],
+      ['2026-11-11T10:00:00.000Z', 'BROAD-01', 'MISSING', 'INSTALLED', chg],
+      ['2026-11-11T10:00:00.000Z', 'BROAD-02', 'MISSING', 'FAILED', chg],
+      ['2026-11-11T16:00:00.000Z', 'BROAD-02', 'FAILED', 'INSTALLED', chg],
+      ['2026-11-12T08:00:00.000Z', 'PILOT-01', 'INSTALLED', 'MISSING', null],
+    ]);
+  });
+
   it('links WSUS approvals of the change\'s update and flags an approval no change stands behind', async () => {
     const tenantId = keyOf('Tenant', g.tenant, 'tenant');
     const [kb1, kb2] = await Promise.all([KB1, KB2].map(async (u) => (await db.dataSource.query('SELECT id FROM software_update WHERE kb = ?', [u.kb]))[0].id as string));

@@ -106,7 +106,7 @@ export class PatchHistoryRowType {
   @Field({ description: 'How the state is known: REPORTED per update, or DERIVED from the OS build' })
   evidence: string;
 
-  @Field(() => String, { nullable: true, description: 'The change record the event belongs to; change records are not recorded yet, so always null' })
+  @Field(() => String, { nullable: true, description: 'Reference of the change record the event belongs to (its update, on one of its targets, observed while the change ran, as known at knownAt); null when none' })
   changeRecord: string | null;
 
   @Field(() => Date, { nullable: true, description: 'With a policy: timestamp the fix was due on the asset (the earliest of the rules covering it); null when no rule covers it' })
