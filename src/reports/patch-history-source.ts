@@ -129,8 +129,8 @@ export class PatchHistorySource {
     const f = this.filter;
     const params: unknown[] = [sqlTime(f.knownAt), sqlTime(f.from), sqlTime(f.to)];
     const parts = ['pe.observedAt <= ?', `${EVENT_AT} >= ?`, `${EVENT_AT} < ?`, transitionCondition('pe', f.transitions ?? TRANSITIONS)];
-    // The index's lower bound: from, or the cursor (which is past it). Given both, SQLite seeks by the plain bound
-    // and filters by the cursor, and every batch rescans the tenant's events from `from`.
+    // The index's lower bound: from, or the cursor (which is past it). Given both, SQLite seeks by `from` and filters
+    // by the cursor, and every batch rescans the tenant's events from the period's start.
     if (!afterCursor) {
       parts.unshift('pe.observedAt >= ?');
       params.unshift(sqlTime(f.from));
@@ -155,13 +155,21 @@ export class PatchHistorySource {
     return { where: parts.join(' AND '), params };
   }
 
+  /**
+   * The next rows after `after`, in (observedAt, id) order. A sync's events share one observedAt, so "after the cursor"
+   * is read as two index ranges, each a plain seek on both engines: the rest of the cursor's observedAt by id, then
+   * what was observed later. (As one condition, `(observedAt, id) > cursor` or its OR form, MariaDB reads by tenant
+   * from the start and filters, and every batch rereads what the earlier ones returned.)
+   */
   private async batch(tenantId: string, after: RowPosition | null): Promise<RawRow[]> {
-    const { where, params } = this.conditions(after !== null);
-    // Strictly after the cursor in (observedAt, id) order, written so each engine seeks the index to it: a sync's
-    // events share one observedAt, and a bound on observedAt alone would rescan them from the first at every batch.
-    const sqlite = this.dataSource.options.type === 'better-sqlite3';
-    const position = !after ? '' : sqlite ? 'AND (pe.observedAt, pe.id) > (?, ?)' : 'AND (pe.observedAt > ? OR (pe.observedAt = ? AND pe.id > ?))';
-    const positionParams = !after ? [] : sqlite ? [after.observedAt, after.eventId] : [after.observedAt, after.observedAt, after.eventId];
+    if (!after) return this.select(tenantId, false, '', [], this.batchSize);
+    const same = await this.select(tenantId, true, 'AND pe.observedAt = ? AND pe.id > ?', [after.observedAt, after.eventId], this.batchSize);
+    if (same.length === this.batchSize) return same;
+    return [...same, ...(await this.select(tenantId, true, 'AND pe.observedAt > ?', [after.observedAt], this.batchSize - same.length))];
+  }
+
+  private select(tenantId: string, afterCursor: boolean, position: string, positionParams: unknown[], limit: number): Promise<RawRow[]> {
+    const { where, params } = this.conditions(afterCursor);
     return this.dataSource.query(
       `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId, sd.assetId, sd.connectorInstanceId, a.siteId,
          COALESCE(a.hostname, sd.hostname) AS hostname, CASE WHEN a.id IS NULL THEN sd.serialNumber ELSE a.serialNumber END AS serialNumber,
@@ -172,7 +180,7 @@ export class PatchHistorySource {
        LEFT JOIN patch_state ps ON ps.sourceDeviceId = pe.sourceDeviceId AND ps.updateId = pe.updateId
        WHERE pe.tenantId = ? AND ${where} ${position}
        ORDER BY pe.observedAt, pe.id
-       LIMIT ${Math.trunc(this.batchSize)}`,
+       LIMIT ${Math.trunc(limit)}`,
       [tenantId, ...params, ...positionParams],
     );
   }

@@ -137,22 +137,22 @@ function rssMonitor(): { stop(): number } {
 
 /** The hand-written exporter: the same joins, keyset batches of the same size, each row's values joined with commas. */
 async function rawExport(ds: DataSource, tenantId: string): Promise<{ rows: number; bytes: number }> {
-  const sqlite = ds.options.type === 'better-sqlite3';
+  const select = (position: string, params: unknown[], limit: number): Promise<Array<Record<string, unknown>>> => ds.query(
+    `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, t.name AS tenant, s.name AS site, sd.assetId, a.hostname, a.serialNumber,
+       u.kb, u.title, u.classification, u.severity, ci.kind, ci.name AS connectorName, ps.evidence
+     FROM patch_event pe JOIN tenant t ON t.id = pe.tenantId LEFT JOIN source_device sd ON sd.id = pe.sourceDeviceId LEFT JOIN asset a ON a.id = sd.assetId
+     LEFT JOIN software_update u ON u.id = pe.updateId LEFT JOIN site s ON s.id = a.siteId LEFT JOIN connector_instance ci ON ci.id = sd.connectorInstanceId
+     LEFT JOIN patch_state ps ON ps.sourceDeviceId = pe.sourceDeviceId AND ps.updateId = pe.updateId
+     WHERE pe.tenantId = ? ${position} ORDER BY pe.observedAt, pe.id LIMIT ${limit}`,
+    [tenantId, ...params],
+  );
   let rows = 0;
   let bytes = 0;
   let cursor: { observedAt: unknown; id: string } | null = null;
   for (;;) {
-    const after = cursor ? (sqlite ? 'AND (pe.observedAt, pe.id) > (?, ?)' : 'AND (pe.observedAt > ? OR (pe.observedAt = ? AND pe.id > ?))') : '';
-    const params = cursor ? (sqlite ? [cursor.observedAt, cursor.id] : [cursor.observedAt, cursor.observedAt, cursor.id]) : [];
-    const batch: Array<Record<string, unknown>> = await ds.query(
-      `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, t.name AS tenant, s.name AS site, sd.assetId, a.hostname, a.serialNumber,
-         u.kb, u.title, u.classification, u.severity, ci.kind, ci.name AS connectorName, ps.evidence
-       FROM patch_event pe JOIN tenant t ON t.id = pe.tenantId LEFT JOIN source_device sd ON sd.id = pe.sourceDeviceId LEFT JOIN asset a ON a.id = sd.assetId
-       LEFT JOIN software_update u ON u.id = pe.updateId LEFT JOIN site s ON s.id = a.siteId LEFT JOIN connector_instance ci ON ci.id = sd.connectorInstanceId
-       LEFT JOIN patch_state ps ON ps.sourceDeviceId = pe.sourceDeviceId AND ps.updateId = pe.updateId
-       WHERE pe.tenantId = ? ${after} ORDER BY pe.observedAt, pe.id LIMIT ${BATCH}`,
-      [tenantId, ...params],
-    );
+    // Keyset as two index ranges (the rest of the cursor's observedAt, then later ones), as an index-minded author writes it.
+    let batch: Array<Record<string, unknown>> = cursor ? await select('AND pe.observedAt = ? AND pe.id > ?', [cursor.observedAt, cursor.id], BATCH) : await select('', [], BATCH);
+    if (cursor && batch.length < BATCH) batch = [...batch, ...(await select('AND pe.observedAt > ?', [cursor.observedAt], BATCH - batch.length))];
     if (batch.length === 0) break;
     let text = '';
     for (const r of batch) text += `${Object.values(r).join(',')}\n`;
