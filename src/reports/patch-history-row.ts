@@ -35,7 +35,10 @@ export interface PatchHistoryRow {
   changeRecord: string | null;
   /** With a policy: when the fix was due on this asset under it (the earliest of its rules); null outside its scope. */
   policyDueAt: string | null;
-  /** With a policy: whether the fix was installed by then; null while not yet due (at knownAt) and not installed. */
+  /**
+   * With a policy: whether the fix was installed by then; null when that is not known (first seen installed only after
+   * it, or not due yet at knownAt and not installed).
+   */
   policyDueMet: boolean | null;
 }
 

@@ -23,8 +23,10 @@ const OPEN = new Set<string>(NOT_REMEDIATED_STATES);
  * by `knownAt`. The due time is the earliest of the policy's rules that cover the update for the asset's class,
  * computed by the compliance engine's rule terms (compliance/rule-terms.ts): calendar arithmetic in the policy's time
  * zone, KEV due dates, advisories; a FIRST_DETECTED clock starts at the asset's first event (any source) showing the
- * update not installed. Met means the asset's latest event (any source) at or before the due time was INSTALLED; if
- * the due time is after knownAt, an install recorded by knownAt counts as met and anything else is not known yet.
+ * update not installed. Met means the asset's latest event (any source) at or before the due time was INSTALLED, and
+ * not met that it was anything else, or that the asset was first seen lacking the fix after the due time. Unknown
+ * (null): first seen with the fix installed only after the due time, or the due time is after knownAt and no install
+ * is recorded by then (an install recorded by knownAt counts as met).
  */
 export class PolicyDue {
   private constructor(
@@ -106,9 +108,13 @@ function earliestDue(terms: readonly RuleTerm[], assetClass: string, firstMissin
   return due;
 }
 
-function metBy(events: ReadonlyArray<{ state: string; at: Date }>, dueAt: Date, knownAt: Date): boolean | null {
+/** Whether a fix was in place by its due time, from an asset's events of the update (recorded by knownAt), by time. */
+export function metBy(events: ReadonlyArray<{ state: string; at: Date }>, dueAt: Date, knownAt: Date): boolean | null {
   const judgedAt = dueAt <= knownAt ? dueAt : knownAt;
   const last = events.filter((e) => e.at <= judgedAt).at(-1);
-  if (last?.state === PatchStateValue.INSTALLED) return true;
-  return dueAt <= knownAt ? false : null;
+  if (last) return last.state === PatchStateValue.INSTALLED ? true : dueAt <= knownAt ? false : null;
+  // No evidence from before the due time: first seen lacking the fix after it, it was overdue then; first seen with
+  // it installed, nothing says whether that was in time.
+  if (dueAt > knownAt || events.length === 0) return null;
+  return events[0].state === PatchStateValue.INSTALLED ? null : false;
 }

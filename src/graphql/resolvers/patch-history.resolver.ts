@@ -112,7 +112,7 @@ export class PatchHistoryRowType {
   @Field(() => Date, { nullable: true, description: 'With a policy: timestamp the fix was due on the asset (the earliest of the rules covering it); null when no rule covers it' })
   policyDueAt: Date | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'With a policy: whether the fix was installed by its due time; null while not yet due (at knownAt) and not installed' })
+  @Field(() => Boolean, { nullable: true, description: 'With a policy: whether the fix was installed by its due time; null when not known (first seen installed only after it, or not yet due at knownAt and not installed)' })
   policyDueMet: boolean | null;
 
   static of(r: PatchHistoryRow): PatchHistoryRowType {

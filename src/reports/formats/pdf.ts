@@ -280,6 +280,7 @@ function drawInstalls(doc: PDFKit.PDFDocument, s: PatchHistorySummary, x: number
   doc.text(String(peak), x, top - 3, { width: axis - 4, align: 'right', lineBreak: false });
   doc.text('0', x, base - 4, { width: axis - 4, align: 'right', lineBreak: false });
   doc.moveTo(x + axis, top).lineTo(x + axis, base).lineTo(x + width, base).lineWidth(0.6).strokeColor(RULE).stroke();
+  if (total === 0) doc.font(FONT).fontSize(8).fillColor(MUTED).text('No update was installed in the period (events first seen installed are not installs patchgraph saw happen).', x + axis + 12, top + chartHeight / 2, { lineBreak: false });
   // Label about eight buckets, evenly, so the dates never overlap.
   const labelEvery = Math.max(1, Math.ceil(s.buckets.length / 8));
   s.buckets.forEach((b, i) => {
