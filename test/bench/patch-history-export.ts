@@ -190,6 +190,8 @@ async function startServer(url: string, key: string, dataDir: string): Promise<{
     env: {
       ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PATCHGRAPH_DEMO: 'false', PATCHGRAPH_SCHEDULER: 'false', PATCHGRAPH_ADMIN_KEY: key,
       PATCHGRAPH_SECRET_KEY: randomBytes(32).toString('base64'), PATCHGRAPH_DATA_DIR: dataDir, PATCHGRAPH_RATE_LIMIT_PER_MINUTE: '100000',
+      // e.g. --max-old-space-size=160: how much of the server's peak is live memory and how much the collector's slack.
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
