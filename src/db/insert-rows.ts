@@ -4,6 +4,15 @@ import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 const CHUNK = 200;
 /** Bound parameters per INSERT: under SQLite's 32,766 and MySQL's 65,535. */
 const MAX_PARAMETERS = 30_000;
+/**
+ * Bytes of values per INSERT: a quarter of MariaDB's and MySQL's default max_allowed_packet (16 MiB), which closes
+ * the connection on a longer statement. Rows of long text (an audit leaf list) reach it long before the parameter
+ * limit.
+ */
+export const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+const approximateBytes = (value: unknown): number =>
+  typeof value === 'string' ? Buffer.byteLength(value) : Buffer.isBuffer(value) ? value.length : 8;
 
 /**
  * Multi-row INSERT that leaves the given objects untouched. The application generates every value itself, so
@@ -20,15 +29,27 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   const table = driver.escape(metadata.tableName);
   const head = `INSERT INTO ${table} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const chunk = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-  for (let i = 0; i < rows.length; i += chunk) {
-    const slice = rows.slice(i, i + chunk);
-    const values: unknown[] = [];
-    for (const row of slice) {
-      for (const c of columns) values.push(driver.preparePersistentValue(c.getEntityValue(row), c) ?? null);
-    }
-    await manager.query(head + slice.map(() => tuple).join(', '), values);
+  const maxRows = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  let values: unknown[] = [];
+  let count = 0;
+  let bytes = 0;
+  const flush = async () => {
+    if (count === 0) return;
+    await manager.query(head + Array.from({ length: count }, () => tuple).join(', '), values);
+    values = [];
+    count = 0;
+    bytes = 0;
+  };
+  for (const row of rows) {
+    const own = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c) ?? null);
+    const size = own.reduce<number>((n, v) => n + approximateBytes(v), 0);
+    // A row longer than the budget still goes, alone.
+    if (count > 0 && (count === maxRows || bytes + size > MAX_STATEMENT_BYTES)) await flush();
+    values.push(...own);
+    count++;
+    bytes += size;
   }
+  await flush();
 }
 
 /**

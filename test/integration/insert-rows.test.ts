@@ -1,4 +1,6 @@
-import { SourceDevice } from '../../src/entities';
+import { insertRows, MAX_STATEMENT_BYTES } from '../../src/db/insert-rows';
+import { RunEventLeaves, SourceDevice } from '../../src/entities';
+import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 
@@ -24,5 +26,19 @@ describe(`multi-row inserts on ${ENGINE}`, () => {
     const stored = await db.dataSource.getRepository(SourceDevice).find();
     const byId = new Map(stored.map((s) => [s.id, s]));
     for (const b of before) expect(byId.get(b.id)).toMatchObject({ tenantId: b.tenantId, assetId: b.assetId, stale: b.stale });
+  });
+
+  it('splits rows of long text into statements the server accepts (MariaDB drops the connection past max_allowed_packet)', async () => {
+    const syncRunId = newId();
+    const tenantId = newId();
+    const entries = (i: number) => JSON.stringify(Array.from({ length: 256 }, (_, j) => ['patch_event', `${i}-${j}`.padEnd(36, '0'), 'f'.repeat(64)]));
+    const rows = Array.from({ length: 800 }, (_, chunk) => Object.assign(new RunEventLeaves(), { id: newId(), syncRunId, tenantId, chunk, entries: entries(chunk) }));
+    // Together far past MariaDB's default 16 MiB packet, and past this module's own budget many times over.
+    expect(rows.reduce((n, r) => n + r.entries.length, 0)).toBeGreaterThan(4 * MAX_STATEMENT_BYTES);
+
+    await insertRows(db.dataSource.manager, RunEventLeaves, rows);
+
+    const [{ n, bytes }] = await db.dataSource.query('SELECT COUNT(*) AS n, SUM(LENGTH(entries)) AS bytes FROM run_event_leaves WHERE ' + db.dataSource.driver.escape('syncRunId') + ' = ?', [syncRunId]);
+    expect({ n: Number(n), bytes: Number(bytes) }).toEqual({ n: 800, bytes: rows.reduce((n, r) => n + r.entries.length, 0) });
   });
 });
