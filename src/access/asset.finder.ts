@@ -1,4 +1,4 @@
-import { Brackets } from 'typeorm';
+import { Brackets, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Asset } from '../entities';
 import { AssetStatus, NOT_REMEDIATED_STATES, Severity } from '../entities/enums';
 import { Finder, FinderDeps } from './finder';
@@ -36,39 +36,46 @@ export interface AssetFilter {
   missingSeverities?: Severity[] | null;
 }
 
+/**
+ * Adds the filter's conditions to a query over assets aliased `asset`. The one definition of what an asset filter
+ * matches: the assets query and a change targeting a saved filter (change-evidence.ts) must agree.
+ */
+export function applyAssetFilter<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, f: AssetFilter): SelectQueryBuilder<T> {
+  if (f.tenantIds) qb.andWhere('asset.tenantId IN (:...fTenantIds)', { fTenantIds: inList(f.tenantIds) });
+  if (f.siteIds) qb.andWhere('asset.siteId IN (:...fSiteIds)', { fSiteIds: inList(f.siteIds) });
+  if (f.osNameContains) qb.andWhere(containsCondition('asset.osName', 'fOs'), { fOs: containsPattern(f.osNameContains) });
+  if (f.hostnameContains) {
+    const pattern = containsPattern(f.hostnameContains);
+    qb.andWhere(
+      new Brackets((w) =>
+        w.where(containsCondition('asset.hostname', 'fHost'), { fHost: pattern }).orWhere(containsCondition('asset.fqdn', 'fHost')),
+      ),
+    );
+  }
+  if (f.lastSeenBefore) qb.andWhere('asset.lastSeenAt < :fBefore', { fBefore: f.lastSeenBefore });
+  if (f.lastSeenAfter) qb.andWhere('asset.lastSeenAt >= :fAfter', { fAfter: f.lastSeenAfter });
+  if (f.status) qb.andWhere('asset.status = :fStatus', { fStatus: f.status });
+  if (f.hasMissingUpdates != null) {
+    const exists = `EXISTS (SELECT 1 FROM patch_state ps WHERE ps.assetId = asset.id AND ps.effective = 1 AND ps.state IN (:...fMissing))`;
+    qb.andWhere(f.hasMissingUpdates ? exists : `NOT ${exists}`, { fMissing: NOT_REMEDIATED_STATES });
+  }
+  if (f.missingSeverities) {
+    qb.andWhere(
+      `EXISTS (SELECT 1 FROM patch_state ps2 INNER JOIN software_update u2 ON u2.id = ps2.updateId
+         WHERE ps2.assetId = asset.id AND ps2.effective = 1 AND ps2.state IN (:...fMissing2) AND u2.severity IN (:...fSev))`,
+      { fMissing2: NOT_REMEDIATED_STATES, fSev: inList(f.missingSeverities) },
+    );
+  }
+  return qb;
+}
+
 export class AssetFinder extends Finder<Asset> {
   constructor(deps: FinderDeps) {
     super(deps, Asset, 'asset', 'tenantId');
   }
 
   private filtered(f: AssetFilter) {
-    const qb = this.query();
-    if (f.tenantIds) qb.andWhere('asset.tenantId IN (:...fTenantIds)', { fTenantIds: inList(f.tenantIds) });
-    if (f.siteIds) qb.andWhere('asset.siteId IN (:...fSiteIds)', { fSiteIds: inList(f.siteIds) });
-    if (f.osNameContains) qb.andWhere(containsCondition('asset.osName', 'fOs'), { fOs: containsPattern(f.osNameContains) });
-    if (f.hostnameContains) {
-      const pattern = containsPattern(f.hostnameContains);
-      qb.andWhere(
-        new Brackets((w) =>
-          w.where(containsCondition('asset.hostname', 'fHost'), { fHost: pattern }).orWhere(containsCondition('asset.fqdn', 'fHost')),
-        ),
-      );
-    }
-    if (f.lastSeenBefore) qb.andWhere('asset.lastSeenAt < :fBefore', { fBefore: f.lastSeenBefore });
-    if (f.lastSeenAfter) qb.andWhere('asset.lastSeenAt >= :fAfter', { fAfter: f.lastSeenAfter });
-    if (f.status) qb.andWhere('asset.status = :fStatus', { fStatus: f.status });
-    if (f.hasMissingUpdates != null) {
-      const exists = `EXISTS (SELECT 1 FROM patch_state ps WHERE ps.assetId = asset.id AND ps.effective = 1 AND ps.state IN (:...fMissing))`;
-      qb.andWhere(f.hasMissingUpdates ? exists : `NOT ${exists}`, { fMissing: NOT_REMEDIATED_STATES });
-    }
-    if (f.missingSeverities) {
-      qb.andWhere(
-        `EXISTS (SELECT 1 FROM patch_state ps2 INNER JOIN software_update u2 ON u2.id = ps2.updateId
-           WHERE ps2.assetId = asset.id AND ps2.effective = 1 AND ps2.state IN (:...fMissing2) AND u2.severity IN (:...fSev))`,
-        { fMissing2: NOT_REMEDIATED_STATES, fSev: inList(f.missingSeverities) },
-      );
-    }
-    return qb;
+    return applyAssetFilter(this.query(), f);
   }
 
   page(filter: AssetFilter, ordering: Ordering<Asset>, args: PageArgs): Promise<Page<Asset>> {

@@ -18,7 +18,9 @@ import { SHARED_OWNER } from '../entities/update.entity';
 import { ChangeTransitionRefused, ConflictError, NotFoundError, UserInputError } from '../errors';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
+import { AssetFilter } from './asset.finder';
 import { verifyChange, windowFit } from './change-evidence';
+import { checkTargetFilter } from './change-target-filter';
 import { queueWebhookDeliveries } from './change-webhooks';
 import * as check from './compliance-input';
 import { inList } from './sql-lists';
@@ -37,7 +39,7 @@ export interface ChangeRequestInput {
   description: string;
   updateIds: string[];
   kbs: string[];
-  targets: ChangeTargets;
+  targets: ChangeTargetsGiven;
   risk: ChangeRisk;
   impact: string;
   testPlan?: string | null;
@@ -46,6 +48,9 @@ export interface ChangeRequestInput {
   plannedEnd: Date;
   externalTickets: ExternalTicket[];
 }
+
+/** Targets as given: the filter in the finder's form, kept in key form once checked. */
+export type ChangeTargetsGiven = Omit<ChangeTargets, 'filter'> & { filter?: AssetFilter | null };
 
 export interface TransitionInput {
   comment?: string | null;
@@ -99,11 +104,11 @@ export class ChangeAdmin {
       const tenant = await m.findOneBy(Tenant, { id: input.tenantId });
       if (!tenant || !this.scope.allows(tenant.id)) throw new NotFoundError('Tenant', input.tenantId);
       const updateIds = await this.resolveUpdates(m, tenant.id, input.updateIds, input.kbs);
-      await this.checkTargets(m, tenant.id, input.targets);
+      const targets = await this.checkTargets(m, tenant.id, input.targets);
       const year = now.getUTCFullYear();
       const row = Object.assign(new ChangeRequest(), {
         id: newId(), tenantId: tenant.id, reference: changeReference(year, await this.nextNumber(m, year)), state: ChangeState.DRAFT,
-        ...fields, updateIds, targets: input.targets, requestedBy: actor.label, requesterId: actor.id,
+        ...fields, updateIds, targets, requestedBy: actor.label, requesterId: actor.id,
         startedAt: null, finishedAt: null, closureCode: null, review: null, evidence: null, createdAt: now, updatedAt: now,
       });
       await insertRows(m, ChangeRequest, [row]);
@@ -127,12 +132,12 @@ export class ChangeAdmin {
       }
       if (input.tenantId !== row.tenantId) throw new UserInputError('input.tenantId', 'a change stays with the tenant it was raised for');
       const updateIds = await this.resolveUpdates(m, row.tenantId, input.updateIds, input.kbs);
-      await this.checkTargets(m, row.tenantId, input.targets);
-      const changes = { ...fields, updateIds, targets: input.targets, updatedAt: now };
+      const targets = await this.checkTargets(m, row.tenantId, input.targets);
+      const changes = { ...fields, updateIds, targets, updatedAt: now };
       await m.update(ChangeRequest, { id }, changes);
       await appendAudit(m, {
         tenantId: row.tenantId, actor: actor.label, action: 'change.update', targetType: 'ChangeRequest', targetId: id, occurredAt: now,
-        data: { reference: row.reference, from: row.state, to: row.state, type: fields.type, title: fields.title, updateIds, targets: input.targets },
+        data: { reference: row.reference, from: row.state, to: row.state, type: fields.type, title: fields.title, updateIds, targets },
       });
       return Object.assign(row, changes);
     });
@@ -289,13 +294,17 @@ export class ChangeAdmin {
     return [...ids].sort();
   }
 
-  private async checkTargets(m: EntityManager, tenantId: string, t: ChangeTargets): Promise<void> {
-    const total = t.assetIds.length + t.siteIds.length + t.ringIds.length;
-    if (total === 0) throw new UserInputError('input.targets', 'name at least one asset, site or ring the change is for');
+  /** The targets as kept: the filter (a target too) checked and in key form, its sites the tenant's like named ones. */
+  private async checkTargets(m: EntityManager, tenantId: string, t: ChangeTargetsGiven): Promise<ChangeTargets> {
+    const filter = t.filter ? checkTargetFilter(t.filter, tenantId) : null;
+    const total = t.assetIds.length + t.siteIds.length + t.ringIds.length + (filter ? 1 : 0);
+    if (total === 0) throw new UserInputError('input.targets', 'name at least one asset, site, ring or filter the change is for');
     if (total > MAX_LIST) throw new UserInputError('input.targets', `must name at most ${MAX_LIST} assets, sites and rings together`);
     await this.assetsOfTenant(m, t.assetIds, tenantId, 'input.targets.assetIds');
     for (const [i, id] of t.siteIds.entries()) await this.ofTenant(m, Site, id, tenantId, `input.targets.siteIds[${i}]`);
     for (const [i, id] of t.ringIds.entries()) await this.ofTenant(m, DeploymentRing, id, tenantId, `input.targets.ringIds[${i}]`);
+    for (const [i, id] of (filter?.siteIds ?? []).entries()) await this.ofTenant(m, Site, id, tenantId, `input.targets.filter.siteIds[${i}]`);
+    return { assetIds: t.assetIds, siteIds: t.siteIds, ringIds: t.ringIds, ...(filter ? { filter } : {}) };
   }
 
   private async assetsOfTenant(m: EntityManager, ids: string[], tenantId: string, field: string): Promise<void> {

@@ -9,10 +9,17 @@ import { EntityManager } from 'typeorm';
 import { ChangeRequest, DeploymentRing, MaintenanceWindow, PatchEvent, PatchState, Site, UpdateApproval, Asset } from '../entities';
 import { occurrenceHolding, WindowRule } from '../change/maintenance-windows';
 import { verify, Verification } from '../change/verification';
+import { applyAssetFilter } from './asset.finder';
+import { assetFilterOf } from './change-target-filter';
 import { inList } from './sql-lists';
 
-/** The assets a change reaches: named ones, every asset of its sites, every member of its rings; sorted. */
+/**
+ * The assets a change reaches: named ones, every asset of its sites, every member of its rings, and the assets of
+ * its tenant its saved filter matches now (a machine that came to match after the change was raised is a target);
+ * sorted.
+ */
 export async function targetAssetIds(m: EntityManager, change: ChangeRequest): Promise<string[]> {
+  const matched = await filterMatches(m, change, 'asset.id');
   const ids = new Set(change.targets.assetIds);
   if (change.targets.siteIds.length) {
     const rows = await m.createQueryBuilder(Asset, 'a').select('a.id', 'id')
@@ -20,11 +27,20 @@ export async function targetAssetIds(m: EntityManager, change: ChangeRequest): P
     for (const r of rows) ids.add(r.id);
   }
   for (const ring of await ringsOf(m, change)) for (const id of ring.assetIds) ids.add(id);
-  // Only assets that exist in the tenant now (a merged-away asset is no target any more).
-  if (ids.size === 0) return [];
-  const live = await m.createQueryBuilder(Asset, 'a').select('a.id', 'id')
+  // Only assets that exist in the tenant now (a merged-away asset is no target any more); the filter's matches are.
+  const live = ids.size === 0 ? [] : await m.createQueryBuilder(Asset, 'a').select('a.id', 'id')
     .where('a.tenantId = :t AND a.id IN (:...ids)', { t: change.tenantId, ids: inList([...ids]) }).getRawMany<{ id: string }>();
-  return live.map((r) => r.id).sort();
+  return [...new Set([...live.map((r) => r.id), ...matched])].sort();
+}
+
+/** Distinct values of one asset column over the assets of the change's tenant its saved filter matches; none without one. */
+async function filterMatches(m: EntityManager, change: ChangeRequest, column: 'asset.id' | 'asset.siteId'): Promise<string[]> {
+  if (!change.targets.filter) return [];
+  const qb = m.createQueryBuilder(Asset, 'asset').select(column, 'v').distinct(true)
+    .where('asset.tenantId = :changeTenant', { changeTenant: change.tenantId });
+  if (column === 'asset.siteId') qb.andWhere('asset.siteId IS NOT NULL');
+  const rows = await applyAssetFilter(qb, assetFilterOf(change.targets.filter)).getRawMany<{ v: string }>();
+  return rows.map((r) => r.v);
 }
 
 async function ringsOf(m: EntityManager, change: ChangeRequest): Promise<DeploymentRing[]> {
@@ -45,7 +61,7 @@ export async function verifyChange(m: EntityManager, change: ChangeRequest, asse
 
 /**
  * Whether [start, end] lies inside a maintenance window for every target group. A group is a site (named, or of a
- * named asset) or a ring; a window of the whole tenant serves every group. A change with only site-less assets is
+ * named asset or an asset the saved filter matches) or a ring; a window of the whole tenant serves every group. A change with only site-less assets is
  * one group, served by the tenant's windows.
  */
 export async function windowFit(m: EntityManager, change: ChangeRequest, start: Date, end: Date): Promise<{ fits: boolean; reason: string }> {
@@ -58,6 +74,7 @@ export async function windowFit(m: EntityManager, change: ChangeRequest, start: 
       .where('a.tenantId = :t AND a.id IN (:...ids) AND a.siteId IS NOT NULL', { t: change.tenantId, ids: inList(change.targets.assetIds) }).getRawMany<{ siteId: string }>();
     for (const r of rows) siteIds.add(r.siteId);
   }
+  for (const id of await filterMatches(m, change, 'asset.siteId')) siteIds.add(id);
   const sites = siteIds.size ? await m.createQueryBuilder(Site, 's').where('s.id IN (:...ids)', { ids: inList([...siteIds]) }).getMany() : [];
   for (const site of sites) groups.push({ label: `site "${site.name}"`, rules: [...tenantWide, ...windows.filter((w) => w.siteId === site.id)] });
   for (const ring of await ringsOf(m, change)) groups.push({ label: `ring "${ring.name}"`, rules: [...tenantWide, ...windows.filter((w) => w.ringId === ring.id)] });

@@ -1,11 +1,32 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { longText, primaryUuid, timestamp, uuid } from './columns';
 
-/** What a change touches: assets by id, every asset of a site, every member of a deployment ring. */
+/**
+ * A saved asset filter (the assets query's), in key form: tenant and site keys, timestamps as ISO strings, only
+ * the criteria given. Its members are worked out whenever the change is read, not when it was raised.
+ */
+export interface ChangeTargetFilter {
+  /** Only ever the change's own tenant: the explicit way to say "every asset of the tenant". */
+  tenantIds?: string[];
+  siteIds?: string[];
+  osNameContains?: string;
+  hostnameContains?: string;
+  lastSeenBefore?: string;
+  lastSeenAfter?: string;
+  status?: string;
+  hasMissingUpdates?: boolean;
+  missingSeverities?: string[];
+}
+
+/**
+ * What a change touches: assets by id, every asset of a site, every member of a deployment ring, and every asset
+ * of its tenant the saved filter matches (absent on changes raised before filters existed).
+ */
 export interface ChangeTargets {
   assetIds: string[];
   siteIds: string[];
   ringIds: string[];
+  filter?: ChangeTargetFilter | null;
 }
 
 /** A ticket in the client's or the MSP's PSA/ITSM (ConnectWise, Autotask, ServiceNow…) that the change belongs to. */

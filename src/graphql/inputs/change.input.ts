@@ -1,8 +1,9 @@
 import { ArrayMaxSize, MaxLength } from 'class-validator';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { ChangeRisk, ChangeType, ClosureCode } from '../../change/change-kinds';
+import { AssetFilterInput } from './filters.input';
 
-@InputType({ description: 'What a change is for: at least one asset, site or deployment ring of its tenant' })
+@InputType({ description: 'What a change is for: at least one asset, site, deployment ring or saved filter of its tenant' })
 export class ChangeTargetsInput {
   @Field(() => [ID], { defaultValue: [], description: 'Ids of assets' })
   @ArrayMaxSize(1000)
@@ -15,6 +16,12 @@ export class ChangeTargetsInput {
   @Field(() => [ID], { defaultValue: [], description: 'Ids of deployment rings: every member of each' })
   @ArrayMaxSize(100)
   ringIds: string[];
+
+  @Field(() => AssetFilterInput, {
+    nullable: true,
+    description: 'A saved filter, as the assets query takes: every asset of the change\'s tenant it matches when the change is verified, windowed or reported on, not only those matching when it was raised. tenantIds may only hold the change\'s tenant; sites must be the tenant\'s; lists must not be empty. An empty filter is refused: to target every asset of the tenant, give the change\'s tenant in tenantIds. hasMissingUpdates and missingSeverities are read then too, so an asset the change patches may stop matching; the evidence kept at completion keeps who the targets were',
+  })
+  filter?: AssetFilterInput | null;
 }
 
 @InputType({ description: 'A ticket in a PSA or ITSM tool' })

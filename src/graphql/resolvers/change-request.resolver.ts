@@ -1,5 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ChangeActor, ChangeRequestInput as ChangeRequestFields } from '../../access/change-admin';
+import { assetFilterOf } from '../../access/change-target-filter';
+import { TenantScope } from '../../access/tenant-scope';
 import { Principal } from '../../auth/principal';
 import { ChangeState, ChangeType } from '../../change/change-kinds';
 import { approvalsNeeded, Transition } from '../../change/state-machine';
@@ -11,10 +13,11 @@ import { RequestContext } from '../context';
 import { ChangeRequestInput, CloseChangeRequestInput } from '../inputs/change.input';
 import { ConnectionArgs } from '../inputs/connection.args';
 import {
-  ChangeApprovalType, ChangeRequestType, ChangeTargetResultType, ChangeTargetsType, ChangeVerificationType, DeploymentRingType,
+  ChangeApprovalType, ChangeRequestType, ChangeTargetFilterType, ChangeTargetResultType, ChangeTargetsType, ChangeVerificationType, DeploymentRingType,
 } from '../types/change.types';
 import { Connection } from '../types/connection';
-import { keyOf, keysOf } from '../types/global-id';
+import { keyOf, keysOf, toGlobalId } from '../types/global-id';
+import { assetFilter } from './filters';
 
 export const ChangeRequestConnection = Connection(ChangeRequestType, 'ChangeRequest');
 
@@ -25,7 +28,7 @@ type VerificationView = Verification & { at: Date | null };
 
 const commentArg = { nullable: true, description: 'A comment for the audit trail (at most 4000 characters)' } as const;
 
-function fieldsOf(input: ChangeRequestInput): ChangeRequestFields {
+function fieldsOf(input: ChangeRequestInput, scope: TenantScope): ChangeRequestFields {
   return {
     ...input,
     tenantId: keyOf('Tenant', input.tenantId, 'input.tenantId'),
@@ -34,6 +37,7 @@ function fieldsOf(input: ChangeRequestInput): ChangeRequestFields {
       assetIds: [...new Set(keysOf('Asset', input.targets.assetIds, 'input.targets.assetIds') ?? [])],
       siteIds: [...new Set(keysOf('Site', input.targets.siteIds, 'input.targets.siteIds') ?? [])],
       ringIds: [...new Set(keysOf('DeploymentRing', input.targets.ringIds, 'input.targets.ringIds') ?? [])],
+      filter: input.targets.filter ? assetFilter(input.targets.filter, scope, 'input.targets.filter') : null,
     },
   };
 }
@@ -81,7 +85,7 @@ export class ChangeRequestResolver {
 
   @Mutation(() => ChangeRequestType, { description: 'Raises a change request, as a DRAFT numbered CHG-YYYY-NNNNNN; the caller is its requester' })
   createChangeRequest(@Arg('input', { description: 'The change' }) input: ChangeRequestInput, @Ctx() { access, principal }: RequestContext) {
-    return access.changeAdmin.create(fieldsOf(input), changeActor(principal));
+    return access.changeAdmin.create(fieldsOf(input, access.scope), changeActor(principal));
   }
 
   @Mutation(() => ChangeRequestType, { description: 'Rewrites a DRAFT change with the complete new fields; any other state is refused (CHANGE_TRANSITION_REFUSED)' })
@@ -90,7 +94,7 @@ export class ChangeRequestResolver {
     @Arg('input', { description: 'The complete new fields (the tenant stays the same)' }) input: ChangeRequestInput,
     @Ctx() { access, principal }: RequestContext,
   ) {
-    return access.changeAdmin.update(keyOf('ChangeRequest', id, 'id'), fieldsOf(input), changeActor(principal));
+    return access.changeAdmin.update(keyOf('ChangeRequest', id, 'id'), fieldsOf(input, access.scope), changeActor(principal));
   }
 
   @Mutation(() => ChangeRequestType, { description: 'DRAFT → SUBMITTED (a STANDARD change → APPROVED: it is pre-approved). A NORMAL or EMERGENCY change needs its rollback plan' })
@@ -215,7 +219,7 @@ export class ChangeRequestResolver {
 
 @Resolver(() => ChangeTargetsType)
 export class ChangeTargetsResolver {
-  @FieldResolver(() => [Asset], { description: 'Assets named' })
+  @FieldResolver(() => [Asset], { description: 'Assets named by id (not those of the sites, rings or filter: the verification lists every target asset)' })
   async assets(@Root() t: ChangeTargets, @Ctx() { loaders }: RequestContext) {
     return (await loaders.asset.loadMany(t.assetIds)).filter((a): a is Asset => !!a && !(a instanceof Error));
   }
@@ -228,6 +232,17 @@ export class ChangeTargetsResolver {
   @FieldResolver(() => [DeploymentRingType], { description: 'Deployment rings named: every member of each, in ring order' })
   rings(@Root() t: ChangeTargets, @Ctx() { access }: RequestContext) {
     return access.changeSchedule.ringsByIds(t.ringIds);
+  }
+
+  @FieldResolver(() => ChangeTargetFilterType, { nullable: true, description: 'The saved filter: every asset of the tenant it matches when read; null when none was given' })
+  filter(@Root() t: ChangeTargets): ChangeTargetFilterType | null {
+    if (!t.filter) return null;
+    const f = assetFilterOf(t.filter);
+    return {
+      ...f,
+      tenantIds: f.tenantIds?.map((k) => toGlobalId('Tenant', k)) ?? null,
+      siteIds: f.siteIds?.map((k) => toGlobalId('Site', k)) ?? null,
+    } as ChangeTargetFilterType;
   }
 }
 

@@ -24,12 +24,13 @@ export function siteFilter(input: SiteFilterInput | null | undefined, scope: Ten
   return { tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope), nameContains: input.nameContains };
 }
 
-export function assetFilter(input: AssetFilterInput | null | undefined, scope: TenantScope): AssetFilter {
+/** `field` names the input in errors: `filter` for the assets query, `input.targets.filter` for a change's saved filter. */
+export function assetFilter(input: AssetFilterInput | null | undefined, scope: TenantScope, field = 'filter'): AssetFilter {
   if (!input) return {};
   return {
     ...input,
-    tenantIds: tenantKeys(input.tenantIds, 'filter.tenantIds', scope),
-    siteIds: keysOf('Site', input.siteIds, 'filter.siteIds'),
+    tenantIds: tenantKeys(input.tenantIds, `${field}.tenantIds`, scope),
+    siteIds: keysOf('Site', input.siteIds, `${field}.siteIds`),
   };
 }
 

@@ -1,4 +1,5 @@
-import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { AssetStatus, Severity } from '../../entities/enums';
 import { ChangeRisk, ChangeState, ChangeType, ClosureCode } from '../../change/change-kinds';
 import { SuggestedOutcome, TargetUpdateStatus } from '../../change/verification';
 import { Node } from './node.type';
@@ -206,6 +207,38 @@ export class ChangeTargetsType {
   assetIds: string[];
   siteIds: string[];
   ringIds: string[];
+}
+
+@ObjectType('ChangeTargetFilter', {
+  description: 'A change\'s saved asset filter, as given (an AssetFilterInput): its members are the assets of the change\'s tenant it matches whenever the change is read, not when it was raised. Absent criteria are null',
+})
+export class ChangeTargetFilterType {
+  @Field(() => [ID], { nullable: true, description: 'The change\'s tenant, when the filter was given it explicitly (every asset of the tenant, narrowed by the other criteria)' })
+  tenantIds: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Only assets in these sites' })
+  siteIds: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Part of the operating system name, case-insensitive' })
+  osNameContains: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Part of the host name or FQDN, case-insensitive' })
+  hostnameContains: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only assets last seen before this timestamp' })
+  lastSeenBefore: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only assets last seen at or after this timestamp' })
+  lastSeenAfter: Date | null;
+
+  @Field(() => AssetStatus, { nullable: true, description: 'Only assets with this status' })
+  status: AssetStatus | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: only assets with at least one update MISSING, FAILED or PENDING_REBOOT; false: only assets with none' })
+  hasMissingUpdates: boolean | null;
+
+  @Field(() => [Severity], { nullable: true, description: 'Only assets missing at least one update of one of these severities' })
+  missingSeverities: Severity[] | null;
 }
 
 @ObjectType('MaintenanceWindow', { implements: Node, description: 'A recurring slot in which changes may run, in its own time zone' })
