@@ -4,8 +4,9 @@
  * comes to match after the change was raised is a target. The filter is refused with a typed error naming the field
  * when it reaches outside the change's tenant or is empty, reads back through GraphQL, and is on the audit trail.
  */
-import { Asset, AuditEvent, Site, Tenant } from '../../src/entities';
-import { Role } from '../../src/entities/enums';
+import { Asset, AuditEvent, PatchEvent, Site, SourceDevice, Tenant } from '../../src/entities';
+import { PatchStateValue, Role } from '../../src/entities/enums';
+import { newId } from '../../src/util/ids';
 import { keyOf, toGlobalId } from '../../src/graphql/types/global-id';
 import { fixedClock } from '../../src/util/clock';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -27,6 +28,9 @@ describe(`change targets as a saved filter on ${ENGINE}`, () => {
   let acme: Tenant;
   let leeds: Site;
   let pc: Asset;
+  let srv: Asset;
+  let yorkSrv: Asset;
+  let factory: Factory;
   const g: Record<string, string> = {};
   const keys: Record<string, string> = {};
 
@@ -55,7 +59,7 @@ describe(`change targets as a saved filter on ${ENGINE}`, () => {
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    const f = new Factory(db.dataSource);
+    const f = (factory = new Factory(db.dataSource));
     await f.catalog();
     acme = await f.tenant('Acme Ltd');
     const globex = await f.tenant('Globex Corp');
@@ -63,7 +67,7 @@ describe(`change targets as a saved filter on ${ENGINE}`, () => {
     const york = await f.site(acme, 'York');
     const globexSite = await f.site(globex, 'Globex Leeds');
     const server2022 = 'Windows Server 2022 Standard';
-    [, , pc] = await f.insertAssets([
+    [srv, , pc, , yorkSrv] = await f.insertAssets([
       f.asset(acme, { hostname: 'LEEDS-SRV-01', siteId: leeds.id, osName: server2022 }),
       f.asset(acme, { hostname: 'LEEDS-SRV-02', siteId: leeds.id, osName: 'Windows Server 2022 Datacenter' }),
       f.asset(acme, { hostname: 'LEEDS-PC-01', siteId: leeds.id, osName: 'Windows 11 Pro' }),
@@ -106,13 +110,36 @@ describe(`change targets as a saved filter on ${ENGINE}`, () => {
 
     // Leeds has a window and only Leeds machines match: the change fits it (without the filter's sites it would
     // be a change of the whole tenant, which has no window).
-    for (const step of ['submit', 'schedule', 'start', 'complete']) expect([step, (await move(step, c.id)).body.errors]).toEqual([step, undefined]);
+    const steps = async (...names: string[]) => { for (const n of names) expect([n, (await move(n, c.id)).body.errors]).toEqual([n, undefined]); };
+    await steps('submit', 'schedule');
+    clock.set('2026-11-03T19:30:00.000Z');
+    await steps('start');
+    // While it runs, the update lands on a Leeds server (a target) and on York's (not one).
+    const connector = await factory.connector(acme);
+    const [leedsSource, yorkSource] = [factory.source(srv, connector), factory.source(yorkSrv, connector)];
+    await factory.insert(SourceDevice, [leedsSource, yorkSource]);
+    const updateId = (await db.dataSource.query('SELECT id FROM software_update WHERE kb = ? AND owner = ?', [g.kb, 'shared']))[0].id as string;
+    const installed = (source: SourceDevice) => Object.assign(new PatchEvent(), {
+      id: newId(), tenantId: acme.id, assetId: source.assetId, sourceDeviceId: source.id, updateId, syncRunId: null,
+      fromState: PatchStateValue.MISSING, toState: PatchStateValue.INSTALLED, reportedAt: null, observedAt: new Date('2026-11-03T20:00:00.000Z'),
+    });
+    await factory.insert(PatchEvent, [installed(leedsSource), installed(yorkSource)]);
+    clock.set('2026-11-03T21:00:00.000Z');
+    await steps('complete');
     // Completion keeps who the targets were; a machine that matches later is verified, not rewritten into the evidence.
     await db.dataSource.getRepository(Asset).update({ id: pc.id }, { osName: 'Windows 11 Pro' });
     v = (await data(VERIFIED, { id: c.id })).changeRequest;
     expect(v.state).toBe('COMPLETED');
     expect(hostnames(v.evidence)).toEqual(['LEEDS-PC-01', 'LEEDS-SRV-01', 'LEEDS-SRV-02']);
     expect(hostnames(v.verification)).toEqual(['LEEDS-SRV-01', 'LEEDS-SRV-02']);
+
+    // The patch history report names the change beside the install on its target, and no change beside York's.
+    const { changeRequest } = await data('query($id: ID!) { changeRequest(id: $id) { reference } }', { id: c.id });
+    const { patchHistory } = await data(`query($t: ID!) { patchHistory(first: 50, filter: { tenantId: $t, from: "2026-11-03T00:00:00Z", to: "2026-11-04T00:00:00Z", knownAt: "2026-11-03T21:00:00Z" }) {
+      nodes { hostname toState changeRecord } } }`, { t: g.acme });
+    expect(patchHistory.nodes.map((r: { hostname: string; changeRecord: string | null }) => [r.hostname, r.changeRecord]).sort()).toEqual([
+      ['LEEDS-SRV-01', changeRequest.reference], ['YORK-SRV-01', null],
+    ]);
 
     // The audit trail keeps the filter as given, in key form.
     const audit = await db.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'change.create', targetId: keyOf('ChangeRequest', c.id, 'id') });
