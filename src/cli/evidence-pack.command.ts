@@ -1,7 +1,8 @@
 /**
  * `patchgraph report evidence-pack`: the evidence pack for a tenant, policy and date, from the database directly, as
  * an all-tenants caller named `cli:<os user>` (the name on the pack's cover and in its report.generated audit event).
- * The file appears only when it is complete (written beside it, then renamed), and is recorded only then.
+ * The file appears only when it is complete (written beside it, then renamed), and is recorded only then; a pack past
+ * PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS is refused while it is gathered, before any file is opened.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -36,7 +37,7 @@ export async function reportEvidencePackCommand(config: Config, options: Evidenc
     const generatedAt = clock.now();
     const tenant = await tenantIdOf(dataSource, options.tenant);
     const ask = await resolvePackRequest(dataSource, TenantScope.allTenants(), clock, { ...options, tenant }, PACK_CLI_FIELDS);
-    const pack = await buildEvidencePack(dataSource, ask, cliActor());
+    const pack = await buildEvidencePack(dataSource, ask, cliActor(), config.evidencePackMaxRows);
     const target = options.out;
     const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
     try {

@@ -69,6 +69,8 @@ export interface Config {
   ingestMaxFutureSkewMinutes: number;
   /** A scheduled run is full (and may mark devices stale) once the last successful full run is this old. */
   fullSyncHours: number;
+  /** Most rows (assets, findings, exceptions, change records) one evidence pack gathers before it is refused (PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS). */
+  evidencePackMaxRows: number;
   /** Approvals a NORMAL change request needs, each from someone other than its requester (PATCHGRAPH_CHANGE_APPROVALS). */
   changeApprovals: number;
   /** Where the demo writes its inventory files. */
@@ -195,6 +197,14 @@ function trustProxyVar(env: NodeJS.ProcessEnv): boolean | number | string {
   return entries.join(', ');
 }
 
+/** The evidence pack's size limit (reports/evidence-pack/pack-limit.ts), named in its refusal. */
+export const EVIDENCE_PACK_MAX_ROWS_VAR = 'PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS';
+/**
+ * Rows of assets, findings, exceptions in force and change records together: room for a 2,000-asset tenant with 100
+ * findings on every asset, far past what an auditor reads, while bounding what one pack holds in memory.
+ */
+export const DEFAULT_EVIDENCE_PACK_MAX_ROWS = 200_000;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
@@ -262,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMaxJsonStringChars: intVar(env, 'PATCHGRAPH_INGEST_MAX_JSON_STRING_CHARS', 65_536, 1024, 100_000_000),
     ingestMaxFutureSkewMinutes: intVar(env, 'PATCHGRAPH_INGEST_MAX_FUTURE_SKEW_MINUTES', 10, 0, 10_080),
     changeApprovals: intVar(env, 'PATCHGRAPH_CHANGE_APPROVALS', 1, 1, 10),
+    evidencePackMaxRows: intVar(env, EVIDENCE_PACK_MAX_ROWS_VAR, DEFAULT_EVIDENCE_PACK_MAX_ROWS, 1, 100_000_000),
     dataDir,
     fileImport: fileImportVars(env),
     oidc: oidcVars(env),

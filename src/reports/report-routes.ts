@@ -10,40 +10,28 @@ import { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PatchHistoryAccess } from '../access/patch-history';
-import { Authenticator } from '../auth/authenticator';
 import { roleMay } from '../auth/permissions';
-import { Principal } from '../auth/principal';
 import { PatchgraphError } from '../errors';
 import { toGlobalId } from '../graphql/types/global-id';
 import { errorBody } from '../server/http-errors';
-import { clientAddress, RateLimitRefusal, RateLimits, sendRefusal } from '../server/rate-limit';
 import { Clock } from '../util/clock';
 import { CONTENT_TYPES, REPORT_FORMATS, ReportFormat } from './formats/report-format';
 import { presentFilter, loadFilter } from './patch-history-filter';
 import { PatchHistoryReport } from './patch-history-report';
 import { HTTP_FIELDS, parseTextRequest, TextParams } from './patch-history-request';
+import { authenticateDownload, DownloadAuthDeps, headerValue, sendTypedError } from './report-http';
 import { recordReport, ReportHeader, reportHeader } from './report-record';
 
-export interface ReportRouteDeps {
+export interface ReportRouteDeps extends DownloadAuthDeps {
   dataSource: DataSource;
   clock: Clock;
-  authenticator: Authenticator;
-  rateLimits: RateLimits;
   logger: Logger;
-  /** The auditor's page sessions (reports/page/): a request without an Authorization header may send its cookie. */
-  sessions?: { principalFromCookie(req: Request): Promise<Principal | null> };
 }
 
 /** The route key of each format in the permission matrix. */
 export const reportRoute = (format: ReportFormat) => `GET /reports/patch-history.${format}`;
 
-/** HTTP status of a typed error; a code without its own is the caller's to fix. */
-const STATUS: Partial<Record<PatchgraphError['code'], number>> = { BAD_USER_INPUT: 400, NOT_FOUND: 404, FORBIDDEN: 403, UNAUTHENTICATED: 401, CONFLICT: 409 };
-
 export const TRAILERS = ['X-Patchgraph-Row-Count', 'X-Patchgraph-Content-SHA256', 'X-Patchgraph-Report-Id'];
-
-/** A header value: printable ASCII as it is, anything else percent-encoded (a key named in another script, say). */
-const headerValue = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text));
 
 export function metadataHeaders(h: ReportHeader): Record<string, string> {
   return {
@@ -85,31 +73,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   return router;
 }
 
-async function authenticate(req: Request, res: Response, deps: ReportRouteDeps): Promise<Principal | null> {
-  try {
-    await deps.rateLimits.checkAddress(clientAddress(req));
-    try {
-      const principal = (await deps.sessions?.principalFromCookie(req)) ?? (await deps.authenticator.authenticate(req.headers.authorization));
-      await deps.rateLimits.admitPrincipal(principal);
-      return principal;
-    } catch (err) {
-      if (!(err instanceof PatchgraphError)) throw err;
-      await deps.rateLimits.authenticationFailed(clientAddress(req));
-      res.setHeader('www-authenticate', 'Bearer');
-      res.status(401).json(errorBody(err.code, err.message));
-      return null;
-    }
-  } catch (err) {
-    if (err instanceof RateLimitRefusal) {
-      sendRefusal(res, err);
-      return null;
-    }
-    throw err;
-  }
-}
-
 async function servePatchHistory(req: Request, res: Response, format: ReportFormat, deps: ReportRouteDeps): Promise<void> {
-  const principal = await authenticate(req, res, deps);
+  const principal = await authenticateDownload(req, res, deps);
   if (!principal) return;
   if (!roleMay(principal.role, reportRoute(format))) {
     res.status(403).json(errorBody('FORBIDDEN', `Your role (${principal.role}) may not use ${reportRoute(format)}`));
@@ -124,7 +89,7 @@ async function servePatchHistory(req: Request, res: Response, format: ReportForm
     header = await reportHeader(report, deps.clock.now(), principal.label);
   } catch (err) {
     if (!(err instanceof PatchgraphError)) throw err;
-    res.status(STATUS[err.code] ?? 400).json(errorBody(err.code, err.message, err.extensions()));
+    sendTypedError(res, err);
     return;
   }
   const day = (iso: string) => iso.slice(0, 10);

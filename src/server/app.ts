@@ -164,7 +164,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   // The report downloads: the same keys, limits and scope as /graphql, or the auditor's page session cookie.
   const reportSessions = new ReportSessions({ dataSource, clock: deps.clock, secrets: deps.secrets, events: keyUsage });
   app.use(reportRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, logger, sessions: reportSessions }));
-  app.use(evidencePackRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, logger }));
+  app.use(evidencePackRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, logger, sessions: reportSessions, maxRows: config.evidencePackMaxRows }));
   app.use(reportPageRoutes({ dataSource, clock: deps.clock, authenticator, rateLimits, sessions: reportSessions, logger }));
   if (config.graphiql) app.use(graphiqlRouter());
   app.all(['/healthz', '/readyz'], methodNotAllowed('GET'));

@@ -2,15 +2,16 @@
  * The evidence pack end to end, on both engines: the patch history fixture (real file-import syncs through the server,
  * the bundled catalog, the intel baseline) plus two risk exceptions (one in force at the date, one expired before it)
  * and a change record raised in the period, then GET /reports/evidence-pack.zip and the CLI. The ZIP is read back with
- * yauzl; the CSV rows are written out by hand below.
+ * yauzl; the CSV rows are written out by hand below. A second server on the same database has a small size limit.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import * as yauzl from 'yauzl';
+import { createDataSource } from '../../src/db/data-source';
 import { Role } from '../../src/entities/enums';
 import { toGlobalId } from '../../src/graphql/types/global-id';
 import { fixedClock } from '../../src/util/clock';
@@ -76,9 +77,12 @@ describe(`evidence pack on ${ENGINE}`, () => {
     return execFileSync('pdftotext', ['-layout', join(dir, 'p.pdf'), '-'], { encoding: 'utf8' });
   };
   function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return cliWith({}, ...args);
+  }
+  function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [join(ROOT, 'bin', 'patchgraph.js'), 'report', ...args], {
-        cwd: ROOT, env: { ...process.env, DATABASE_URL: db.config.url, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: ROOT, env: { ...process.env, DATABASE_URL: db.config.url, LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';
@@ -322,5 +326,59 @@ describe(`evidence pack on ${ENGINE}`, () => {
       expect(body.errors[0].message).toMatch(message);
       expect(Number((await db.dataSource.query('SELECT COUNT(*) AS n FROM audit_event'))[0].n)).toBe(before);
     });
+  });
+  describe('the size limit (PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS) fails closed', () => {
+    // Contoso's pack gathers CON-PC-01 and its finding (2 rows), then stops at CON-PC-02; Fabrikam's is 2 rows.
+    const LIMIT = '2';
+    let small: TestServer;
+    const reportsGenerated = async () => Number((await db.dataSource.query("SELECT COUNT(*) AS n FROM audit_event WHERE action = 'report.generated'"))[0].n);
+    beforeAll(async () => {
+      // A second server with the small limit, on its own connection to the same database (stop() closes it).
+      const dataSource = await createDataSource(db.config);
+      await dataSource.initialize();
+      small = await startTestServer({ ...db, dataSource }, { PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS: LIMIT }, { clock });
+    });
+    afterAll(async () => {
+      await small?.stop();
+    });
+
+    it('refuses a pack past the limit with 413 REPORT_TOO_LARGE naming the limit, records nothing, and still serves a pack within it', async () => {
+      const before = await reportsGenerated();
+      const key = await small.keyFor(Role.AUDITOR, [Buffer.from(fx.contoso, 'base64url').toString('utf8').split(':')[1]]);
+      const res = await download(`${small.app.url}/reports/evidence-pack.zip?${new URLSearchParams(packParams())}`, key);
+      expect(res.status).toBe(413);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = JSON.parse(res.body.toString());
+      expect(body.errors[0].extensions).toEqual({ code: 'REPORT_TOO_LARGE', limit: 2, setting: 'PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS' });
+      // Stopped while gathering, at the second asset, not after the whole tenant was read.
+      expect(body.errors[0].message).toBe(
+        'The evidence pack would hold more than 2 rows (2 assets, 1 findings, 0 exceptions, 0 change records when it stopped), the limit PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS sets; '
+        + 'nothing was generated or recorded. Ask for a later from (a shorter period, fewer change records) or a policy with fewer rules, or ask the operator to raise PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS',
+      );
+      expect(await reportsGenerated()).toBe(before);
+      // The main server's default limit serves the same request.
+      expect((await download(url(packParams()), keys.contosoAuditor)).status).toBe(200);
+      expect(await reportsGenerated()).toBe(before + 1);
+      const within = await download(`${small.app.url}/reports/evidence-pack.zip?${new URLSearchParams(packParams({ tenant: fx.fabrikam }))}`, keys.fabrikamAuditor);
+      expect(within.status).toBe(200);
+      expect(await reportsGenerated()).toBe(before + 2);
+    });
+
+    it('the CLI refuses in one line naming the limit, exits 1, and leaves no file, partial file or record', async () => {
+      const before = await reportsGenerated();
+      const out = join(dir, 'too-large.zip');
+      const run = await cliWith({ PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS: LIMIT }, 'evidence-pack', '--tenant', 'Contoso Ltd', '--policy', CE, '--date', DATE, '--known-at', KNOWN_AT, '--out', out);
+      expect([run.code, run.stdout, run.stderr.trim().split('\n').length]).toEqual([1, '', 1]);
+      expect(run.stderr).toMatch(/^patchgraph: The evidence pack would hold more than 2 rows .*the limit PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS sets; nothing was generated or recorded/);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(dir).filter((f) => f.includes('too-large'))).toEqual([]);
+      expect(await reportsGenerated()).toBe(before);
+    }, CLI_TIMEOUT);
+
+    it('a limit that is not a positive integer is a configuration error', async () => {
+      const run = await cliWith({ PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS: '0' }, 'evidence-pack', '--tenant', 'Contoso Ltd', '--policy', CE, '--date', DATE, '--out', join(dir, 'y.zip'));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/PATCHGRAPH_EVIDENCE_PACK_MAX_ROWS.*must be an integer between 1 and 100000000, got "0"/);
+    }, CLI_TIMEOUT);
   });
 });

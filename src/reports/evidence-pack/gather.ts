@@ -5,6 +5,7 @@ import { StatusCount } from '../../compliance/compliance-report';
 import { ComplianceStatusName, sqlTime, toDate } from '../../compliance/evaluation';
 import { verifyAuditChain, ChainVerification } from '../../audit/verify-chain';
 import { toGlobalId } from '../../graphql/types/global-id';
+import { PackBudget } from './pack-limit';
 import { EvidencePackAsk } from './request';
 
 export interface PackAsset {
@@ -105,9 +106,10 @@ const inList = (ids: readonly string[]) => ids.map(() => '?').join(', ');
  * Reads what a pack shows for one tenant, all of it as recorded by knownAt: compliance and findings from the compliance
  * engine (ComplianceAccess, so the answer is the `compliance` query's), risk exceptions and change records created by
  * then (a change's state from its audit events up to then), and the tenant's audit chain verified over the period.
- * Only the verification reads the present: it recomputes the stored chain, so a chain edited since shows.
+ * Only the verification reads the present: it recomputes the stored chain, so a chain edited since shows. Every row
+ * read is taken from `budget`, which stops the gathering (ReportTooLargeError) at the pack's limit.
  */
-export async function gatherEvidence(dataSource: DataSource, ask: EvidencePackAsk, generatedBy: string): Promise<EvidencePackData> {
+export async function gatherEvidence(dataSource: DataSource, ask: EvidencePackAsk, generatedBy: string, budget: PackBudget): Promise<EvidencePackData> {
   const scope = TenantScope.only([ask.tenantId]);
   const [{ name: tenantName }] = await dataSource.query('SELECT name FROM tenant WHERE id = ?', [ask.tenantId]);
   const { report } = await new ComplianceAccess(dataSource, scope).report({
@@ -129,8 +131,11 @@ export async function gatherEvidence(dataSource: DataSource, ask: EvidencePackAs
       for (const r of await dataSource.query(`SELECT id, title FROM software_update WHERE id IN (${inList(missing)})`, missing)) titles.set(r.id, r.title);
     }
     for (const a of page) {
+      const own = rows.filter((r) => r.assetId === a.assetId);
+      budget.take('assets', 1);
+      budget.take('findings', own.length);
       assets.push({ assetId: toGlobalId('Asset', a.assetId), key: a.assetId, hostname: a.hostname, site: a.siteId ? (sites.get(a.siteId) ?? null) : null, status: a.status, reasons: a.reasons });
-      for (const f of rows.filter((r) => r.assetId === a.assetId)) {
+      for (const f of own) {
         const u = facts.get(f.updateId);
         const overdue = f.status === 'NON_COMPLIANT' && f.dueAt && f.dueAt < ask.asOf ? Math.floor((ask.asOf.getTime() - f.dueAt.getTime()) / 3_600_000) : null;
         findings.push({
@@ -145,12 +150,11 @@ export async function gatherEvidence(dataSource: DataSource, ask: EvidencePackAs
     after = { statusRank: rankOf(last.status), hostname: last.hostname, assetId: last.assetId };
   }
 
-  return {
-    ask, tenantName, generatedBy, statusCounts, assets, findings,
-    exceptions: await exceptionsInForce(dataSource, ask, sites, findings),
-    changes: await changesInPeriod(dataSource, ask),
-    chain: await chainOverPeriod(dataSource, ask),
-  };
+  const exceptions = await exceptionsInForce(dataSource, ask, sites, findings);
+  budget.take('exceptions', exceptions.length);
+  const changes = await changesInPeriod(dataSource, ask);
+  budget.take('changeRecords', changes.length);
+  return { ask, tenantName, generatedBy, statusCounts, assets, findings, exceptions, changes, chain: await chainOverPeriod(dataSource, ask) };
 }
 
 const RANKS: Record<ComplianceStatusName, number> = { COMPLIANT: 1, EXEMPT: 2, DUE_SOON: 3, UNVERIFIED: 4, NON_COMPLIANT: 5 };
