@@ -2,7 +2,8 @@
  * The auditor's page in a real headless Chromium, on both engines: an AUDITOR key for one tenant signs in, picks
  * the period and CSV, clicks Download, and the file the browser saves has the rows the CSV endpoint gives for the
  * same query with the key as its Bearer token. A wrong key shows the error; the other tenant is not offered, and
- * forging it into the form is refused on the page; a revoked key's session is refused at the next download. The
+ * forging it into the form is refused on the page; a revoked key's session is refused at the next download; the
+ * evidence pack form downloads the bytes GET /reports/evidence-pack.zip gives the key for the same query. The
  * page runs no script, so nothing here fills in anything a person could not. Where Chromium cannot be started the
  * test fails on CI and is skipped loudly elsewhere.
  */
@@ -16,7 +17,7 @@ import { SESSION_COOKIE } from '../../src/reports/page/session-cookie';
 import { fixedClock } from '../../src/util/clock';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { download } from '../helpers/http-download';
-import { FROM, loadPatchHistoryFixture, NOW, PatchHistoryFixture, TO } from '../helpers/patch-history-fixture';
+import { FROM, KNOWN_AT, loadPatchHistoryFixture, NOW, PatchHistoryFixture, TO } from '../helpers/patch-history-fixture';
 import { startTestServer, TestServer } from '../helpers/server';
 
 /** The DOM as far as the callbacks run in the browser use it (this project compiles without the DOM library). */
@@ -121,6 +122,32 @@ describe(`the auditor's page in a browser on ${ENGINE}`, () => {
     expect(cookies[0].value).not.toContain(auditor.key.slice(4, 20));
     expect(problems).toEqual([]);
     problems.length = 0;
+    await context.close();
+  });
+
+  it('downloads the evidence pack from its form: the bytes the pack route gives the key for the same query', async () => {
+    if (!browser) return;
+    problems.length = 0;
+    const { context, page } = await open();
+    await signIn(page, auditor.key);
+    await page.selectOption('#pack-tenant', fx.contoso);
+    await page.selectOption('#pack-policy', 'cyber-essentials-v3.3');
+    await page.fill('#pack-date', '2026-10-14');
+    await page.fill('#pack-knownAt', KNOWN_AT);
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#download-pack')]);
+    expect(saved.suggestedFilename()).toBe('evidence-pack_cyber-essentials-v3.3_2026-10-15.zip');
+    const file = readFileSync((await saved.path())!);
+    const viaApi = await download(`${server.app.url}/reports/evidence-pack.zip?${new URLSearchParams({ tenant: fx.contoso, policy: 'cyber-essentials-v3.3', date: '2026-10-14', knownAt: KNOWN_AT })}`, auditor.key);
+    expect(viaApi.status).toBe(200);
+    expect(file.equals(viaApi.body)).toBe(true);
+
+    // A bad date is the pack request's typed error on the page.
+    await page.fill('#pack-from', '2026-10-20');
+    await page.click('#download-pack');
+    await page.waitForLoadState('load');
+    await expect(page.textContent('#error')).resolves.toMatch(/^BAD_USER_INPUT: from: must be before date/);
+    problems.splice(0, problems.length, ...problems.filter((p) => !/HTTP 400 for .*\/reports\/download-pack/.test(p)));
+    expect(problems).toEqual([]);
     await context.close();
   });
 

@@ -2,12 +2,16 @@
  * The auditor's page over plain HTTP, on both engines: signing in with an API key gives a signed session cookie that
  * never holds the key; the cookie downloads the same report bytes as the Authorization header; a tampered, expired,
  * forged or revoked-key session is refused at once; POSTs from another origin are refused; the form's bad input is
- * the report's typed error on the page. The browser side is report-page.browser.test.ts.
+ * the report's typed error on the page; the evidence pack form is checked the same way and its download takes the same
+ * cookie. The browser side is report-page.browser.test.ts.
  */
 import { createApiKey } from '../../src/auth/api-keys';
 import { GLOBAL_CHAIN } from '../../src/audit/audit-log';
 import { AuditEvent } from '../../src/entities';
 import { Role } from '../../src/entities/enums';
+import { roleMay } from '../../src/auth/permissions';
+import { PRESETS } from '../../src/compliance/presets';
+import { EVIDENCE_PACK_ROUTE } from '../../src/reports/evidence-pack/routes';
 import { decodeGlobalId } from '../../src/graphql/types/global-id';
 import { fixedClock } from '../../src/util/clock';
 import { SESSION_COOKIE } from '../../src/reports/page/session-cookie';
@@ -233,5 +237,92 @@ describe(`auditor's page sessions on ${ENGINE}`, () => {
     expect(text).not.toContain('<script');
     expect(text).toContain('<option value="" selected>All my tenants</option>');
     for (const name of ['Contoso Ltd', 'Fabrikam Inc']) expect(text).toContain(`>${name}</option>`);
+  });
+  describe('the evidence pack', () => {
+    const DATE = '2026-10-14';
+    const packQuery = (tenant: string, extra: Record<string, string> = {}) => new URLSearchParams({ tenant, policy: 'cyber-essentials-v3.3', date: DATE, knownAt: KNOWN_AT, ...extra });
+
+    it('offers a form with the key\'s tenants (no "All my tenants") and the built-in and custom policies', async () => {
+      const created = await server.gql('mutation($d: JSONObject!) { createPolicy(input: { key: "acme-internal", definition: $d }) { key } }', {
+        d: { ...PRESETS['cyber-essentials-v3.3'], name: 'Acme internal <patching>' },
+      });
+      expect(created.body.errors).toBeUndefined();
+      const text = await (await get('/reports', await session())).text();
+      expect(text).toContain('<form method="get" action="/reports/download-pack" id="pack">');
+      const select = (id: string) => new RegExp(`<select id="${id}"[^>]*>([\\s\\S]*?)</select>`).exec(text)![1];
+      expect(select('pack-tenant').trim()).toBe(`<option value="${fx.contoso}">Contoso Ltd</option>`);
+      const policies = select('pack-policy');
+      expect(policies).toContain('<optgroup label="Built-in"><option value="cyber-essentials-v3.3">UK Cyber Essentials v3.3 (Danzell) (cyber-essentials-v3.3)</option>');
+      expect(policies).toContain('<optgroup label="Custom"><option value="acme-internal">Acme internal &lt;patching&gt; (acme-internal)</option>');
+      // Today's date by default.
+      expect(text).toContain(`id="pack-date" name="date" value="${NOW.slice(0, 10)}"`);
+    });
+
+    it('shows the form to every role the permission matrix lets download packs, and only to those', async () => {
+      for (const role of Object.values(Role)) {
+        const { key } = await createApiKey(db.dataSource, clock, { name: `pack-${role}`, role, allTenants: false, tenantIds: [decodeGlobalId(fx.contoso, 'tenant').key] });
+        const res = await get('/reports', await session(key));
+        expect([role, res.status]).toEqual([role, 200]);
+        const text = await res.text();
+        expect([role, text.includes('id="pack"'), text.includes('id="report"')]).toEqual([role, roleMay(role, EVIDENCE_PACK_ROUTE), true]);
+      }
+    });
+
+    it('sends a valid form on to the pack route, whose cookie download is the Authorization header\'s bytes', async () => {
+      const cookie = await session();
+      const sent = await get(`/reports/download-pack?${packQuery(fx.contoso, { from: '' })}`, cookie);
+      expect(sent.status).toBe(303);
+      const location = sent.headers.get('location')!;
+      expect(location).toBe(`/reports/evidence-pack.zip?${packQuery(fx.contoso)}`);
+      const viaCookie = await get(location, cookie);
+      expect(viaCookie.status).toBe(200);
+      expect(viaCookie.headers.get('content-type')).toBe('application/zip');
+      expect(viaCookie.headers.get('x-patchgraph-generated-by')).toBe(`api-key:Grant Thornton audit (${auditor.id})`);
+      const body = Buffer.from(await viaCookie.arrayBuffer());
+      const viaHeader = await download(`${origin}${location}`, auditor.key);
+      expect(viaHeader.status).toBe(200);
+      expect(body.equals(viaHeader.body)).toBe(true);
+      expect(viaCookie.headers.get('x-patchgraph-content-sha256')).toBe(viaHeader.headers['x-patchgraph-content-sha256']);
+      // As on the patch history routes: a header wins over a cookie, and neither is a 401 with www-authenticate.
+      expect((await get(location, cookie, { authorization: 'Bearer pgk_not_a_key' })).status).toBe(401);
+      const none = await get(location, null);
+      expect([none.status, none.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+      expect((await get(location, 'not-a-session')).status).toBe(401);
+      // Another tenant is not found, through the cookie as through the header.
+      const foreign = await get(`/reports/evidence-pack.zip?${packQuery(fx.fabrikam)}`, cookie);
+      expect(foreign.status).toBe(404);
+      expect(((await foreign.json()) as any).errors[0].extensions.code).toBe('NOT_FOUND');
+    });
+
+    it('shows the pack request\'s typed errors on the page, with the form as it was sent, and records nothing', async () => {
+      const cookie = await session();
+      const count = async () => Number((await db.dataSource.query("SELECT COUNT(*) AS n FROM audit_event WHERE action = 'report.generated'"))[0].n);
+      const before = await count();
+      const cases: Array<[URLSearchParams, number, string]> = [
+        [packQuery(fx.contoso, { date: '2026-13-01' }), 400, '<code>BAD_USER_INPUT</code>: date: must be a date'],
+        [packQuery(fx.contoso, { from: '2026-10-20' }), 400, '<code>BAD_USER_INPUT</code>: from: must be before date'],
+        [packQuery(fx.contoso, { policy: '' }), 400, '<code>BAD_USER_INPUT</code>: policy: is required'],
+        [packQuery(fx.contoso, { policy: 'no-such-policy' }), 400, '<code>BAD_USER_INPUT</code>: policy: no policy &quot;no-such-policy&quot;'],
+        [packQuery(fx.contoso, { knownAt: '2026-10-10T00:00:00Z' }), 400, '<code>BAD_USER_INPUT</code>: knownAt: is before date'],
+        [packQuery(fx.fabrikam), 404, '<code>NOT_FOUND</code>: '],
+      ];
+      for (const [query, status, message] of cases) {
+        const res = await get(`/reports/download-pack?${query}`, cookie);
+        expect([query.toString(), res.status]).toEqual([query.toString(), status]);
+        expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+        const text = await res.text();
+        expect(text).toContain(message);
+        expect(text).toContain('id="pack"');
+      }
+      const again = await (await get(`/reports/download-pack?${packQuery(fx.contoso, { date: '2026-13-01', from: '2026-09-01' })}`, cookie)).text();
+      expect(again).toContain('id="pack-date" name="date" value="2026-13-01"');
+      expect(again).toContain('id="pack-from" name="from" value="2026-09-01"');
+      expect(again).toMatch(/<option value="cyber-essentials-v3.3" selected>/);
+      // Signed out, the form is the sign-in form.
+      const signedOut = await get(`/reports/download-pack?${packQuery(fx.contoso)}`, null);
+      expect(signedOut.status).toBe(401);
+      expect(await signedOut.text()).toContain('Sign in first');
+      expect(await count()).toBe(before);
+    });
   });
 });

@@ -3,12 +3,14 @@
  * POST /reports/session signs in with an API key (checked by the Authenticator, failures counted and rate-limited as
  * on /graphql); POST /reports/session/delete signs out; GET /reports/download checks the form and sends the browser on
  * to /reports/patch-history.<format>, which accepts the session cookie (report-routes.ts), or shows the report's
- * typed error on the page.
+ * typed error on the page; GET /reports/download-pack does the same for the evidence pack form (shown to the roles
+ * that may download packs), checked by resolvePackRequest and sent on to /reports/evidence-pack.zip.
  */
 import express, { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PatchHistoryAccess } from '../../access/patch-history';
+import { PolicyCatalog } from '../../access/policy-catalog';
 import { TenantFinder } from '../../access/tenant.finder';
 import { Authenticator } from '../../auth/authenticator';
 import { KeyRefusedError } from '../../auth/api-keys';
@@ -20,8 +22,11 @@ import { clientAddress, RateLimitRefusal, RateLimits } from '../../server/rate-l
 import { Clock } from '../../util/clock';
 import { REPORT_FORMATS, ReportFormat } from '../formats/report-format';
 import { HTTP_FIELDS, parseTextRequest, TextParams } from '../patch-history-request';
+import { PACK_HTTP_FIELDS, PackParams, resolvePackRequest } from '../evidence-pack/request';
+import { EVIDENCE_PACK_ROUTE } from '../evidence-pack/routes';
+import { httpStatusOf } from '../report-http';
 import { reportRoute } from '../report-routes';
-import { FormValues, Notice, refusalPage, reportPage, signInPage, TenantChoice } from './page-views';
+import { FormValues, Notice, PackFormValues, refusalPage, reportPage, signInPage, TenantChoice } from './page-views';
 import { PAGE_CSS } from './page-style';
 import { ReportSession, ReportSessions } from './report-sessions';
 import { sentFromThisOrigin } from './same-site-form';
@@ -38,7 +43,6 @@ export interface ReportPageDeps {
 
 /** Stricter than the server-wide policy: this page runs no script at all and loads only its style sheet. */
 const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-const STATUS: Record<PatchgraphError['code'], number> = { BAD_USER_INPUT: 400, NOT_FOUND: 404, FORBIDDEN: 403, UNAUTHENTICATED: 401, CONFLICT: 409 };
 /** The most tenants the form lists; a principal with more picks "All my tenants" or uses the API. */
 const MAX_TENANTS = 1000;
 
@@ -68,7 +72,7 @@ export function reportPageRoutes(deps: ReportPageDeps): Router {
   router.get('/reports', page(async (req, res) => {
     const session = await signedIn(req, res);
     if (!session) return;
-    sendHtml(res, 200, await reportForm(session, defaultValues(deps.clock.now()), null));
+    sendHtml(res, 200, await reportForm(session, {}));
   }));
   router.post('/reports/session', express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 }), page((req, res) => signIn(req, res)));
   router.post('/reports/session/delete', page(async (req, res) => {
@@ -82,7 +86,7 @@ export function reportPageRoutes(deps: ReportPageDeps): Router {
     const values = formValues(req.query as Record<string, unknown>);
     const format = values.format as ReportFormat;
     if (!REPORT_FORMATS.includes(format)) {
-      sendHtml(res, 400, await reportForm(session, values, { code: 'BAD_USER_INPUT', message: 'format: choose CSV, JSON Lines or PDF' }));
+      sendHtml(res, 400, await reportForm(session, { values, problem: { code: 'BAD_USER_INPUT', message: 'format: choose CSV, JSON Lines or PDF' } }));
       return;
     }
     const params = reportParams(values);
@@ -91,12 +95,29 @@ export function reportPageRoutes(deps: ReportPageDeps): Router {
       await new PatchHistoryAccess(deps.dataSource, session.principal.scope, deps.clock).resolve(request, HTTP_FIELDS);
     } catch (err) {
       if (!(err instanceof PatchgraphError)) throw err;
-      sendHtml(res, STATUS[err.code], await reportForm(session, values, { code: err.code, message: err.message }));
+      sendHtml(res, httpStatusOf(err), await reportForm(session, { values, problem: { code: err.code, message: err.message } }));
       return;
     }
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(params)) for (const v of [value ?? []].flat()) query.append(name, v);
-    res.redirect(303, `/reports/patch-history.${format}?${query}`);
+    res.redirect(303, `/reports/patch-history.${format}?${queryOf(params)}`);
+  }));
+  router.get('/reports/download-pack', page(async (req, res) => {
+    const session = await signedIn(req, res);
+    if (!session) return;
+    const { principal } = session;
+    if (!roleMay(principal.role, EVIDENCE_PACK_ROUTE)) {
+      sendHtml(res, 403, refusalPage('Refused', { code: 'FORBIDDEN', message: `Your role (${principal.role}) may not use ${EVIDENCE_PACK_ROUTE}` }));
+      return;
+    }
+    const values = packValues(req.query as Record<string, unknown>);
+    const params = presentParams(values) as PackParams;
+    try {
+      await resolvePackRequest(deps.dataSource, principal.scope, deps.clock, params, PACK_HTTP_FIELDS);
+    } catch (err) {
+      if (!(err instanceof PatchgraphError)) throw err;
+      sendHtml(res, httpStatusOf(err), await reportForm(session, { packValues: values, packProblem: { code: err.code, message: err.message } }));
+      return;
+    }
+    res.redirect(303, `/reports/evidence-pack.zip?${queryOf(params)}`);
   }));
   return router;
 
@@ -166,11 +187,25 @@ export function reportPageRoutes(deps: ReportPageDeps): Router {
     return session;
   }
 
-  async function reportForm(session: ReportSession, values: FormValues, problem: Notice | null): Promise<string> {
-    const finder = new TenantFinder({ dataSource: deps.dataSource, scope: session.principal.scope, limits: { defaultPageSize: MAX_TENANTS, maxPageSize: MAX_TENANTS } });
+  /** The signed-in page: each form as it was sent with its problem, or with its defaults. */
+  async function reportForm(
+    session: ReportSession,
+    shown: { values?: FormValues; problem?: Notice; packValues?: PackFormValues; packProblem?: Notice },
+  ): Promise<string> {
+    const { principal } = session;
+    const now = deps.clock.now();
+    const finder = new TenantFinder({ dataSource: deps.dataSource, scope: principal.scope, limits: { defaultPageSize: MAX_TENANTS, maxPageSize: MAX_TENANTS } });
     const { rows } = await finder.page({}, { first: MAX_TENANTS });
     const tenants: TenantChoice[] = rows.map((t) => ({ id: toGlobalId('Tenant', t.id), name: t.name }));
-    return reportPage({ principal: session.principal, expiresAt: session.expiresAt, tenants, values, problem });
+    // Every principal may read every policy (policy-catalog.ts): the pack's choice is the presets and the custom ones.
+    const pack = roleMay(principal.role, EVIDENCE_PACK_ROUTE)
+      ? {
+        policies: (await new PolicyCatalog(deps.dataSource).list()).map((v) => ({ key: v.key, name: v.definition.name, builtIn: v.builtIn })),
+        values: shown.packValues ?? { date: now.toISOString().slice(0, 10) },
+        problem: shown.packProblem ?? null,
+      }
+      : null;
+    return reportPage({ principal, expiresAt: session.expiresAt, tenants, values: shown.values ?? defaultValues(now), problem: shown.problem ?? null, pack });
   }
 }
 
@@ -203,22 +238,32 @@ function formValues(q: Record<string, unknown>): FormValues {
   };
 }
 
-/** The report's query parameters: an empty field means "not given" (an empty list would filter everything out). */
-function reportParams(v: FormValues): TextParams {
-  const params: TextParams = {};
-  const set = (name: keyof TextParams, value: string | string[] | undefined) => {
-    if (value === undefined) return;
+/** The evidence pack form's fields from the query string. */
+function packValues(q: Record<string, unknown>): PackFormValues {
+  return { tenant: text(q.tenant), policy: text(q.policy), date: text(q.date), from: text(q.from), knownAt: text(q.knownAt) };
+}
+
+const REPORT_PARAMS = ['tenant', 'from', 'to', 'knownAt', 'kb', 'cve', 'severity', 'transition', 'policy'] as const;
+
+/** A form's query parameters: an empty field means "not given" (an empty list would filter everything out). */
+function presentParams(v: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(v)) {
+    if (value === undefined) continue;
     const kept = [value].flat().map((x) => x.trim()).filter((x) => x !== '');
     if (kept.length > 0) params[name] = Array.isArray(value) ? kept : kept[0];
-  };
-  set('tenant', v.tenant);
-  set('from', v.from);
-  set('to', v.to);
-  set('knownAt', v.knownAt);
-  set('kb', v.kb);
-  set('cve', v.cve);
-  set('severity', v.severity);
-  set('transition', v.transition);
-  set('policy', v.policy);
+  }
   return params;
+}
+
+/** The patch history report's parameters, in the order its address has always had them. */
+function reportParams(v: FormValues): TextParams {
+  const present = presentParams(v);
+  return Object.fromEntries(REPORT_PARAMS.filter((n) => n in present).map((n) => [n, present[n]])) as TextParams;
+}
+
+function queryOf(params: Record<string, string | string[] | undefined>): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) for (const v of [value ?? []].flat()) query.append(name, v);
+  return query;
 }

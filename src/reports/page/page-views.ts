@@ -1,4 +1,4 @@
-/** The auditor's page as HTML: the sign-in form, and the report form of a signed-in principal. */
+/** The auditor's page as HTML: the sign-in form, and the report and evidence pack forms of a signed-in principal. */
 import { Principal } from '../../auth/principal';
 import { Severity } from '../../entities/enums';
 import { REPORT_FORMATS, ReportFormat } from '../formats/report-format';
@@ -54,7 +54,23 @@ export type FormValues = Partial<Record<'tenant' | 'from' | 'to' | 'knownAt' | '
   transition?: string[];
 };
 
-export function reportPage(p: { principal: Principal; expiresAt: Date; tenants: TenantChoice[]; values: FormValues; problem: Notice | null }): string {
+export interface PolicyChoice {
+  key: string;
+  name: string;
+  builtIn: boolean;
+}
+
+/** What the evidence pack form shows filled in. */
+export type PackFormValues = Partial<Record<'tenant' | 'policy' | 'date' | 'from' | 'knownAt', string>>;
+
+/** The evidence pack form of a role that may download packs: the policies to offer and the values to show. */
+export interface PackForm {
+  policies: PolicyChoice[];
+  values: PackFormValues;
+  problem: Notice | null;
+}
+
+export function reportPage(p: { principal: Principal; expiresAt: Date; tenants: TenantChoice[]; values: FormValues; problem: Notice | null; pack: PackForm | null }): string {
   const { principal, values } = p;
   const many = principal.scope.all || p.tenants.length > 1;
   const checked = (list: string[] | undefined, v: string) => (list ?? []).includes(v);
@@ -92,7 +108,38 @@ ${TRANSITIONS.map((t) => html`<label class="inline"><input type="checkbox" name=
 </div>
 </fieldset>
 <p><button type="submit" id="download">Download</button></p>
-</form>`);
+</form>
+${p.pack && packSection(p.tenants, p.pack)}`);
+}
+
+/** One tenant's pack: the tenant list has no "All my tenants", and the policies are the presets, then the custom ones. */
+function packSection(tenants: TenantChoice[], pack: PackForm): SafeHtml {
+  const { values } = pack;
+  const policyOption = (c: PolicyChoice) => html`<option value="${c.key}"${values.policy === c.key ? html` selected` : ''}>${c.name} (${c.key})</option>`;
+  const group = (label: string, list: PolicyChoice[]) => list.length > 0 && html`<optgroup label="${label}">${list.map(policyOption)}</optgroup>`;
+  return html`<h2 id="pack-heading">Evidence pack</h2>
+<p class="hint">One tenant's compliance as of a date, with its findings, exceptions in force, change records and audit chain verification: a ZIP of a PDF and CSVs.</p>
+${notice(pack.problem)}
+<form method="get" action="/reports/download-pack" id="pack">
+<fieldset><legend>Tenant, policy and date</legend>
+<label for="pack-tenant">Tenant</label>
+<select id="pack-tenant" name="tenant">
+${tenants.map((t) => html`<option value="${t.id}"${values.tenant === t.id ? html` selected` : ''}>${t.name}</option>`)}
+</select>
+<label for="pack-policy">Policy</label>
+<select id="pack-policy" name="policy">
+${group('Built-in', pack.policies.filter((c) => c.builtIn))}
+${group('Custom', pack.policies.filter((c) => !c.builtIn))}
+</select>
+<div class="row">
+<div><label for="pack-date">Compliance as of (end of the day, UTC)</label><input type="date" id="pack-date" name="date" value="${values.date ?? ''}" required></div>
+<div><label for="pack-from">Period from (optional)</label><input type="date" id="pack-from" name="from" value="${values.from ?? ''}"></div>
+</div>
+<label for="pack-knownAt">As known at (optional)</label><input type="text" id="pack-knownAt" name="knownAt" value="${values.knownAt ?? ''}" placeholder="now, or 2026-10-25T00:00:00Z">
+<p class="hint">The period defaults to the 30 days before the date.</p>
+</fieldset>
+<p><button type="submit" id="download-pack">Download evidence pack</button></p>
+</form>`;
 }
 
 export function refusalPage(title: string, problem: Notice): string {
