@@ -19,7 +19,7 @@ import { ChangeTransitionRefused, ConflictError, NotFoundError, UserInputError }
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { AssetFilter } from './asset.finder';
-import { verifyChange, windowFit } from './change-evidence';
+import { filterMatches, verifyChange, windowFit } from './change-evidence';
 import { checkTargetFilter } from './change-target-filter';
 import { queueWebhookDeliveries } from './change-webhooks';
 import * as check from './compliance-input';
@@ -173,7 +173,14 @@ export class ChangeAdmin {
         })]);
         Object.assign(data, { approvals: approvals.length + 1, approvalsRequired: requiredApprovals });
       }
-      if (transition === 'start') changes.startedAt = now;
+      if (transition === 'start') {
+        changes.startedAt = now;
+        if (row.targets.filter) {
+          const assetIds = (await filterMatches(m, row, 'asset.id')).sort();
+          changes.targets = { ...row.targets, filterMatch: { at: now.toISOString(), assetIds } };
+          data.filterMatchedAssets = assetIds.length;
+        }
+      }
       if (transition === 'complete' || transition === 'fail' || transition === 'rollBack') {
         changes.finishedAt = now;
         // What the targets reported at this moment, kept: a later sync must not rewrite why the change was closed.

@@ -15,12 +15,13 @@ import { inList } from './sql-lists';
 
 /**
  * The assets a change reaches: named ones, every asset of its sites, every member of its rings, and the assets of
- * its tenant its saved filter matches now (a machine that came to match after the change was raised is a target);
- * sorted.
+ * its tenant its saved filter matches: until the change starts, those it matches now (a machine that came to match
+ * after the change was raised is a target); from its start, those it matched then. Sorted.
  */
 export async function targetAssetIds(m: EntityManager, change: ChangeRequest): Promise<string[]> {
-  const matched = await filterMatches(m, change, 'asset.id');
-  const ids = new Set(change.targets.assetIds);
+  const frozen = change.targets.filterMatch;
+  const matched = frozen ? [] : await filterMatches(m, change, 'asset.id');
+  const ids = new Set([...change.targets.assetIds, ...(frozen?.assetIds ?? [])]);
   if (change.targets.siteIds.length) {
     const rows = await m.createQueryBuilder(Asset, 'a').select('a.id', 'id')
       .where('a.tenantId = :t AND a.siteId IN (:...s)', { t: change.tenantId, s: inList(change.targets.siteIds) }).getRawMany<{ id: string }>();
@@ -33,8 +34,8 @@ export async function targetAssetIds(m: EntityManager, change: ChangeRequest): P
   return [...new Set([...live.map((r) => r.id), ...matched])].sort();
 }
 
-/** Distinct values of one asset column over the assets of the change's tenant its saved filter matches; none without one. */
-async function filterMatches(m: EntityManager, change: ChangeRequest, column: 'asset.id' | 'asset.siteId'): Promise<string[]> {
+/** Distinct values of one asset column over the assets of the change's tenant its saved filter matches now; none without one. */
+export async function filterMatches(m: EntityManager, change: ChangeRequest, column: 'asset.id' | 'asset.siteId'): Promise<string[]> {
   if (!change.targets.filter) return [];
   const qb = m.createQueryBuilder(Asset, 'asset').select(column, 'v').distinct(true)
     .where('asset.tenantId = :changeTenant', { changeTenant: change.tenantId });

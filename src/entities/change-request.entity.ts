@@ -27,6 +27,11 @@ export interface ChangeTargets {
   siteIds: string[];
   ringIds: string[];
   filter?: ChangeTargetFilter | null;
+  /**
+   * The filter's matches when the change started, kept from then on: a filter such as "missing a critical update"
+   * stops matching the machines the change fixes, and they must stay its targets.
+   */
+  filterMatch?: { at: string; assetIds: string[] } | null;
 }
 
 /** A ticket in the client's or the MSP's PSA/ITSM (ConnectWise, Autotask, ServiceNow…) that the change belongs to. */

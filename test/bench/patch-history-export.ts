@@ -186,11 +186,12 @@ function download(url: string, key: string): Promise<{ status: number; bytes: nu
  */
 async function startServer(url: string, key: string, dataDir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const main = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(main)}).main(['node', 'patchgraph', 'serve'])`], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-e', `require(${JSON.stringify(main)}).main(['node', 'patchgraph', 'serve'])`], {
     env: {
       ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PATCHGRAPH_DEMO: 'false', PATCHGRAPH_SCHEDULER: 'false', PATCHGRAPH_ADMIN_KEY: key,
       PATCHGRAPH_SECRET_KEY: randomBytes(32).toString('base64'), PATCHGRAPH_DATA_DIR: dataDir, PATCHGRAPH_RATE_LIMIT_PER_MINUTE: '100000',
       // e.g. --max-old-space-size=160: how much of the server's peak is live memory and how much the collector's slack.
+      // (BENCH_SERVER_NODE_ARGS takes what NODE_OPTIONS refuses, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof.)
       ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],

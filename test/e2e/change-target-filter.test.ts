@@ -1,7 +1,7 @@
 /**
- * A change whose targets are a saved asset filter ("every Windows Server 2022 machine in Leeds"): its members are
- * the tenant's assets the filter matches when the change is read (verified, windowed, completed), so a machine that
- * comes to match after the change was raised is a target. The filter is refused with a typed error naming the field
+ * A change whose targets are a saved asset filter ("every Windows Server 2022 machine in Leeds"): until it starts,
+ * its members are the tenant's assets the filter matches when the change is read (verified, windowed), so a machine
+ * that comes to match after the change was raised is a target; from its start, those it matched then. The filter is refused with a typed error naming the field
  * when it reaches outside the change's tenant or is empty, reads back through GraphQL, and is on the audit trail.
  */
 import { Asset, AuditEvent, PatchEvent, Site, SourceDevice, Tenant } from '../../src/entities';
@@ -126,12 +126,18 @@ describe(`change targets as a saved filter on ${ENGINE}`, () => {
     await factory.insert(PatchEvent, [installed(leedsSource), installed(yorkSource)]);
     clock.set('2026-11-03T21:00:00.000Z');
     await steps('complete');
-    // Completion keeps who the targets were; a machine that matches later is verified, not rewritten into the evidence.
+    // From its start the change's targets are those the filter matched then: a machine that stops matching (here
+    // rebuilt again; as often, fixed by the change itself under a "missing a critical update" filter) stays one, in
+    // the evidence kept at completion and in the verification read afterwards.
     await db.dataSource.getRepository(Asset).update({ id: pc.id }, { osName: 'Windows 11 Pro' });
     v = (await data(VERIFIED, { id: c.id })).changeRequest;
     expect(v.state).toBe('COMPLETED');
     expect(hostnames(v.evidence)).toEqual(['LEEDS-PC-01', 'LEEDS-SRV-01', 'LEEDS-SRV-02']);
-    expect(hostnames(v.verification)).toEqual(['LEEDS-SRV-01', 'LEEDS-SRV-02']);
+    expect(hostnames(v.verification)).toEqual(['LEEDS-PC-01', 'LEEDS-SRV-01', 'LEEDS-SRV-02']);
+    const fixed = await data('query($id: ID!) { changeRequest(id: $id) { targets { filterMatchedAt } } }', { id: c.id });
+    expect(fixed.changeRequest.targets.filterMatchedAt).toBe('2026-11-03T19:30:00.000Z');
+    const started = await db.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'change.start', targetId: keyOf('ChangeRequest', c.id, 'id') });
+    expect(JSON.parse(started.data).filterMatchedAssets).toBe(3);
 
     // The patch history report names the change beside the install on its target, and no change beside York's.
     const { changeRequest } = await data('query($id: ID!) { changeRequest(id: $id) { reference } }', { id: c.id });

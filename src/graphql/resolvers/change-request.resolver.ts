@@ -234,7 +234,7 @@ export class ChangeTargetsResolver {
     return access.changeSchedule.ringsByIds(t.ringIds);
   }
 
-  @FieldResolver(() => ChangeTargetFilterType, { nullable: true, description: 'The saved filter: every asset of the tenant it matches when read; null when none was given' })
+  @FieldResolver(() => ChangeTargetFilterType, { nullable: true, description: 'The saved filter: every asset of the tenant it matches (until the change starts; then those it matched at the start); null when none was given' })
   filter(@Root() t: ChangeTargets): ChangeTargetFilterType | null {
     if (!t.filter) return null;
     const f = assetFilterOf(t.filter);
@@ -243,6 +243,11 @@ export class ChangeTargetsResolver {
       tenantIds: f.tenantIds?.map((k) => toGlobalId('Tenant', k)) ?? null,
       siteIds: f.siteIds?.map((k) => toGlobalId('Site', k)) ?? null,
     } as ChangeTargetFilterType;
+  }
+
+  @FieldResolver(() => Date, { nullable: true, description: "When the saved filter's matches were fixed as the change's targets: the change's start. Before it (and without a filter) null, and the filter is read anew each time" })
+  filterMatchedAt(@Root() t: ChangeTargets): Date | null {
+    return t.filterMatch ? new Date(t.filterMatch.at) : null;
   }
 }
 

@@ -210,7 +210,7 @@ export class ChangeTargetsType {
 }
 
 @ObjectType('ChangeTargetFilter', {
-  description: 'A change\'s saved asset filter, as given (an AssetFilterInput): its members are the assets of the change\'s tenant it matches whenever the change is read, not when it was raised. Absent criteria are null',
+  description: 'A change\'s saved asset filter, as given (an AssetFilterInput): its members are the assets of the change\'s tenant it matches, read anew until the change starts and fixed from then on (ChangeTargets.filterMatchedAt). Absent criteria are null',
 })
 export class ChangeTargetFilterType {
   @Field(() => [ID], { nullable: true, description: 'The change\'s tenant, when the filter was given it explicitly (every asset of the tenant, narrowed by the other criteria)' })
