@@ -73,6 +73,32 @@ describe(`auditEvents, patchEvents and verifyAuditChain on ${ENGINE}`, () => {
     expect(await codes(EVENTS, {}, keys.clientAdmin)).toEqual([['FORBIDDEN', null]]);
   });
 
+  it("keeps a connector's settings values from roles that may not read them, in the trail as on the instance", async () => {
+    const CREATED = `query($f: AuditEventFilterInput) { auditEvents(filter: $f, first: 10) { nodes { action data } } }`;
+    // Contoso's Intune instance has settings besides its secret (the Entra tenant and app ids, the Graph address).
+    const contoso = t['Contoso Academy Trust'];
+    const auditor = await server.keyFor(Role.AUDITOR, [contoso]);
+    const f = { tenantIds: [gid('Tenant', contoso)], actions: ['connector.create'] };
+    const stored = await db.dataSource.getRepository(AuditEvent).find({ where: { chainKey: contoso, action: 'connector.create' } });
+    const storedSettings = stored.map((e) => JSON.parse(e.data).settings).filter((s) => s && Object.keys(s).length > 0);
+    expect(storedSettings.length).toBeGreaterThan(0);
+    // The MSP's own admin reads the trail as stored.
+    const admin = (await ok(CREATED, { f })).auditEvents.nodes;
+    expect(admin.map((e: any) => JSON.parse(e.data).settings)).toEqual(expect.arrayContaining(storedSettings));
+    // The client's auditor sees the event, who made it and which settings were given, but not their values.
+    const audited = (await ok(CREATED, { f }, auditor)).auditEvents.nodes;
+    expect(audited).toHaveLength(admin.length);
+    for (const event of audited) {
+      const { settings, ...rest } = JSON.parse(event.data);
+      const original = JSON.parse(admin.find((a: any) => JSON.parse(a.data).name === rest.name).data);
+      expect(rest).toEqual((({ settings: _s, ...others }) => others)(original));
+      expect(Object.keys(settings)).toEqual(Object.keys(original.settings));
+      expect(Object.values(settings).every((v) => v === '[redacted: connector settings are operational detail]')).toBe(true);
+    }
+    // The chain still verifies: it covers the stored data, not what a role is shown.
+    expect((await ok('query($t: ID!) { verifyAuditChain(tenantId: $t) { ok } }', { t: gid('Tenant', contoso) }, auditor)).verifyAuditChain.ok).toBe(true);
+  });
+
   it('shows the MSP-wide chain to a principal that sees every tenant, and filters by action, actor, target and time', async () => {
     const global = (await ok(EVENTS, { f: { mspWide: true }, first: 500 })).auditEvents;
     expect(global.totalCount).toBe(await db.dataSource.getRepository(AuditEvent).countBy({ chainKey: 'global' }));

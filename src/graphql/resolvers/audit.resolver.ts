@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { auditDataFor } from '../../audit/audit-data-view';
 import { auditEventOrdering } from '../../access/audit-event.finder';
 import { ChainBreak, ChainVerification } from '../../audit/verify-chain';
 import { AuditEvent, Tenant } from '../../entities';
@@ -57,6 +58,13 @@ export class AuditEventResolver {
     const f = { ...filter, tenantIds, targetId: targetKey(filter?.targetId) };
     const result = await access.auditEvents.page(f, auditEventOrdering(direction ?? OrderDirection.DESC), page);
     return AuditEventConnection.of(result, () => access.auditEvents.count(f));
+  }
+
+  @FieldResolver(() => String, {
+    description: 'Details of the change as JSON. A connector\'s settings values show as redacted to roles that may not read ConnectorInstance.settings; the chain\'s hashes cover the stored data, which verifyAuditChain checks',
+  })
+  data(@Root() event: AuditEvent, @Ctx() { principal }: RequestContext): string {
+    return auditDataFor(principal.role, event.action, event.data);
   }
 
   @FieldResolver(() => Tenant, { nullable: true, description: "The tenant whose chain holds the event; null for the MSP-wide chain" })
