@@ -47,7 +47,7 @@ export class AuditEvent {
   @Column({ type: 'varchar', length: 255, nullable: true })
   targetId: string | null;
 
-  @Field({ description: 'Details of the change as JSON' })
+  @Field({ description: 'Details of the change as JSON. A connector\'s settings values show as redacted to roles that may not read ConnectorInstance.settings; the chain\'s hashes cover the stored data, which verifyAuditChain checks' })
   @Column(longText())
   data: string;
 

@@ -60,9 +60,8 @@ export class AuditEventResolver {
     return AuditEventConnection.of(result, () => access.auditEvents.count(f));
   }
 
-  @FieldResolver(() => String, {
-    description: 'Details of the change as JSON. A connector\'s settings values show as redacted to roles that may not read ConnectorInstance.settings; the chain\'s hashes cover the stored data, which verifyAuditChain checks',
-  })
+  // Described on the entity's field, which gives the schema its description.
+  @FieldResolver(() => String)
   data(@Root() event: AuditEvent, @Ctx() { principal }: RequestContext): string {
     return auditDataFor(principal.role, event.action, event.data);
   }
