@@ -67,8 +67,9 @@ export const PERMISSIONS = {
   'Query.unattachedSourceDevices': read('Source records that are not a current source of an asset'),
   'Query.compliance': read('Compliance with a policy, now or as of any date, with counts, groupings and findings'),
 
+  // The auditor reads who started each run in the audit trail (sync.run events' actor), so here too.
   'SyncRun.triggeredBy': {
-    area: 'Operational detail', what: 'Who started a sync run (others see null)', grantees: MSP_STAFF, denial: 'redacted',
+    area: 'Operational detail', what: 'Who started a sync run (others see null)', grantees: [...MSP_STAFF, Role.AUDITOR], denial: 'redacted',
   },
   'SyncRun.errorMessage': {
     area: 'Operational detail', what: 'The full failure text of a sync run: vendor answers, server paths (others see a line naming the errorKind)',
