@@ -9,10 +9,8 @@
  * cumulative updates with their CVEs, and 8 of the tenant's own), ten sync runs a day apart, every one changing every
  * state (first seen missing, then installed and rolled back in turn): 5,000 x 20 x 10 = 1,000,000 patch events.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +24,7 @@ import { loadCatalog } from '../../src/demo/catalog';
 import { ConnectorInstance, Site, SyncRun, Tenant, Update } from '../../src/entities';
 import { Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
+import { peakRssOf, startServerProcess } from './server-process';
 
 /** 5,000 assets make the million rows; BENCH_REPORT_ASSETS makes a smaller run while working on it. */
 const ASSETS = Number(process.env.BENCH_REPORT_ASSETS ?? 5_000);
@@ -180,48 +179,6 @@ function download(url: string, key: string): Promise<{ status: number; bytes: nu
   });
 }
 
-/**
- * The server as an operator runs it (`patchgraph serve`), in a process of its own, so that its memory is its own:
- * the bench process holds the seeding's garbage and the raw export's, which are not the server's.
- */
-async function startServer(url: string, key: string, dataDir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const main = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-e', `require(${JSON.stringify(main)}).main(['node', 'patchgraph', 'serve'])`], {
-    env: {
-      ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PATCHGRAPH_DEMO: 'false', PATCHGRAPH_SCHEDULER: 'false', PATCHGRAPH_ADMIN_KEY: key,
-      PATCHGRAPH_SECRET_KEY: randomBytes(32).toString('base64'), PATCHGRAPH_DATA_DIR: dataDir, PATCHGRAPH_RATE_LIMIT_PER_MINUTE: '100000',
-      // e.g. --max-old-space-size=160: how much of the server's peak is live memory and how much the collector's slack.
-      // (BENCH_SERVER_NODE_ARGS takes what NODE_OPTIONS refuses, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof.)
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const served = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      const m = /serving GraphQL at (http:\/\/[^\s]+)\/graphql/.exec(stderr);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before serving:\n${stderr}`)));
-  });
-  return {
-    url: served,
-    pid: child.pid!,
-    async stop() {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** A process's peak resident set size so far, in MB (Linux: VmHWM). */
-function peakRssOf(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 export async function benchPatchHistoryExport(engine: string, url: string): Promise<void> {
   const ds = await createDataSource(parseDatabaseUrl(url));
   await ds.initialize();
@@ -241,7 +198,7 @@ export async function benchPatchHistoryExport(engine: string, url: string): Prom
 
   const key = `pgk_bench_${randomBytes(18).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-serve-'));
-  const server = await startServer(url, key, dataDir);
+  const server = await startServerProcess(url, key, dataDir);
   try {
     const idle = peakRssOf(server.pid);
     start = process.hrtime.bigint();

@@ -3,7 +3,8 @@
  * Figures are ratios (patchgraph time / raw SQL time), so they mean the same on a fast or slow machine.
  * Runs on SQLite, and on MariaDB too when TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/) answers.
  * Cases: "api" (a page of nested assets, a keyset page), "compliance" (the MSP dashboard, compliance-dashboard.ts) and
- * "report-csv" (the patch history report's CSV export of a million rows, patch-history-export.ts);
+ * "report-csv" (the patch history report's CSV export of a million rows, patch-history-export.ts), "ingest" (a WSUS
+ * snapshot through the ingest endpoint: full, unchanged and 1 % changed, wsus-ingest.ts);
  * name some to run only those: `npm run bench -- compliance`.
  */
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,7 @@ import { fixedClock } from '../../src/util/clock';
 import { newId } from '../../src/util/ids';
 import { benchComplianceDashboard } from './compliance-dashboard';
 import { benchPatchHistoryExport } from './patch-history-export';
+import { benchWsusIngest } from './wsus-ingest';
 
 const ASSETS = 5_000;
 const PAGE = 100;
@@ -160,6 +162,7 @@ const CASES: Record<string, (engine: string, url: string) => Promise<void>> = {
   api: benchEngine,
   compliance: benchComplianceDashboard,
   'report-csv': benchPatchHistoryExport,
+  ingest: benchWsusIngest,
 };
 
 async function main() {

@@ -1,0 +1,71 @@
+/**
+ * The server as an operator runs it (`patchgraph serve`), in a process of its own, so that its memory is its own:
+ * the bench process holds its seeding's and its baseline's garbage, which are not the server's. Shared by the bench
+ * cases that measure a server's throughput and peak memory.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(databaseUrl: string, adminKey: string, dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const main = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-e', `require(${JSON.stringify(main)}).main(['node', 'patchgraph', 'serve'])`], {
+    env: {
+      ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', PATCHGRAPH_DEMO: 'false', PATCHGRAPH_SCHEDULER: 'false', PATCHGRAPH_ADMIN_KEY: adminKey,
+      PATCHGRAPH_SECRET_KEY: randomBytes(32).toString('base64'), PATCHGRAPH_DATA_DIR: dataDir, PATCHGRAPH_RATE_LIMIT_PER_MINUTE: '100000',
+      // e.g. --max-old-space-size=160: how much of the server's peak is live memory and how much the collector's slack.
+      // (BENCH_SERVER_NODE_ARGS takes what NODE_OPTIONS refuses, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof.)
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const served = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /serving GraphQL at (http:\/\/[^\s]+)\/graphql/.exec(stderr);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before serving:\n${stderr}`)));
+  });
+  return {
+    url: served,
+    pid: child.pid!,
+    async stop() {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A process's peak resident set size so far, in MB (Linux: VmHWM). */
+export function peakRssOf(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** A process's resident set size now, in MB (Linux: VmRSS). */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** One GraphQL request to the server with a key; the answer's data, or an error naming the request's errors. */
+export async function graphql<T = any>(url: string, key: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors?.length) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
+  return body.data!;
+}

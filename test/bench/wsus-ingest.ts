@@ -1,0 +1,117 @@
+/**
+ * Bench case "ingest": a WSUS server's snapshot through the ingest endpoint of a real server (`patchgraph serve` in a
+ * process of its own), as the collector posts it, beside a baseline in the bench process: the same (computer,
+ * update, state) rows written by raw multi-row upserts into a minimal keyed table of the same database. Then the
+ * same snapshot again (nothing changed) and one where about 1 % of the computers changed, each against the full run:
+ * the cost should follow the change, not the fleet. Reports states per second, the ratios, and the server's peak
+ * resident memory.
+ *
+ * Size: BENCH_INGEST_SIZE=<computers>x<updates> (default 2000x300, the fleet the [P12] measurements used).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { WsusSimulator } from '../../connectors/wsus/simulator';
+import { parseDatabaseUrl } from '../../src/config/config';
+import { createDataSource } from '../../src/db/data-source';
+import { runMigrations } from '../../src/db/migrate';
+import { graphql, peakRssOf, startServerProcess } from './server-process';
+
+const NOW = new Date('2026-11-02T09:00:00.000Z');
+const INGEST_KEY = 'wsus-ingest-key-for-the-bench-0123456789abcdef';
+
+function size(): { computers: number; updates: number } {
+  const spec = process.env.BENCH_INGEST_SIZE ?? '2000x300';
+  const m = /^(\d+)x(\d+)$/.exec(spec);
+  if (!m) throw new Error(`BENCH_INGEST_SIZE must look like 2000x300 (computers x updates), not "${spec}"`);
+  return { computers: Number(m[1]), updates: Number(m[2]) };
+}
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+/** The baseline: every state as one row of a table keyed on (computer, update), by multi-row upserts in one transaction. */
+async function rawUpsert(ds: DataSource, engine: string, rows: ReadonlyArray<readonly [string, string, number]>): Promise<number> {
+  await ds.query('DROP TABLE IF EXISTS bench_state');
+  await ds.query('CREATE TABLE bench_state (computer_id VARCHAR(36) NOT NULL, update_id VARCHAR(36) NOT NULL, state INT NOT NULL, PRIMARY KEY (computer_id, update_id))');
+  const perStatement = 5_000;
+  const upsert = engine === 'sqlite'
+    ? ' ON CONFLICT (computer_id, update_id) DO UPDATE SET state = excluded.state'
+    : ' ON DUPLICATE KEY UPDATE state = VALUES(state)';
+  const start = process.hrtime.bigint();
+  const runner = ds.createQueryRunner();
+  await runner.startTransaction();
+  try {
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const slice = rows.slice(i, i + perStatement);
+      await runner.query(`INSERT INTO bench_state (computer_id, update_id, state) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}${upsert}`, slice.flat());
+    }
+    await runner.commitTransaction();
+  } finally {
+    await runner.release();
+  }
+  const elapsed = seconds(start);
+  await ds.query('DROP TABLE bench_state');
+  return elapsed;
+}
+
+interface Upload {
+  seconds: number;
+  counts: { patchStates: { created: number; changed: number }; events: number };
+}
+
+async function upload(wsus: WsusSimulator, url: string): Promise<Upload> {
+  const body = wsus.gzipSnapshot();
+  const start = process.hrtime.bigint();
+  const res = await wsus.upload(url, INGEST_KEY, body);
+  const elapsed = seconds(start);
+  if (res.status !== 200) throw new Error(`the ingest answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
+  return { seconds: elapsed, counts: (res.body as { syncRun: { counts: Upload['counts'] } }).syncRun.counts };
+}
+
+export async function benchWsusIngest(engine: string, url: string): Promise<void> {
+  const { computers, updates } = size();
+  const wsus = new WsusSimulator({ computers, updates, seed: 1, now: NOW });
+  const states = wsus.installationRows().map((r) => [r.ComputerTargetId, r.UpdateId, r.State] as const);
+  console.log(`\n${engine}: WSUS ingest, ${computers} computers x ${updates} updates = ${states.length.toLocaleString('en-GB')} installation rows`);
+
+  const ds = await createDataSource(parseDatabaseUrl(url));
+  await ds.initialize();
+  await runMigrations(ds);
+  const rawSeconds = await rawUpsert(ds, engine, states);
+  await ds.destroy();
+  const rawRate = states.length / rawSeconds;
+  console.log(`  raw multi-row upsert into a minimal keyed table     ${Math.round(rawRate).toLocaleString('en-GB').padStart(9)} rows/s    ${rawSeconds.toFixed(2)} s`);
+
+  const key = `pgk_bench_${randomBytes(18).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-ingest-'));
+  const server = await startServerProcess(url, key, dataDir);
+  try {
+    const { createTenant } = await graphql(server.url, key, 'mutation { createTenant(input: { name: "Bench trust" }) { id } }');
+    const { createConnectorInstance } = await graphql(server.url, key, 'mutation($input: CreateConnectorInstanceInput!) { createConnectorInstance(input: $input) { id } }', {
+      input: { tenantId: createTenant.id, kind: 'wsus', name: `WSUS (${computers} computers)`, settings: { ingestKey: INGEST_KEY } },
+    });
+    const ingestUrl = `${server.url}/ingest/wsus/${createConnectorInstance.id}`;
+    const idle = peakRssOf(server.pid);
+
+    const full = await upload(wsus, ingestUrl);
+    const stored = full.counts.patchStates.created;
+    console.log(`  full ingest (HTTP, parse, identity, states, events) ${Math.round(stored / full.seconds).toLocaleString('en-GB').padStart(9)} states/s  ${full.seconds.toFixed(2)} s  (${stored.toLocaleString('en-GB')} states, ${full.counts.events.toLocaleString('en-GB')} events)`);
+
+    const same = await upload(wsus, ingestUrl);
+    console.log(`  the same snapshot again                                          ${same.seconds.toFixed(2)} s  = ${((same.seconds / full.seconds) * 100).toFixed(1)} % of the full run (${same.counts.events} events)`);
+
+    const changed = new Set<string>();
+    while (changed.size < Math.max(1, Math.round(computers / 100))) for (const id of wsus.advance(3_600_000).changedComputerIds) changed.add(id);
+    const onePercent = await upload(wsus, ingestUrl);
+    console.log(`  ${changed.size} computers changed (${((changed.size / computers) * 100).toFixed(1)} %)                                ${onePercent.seconds.toFixed(2)} s  = ${((onePercent.seconds / full.seconds) * 100).toFixed(1)} % of the full run (${onePercent.counts.events} events)`);
+
+    const peak = peakRssOf(server.pid);
+    console.log(`  server peak RSS ${peak.toFixed(0)} MB (${idle.toFixed(0)} MB before)`);
+    console.log(`  => full ingest ${(stored / full.seconds / rawRate).toFixed(2)}x the raw upsert's rate; targets (SQLite >= 100k states/s, MariaDB >= 50k, >= 0.5x raw; no change <= 5 %; 1 % changed <= 10 %)`);
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
