@@ -6,11 +6,12 @@
  * the change's tenant.
  */
 import { EntityManager } from 'typeorm';
-import { ChangeRequest, DeploymentRing, MaintenanceWindow, PatchEvent, PatchState, Site, UpdateApproval, Asset } from '../entities';
+import { ChangeRequest, DeploymentRing, MaintenanceWindow, PatchEvent, PatchState, Site, SourceDevice, UpdateApproval, Asset } from '../entities';
 import { occurrenceHolding, WindowRule } from '../change/maintenance-windows';
 import { verify, Verification } from '../change/verification';
 import { applyAssetFilter } from './asset.finder';
 import { assetFilterOf } from './change-target-filter';
+import { approvalReaches, TargetDevice } from '../change/approval-reach';
 import { inList } from './sql-lists';
 
 /**
@@ -88,14 +89,30 @@ export async function windowFit(m: EntityManager, change: ChangeRequest, start: 
   return { fits: true, reason: `${period} lies within a maintenance window of every target` };
 }
 
-/** Approvals the change stands behind: of its tenant and updates, recorded from its creation until it was finished (or now). */
+/**
+ * Approvals the change stands behind: of its tenant and updates, recorded from its creation until it was finished
+ * (or now), for a group that holds one of its target machines (approval-reach.ts).
+ */
 export async function approvalsOfChange(m: EntityManager, change: ChangeRequest, now: Date): Promise<UpdateApproval[]> {
   if (change.updateIds.length === 0) return [];
-  return m.createQueryBuilder(UpdateApproval, 'ua')
+  const approvals = await m.createQueryBuilder(UpdateApproval, 'ua')
     .where('ua.tenantId = :t AND ua.updateId IN (:...u)', { t: change.tenantId, u: inList(change.updateIds) })
     .andWhere('ua.approvedAt >= :from AND ua.approvedAt <= :to', { from: change.createdAt, to: change.finishedAt ?? now })
     .orderBy('ua.approvedAt', 'ASC').addOrderBy('ua.id', 'ASC')
     .getMany();
+  if (approvals.length === 0) return [];
+  const targets = await targetDevices(m, change);
+  return approvals.filter((a) => approvalReaches(a, targets));
+}
+
+/** The source devices of the change's target assets, with the WSUS group each computer is an explicit member of. */
+export async function targetDevices(m: EntityManager, change: ChangeRequest): Promise<TargetDevice[]> {
+  const assets = await targetAssetIds(m, change);
+  if (assets.length === 0) return [];
+  const devices = await m.createQueryBuilder(SourceDevice, 'sd')
+    .where('sd.tenantId = :t AND sd.assetId IN (:...assets)', { t: change.tenantId, assets: inList(assets) })
+    .getMany();
+  return devices.map((d) => ({ connectorInstanceId: d.connectorInstanceId, group: typeof d.attributes?.targetGroup === 'string' ? d.attributes.targetGroup : null }));
 }
 
 /**

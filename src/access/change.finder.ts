@@ -7,7 +7,8 @@ import { ChangeApproval, ChangeRequest, DeploymentRing, MaintenanceWindow, Patch
 import { decidePromotion, PromotionDecision } from '../change/ring-promotion';
 import { Verification } from '../change/verification';
 import { UserInputError } from '../errors';
-import { approvalsOfChange, patchEventsOfChange, targetAssetIds, verifyChange } from './change-evidence';
+import { approvalsOfChange, patchEventsOfChange, targetAssetIds, targetDevices, verifyChange } from './change-evidence';
+import { approvalReaches, TargetDevice } from '../change/approval-reach';
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
 import { inList } from './sql-lists';
@@ -77,8 +78,8 @@ export class ChangeRequestFinder extends Finder<ChangeRequest> {
 
   /**
    * Install approvals recorded since `since` in the tenants with no change record behind them: none of the tenant's
-   * changes names the update and was open (created, not yet finished) when the approval was made. What an auditor
-   * looks for first.
+   * changes names the update, was open (created, not yet finished) when the approval was made, and targets a machine
+   * in the approval's group. What an auditor looks for first.
    */
   async unrecordedApprovals(tenantIds: string[] | null, since: Date, now: Date): Promise<UpdateApproval[]> {
     const qb = this.deps.scope.apply(this.deps.dataSource.createQueryBuilder(UpdateApproval, 'ua'), 'ua.tenantId')
@@ -93,9 +94,27 @@ export class ChangeRequestFinder extends Finder<ChangeRequest> {
       .andWhere('cr.tenantId IN (:...t)', { t: inList([...new Set(approvals.map((a) => a.tenantId))]) })
       .andWhere('cr.state NOT IN (:...unused)', { unused: ['DRAFT', 'REJECTED'] })
       .getMany();
-    const covered = (a: UpdateApproval) => changes.some((c) => c.tenantId === a.tenantId && c.updateIds.includes(a.updateId)
-      && a.approvedAt! >= c.createdAt && a.approvedAt! <= (c.finishedAt ?? now));
-    return approvals.filter((a) => !covered(a));
+    const open = (c: ChangeRequest, a: UpdateApproval) => c.tenantId === a.tenantId && c.updateIds.includes(a.updateId)
+      && a.approvedAt! >= c.createdAt && a.approvedAt! <= (c.finishedAt ?? now);
+    // A change stands behind an approval only if the approval's group holds one of its targets: an approval for
+    // the Leeds servers is not covered by a change for York's.
+    const reach = new Map<string, TargetDevice[]>();
+    const targetsOf = async (c: ChangeRequest) => {
+      if (!reach.has(c.id)) reach.set(c.id, await targetDevices(this.deps.dataSource.manager, c));
+      return reach.get(c.id)!;
+    };
+    const unrecorded: UpdateApproval[] = [];
+    for (const a of approvals) {
+      let covered = false;
+      for (const c of changes) {
+        if (open(c, a) && approvalReaches(a, await targetsOf(c))) {
+          covered = true;
+          break;
+        }
+      }
+      if (!covered) unrecorded.push(a);
+    }
+    return unrecorded;
   }
 }
 

@@ -5,7 +5,7 @@
  * say whether the next ring may start, and why; WSUS approvals are linked to the change, or flagged when no
  * change stands behind them.
  */
-import { UpdateApproval } from '../../src/entities';
+import { SourceDevice, UpdateApproval } from '../../src/entities';
 import { Role } from '../../src/entities/enums';
 import { keyOf } from '../../src/graphql/types/global-id';
 import { newId } from '../../src/util/ids';
@@ -181,5 +181,32 @@ describe(`change verification on ${ENGINE}`, () => {
       { externalId: 'a-before-change', approvedAt: '2026-11-01T09:00:00.000Z' },
       { externalId: 'a-unrecorded', approvedAt: '2026-11-10T09:45:00.000Z' },
     ]);
+  });
+
+  it("links an approval only when its WSUS group holds one of the change's targets, and flags one for a group it does not reach", async () => {
+    const tenantId = keyOf('Tenant', g.tenant, 'tenant');
+    const instanceId = keyOf('ConnectorInstance', g.instance, 'instance');
+    const kb1 = (await db.dataSource.query('SELECT id FROM software_update WHERE kb = ?', [KB1.kb]))[0].id as string;
+    // The pilot machine is in the WSUS group "Pilot"; the broad ones in "Workstations".
+    const grouped = async (hostname: string, group: string) => {
+      const device = await db.dataSource.getRepository(SourceDevice).findOneByOrFail({ assetId: keyOf('Asset', g[hostname], 'asset') });
+      await db.dataSource.getRepository(SourceDevice).update({ id: device.id }, { attributes: { ...(device.attributes ?? {}), targetGroup: group } });
+    };
+    await grouped('PILOT-01', 'Pilot');
+    await grouped('BROAD-01', 'Workstations');
+    await grouped('BROAD-02', 'Workstations');
+    const approval = (externalId: string, groupName: string, connectorInstanceId = instanceId) => Object.assign(new UpdateApproval(), {
+      id: newId(), tenantId, connectorInstanceId, updateId: kb1, externalId, groupName,
+      action: 'Install', approvedAt: new Date('2026-11-10T09:40:00.000Z'), approvedBy: 'CONTOSO\\wsusadmin', recordedAt: new Date('2026-11-10T09:40:00.000Z'),
+    });
+    await db.dataSource.getRepository(UpdateApproval).insert([
+      approval('g-pilot', ' pilot '),
+      approval('g-servers', 'Servers'),
+      approval('g-other-wsus', 'Pilot', newId()),
+    ]);
+    const linked = await data('query($id: ID!) { changeRequest(id: $id) { updateApprovals { externalId } } }', { id: g.change });
+    expect(linked.changeRequest.updateApprovals.map((a: { externalId: string }) => a.externalId).sort()).toEqual(['a-behind-change', 'g-pilot']);
+    const flagged = await data('{ unrecordedChanges(since: "2026-11-10T09:35:00Z") { externalId } }');
+    expect(flagged.unrecordedChanges.map((a: { externalId: string }) => a.externalId).sort()).toEqual(['a-unrecorded', 'g-other-wsus', 'g-servers']);
   });
 });
