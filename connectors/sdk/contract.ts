@@ -8,7 +8,7 @@ import type { Clock } from '../../src/util/clock';
 import type { Sleep } from './http/backoff';
 import type { HttpLog } from './http/http-client';
 import type { TokenCache } from './http/oauth2';
-import type { RateLimiterRegistry } from './http/rate-limiter';
+import type { LimiterRegistry } from './http/rate-limiter';
 
 /** The state of one update on one device. "Not remediated" means MISSING, FAILED or PENDING_REBOOT. */
 export type PatchStateValue = 'MISSING' | 'INSTALLED' | 'FAILED' | 'PENDING_REBOOT' | 'NOT_APPLICABLE' | 'UNKNOWN';
@@ -238,7 +238,7 @@ export interface ConnectorContext {
   /** Structured, already-redacted log events (pass to HttpClient as `log`). */
   log?: HttpLog;
   /** Rate limiters shared by every instance using the same vendor account. */
-  rateLimiters?: RateLimiterRegistry;
+  rateLimiters?: LimiterRegistry;
   /** Waits between retries; tests pass one that records the delay instead of waiting. */
   sleep?: Sleep;
   /** Access tokens kept in memory across runs, for vendors whose tokens live long (Datto: 100 hours). */

@@ -15,6 +15,7 @@ import { schema } from './schema.command';
 import { secretsRotateKeyCommand } from './secrets.command';
 import { serve } from './serve.command';
 import { syncCommand } from './sync.command';
+import { workerCommand } from './worker.command';
 
 /** The environment's configuration, with the process-wide settings connectors check against applied. */
 function loadConfig(): Config {
@@ -75,6 +76,11 @@ export function main(argv: string[]): void {
     .action((opts: { connector?: string; full?: boolean }) =>
       syncCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
+
+  program
+    .command('worker')
+    .description('run the sync jobs API servers queue in Redis (needs REDIS_URL); run any number, on any machine; SIGTERM finishes or hands back its jobs')
+    .action(() => workerCommand(loadConfig()).catch(fail));
 
   const secrets = program.command('secrets').description('manage the key that encrypts connector secrets at rest');
   secrets

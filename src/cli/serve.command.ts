@@ -11,8 +11,22 @@ import { SyncScheduler } from '../sync/scheduler';
 import { WebhookDispatcher } from '../change/webhook-dispatcher';
 import { SyncEngine } from '../sync/sync-engine';
 import { syncLeaseMsFromEnv } from '../sync/sync-lock';
+import { SyncQueue } from '../sync/sync-queue';
+import { SyncWorker } from '../sync/sync-worker';
+import { vendorRateLimiters } from '../sync/vendor-rate-limits';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
+
+/** Queued syncs wait for a worker: say so at start when none is connected, since nothing else would. */
+async function warnWithoutWorkers(queue: SyncQueue, logger: ReturnType<typeof createLogger>, inline: boolean): Promise<void> {
+  if (inline) {
+    logger.info({ queuePrefix: queue.config.prefix }, 'syncs are queued in Redis; this server also runs them (PATCHGRAPH_WORKER=inline)');
+    return;
+  }
+  const workers = await queue.workerCount().catch(() => null);
+  const log = workers ? logger.info.bind(logger) : logger.warn.bind(logger);
+  log({ queuePrefix: queue.config.prefix, workers }, workers ? 'syncs are queued in Redis for `patchgraph worker` processes' : 'syncs are queued in Redis, and no `patchgraph worker` is connected yet: start one (or set PATCHGRAPH_WORKER=inline) or no sync runs');
+}
 
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config);
@@ -35,13 +49,21 @@ export async function serve(config: Config): Promise<void> {
       process.stderr.write(`\n  First start: created an admin API key. It is shown only this once; keep it safe.\n\n    export PATCHGRAPH_KEY=${newKey}\n`);
     }
   };
-  const sync = new SyncEngine({ dataSource, secrets, clock, logger, leaseMs });
+  const vendorLimits = vendorRateLimiters(config);
+  const sync = new SyncEngine({ dataSource, secrets, clock, logger, leaseMs, connectorContext: vendorLimits && { rateLimiters: vendorLimits } });
   // Runs left RUNNING by a process that was killed or lost the database; those whose lease has not yet expired are
   // marked by whoever next takes it, or by the scheduler once it has.
   await sync.reapAbandonedRuns();
   let demoSimulators: DemoSimulators | null = null;
   let app: RunningApp;
   let scheduler: SyncScheduler;
+  // With REDIS_URL, scheduled and triggered syncs are jobs for `patchgraph worker` (and for this process only with
+  // PATCHGRAPH_WORKER=inline); WSUS uploads still run here, since their collector waits for the outcome.
+  const syncQueue = config.syncQueue ? new SyncQueue(config.syncQueue, { dataSource, clock, logger }) : undefined;
+  const inlineWorker =
+    config.syncQueue?.serverWorker === 'inline'
+      ? new SyncWorker({ config: config.syncQueue, engine: sync, dataSource, clock, logger, leaseMs, fullSyncEveryMs: config.fullSyncHours * 3_600_000 })
+      : undefined;
   const webhooks = new WebhookDispatcher({ dataSource, secrets, clock, logger });
   try {
     // Before the demo, so the catalog it loads picks up the KEV, EPSS and CVE-record facts with their versions.
@@ -64,9 +86,11 @@ export async function serve(config: Config): Promise<void> {
       demoSimulators = await resumeDemoSimulators({ dataSource, secrets, clock });
     }
 
-    app = await startApp({ config, dataSource, clock, logger, secrets, sync });
-    scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000 });
+    app = await startApp({ config, dataSource, clock, logger, secrets, sync, syncQueue });
+    scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000, queue: syncQueue });
     if (config.scheduler) scheduler.start();
+    inlineWorker?.start();
+    if (syncQueue) await warnWithoutWorkers(syncQueue, logger, !!inlineWorker);
     // Change webhooks: queued with each change, sent (and retried with backoff) from here.
     webhooks.start(5_000);
   } catch (err) {
@@ -91,9 +115,12 @@ export async function serve(config: Config): Promise<void> {
     // Syncs first, while the database is still open: each cancelled run records its failure, rolls back whatever it
     // was writing and releases its lease. Uploads waiting on a run then get their answer before the HTTP drain.
     const schedulerStopped = Promise.race([scheduler.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
-    Promise.all([sync.shutdown(config.shutdownTimeoutMs), schedulerStopped, webhooks.stop()])
+    // The inline worker first hands back the jobs it cannot finish in time; then the engine cancels what is left (uploads).
+    const queueStopped = (inlineWorker?.stop(config.shutdownTimeoutMs) ?? Promise.resolve()).then(() => syncQueue?.close());
+    Promise.all([queueStopped.then(() => sync.shutdown(config.shutdownTimeoutMs)), schedulerStopped, webhooks.stop()])
       .then(() => app.stop())
       .then(() => demoSimulators?.close())
+      .then(() => vendorLimits?.close())
       .then(
         () => process.exit(0),
         (err) => {

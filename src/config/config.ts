@@ -29,8 +29,13 @@ export interface Config {
   rateLimitUnauthenticatedPerMinute: number;
   /** WSUS snapshot uploads one connector instance may make in a minute. */
   ingestRateLimitPerMinute: number;
-  /** Where rate-limit counters are kept so that several server processes share them; in-process when unset. */
+  /**
+   * Where rate-limit counters, vendor rate limits and the sync job queue are kept so that several processes share
+   * them; in-process when unset.
+   */
   redisUrl?: string;
+  /** Sync jobs through Redis (src/sync/sync-queue.ts); absent without REDIS_URL, when syncs run in this process. */
+  syncQueue?: SyncQueueConfig;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For decides a client's address (false: the TCP peer). */
   trustProxy: boolean | number | string;
   maxPageSize: number;
@@ -79,6 +84,20 @@ export interface Config {
   fileImport: FileImportSettings;
   /** OIDC bearer tokens from an identity provider (Entra ID); absent unless PATCHGRAPH_OIDC_ISSUER is set. */
   oidc?: OidcConfig;
+}
+
+export interface SyncQueueConfig {
+  redisUrl: string;
+  /** Prefix of the queue's Redis keys (PATCHGRAPH_QUEUE_PREFIX), so deployments can share one Redis. */
+  prefix: string;
+  /** `inline`: `serve` also consumes the queue, as a worker does (PATCHGRAPH_WORKER); `off`: only workers do. */
+  serverWorker: 'inline' | 'off';
+  /** Jobs one worker process runs at a time (PATCHGRAPH_WORKER_CONCURRENCY). */
+  concurrency: number;
+  /** How long a worker's silence passes before its job is given to another worker (PATCHGRAPH_WORKER_STALL_SECONDS). */
+  stallMs: number;
+  /** How long triggerSync waits for a worker to start the run it queued (PATCHGRAPH_TRIGGER_TIMEOUT_SECONDS). */
+  triggerTimeoutMs: number;
 }
 
 export type DatabaseConfig =
@@ -174,6 +193,27 @@ function redisUrlVar(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
+/** The sync queue's settings; PATCHGRAPH_WORKER=inline without REDIS_URL is refused, since there is no queue to consume. */
+function syncQueueVars(env: NodeJS.ProcessEnv, redisUrl: string | undefined): SyncQueueConfig | undefined {
+  const serverWorker = (env.PATCHGRAPH_WORKER || 'off').toLowerCase();
+  if (serverWorker !== 'inline' && serverWorker !== 'off') throw new ConfigError('PATCHGRAPH_WORKER', `must be inline or off, got "${env.PATCHGRAPH_WORKER}"`);
+  if (!redisUrl) {
+    if (serverWorker === 'inline') throw new ConfigError('PATCHGRAPH_WORKER', 'inline needs REDIS_URL: without it the server runs every sync itself already');
+    return undefined;
+  }
+  const prefix = env.PATCHGRAPH_QUEUE_PREFIX || 'patchgraph';
+  // BullMQ joins key parts with colons; braces would change the Redis Cluster hash slot.
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError('PATCHGRAPH_QUEUE_PREFIX', 'letters, digits, _ . - only, at most 64');
+  return {
+    redisUrl,
+    prefix,
+    serverWorker,
+    concurrency: intVar(env, 'PATCHGRAPH_WORKER_CONCURRENCY', 1, 1, 64),
+    stallMs: intVar(env, 'PATCHGRAPH_WORKER_STALL_SECONDS', 30, 1, 3600) * 1000,
+    triggerTimeoutMs: intVar(env, 'PATCHGRAPH_TRIGGER_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+  };
+}
+
 /**
  * PATCHGRAPH_TRUST_PROXY: unset or false for none, a number of proxy hops, or a comma-separated list of proxy
  * addresses, CIDR subnets and the names loopback, linklocal and uniquelocal (Express's `trust proxy` forms).
@@ -231,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Opt-in only: a deployment that sets nothing, or NODE_ENV=test/staging/…, gets the safe mode.
   const development = boolVar(env, 'PATCHGRAPH_DEV', false) || env.NODE_ENV === 'development';
+  const redisUrl = redisUrlVar(env);
   return {
     database,
     host: env.HOST || '127.0.0.1',
@@ -246,7 +287,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitUnauthenticatedPerMinute: intVar(env, 'PATCHGRAPH_RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE', 60, 1, 1_000_000),
     // A collector uploads once per scheduled run; a few a minute allows its retries and nothing like a flood.
     ingestRateLimitPerMinute: intVar(env, 'PATCHGRAPH_INGEST_RATE_LIMIT_PER_MINUTE', 6, 1, 10_000),
-    redisUrl: redisUrlVar(env),
+    redisUrl,
+    syncQueue: syncQueueVars(env, redisUrl),
     trustProxy: trustProxyVar(env),
     maxPageSize,
     defaultPageSize: Math.min(intVar(env, 'DEFAULT_PAGE_SIZE', 50, 1, 10_000), maxPageSize),

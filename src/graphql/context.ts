@@ -4,6 +4,7 @@ import { Principal } from '../auth/principal';
 import { Config } from '../config/config';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
+import type { SyncQueue } from '../sync/sync-queue';
 import { Clock } from '../util/clock';
 import { AuthorizationRecord } from './enforce-permissions';
 import { Loaders } from './loaders/loaders';
@@ -21,6 +22,8 @@ export interface RequestContext {
   config: Config;
   /** Starts syncs (triggerSync) and tests connections. */
   sync: SyncEngine;
+  /** With REDIS_URL, where triggerSync queues its run for the workers; absent, it runs in this process. */
+  syncQueue?: SyncQueue;
   /** Reads which secrets an instance has set, never their values. */
   secrets: SecretBox;
 }

@@ -25,6 +25,7 @@ import { authorizationBackstop } from '../graphql/authorization-backstop';
 import { AuthorizationRecord } from '../graphql/enforce-permissions';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
+import type { SyncQueue } from '../sync/sync-queue';
 import { Clock } from '../util/clock';
 import { serializeError } from './logger';
 import { jsonErrorHandler, methodNotAllowed, notFound, requireJsonPost } from './http-errors';
@@ -45,6 +46,8 @@ export interface AppDeps {
   logger: Logger;
   secrets: SecretBox;
   sync: SyncEngine;
+  /** With REDIS_URL, triggerSync queues here for the workers (WSUS uploads still run on `sync`). */
+  syncQueue?: SyncQueue;
   /** Verifies OIDC bearer tokens; absent when OIDC is not configured. */
   oidc?: TokenVerifier;
   /** The GraphQL schema to serve; buildPatchgraphSchema() unless a test serves another. */
@@ -223,6 +226,7 @@ async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger 
     clock: deps.clock,
     config: deps.config,
     sync: deps.sync,
+    syncQueue: deps.syncQueue,
     secrets: deps.secrets,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Runs each enabled instance every `syncIntervalSeconds`, in this process. Several processes may run schedulers
  * against one database: the sync lease makes sure only one of them syncs a given instance at a time, and the
- * others skip it until its next turn.
+ * others skip it until its next turn. Given a sync queue (REDIS_URL), it runs nothing itself: it queues each due
+ * instance's sync for the workers, once per interval slot however many servers schedule.
  *
  * Scheduled runs read incrementally, except that an instance gets a full run once its last successful full run is
  * older than `fullSyncEveryMs`: only a full read can prove a device gone from its source (and mark it stale), and
@@ -16,6 +17,7 @@ import { SyncMode, SyncRunStatus, SyncTrigger } from '../entities/enums';
 import { Clock } from '../util/clock';
 import { SyncEngine } from './sync-engine';
 import { SyncInProgressError } from './sync-lock';
+import type { SyncQueue } from './sync-queue';
 
 export interface SchedulerDeps {
   dataSource: DataSource;
@@ -25,6 +27,8 @@ export interface SchedulerDeps {
   tickMs: number;
   /** Default 24 hours. */
   fullSyncEveryMs?: number;
+  /** Queue due syncs for workers instead of running them here. */
+  queue?: SyncQueue;
 }
 
 const DAY_MS = 86_400_000;
@@ -39,6 +43,15 @@ export function isPushOnly(instance: ConnectorInstance): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether a scheduled run of the instance should read everything: its last successful full run is `everyMs` old. */
+export async function fullSyncDue(dataSource: DataSource, clock: Clock, instanceId: string, everyMs = DAY_MS): Promise<boolean> {
+  const last = await dataSource.getRepository(SyncRun).findOne({
+    where: { connectorInstanceId: instanceId, mode: SyncMode.FULL, status: SyncRunStatus.SUCCEEDED },
+    order: { startedAt: 'DESC' },
+  });
+  return !last || last.startedAt.getTime() + everyMs <= clock.now().getTime();
 }
 
 export class SyncScheduler {
@@ -76,7 +89,7 @@ export class SyncScheduler {
     });
   }
 
-  /** Runs every due instance, one after another; returns the ids it ran. */
+  /** Runs (or queues) every due instance, one after another; returns the ids it ran or queued. */
   async tick(): Promise<string[]> {
     const ran: string[] = [];
     // A run whose process died, or whose final write was lost with the database, would otherwise stay RUNNING until
@@ -84,8 +97,14 @@ export class SyncScheduler {
     await this.deps.engine.reapAbandonedRuns({ latestOnly: true });
     for (const instance of await this.due()) {
       if (this.abort.signal.aborted) break;
+      if (this.deps.queue) {
+        const jobId = await this.deps.queue.enqueueScheduled(instance, this.deps.clock.now());
+        ran.push(instance.id);
+        this.deps.logger?.debug({ connectorInstanceId: instance.id, jobId }, 'scheduled sync queued');
+        continue;
+      }
       try {
-        const full = await this.fullSyncDue(instance.id);
+        const full = await fullSyncDue(this.deps.dataSource, this.deps.clock, instance.id, this.deps.fullSyncEveryMs ?? DAY_MS);
         const run = await this.deps.engine.run(instance.id, { trigger: SyncTrigger.SCHEDULE, full, signal: this.abort.signal });
         ran.push(instance.id);
         this.deps.logger?.info({ connectorInstanceId: instance.id, status: run.status }, 'scheduled sync finished');
@@ -95,14 +114,6 @@ export class SyncScheduler {
       }
     }
     return ran;
-  }
-
-  private async fullSyncDue(instanceId: string): Promise<boolean> {
-    const last = await this.deps.dataSource.getRepository(SyncRun).findOne({
-      where: { connectorInstanceId: instanceId, mode: SyncMode.FULL, status: SyncRunStatus.SUCCEEDED },
-      order: { startedAt: 'DESC' },
-    });
-    return !last || last.startedAt.getTime() + (this.deps.fullSyncEveryMs ?? DAY_MS) <= this.deps.clock.now().getTime();
   }
 
   /** Stops scheduling and cancels a sync in progress (it fails and writes nothing). */

@@ -9,6 +9,7 @@ import { RunningApp, startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { Clock, fixedClock } from '../../src/util/clock';
 import { SyncEngine } from '../../src/sync/sync-engine';
+import type { SyncQueue } from '../../src/sync/sync-queue';
 import { TestDatabase } from './database';
 import { SUITE_FILE_IMPORT } from './inventory';
 import { ephemeralSecretBox, recordingSleep } from './sync';
@@ -45,7 +46,7 @@ export interface TestServer {
 
 /** A real Apollo server over HTTP on a random port, on the test's database, with a fixed clock unless given one. */
 export async function startTestServer(
-  db: TestDatabase, env: Record<string, string> = {}, options: { clock?: Clock; schema?: GraphQLSchema } = {},
+  db: TestDatabase, env: Record<string, string> = {}, options: { clock?: Clock; schema?: GraphQLSchema; syncQueue?: SyncQueue } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ LOG_LEVEL: 'info', PORT: '0', NODE_ENV: 'production', PATCHGRAPH_DEMO: 'false', ...suiteFileImportEnv, ...suiteRateLimitEnv, ...env });
   // As the CLI does at start: the file-import policy is the process's, read from its configuration.
@@ -63,7 +64,7 @@ export async function startTestServer(
   const secrets = ephemeralSecretBox();
   const { sleep } = recordingSleep();
   const sync = new SyncEngine({ dataSource: db.dataSource, secrets, clock, logger, connectorContext: { sleep } });
-  const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync, schema: options.schema });
+  const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync, schema: options.schema, syncQueue: options.syncQueue });
 
   async function gql<T>(query: string, variables?: Record<string, unknown>, key: string | null = adminKey): Promise<GraphQLResponse<T>> {
     const res = await fetch(`${app.url}/graphql`, {

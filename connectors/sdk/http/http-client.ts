@@ -12,7 +12,7 @@ import {
 import { BackoffOptions, fullJitterBackoff, realSleep, Sleep } from './backoff';
 import { Classification, classify } from './error-map';
 import type { TokenProvider } from './oauth2';
-import { RateLimit, RateLimiterRegistry, RollingWindowLimiter, sharedRateLimiters } from './rate-limiter';
+import { LimiterRegistry, RateLimit, sharedRateLimiters, WindowLimiter } from './rate-limiter';
 import { Redactor } from './redact';
 import { DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-after';
 
@@ -151,7 +151,7 @@ export interface HttpClientOptions {
   /** Longest Retry-After honoured; longer requests are clamped to it. Default 120 s. */
   maxRetryAfterMs?: number;
   /** Client-side limit shared by every client with the same key (the vendor account). */
-  rateLimit?: RateLimit & { key: string; registry?: RateLimiterRegistry };
+  rateLimit?: RateLimit & { key: string; registry?: LimiterRegistry };
   /** Headers sent with every request. */
   headers?: Record<string, string>;
   /** More values to keep out of logs and errors (the token provider's secrets are added automatically). */
@@ -201,7 +201,7 @@ export class HttpClient {
   private readonly backoff: BackoffOptions;
   private readonly rateLimitBackoff: BackoffOptions;
   private readonly maxRetryAfterMs: number;
-  private readonly limiter?: RollingWindowLimiter;
+  private readonly limiter?: WindowLimiter;
   private readonly headers: Record<string, string>;
   private readonly baseRedactor: Redactor;
   private redactor: Redactor;

@@ -36,6 +36,7 @@ export {
   type TokenProvider,
 } from './oauth2';
 export { type CursorPage, cursorPaging, eachItem, followNextLink, type Page, pageMaxPaging, type PagingOptions, reapplyDropped } from './paging';
-export { type LimiterTiming, type RateLimit, RateLimiterRegistry, RollingWindowLimiter, sharedRateLimiters } from './rate-limiter';
+export { type LimiterRegistry, type LimiterTiming, type RateLimit, RateLimiterRegistry, RollingWindowLimiter, sharedRateLimiters, type WindowLimiter } from './rate-limiter';
+export { RedisRateLimiterRegistry } from './redis-rate-limiter';
 export { isSecretField, redact, REDACTED, Redactor } from './redact';
 export { DEFAULT_MAX_RETRY_AFTER_MS, parseHttpDate, parseRetryAfter } from './retry-after';

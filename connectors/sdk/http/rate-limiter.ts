@@ -17,13 +17,49 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/** What a client draws from: one account's window, wherever its count is kept. */
+export interface WindowLimiter {
+  readonly limit: RateLimit;
+  /** Resolves when a request may start, and counts that request against the window. */
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Limiters by account key. RateLimiterRegistry keeps the counts in this process; with REDIS_URL,
+ * RedisRateLimiterRegistry (redis-rate-limiter.ts) keeps them in Redis, shared by every worker on every machine.
+ */
+export interface LimiterRegistry {
+  limiterFor(key: string, limit: RateLimit): WindowLimiter;
+}
+
+/** Refuses a second, different quota for one account key: see RateLimiterRegistry.limiterFor. */
+export function checkSameLimit(key: string, existing: RateLimit, limit: RateLimit): void {
+  if (existing.maxRequests !== limit.maxRequests || existing.windowMs !== limit.windowMs) {
+    throw new ConfigError(
+      'rateLimit',
+      `account "${key}" already has a limit of ${existing.maxRequests} per ${existing.windowMs} ms; ` +
+        `every client of one account must use the same limit`,
+    );
+  }
+}
+
+/** Checks a limit's fields, naming the one that is wrong. */
+export function checkLimit(limit: RateLimit): void {
+  if (!Number.isInteger(limit.maxRequests) || limit.maxRequests < 1) {
+    throw new ConfigError('rateLimit.maxRequests', `must be a positive integer, got ${limit.maxRequests}`);
+  }
+  if (!Number.isFinite(limit.windowMs) || limit.windowMs <= 0) {
+    throw new ConfigError('rateLimit.windowMs', `must be a positive number of milliseconds, got ${limit.windowMs}`);
+  }
+}
+
 export interface LimiterTiming {
   clock?: Clock;
   sleep?: Sleep;
 }
 
 /** A rolling (sliding-log) window: it remembers when each of the last `maxRequests` requests started. */
-export class RollingWindowLimiter {
+export class RollingWindowLimiter implements WindowLimiter {
   /** Start times (epoch ms) of the grants still inside the window, oldest first. */
   private readonly grants: number[] = [];
   /** Acquirers are served one at a time, in arrival order, so a slot freed by time goes to whoever waited longest. */
@@ -32,12 +68,7 @@ export class RollingWindowLimiter {
   private readonly sleep: Sleep;
 
   constructor(readonly limit: RateLimit, timing: LimiterTiming = {}) {
-    if (!Number.isInteger(limit.maxRequests) || limit.maxRequests < 1) {
-      throw new ConfigError('rateLimit.maxRequests', `must be a positive integer, got ${limit.maxRequests}`);
-    }
-    if (!Number.isFinite(limit.windowMs) || limit.windowMs <= 0) {
-      throw new ConfigError('rateLimit.windowMs', `must be a positive number of milliseconds, got ${limit.windowMs}`);
-    }
+    checkLimit(limit);
     this.clock = timing.clock ?? systemClock;
     this.sleep = timing.sleep ?? realSleep;
   }
@@ -80,7 +111,7 @@ export class RollingWindowLimiter {
 }
 
 /** Limiters by account key, e.g. "datto:merlot:<accountUid>" or "graph:<tenantId>:<appId>". */
-export class RateLimiterRegistry {
+export class RateLimiterRegistry implements LimiterRegistry {
   private readonly limiters = new Map<string, RollingWindowLimiter>();
 
   constructor(private readonly timing: LimiterTiming = {}) {}
@@ -92,13 +123,7 @@ export class RateLimiterRegistry {
   limiterFor(key: string, limit: RateLimit): RollingWindowLimiter {
     const existing = this.limiters.get(key);
     if (existing) {
-      if (existing.limit.maxRequests !== limit.maxRequests || existing.limit.windowMs !== limit.windowMs) {
-        throw new ConfigError(
-          'rateLimit',
-          `account "${key}" already has a limit of ${existing.limit.maxRequests} per ${existing.limit.windowMs} ms; ` +
-            `every client of one account must use the same limit`,
-        );
-      }
+      checkSameLimit(key, existing.limit, limit);
       return existing;
     }
     const limiter = new RollingWindowLimiter(limit, this.timing);

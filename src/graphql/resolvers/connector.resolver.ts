@@ -158,12 +158,19 @@ export class ConnectorInstanceResolver {
       return { ok: false, message: 'internal error while testing; the server log has the details', errorKind: 'internal' };
     }
   }
-  @Mutation(() => SyncRun, { description: 'Starts a sync of a connector instance now. CONFLICT when one is already running' })
-  async triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { access, sync, principal, logger }: RequestContext): Promise<SyncRun> {
+  @Mutation(() => SyncRun, {
+    description:
+      'Starts a sync of a connector instance now. CONFLICT when one is already running. With workers (REDIS_URL) the sync is queued and the run ' +
+      'is returned once a worker has started it; CONFLICT with code SYNC_QUEUED when none started it within PATCHGRAPH_TRIGGER_TIMEOUT_SECONDS (it still runs)',
+  })
+  async triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { access, sync, syncQueue, principal, logger }: RequestContext): Promise<SyncRun> {
     const id = keyOf('ConnectorInstance', input.connectorInstanceId, 'input.connectorInstanceId');
     const instance = await access.connectorInstances.byId(id);
     if (!instance) throw new NotFoundError('ConnectorInstance', input.connectorInstanceId);
     try {
+      if (syncQueue) {
+        return await syncQueue.trigger({ connectorInstanceId: instance.id, trigger: SyncTrigger.API, triggeredBy: principal.label, full: input.full ?? false }, input.wait ?? false);
+      }
       const started = await sync.start(instance.id, { trigger: SyncTrigger.API, triggeredBy: principal.label, full: input.full ?? false });
       return input.wait ? await started.done : started.run;
     } catch (err) {
