@@ -9,10 +9,11 @@
  * The root is computed from the rows as the database returns them, when the run commits and again when it is
  * verified, by this one module.
  */
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PatchEvent, PatchPostureEvent, RunEventLeaves } from '../entities';
 import { newId } from '../util/ids';
 import { insertRows } from '../db/insert-rows';
+import { readRows } from '../db/read-rows';
 import { leafHash, merkleRoot } from './merkle';
 
 export type EventKind = 'patch_event' | 'patch_posture_event';
@@ -58,21 +59,6 @@ export function compareLeaves(a: Pick<EventLeaf, 'kind' | 'id'>, b: Pick<EventLe
 
 export function digestOf(leaves: readonly EventLeaf[]): EventsDigest {
   return { count: leaves.length, root: merkleRoot(leaves.map((l) => l.leaf)) };
-}
-
-/**
- * Reads rows with every column converted exactly as TypeORM converts it (dates, booleans), without building
- * entities: a first WSUS run writes hundreds of thousands of events, and this runs inside its transaction.
- */
-export async function readRows<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, where: string, params: unknown[]): Promise<T[]> {
-  const meta = m.connection.getMetadata(entity);
-  const { driver } = m.connection;
-  const columns = meta.columns.filter((c) => !c.isVirtual);
-  const raw: Array<Record<string, unknown>> = await m.query(
-    `SELECT ${columns.map((c) => driver.escape(c.databaseName)).join(', ')} FROM ${driver.escape(meta.tableName)} WHERE ${where}`,
-    params,
-  );
-  return raw.map((r) => Object.fromEntries(columns.map((c) => [c.propertyName, driver.prepareHydratedValue(r[c.databaseName], c)])) as T);
 }
 
 /** Leaves of the events matching `where` (over tenantId, syncRunId, … of both tables), by tenant, in canonical order. */

@@ -18,7 +18,8 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditChainHead, AuditEvent, SyncRun } from '../entities';
 import { auditHash, GLOBAL_CHAIN } from './audit-log';
-import { compareLeaves, dbTime, digestOf, EventKind, EventLeaf, EventsDigest, leavesWhere, readLeafList, readRows } from './event-leaves';
+import { compareLeaves, dbTime, digestOf, EventKind, EventLeaf, EventsDigest, leavesWhere, readLeafList } from './event-leaves';
+import { readRows } from '../db/read-rows';
 import { PRUNE_ACTION, PruneRecord } from './prune-record';
 import { runRef, SYNC_RUN_ACTION } from './sync-run-audit';
 

@@ -149,6 +149,14 @@ export class SourceDevice {
   @Column({ type: 'varchar', length: 64, nullable: true })
   payloadDigest: string | null;
 
+  /**
+   * Digest of the patch states this device's source last reported for it (src/sync/state-digest.ts), so a run that
+   * reports the same list again skips reading and comparing the stored states. Null (before the column existed, or
+   * after the device moved tenant) means unknown: the next run compares in full and fills it.
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  statesDigest: string | null;
+
   /** How identity resolution matched the device (rule, values, conflicts) as JSON; the API shows it as IdentityMatch. */
   @Column(longText({ nullable: true }))
   matchedBy: string | null;

@@ -91,10 +91,11 @@ async function rehome(m: EntityManager, existing: SourceDevice[], target: Map<st
     const tenantId = target.get(device.externalId);
     if (!tenantId || tenantId === device.tenantId) continue;
     moves.push({ device, oldTenantId: device.tenantId, oldAssetId: device.assetId });
-    // Identity starts over in the new tenant; manual merges and splits were decisions about the old one.
-    Object.assign(device, { tenantId, assetId: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, payloadDigest: null });
+    // Identity starts over in the new tenant; manual merges and splits were decisions about the old one. Its states
+    // are compared in full there: they move onto the new client's own catalog entries.
+    Object.assign(device, { tenantId, assetId: null, matchedBy: null, pinnedAssetId: null, forbiddenAssetIds: null, payloadDigest: null, statesDigest: null });
   }
-  await updateRows(m, SourceDevice, moves.map((r) => r.device), ['tenantId', 'assetId', 'matchedBy', 'pinnedAssetId', 'forbiddenAssetIds', 'payloadDigest']);
+  await updateRows(m, SourceDevice, moves.map((r) => r.device), ['tenantId', 'assetId', 'matchedBy', 'pinnedAssetId', 'forbiddenAssetIds', 'payloadDigest', 'statesDigest']);
   return moves;
 }
 

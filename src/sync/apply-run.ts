@@ -8,8 +8,8 @@ import { EntityManager, In, IsNull, Not } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
-import { Asset, ConnectorInstance, PatchEvent, PatchPostureEvent, PatchState, Site, SourceDevice, UpdateApproval, VendorSite } from '../entities';
-import { AssetStatus, DeviceOwnership, EvidenceKind, NOT_REMEDIATED_STATES, PatchPostureStatus, PatchStateValue } from '../entities/enums';
+import { Asset, ConnectorInstance, PatchPostureEvent, PatchState, Site, SourceDevice, UpdateApproval, VendorSite } from '../entities';
+import { AssetStatus, DeviceOwnership, PatchPostureStatus } from '../entities/enums';
 import { IdentityResolution, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS } from '../identity/match';
 import { serialsSharedByLiveRecords } from '../identity/shared-serials';
 import { newId } from '../util/ids';
@@ -19,6 +19,8 @@ import { Cursors, SourceRead, SyncDataError } from './read-source';
 import { writeCatalog } from './write-catalog';
 import { refreshEffectiveStates } from './effective-states';
 import { findIn } from './find-in';
+import { planStates } from './state-digest';
+import { writePatchStates } from './write-patch-states';
 
 export interface ApplyContext {
   instance: ConnectorInstance;
@@ -328,6 +330,7 @@ async function mappedSites(m: EntityManager, sources: SourceDevice[]): Promise<M
 const DEVICE_UPDATE_COLUMNS: ReadonlyArray<keyof SourceDevice & string> = [
   'assetId', 'hostname', 'fqdn', 'serialNumber', 'azureAdDeviceId', 'smbiosUuid', 'macAddresses', 'osName', 'osVersion', 'osBuild',
   'lastCheckInAt', 'enrolledAt', 'vendorSite', 'manufacturer', 'model', 'ownership', 'inactive', 'attributes', ...POSTURE_FIELDS, 'vendorSiteId', 'revision', 'payloadDigest', 'matchedBy', 'stale', 'deletedInSource', 'lastSeenAt',
+  'statesDigest',
 ];
 
 /** Moves the patch states of devices that changed asset, so per-asset queries follow the device. */
@@ -335,83 +338,6 @@ export async function repointPatchStates(m: EntityManager, devices: SourceDevice
   for (const d of devices) {
     await m.getRepository(PatchState).update({ sourceDeviceId: d.id }, { assetId: d.assetId! });
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Patch states
-
-const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
-  'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt',
-];
-
-/** Writes the run's patch states; returns the assets whose states were created or changed. */
-async function writePatchStates(m: EntityManager, ctx: ApplyContext, devices: Map<string, SourceDevice>, updateIds: Map<string, string>, counts: SyncCounts): Promise<Set<string>> {
-  const { read, now, tenantId, instance, syncRunId } = ctx;
-  counts.patchStates.seen = read.patchStates.length;
-  if (read.patchStates.length === 0) return new Set();
-  const existing = await m
-    .getRepository(PatchState)
-    .createQueryBuilder('ps')
-    .innerJoin(SourceDevice, 'sd', 'sd.id = ps.sourceDeviceId')
-    .where('sd.connectorInstanceId = :id', { id: instance.id })
-    .getMany();
-  const byKey = new Map(existing.map((s) => [`${s.sourceDeviceId}\u0000${s.updateId}`, s]));
-  const inRun = new Set(read.devices.map((d) => d.externalId));
-  const created: PatchState[] = [];
-  const changed: PatchState[] = [];
-  const events: PatchEvent[] = [];
-  for (const r of read.patchStates) {
-    const device = devices.get(r.deviceExternalId);
-    // A full read lists every device, so a state for one it did not list contradicts it; an incremental read
-    // may report a state change of a device that itself did not change.
-    if (!device || (read.fullDeviceRead && !inRun.has(r.deviceExternalId))) {
-      throw new SyncDataError(`patch state ${r.deviceExternalId}/${r.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
-    }
-    const updateId = updateIds.get(r.updateKey)!;
-    const current = byKey.get(`${device.id}\u0000${updateId}`);
-    const state = r.state as PatchStateValue;
-    const evidence = r.evidence as EvidenceKind;
-    const event = () =>
-      Object.assign(new PatchEvent(), {
-        id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, syncRunId,
-        fromState: current?.state ?? null, toState: state, reportedAt: r.reportedAt ?? null, observedAt: now,
-      });
-    if (!current) {
-      created.push(
-        Object.assign(new PatchState(), {
-          id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, state, evidence,
-          firstSeenMissingAt: NOT_REMEDIATED_STATES.includes(state) ? (r.reportedAt ?? now) : null,
-          installedAt: state === PatchStateValue.INSTALLED ? (r.installedAt ?? null) : null,
-          changedAt: now, observedAt: now, effective: false,
-        }),
-      );
-      events.push(event());
-      continue;
-    }
-    const reportedInstall = r.installedAt ?? null;
-    const installChanged = state === PatchStateValue.INSTALLED && reportedInstall !== null && current.installedAt?.getTime() !== reportedInstall.getTime();
-    if (current.state === state && current.evidence === evidence && !installChanged) continue;
-    if (current.state !== state) {
-      events.push(event());
-      const wasOpen = NOT_REMEDIATED_STATES.includes(current.state);
-      const isOpen = NOT_REMEDIATED_STATES.includes(state);
-      if (isOpen && !wasOpen) current.firstSeenMissingAt = r.reportedAt ?? now;
-      if (!isOpen) current.firstSeenMissingAt = null;
-      current.installedAt = state === PatchStateValue.INSTALLED ? (reportedInstall ?? now) : null;
-      current.changedAt = now;
-    } else if (installChanged) {
-      current.installedAt = reportedInstall;
-    }
-    Object.assign(current, { state, evidence, assetId: device.assetId!, observedAt: now });
-    changed.push(current);
-  }
-  await insertRows(m, PatchState, created);
-  await updateRows(m, PatchState, changed, STATE_UPDATE_COLUMNS);
-  await insertRows(m, PatchEvent, events);
-  counts.patchStates.created = created.length;
-  counts.patchStates.changed = changed.length;
-  counts.events += events.length;
-  return new Set([...created, ...changed].map((p) => p.assetId));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -431,17 +357,23 @@ export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<Syn
   const { newAssets, touched, moved } = await resolveDevices(m, ctx, plan);
   for (const d of plan.changed) if (d.assetId) touched.add(d.assetId);
 
+  // Before the devices are written: it sets the digest of each device whose states moved, which is written with them.
+  const states = planStates(ctx.read, plan.byExternalId, updateIds);
+
   await insertRows(m, Asset, newAssets);
   await insertRows(m, SourceDevice, plan.created);
   const createdIds = new Set(plan.created.map((d) => d.id));
-  await updateRows(m, SourceDevice, [...plan.changed].filter((d) => !createdIds.has(d.id)), DEVICE_UPDATE_COLUMNS);
+  // A device whose states moved while the device did not (an incremental read's state change) only needs its digest.
+  const written = new Set([...plan.changed, ...states.digestChanged].filter((d) => !createdIds.has(d.id)));
+  await updateRows(m, SourceDevice, [...written], DEVICE_UPDATE_COLUMNS);
   await repointPatchStates(m, moved);
   const posture = postureEvents(plan, ctx);
   await insertRows(m, PatchPostureEvent, posture);
   counts.events += posture.length;
   counts.devices.changed = [...plan.changed].filter((d) => !createdIds.has(d.id)).length;
 
-  for (const assetId of await writePatchStates(m, ctx, plan.byExternalId, updateIds, counts)) touched.add(assetId);
+  counts.patchStates.seen = ctx.read.patchStates.length;
+  for (const assetId of await writePatchStates(m, ctx, states, createdIds, updateIds, counts)) touched.add(assetId);
   const refreshed = await refreshAssets(m, ctx.tenantId, touched, ctx.now);
   counts.assets.created = newAssets.length;
   // New assets are inserted with placeholders and then derived like any other; only older ones count as changed.

@@ -1,0 +1,77 @@
+/**
+ * Writes a run's patch states: for each device whose list moved (state-digest.ts), its stored states are read as
+ * plain rows and compared, and only new states, changed states and their events are written.
+ */
+import { EntityManager } from 'typeorm';
+import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import { insertRows, updateRows } from '../db/insert-rows';
+import { readRowsIn } from '../db/read-rows';
+import { PatchEvent, PatchState } from '../entities';
+import { EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
+import { newId } from '../util/ids';
+import type { ApplyContext } from './apply-run';
+import type { StatePlan } from './state-digest';
+
+const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
+  'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt',
+];
+
+/** Writes the planned patch states; returns the assets whose states were created or changed. */
+export async function writePatchStates(m: EntityManager, ctx: ApplyContext, plan: StatePlan, createdDeviceIds: ReadonlySet<string>, updateIds: ReadonlyMap<string, string>, counts: SyncCounts): Promise<Set<string>> {
+  const { now, tenantId, syncRunId } = ctx;
+  // A device created by this run has nothing stored yet.
+  const storedOf = [...plan.toCompare.keys()].filter((d) => !createdDeviceIds.has(d.id)).map((d) => d.id);
+  const existing = await readRowsIn(m, PatchState, 'sourceDeviceId', storedOf);
+  const byKey = new Map(existing.map((s) => [`${s.sourceDeviceId}\u0000${s.updateId}`, s]));
+  const created: PatchState[] = [];
+  const changed: PatchState[] = [];
+  const events: PatchEvent[] = [];
+  for (const [device, records] of plan.toCompare) {
+    for (const r of records) {
+      const updateId = updateIds.get(r.updateKey)!;
+      const current = byKey.get(`${device.id}\u0000${updateId}`);
+      const state = r.state as PatchStateValue;
+      const evidence = r.evidence as EvidenceKind;
+      const event = () =>
+        Object.assign(new PatchEvent(), {
+          id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, syncRunId,
+          fromState: current?.state ?? null, toState: state, reportedAt: r.reportedAt ?? null, observedAt: now,
+        });
+      if (!current) {
+        created.push(
+          Object.assign(new PatchState(), {
+            id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, state, evidence,
+            firstSeenMissingAt: NOT_REMEDIATED_STATES.includes(state) ? (r.reportedAt ?? now) : null,
+            installedAt: state === PatchStateValue.INSTALLED ? (r.installedAt ?? null) : null,
+            changedAt: now, observedAt: now, effective: false,
+          }),
+        );
+        events.push(event());
+        continue;
+      }
+      const reportedInstall = r.installedAt ?? null;
+      const installChanged = state === PatchStateValue.INSTALLED && reportedInstall !== null && current.installedAt?.getTime() !== reportedInstall.getTime();
+      if (current.state === state && current.evidence === evidence && !installChanged) continue;
+      if (current.state !== state) {
+        events.push(event());
+        const wasOpen = NOT_REMEDIATED_STATES.includes(current.state);
+        const isOpen = NOT_REMEDIATED_STATES.includes(state);
+        if (isOpen && !wasOpen) current.firstSeenMissingAt = r.reportedAt ?? now;
+        if (!isOpen) current.firstSeenMissingAt = null;
+        current.installedAt = state === PatchStateValue.INSTALLED ? (reportedInstall ?? now) : null;
+        current.changedAt = now;
+      } else if (installChanged) {
+        current.installedAt = reportedInstall;
+      }
+      Object.assign(current, { state, evidence, assetId: device.assetId!, observedAt: now });
+      changed.push(current);
+    }
+  }
+  await insertRows(m, PatchState, created);
+  await updateRows(m, PatchState, changed, STATE_UPDATE_COLUMNS);
+  await insertRows(m, PatchEvent, events);
+  counts.patchStates.created = created.length;
+  counts.patchStates.changed = changed.length;
+  counts.events += events.length;
+  return new Set([...created, ...changed].map((p) => p.assetId));
+}
