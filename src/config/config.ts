@@ -90,7 +90,7 @@ export interface SyncQueueConfig {
   redisUrl: string;
   /** Prefix of the queue's Redis keys (PATCHGRAPH_QUEUE_PREFIX), so deployments can share one Redis. */
   prefix: string;
-  /** `inline`: `serve` also consumes the queue, as a worker does (PATCHGRAPH_WORKER); `off`: only workers do. */
+  /** `inline` (the default): `serve` also consumes the queue, as a worker does (PATCHGRAPH_WORKER); `off`: only workers do. */
   serverWorker: 'inline' | 'off';
   /** Jobs one worker process runs at a time (PATCHGRAPH_WORKER_CONCURRENCY). */
   concurrency: number;
@@ -195,7 +195,9 @@ function redisUrlVar(env: NodeJS.ProcessEnv): string | undefined {
 
 /** The sync queue's settings; PATCHGRAPH_WORKER=inline without REDIS_URL is refused, since there is no queue to consume. */
 function syncQueueVars(env: NodeJS.ProcessEnv, redisUrl: string | undefined): SyncQueueConfig | undefined {
-  const serverWorker = (env.PATCHGRAPH_WORKER || 'off').toLowerCase();
+  // With Redis, the server runs queued syncs itself unless told not to: a deployment that set REDIS_URL for the
+  // shared rate limits before there was a queue keeps syncing after an upgrade, and adds workers when it wants.
+  const serverWorker = (env.PATCHGRAPH_WORKER || (redisUrl ? 'inline' : 'off')).toLowerCase();
   if (serverWorker !== 'inline' && serverWorker !== 'off') throw new ConfigError('PATCHGRAPH_WORKER', `must be inline or off, got "${env.PATCHGRAPH_WORKER}"`);
   if (!redisUrl) {
     if (serverWorker === 'inline') throw new ConfigError('PATCHGRAPH_WORKER', 'inline needs REDIS_URL: without it the server runs every sync itself already');

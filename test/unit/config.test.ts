@@ -41,4 +41,14 @@ describe('configuration from the environment', () => {
   it('never lets the default page size exceed the maximum', () => {
     expect(loadConfig({ MAX_PAGE_SIZE: '20', DEFAULT_PAGE_SIZE: '100' }).defaultPageSize).toBe(20);
   });
+
+  it('queues syncs in Redis with REDIS_URL, and lets the server run them unless PATCHGRAPH_WORKER=off', () => {
+    expect(loadConfig({}).syncQueue).toBeUndefined();
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    // A server that set REDIS_URL for its rate limits before the queue existed keeps running its syncs.
+    expect(loadConfig(redis).syncQueue).toMatchObject({ serverWorker: 'inline' });
+    expect(loadConfig({ ...redis, PATCHGRAPH_WORKER: 'off' }).syncQueue).toMatchObject({ serverWorker: 'off' });
+    expect(() => loadConfig({ PATCHGRAPH_WORKER: 'inline' })).toThrow(/PATCHGRAPH_WORKER/);
+    expect(() => loadConfig({ ...redis, PATCHGRAPH_WORKER: 'sometimes' })).toThrow(/PATCHGRAPH_WORKER/);
+  });
 });
