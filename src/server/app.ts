@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, GraphQLSchema } from 'graphql';
@@ -67,6 +67,12 @@ export interface RunningApp {
 const UNAUTHENTICATED_HTTP = { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) };
 
 /** The HTTP server: GraphQL at /graphql, liveness at /healthz, readiness at /readyz. */
+/** Every GraphQL answer is one principal's data: never kept by a browser or a proxy (what Apollo's cache-control plugin said). */
+function noStore(_req: express.Request, res: express.Response, next: express.NextFunction): void {
+  res.setHeader('cache-control', 'no-store');
+  next();
+}
+
 export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const { config, dataSource, logger } = deps;
   const app = express();
@@ -140,6 +146,9 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       authorizationBackstop(),
       // Apollo's landing page loads from a CDN; the local GraphiQL at /graphiql (PATCHGRAPH_GRAPHIQL) replaces it.
       ApolloServerPluginLandingPageDisabled(),
+      // No answer is cacheable (each is one principal's), and the cache-control plugin wraps every field's resolver
+      // to read hints the schema never gives: a sixth of a nested page's time. The header is set below instead.
+      ApolloServerPluginCacheControlDisabled(),
     ],
     // Apollo would decide from NODE_ENV, which is unset in the README's default deployment: the config decides.
     introspection: config.introspection,
@@ -158,6 +167,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     '/graphql',
     addressGate(rateLimits),
     requireJsonPost(),
+    noStore,
     express.json({ limit: '1mb' }),
     documentSizeLimit({ maxTokens: config.maxQueryTokens, maxAliases: config.maxQueryAliases, maxDirectives: config.maxQueryDirectives }),
     expressMiddleware(apollo, {

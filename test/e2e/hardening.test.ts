@@ -339,6 +339,8 @@ describe(`hardening on ${ENGINE}`, () => {
         expect(csp).toContain("object-src 'none'");
         expect(csp).not.toMatch(/script-src[^;]*unsafe/);
       }
+      // GraphQL answers are one principal's data, answered or refused: no browser or proxy keeps them.
+      expect(answers.slice(0, 2).map((a) => a.headers.get('cache-control'))).toEqual(['no-store', 'no-store']);
     });
   });
 
