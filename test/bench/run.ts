@@ -4,7 +4,8 @@
  * Runs on SQLite, and on MariaDB too when TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/) answers.
  * Cases: "api" (a page of nested assets, a keyset page), "compliance" (the MSP dashboard, compliance-dashboard.ts) and
  * "report-csv" (the patch history report's CSV export of a million rows, patch-history-export.ts), "ingest" (a WSUS
- * snapshot through the ingest endpoint: full, unchanged and 1 % changed, wsus-ingest.ts);
+ * snapshot through the ingest endpoint: full, unchanged and 1 % changed, wsus-ingest.ts), "load" (portal queries and
+ * /healthz while a full WSUS ingest runs, against the same load idle, load-during-ingest.ts);
  * name some to run only those: `npm run bench -- compliance`.
  */
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,7 @@ import { createLogger } from '../../src/server/logger';
 import { fixedClock } from '../../src/util/clock';
 import { newId } from '../../src/util/ids';
 import { benchComplianceDashboard } from './compliance-dashboard';
+import { benchLoadDuringIngest } from './load-during-ingest';
 import { benchPatchHistoryExport } from './patch-history-export';
 import { benchWsusIngest } from './wsus-ingest';
 
@@ -163,6 +165,7 @@ const CASES: Record<string, (engine: string, url: string) => Promise<void>> = {
   compliance: benchComplianceDashboard,
   'report-csv': benchPatchHistoryExport,
   ingest: benchWsusIngest,
+  load: benchLoadDuringIngest,
 };
 
 async function main() {
