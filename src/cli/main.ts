@@ -1,3 +1,4 @@
+import './node-env';
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
