@@ -87,6 +87,8 @@ interface PortalLoad {
   latencies: Latencies;
   /** Connection errors, timeouts, non-2xx answers and 200s whose body carries GraphQL errors. */
   errors: number;
+  /** What the errors were: status codes and the first GraphQL error message, so a failed run says why. */
+  errorKinds: string[];
 }
 
 /**
@@ -98,6 +100,8 @@ function portalLoad(url: string, key: string, tenantId: string, clients: number,
     nodes { hostname missingUpdateCount patchStates(states: [MISSING, FAILED]) { state update { title kb severity } } } } }`;
   const ms: number[] = [];
   let graphqlErrors = 0;
+  let firstGraphqlError: string | undefined;
+  const requestErrors = new Map<string, number>();
   let instance: autocannon.Instance;
   const done = new Promise<PortalLoad>((resolve, reject) => {
     instance = autocannon({
@@ -110,7 +114,10 @@ function portalLoad(url: string, key: string, tenantId: string, clients: number,
       body: JSON.stringify({ query, variables: { tenantIds: [tenantId] } }),
       requests: [{
         onResponse: (status, body) => {
-          if (status === 200 && body.includes('"errors"')) graphqlErrors++;
+          if (status === 200 && body.includes('"errors"')) {
+            graphqlErrors++;
+            firstGraphqlError ??= body.slice(0, 300);
+          }
         },
       }],
     }, (err, result) => {
@@ -119,9 +126,18 @@ function portalLoad(url: string, key: string, tenantId: string, clients: number,
         perSecond: ms.length / result.duration,
         latencies: latencies(ms),
         errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+        errorKinds: [
+          ...(result.errors ? [`${result.errors} connection errors (${result.timeouts} timeouts${[...requestErrors].map(([m, n]) => `, ${n}x ${m}`).join('')})`] : []),
+          ...Object.entries(result.statusCodeStats ?? {}).filter(([code]) => code !== '200').map(([code, { count }]) => `${count} HTTP ${code}`),
+          ...(graphqlErrors ? [`${graphqlErrors} GraphQL errors, the first: ${firstGraphqlError}`] : []),
+        ],
       });
     });
     instance.on('response', (_client, _status, _bytes, responseTime) => ms.push(responseTime));
+    instance.on('reqError', (err: Error & { code?: string }) => {
+      const kind = err.code ?? err.message;
+      requestErrors.set(kind, (requestErrors.get(kind) ?? 0) + 1);
+    });
   });
   return { stop: () => instance.stop(), done };
 }
@@ -148,6 +164,9 @@ function report(idle: Round, busy: Round, ingestSeconds: number, states: number)
   row('portal max', idle.portal.latencies.max, busy.portal.latencies.max);
   console.log(`  requests: /healthz ${idle.healthz.latencies.count} idle, ${busy.healthz.latencies.count} during; portal ${idle.portal.latencies.count} idle, ${busy.portal.latencies.count} during`);
   console.log(`  errors: /healthz ${idle.healthz.errors} idle, ${busy.healthz.errors} during; portal ${idle.portal.errors} idle, ${busy.portal.errors} during`);
+  for (const [when, round] of [['idle', idle], ['during', busy]] as const) {
+    if (round.portal.errorKinds.length) console.log(`  portal errors ${when}: ${round.portal.errorKinds.join('; ')}`);
+  }
   console.log(`  the ingest under load: ${ingestSeconds.toFixed(2)} s (${Math.round(states / ingestSeconds).toLocaleString('en-GB')} states/s)`);
   const portalHolds = busy.portal.latencies.p99 <= TARGET_PORTAL_P99_MS && busy.portal.errors === 0;
   const healthzHolds = busy.healthz.latencies.max <= TARGET_HEALTHZ_MS && busy.healthz.errors === 0;
