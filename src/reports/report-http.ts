@@ -5,7 +5,8 @@
 import { Request, Response } from 'express';
 import { Authenticator } from '../auth/authenticator';
 import { Principal } from '../auth/principal';
-import { PatchgraphError } from '../errors';
+import { roleMay } from '../auth/permissions';
+import { ForbiddenError, PatchgraphError } from '../errors';
 import { errorBody } from '../server/http-errors';
 import { clientAddress, RateLimitRefusal, RateLimits, sendRefusal } from '../server/rate-limit';
 
@@ -26,6 +27,11 @@ const STATUS: Record<PatchgraphError['code'], number> = { BAD_USER_INPUT: 400, N
 export function httpStatusOf(err: PatchgraphError): number {
   const own = (err as Partial<HttpStatusOverride>).httpStatus;
   return typeof own === 'number' ? own : STATUS[err.code];
+}
+
+/** The refusal of a route the principal's role may not use by the permission matrix; null when it may. */
+export function roleRefusal(principal: Principal, route: string): ForbiddenError | null {
+  return roleMay(principal.role, route) ? null : new ForbiddenError(`Your role (${principal.role}) may not use ${route}`);
 }
 
 /** Answers a typed error as the JSON error body, with its status. */

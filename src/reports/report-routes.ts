@@ -10,7 +10,6 @@ import { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PatchHistoryAccess } from '../access/patch-history';
-import { roleMay } from '../auth/permissions';
 import { PatchgraphError } from '../errors';
 import { toGlobalId } from '../graphql/types/global-id';
 import { errorBody } from '../server/http-errors';
@@ -19,7 +18,7 @@ import { CONTENT_TYPES, REPORT_FORMATS, ReportFormat } from './formats/report-fo
 import { presentFilter, loadFilter } from './patch-history-filter';
 import { PatchHistoryReport } from './patch-history-report';
 import { HTTP_FIELDS, parseTextRequest, TextParams } from './patch-history-request';
-import { authenticateDownload, DownloadAuthDeps, headerValue, sendTypedError } from './report-http';
+import { authenticateDownload, DownloadAuthDeps, headerValue, roleRefusal, sendTypedError } from './report-http';
 import { recordReport, ReportHeader, reportHeader } from './report-record';
 
 export interface ReportRouteDeps extends DownloadAuthDeps {
@@ -76,8 +75,9 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 async function servePatchHistory(req: Request, res: Response, format: ReportFormat, deps: ReportRouteDeps): Promise<void> {
   const principal = await authenticateDownload(req, res, deps);
   if (!principal) return;
-  if (!roleMay(principal.role, reportRoute(format))) {
-    res.status(403).json(errorBody('FORBIDDEN', `Your role (${principal.role}) may not use ${reportRoute(format)}`));
+  const refused = roleRefusal(principal, reportRoute(format));
+  if (refused) {
+    sendTypedError(res, refused);
     return;
   }
   let report: PatchHistoryReport;

@@ -9,12 +9,11 @@
 import { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { roleMay } from '../../auth/permissions';
 import { PatchgraphError } from '../../errors';
 import { toGlobalId } from '../../graphql/types/global-id';
 import { errorBody } from '../../server/http-errors';
 import { Clock } from '../../util/clock';
-import { authenticateDownload, DownloadAuthDeps, headerValue, sendTypedError } from '../report-http';
+import { authenticateDownload, DownloadAuthDeps, headerValue, roleRefusal, sendTypedError } from '../report-http';
 import { buildEvidencePack, EvidencePack, packFileName, recordEvidencePack } from './evidence-pack';
 import { PACK_HTTP_FIELDS, PackParams, resolvePackRequest } from './request';
 
@@ -44,8 +43,9 @@ export function evidencePackRoutes(deps: EvidencePackRouteDeps): Router {
 async function serveEvidencePack(req: Request, res: Response, deps: EvidencePackRouteDeps): Promise<void> {
   const principal = await authenticateDownload(req, res, deps);
   if (!principal) return;
-  if (!roleMay(principal.role, EVIDENCE_PACK_ROUTE)) {
-    res.status(403).json(errorBody('FORBIDDEN', `Your role (${principal.role}) may not use ${EVIDENCE_PACK_ROUTE}`));
+  const refused = roleRefusal(principal, EVIDENCE_PACK_ROUTE);
+  if (refused) {
+    sendTypedError(res, refused);
     return;
   }
   let pack: EvidencePack;

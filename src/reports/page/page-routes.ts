@@ -24,7 +24,7 @@ import { REPORT_FORMATS, ReportFormat } from '../formats/report-format';
 import { HTTP_FIELDS, parseTextRequest, TextParams } from '../patch-history-request';
 import { PACK_HTTP_FIELDS, PackParams, resolvePackRequest } from '../evidence-pack/request';
 import { EVIDENCE_PACK_ROUTE } from '../evidence-pack/routes';
-import { httpStatusOf } from '../report-http';
+import { httpStatusOf, roleRefusal } from '../report-http';
 import { reportRoute } from '../report-routes';
 import { FormValues, Notice, PackFormValues, refusalPage, reportPage, signInPage, TenantChoice } from './page-views';
 import { PAGE_CSS } from './page-style';
@@ -104,8 +104,9 @@ export function reportPageRoutes(deps: ReportPageDeps): Router {
     const session = await signedIn(req, res);
     if (!session) return;
     const { principal } = session;
-    if (!roleMay(principal.role, EVIDENCE_PACK_ROUTE)) {
-      sendHtml(res, 403, refusalPage('Refused', { code: 'FORBIDDEN', message: `Your role (${principal.role}) may not use ${EVIDENCE_PACK_ROUTE}` }));
+    const refused = roleRefusal(principal, EVIDENCE_PACK_ROUTE);
+    if (refused) {
+      sendHtml(res, httpStatusOf(refused), refusalPage('Refused', { code: refused.code, message: refused.message }));
       return;
     }
     const values = packValues(req.query as Record<string, unknown>);
