@@ -5,7 +5,7 @@ import { OidcConfig, oidcVars } from './oidc-config';
 
 /** Everything patchgraph reads from the environment, read and validated once. */
 export interface Config {
-  /** Parsed DATABASE_URL. */
+  /** Parsed DATABASE_URL, with the read replicas of PATCHGRAPH_DATABASE_READ_URLS. */
   database: DatabaseConfig;
   host: string;
   port: number;
@@ -100,9 +100,22 @@ export interface SyncQueueConfig {
   triggerTimeoutMs: number;
 }
 
+/** One MySQL/MariaDB server and database, as a mysql:// URL names it. */
+export interface MysqlServer {
+  url: string;
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string; url: string }
-  | { engine: 'mysql'; url: string; host: string; port: number; username: string; password: string; database: string };
+  | ({ engine: 'mysql'; readReplicas?: MysqlServer[] } & MysqlServer);
+
+/** Read replicas that portal queries may read from (src/db/read-routing.ts); writes always go to DATABASE_URL. */
+export const DATABASE_READ_URLS_VAR = 'PATCHGRAPH_DATABASE_READ_URLS';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -119,19 +132,23 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
     if (!rest) throw new ConfigError('DATABASE_URL', 'sqlite URL needs a file path, e.g. sqlite:./data/patchgraph.db');
     return { engine: 'sqlite', path: rest === ':memory:' ? ':memory:' : resolve(cwd, rest), url: raw };
   }
+  return { engine: 'mysql', ...parseMysqlUrl(raw, 'DATABASE_URL', 'expected sqlite:<path> or mysql://user:password@host:port/database', 'use sqlite: or mysql://') };
+}
+
+/** `which` says which of several URLs in one variable is wrong, e.g. "entry 2 of 3: ". */
+function parseMysqlUrl(raw: string, variable: string, notUrl: string, badScheme: string, which = ''): MysqlServer {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL', `not a URL: expected sqlite:<path> or mysql://user:password@host:port/database`);
+    throw new ConfigError(variable, `${which}not a URL: ${notUrl}`);
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
-    throw new ConfigError('DATABASE_URL', `unsupported scheme "${url.protocol}"; use sqlite: or mysql://`);
+    throw new ConfigError(variable, `${which}unsupported scheme "${url.protocol}"; ${badScheme}`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!database) throw new ConfigError('DATABASE_URL', 'mysql URL needs a database name, e.g. mysql://root@127.0.0.1:3306/patchgraph');
+  if (!database) throw new ConfigError(variable, `${which}mysql URL needs a database name, e.g. mysql://root@127.0.0.1:3306/patchgraph`);
   return {
-    engine: 'mysql',
     url: raw,
     host: url.hostname || '127.0.0.1',
     port: url.port ? Number(url.port) : 3306,
@@ -139,6 +156,23 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
     password: decodeURIComponent(url.password || ''),
     database,
   };
+}
+
+/**
+ * PATCHGRAPH_DATABASE_READ_URLS: comma-separated mysql:// URLs of read replicas of the DATABASE_URL primary. Each
+ * entry is named by its position, never echoed, since it may hold a password.
+ */
+export function parseReadUrls(raw: string | undefined, primary: DatabaseConfig): MysqlServer[] | undefined {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => entry === '')) return undefined;
+  if (primary.engine !== 'mysql') {
+    throw new ConfigError(DATABASE_READ_URLS_VAR, 'read replicas need a MySQL or MariaDB DATABASE_URL; SQLite is one file on one machine, with nothing to replicate to');
+  }
+  return entries.map((entry, i) => {
+    const which = `entry ${i + 1} of ${entries.length}`;
+    if (entry === '') throw new ConfigError(DATABASE_READ_URLS_VAR, `${which} is empty; separate the replicas' URLs with single commas`);
+    return parseMysqlUrl(entry, DATABASE_READ_URLS_VAR, 'expected mysql://user:password@host:port/database', 'read replicas are mysql:// or mariadb:// URLs', `${which}: `);
+  });
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -264,7 +298,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (bootstrapAdminKey !== undefined && bootstrapAdminKey.length < 24) {
     throw new ConfigError('PATCHGRAPH_ADMIN_KEY', 'must be at least 24 characters long');
   }
-  const database = parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL);
+  const primary = parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL);
+  const readReplicas = parseReadUrls(env[DATABASE_READ_URLS_VAR], primary);
+  const database: DatabaseConfig = primary.engine === 'mysql' && readReplicas ? { ...primary, readReplicas } : primary;
   // Data files live next to the SQLite database, or in ./data for a server database.
   const dataDir = resolve(env.PATCHGRAPH_DATA_DIR || (database.engine === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : './data'));
   const secretKey = env.PATCHGRAPH_SECRET_KEY || undefined;

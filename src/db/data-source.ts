@@ -6,6 +6,7 @@ import { DatabaseConfig } from '../config/config';
 import { ENTITIES } from '../entities';
 import { MYSQL_MIGRATIONS } from '../../migrations/mysql';
 import { SQLITE_MIGRATIONS } from '../../migrations/sqlite';
+import { MysqlBaseOptions, ReplicatedDataSource } from './replicated-data-source';
 
 export interface DataSourceOptions {
   /** Receives every SQL statement; used for statement counting and debug logging. */
@@ -52,19 +53,17 @@ export async function createDataSource(db: DatabaseConfig, options: DataSourceOp
       },
     });
   }
-  return new DataSource({
+  const mysql: MysqlBaseOptions = {
     ...common,
     logging: options.logger ? ['query', 'error'] : false,
     type: await mysqlFlavor(db),
-    host: db.host,
-    port: db.port,
-    username: db.username,
-    password: db.password,
-    database: db.database,
     migrations: MYSQL_MIGRATIONS,
     charset: 'utf8mb4_unicode_ci',
     // Store and read DATETIME(3) as UTC whatever the server's time zone is.
     timezone: 'Z',
     extra: { connectionLimit: 10 },
-  });
+  };
+  // With PATCHGRAPH_DATABASE_READ_URLS, portal queries may read from a replica; everything else stays on the primary.
+  if (db.readReplicas?.length) return new ReplicatedDataSource(mysql, db, db.readReplicas);
+  return new DataSource({ ...mysql, host: db.host, port: db.port, username: db.username, password: db.password, database: db.database });
 }

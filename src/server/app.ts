@@ -22,6 +22,7 @@ import { aliasLimitRule, costLimitPlugin, depthLimitRule, documentSizeLimit } fr
 import { createLoaders } from '../graphql/loaders/loaders';
 import { buildPatchgraphSchema } from '../graphql/schema';
 import { authorizationBackstop } from '../graphql/authorization-backstop';
+import { readScope, replicaReadsForQueries } from '../graphql/replica-reads';
 import { AuthorizationRecord } from '../graphql/enforce-permissions';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
@@ -144,6 +145,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       costLimitPlugin(schema, config),
       authorizationBackstop(),
+      replicaReadsForQueries(),
       // Apollo's landing page loads from a CDN; the local GraphiQL at /graphiql (PATCHGRAPH_GRAPHIQL) replaces it.
       ApolloServerPluginLandingPageDisabled(),
       // No answer is cacheable (each is one principal's), and the cache-control plugin wraps every field's resolver
@@ -170,6 +172,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     noStore,
     express.json({ limit: '1mb' }),
     documentSizeLimit({ maxTokens: config.maxQueryTokens, maxAliases: config.maxQueryAliases, maxDirectives: config.maxQueryDirectives }),
+    // Directly before Apollo, so that everything Apollo does for the request runs in the scope.
+    readScope(),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildContext(req, deps, keyUsage, authenticator, rateLimits),
     }),

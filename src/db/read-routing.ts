@@ -1,0 +1,53 @@
+/**
+ * Which reads may be answered by a MySQL/MariaDB read replica (PATCHGRAPH_DATABASE_READ_URLS).
+ *
+ * TypeORM sends every SELECT made outside a transaction to a replica once replication is configured
+ * (`replication.defaultMode` "slave"). That is wrong for most of patchgraph: the sync engine compares what it
+ * just wrote, leases and audit chain heads are read to be advanced, a mutation returns the object it changed, an
+ * API key created a moment ago must authenticate. A replica lags, so those reads would see the past.
+ *
+ * So the primary is the default for everything, and a read goes to a replica only inside a scope that opened
+ * itself to it: a GraphQL request once its operation is known to be a query. A lost async context, a
+ * transaction, a write or a locking read all fall back to the primary, the safe side.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ReplicationMode } from 'typeorm';
+
+interface ReadScope {
+  replica: boolean;
+}
+
+const scopes = new AsyncLocalStorage<ReadScope>();
+
+/** Runs fn in a scope that reads from the primary until allowReplicaReads() opens it to a replica. */
+export function withReadScope<T>(fn: () => T): T {
+  return scopes.run({ replica: false }, fn);
+}
+
+/**
+ * Lets the rest of the current scope read from a replica. A scope is an object shared by everything that runs
+ * in it, so the decision taken in one step of a request (Apollo's didResolveOperation) holds for the later ones.
+ */
+export function allowReplicaReads(): void {
+  const scope = scopes.getStore();
+  if (scope) scope.replica = true;
+}
+
+/** Where a read made now outside a transaction goes. */
+export function readMode(): ReplicationMode {
+  return scopes.getStore()?.replica ? 'slave' : 'master';
+}
+
+/**
+ * A raw statement a replica can answer: a SELECT (or a WITH … SELECT) that takes no lock. Anything else,
+ * including a write hidden in a CTE, goes to the primary.
+ */
+export function isReplicaSafeRead(sql: string): boolean {
+  const text = sql.trimStart();
+  if (/^with\b/i.test(text)) {
+    if (/\b(insert|update|delete|replace)\b/i.test(text)) return false;
+  } else if (!/^\(?\s*select\b/i.test(text)) {
+    return false;
+  }
+  return !/\bfor\s+update\b|\bfor\s+share\b|\block\s+in\s+share\s+mode\b|\binto\s+@|\binto\s+(out|dump)file\b/i.test(text);
+}
