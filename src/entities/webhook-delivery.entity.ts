@@ -45,6 +45,17 @@ export class WebhookDelivery {
   @Column(longText({ nullable: true }))
   lastError: string | null;
 
+  /**
+   * The claim of the dispatcher sending it now (one per attempt), so that of several servers' dispatchers only one
+   * sends it; null when none holds it.
+   */
+  @Column(uuid({ nullable: true }))
+  claimedBy: string | null;
+
+  /** Until when the claim holds: past it, a dispatcher that died mid-send has the delivery taken over by another. */
+  @Column(timestamp({ nullable: true }))
+  claimedUntil: Date | null;
+
   @Column(timestamp())
   createdAt: Date;
 }
