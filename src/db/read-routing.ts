@@ -15,6 +15,8 @@ import type { ReplicationMode } from 'typeorm';
 
 interface ReadScope {
   replica: boolean;
+  /** The replica this scope reads from, once it has read from one. */
+  pinned?: number;
 }
 
 const scopes = new AsyncLocalStorage<ReadScope>();
@@ -36,6 +38,19 @@ export function allowReplicaReads(): void {
 /** Where a read made now outside a transaction goes. */
 export function readMode(): ReplicationMode {
   return scopes.getStore()?.replica ? 'slave' : 'master';
+}
+
+/**
+ * The replica the current scope reads from, chosen by `choose` on its first read and kept for the rest: replicas
+ * lag by different amounts, and statements of one request spread over two could see a later state before an
+ * earlier one (an audit chain's head ahead of its events reads as a chain with events deleted). One replica
+ * applies the primary's commits in order, so what one scope reads from it never goes back in time.
+ */
+export function pinnedReplica(choose: () => number): number {
+  const scope = scopes.getStore();
+  if (!scope) return choose();
+  scope.pinned ??= choose();
+  return scope.pinned;
 }
 
 /**

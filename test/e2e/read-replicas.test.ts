@@ -1,7 +1,8 @@
 /**
- * Read replicas (PATCHGRAPH_DATABASE_READ_URLS) on MariaDB: the "replica" is a second database on the same server
- * holding a copy of the primary's rows, reached through a user that may only SELECT. The copy is then made to
- * differ (a tenant renamed, its asset gone), as a lagging replica would, so each answer shows where it was read.
+ * Read replicas (PATCHGRAPH_DATABASE_READ_URLS) on MariaDB: each "replica" is another database on the same server
+ * holding a copy of the primary's rows, reached through a user that may only SELECT. The copies are then made to
+ * differ (the tenant renamed after its replica, its asset gone), as lagging replicas would, so each answer shows
+ * where it was read.
  * Portal queries read from the replica; authentication, mutations (and the objects they return), transactions and
  * everything outside a GraphQL query read from the primary; writes land on the primary only.
  */
@@ -25,7 +26,8 @@ describeOnMariadb('read replicas on MariaDB', () => {
   let replicated: DataSource;
   let server: TestServer;
   let primaryName: string;
-  const replicaName = `pgreplica_${process.pid}_${Date.now().toString(36)}`;
+  const replicaNames = [1, 2].map((n) => `pgreplica${n}_${process.pid}_${Date.now().toString(36)}`);
+  const REPLICA_NAMES = ['Acme Ltd (replica 1)', 'Acme Ltd (replica 2)'];
   const readOnlyUser = `pgro${process.pid}`;
   let tenantId: string;
 
@@ -38,23 +40,27 @@ describeOnMariadb('read replicas on MariaDB', () => {
     await f.insertAssets([f.asset(acme, { hostname: 'ACME-PC-01' })]);
 
     admin = await createConnection({ uri: MYSQL_URL, multipleStatements: true });
-    await admin.query(`CREATE DATABASE \`${replicaName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    const [tables] = await admin.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = ?', [primaryName, 'BASE TABLE']);
-    for (const { t } of tables as Array<{ t: string }>) {
-      await admin.query(`CREATE TABLE \`${replicaName}\`.\`${t}\` LIKE \`${primaryName}\`.\`${t}\``);
-      await admin.query(`INSERT INTO \`${replicaName}\`.\`${t}\` SELECT * FROM \`${primaryName}\`.\`${t}\``);
-    }
-    // What a lagging replica shows: the tenant under an older name, its asset not arrived yet.
-    await admin.query(`UPDATE \`${replicaName}\`.tenant SET name = 'Acme Ltd (replica)'`);
-    await admin.query(`DELETE FROM \`${replicaName}\`.asset`);
     await admin.query(`CREATE USER IF NOT EXISTS '${readOnlyUser}'@'%' IDENTIFIED BY 'ro-secret'`);
     await admin.query(`CREATE USER IF NOT EXISTS '${readOnlyUser}'@'localhost' IDENTIFIED BY 'ro-secret'`);
-    await admin.query(`GRANT SELECT ON \`${replicaName}\`.* TO '${readOnlyUser}'@'%', '${readOnlyUser}'@'localhost'`);
+    const [tables] = await admin.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = ?', [primaryName, 'BASE TABLE']);
+    for (const [i, replica] of replicaNames.entries()) {
+      await admin.query(`CREATE DATABASE \`${replica}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      for (const { t } of tables as Array<{ t: string }>) {
+        await admin.query(`CREATE TABLE \`${replica}\`.\`${t}\` LIKE \`${primaryName}\`.\`${t}\``);
+        await admin.query(`INSERT INTO \`${replica}\`.\`${t}\` SELECT * FROM \`${primaryName}\`.\`${t}\``);
+      }
+      // What a lagging replica shows: the tenant under an older name, its asset not arrived yet.
+      await admin.query(`UPDATE \`${replica}\`.tenant SET name = ?`, [`Acme Ltd (replica ${i + 1})`]);
+      await admin.query(`DELETE FROM \`${replica}\`.asset`);
+      await admin.query(`GRANT SELECT ON \`${replica}\`.* TO '${readOnlyUser}'@'%', '${readOnlyUser}'@'localhost'`);
+    }
 
     const base = new URL(MYSQL_URL);
-    const replicaUrl = `mysql://${readOnlyUser}:ro-secret@${base.hostname}:${base.port || 3306}/${replicaName}`;
-    const config = { ...parseDatabaseUrl(MYSQL_URL.replace(/\/[^/]*$/, `/${primaryName}`)), readReplicas: [] } as Extract<DatabaseConfig, { engine: 'mysql' }>;
-    config.readReplicas = [{ ...(parseDatabaseUrl(replicaUrl) as Extract<DatabaseConfig, { engine: 'mysql' }>) }];
+    const config = { ...parseDatabaseUrl(MYSQL_URL.replace(/\/[^/]*$/, `/${primaryName}`)) } as Extract<DatabaseConfig, { engine: 'mysql' }>;
+    config.readReplicas = replicaNames.map((replica) => {
+      const parsed = parseDatabaseUrl(`mysql://${readOnlyUser}:ro-secret@${base.hostname}:${base.port || 3306}/${replica}`) as Extract<DatabaseConfig, { engine: 'mysql' }>;
+      return { url: parsed.url, host: parsed.host, port: parsed.port, username: parsed.username, password: parsed.password, database: parsed.database };
+    });
     replicated = await createDataSource(config);
     await replicated.initialize();
     // The key the test server creates is written now, after the copy: it exists on the primary only.
@@ -65,33 +71,43 @@ describeOnMariadb('read replicas on MariaDB', () => {
     await server?.stop();
     if (replicated?.isInitialized) await replicated.destroy();
     await db?.drop();
-    await admin?.query(`DROP DATABASE IF EXISTS \`${replicaName}\``);
+    for (const replica of replicaNames) await admin?.query(`DROP DATABASE IF EXISTS \`${replica}\``);
     await admin?.query(`DROP USER IF EXISTS '${readOnlyUser}'@'%', '${readOnlyUser}'@'localhost'`);
     await admin?.end();
   });
 
   const primaryTenant = async () => ((await admin.query(`SELECT name FROM \`${primaryName}\`.tenant WHERE id = ?`, [tenantId])) as any)[0][0].name;
-  const replicaTenant = async () => ((await admin.query(`SELECT name FROM \`${replicaName}\`.tenant WHERE id = ?`, [tenantId])) as any)[0][0].name;
+  const replicaTenants = async () => Promise.all(replicaNames.map(async (replica) => ((await admin.query(`SELECT name FROM \`${replica}\`.tenant WHERE id = ?`, [tenantId])) as any)[0][0].name));
 
-  it('answers a portal query from the replica, after authenticating the key on the primary', async () => {
-    const res = await server.gql('{ tenants { nodes { name assetCount } } }');
-    // A key read from the replica would not exist there: the request would be refused as unauthenticated.
-    expect(res.status).toBe(200);
-    expect(res.body.errors).toBeUndefined();
-    expect(res.body.data.tenants.nodes).toEqual([{ name: 'Acme Ltd (replica)', assetCount: 0 }]);
+  it('answers portal queries from the replicas, each from one replica throughout, after authenticating the key on the primary', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const res = await server.gql('query($id: ID!) { tenants { nodes { name assetCount } } tenant(id: $id) { name } }', { id: toGlobalId('Tenant', tenantId) });
+      // A key read from a replica would not exist there: the request would be refused as unauthenticated.
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toBeUndefined();
+      const [listed] = res.body.data.tenants.nodes;
+      expect(REPLICA_NAMES).toContain(listed.name);
+      expect(listed.assetCount).toBe(0);
+      // Every statement of one request went to the same replica, so they agree with each other.
+      expect(res.body.data.tenant.name).toBe(listed.name);
+      seen.add(listed.name);
+    }
+    // Requests are spread over the replicas.
+    expect([...seen].sort()).toEqual(REPLICA_NAMES);
   });
 
-  it('runs a mutation on the primary, returning the object as it just wrote it, and writes nothing to the replica', async () => {
+  it('runs a mutation on the primary, returning the object as it just wrote it, and writes nothing to the replicas', async () => {
     const res = await server.gql('mutation($input: RenameTenantInput!) { renameTenant(input: $input) { name assetCount } }', {
       input: { id: toGlobalId('Tenant', tenantId), name: 'Acme Group' },
     });
     expect(res.body.errors).toBeUndefined();
-    // The name and the asset count are the primary's: a read from the replica would give "(replica)" and 0.
+    // The name and the asset count are the primary's: a read from a replica would give "(replica n)" and 0.
     expect(res.body.data.renameTenant).toEqual({ name: 'Acme Group', assetCount: 1 });
     expect(await primaryTenant()).toBe('Acme Group');
-    expect(await replicaTenant()).toBe('Acme Ltd (replica)');
-    // Until the replica catches up, a query still reads what it holds: the lag the README describes.
-    expect((await server.gql('{ tenants { nodes { name } } }')).body.data.tenants.nodes).toEqual([{ name: 'Acme Ltd (replica)' }]);
+    expect(await replicaTenants()).toEqual(REPLICA_NAMES);
+    // Until the replicas catch up, a query still reads what they hold: the lag the README describes.
+    expect(REPLICA_NAMES).toContain((await server.gql('{ tenants { nodes { name } } }')).body.data.tenants.nodes[0].name);
   });
 
   it('reads from the primary outside a replica scope, in transactions, and for statements that lock or write', async () => {
@@ -102,17 +118,37 @@ describeOnMariadb('read replicas on MariaDB', () => {
     });
     expect(await names()).toEqual({ entity: 'Acme Group', raw: 'Acme Group', inTransaction: 'Acme Group' });
     expect(await withReadScope(names)).toEqual({ entity: 'Acme Group', raw: 'Acme Group', inTransaction: 'Acme Group' });
-    expect(await withReadScope(async () => {
+    const fromReplica = await withReadScope(async () => {
       allowReplicaReads();
       return names();
-    })).toEqual({ entity: 'Acme Ltd (replica)', raw: 'Acme Ltd (replica)', inTransaction: 'Acme Group' });
+    });
+    expect(REPLICA_NAMES).toContain(fromReplica.entity);
+    expect(fromReplica).toEqual({ entity: fromReplica.entity, raw: fromReplica.entity, inTransaction: 'Acme Group' });
     await withReadScope(async () => {
       allowReplicaReads();
-      // A write in a replica scope still goes to the primary (the replica's user could not write it at all).
+      // A write in a replica scope still goes to the primary (the replicas' user could not write it at all).
       await replicated.query('UPDATE tenant SET name = ? WHERE id = ?', ['Acme Group Ltd', tenantId]);
       await replicated.getRepository(Tenant).update({ id: tenantId }, { name: 'Acme Group plc' });
     });
     expect(await primaryTenant()).toBe('Acme Group plc');
-    expect(await replicaTenant()).toBe('Acme Ltd (replica)');
+    expect(await replicaTenants()).toEqual(REPLICA_NAMES);
+  });
+
+  it('reads from the primary when no replica answers', async () => {
+    const config = { ...parseDatabaseUrl(MYSQL_URL.replace(/\/[^/]*$/, `/${primaryName}`)) } as Extract<DatabaseConfig, { engine: 'mysql' }>;
+    // Nothing listens on port 1: every connection to this replica is refused.
+    config.readReplicas = [{ url: 'mysql://ro@127.0.0.1:1/x', host: '127.0.0.1', port: 1, username: 'ro', password: '', database: 'x' }];
+    const unreachable = await createDataSource(config);
+    await unreachable.initialize();
+    try {
+      const read = () => withReadScope(async () => {
+        allowReplicaReads();
+        return (await unreachable.getRepository(Tenant).findOneByOrFail({ id: tenantId })).name;
+      });
+      expect(await read()).toBe(await primaryTenant());
+      expect(await read()).toBe(await primaryTenant());
+    } finally {
+      await unreachable.destroy();
+    }
   });
 });
