@@ -54,8 +54,8 @@ export function pinnedReplica(choose: () => number): number {
 }
 
 /**
- * A raw statement a replica can answer: a SELECT (or a WITH … SELECT) that takes no lock. Anything else,
- * including a write hidden in a CTE, goes to the primary.
+ * A raw statement a replica can answer: a SELECT (or a WITH … SELECT) that takes no lock and writes nothing.
+ * Anything else, including a write hidden in a CTE, goes to the primary.
  */
 export function isReplicaSafeRead(sql: string): boolean {
   const text = sql.trimStart();
@@ -64,5 +64,6 @@ export function isReplicaSafeRead(sql: string): boolean {
   } else if (!/^\(?\s*select\b/i.test(text)) {
     return false;
   }
-  return !/\bfor\s+update\b|\bfor\s+share\b|\block\s+in\s+share\s+mode\b|\binto\s+@|\binto\s+(out|dump)file\b/i.test(text);
+  // Named locks are the server's, and a replica's are not the primary's.
+  return !/\bfor\s+update\b|\bfor\s+share\b|\block\s+in\s+share\s+mode\b|\binto\s+@|\binto\s+(out|dump)file\b|\b(get|release|is_free|is_used)_lock\s*\(/i.test(text);
 }
