@@ -2,14 +2,17 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Node } from '../graphql/types/node.type';
 import { timestamp, uuid, primaryUuid } from './columns';
-import { PatchStateValue } from './enums';
+import { EvidenceKind, PatchStateValue } from './enums';
 import { Tenant } from './tenant.entity';
 
 /** An observed transition of a patch state. Append-only: audit and "as of" questions read these. */
 @ObjectType({ implements: Node, description: 'An observed change of the state of one update on one asset; never rewritten' })
 @Entity('patch_event')
+// An asset's history (patchEvents by asset, a change's events on its targets).
 @Index('ix_patch_event_asset_observed', ['assetId', 'observedAt', 'id'])
+// A tenant's events in observed order: patchEvents pages and the patch history report's keyset batches.
 @Index('ix_patch_event_tenant_observed', ['tenantId', 'observedAt', 'id'])
+// An update's events (patchEvents filtered by update or KB).
 @Index('ix_patch_event_update', ['updateId', 'observedAt'])
 // A source's events of one update in recorded order: compliance's state at asOf and its evidence check per asset.
 @Index('ix_patch_event_source_update', ['sourceDeviceId', 'updateId', 'observedAt'])
@@ -46,6 +49,12 @@ export class PatchEvent {
   @Field(() => PatchStateValue, { description: 'State after the change' })
   @Column({ type: 'varchar', length: 16 })
   toState: PatchStateValue;
+
+  // How the new state was known when it was observed. Stored with the event so the patch history report reads it
+  // from the event's own row instead of joining patch_state per row; not part of the audit leaf (event-leaves.ts),
+  // so roots sealed before the column existed still verify.
+  @Column({ type: 'varchar', length: 16 })
+  evidence: EvidenceKind;
 
   @Field(() => Date, { nullable: true, description: 'Timestamp the source tool reports for the change, when it reports one' })
   @Column(timestamp({ nullable: true }))

@@ -14,10 +14,16 @@ import { Update } from './update.entity';
  */
 @ObjectType({ implements: Node, description: 'The state of one update on one asset, as one source reports or derives it' })
 @Entity('patch_state')
+// Every row write pays for each index, so each one is kept for the queries that need it:
+// a source's stored states, read by every sync and joined by the report and compliance;
 @Index('uq_patch_state_source_update', ['sourceDeviceId', 'updateId'], { unique: true })
+// an asset's states (the Asset.patchStates loader, the asset filters' EXISTS, per-asset counts);
 @Index('ix_patch_state_asset_state', ['assetId', 'state'])
+// a tenant's states of one state in changedAt order (patchStates pages; the tenant foreign key on MariaDB);
 @Index('ix_patch_state_tenant_state', ['tenantId', 'state', 'changedAt', 'id'])
-@Index('ix_patch_state_changed', ['changedAt', 'id'])
+// an update's states (KEV change proposals, the update filter; the update foreign key on MariaDB).
+// No index serves the unscoped patchStates page by changedAt: it sorts, as OBSERVED_AT and a scope of several
+// tenants already do, rather than every state change moving an entry of a sixth index.
 @Index('ix_patch_state_update', ['updateId', 'state'])
 export class PatchState {
   @PrimaryColumn(primaryUuid())

@@ -29,7 +29,7 @@ export interface PatchHistoryRow {
   connectorName: string;
   /** The sync run that recorded the event (a SyncRun global id). */
   syncRunId: string | null;
-  /** REPORTED per update by an agent, or DERIVED from the OS build. */
+  /** REPORTED per update by an agent, or DERIVED from the OS build, as the source knew it when the event was observed. */
   evidence: string;
   /** The reference of the change record the event belongs to (src/reports/change-attribution.ts); null when none. */
   changeRecord: string | null;

@@ -49,7 +49,7 @@ interface RawRow {
   siteId: string | null;
   hostname: string | null;
   serialNumber: string | null;
-  evidence: string | null;
+  evidence: string;
   assetClass?: string | null;
 }
 
@@ -57,9 +57,9 @@ interface RawRow {
  * The patch history report's one row source: every format reads its rows from here. Rows come in report order —
  * tenant id, then observed time, then event id, the order of the index ix_patch_event_tenant_observed — read by
  * keyset in batches, one tenant at a time, so a million rows cost the same memory as a thousand and every statement
- * is an index range scan. The statement reads the event, its device and asset; the names it refers to (tenant, site,
- * connector, catalog entry and its CVEs) come from ReportLookups. The tenant scope of the principal is applied to
- * every statement, on top of the filter.
+ * is an index range scan. The statement reads the event (with the evidence kind recorded on it), its device and
+ * asset; the names it refers to (tenant, site, connector, catalog entry and its CVEs) come from ReportLookups. The
+ * tenant scope of the principal is applied to every statement, on top of the filter.
  */
 export class PatchHistorySource {
   private readonly lookups: ReportLookups;
@@ -173,11 +173,10 @@ export class PatchHistorySource {
     return this.dataSource.query(
       `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId, sd.assetId, sd.connectorInstanceId, a.siteId,
          COALESCE(a.hostname, sd.hostname) AS hostname, CASE WHEN a.id IS NULL THEN sd.serialNumber ELSE a.serialNumber END AS serialNumber,
-         COALESCE(ps.evidence, 'DERIVED') AS evidence
+         pe.evidence
          ${this.policyDue ? `, ${assetClassSql('a')} AS assetClass` : ''}
        FROM patch_event pe
        ${JOINS}
-       LEFT JOIN patch_state ps ON ps.sourceDeviceId = pe.sourceDeviceId AND ps.updateId = pe.updateId
        WHERE pe.tenantId = ? AND ${where} ${position}
        ORDER BY pe.observedAt, pe.id
        LIMIT ${Math.trunc(limit)}`,
@@ -219,7 +218,7 @@ export class PatchHistorySource {
         sourceTool: connector.kind,
         connectorName: connector.name,
         syncRunId: r.syncRunId ? toGlobalId('SyncRun', r.syncRunId) : null,
-        evidence: r.evidence ?? 'DERIVED',
+        evidence: r.evidence,
         changeRecord: this.changes.of(tenantId, r.assetId ?? null, r.updateId, toDate(r.observedAt)),
         policyDueAt: verdict?.dueAt ? verdict.dueAt.toISOString() : null,
         policyDueMet: verdict ? verdict.met : null,

@@ -199,7 +199,7 @@ export class ComplianceFleet {
           const observedAt = new Date(ev.at.getTime() + (reported ? (1 + rnd() * 3) * HOUR : 0));
           events.push(Object.assign(new PatchEvent(), {
             id: newId(), tenantId: asset.tenantId, assetId: asset.id, sourceDeviceId: sd.id, updateId: u.id, syncRunId: null,
-            fromState: ev.from, toState: ev.to, reportedAt: reported ? ev.at : null, observedAt,
+            fromState: ev.from, toState: ev.to, evidence, reportedAt: reported ? ev.at : null, observedAt,
           }));
         }
         const last = history.events[history.events.length - 1];

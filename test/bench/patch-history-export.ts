@@ -105,14 +105,14 @@ export async function seed(ds: DataSource): Promise<{ tenantId: string; events: 
       for (const a of assets) for (const u of updateIds) yield [newId(), tenant.id, a.id, a.sd, u, RUNS % 2 ? 'MISSING' : 'INSTALLED', 'REPORTED', 1, t0, t0];
     })());
   const states = ['MISSING', 'INSTALLED'];
-  const events = await insertValues(ds, 'patch_event', ['id', 'tenantId', 'assetId', 'sourceDeviceId', 'updateId', 'syncRunId', 'fromState', 'toState', 'reportedAt', 'observedAt'],
+  const events = await insertValues(ds, 'patch_event', ['id', 'tenantId', 'assetId', 'sourceDeviceId', 'updateId', 'syncRunId', 'fromState', 'toState', 'evidence', 'reportedAt', 'observedAt'],
     (function* () {
       for (let r = 0; r < RUNS; r++) {
         const observed = at(r);
         for (const a of assets) {
           for (const [k, u] of updateIds.entries()) {
             const reported = new Date(observed.getTime() - ((a.n * 7 + k * 13) % 600) * 60_000);
-            yield [newId(), tenant.id, a.id, a.sd, u, runs[r].id, r === 0 ? null : states[(r + 1) % 2], states[r % 2], sqlTime(reported), sqlTime(observed)];
+            yield [newId(), tenant.id, a.id, a.sd, u, runs[r].id, r === 0 ? null : states[(r + 1) % 2], states[r % 2], 'REPORTED', sqlTime(reported), sqlTime(observed)];
           }
         }
       }
@@ -138,10 +138,9 @@ function rssMonitor(): { stop(): number } {
 async function rawExport(ds: DataSource, tenantId: string): Promise<{ rows: number; bytes: number }> {
   const select = (position: string, params: unknown[], limit: number): Promise<Array<Record<string, unknown>>> => ds.query(
     `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, t.name AS tenant, s.name AS site, sd.assetId, a.hostname, a.serialNumber,
-       u.kb, u.title, u.classification, u.severity, ci.kind, ci.name AS connectorName, ps.evidence
+       u.kb, u.title, u.classification, u.severity, ci.kind, ci.name AS connectorName, pe.evidence
      FROM patch_event pe JOIN tenant t ON t.id = pe.tenantId LEFT JOIN source_device sd ON sd.id = pe.sourceDeviceId LEFT JOIN asset a ON a.id = sd.assetId
      LEFT JOIN software_update u ON u.id = pe.updateId LEFT JOIN site s ON s.id = a.siteId LEFT JOIN connector_instance ci ON ci.id = sd.connectorInstanceId
-     LEFT JOIN patch_state ps ON ps.sourceDeviceId = pe.sourceDeviceId AND ps.updateId = pe.updateId
      WHERE pe.tenantId = ? ${position} ORDER BY pe.observedAt, pe.id LIMIT ${limit}`,
     [tenantId, ...params],
   );

@@ -36,7 +36,7 @@ describe(`change proposals on ${ENGINE}`, () => {
       await f.insert(PatchState, [{ ...f.patchState(source, kb, state), evidence: EvidenceKind.REPORTED } as PatchState]);
       await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
         id: newId(), tenantId: tenant.id, assetId: asset.id, sourceDeviceId: source.id, updateId: kb, syncRunId: null,
-        fromState: null, toState: state, reportedAt: null, observedAt: new Date('2024-08-14T09:00:00Z'),
+        fromState: null, toState: state, evidence: EvidenceKind.REPORTED, reportedAt: null, observedAt: new Date('2024-08-14T09:00:00Z'),
       })]);
       g[name] = toGlobalId('Asset', asset.id);
     }

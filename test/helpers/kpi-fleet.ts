@@ -97,7 +97,7 @@ export async function loadKpiFleet(f: Factory, tenant: Tenant, updates: Readonly
       const state = fix.installedAt ? PatchStateValue.INSTALLED : PatchStateValue.MISSING;
       await f.insert(PatchState, [{ ...f.patchState(source, updateId, state), evidence: m.evidence } as PatchState]);
       const event = (from: PatchStateValue | null, to: PatchStateValue, observedAt: Date, reportedAt: Date | null) => Object.assign(new PatchEvent(), {
-        id: newId(), tenantId: tenant.id, assetId: asset.id, sourceDeviceId: source.id, updateId, syncRunId: null, fromState: from, toState: to, reportedAt, observedAt,
+        id: newId(), tenantId: tenant.id, assetId: asset.id, sourceDeviceId: source.id, updateId, syncRunId: null, fromState: from, toState: to, evidence: m.evidence ?? EvidenceKind.DERIVED, reportedAt, observedAt,
       });
       const events: PatchEvent[] = [];
       if (fix.missingAt) events.push(event(null, PatchStateValue.MISSING, fix.missingAt, null));

@@ -27,6 +27,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
   let kb: string;
   const assets: Record<string, Asset> = {};
   const sources: Record<string, SourceDevice> = {};
+  const evidenceOf: Record<string, EvidenceKind> = {};
 
   async function machine(name: string, evidence: EvidenceKind | null, osName = 'Windows 11 Pro', osBuild = '22631.3880'): Promise<void> {
     const [asset] = await f.insertAssets([f.asset(tenant, { hostname: name, osName, osBuild, osVersion: '23H2', lastSeenAt: new Date('2026-11-01T00:00:00Z'), createdAt: ONBOARDED })]);
@@ -36,6 +37,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
     assets[name] = asset;
     sources[name] = source;
     if (!evidence) return;
+    evidenceOf[name] = evidence;
     await f.insert(PatchState, [{ ...f.patchState(source, kb, PatchStateValue.MISSING), evidence } as PatchState]);
     await event(name, null, PatchStateValue.MISSING, new Date('2024-08-14T09:00:00Z'));
   }
@@ -43,7 +45,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
   async function event(name: string, from: PatchStateValue | null, to: PatchStateValue, observedAt: Date, reportedAt: Date | null = null): Promise<void> {
     await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
       id: newId(), tenantId: tenant.id, assetId: assets[name].id, sourceDeviceId: sources[name].id, updateId: kb, syncRunId: null,
-      fromState: from, toState: to, reportedAt, observedAt,
+      fromState: from, toState: to, evidence: evidenceOf[name], reportedAt, observedAt,
     })]);
   }
 
@@ -117,7 +119,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
     await f.insert(PatchState, [{ ...f.patchState(fresh, kb, PatchStateValue.INSTALLED), evidence: EvidenceKind.DERIVED } as PatchState]);
     await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
       id: newId(), tenantId: tenant.id, assetId: assets['REIMAGED-PC'].id, sourceDeviceId: fresh.id, updateId: kb, syncRunId: null,
-      fromState: null, toState: PatchStateValue.INSTALLED, reportedAt: null, observedAt: new Date('2024-08-25T09:00:00Z'),
+      fromState: null, toState: PatchStateValue.INSTALLED, evidence: EvidenceKind.DERIVED, reportedAt: null, observedAt: new Date('2024-08-25T09:00:00Z'),
     })]);
     // While the old record was still reporting (before its last check-in), its per-KB report decides; after, the current record.
     expect(await statusOf('REIMAGED-PC', 'cisa-bod-22-01', '2024-08-19T00:00:00Z')).toBe('COMPLIANT');
@@ -180,7 +182,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
     await f.insert(PatchState, [{ ...f.patchState(sources['APPS-PC'], updates[5999].id, PatchStateValue.MISSING), evidence: EvidenceKind.REPORTED } as PatchState]);
     await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
       id: newId(), tenantId: tenant.id, assetId: assets['APPS-PC'].id, sourceDeviceId: sources['APPS-PC'].id, updateId: updates[5999].id, syncRunId: null,
-      fromState: null, toState: PatchStateValue.MISSING, reportedAt: null, observedAt: new Date('2024-07-02T00:00:00Z'),
+      fromState: null, toState: PatchStateValue.MISSING, evidence: EvidenceKind.REPORTED, reportedAt: null, observedAt: new Date('2024-07-02T00:00:00Z'),
     })]);
     const policy: PolicyDefinition = {
       name: 'Every unrated update within 30 days', description: '', source: 'test', timeZone: 'UTC', dueSoonHours: 0,

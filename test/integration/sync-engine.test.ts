@@ -5,6 +5,7 @@ import { IdentityAdmin } from '../../src/access/identity-admin';
 import { TenantScope } from '../../src/access/tenant-scope';
 import { acquireSyncLock, SyncInProgressError } from '../../src/sync/sync-lock';
 import { parseCounts } from '../../src/sync/sync-engine';
+import { PatchHistorySource } from '../../src/reports/patch-history-source';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 import { InventoryFile, KB1 } from '../helpers/inventory';
@@ -59,6 +60,32 @@ describe(`sync engine on ${ENGINE}`, () => {
     const state = await repo(PatchState).findOneByOrFail({ tenantId: tenant.id });
     expect(state).toMatchObject({ state: PatchStateValue.INSTALLED, firstSeenMissingAt: null });
     expect(state.installedAt!.toISOString()).toBe('2026-11-02T09:10:00.000Z');
+  });
+
+  it('records on each PatchEvent the evidence its state was known by then, which the patch history report reads', async () => {
+    const tenant = await factory.tenant();
+    const device = [{ externalId: 'd1', hostname: 'PC-EVIDENCE', serialNumber: 'SER-0101' }];
+    const file = new InventoryFile().write(device, [{ deviceExternalId: 'd1', updateKey: KB1.key, state: 'MISSING', evidence: 'REPORTED' }]);
+    const instance = await instanceFor(tenant.id, file);
+    await run(instance.id);
+    // The source stops reporting per update: the state's evidence changes, its state does not, so no event is written.
+    file.write(device, [{ deviceExternalId: 'd1', updateKey: KB1.key, state: 'MISSING', evidence: 'DERIVED' }]);
+    h.clock.advance(3_600_000);
+    expect(parseCounts(await run(instance.id))).toMatchObject({ patchStates: { changed: 1 }, events: 0 });
+    file.write(device, [{ deviceExternalId: 'd1', updateKey: KB1.key, state: 'INSTALLED', evidence: 'DERIVED' }]);
+    h.clock.advance(3_600_000);
+    expect(parseCounts(await run(instance.id))).toMatchObject({ events: 1 });
+
+    const events = await repo(PatchEvent).find({ where: { tenantId: tenant.id }, order: { observedAt: 'ASC' } });
+    expect(events.map((e) => [e.toState, e.evidence])).toEqual([['MISSING', 'REPORTED'], ['INSTALLED', 'DERIVED']]);
+    expect(await repo(PatchState).findOneByOrFail({ tenantId: tenant.id })).toMatchObject({ state: 'INSTALLED', evidence: 'DERIVED' });
+    const report = await PatchHistorySource.open(db.dataSource, TenantScope.only([tenant.id]), {
+      tenantIds: [tenant.id], from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-03T00:00:00Z'), knownAt: h.clock.now(),
+      siteIds: null, assetIds: null, kbs: null, cveIds: null, severities: null, transitions: null, policy: null,
+    }, null);
+    const rows = [];
+    for await (const { row } of report.rows()) rows.push([row.transition, row.evidence]);
+    expect(rows).toEqual([['FIRST_SEEN_MISSING', 'REPORTED'], ['INSTALLED', 'DERIVED']]);
   });
 
   it('marks a device stale only after a complete full sync, never deletes it, and revives it when it returns', async () => {

@@ -1,4 +1,6 @@
-import { PatchState, SourceDevice, Tenant } from '../../src/entities';
+import { TenantScope } from '../../src/access/tenant-scope';
+import { PatchEvent, PatchState, SourceDevice, Tenant } from '../../src/entities';
+import { PatchHistorySource } from '../../src/reports/patch-history-source';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 
 describe(`migrations on ${ENGINE}`, () => {
@@ -72,7 +74,7 @@ describe(`migrations on ${ENGINE}`, () => {
     });
     await q('asset', { id: id(3), tenantId: id(1), hostname: 'CAT-LT-101', status: 'ACTIVE', lastSeenAt: at, createdAt: at, updatedAt: at });
     await q('software_update', {
-      id: id(4), catalogKey: 'microsoft:KB5075941', kb: 'KB5075941', title: '2026-02 Cumulative Update for Windows 11 Version 23H2', vendor: 'Microsoft',
+      id: id(4), catalogKey: 'microsoft:KB5075941', kb: 'KB5080001', title: '2026-02 Cumulative Update for Windows 11 Version 23H2', vendor: 'Microsoft',
       products: '[]', classification: 'SECURITY', severity: 'IMPORTANT', releasedAt: '2026-02-10 08:00:00.000', supersedes: '[]', createdAt: at, updatedAt: at,
     });
     const device = (n: number, externalId: string, inactive: boolean, lastCheckInAt: string) =>
@@ -89,6 +91,76 @@ describe(`migrations on ${ENGINE}`, () => {
     await db.dataSource.runMigrations();
     const rows = await db.dataSource.getRepository(PatchState).find({ where: { assetId: id(3) }, order: { id: 'ASC' } });
     expect(rows.map((r) => [r.state, r.effective])).toEqual([['MISSING', false], ['INSTALLED', true]]);
+  });
+
+  it('PatchEventEvidence carries events over with their state\'s evidence, keeps them append-only, and drops ix_patch_state_changed', async () => {
+    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('PatchEventEvidence'));
+    expect(migration).toBeGreaterThan(0);
+    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
+    const quote = (c: string) => db.dataSource.driver.escape(c);
+    const q = (table: string, row: Record<string, unknown>) => {
+      const columns = Object.keys(row);
+      return db.dataSource.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
+    };
+    const at = '2026-11-02 10:00:00.000';
+    const id = (n: number) => `00000000-0000-4000-8000-0000000002${String(n).padStart(2, '0')}`;
+    await q('tenant', { id: id(1), name: 'Before PatchEventEvidence', createdAt: at, updatedAt: at });
+    await q('connector_instance', {
+      id: id(2), tenantId: id(1), kind: 'wsus', name: 'old', config: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: at, updatedAt: at,
+    });
+    await q('asset', { id: id(3), tenantId: id(1), hostname: 'CAT-PC-001', status: 'ACTIVE', lastSeenAt: at, createdAt: at, updatedAt: at });
+    const update = (n: number, kb: string) => q('software_update', {
+      id: id(n), catalogKey: `microsoft:${kb}`, kb, title: `${kb} Cumulative Update`, vendor: 'Microsoft', products: '[]', classification: 'SECURITY', severity: 'IMPORTANT',
+      releasedAt: '2026-10-14 08:00:00.000', supersedes: '[]', createdAt: at, updatedAt: at,
+    });
+    await update(4, 'KB5080001');
+    await update(5, 'KB5080002');
+    await update(6, 'KB5080003');
+    await q('source_device', {
+      id: id(7), tenantId: id(1), connectorInstanceId: id(2), assetId: id(3), externalId: 'computer-1', hostname: 'CAT-PC-001', macAddresses: '[]', stale: false, inactive: false,
+      firstSeenAt: at, lastSeenAt: at,
+    });
+    // A state reported per update, one derived from the build, and (for the third update) none left: its event stays.
+    await q('patch_state', { id: id(8), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId: id(4), state: 'INSTALLED', evidence: 'REPORTED', effective: true, changedAt: at, observedAt: at });
+    await q('patch_state', { id: id(9), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId: id(5), state: 'MISSING', evidence: 'DERIVED', effective: true, changedAt: at, observedAt: at });
+    const event = (n: number, updateId: string, fromState: string | null, toState: string, observedAt: string) => ({
+      id: id(n), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId, syncRunId: null, fromState, toState, reportedAt: null, observedAt,
+    });
+    const before = [
+      event(10, id(4), null, 'MISSING', '2026-10-20 09:00:00.000'),
+      event(11, id(4), 'MISSING', 'INSTALLED', '2026-10-27 09:00:00.000'),
+      event(12, id(5), null, 'MISSING', '2026-10-20 09:00:00.000'),
+      event(13, id(6), null, 'MISSING', '2026-10-20 09:00:00.000'),
+    ];
+    for (const e of before) await q('patch_event', e);
+
+    await db.dataSource.runMigrations();
+    const events = await db.dataSource.getRepository(PatchEvent).find({ where: { tenantId: id(1) }, order: { id: 'ASC' } });
+    expect(events.map(({ id: eventId, updateId, fromState, toState, observedAt, evidence }) => [eventId, updateId, fromState, toState, observedAt.toISOString(), evidence])).toEqual([
+      [id(10), id(4), null, 'MISSING', '2026-10-20T09:00:00.000Z', 'REPORTED'],
+      [id(11), id(4), 'MISSING', 'INSTALLED', '2026-10-27T09:00:00.000Z', 'REPORTED'],
+      [id(12), id(5), null, 'MISSING', '2026-10-20T09:00:00.000Z', 'DERIVED'],
+      [id(13), id(6), null, 'MISSING', '2026-10-20T09:00:00.000Z', 'DERIVED'],
+    ]);
+    await expect(db.dataSource.query(`UPDATE ${quote('patch_event')} SET ${quote('evidence')} = 'DERIVED' WHERE id = ?`, [id(10)])).rejects.toThrow(/append-only: UPDATE refused/);
+    await expect(db.dataSource.query(`DELETE FROM ${quote('patch_event')} WHERE id = ?`, [id(10)])).rejects.toThrow(/append-only: DELETE refused/);
+
+    // The patch history report reads the carried-over events, and their evidence, without patch_state.
+    const source = await PatchHistorySource.open(db.dataSource, TenantScope.only([id(1)]), {
+      tenantIds: [id(1)], from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), knownAt: new Date('2026-11-02T12:00:00Z'),
+      siteIds: null, assetIds: null, kbs: null, cveIds: null, severities: null, transitions: null, policy: null,
+    }, null);
+    const rows = [];
+    for await (const { row } of source.rows()) rows.push([row.kb, row.transition, row.hostname, row.evidence]);
+    expect(rows).toEqual([
+      ['KB5080001', 'FIRST_SEEN_MISSING', 'CAT-PC-001', 'REPORTED'],
+      ['KB5080002', 'FIRST_SEEN_MISSING', 'CAT-PC-001', 'DERIVED'],
+      ['KB5080003', 'FIRST_SEEN_MISSING', 'CAT-PC-001', 'DERIVED'],
+      ['KB5080001', 'INSTALLED', 'CAT-PC-001', 'REPORTED'],
+    ]);
+
+    const indexes = (await db.dataSource.createQueryRunner().getTable('patch_state'))!.indices.map((i) => i.name).sort();
+    expect(indexes).toEqual(['ix_patch_state_asset_state', 'ix_patch_state_tenant_state', 'ix_patch_state_update', 'uq_patch_state_source_update']);
   });
 
   it('store timestamps in UTC with millisecond precision', async () => {
