@@ -25,6 +25,7 @@ import { VulnerabilityResolver } from './resolvers/vulnerability.resolver';
 import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
 import { enforcePermissions } from './enforce-permissions';
+import { usePlainPropertyResolvers } from './plain-fields';
 import {
   AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, FindingCveResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
 } from './resolvers/compliance.resolver';
@@ -61,10 +62,16 @@ function installGlobalIds(schema: GraphQLSchema): GraphQLSchema {
     if (!isObjectType(type) || !type.getInterfaces().some((i) => i.name === 'Node')) continue;
     const field = type.getFields().id;
     const inner = field.resolve ?? defaultFieldResolver;
-    field.resolve = async (root, args, ctx, info) => toGlobalId(type.name, String(await inner(root, args, ctx, info)));
+    // Synchronous when the key is (a plain property): a promise per node is a microtask per node on a long page.
+    field.resolve = (root, args, ctx, info) => {
+      const key = inner(root, args, ctx, info);
+      return isPromise(key) ? key.then((k) => toGlobalId(type.name, String(k))) : toGlobalId(type.name, String(key));
+    };
   }
   return schema;
 }
+
+const isPromise = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 let cached: GraphQLSchema | undefined;
 
@@ -75,10 +82,12 @@ let cached: GraphQLSchema | undefined;
  */
 export function buildSchemaWith(extra: readonly Function[] = [], extraPermissions: Record<string, Permission> = {}): GraphQLSchema {
   const schema = installGlobalIds(
-    buildSchemaSync({
-      resolvers: [...RESOLVERS, ...extra] as unknown as NonEmptyArray<Function>,
-      validate: { forbidUnknownValues: false },
-    }),
+    usePlainPropertyResolvers(
+      buildSchemaSync({
+        resolvers: [...RESOLVERS, ...extra] as unknown as NonEmptyArray<Function>,
+        validate: { forbidUnknownValues: false },
+      }),
+    ),
   );
   return enforcePermissions(schema, extra.length > 0 ? { ...PERMISSIONS, ...extraPermissions } : PERMISSIONS);
 }

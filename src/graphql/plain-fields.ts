@@ -1,0 +1,34 @@
+import { GraphQLSchema, isObjectType } from 'graphql';
+import { getMetadataStorage } from 'type-graphql';
+
+/**
+ * Leaves plain property fields to graphql-js's default resolver. type-graphql gives every field a resolver of its
+ * own, even one that only reads a property (a resolver-data object and a middleware dispatch per value), which on
+ * a nested page of thousands of values cost more than reading them. A field keeps its resolver when it has a
+ * field resolver or getter method, middlewares or roles, or a schema name other than its property name (the
+ * default resolver reads the property named like the field); none of which the rest of the schema installs yet:
+ * run this before the permission guards and global ids wrap resolvers.
+ */
+export function usePlainPropertyResolvers(schema: GraphQLSchema): GraphQLSchema {
+  const storage = getMetadataStorage();
+  const withResolver = new Map<Function, Set<string>>();
+  for (const r of storage.fieldResolvers) {
+    const target = r.getObjectType?.();
+    if (!target) continue;
+    if (!withResolver.has(target)) withResolver.set(target, new Set());
+    withResolver.get(target)!.add(r.methodName);
+  }
+  const hasResolver = (target: Function, name: string) => withResolver.get(target)?.has(name) ?? false;
+  for (const objectType of storage.objectTypes) {
+    const type = schema.getType(objectType.name);
+    if (!isObjectType(type)) continue;
+    const fields = type.getFields();
+    for (const meta of objectType.fields ?? []) {
+      const field = fields[meta.schemaName];
+      if (!field || meta.name !== meta.schemaName || meta.middlewares?.length || meta.roles?.length) continue;
+      if (hasResolver(meta.target, meta.name) || hasResolver(objectType.target, meta.name)) continue;
+      field.resolve = undefined;
+    }
+  }
+  return schema;
+}
