@@ -15,7 +15,7 @@ import { ComplianceAdmin } from './compliance-admin';
 import { ComplianceAccess } from './compliance';
 import { ConnectorAdmin } from './connector-admin';
 import { ConnectorInstanceFinder } from './connector-instance.finder';
-import { FinderDeps } from './finder';
+import { ColumnPlan, FinderDeps } from './finder';
 import { IdentityAdmin } from './identity-admin';
 import { IntelSourceReader } from './intel-sources';
 import { PageLimits } from './keyset';
@@ -77,11 +77,12 @@ export class Access {
   readonly changeProposals: ChangeProposals;
   /** The patch history report: requests resolved against this scope. */
   readonly patchHistory: PatchHistoryAccess;
+  private readonly columnPlan: { plan: ColumnPlan | null } = { plan: null };
 
   constructor(
     dataSource: DataSource, readonly scope: TenantScope, limits: PageLimits, clock: Clock, actor: Actor, secrets: SecretBox, keyUsage?: PendingKeyUse,
   ) {
-    const deps: FinderDeps = { dataSource, scope, limits };
+    const deps: FinderDeps = { dataSource, scope, limits, columns: this.columnPlan };
     this.tenants = new TenantFinder(deps);
     this.sites = new SiteFinder(deps);
     this.assets = new AssetFinder(deps);
@@ -113,5 +114,13 @@ export class Access {
     this.changeWebhooks = new ChangeWebhookAdmin(dataSource, scope, clock, secrets);
     this.changeProposals = new ChangeProposals(dataSource, scope, this.compliance);
     this.patchHistory = new PatchHistoryAccess(dataSource, scope, clock);
+  }
+
+  /**
+   * Reads only these columns of the planned entities from now on (null: whole rows). Set by a GraphQL query whose
+   * every field is known to need no more (src/graphql/column-plan.ts).
+   */
+  readColumns(plan: ColumnPlan | null): void {
+    this.columnPlan.plan = plan;
   }
 }

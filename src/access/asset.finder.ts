@@ -79,7 +79,7 @@ export class AssetFinder extends Finder<Asset> {
   }
 
   page(filter: AssetFilter, ordering: Ordering<Asset>, args: PageArgs): Promise<Page<Asset>> {
-    return paginate(this.filtered(filter), ordering, args, this.deps.limits);
+    return paginate(this.filtered(filter), ordering, args, this.deps.limits, this.columns());
   }
 
   count(filter: AssetFilter): Promise<number> {

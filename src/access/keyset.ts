@@ -1,4 +1,5 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { entityRows } from '../db/entity-rows';
 import { UserInputError } from '../errors';
 
 /** Relay paging arguments as the client sent them. */
@@ -98,6 +99,9 @@ function applyCursor<T extends ObjectLiteral>(
   );
 }
 
+/** The property a cursor reads (Ordering.value), from the sort column "alias.property". */
+const sortProperty = (ordering: Ordering<unknown>): string => ordering.column.slice(ordering.column.indexOf('.') + 1);
+
 /**
  * Keyset ("seek") pagination: rows are found by comparing with the cursor's sort value and id, never by OFFSET,
  * so a page costs the same at row 10 and at row 1,000,000 and does not skip or repeat rows when data changes.
@@ -107,6 +111,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   ordering: Ordering<T>,
   args: PageArgs,
   limits: PageLimits,
+  columns?: ReadonlySet<string>,
 ): Promise<Page<T>> {
   checkSize('first', args.first, limits);
   checkSize('last', args.last, limits);
@@ -123,7 +128,7 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
 
   const dir = backward ? (ordering.direction === 'ASC' ? 'DESC' : 'ASC') : ordering.direction;
   qb.orderBy(ordering.column, dir).addOrderBy(ordering.idColumn, dir).take(undefined).limit(size + 1);
-  const fetched = size === 0 ? [] : await qb.getMany();
+  const fetched = size === 0 ? [] : await entityRows(qb, columns && new Set([...columns, sortProperty(ordering)]));
   const more = fetched.length > size;
   const rows = more ? fetched.slice(0, size) : fetched;
   if (backward) rows.reverse();

@@ -40,7 +40,7 @@ export class PatchStateFinder extends Finder<PatchState> {
   }
 
   page(filter: PatchStateFilter, ordering: Ordering<PatchState>, args: PageArgs): Promise<Page<PatchState>> {
-    return paginate(this.filtered(filter), ordering, args, this.deps.limits);
+    return paginate(this.filtered(filter), ordering, args, this.deps.limits, this.columns());
   }
 
   count(filter: PatchStateFilter): Promise<number> {
@@ -52,7 +52,7 @@ export class PatchStateFinder extends Finder<PatchState> {
     const qb = this.query().andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] });
     if (states) qb.andWhere('ps.state IN (:...states)', { states: inList(states) });
     if (effectiveOnly) qb.andWhere('ps.effective = 1');
-    return qb.orderBy('ps.changedAt', 'DESC').addOrderBy('ps.id', 'DESC').getMany();
+    return this.rows(qb.orderBy('ps.changedAt', 'DESC').addOrderBy('ps.id', 'DESC'));
   }
 
   /** Count of updates per asset whose effective state is one of the given states, computed in SQL. */

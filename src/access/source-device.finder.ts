@@ -48,11 +48,7 @@ export class SourceDeviceFinder extends Finder<SourceDevice> {
 
   /** Source devices of each asset, for the Asset.sources loader. */
   byAssetIds(assetIds: readonly string[]): Promise<SourceDevice[]> {
-    return this.query()
-      .andWhere('sd.assetId IN (:...ids)', { ids: [...assetIds] })
-      .orderBy('sd.firstSeenAt', 'ASC')
-      .addOrderBy('sd.id', 'ASC')
-      .getMany();
+    return this.rows(this.query().andWhere('sd.assetId IN (:...ids)', { ids: [...assetIds] }).orderBy('sd.firstSeenAt', 'ASC').addOrderBy('sd.id', 'ASC'));
   }
 
   /**

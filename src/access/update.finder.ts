@@ -60,7 +60,7 @@ export class UpdateFinder extends Finder<Update> {
   }
 
   page(filter: UpdateFilter, ordering: Ordering<Update>, args: PageArgs): Promise<Page<Update>> {
-    return paginate(this.filtered(filter), ordering, args, this.deps.limits);
+    return paginate(this.filtered(filter), ordering, args, this.deps.limits, this.columns());
   }
 
   count(filter: UpdateFilter): Promise<number> {

@@ -1,7 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { assetOrdering } from '../../access/asset.finder';
 import { Asset, PatchState, Site, SourceDevice, Tenant } from '../../entities';
 import { PatchStateValue } from '../../entities/enums';
+import { columnPlanOf } from '../column-plan';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import { AssetFilterInput, AssetOrderInput } from '../inputs/filters.input';
@@ -22,7 +24,9 @@ export class AssetResolver {
     @Arg('filter', () => AssetFilterInput, { nullable: true, description: 'Filters to apply' }) filter: AssetFilterInput | null,
     @Arg('orderBy', () => AssetOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: AssetOrderInput | null,
     @Ctx() { access, loaders }: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
+    access.readColumns(columnPlanOf(info));
     const f = assetFilter(filter, access.scope);
     const ordering = assetOrdering(orderBy?.field ?? AssetOrderField.HOSTNAME, orderBy?.direction ?? OrderDirection.ASC);
     const result = await access.assets.page(f, ordering, page);

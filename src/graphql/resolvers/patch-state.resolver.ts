@@ -1,6 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { patchStateOrdering } from '../../access/patch-state.finder';
 import { Asset, PatchState, SourceDevice, Update } from '../../entities';
+import { columnPlanOf } from '../column-plan';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import { PatchStateFilterInput, PatchStateOrderInput } from '../inputs/filters.input';
@@ -21,7 +23,9 @@ export class PatchStateResolver {
     @Arg('filter', () => PatchStateFilterInput, { nullable: true, description: 'Filters to apply' }) filter: PatchStateFilterInput | null,
     @Arg('orderBy', () => PatchStateOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: PatchStateOrderInput | null,
     @Ctx() { access, loaders }: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
+    access.readColumns(columnPlanOf(info));
     const f = patchStateFilter(filter, access.scope);
     const ordering = patchStateOrdering(orderBy?.field ?? PatchStateOrderField.CHANGED_AT, orderBy?.direction ?? OrderDirection.DESC);
     const result = await access.patchStates.page(f, ordering, page);

@@ -1,6 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import { updateOrdering } from '../../access/update.finder';
 import { ConnectorInstance, Tenant, Update, UpdateApproval, Vulnerability } from '../../entities';
+import { columnPlanOf } from '../column-plan';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import { UpdateFilterInput, UpdateOrderInput } from '../inputs/filters.input';
@@ -23,7 +25,9 @@ export class UpdateResolver {
     @Arg('filter', () => UpdateFilterInput, { nullable: true, description: 'Filters to apply' }) filter: UpdateFilterInput | null,
     @Arg('orderBy', () => UpdateOrderInput, { nullable: true, description: 'Ordering of the results' }) orderBy: UpdateOrderInput | null,
     @Ctx() { access, loaders }: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
+    access.readColumns(columnPlanOf(info));
     const f = filter ?? {};
     const ordering = updateOrdering(orderBy?.field ?? UpdateOrderField.RELEASED_AT, orderBy?.direction ?? OrderDirection.DESC);
     const result = await access.updates.page(f, ordering, page);
