@@ -9,7 +9,8 @@
  * The root is computed from the rows as the database returns them, when the run commits and again when it is
  * verified, by this one module.
  */
-import { EntityManager } from 'typeorm';
+import { EntityManager, EntityTarget } from 'typeorm';
+import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
 import { PatchEvent, PatchPostureEvent, RunEventLeaves } from '../entities';
 import { newId } from '../util/ids';
 import { insertRows } from '../db/insert-rows';
@@ -61,6 +62,9 @@ export function digestOf(leaves: readonly EventLeaf[]): EventsDigest {
   return { count: leaves.length, root: merkleRoot(leaves.map((l) => l.leaf)) };
 }
 
+/** Events read and hashed per statement: a run of 240,000 events is read in pieces, the event loop served between. */
+export const LEAF_PAGE = 5_000;
+
 /** Leaves of the events matching `where` (over tenantId, syncRunId, … of both tables), by tenant, in canonical order. */
 export async function leavesWhere(m: EntityManager, where: string, params: unknown[]): Promise<Map<string, EventLeaf[]>> {
   const q = (c: string) => m.connection.driver.escape(c);
@@ -71,8 +75,18 @@ export async function leavesWhere(m: EntityManager, where: string, params: unkno
     if (list) list.push(leaf);
     else byTenant.set(tenantId, [leaf]);
   };
-  for (const e of await readRows(m, PatchEvent, sql, params)) add(e.tenantId, { kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e) });
-  for (const e of await readRows(m, PatchPostureEvent, sql, params)) add(e.tenantId, { kind: 'patch_posture_event', id: e.id, leaf: postureEventLeaf(e) });
+  // Keyset pages by id: every page is a short statement, and ids are lowercase hex, ordered alike by both engines.
+  const pages = async <T extends { id: string; tenantId: string }>(entity: EntityTarget<T>, leafOf: (row: T) => EventLeaf) => {
+    for (let after = ''; ;) {
+      const page = await readRows(m, entity, `(${sql}) AND ${q('id')} > ?`, [...params, after], `ORDER BY ${q('id')} LIMIT ${LEAF_PAGE}`);
+      for (const row of page) add(row.tenantId, leafOf(row));
+      if (page.length < LEAF_PAGE) return;
+      after = page[page.length - 1].id;
+      await yieldToEventLoop();
+    }
+  };
+  await pages(PatchEvent, (e) => ({ kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e) }));
+  await pages(PatchPostureEvent, (e) => ({ kind: 'patch_posture_event', id: e.id, leaf: postureEventLeaf(e) }));
   for (const leaves of byTenant.values()) leaves.sort(compareLeaves);
   return byTenant;
 }

@@ -1,4 +1,5 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { yieldToEventLoop } from './sqlite-transaction-gate';
 
 /** Rows per upsert statement: well under SQLite's and MySQL's parameter limits for our widest table. */
 const CHUNK = 200;
@@ -39,6 +40,8 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
     values = [];
     count = 0;
     bytes = 0;
+    // On SQLite the statement ran synchronously; a long write lets the server answer between two of them.
+    await yieldToEventLoop();
   };
   for (const row of rows) {
     const own = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c) ?? null);

@@ -11,6 +11,7 @@
  * choice is made in SQL, so a fleet-wide sync moves no state rows through JavaScript to decide it.
  */
 import { EntityManager } from 'typeorm';
+import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
 
 /**
  * Flips `effective` on exactly the rows whose flag is wrong, in one statement. The window numbers each (asset,
@@ -33,8 +34,11 @@ export function effectiveFlipSql(escape: (name: string) => string, assetCount: n
     ) ranked WHERE CASE WHEN ranked.${c('rn')} = 1 THEN 1 ELSE 0 END <> ranked.${c('effective')})`;
 }
 
-/** Assets per statement: bounds the window's sort on a fleet-wide first sync (≈120 states an asset). */
-const ASSETS_PER_STATEMENT = 250;
+/**
+ * Assets per statement: bounds the window's sort on a fleet-wide first sync (≈120 states an asset), and how long
+ * SQLite's synchronous statement keeps the event loop from anyone else.
+ */
+const ASSETS_PER_STATEMENT = 100;
 
 /** Re-decides `effective` for every state of the given assets. */
 export async function refreshEffectiveStates(m: EntityManager, assetIds: Iterable<string>): Promise<void> {
@@ -43,5 +47,6 @@ export async function refreshEffectiveStates(m: EntityManager, assetIds: Iterabl
   for (let i = 0; i < ids.length; i += ASSETS_PER_STATEMENT) {
     const chunk = ids.slice(i, i + ASSETS_PER_STATEMENT);
     await m.query(effectiveFlipSql(escape, chunk.length), chunk);
+    await yieldToEventLoop();
   }
 }

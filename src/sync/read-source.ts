@@ -18,6 +18,7 @@ import {
   UpdateRecord,
 } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
+import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
 
 export type StreamName = 'devices' | 'updates' | 'patchStates' | 'approvals';
 export type Cursors = Partial<Record<StreamName, string>>;
@@ -127,6 +128,9 @@ function checkState(s: PatchStateRecord): void {
   checkOptionalDate(s.installedAt, `${what}: installedAt`);
 }
 
+/** Records checked between two turns of the event loop. */
+const DRAIN_TURN = 5_000;
+
 async function drain<T>(
   stream: StreamName,
   iterable: AsyncIterable<T>,
@@ -145,6 +149,8 @@ async function drain<T>(
     keys.add(key);
     out.push(record);
     if (onProgress && out.length % 500 === 0) onProgress({ stream, records: out.length });
+    // A source that yields from memory (an uploaded snapshot) never leaves the microtask queue on its own.
+    if (out.length % DRAIN_TURN === 0) await yieldToEventLoop();
   }
   onProgress?.({ stream, records: out.length });
   return out;

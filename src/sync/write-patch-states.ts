@@ -1,12 +1,15 @@
 /**
  * Writes a run's patch states: for each device whose list moved (state-digest.ts), its stored states are read as
- * plain rows and compared, and only new states, changed states and their events are written.
+ * plain rows and compared, and only new states, changed states and their events are written, a chunk of devices
+ * at a time inside the run's one transaction.
  */
 import { EntityManager } from 'typeorm';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { readRowsIn } from '../db/read-rows';
-import { PatchEvent, PatchState } from '../entities';
+import type { PatchStateRecord } from '../../connectors/sdk/contract';
+import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
+import { PatchEvent, PatchState, SourceDevice } from '../entities';
 import { EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
 import { newId } from '../util/ids';
 import type { ApplyContext } from './apply-run';
@@ -16,17 +19,44 @@ const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
   'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt',
 ];
 
-/** Writes the planned patch states; returns the assets whose states were created or changed. */
+/**
+ * States compared and written per chunk. A chunk's stored rows, new and changed states and events are all that is
+ * held at once, so memory follows the chunk, not the run; between chunks the event loop gets a turn.
+ */
+export const STATES_PER_CHUNK = 5_000;
+
+/** Writes the planned patch states, chunk by chunk of devices; returns the assets whose states were created or changed. */
 export async function writePatchStates(m: EntityManager, ctx: ApplyContext, plan: StatePlan, createdDeviceIds: ReadonlySet<string>, updateIds: ReadonlyMap<string, string>, counts: SyncCounts): Promise<Set<string>> {
+  const touched = new Set<string>();
+  let chunk = new Map<SourceDevice, PatchStateRecord[]>();
+  let size = 0;
+  for (const [device, records] of plan.toCompare) {
+    chunk.set(device, records);
+    size += records.length;
+    if (size < STATES_PER_CHUNK) continue;
+    await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched);
+    chunk = new Map();
+    size = 0;
+    await yieldToEventLoop();
+  }
+  await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched);
+  return touched;
+}
+
+async function writeChunk(
+  m: EntityManager, ctx: ApplyContext, devices: ReadonlyMap<SourceDevice, PatchStateRecord[]>, createdDeviceIds: ReadonlySet<string>,
+  updateIds: ReadonlyMap<string, string>, counts: SyncCounts, touched: Set<string>,
+): Promise<void> {
+  if (devices.size === 0) return;
   const { now, tenantId, syncRunId } = ctx;
   // A device created by this run has nothing stored yet.
-  const storedOf = [...plan.toCompare.keys()].filter((d) => !createdDeviceIds.has(d.id)).map((d) => d.id);
+  const storedOf = [...devices.keys()].filter((d) => !createdDeviceIds.has(d.id)).map((d) => d.id);
   const existing = await readRowsIn(m, PatchState, 'sourceDeviceId', storedOf);
   const byKey = new Map(existing.map((s) => [`${s.sourceDeviceId}\u0000${s.updateId}`, s]));
   const created: PatchState[] = [];
   const changed: PatchState[] = [];
   const events: PatchEvent[] = [];
-  for (const [device, records] of plan.toCompare) {
+  for (const [device, records] of devices) {
     for (const r of records) {
       const updateId = updateIds.get(r.updateKey)!;
       const current = byKey.get(`${device.id}\u0000${updateId}`);
@@ -35,7 +65,7 @@ export async function writePatchStates(m: EntityManager, ctx: ApplyContext, plan
       const event = () =>
         Object.assign(new PatchEvent(), {
           id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, syncRunId,
-          fromState: current?.state ?? null, toState: state, reportedAt: r.reportedAt ?? null, observedAt: now,
+          fromState: current?.state ?? null, toState: state, evidence, reportedAt: r.reportedAt ?? null, observedAt: now,
         });
       if (!current) {
         created.push(
@@ -70,8 +100,9 @@ export async function writePatchStates(m: EntityManager, ctx: ApplyContext, plan
   await insertRows(m, PatchState, created);
   await updateRows(m, PatchState, changed, STATE_UPDATE_COLUMNS);
   await insertRows(m, PatchEvent, events);
-  counts.patchStates.created = created.length;
-  counts.patchStates.changed = changed.length;
+  counts.patchStates.created += created.length;
+  counts.patchStates.changed += changed.length;
   counts.events += events.length;
-  return new Set([...created, ...changed].map((p) => p.assetId));
+  for (const p of created) touched.add(p.assetId);
+  for (const p of changed) touched.add(p.assetId);
 }

@@ -1,0 +1,204 @@
+/**
+ * One transaction at a time on an SQLite DataSource, and nobody else's statements inside it.
+ *
+ * TypeORM's better-sqlite3 driver has one connection and one query runner for the whole process. While a
+ * transaction is open on it, any statement from anywhere runs inside that transaction: a second transaction
+ * becomes a savepoint of the first (rolled back with it), and a read sees rows not yet committed. That was harmless
+ * only while a transaction never gave the event loop a turn. A long sync apply must give it turns (the server
+ * answers meanwhile), so the runner is gated: a transaction belongs to the async context that opened it
+ * (AsyncLocalStorage), and statements or transactions from other contexts wait, without blocking the event loop,
+ * until it commits or rolls back.
+ *
+ * Reads from elsewhere need not wait: while the gate is held, a read-only statement from outside runs on a second,
+ * read-only connection to the same file, which in WAL mode reads the last committed state while the writer goes on
+ * (exactly what the statement would see on the main connection, minus the wait). So the portal, API key look-ups
+ * and the readiness probe answer during a sync's apply; writes from outside wait for its commit.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { QueryFailedError, QueryResult } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+
+type Owner = object;
+
+interface GateState {
+  holder: Owner | null;
+  released: Promise<void>;
+  release: () => void;
+}
+
+const owners = new AsyncLocalStorage<Owner>();
+
+function newGateState(): GateState {
+  const state = { holder: null } as GateState;
+  state.released = new Promise<void>((resolve) => (state.release = resolve));
+  return state;
+}
+
+/** Installs the gate on an SQLite DataSource (before or after initialize); a no-op for other engines. */
+export function gateSqliteTransactions(dataSource: DataSource): DataSource {
+  if (dataSource.options.type !== 'better-sqlite3') return dataSource;
+  const gate = newGateState();
+  // The wait and the taking happen in one turn, so two waiters woken together cannot both take the gate.
+  const take = async (owner: Owner): Promise<void> => {
+    while (gate.holder !== null && gate.holder !== owner) await gate.released;
+    gate.holder = owner;
+  };
+  const open = () => {
+    const released = gate.release;
+    gate.holder = null;
+    gate.released = new Promise<void>((resolve) => (gate.release = resolve));
+    released();
+  };
+
+  const reader = readConnection(dataSource);
+  const driver = dataSource.driver as unknown as { createQueryRunner(mode?: string): QueryRunner };
+  const createQueryRunner = driver.createQueryRunner.bind(driver);
+  const gated = new WeakSet<QueryRunner>();
+  driver.createQueryRunner = (mode?: string) => {
+    const runner = createQueryRunner(mode);
+    if (!gated.has(runner)) {
+      gated.add(runner);
+      gateRunner(runner);
+    }
+    return runner;
+  };
+
+  function gateRunner(runner: QueryRunner): void {
+    const query = runner.query.bind(runner);
+    const start = runner.startTransaction.bind(runner);
+    const commit = runner.commitTransaction.bind(runner);
+    const rollback = runner.rollbackTransaction.bind(runner);
+
+    runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+      const me = owners.getStore();
+      if (me && gate.holder === me) return query(sql, parameters, structured as never);
+      if (gate.holder !== null) {
+        const answer = reader.read(sql, parameters ?? [], structured === true);
+        if (answer !== NOT_A_READ) return answer;
+      }
+      // A statement from outside holds the gate while it runs: a transaction opened meanwhile must not take it in.
+      const statement = {};
+      await take(statement);
+      try {
+        return await query(sql, parameters, structured as never);
+      } finally {
+        if (gate.holder === statement) open();
+      }
+    }) as QueryRunner['query'];
+
+    runner.startTransaction = async (isolation) => {
+      let me = owners.getStore();
+      if (!me) {
+        // Opened outside transaction() (a repository's save): the caller's own continuation must carry the
+        // ownership, so it is entered here, before the first await, in the caller's execution context.
+        me = {};
+        owners.enterWith(me);
+      }
+      if (gate.holder === me && runner.isTransactionActive) return start(isolation);
+      await take(me);
+      try {
+        await start(isolation);
+      } catch (err) {
+        if (!runner.isTransactionActive) open();
+        throw err;
+      }
+    };
+
+    const ending = (end: () => Promise<void>) => async () => {
+      try {
+        await end();
+      } finally {
+        if (!runner.isTransactionActive && gate.holder !== null) open();
+      }
+    };
+    runner.commitTransaction = ending(commit);
+    runner.rollbackTransaction = ending(rollback);
+  }
+
+  const destroy = dataSource.destroy.bind(dataSource);
+  dataSource.destroy = async () => {
+    reader.close();
+    await destroy();
+  };
+
+  // transaction() callers get an owner of their own, so nothing else their context started later counts as inside.
+  const manager = dataSource.manager as EntityManager;
+  const transaction = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  manager.transaction = ((...args: unknown[]) => {
+    const current = owners.getStore();
+    // Called from inside an open transaction: it nests (a savepoint), as TypeORM does, instead of waiting for itself.
+    if (current && gate.holder === current) return transaction(...args);
+    return owners.run({}, () => transaction(...args));
+  }) as EntityManager['transaction'];
+  return dataSource;
+}
+
+/** The little of better-sqlite3 used here (TypeORM loads the same module for the main connection). */
+interface SqliteStatement {
+  reader: boolean;
+  readonly: boolean;
+  all(...parameters: unknown[]): unknown[];
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+  pragma(sql: string): unknown;
+  close(): void;
+}
+type SqliteOpen = new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteConnection;
+
+const NOT_A_READ = Symbol('not a read');
+const MAX_CACHED_STATEMENTS = 200;
+
+/** The read-only second connection, opened on first use; an in-memory database has none (its reads wait). */
+function readConnection(dataSource: DataSource) {
+  const file = String(dataSource.options.database ?? '');
+  let connection: SqliteConnection | null = null;
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    read(sql: string, parameters: unknown[], structured: boolean): unknown {
+      if (file === '' || file === ':memory:' || !dataSource.isInitialized) return NOT_A_READ;
+      if (!connection) {
+        const Open = require('better-sqlite3') as SqliteOpen;
+        connection = new Open(file, { readonly: true, fileMustExist: true });
+        // A checkpoint by the writer can briefly lock the WAL index; a read waits it out rather than failing.
+        connection.pragma('busy_timeout = 5000');
+      }
+      let statement = statements.get(sql);
+      if (!statement) {
+        try {
+          statement = connection.prepare(sql);
+        } catch {
+          return NOT_A_READ; // let the main connection report it, as it would have
+        }
+        if (!statement.reader || !statement.readonly) return NOT_A_READ;
+        statements.set(sql, statement);
+        if (statements.size > MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
+      }
+      // As TypeORM's runner does: better-sqlite3 binds no booleans, and the statement goes to the query logger.
+      const bound = parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      dataSource.logger.logQuery(sql, bound);
+      let rows: unknown[];
+      try {
+        rows = statement.all(...bound);
+      } catch (err) {
+        dataSource.logger.logQueryError(String((err as Error).message), sql, bound);
+        throw new QueryFailedError(sql, bound, err as Error);
+      }
+      if (!structured) return rows;
+      const result = new QueryResult();
+      result.raw = rows;
+      result.records = rows;
+      return result;
+    },
+    close(): void {
+      statements.clear();
+      connection?.close();
+      connection = null;
+    },
+  };
+}
+
+/** Lets the event loop answer others (timers, sockets) between two parts of a long piece of work. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
