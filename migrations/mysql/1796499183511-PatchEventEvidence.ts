@@ -7,8 +7,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * the backfill drops that trigger and creates it again, as it was, after (MariaDB commits each DDL statement, so this
  * runs with the server stopped, as every migration does).
  *
- * Drops ix_patch_state_changed (changedAt, id): it served only the patchStates page by changedAt over every tenant,
- * which now sorts, and every state change moved one of its entries.
+ * Replaces ix_patch_state_tenant_state (tenantId, state, changedAt, id) and ix_patch_state_changed (changedAt, id) by
+ * ix_patch_state_tenant_changed (tenantId, changedAt, id): the patchStates page of one tenant walks it in order with or
+ * without a state filter; the page over every tenant, the only one the second served, sorts (see the entity). The new
+ * index is created before the old one is dropped: the tenant foreign key needs one of them at every moment.
  */
 const NO_UPDATE = `BEFORE UPDATE ON \`patch_event\` FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'patch_event is append-only: UPDATE refused'`;
 
@@ -17,6 +19,8 @@ export class PatchEventEvidence1796499183511 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX \`ix_patch_state_changed\` ON \`patch_state\``);
+    await queryRunner.query(`CREATE INDEX \`ix_patch_state_tenant_changed\` ON \`patch_state\` (\`tenantId\`, \`changedAt\`, \`id\`)`);
+    await queryRunner.query(`DROP INDEX \`ix_patch_state_tenant_state\` ON \`patch_state\``);
     await queryRunner.query(`ALTER TABLE \`patch_event\` ADD \`evidence\` varchar(16) NOT NULL`);
     await queryRunner.query(`DROP TRIGGER \`trg_patch_event_no_update\``);
     await queryRunner.query(
@@ -28,6 +32,8 @@ export class PatchEventEvidence1796499183511 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE \`patch_event\` DROP COLUMN \`evidence\``);
+    await queryRunner.query(`CREATE INDEX \`ix_patch_state_tenant_state\` ON \`patch_state\` (\`tenantId\`, \`state\`, \`changedAt\`, \`id\`)`);
+    await queryRunner.query(`DROP INDEX \`ix_patch_state_tenant_changed\` ON \`patch_state\``);
     await queryRunner.query(`CREATE INDEX \`ix_patch_state_changed\` ON \`patch_state\` (\`changedAt\`, \`id\`)`);
   }
 }

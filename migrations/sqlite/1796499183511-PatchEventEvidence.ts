@@ -7,8 +7,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * dropping the table drops the append-only triggers of AuditTrail1796474129843 with it: they are created again, as
  * they were, after the copy (a migration keeps its own text rather than importing an older one's).
  *
- * Drops ix_patch_state_changed (changedAt, id): it served only the patchStates page by changedAt over every tenant,
- * which now sorts, and every state change moved one of its entries.
+ * Replaces ix_patch_state_tenant_state (tenantId, state, changedAt, id) and ix_patch_state_changed (changedAt, id) by
+ * ix_patch_state_tenant_changed (tenantId, changedAt, id): the patchStates page of one tenant walks it in order with or
+ * without a state filter; the page over every tenant, the only one the second served, sorts (see the entity).
  */
 const APPEND_ONLY_TRIGGERS: Array<[string, string]> = [
   ['trg_patch_event_no_update', `BEFORE UPDATE ON "patch_event" BEGIN SELECT RAISE(ABORT, 'patch_event is append-only: UPDATE refused'); END`],
@@ -23,6 +24,8 @@ export class PatchEventEvidence1796499183511 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX "ix_patch_state_changed"`);
+    await queryRunner.query(`DROP INDEX "ix_patch_state_tenant_state"`);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_changed" ON "patch_state" ("tenantId", "changedAt", "id") `);
     await queryRunner.query(`DROP INDEX "ix_patch_event_run"`);
     await queryRunner.query(`DROP INDEX "ix_patch_event_source_update"`);
     await queryRunner.query(`DROP INDEX "ix_patch_event_asset_observed"`);
@@ -56,6 +59,8 @@ export class PatchEventEvidence1796499183511 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "ix_patch_event_source_update" ON "patch_event" ("sourceDeviceId", "updateId", "observedAt") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_event_run" ON "patch_event" ("syncRunId", "tenantId") `);
     for (const [name, body] of APPEND_ONLY_TRIGGERS) await queryRunner.query(`CREATE TRIGGER "${name}" ${body}`);
+    await queryRunner.query(`DROP INDEX "ix_patch_state_tenant_changed"`);
+    await queryRunner.query(`CREATE INDEX "ix_patch_state_tenant_state" ON "patch_state" ("tenantId", "state", "changedAt", "id") `);
     await queryRunner.query(`CREATE INDEX "ix_patch_state_changed" ON "patch_state" ("changedAt", "id") `);
   }
 }

@@ -19,11 +19,13 @@ import { Update } from './update.entity';
 @Index('uq_patch_state_source_update', ['sourceDeviceId', 'updateId'], { unique: true })
 // an asset's states (the Asset.patchStates loader, the asset filters' EXISTS, per-asset counts);
 @Index('ix_patch_state_asset_state', ['assetId', 'state'])
-// a tenant's states of one state in changedAt order (patchStates pages; the tenant foreign key on MariaDB);
-@Index('ix_patch_state_tenant_state', ['tenantId', 'state', 'changedAt', 'id'])
+// a tenant's states in changedAt order: the patchStates page of one tenant, by default and filtered by state, is an
+// ordered walk of it that stops at the page (the tenant foreign key on MariaDB too). It replaces (tenantId, state,
+// changedAt, id), which served only a page filtered to one state and left the default page to sort the tenant's
+// states, and (changedAt, id), which served only a page over every tenant: that page now sorts, as OBSERVED_AT does;
+// every state change moved an entry of both;
+@Index('ix_patch_state_tenant_changed', ['tenantId', 'changedAt', 'id'])
 // an update's states (KEV change proposals, the update filter; the update foreign key on MariaDB).
-// No index serves the unscoped patchStates page by changedAt: it sorts, as OBSERVED_AT and a scope of several
-// tenants already do, rather than every state change moving an entry of a sixth index.
 @Index('ix_patch_state_update', ['updateId', 'state'])
 export class PatchState {
   @PrimaryColumn(primaryUuid())

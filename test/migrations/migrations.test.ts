@@ -93,7 +93,7 @@ describe(`migrations on ${ENGINE}`, () => {
     expect(rows.map((r) => [r.state, r.effective])).toEqual([['MISSING', false], ['INSTALLED', true]]);
   });
 
-  it('PatchEventEvidence carries events over with their state\'s evidence, keeps them append-only, and drops ix_patch_state_changed', async () => {
+  it('PatchEventEvidence carries events over with their state\'s evidence, keeps them append-only, and replaces two patch_state indexes by one', async () => {
     const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('PatchEventEvidence'));
     expect(migration).toBeGreaterThan(0);
     for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
@@ -159,8 +159,13 @@ describe(`migrations on ${ENGINE}`, () => {
       ['KB5080001', 'INSTALLED', 'CAT-PC-001', 'REPORTED'],
     ]);
 
+    // The states stay, and a tenant's page by changedAt (the default patchStates order) reads them.
+    const page = await db.dataSource.query(
+      `SELECT id, ${quote('evidence')} FROM ${quote('patch_state')} WHERE ${quote('tenantId')} = ? ORDER BY ${quote('changedAt')} DESC, id DESC LIMIT 51`, [id(1)],
+    );
+    expect(page).toEqual([{ id: id(9), evidence: 'DERIVED' }, { id: id(8), evidence: 'REPORTED' }]);
     const indexes = (await db.dataSource.createQueryRunner().getTable('patch_state'))!.indices.map((i) => i.name).sort();
-    expect(indexes).toEqual(['ix_patch_state_asset_state', 'ix_patch_state_tenant_state', 'ix_patch_state_update', 'uq_patch_state_source_update']);
+    expect(indexes).toEqual(['ix_patch_state_asset_state', 'ix_patch_state_tenant_changed', 'ix_patch_state_update', 'uq_patch_state_source_update']);
   });
 
   it('store timestamps in UTC with millisecond precision', async () => {
