@@ -51,6 +51,31 @@ function counted(load: (keys: readonly string[]) => Promise<Map<string, number>>
 
 const keyedBy = <T>(key: (row: T) => string | null) => (rows: T[]) => rows.map((row) => ({ key: key(row) ?? '', row }));
 
+/**
+ * Values of a by-id loader that can be read without a promise once loaded ahead: a list of thousands of nested
+ * objects then completes without a promise per object. A key whose load failed is not kept, so reading it goes
+ * through the loader and meets the same error.
+ */
+export class LoadedValues<T> {
+  private readonly values = new Map<string, T | null>();
+
+  constructor(private readonly loader: DataLoader<string, T | null>) {}
+
+  async preload(ids: readonly string[]): Promise<void> {
+    const unique = [...new Set(ids)].filter((id) => !this.values.has(id));
+    const loaded = await this.loader.loadMany(unique);
+    unique.forEach((id, i) => {
+      const value = loaded[i];
+      if (!(value instanceof Error)) this.values.set(id, value);
+    });
+  }
+
+  /** The value when it is loaded, else the loader's promise of it. */
+  get(id: string): T | null | Promise<T | null> {
+    return this.values.has(id) ? this.values.get(id)! : this.loader.load(id);
+  }
+}
+
 /** Per-request loaders: a loader caches for one request only, so one principal never sees another's rows. */
 export function createLoaders(access: Access) {
   const patchStatesByFilter = new Map<string, DataLoader<string, PatchState[]>>();
@@ -74,6 +99,8 @@ export function createLoaders(access: Access) {
       { maxBatchSize: MAX_BATCH },
     ),
     update,
+    /** Updates loaded ahead by Asset.patchStates for its states' PatchState.update. */
+    loadedUpdates: new LoadedValues(update),
     patchState,
     vulnerability,
     sitesByTenant: grouped<Site>((ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId)), site),

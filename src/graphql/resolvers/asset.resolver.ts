@@ -4,6 +4,7 @@ import { assetOrdering } from '../../access/asset.finder';
 import { Asset, PatchState, Site, SourceDevice, Tenant } from '../../entities';
 import { PatchStateValue } from '../../entities/enums';
 import { columnPlanOf } from '../column-plan';
+import { selectsField } from '../selection';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import { AssetFilterInput, AssetOrderInput } from '../inputs/filters.input';
@@ -58,7 +59,7 @@ export class AssetResolver {
   @FieldResolver(() => [PatchState], {
     description: 'Patch states of the asset, most recently changed first: by default the effective state of each update; with view ALL_SOURCES every source\'s',
   })
-  patchStates(
+  async patchStates(
     @Root() asset: Asset,
     @Arg('states', () => [PatchStateValue], { nullable: true, description: 'Only these states' }) states: PatchStateValue[] | null,
     @Arg('view', () => PatchStateView, {
@@ -67,8 +68,13 @@ export class AssetResolver {
     })
     view: PatchStateView,
     @Ctx() { loaders }: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return loaders.patchStatesByAsset(states, view === PatchStateView.EFFECTIVE).load(asset.id);
+    const rows = await loaders.patchStatesByAsset(states, view === PatchStateView.EFFECTIVE).load(asset.id);
+    // Every asset of the page gets here in the same tick, so their updates are still one statement; each state's
+    // update then resolves without a promise.
+    if (selectsField(info, 'update')) await loaders.loadedUpdates.preload(rows.map((s) => s.updateId));
+    return rows;
   }
 
   @FieldResolver(() => Int, { description: 'Number of updates whose effective state on the asset is MISSING, FAILED or PENDING_REBOOT' })

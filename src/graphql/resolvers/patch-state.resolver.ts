@@ -40,7 +40,7 @@ export class PatchStateResolver {
 
   @FieldResolver(() => Update, { nullable: true, description: 'The update' })
   update(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
-    return loaders.update.load(state.updateId);
+    return loaders.loadedUpdates.get(state.updateId);
   }
 
   @FieldResolver(() => Boolean, {
