@@ -70,6 +70,10 @@ export interface DeviceRecord {
   serialNumber?: string | null;
   /** Microsoft Entra (Azure AD) device id. */
   azureAdDeviceId?: string | null;
+  /**
+   * SMBIOS system UUID (Win32_ComputerSystemProduct.UUID): joins the same machine across tools. All-zero, all-F and
+   * board-template UUIDs are ignored, and so is one that live records of the same tool share (clones).
+   */
   smbiosUuid?: string | null;
   macAddresses?: string[];
   osName?: string | null;

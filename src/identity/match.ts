@@ -7,6 +7,7 @@
  *   MANUAL              an operator pinned the device to an asset.
  *   AZURE_AD_DEVICE_ID  same normalised Entra device id.
  *   SERIAL_NUMBER       same normalised serial (placeholders such as "To Be Filled By O.E.M." never match).
+ *   SMBIOS_UUID         same normalised SMBIOS system UUID (all-zero, all-F and board-template UUIDs never match).
  *   MAC_ADDRESS         any overlapping normalised MAC (randomised and virtual MACs never match).
  *   HOSTNAME            same first DNS label (the hostname, or the FQDN's first label when no hostname).
  *   NEW                 nothing matched: the caller creates a new asset.
@@ -21,11 +22,14 @@
  *   (A serial difference does not block an Entra id match: the Entra id is the stronger identifier.)
  * - A candidate that already holds another source (different sourceId) of the device's own connector instance
  *   is rejected for MAC_ADDRESS and HOSTNAME: two live devices in one tool are two machines.
- *   SERIAL_NUMBER and AZURE_AD_DEVICE_ID still match it (re-enrolment creates a new record in the same tool).
+ *   SERIAL_NUMBER, SMBIOS_UUID and AZURE_AD_DEVICE_ID still match it (re-enrolment creates a new record in the same
+ *   tool). SMBIOS_UUID is weighed like SERIAL_NUMBER otherwise: a different Entra id from another tool rejects it.
  * - A serial the device's own connector instance reports for another record that is live at the same time
  *   (`serialSharedWith`: cloned VMs, golden images) identifies nothing: SERIAL_NUMBER is skipped with a
  *   SERIAL_SHARED_BY_LIVE_RECORDS conflict and the weaker rules decide, so each clone joins its own host name or
  *   MAC in other tools. The caller decides which records are live at once (see shared-serials.ts).
+ *   An SMBIOS UUID shared the same way (`smbiosUuidSharedWith`: imaging and VM templates copy it too) is skipped
+ *   with a SMBIOS_UUID_SHARED_BY_LIVE_RECORDS conflict.
  * - If more than one candidate asset is eligible under a rule, that rule is ambiguous (cloned VMs with a
  *   duplicated serial): it does not merge, the ambiguity is recorded and the next rule is tried.
  * - A candidate source equal to the device itself (same connector instance and sourceId) is its own previous
@@ -33,7 +37,7 @@
  * Every rejection that mattered (the candidate would otherwise have matched) and every ambiguity is recorded
  * in `conflicts`. Output is independent of the order of `candidates` and their sources.
  */
-import { normaliseAzureAdId, normaliseHostname, normaliseMac, normaliseSerial } from './normalise';
+import { normaliseAzureAdId, normaliseHostname, normaliseMac, normaliseSerial, normaliseSmbiosUuid } from './normalise';
 
 export interface DeviceIdentity {
   tenantId: string;
@@ -42,6 +46,7 @@ export interface DeviceIdentity {
   connectorInstanceId: string;
   azureAdDeviceId?: string | null;
   serialNumber?: string | null;
+  smbiosUuid?: string | null;
   macAddresses?: string[];
   hostname?: string | null;
   fqdn?: string | null;
@@ -50,10 +55,15 @@ export interface DeviceIdentity {
    * live at the same time as this one: the serial then names no single machine.
    */
   serialSharedWith?: string[];
+  /** Likewise for the SMBIOS UUID. */
+  smbiosUuidSharedWith?: string[];
 }
 
 /** The conflict code recorded when a serial is void because live records of one tool share it. */
 export const SERIAL_SHARED_BY_LIVE_RECORDS = 'SERIAL_SHARED_BY_LIVE_RECORDS';
+
+/** The conflict code recorded when an SMBIOS UUID is void because live records of one tool share it. */
+export const SMBIOS_UUID_SHARED_BY_LIVE_RECORDS = 'SMBIOS_UUID_SHARED_BY_LIVE_RECORDS';
 
 /** An existing asset and the already-resolved source devices linked to it. */
 export interface AssetIdentity {
@@ -69,7 +79,7 @@ export interface ManualIdentityOverride {
   forbiddenAssetIds?: string[];
 }
 
-export type MatchRule = 'MANUAL' | 'AZURE_AD_DEVICE_ID' | 'SERIAL_NUMBER' | 'MAC_ADDRESS' | 'HOSTNAME' | 'NEW';
+export type MatchRule = 'MANUAL' | 'AZURE_AD_DEVICE_ID' | 'SERIAL_NUMBER' | 'SMBIOS_UUID' | 'MAC_ADDRESS' | 'HOSTNAME' | 'NEW';
 
 export interface IdentityResolution {
   /** The asset to link the device to; null means create a new asset. */
@@ -84,6 +94,7 @@ interface NormalisedIdentity {
   sourceId: string;
   aad: string | null;
   serial: string | null;
+  uuid: string | null;
   macs: string[];
   hostname: string | null;
 }
@@ -99,6 +110,7 @@ function normaliseIdentity(d: DeviceIdentity): NormalisedIdentity {
     sourceId: d.sourceId,
     aad: normaliseAzureAdId(d.azureAdDeviceId),
     serial: normaliseSerial(d.serialNumber),
+    uuid: normaliseSmbiosUuid(d.smbiosUuid),
     macs: [...macs].sort(),
     hostname: normaliseHostname(d.hostname) ?? normaliseHostname(d.fqdn),
   };
@@ -109,7 +121,7 @@ interface Candidate {
   sources: NormalisedIdentity[];
 }
 
-type AutoRule = 'AZURE_AD_DEVICE_ID' | 'SERIAL_NUMBER' | 'MAC_ADDRESS' | 'HOSTNAME';
+type AutoRule = 'AZURE_AD_DEVICE_ID' | 'SERIAL_NUMBER' | 'SMBIOS_UUID' | 'MAC_ADDRESS' | 'HOSTNAME';
 
 /** Why `c` may not match `dev` under `rule`, or null if it may. */
 function rejection(dev: NormalisedIdentity, c: Candidate, rule: AutoRule): string | null {
@@ -120,7 +132,7 @@ function rejection(dev: NormalisedIdentity, c: Candidate, rule: AutoRule): strin
       return `asset ${c.assetId} rejected for ${rule}: Azure AD device id ${other.aad} from connector ${other.connectorInstanceId} differs from ${dev.aad}`;
     }
   }
-  if (rule === 'SERIAL_NUMBER') return null;
+  if (rule === 'SERIAL_NUMBER' || rule === 'SMBIOS_UUID') return null;
   if (dev.serial) {
     const other = c.sources.find((s) => s.serial && s.serial !== dev.serial);
     if (other) return `asset ${c.assetId} rejected for ${rule}: serial number ${other.serial} differs from ${dev.serial}`;
@@ -139,6 +151,8 @@ function shared(dev: NormalisedIdentity, c: Candidate, rule: AutoRule): Record<s
       return dev.aad && c.sources.some((s) => s.aad === dev.aad) ? { azureAdDeviceId: dev.aad } : null;
     case 'SERIAL_NUMBER':
       return dev.serial && c.sources.some((s) => s.serial === dev.serial) ? { serialNumber: dev.serial } : null;
+    case 'SMBIOS_UUID':
+      return dev.uuid && c.sources.some((s) => s.uuid === dev.uuid) ? { smbiosUuid: dev.uuid } : null;
     case 'MAC_ADDRESS': {
       const theirs = new Set(c.sources.flatMap((s) => s.macs));
       const overlap = dev.macs.filter((m) => theirs.has(m));
@@ -149,7 +163,7 @@ function shared(dev: NormalisedIdentity, c: Candidate, rule: AutoRule): Record<s
   }
 }
 
-const AUTO_RULES: readonly AutoRule[] = ['AZURE_AD_DEVICE_ID', 'SERIAL_NUMBER', 'MAC_ADDRESS', 'HOSTNAME'];
+const AUTO_RULES: readonly AutoRule[] = ['AZURE_AD_DEVICE_ID', 'SERIAL_NUMBER', 'SMBIOS_UUID', 'MAC_ADDRESS', 'HOSTNAME'];
 
 export function resolveIdentity(
   device: DeviceIdentity,
@@ -206,6 +220,13 @@ export function resolveIdentity(
       const others = [...device.serialSharedWith].sort().join(', ');
       conflicts.push(
         `${SERIAL_SHARED_BY_LIVE_RECORDS}: serial ${dev.serial} is also reported by live record(s) ${others} of connector ${dev.connectorInstanceId}; it identifies no single machine`,
+      );
+      continue;
+    }
+    if (rule === 'SMBIOS_UUID' && dev.uuid && device.smbiosUuidSharedWith?.length) {
+      const others = [...device.smbiosUuidSharedWith].sort().join(', ');
+      conflicts.push(
+        `${SMBIOS_UUID_SHARED_BY_LIVE_RECORDS}: SMBIOS UUID ${dev.uuid} is also reported by live record(s) ${others} of connector ${dev.connectorInstanceId}; it identifies no single machine`,
       );
       continue;
     }

@@ -115,3 +115,25 @@ export function normaliseAzureAdId(id: Raw): string | null {
   if (/^[0-]+$/.test(v)) return null;
   return v;
 }
+
+/**
+ * UUIDs firmware leaves unset or fills with a board template: AMI's sample value ships on many white-box boards, so
+ * every machine built on them reports it.
+ */
+const JUNK_SMBIOS_UUIDS: ReadonlySet<string> = new Set(['03000200-0400-0500-0006-000700080009']);
+
+/**
+ * SMBIOS system UUID: a lower-case GUID ("{…}" braces and a missing hyphenation accepted). Null for anything that is
+ * not a GUID, for one hex digit repeated (all-zero and all-F are how firmware says "not set") and for known board
+ * templates. Clones of one image or VM template carry the same UUID too; the caller voids those (shared-serials.ts).
+ */
+export function normaliseSmbiosUuid(id: Raw): string | null {
+  if (typeof id !== 'string') return null;
+  let v = id.trim().toLowerCase();
+  if (v.startsWith('{') && v.endsWith('}')) v = v.slice(1, -1);
+  if (/^[0-9a-f]{32}$/.test(v)) v = `${v.slice(0, 8)}-${v.slice(8, 12)}-${v.slice(12, 16)}-${v.slice(16, 20)}-${v.slice(20)}`;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) return null;
+  if (/^(.)\1*$/u.test(v.replace(/-/g, ''))) return null;
+  if (JUNK_SMBIOS_UUIDS.has(v)) return null;
+  return v;
+}

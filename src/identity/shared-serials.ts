@@ -11,11 +11,13 @@
  * Where a tool gives no enrolment time nothing is proved either way, and two current records sharing a serial
  * count as clones until one of them goes out of date.
  */
-import { normaliseSerial } from './normalise';
+import { normaliseSerial, normaliseSmbiosUuid } from './normalise';
 
 export interface SerialHolder {
   sourceId: string;
   serialNumber: string | null;
+  /** Copied by imaging and VM templates just as the serial is, so it is voided by the same rule. */
+  smbiosUuid?: string | null;
   /** Inactive or stale: what the tool says of it is out of date (decides only where enrolment times are missing). */
   outOfDate: boolean;
   lastCheckInAt: Date | null;
@@ -38,9 +40,18 @@ export function liveAtOnce(a: SerialHolder, b: SerialHolder): boolean {
 
 /** For each record whose serial another live record of the same instance also reports: those records' ids. */
 export function serialsSharedByLiveRecords(records: Iterable<SerialHolder>): Map<string, string[]> {
+  return sharedByLiveRecords(records, (r) => normaliseSerial(r.serialNumber));
+}
+
+/** For each record whose SMBIOS UUID another live record of the same instance also reports: those records' ids. */
+export function smbiosUuidsSharedByLiveRecords(records: Iterable<SerialHolder>): Map<string, string[]> {
+  return sharedByLiveRecords(records, (r) => normaliseSmbiosUuid(r.smbiosUuid));
+}
+
+function sharedByLiveRecords(records: Iterable<SerialHolder>, valueOf: (r: SerialHolder) => string | null): Map<string, string[]> {
   const bySerial = new Map<string, SerialHolder[]>();
   for (const r of records) {
-    const serial = normaliseSerial(r.serialNumber);
+    const serial = valueOf(r);
     if (!serial) continue;
     bySerial.set(serial, [...(bySerial.get(serial) ?? []), r]);
   }

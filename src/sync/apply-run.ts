@@ -10,8 +10,8 @@ import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { Asset, ConnectorInstance, PatchPostureEvent, PatchState, Site, SourceDevice, UpdateApproval, VendorSite } from '../entities';
 import { AssetStatus, DeviceOwnership, PatchPostureStatus } from '../entities/enums';
-import { IdentityResolution, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS } from '../identity/match';
-import { serialsSharedByLiveRecords } from '../identity/shared-serials';
+import { IdentityResolution, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS, SMBIOS_UUID_SHARED_BY_LIVE_RECORDS } from '../identity/match';
+import { serialsSharedByLiveRecords, SerialHolder, smbiosUuidsSharedByLiveRecords } from '../identity/shared-serials';
 import { newId } from '../util/ids';
 import { DERIVED_FIELDS, deriveAsset, outOfDate, sameDerived } from './derive-asset';
 import { identityKeys, identityOf, IdentityIndex } from './identity-index';
@@ -116,27 +116,37 @@ interface DevicePlan {
   postureChanges: Array<{ device: SourceDevice; from: PatchPostureStatus | null }>;
   /** Devices whose serial other live records of the instance share (clones), with those records' external ids. */
   sharedSerials: Map<string, string[]>;
+  /** Likewise for SMBIOS UUIDs, which imaging and VM templates copy too. */
+  sharedSmbiosUuids: Map<string, string[]>;
 }
 
 /**
  * Clones are found among all the instance's records, not only those this run changed: a new clone makes its
  * twin's serial void too. A device whose serial turned void (or valid again) since it was matched is re-decided.
  */
-function findSharedSerials(plan: Omit<DevicePlan, 'sharedSerials'>): Map<string, string[]> {
+function findSharedIdentifiers(plan: Omit<DevicePlan, 'sharedSerials' | 'sharedSmbiosUuids'>): Pick<DevicePlan, 'sharedSerials' | 'sharedSmbiosUuids'> {
   const devices = [...plan.byExternalId.values()];
-  const shared = serialsSharedByLiveRecords(
-    devices.map((d) => ({ sourceId: d.externalId, serialNumber: d.serialNumber, outOfDate: outOfDate(d), lastCheckInAt: d.lastCheckInAt, enrolledAt: d.enrolledAt })),
-  );
+  const holders: SerialHolder[] = devices.map((d) => ({
+    sourceId: d.externalId, serialNumber: d.serialNumber, smbiosUuid: d.smbiosUuid, outOfDate: outOfDate(d), lastCheckInAt: d.lastCheckInAt, enrolledAt: d.enrolledAt,
+  }));
+  const sharedSerials = serialsSharedByLiveRecords(holders);
+  const sharedSmbiosUuids = smbiosUuidsSharedByLiveRecords(holders);
+  const voided: Array<[Map<string, string[]>, string, string]> = [
+    [sharedSerials, SERIAL_SHARED_BY_LIVE_RECORDS, 'SERIAL_NUMBER'],
+    [sharedSmbiosUuids, SMBIOS_UUID_SHARED_BY_LIVE_RECORDS, 'SMBIOS_UUID'],
+  ];
   const queued = new Set(plan.needsIdentity);
   for (const d of devices) {
     if (queued.has(d) || !d.assetId || d.pinnedAssetId) continue;
     const stored = storedMatch(d.matchedBy);
-    const wasVoid = stored.conflicts.some((c) => c.startsWith(SERIAL_SHARED_BY_LIVE_RECORDS));
-    const bySerial = stored.rule === 'SERIAL_NUMBER';
-    const isVoid = shared.has(d.externalId);
-    if ((isVoid && bySerial) || (!isVoid && wasVoid)) plan.needsIdentity.push(d);
+    const redecide = voided.some(([shared, code, rule]) => {
+      const wasVoid = stored.conflicts.some((c) => c.startsWith(code));
+      const isVoid = shared.has(d.externalId);
+      return (isVoid && stored.rule === rule) || (!isVoid && wasVoid);
+    });
+    if (redecide) plan.needsIdentity.push(d);
   }
-  return shared;
+  return { sharedSerials, sharedSmbiosUuids };
 }
 
 function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCounts): DevicePlan {
@@ -194,7 +204,7 @@ function planDevices(existing: SourceDevice[], ctx: ApplyContext, counts: SyncCo
   counts.devices.seen = read.devices.length;
   counts.devices.created = created.length;
   const plan = { byExternalId, created, changed, needsIdentity, postureChanges };
-  return { ...plan, sharedSerials: findSharedSerials(plan) };
+  return { ...plan, ...findSharedIdentifiers(plan) };
 }
 
 /** One event per posture change, after identity resolution so each names the device's asset. */
@@ -244,7 +254,8 @@ async function resolveDevices(m: EntityManager, ctx: ApplyContext, plan: DeviceP
 
   for (const device of plan.needsIdentity) {
     const sharers = plan.sharedSerials.get(device.externalId) ?? [];
-    const identity = { ...identityOf(device), serialSharedWith: sharers };
+    const uuidSharers = plan.sharedSmbiosUuids.get(device.externalId) ?? [];
+    const identity = { ...identityOf(device), serialSharedWith: sharers, smbiosUuidSharedWith: uuidSharers };
     const pinned = device.pinnedAssetId && livePins.has(device.pinnedAssetId) ? device.pinnedAssetId : undefined;
     const resolution = resolveIdentity(identity, index.candidatesFor(identity), {
       pinnedAssetId: pinned,
@@ -254,7 +265,7 @@ async function resolveDevices(m: EntityManager, ctx: ApplyContext, plan: DeviceP
     let assetId = resolution.assetId;
     let matchedBy = matchedByJson(resolution);
     // A clone must not stay on an asset its twin holds: that is the wrong merge being undone.
-    const twinThere = sharers.some((id) => plan.byExternalId.get(id)?.assetId === previous);
+    const twinThere = [...sharers, ...uuidSharers].some((id) => plan.byExternalId.get(id)?.assetId === previous);
     if (!assetId && previous && !twinThere && !(device.forbiddenAssetIds ?? []).includes(previous)) {
       // Nothing else claims the device: it stays where it is (assets do not churn because an identifier changed).
       assetId = previous;

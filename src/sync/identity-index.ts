@@ -3,16 +3,17 @@
  * with the assets that share something with it (not with every asset of the tenant).
  */
 import { AssetIdentity, DeviceIdentity } from '../identity/match';
-import { normaliseAzureAdId, normaliseHostname, normaliseMac, normaliseSerial } from '../identity/normalise';
+import { normaliseAzureAdId, normaliseHostname, normaliseMac, normaliseSerial, normaliseSmbiosUuid } from '../identity/normalise';
 import { SourceDevice } from '../entities';
 
-export function identityOf(d: Pick<SourceDevice, 'tenantId' | 'externalId' | 'connectorInstanceId' | 'azureAdDeviceId' | 'serialNumber' | 'macAddresses' | 'hostname' | 'fqdn'>): DeviceIdentity {
+export function identityOf(d: Pick<SourceDevice, 'tenantId' | 'externalId' | 'connectorInstanceId' | 'azureAdDeviceId' | 'serialNumber' | 'smbiosUuid' | 'macAddresses' | 'hostname' | 'fqdn'>): DeviceIdentity {
   return {
     tenantId: d.tenantId,
     sourceId: d.externalId,
     connectorInstanceId: d.connectorInstanceId,
     azureAdDeviceId: d.azureAdDeviceId,
     serialNumber: d.serialNumber,
+    smbiosUuid: d.smbiosUuid,
     macAddresses: d.macAddresses,
     hostname: d.hostname,
     fqdn: d.fqdn,
@@ -26,6 +27,8 @@ export function identityKeys(d: DeviceIdentity): string[] {
   if (aad) keys.push(`aad:${aad}`);
   const serial = normaliseSerial(d.serialNumber);
   if (serial) keys.push(`serial:${serial}`);
+  const uuid = normaliseSmbiosUuid(d.smbiosUuid);
+  if (uuid) keys.push(`uuid:${uuid}`);
   for (const m of d.macAddresses ?? []) {
     const mac = normaliseMac(m);
     if (mac) keys.push(`mac:${mac}`);

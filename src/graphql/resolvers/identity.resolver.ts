@@ -15,7 +15,7 @@ class MatchValue {
 
 @ObjectType({ description: 'How identity resolution linked a source device to its asset' })
 class IdentityMatch {
-  @Field({ description: 'Rule that decided: MANUAL, AZURE_AD_DEVICE_ID, SERIAL_NUMBER, MAC_ADDRESS, HOSTNAME, or NEW (no asset matched)' })
+  @Field({ description: 'Rule that decided: MANUAL, AZURE_AD_DEVICE_ID, SERIAL_NUMBER, SMBIOS_UUID, MAC_ADDRESS, HOSTNAME, or NEW (no asset matched)' })
   rule: string;
 
   @Field(() => [MatchValue], { description: 'Identifier values the rule matched on' })
