@@ -1,6 +1,5 @@
-import { isURL } from 'class-validator';
 import { Setting } from '../sdk/config';
-import { given, OptionalWholeNumber, Rule as ConfigRule } from '../sdk/config-rules';
+import { given, httpUrlProblem, OptionalWholeNumber, Rule as ConfigRule } from '../sdk/config-rules';
 import { urlHostProblem } from './address-guard';
 import { importPathProblem } from './import-dir';
 import { fileImportPolicy } from './policy';
@@ -10,11 +9,7 @@ const Rule = (check: (value: unknown, config: FileImportConfig) => string | unde
 
 /** An http(s) URL whose host, if it is an address or localhost, is one the operator lets feeds reach. */
 function httpUrl(value: unknown): string | undefined {
-  if (!given(value)) return undefined;
-  if (typeof value !== 'string' || !isURL(value, { require_protocol: true, require_tld: false, protocols: ['http', 'https'] })) {
-    return 'must be an absolute http(s) URL';
-  }
-  return urlHostProblem(value, fileImportPolicy().addresses);
+  return given(value) ? (httpUrlProblem(value) ?? urlHostProblem(value as string, fileImportPolicy().addresses)) : undefined;
 }
 
 export const PAGE_SIZE = { min: 1, max: 5000, default: 500 } as const;

@@ -2,7 +2,7 @@
  * Validation rules several connectors' settings share, as class-validator decorators. The message is what the
  * operator sees after the field name (ConfigError), so it says what to type, not what went wrong inside.
  */
-import { IsInt, IsOptional, Max, Min, registerDecorator } from 'class-validator';
+import { IsInt, IsOptional, isURL, Max, Min, registerDecorator } from 'class-validator';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -35,6 +35,32 @@ export function SecureUrl(): PropertyDecorator {
 }
 
 export const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
+
+/**
+ * Why a given `value` is not an absolute http(s) URL, or undefined (also when it is not given). For a service on
+ * the customer's own network, where plain http is legitimate; a vendor's cloud API takes @SecureUrl().
+ */
+export function httpUrlProblem(value: unknown): string | undefined {
+  if (!given(value)) return undefined;
+  if (typeof value !== 'string' || !isURL(value, { require_protocol: true, require_tld: false, protocols: ['http', 'https'] })) {
+    return 'must be an absolute http(s) URL';
+  }
+  return undefined;
+}
+
+/** An absolute http(s) URL (see httpUrlProblem). Optional by nature: an absent value passes. */
+export function HttpUrl(): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'httpUrl',
+      target: target.constructor,
+      propertyName: String(property),
+      validator: {
+        validate: (value) => httpUrlProblem(value) === undefined,
+        defaultMessage: (args) => httpUrlProblem(args!.value) ?? 'is invalid',
+      },
+    });
+}
 
 /**
  * One rule over the whole configuration, reported against the property it decorates. class-validator's stock

@@ -14,6 +14,7 @@ import { Classification, classify } from './error-map';
 import type { TokenProvider } from './oauth2';
 import { LimiterRegistry, RateLimit, sharedRateLimiters, WindowLimiter } from './rate-limiter';
 import { Redactor } from './redact';
+import type { StaticAuth } from './static-auth';
 import { DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-after';
 
 /**
@@ -140,6 +141,8 @@ export interface HttpClientOptions {
   vendor?: string;
   /** Adds `Authorization: Bearer …`; refreshed once per request on 401. */
   tokenProvider?: TokenProvider;
+  /** A static token or API key (bearerToken, apiKeyHeader): its headers go with every request, its secrets are redacted. */
+  auth?: StaticAuth;
   /** Per attempt, body included. Default 30 s. */
   timeoutMs?: number;
   /** Retries after the first attempt (a token refresh on 401 does not count). Default 4. */
@@ -242,8 +245,8 @@ export class HttpClient {
       const { key, registry, ...limit } = options.rateLimit;
       this.limiter = (registry ?? sharedRateLimiters).limiterFor(key, limit);
     }
-    this.headers = { accept: 'application/json', ...options.headers };
-    this.baseRedactor = new Redactor([...(options.secrets ?? []), ...(options.tokenProvider?.secrets ?? [])]);
+    this.headers = { accept: 'application/json', ...options.headers, ...options.auth?.headers };
+    this.baseRedactor = new Redactor([...(options.secrets ?? []), ...(options.tokenProvider?.secrets ?? []), ...(options.auth?.secrets ?? [])]);
     this.redactor = this.baseRedactor;
     this.log = options.log;
     this.clock = options.clock ?? systemClock;

@@ -26,6 +26,7 @@ export {
   type VendorErrorBody,
 } from './http-client';
 export {
+  clientCredentialsGrant,
   dattoPasswordGrant,
   graphClientCredentials,
   type OAuth2Grant,
@@ -40,3 +41,4 @@ export { type LimiterRegistry, type LimiterTiming, type RateLimit, RateLimiterRe
 export { RedisRateLimiterRegistry } from './redis-rate-limiter';
 export { isSecretField, redact, REDACTED, Redactor } from './redact';
 export { DEFAULT_MAX_RETRY_AFTER_MS, parseHttpDate, parseRetryAfter } from './retry-after';
+export { apiKeyHeader, bearerToken, type StaticAuth } from './static-auth';

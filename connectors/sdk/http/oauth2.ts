@@ -34,6 +34,27 @@ export interface OAuth2Grant {
   secretFields: string[];
 }
 
+/**
+ * The generic OAuth2 client-credentials grant (RFC 6749 §4.4): client id and secret in the form body, which is
+ * what most vendor APIs (NinjaOne, an inventory feed) accept. The secret is in `secretFields`, so the provider
+ * keeps it out of every log line and error message.
+ */
+export function clientCredentialsGrant(options: {
+  /** The token endpoint, e.g. https://app.ninjarmm.com/ws/oauth/token */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Space-separated scopes, when the vendor wants them (NinjaOne: "monitoring"). */
+  scope?: string;
+}): OAuth2Grant {
+  required('tokenUrl', options.tokenUrl);
+  required('clientId', options.clientId);
+  required('clientSecret', options.clientSecret);
+  const form: Record<string, string> = { grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret };
+  if (options.scope) form.scope = options.scope;
+  return { tokenUrl: options.tokenUrl, form, secretFields: ['client_secret'] };
+}
+
 /** Microsoft identity platform, client-credentials flow, for Microsoft Graph. */
 export function graphClientCredentials(options: {
   tenantId: string;

@@ -2,7 +2,9 @@ import { FatalError, MalformedResponseError } from '../errors';
 import type { HttpClient, QueryValue } from './http-client';
 
 /**
- * Paging as async iterators, one page at a time so a sync can write each page before fetching the next. Use
+ * Paging as async iterators: a page is fetched only when the one before it has been consumed, so a connector holds
+ * one page body at a time and can stop early (an abort, a limit) without fetching the rest. The engine writes
+ * nothing until every stream has been read to its end, so a page's records are not stored as the page arrives. Use
  * `eachItem` when page boundaries do not matter.
  *
  * A page without its array is an error, never an empty page: treating it as "no more devices" would make a sync
