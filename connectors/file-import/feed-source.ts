@@ -4,7 +4,7 @@
  * and redaction are the SDK HttpClient's; this module only knows the feed's shape.
  */
 import type { ConnectorContext, StreamRequest } from '../sdk/contract';
-import { cursorPaging, HttpClient, MalformedResponseError, OAuth2Grant, OAuth2TokenProvider } from '../sdk/http';
+import { clientCredentialsGrant, cursorPaging, HttpClient, MalformedResponseError, OAuth2TokenProvider } from '../sdk/http';
 import { guardedFetch } from './address-guard';
 import type { FileImportConfig } from './config';
 import { PAGE_SIZE } from './config';
@@ -16,15 +16,6 @@ export const FEED_PATHS: Record<StreamName, string> = { devices: '/devices', upd
 const VENDOR = 'Inventory feed';
 /** The feed is someone's own service with no published quota: stay at a polite 10 requests a second. */
 const RATE_LIMIT = { maxRequests: 600, windowMs: 60_000 };
-
-/** The generic OAuth2 client-credentials grant (RFC 6749 §4.4) against the configured token URL. */
-export function clientCredentialsGrant(tokenUrl: string, clientId: string, clientSecret: string): OAuth2Grant {
-  return {
-    tokenUrl,
-    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
-    secretFields: ['client_secret'],
-  };
-}
 
 interface FeedPage {
   items: unknown[];
@@ -44,7 +35,7 @@ export class InventoryFeed {
     const { addresses: allowance, resolve } = fileImportPolicy();
     const tokenProvider = config.tokenUrl
       ? new OAuth2TokenProvider({
-          grant: clientCredentialsGrant(config.tokenUrl, config.clientId ?? '', config.clientSecret ?? ''),
+          grant: clientCredentialsGrant({ tokenUrl: config.tokenUrl, clientId: config.clientId ?? '', clientSecret: config.clientSecret ?? '' }),
           vendor: VENDOR,
           fetch: guardedFetch({ allowance, resolve, field: 'tokenUrl' }),
           log: context.log,
