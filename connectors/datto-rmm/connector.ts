@@ -71,7 +71,7 @@ class DattoRmmConnector implements Connector {
   async *devices(request: StreamRequest): AsyncGenerator<DeviceRecord> {
     // lastSeen is not part of the revision (it moves constantly), so a device going quiet is noticed by the full
     // runs the scheduler makes daily, which is when `inactive` can change for an otherwise unchanged device.
-    const incremental = request.cursor !== null && request.known !== undefined;
+    const incremental = request.mode === 'incremental' && request.known !== undefined;
     const pages = pageMaxPaging<DattoDevice>(this.client, DEVICES, 'devices', { query: { max: this.pageSize }, signal: request.signal });
     for await (const page of pages) {
       for (const device of page.items) {

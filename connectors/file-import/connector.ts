@@ -42,7 +42,7 @@ function fileConnector(inventory: LocalInventory): Connector {
     ...streams(async function* <S extends StreamName>(stream: S, request: StreamRequest) {
       // The whole file is read and checked before the first record is yielded: a bad row late in the file fails
       // the run before the engine has seen any of it.
-      const { rows, cursor } = selectSince(await inventory.rows(stream), request.cursor);
+      const { rows, cursor } = selectSince(await inventory.rows(stream), request.mode === 'incremental' ? request.cursor : null);
       for (const row of rows) {
         request.signal?.throwIfAborted();
         yield row.record;

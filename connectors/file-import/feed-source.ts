@@ -65,7 +65,7 @@ export class InventoryFeed {
       async (next, index) => {
         const body = next
           ? await this.client.get(next, { signal: request.signal })
-          : await this.client.get(path, { query: { limit: this.pageSize, since: request.cursor ?? undefined }, signal: request.signal });
+          : await this.client.get(path, { query: { limit: this.pageSize, since: (request.mode === 'incremental' && request.cursor) || undefined }, signal: request.signal });
         const page = readPage(body, `page ${index + 1} of ${what}`);
         last.cursor = page.cursor;
         return { items: page.items, next: page.next, body };

@@ -12,6 +12,8 @@ export const fileImportConnector: ConnectorDefinition<FileImportConfig> = {
   displayName: 'Inventory import (CSV/JSON)',
   description: 'Reads devices, updates and patch states from a CSV or JSON inventory file, or from an HTTP feed in the same format, for tools without a connector of their own.',
   configClass: FileImportConfig,
+  // Rows with a modification time are read "since" the newest one seen; a file without them is read whole.
+  capabilities: { incremental: true },
   // Validated again here: the rules across fields (path or url, tokenUrl with its client) must hold whoever calls.
   create: (config, context) => createFileImportConnector(parseFileImportConfig({ ...config }), context),
 };

@@ -98,7 +98,7 @@ class IntuneConnector implements Connector {
     if (!this.devicesRead) {
       // Called without the device stream (not how the engine runs): derive for every device, as a full read.
       const all: ReadDevice[] = [];
-      for await (const d of this.listDevices({ cursor: null, setCursor: () => undefined, signal: request.signal })) all.push(d);
+      for await (const d of this.listDevices({ mode: 'full', cursor: null, setCursor: () => undefined, signal: request.signal })) all.push(d);
       this.devicesRead = all;
     }
     for (const device of this.devicesRead) {
@@ -114,7 +114,7 @@ class IntuneConnector implements Connector {
   private async *listDevices(request: StreamRequest): AsyncGenerator<ReadDevice> {
     const catalog = await this.loadCatalog(request.signal);
     const now = this.context.clock.now();
-    const previous = decodeCursor(request.cursor);
+    const previous = request.mode === 'incremental' ? decodeCursor(request.cursor) : null;
     const incremental = previous !== null && previous.catalog === catalog.fingerprint;
     const filters = incremental ? incrementalFilters(previous, now, this.staleAfterDays) : [undefined];
 

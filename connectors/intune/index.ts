@@ -11,5 +11,7 @@ export const intuneConnector: ConnectorDefinition<IntuneConfig> = {
   description:
     "Reads one client tenant's Intune managed devices through Microsoft Graph and derives each Windows device's cumulative-update state from its OS build.",
   configClass: IntuneConfig,
+  // Graph filters managed devices by lastSyncDateTime.
+  capabilities: { incremental: true },
   create: (config, context) => createIntuneConnector(parseConfig(intuneConnector, { ...config }), context),
 };

@@ -189,11 +189,21 @@ export interface ApprovalRecord {
 }
 
 /**
- * What the engine passes to each stream. `cursor` is what the stream reported through `setCursor` in the last run
- * that committed; null asks for a full read. A stream that can read incrementally calls `setCursor` with the
- * position the next run should resume from; the engine stores it only if this whole run commits.
+ * How a run reads its source, chosen by the engine: 'incremental' only for a connector whose definition says it can
+ * (`capabilities.incremental`), when the run is not forced full, is not a pushed snapshot, and the last committed run
+ * stored a device cursor; 'full' otherwise. Only a full read lets the engine mark devices it no longer sees stale.
+ */
+export type RunMode = 'full' | 'incremental';
+
+/**
+ * What the engine passes to each stream. In a 'full' run, read everything. In an 'incremental' run, read what
+ * changed since `cursor`: what this stream reported through `setCursor` in the last run that committed (null if it
+ * reported none, and in a run forced full). A full read still sees the stored cursor, as a watermark (WSUS refuses
+ * a snapshot older than the last one applied), never as a filter. Only an incremental-capable stream calls
+ * `setCursor`, with the position the next run should resume from; the engine stores it only if the run commits.
  */
 export interface StreamRequest {
+  mode: RunMode;
   cursor: string | null;
   setCursor(cursor: string): void;
   signal?: AbortSignal;
@@ -266,9 +276,24 @@ export interface ConnectorDefinition<C extends object = object> {
   description: string;
   configClass: new () => C;
   create(config: C, context: ConnectorContext): Connector;
+  /** What the source can do. Without `incremental: true` every run is a full read and no cursor is needed. */
+  capabilities?: ConnectorCapabilities;
   /**
    * True when an instance with this configuration only syncs when its source pushes (the WSUS collector uploads):
    * it has nothing to pull, so it takes no sync schedule and the scheduler never runs it.
    */
   pushOnly?(config: C): boolean;
+}
+
+export interface ConnectorCapabilities {
+  /**
+   * The source can read "changed since" a cursor: its device stream calls `setCursor` on every full read, and
+   * reads only what changed since that cursor when `request.mode` is 'incremental'.
+   */
+  incremental?: boolean;
+}
+
+/** Whether the engine may ask this connector for an incremental read. */
+export function readsIncrementally(definition: Pick<ConnectorDefinition<any>, 'capabilities'>): boolean {
+  return definition.capabilities?.incremental === true;
 }

@@ -13,6 +13,7 @@ import {
   PATCH_POSTURE_VALUES,
   PATCH_STATE_VALUES,
   PatchStateRecord,
+  RunMode,
   SEVERITY_VALUES,
   StreamRequest,
   UpdateRecord,
@@ -34,7 +35,7 @@ export interface SourceRead {
   patchStates: PatchStateRecord[];
   /** Update approvals (WSUS), for tools that report them. */
   approvals: ApprovalRecord[];
-  /** True when the device stream was read from the start (no cursor): only then may missing devices be marked stale. */
+  /** True when the run read the source in full: only then may missing devices be marked stale. */
   fullDeviceRead: boolean;
   /** Cursors reported in this run; streams that reported none keep none. */
   cursors: Cursors;
@@ -105,7 +106,8 @@ function checkFixes(u: UpdateRecord): void {
 function checkUpdate(u: UpdateRecord): void {
   if (typeof u?.key !== 'string' || u.key.trim() === '') throw new SyncDataError('an update has no key');
   if (!u.title || !u.vendor) throw new SyncDataError(`update ${u.key}: title and vendor are required`);
-  if (!isDate(u.releasedAt)) throw new SyncDataError(`update ${u.key}: releasedAt is not a valid date`);
+  // Optional: many RMMs give no release date, and the catalog dates the entry by first sight instead of a guess.
+  checkOptionalDate(u.releasedAt, `update ${u.key}: releasedAt`);
   if (u.severity !== undefined && !SEVERITY_VALUES.includes(u.severity)) throw new SyncDataError(`update ${u.key}: unknown severity "${u.severity}"`);
   if (u.classification !== undefined && !CLASSIFICATION_VALUES.includes(u.classification)) {
     throw new SyncDataError(`update ${u.key}: unknown classification "${u.classification}"`);
@@ -160,16 +162,18 @@ export async function readSource(
   connector: Connector,
   previous: Cursors,
   options: {
+    /** Chosen by the engine (chooseRunMode); full by default. */
+    mode?: RunMode;
     signal?: AbortSignal;
     onProgress?: (p: ReadProgress) => void;
     known?: StreamRequest['known'];
     siteImported?: StreamRequest['siteImported'];
-    /** The source hands over complete data whatever the cursors say (a pushed snapshot): absence is proof. */
-    complete?: boolean;
   } = {},
 ): Promise<SourceRead> {
+  const mode = options.mode ?? 'full';
   const cursors: Cursors = {};
   const request = (stream: StreamName): StreamRequest => ({
+    mode,
     cursor: previous[stream] ?? null,
     known: options.known,
     siteImported: options.siteImported,
@@ -191,5 +195,5 @@ export async function readSource(
   const approvals = connector.approvals
     ? await drain('approvals', connector.approvals(request('approvals')), checkApproval, (a) => a.externalId, options.onProgress)
     : [];
-  return { devices, updates, patchStates, approvals, fullDeviceRead: previous.devices == null || options.complete === true, cursors };
+  return { devices, updates, patchStates, approvals, fullDeviceRead: mode === 'full', cursors };
 }

@@ -28,8 +28,11 @@ import { applyMspRun } from './apply-msp-run';
 import { emptyCounts } from './apply-run';
 import { applyTenantRun } from './apply-tenant-run';
 import { importedSites, knownDevices } from './known-devices';
+import { connectorDefinition } from '../../connectors/registry';
+import type { RunMode } from '../../connectors/sdk/contract';
 import { loadInstanceConfig } from './instance-config';
 import { Cursors, ReadProgress, readSource } from './read-source';
+import { chooseRunMode } from './run-mode';
 import { acquireSyncLock, DEFAULT_SYNC_LEASE_MS, HeldLock, LEASE_HOLDER, leasesOf, SyncLeaseLostError } from './sync-lock';
 
 export type SyncProgress = ReadProgress | { stream: 'writing'; records: number };
@@ -174,9 +177,10 @@ export class SyncEngine {
       const abandoned = await this.markAbandoned({ connectorInstanceId: instanceId }, lock.takenOverFrom);
       if (abandoned) this.deps.logger?.warn({ connectorInstanceId: instanceId, previousHolder: lock.takenOverFrom, holder: LEASE_HOLDER }, 'took over an expired sync lease; marked its run FAILED (abandoned)');
       const previous = options.full ? {} : parseCursors(instance.cursors);
+      const mode = chooseRunMode({ definition: connectorDefinition(instance.kind), previous, forcedFull: options.full === true, pushed: options.payload !== undefined });
       run = Object.assign(new SyncRun(), {
         id: newId(), connectorInstanceId: instance.id, tenantId: instance.tenantId, status: SyncRunStatus.RUNNING,
-        mode: previous.devices == null || options.payload !== undefined ? SyncMode.FULL : SyncMode.INCREMENTAL, trigger: options.trigger,
+        mode: mode === 'full' ? SyncMode.FULL : SyncMode.INCREMENTAL, trigger: options.trigger,
         // Clipped to the column: it may carry text a source supplied (a WSUS server's name).
         triggeredBy: options.triggeredBy?.slice(0, 200) ?? null, startedAt: clock.now(), finishedAt: null, counts: JSON.stringify(emptyCounts()),
         errorKind: null, errorMessage: null,
@@ -185,7 +189,7 @@ export class SyncEngine {
       const abort = new AbortController();
       if (this.stopping) abort.abort(this.stopping);
       const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-      const done = this.execute(instance, run, previous, lock, { ...options, signal }, abort);
+      const done = this.execute(instance, run, { previous, mode }, lock, { ...options, signal }, abort);
       this.active.set(run.id, { abort, done });
       void done.finally(() => this.active.delete(run.id));
       return { run: { ...run } as SyncRun, done };
@@ -195,7 +199,7 @@ export class SyncEngine {
     }
   }
 
-  private async execute(instance: ConnectorInstance, run: SyncRun, previous: Cursors, lock: HeldLock, options: RunOptions & { signal: AbortSignal }, abort: AbortController): Promise<SyncRun> {
+  private async execute(instance: ConnectorInstance, run: SyncRun, { previous, mode }: { previous: Cursors; mode: RunMode }, lock: HeldLock, options: RunOptions & { signal: AbortSignal }, abort: AbortController): Promise<SyncRun> {
     const { dataSource, clock, logger } = this.deps;
     const log = logger?.child({ connectorInstanceId: instance.id, kind: instance.kind, syncRunId: run.id });
     // A renewal that fails on a database error is retried next beat (the lease outlives two missed beats); one that
@@ -217,8 +221,7 @@ export class SyncEngine {
       const known = await knownDevices(dataSource, instance.id);
       const imported = await importedSites(dataSource, instance);
       const read = await readSource(connector, previous, {
-        signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id), siteImported: imported ? (site) => imported.has(site) : undefined,
-        complete: options.payload !== undefined,
+        mode, signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id), siteImported: imported ? (site) => imported.has(site) : undefined,
       });
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
       const finished = await inTransaction(dataSource, async (m) => {

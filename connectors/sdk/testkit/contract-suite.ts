@@ -8,6 +8,7 @@
  *
  * The reference above is there because the build (tsconfig.build.json) compiles connectors/ with Node types only.
  */
+import { readsIncrementally } from '../contract';
 import { AuthError, ConfigError } from '../errors';
 import type { EngineProbe, ProbeRun } from './engine-probe';
 import type { ContractHarness, Fault, SimulatorControl, SimulatorOptions, SimulatorStats } from './harness';
@@ -277,9 +278,13 @@ function describeFaults(harness: ContractHarness, sims: SimulatorPool): void {
   });
 }
 
+/** Whether the engine ever asks this connector for an incremental read (never for a pushed snapshot). */
+const incrementalSource = (harness: ContractHarness) => harness.transport !== 'push' && readsIncrementally(harness.definition);
+
 function describeIncremental(harness: ContractHarness, sims: SimulatorPool): void {
-  if (harness.transport === 'push') {
-    it('incremental: not applicable, every upload is a complete snapshot; the same snapshot read again gives the same records', async () => {
+  if (!incrementalSource(harness)) {
+    const why = harness.transport === 'push' ? 'every upload is a complete snapshot' : 'the connector reads in full only (no capabilities.incremental)';
+    it(`incremental: not applicable, ${why}; a second full read with the first one's cursors gives the same records`, async () => {
       const sim = await sims.start();
       const first = await runAgainst(harness, sim);
       const again = await runAgainst(harness, sim, first.result.cursors);
@@ -287,7 +292,7 @@ function describeIncremental(harness: ContractHarness, sims: SimulatorPool): voi
     });
     return;
   }
-  it('incremental: with the cursors of a full run, only the devices changed since are read', async () => {
+  it('incremental: a full read reports a device cursor (capabilities.incremental); with it, only the devices changed since are read', async () => {
     const sim = await sims.start();
     const full = await runAgainst(harness, sim);
     expect(full.result.cursors.devices).toEqual(expect.any(String));
@@ -356,6 +361,8 @@ function describeThroughEngine(harness: ContractHarness, sims: SimulatorPool, op
       const before = await probe.snapshot(id);
       const again = await sync(sim, id);
       expect(outcome(again)).toBe('SUCCEEDED');
+      // The engine reads incrementally exactly when the connector says it can.
+      expect(again.mode).toBe(incrementalSource(harness) ? 'INCREMENTAL' : 'FULL');
       const { devices, updates, patchStates, events } = again.counts;
       expect({
         devices: [devices.created, devices.changed],

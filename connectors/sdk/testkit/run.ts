@@ -5,7 +5,7 @@
  */
 import { fixedClock } from '../../../src/util/clock';
 import { parseConfig, secretNames } from '../config';
-import type { Connector, ConnectorContext, DeviceRecord, KnownDevice, PatchStateRecord, StreamRequest, UpdateRecord } from '../contract';
+import { readsIncrementally, type Connector, type ConnectorContext, type DeviceRecord, type KnownDevice, type PatchStateRecord, type RunMode, type StreamRequest, type UpdateRecord } from '../contract';
 import type { Sleep } from '../http/backoff';
 import type { HttpLogEvent } from '../http/http-client';
 import { RateLimiterRegistry } from '../http/rate-limiter';
@@ -30,6 +30,8 @@ export interface RunResult extends RunRecords {
 }
 
 export interface CollectOptions {
+  /** The run's `request.mode`: by default 'incremental' when a device cursor is given, as the engine would ask. */
+  mode?: RunMode;
   signal?: AbortSignal;
   /** What the engine would hold from earlier runs (StreamRequest.known); see knownFrom. */
   known?: StreamRequest['known'];
@@ -46,12 +48,14 @@ export async function collectStream<T>(stream: AsyncIterable<T>): Promise<T[]> {
 
 /**
  * Consumes the three streams in the engine's order and returns every record and the cursors reported. `cursors`
- * are what a previous run reported; a stream without one is asked for a full read. A failing stream rejects the
- * whole run, as it fails the engine's run: there is no partial result.
+ * are what a previous run reported. A failing stream rejects the whole run, as it fails the engine's run: there is
+ * no partial result.
  */
 export async function collectRun(connector: Connector, cursors: Partial<Cursors> = {}, options: CollectOptions = {}): Promise<RunResult> {
   const reported: Cursors = { devices: null, updates: null, patchStates: null };
+  const mode = options.mode ?? (cursors.devices == null ? 'full' : 'incremental');
   const request = (stream: StreamName): StreamRequest => ({
+    mode,
     cursor: cursors[stream] ?? null,
     setCursor: (cursor) => {
       reported[stream] = cursor;
@@ -121,7 +125,11 @@ export interface SimulatorRun extends RecordingContext {
   result: RunResult;
 }
 
-/** One run with the simulator's valid configuration and a fresh connector, closed afterwards whatever happened. */
+/**
+ * One run with the simulator's valid configuration and a fresh connector, closed afterwards whatever happened. The
+ * mode is the engine's choice: incremental only for an incremental-capable connector given a device cursor (and
+ * never for a pushed snapshot).
+ */
 export async function runAgainst(
   harness: ContractHarness,
   sim: SimulatorControl,
@@ -129,9 +137,11 @@ export async function runAgainst(
   options: CollectOptions = {},
 ): Promise<SimulatorRun> {
   const recording = recordingContext();
-  const connector = openConnector(harness, sim.validConfig(), { ...recording.context, payload: sim.payload?.() });
+  const payload = sim.payload?.();
+  const connector = openConnector(harness, sim.validConfig(), { ...recording.context, payload });
+  const incremental = readsIncrementally(harness.definition) && payload === undefined && cursors.devices != null;
   try {
-    return { ...recording, result: await collectRun(connector, cursors, options) };
+    return { ...recording, result: await collectRun(connector, cursors, { mode: incremental ? 'incremental' : 'full', ...options }) };
   } finally {
     await connector.close?.();
   }

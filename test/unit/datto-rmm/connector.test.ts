@@ -59,7 +59,7 @@ describe('Datto RMM connector', () => {
     const { connector } = open();
     sim.resetStats();
     const devices = [];
-    for await (const d of connector.devices({ cursor: null, setCursor: () => undefined, siteImported: () => false })) devices.push(d);
+    for await (const d of connector.devices({ mode: 'full', cursor: null, setCursor: () => undefined, siteImported: () => false })) devices.push(d);
     expect(audits()).toBe(0);
     expect(devices.length).toBe(sim.devices.length);
     expect(devices.every((d) => d.serialNumber === null && d.vendorSiteId)).toBe(true);

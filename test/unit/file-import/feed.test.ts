@@ -130,7 +130,7 @@ describe('file-import over an HTTP feed (simulator)', () => {
     const cursors: string[] = [];
     const error = await failure(
       (async () => {
-        for await (const _ of connect().devices({ cursor: null, setCursor: (c) => cursors.push(c) })) void _;
+        for await (const _ of connect().devices({ mode: 'full', cursor: null, setCursor: (c) => cursors.push(c) })) void _;
       })(),
     );
     expect(error).toBeInstanceOf(MalformedResponseError);

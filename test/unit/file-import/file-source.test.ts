@@ -84,7 +84,7 @@ describe('file-import over local files', () => {
     const yielded: unknown[] = [];
     const error = await failure(
       (async () => {
-        for await (const d of connect(dir).devices({ cursor: null, setCursor: () => undefined })) yielded.push(d);
+        for await (const d of connect(dir).devices({ mode: 'full', cursor: null, setCursor: () => undefined })) yielded.push(d);
       })(),
     );
     expect(error).toBeInstanceOf(MalformedResponseError);

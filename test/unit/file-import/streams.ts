@@ -7,7 +7,7 @@ export type StreamKey = 'devices' | 'updates' | 'patchStates';
 export async function read<T = Record<string, unknown>>(connector: Connector, stream: StreamKey, cursor: string | null = null) {
   const cursors: string[] = [];
   const records: T[] = [];
-  for await (const r of connector[stream]({ cursor, setCursor: (c) => cursors.push(c) })) records.push(r as T);
+  for await (const r of connector[stream]({ mode: cursor === null ? 'full' : 'incremental', cursor, setCursor: (c) => cursors.push(c) })) records.push(r as T);
   return { records, cursors };
 }
 
