@@ -8,6 +8,7 @@ import { MYSQL_MIGRATIONS } from '../../migrations/mysql';
 import { SQLITE_MIGRATIONS } from '../../migrations/sqlite';
 import { MysqlBaseOptions, ReplicatedDataSource } from './replicated-data-source';
 import { gateSqliteTransactions } from './sqlite-transaction-gate';
+import { startWalCheckpointer, WalCheckpointer } from './wal-checkpointer';
 
 export interface DataSourceOptions {
   /** Receives every SQL statement; used for statement counting and debug logging. */
@@ -29,6 +30,27 @@ async function mysqlFlavor(db: Extract<DatabaseConfig, { engine: 'mysql' }>): Pr
   }
 }
 
+/** A file database gets its WAL checkpoints from a thread of its own (wal-checkpointer.ts) while it is open. */
+function checkpointOffThread(dataSource: DataSource): DataSource {
+  const file = String(dataSource.options.database ?? '');
+  if (file === '' || file === ':memory:') return dataSource;
+  let checkpointer: WalCheckpointer | null = null;
+  const initialize = dataSource.initialize.bind(dataSource);
+  const destroy = dataSource.destroy.bind(dataSource);
+  dataSource.initialize = async () => {
+    await initialize();
+    const main = (dataSource.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }).databaseConnection;
+    checkpointer = await startWalCheckpointer(file, main);
+    return dataSource;
+  };
+  dataSource.destroy = async () => {
+    await checkpointer?.stop();
+    checkpointer = null;
+    await destroy();
+  };
+  return dataSource;
+}
+
 /** One code path, two engines: the embedded SQLite default, or MySQL/MariaDB when DATABASE_URL says so. */
 export async function createDataSource(db: DatabaseConfig, options: DataSourceOptions = {}): Promise<DataSource> {
   const common = {
@@ -41,7 +63,7 @@ export async function createDataSource(db: DatabaseConfig, options: DataSourceOp
   if (db.engine === 'sqlite') {
     if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
     // Gated: one connection serves the whole process, and a sync's long transaction yields to the event loop.
-    return gateSqliteTransactions(new DataSource({
+    return checkpointOffThread(gateSqliteTransactions(new DataSource({
       ...common,
       logging: options.logger ? ['query', 'error'] : false,
       type: 'better-sqlite3',
@@ -55,7 +77,7 @@ export async function createDataSource(db: DatabaseConfig, options: DataSourceOp
         // 64 MiB of page cache instead of 2: a large run's index pages stay in memory between its statements.
         conn.pragma('cache_size = -65536');
       },
-    }));
+    })));
   }
   const mysql: MysqlBaseOptions = {
     ...common,
