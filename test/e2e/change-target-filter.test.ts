@@ -5,7 +5,7 @@
  * when it reaches outside the change's tenant or is empty, reads back through GraphQL, and is on the audit trail.
  */
 import { Asset, AuditEvent, PatchEvent, Site, SourceDevice, Tenant } from '../../src/entities';
-import { PatchStateValue, Role } from '../../src/entities/enums';
+import { EvidenceKind, PatchStateValue, Role } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { keyOf, toGlobalId } from '../../src/graphql/types/global-id';
 import { fixedClock } from '../../src/util/clock';
@@ -121,7 +121,7 @@ describe(`change targets as a saved filter on ${ENGINE}`, () => {
     const updateId = (await db.dataSource.query('SELECT id FROM software_update WHERE kb = ? AND owner = ?', [g.kb, 'shared']))[0].id as string;
     const installed = (source: SourceDevice) => Object.assign(new PatchEvent(), {
       id: newId(), tenantId: acme.id, assetId: source.assetId, sourceDeviceId: source.id, updateId, syncRunId: null,
-      fromState: PatchStateValue.MISSING, toState: PatchStateValue.INSTALLED, reportedAt: null, observedAt: new Date('2026-11-03T20:00:00.000Z'),
+      fromState: PatchStateValue.MISSING, toState: PatchStateValue.INSTALLED, evidence: EvidenceKind.REPORTED, reportedAt: null, observedAt: new Date('2026-11-03T20:00:00.000Z'),
     });
     await factory.insert(PatchEvent, [installed(leedsSource), installed(yorkSource)]);
     clock.set('2026-11-03T21:00:00.000Z');
