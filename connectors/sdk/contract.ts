@@ -148,7 +148,11 @@ export interface UpdateRecord {
   products?: string[];
   classification?: ClassificationValue;
   severity?: SeverityValue;
-  releasedAt: Date;
+  /**
+   * The vendor's release date, when the source's own catalog gives one; leave it out rather than guess. The catalog
+   * entry's date follows Microsoft's data, then a source that gave one, then the first run that saw the update.
+   */
+  releasedAt?: Date | null;
   /** KB numbers this update supersedes. */
   supersedes?: string[];
   /**

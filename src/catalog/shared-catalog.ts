@@ -7,17 +7,19 @@
  *   superseded KBs and keeps the higher severity; its title and release date stay as first written, since a later
  *   document can name the same KB for a re-released CVE. An existing vulnerability takes the data's title,
  *   severity, exploitation and publication date and records the document (vendorSourceId).
+ * - A tenant's own entry for one of the data's KBs (its source reported it first) takes Microsoft's release date.
  * - Links are only ever added.
  * - Intel facts already held for a CVE (KEV, EPSS, a CVE record's CVSS score) are applied to every row written.
  */
 import { EntityManager } from 'typeorm';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { Update, UpdateVulnerability, Vulnerability } from '../entities';
-import { Severity, UpdateClassification } from '../entities/enums';
+import { ReleaseDateSource, Severity, UpdateClassification } from '../entities/enums';
 import { SHARED_OWNER } from '../entities/update.entity';
 import { applyIntel } from '../intel/apply-intel';
 import { cvssVersionOf } from '../intel/cvrf-catalog';
 import { findIn } from '../sync/find-in';
+import { applyMicrosoftDates } from './release-dates';
 import { recordVulnerabilityFacts } from './vulnerability-history';
 import { refreshMaxScores } from '../sync/write-catalog';
 import { newId } from '../util/ids';
@@ -113,7 +115,8 @@ export async function writeSharedCatalog(m: EntityManager, data: MicrosoftCatalo
       const row = Object.assign(new Update(), {
         id: newId(), catalogKey: `microsoft:${u.kb}`, owner: SHARED_OWNER, kb: u.kb, title: u.title.slice(0, 512), vendor: 'Microsoft',
         products: u.products, classification: classificationOf(u.classification), severity: severityOf(u.severity),
-        maxCvssBaseScore: scores.length ? Math.max(...scores) : null, releasedAt: new Date(u.releasedAt), fixedBuilds: u.fixedBuilds ?? null,
+        maxCvssBaseScore: scores.length ? Math.max(...scores) : null, releasedAt: new Date(u.releasedAt),
+        releasedAtSource: ReleaseDateSource.MICROSOFT, fixedBuilds: u.fixedBuilds ?? null,
         supersedes: u.supersedes, createdAt: now, updatedAt: now,
       });
       newUpdates.push(row);
@@ -132,6 +135,7 @@ export async function writeSharedCatalog(m: EntityManager, data: MicrosoftCatalo
   }
   await insertRows(m, Update, newUpdates);
   await updateRows(m, Update, refreshedUpdates, ['products', 'fixedBuilds', 'supersedes', 'severity', 'updatedAt']);
+  await applyMicrosoftDates(m, new Map(data.updates.map((u) => [`microsoft:${u.kb}`, new Date(u.releasedAt)])), now);
   result.updatesCreated = newUpdates.length;
   result.updatesRefreshed = refreshedUpdates.length;
 

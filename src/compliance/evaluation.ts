@@ -5,7 +5,7 @@ import { heldFact, heldFactJoin } from '../catalog/facts-as-of';
 import { assetClassSql } from './asset-class';
 import { servicingOf, supportAt, SupportAt } from './lifecycle';
 import { PolicyDefinition } from './policy-definition';
-import { AdvisoryFacts, CveFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
+import { AdvisoryFacts, clockStartsAtFirstSeen, CveFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
 import { JsonColumn, SqlDialect, sqlDialect } from './sql-dialect';
 
 /** A compliance question: one policy, the world at `asOf`, as patchgraph had recorded it by `knownAt`. */
@@ -66,6 +66,7 @@ function termsJson(terms: readonly RuleTerm[]): string {
 export class ComplianceEvaluation {
   private prepared?: Promise<{ sql: string; params: unknown[] }>;
   private facts?: Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>>;
+  private firstSeen?: Promise<Set<string>>;
 
   constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion) {}
 
@@ -242,6 +243,14 @@ export class ComplianceEvaluation {
    * answer as it was. A CVE linked after knownAt is not in it; facts recorded only later read as first recorded, and
    * a CVE without recorded history (written around the catalog writers) as it is now.
    */
+  /** Whether a finding of `ruleId` over `updateId` counts from when the update was first seen (clockStartsAtFirstSeen). */
+  async clockStartsAtFirstSeen(ruleId: string, updateId: string): Promise<boolean> {
+    const rule = this.question.policy.findingRules.find((r) => r.id === ruleId);
+    if (!rule) return false;
+    this.firstSeen ??= this.updateFacts().then((facts) => new Set(facts.filter((u) => u.releasedAtSource === 'FIRST_SEEN').map((u) => u.id)));
+    return clockStartsAtFirstSeen(rule, { releasedAtSource: (await this.firstSeen).has(updateId) ? 'FIRST_SEEN' : undefined });
+  }
+
   updateFacts(): Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>> {
     this.facts ??= this.readUpdateFacts();
     return this.facts;
@@ -252,7 +261,7 @@ export class ComplianceEvaluation {
     const ownerCond = owners ? `u.owner IN (${owners.map(() => '?').join(', ')})` : '1 = 1';
     const knownAt = sqlTime(this.question.knownAt);
     const rows: Array<Record<string, any>> = await this.dataSource.query(
-      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, v.cveId, ${heldFact('severity')} AS cveSeverity,
+      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, u.releasedAtSource, v.cveId, ${heldFact('severity')} AS cveSeverity,
          ${['cvssBaseScore', 'kevDateAdded', 'kevDueDate', 'epssScore', 'cvssSourceId', 'kevSourceId', 'epssSourceId'].map((c) => `${heldFact(c)} AS ${c}`).join(', ')},
          ${heldFact('kevRansomware')} AS ransomware
        FROM software_update u
@@ -266,7 +275,8 @@ export class ComplianceEvaluation {
     for (const r of rows) {
       let u = byId.get(r.id);
       if (!u) {
-        u = { id: r.id, kb: r.kb ?? null, severity: r.severity, classification: r.classification, releasedAt: r.releasedAt ? toDate(r.releasedAt) : null, cves: [] };
+        u = { id: r.id, kb: r.kb ?? null, severity: r.severity, classification: r.classification, releasedAt: r.releasedAt ? toDate(r.releasedAt) : null,
+          releasedAtSource: r.releasedAtSource, cves: [] };
         byId.set(r.id, u);
       }
       if (!r.cveId) continue;

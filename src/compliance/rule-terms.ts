@@ -7,7 +7,17 @@ export interface UpdateFacts {
   severity: string;
   classification: string;
   releasedAt: Date | null;
+  /** Where releasedAt comes from (ReleaseDateSource); FIRST_SEEN when no source gave a release date. */
+  releasedAtSource?: string;
   cves: CveFacts[];
+}
+
+/**
+ * Whether the rule's clock for this update starts only when a sync first saw it: a RELEASE clock over an update no
+ * source dated. The due date then runs late by however long the update went unreported, and a report must say so.
+ */
+export function clockStartsAtFirstSeen(rule: FindingRule, u: Pick<UpdateFacts, 'releasedAtSource'>): boolean {
+  return rule.clockStart === 'RELEASE' && !rule.allowance.kevDueDate && u.releasedAtSource === 'FIRST_SEEN';
 }
 
 export interface CveFacts {

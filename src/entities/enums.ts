@@ -22,6 +22,16 @@ export enum EvidenceKind {
   DERIVED = 'DERIVED',
 }
 
+/**
+ * Where a catalog entry's release date comes from, strongest first. A stronger date replaces a weaker one; a date
+ * of the same kind is never replaced, so a later run's guess cannot move a due date.
+ */
+export enum ReleaseDateSource {
+  MICROSOFT = 'MICROSOFT',
+  SOURCE = 'SOURCE',
+  FIRST_SEEN = 'FIRST_SEEN',
+}
+
 export enum Severity {
   CRITICAL = 'CRITICAL',
   IMPORTANT = 'IMPORTANT',

@@ -2,7 +2,7 @@ import { Field, Float, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { Node } from '../graphql/types/node.type';
 import { primaryUuid, timestamp } from './columns';
-import { Severity, UpdateClassification } from './enums';
+import { ReleaseDateSource, Severity, UpdateClassification } from './enums';
 
 /** The owner of a catalog entry that every tenant shares: its facts come from trusted data (Microsoft's). */
 export const SHARED_OWNER = 'shared';
@@ -60,9 +60,13 @@ export class Update {
   @Column({ type: 'decimal', precision: 3, scale: 1, nullable: true, transformer: { to: (v) => v, from: (v) => (v == null ? null : Number(v)) } })
   maxCvssBaseScore: number | null;
 
-  @Field({ description: 'Timestamp the vendor released the update' })
+  @Field({ description: 'Timestamp the vendor released the update, or when a sync first saw it where no source says: see releasedAtSource' })
   @Column(timestamp())
   releasedAt: Date;
+
+  @Field(() => ReleaseDateSource, { description: 'Where releasedAt comes from; FIRST_SEEN means no source gave a release date' })
+  @Column({ type: 'varchar', length: 16, default: ReleaseDateSource.SOURCE })
+  releasedAtSource: ReleaseDateSource;
 
   /** Product name → the build ("10.0.22631.4169") that contains the fix, as Microsoft's data gives it; null when unknown. */
   @Column({ type: 'simple-json', nullable: true })

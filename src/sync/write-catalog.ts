@@ -5,11 +5,13 @@
  * - any other update is the reporting tenant's own entry, seen by that tenant alone, so what one client's tools
  *   report (a driver title, an inventory file's "hotfix") never shows to another client. Among the tenant's own
  *   sources the first to report an entry wins; later runs only complete it.
- * Completing means: a fix link that a known update lacks is added, and the update's highest CVSS score follows.
+ * Completing means: a fix link that a known update lacks is added, and the update's highest CVSS score follows, and
+ * an entry dated only by when it was first seen takes the first date a source gives (src/catalog/release-dates.ts).
  */
 import { EntityManager, In } from 'typeorm';
 import type { UpdateRecord, VulnerabilityRecord } from '../../connectors/sdk/contract';
 import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import { RELEASE_DATE_COLUMNS, releaseDateOf, strengthenReleaseDate } from '../catalog/release-dates';
 import { TRUSTED_UPDATES } from '../catalog/trusted-updates';
 import { recordVulnerabilityFacts } from '../catalog/vulnerability-history';
 import { insertRows, updateRows } from '../db/insert-rows';
@@ -37,7 +39,7 @@ export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date
     const trusted = TRUSTED_UPDATES.get(key);
     const record = trusted ?? reported.get(key);
     if (!record) continue;
-    const row = toUpdateRow(record, trusted ? SHARED_OWNER : tenantId, now);
+    const row = toUpdateRow(record, !!trusted, trusted ? SHARED_OWNER : tenantId, now);
     idByKey.set(key, row.id);
     created.push(row);
     written.push(record);
@@ -51,12 +53,24 @@ export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date
   // Fix links of a shared entry come only from trusted data, written when the entry is created.
   const own = new Set([...existing, ...created].filter((u) => u.owner !== SHARED_OWNER).map((u) => u.id));
   const completing = read.updates.filter((u) => own.has(idByKey.get(u.key) ?? ''));
+  await completeReleaseDates(m, completing, existing, idByKey, now);
   const withFixes = [...written.filter((r) => !completing.includes(r)), ...completing];
   await writeFixes(m, withFixes, idByKey, [...existing, ...created], now);
   return idByKey;
 }
 
-function toUpdateRow(u: UpdateRecord, owner: string, now: Date): Update {
+/** A tenant's entry dated by first sight takes the date a later record gives; shared entries carry Microsoft's. */
+async function completeReleaseDates(m: EntityManager, records: UpdateRecord[], existing: Update[], idByKey: Map<string, string>, now: Date): Promise<void> {
+  const byId = new Map(existing.map((u) => [u.id, u]));
+  const changed = new Set<Update>();
+  for (const r of records) {
+    const entry = byId.get(idByKey.get(r.key) ?? '');
+    if (entry && strengthenReleaseDate(entry, releaseDateOf(r, false, now), now)) changed.add(entry);
+  }
+  await updateRows(m, Update, [...changed], [...RELEASE_DATE_COLUMNS]);
+}
+
+function toUpdateRow(u: UpdateRecord, trusted: boolean, owner: string, now: Date): Update {
   return Object.assign(new Update(), {
     id: newId(),
     catalogKey: u.key.slice(0, 191),
@@ -68,7 +82,7 @@ function toUpdateRow(u: UpdateRecord, owner: string, now: Date): Update {
     classification: (u.classification ?? 'OTHER') as UpdateClassification,
     severity: (u.severity ?? 'UNSPECIFIED') as Severity,
     maxCvssBaseScore: null,
-    releasedAt: u.releasedAt,
+    ...releaseDateOf(u, trusted, now),
     supersedes: (u.supersedes ?? []).map(normaliseKb),
     fixedBuilds: null,
     createdAt: now,

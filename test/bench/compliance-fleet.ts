@@ -11,7 +11,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { insertRows } from '../../src/db/insert-rows';
 import { loadCatalog } from '../../src/demo/catalog';
 import { Asset, ConnectorInstance, PatchEvent, PatchState, RiskException, Site, SourceDevice, Tenant, Update } from '../../src/entities';
-import { AssetStatus, EvidenceKind, PatchPostureStatus, PatchStateValue, Severity, UpdateClassification } from '../../src/entities/enums';
+import { AssetStatus, EvidenceKind, PatchPostureStatus, PatchStateValue, ReleaseDateSource, Severity, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 
 /** The clock of the server under test: every event was recorded by then. */
@@ -114,6 +114,7 @@ export class ComplianceFleet {
         const extras = WSUS_EXTRAS.map((x, i) => Object.assign(new Update(), {
           id: newId(), catalogKey: `wsus:${tenant.id}:${i}`, owner: tenant.id, kb: null, title: x.title, vendor: 'Microsoft', products: [],
           classification: x.classification, severity: x.severity, maxCvssBaseScore: null, releasedAt: new Date(`${x.released}T18:00:00.000Z`),
+          releasedAtSource: ReleaseDateSource.SOURCE,
           supersedes: [], fixedBuilds: null, createdAt: created, updatedAt: created,
         }));
         tenants.push({ tenant, sites, intune, wsus, extras });

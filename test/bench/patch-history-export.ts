@@ -22,7 +22,7 @@ import { insertRows } from '../../src/db/insert-rows';
 import { runMigrations } from '../../src/db/migrate';
 import { loadCatalog } from '../../src/demo/catalog';
 import { ConnectorInstance, Site, SyncRun, Tenant, Update } from '../../src/entities';
-import { Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../src/entities/enums';
+import { ReleaseDateSource, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { peakRssOf, startServerProcess } from './server-process';
 
@@ -80,7 +80,7 @@ export async function seed(ds: DataSource): Promise<{ tenantId: string; events: 
   }));
   const own = Array.from({ length: OWN_UPDATES }, (_, i) => Object.assign(new Update(), {
     id: newId(), catalogKey: `bench:tool-${i}`, owner: tenant.id, kb: null, title: `Line-of-business tool ${i}, "quarterly" release`, vendor: 'Bench', products: [],
-    classification: UpdateClassification.UPDATE, severity: Severity.LOW, maxCvssBaseScore: null, releasedAt: FIRST_RUN, fixedBuilds: null, supersedes: [],
+    classification: UpdateClassification.UPDATE, severity: Severity.LOW, maxCvssBaseScore: null, releasedAt: FIRST_RUN, releasedAtSource: ReleaseDateSource.SOURCE, fixedBuilds: null, supersedes: [],
     createdAt: FIRST_RUN, updatedAt: FIRST_RUN,
   }));
   let updateIds: string[] = [];

@@ -13,7 +13,7 @@ import { PolicyDefinition } from '../../src/compliance/policy-definition';
 import { PRESETS } from '../../src/compliance/presets';
 import { importIntelFile } from '../../src/intel/import-intel';
 import { Asset, IntelSource, PatchEvent, PatchState, RiskException, SourceDevice, Tenant, Update } from '../../src/entities';
-import { EvidenceKind, PatchStateValue, Severity, UpdateClassification } from '../../src/entities/enums';
+import { EvidenceKind, PatchStateValue, ReleaseDateSource, Severity, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
@@ -174,7 +174,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
     const released = new Date('2024-07-01T00:00:00Z');
     const updates = Array.from({ length: 6000 }, (_, i) => Object.assign(new Update(), {
       id: newId(), catalogKey: `rmm:app-${i}`, owner: tenant.id, kb: null, title: `Third-party app ${i} 1.0.${i}`, vendor: 'Various', products: ['App'],
-      classification: UpdateClassification.UPDATE, severity: Severity.UNSPECIFIED, maxCvssBaseScore: null, releasedAt: released, fixedBuilds: null, supersedes: [],
+      classification: UpdateClassification.UPDATE, severity: Severity.UNSPECIFIED, maxCvssBaseScore: null, releasedAt: released, releasedAtSource: ReleaseDateSource.SOURCE, fixedBuilds: null, supersedes: [],
       createdAt: ONBOARDED, updatedAt: ONBOARDED,
     }));
     await f.insert(Update, updates);

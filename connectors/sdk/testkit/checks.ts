@@ -84,7 +84,7 @@ export function recordProblems(run: RunRecords, known?: RunRecords): string[] {
     updateKeys.add(u.key);
     if (!nonEmptyString(u.title)) problems.add(`${where} has no title`);
     if (!nonEmptyString(u.vendor)) problems.add(`${where} has no vendor`);
-    if (!isValidDate(u.releasedAt)) problems.add(`${where}.releasedAt is not a valid Date (${String(u.releasedAt)})`);
+    if (u.releasedAt != null && !isValidDate(u.releasedAt)) problems.add(`${where}.releasedAt is not a valid Date (${String(u.releasedAt)})`);
     if (u.classification !== undefined && !CLASSIFICATION_VALUES.includes(u.classification)) problems.add(`${where}.classification "${u.classification}" is not a ClassificationValue`);
     if (u.severity !== undefined && !SEVERITY_VALUES.includes(u.severity)) problems.add(`${where}.severity "${u.severity}" is not a SeverityValue`);
   });

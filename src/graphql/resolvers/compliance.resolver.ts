@@ -358,6 +358,13 @@ export class ComplianceFindingResolver {
     return loaders.update.load(f.row.updateId);
   }
 
+  @FieldResolver(() => Boolean, {
+    description: "True when the rule's clock starts at release but no source gave the update a release date, so clockStart is when a sync first saw it (Update.releasedAtSource FIRST_SEEN)",
+  })
+  clockStartIsFirstSeen(@Root() f: ComplianceFinding): Promise<boolean> {
+    return f.report.evaluation.clockStartsAtFirstSeen(f.row.ruleId, f.row.updateId);
+  }
+
   @FieldResolver(() => [FindingCve], { description: 'The CVEs the update fixes, with the facts (CVSS, KEV, EPSS) the finding was judged on: those held at knownAt' })
   async cves(@Root() f: ComplianceFinding): Promise<FindingCve[]> {
     const update = (await f.report.evaluation.updateFacts()).find((u) => u.id === f.row.updateId);

@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { AssetStatus, DeviceOwnership, PatchPostureStatus, EvidenceKind, PatchStateValue, Role, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../entities/enums';
+import { AssetStatus, DeviceOwnership, PatchPostureStatus, EvidenceKind, PatchStateValue, ReleaseDateSource, Role, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../entities/enums';
 
 export enum OrderDirection {
   ASC = 'ASC',
@@ -42,6 +42,15 @@ registerEnumType(EvidenceKind, {
   },
 });
 registerEnumType(Severity, { name: 'Severity', description: "A vendor's severity rating" });
+registerEnumType(ReleaseDateSource, {
+  name: 'ReleaseDateSource',
+  description: "Where an update's release date comes from; a stronger kind replaces a weaker one, never the reverse",
+  valuesConfig: {
+    MICROSOFT: { description: "Microsoft's own data (the bundled catalog or an imported MSRC CVRF document)" },
+    SOURCE: { description: "The vendor catalog of the first connector source that gave a date" },
+    FIRST_SEEN: { description: 'No source gave one: the time a sync first saw the update, so a due date counted from it is late by however long the update went unreported' },
+  },
+});
 registerEnumType(UpdateClassification, { name: 'UpdateClassification', description: 'Classification of an update' });
 registerEnumType(AssetStatus, {
   name: 'AssetStatus',

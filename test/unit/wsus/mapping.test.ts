@@ -70,7 +70,7 @@ describe('WSUS snapshot mapping', () => {
     expect(updates.map((u) => u.key).sort()).toEqual(['microsoft:KB2267602', 'microsoft:KB5042881']);
     const sep = updates.find((u) => u.key === 'microsoft:KB5042881')!;
     expect(sep).toMatchObject({ kb: 'KB5042881', classification: 'SECURITY', severity: 'CRITICAL', supersedes: ['KB5041160'], products: ['Windows Server 2022'] });
-    expect(sep.releasedAt.toISOString()).toBe('2024-09-10T17:00:00.000Z');
+    expect(sep.releasedAt!.toISOString()).toBe('2024-09-10T17:00:00.000Z');
     expect(sep.fixes!.length).toBe(39);
     expect(sep.fixes!.map((f) => f.cveId)).toContain('CVE-2024-38063'); // TCP/IP remote code execution, CVSS 9.8
     expect(updates.find((u) => u.key === 'microsoft:KB2267602')).toMatchObject({ classification: 'DEFINITION', severity: 'UNSPECIFIED', fixes: undefined });
