@@ -168,6 +168,30 @@ describe(`migrations on ${ENGINE}`, () => {
     expect(indexes).toEqual(['ix_patch_state_asset_state', 'ix_patch_state_tenant_changed', 'ix_patch_state_update', 'uq_patch_state_source_update']);
   });
 
+  it('UpdateReleaseDateSource marks shared entries as dated by Microsoft and tenants\' own as dated by their source', async () => {
+    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('UpdateReleaseDateSource'));
+    expect(migration).toBeGreaterThan(0);
+    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
+    const quote = (c: string) => db.dataSource.driver.escape(c);
+    const at = '2026-11-02 10:00:00.000';
+    const id = (n: number) => `00000000-0000-4000-8000-0000000003${String(n).padStart(2, '0')}`;
+    const update = (n: number, owner: string) => {
+      const row: Record<string, unknown> = {
+        id: id(n), catalogKey: `test:release-${n}`, owner, kb: null, title: `Update ${n}`, vendor: 'Contoso', products: '[]', classification: 'UPDATE', severity: 'LOW',
+        releasedAt: '2026-10-14 08:00:00.000', supersedes: '[]', createdAt: at, updatedAt: at,
+      };
+      const columns = Object.keys(row);
+      return db.dataSource.query(`INSERT INTO ${quote('software_update')} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
+    };
+    await update(1, 'shared');
+    await update(2, id(9));
+    await db.dataSource.runMigrations();
+    const rows: Array<{ id: string; releasedAtSource: string }> = await db.dataSource.query(
+      `SELECT id, ${quote('releasedAtSource')} FROM ${quote('software_update')} WHERE id IN (?, ?) ORDER BY id`, [id(1), id(2)],
+    );
+    expect(rows.map((r) => [r.id, r.releasedAtSource])).toEqual([[id(1), 'MICROSOFT'], [id(2), 'SOURCE']]);
+  });
+
   it('store timestamps in UTC with millisecond precision', async () => {
     const at = new Date('2026-03-29T01:30:45.987Z'); // inside a DST change in Europe: a local-time bug would show
     await db.dataSource.getRepository(Tenant).insert({ id: '00000000-0000-4000-8000-000000000001', name: 'Clockwork', createdAt: at, updatedAt: at });
