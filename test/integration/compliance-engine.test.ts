@@ -194,4 +194,26 @@ describe(`compliance engine on ${ENGINE}`, () => {
     const findings = await new ComplianceReport(evaluation).findings([assets['APPS-PC'].id]);
     expect(findings.map((x) => [x.updateId, x.status, x.dueAt?.toISOString()])).toEqual([[updates[5999].id, 'NON_COMPLIANT', '2024-07-31T00:00:00.000Z']]);
   });
+
+  it('says when a release clock rests only on when the update was first seen', async () => {
+    const update = (n: number, releasedAtSource: ReleaseDateSource) => Object.assign(new Update(), {
+      id: newId(), catalogKey: `rmm:dated-${n}`, owner: tenant.id, kb: null, title: `RMM patch ${n}`, vendor: 'Various', products: [], classification: UpdateClassification.UPDATE,
+      severity: Severity.UNSPECIFIED, maxCvssBaseScore: null, releasedAt: new Date('2024-07-01T00:00:00Z'), releasedAtSource, fixedBuilds: null, supersedes: [], createdAt: ONBOARDED, updatedAt: ONBOARDED,
+    });
+    const [firstSeen, dated] = [update(1, ReleaseDateSource.FIRST_SEEN), update(2, ReleaseDateSource.SOURCE)];
+    await f.insert(Update, [firstSeen, dated]);
+    const policy: PolicyDefinition = {
+      name: 'Release and detection clocks', description: '', source: 'test', timeZone: 'UTC', dueSoonHours: 0, deviceRules: [],
+      findingRules: [
+        { id: 'release-30d', description: '', scope: { unrated: true }, clockStart: 'RELEASE', allowance: { days: 30 } },
+        { id: 'detected-30d', description: '', scope: { unrated: true }, clockStart: 'FIRST_DETECTED', allowance: { days: 30 } },
+      ],
+    };
+    const evaluation = new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), {
+      policyKey: 'custom', policy, asOf: new Date('2024-08-05T00:00:00Z'), knownAt: new Date('2026-12-01T00:00:00Z'), assignedOnly: false,
+    });
+    expect(await evaluation.clockStartsAtFirstSeen('release-30d', firstSeen.id)).toBe(true);
+    expect(await evaluation.clockStartsAtFirstSeen('release-30d', dated.id)).toBe(false);
+    expect(await evaluation.clockStartsAtFirstSeen('detected-30d', firstSeen.id)).toBe(false);
+  });
 });
