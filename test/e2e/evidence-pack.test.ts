@@ -186,7 +186,7 @@ describe(`evidence pack on ${ENGINE}`, () => {
     const common = {
       kb: 'KB5043076', update: title, severity: 'CRITICAL', cves: sorted.map((c) => c.cveId).join('; '),
       maxCvss: Math.max(...scores).toFixed(1), kevCves: sorted.filter((c) => c.kevDateAdded).map((c) => c.cveId).join('; '), rule: 'high-risk-14d',
-      clockStartAt: '2024-09-10T07:00:00.000Z', dueAt: due, evidence: 'REPORTED',
+      clockStartAt: '2024-09-10T07:00:00.000Z', clockStartFirstSeen: 'false', dueAt: due, evidence: 'REPORTED',
     };
     expect(sorted).toHaveLength(29);
     expect(title).toMatch(/^2024-09 Cumulative Update for Windows 11 .*\(KB5043076\)$/);
@@ -196,7 +196,7 @@ describe(`evidence pack on ${ENGINE}`, () => {
       { asset: 'CON-PC-02', ...common, status: 'EXEMPT', state: 'MISSING', overdueHours: '', exception: ids.inForce },
     ].map((r) => ({
       asset: r.asset, kb: r.kb, update: r.update, severity: r.severity, cves: r.cves, maxCvss: r.maxCvss, kevCves: r.kevCves, rule: r.rule, status: r.status,
-      state: r.state, clockStartAt: r.clockStartAt, dueAt: r.dueAt, overdueHours: r.overdueHours, evidence: r.evidence, exception: r.exception,
+      state: r.state, clockStartAt: r.clockStartAt, clockStartFirstSeen: r.clockStartFirstSeen, dueAt: r.dueAt, overdueHours: r.overdueHours, evidence: r.evidence, exception: r.exception,
     })));
   });
 

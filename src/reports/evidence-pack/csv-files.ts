@@ -25,12 +25,12 @@ export function complianceAssetsCsv(d: EvidencePackData): Buffer {
 }
 
 export function findingsCsv(d: EvidencePackData): Buffer {
-  return csv(['asset', 'kb', 'update', 'severity', 'cves', 'maxCvss', 'kevCves', 'rule', 'status', 'state', 'clockStartAt', 'dueAt', 'overdueHours', 'evidence', 'exception'],
+  return csv(['asset', 'kb', 'update', 'severity', 'cves', 'maxCvss', 'kevCves', 'rule', 'status', 'state', 'clockStartAt', 'clockStartFirstSeen', 'dueAt', 'overdueHours', 'evidence', 'exception'],
     d.findings.map((f) => {
       const scores = f.cves.map((c) => c.cvss).filter((s): s is number => s !== null);
       return [
         f.hostname, f.kb, f.updateTitle, f.severity, f.cves.map((c) => c.cveId).join('; '), scores.length ? Math.max(...scores).toFixed(1) : null,
-        f.cves.filter((c) => c.kev).map((c) => c.cveId).join('; '), f.ruleId, f.status, f.state, f.clockStartAt, f.dueAt, f.overdueHours, f.evidence,
+        f.cves.filter((c) => c.kev).map((c) => c.cveId).join('; '), f.ruleId, f.status, f.state, f.clockStartAt, f.clockStartFirstSeen, f.dueAt, f.overdueHours, f.evidence,
         f.exceptionId,
       ];
     }));

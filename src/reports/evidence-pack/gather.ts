@@ -29,6 +29,8 @@ export interface PackFinding {
   status: ComplianceStatusName;
   state: string;
   clockStartAt: Date | null;
+  /** The clock starts at release, but no source dated the update: clockStartAt is when a sync first saw it. */
+  clockStartFirstSeen: boolean;
   dueAt: Date | null;
   /** Whole hours past the due time at asOf, for a finding that is NON_COMPLIANT. */
   overdueHours: number | null;
@@ -141,7 +143,8 @@ export async function gatherEvidence(dataSource: DataSource, ask: EvidencePackAs
         findings.push({
           assetId: a.assetId, hostname: a.hostname, kb: u?.kb ?? null, updateTitle: titles.get(f.updateId) ?? '', severity: u?.severity ?? '',
           cves: (u?.cves ?? []).map((c) => ({ cveId: c.cveId, cvss: c.cvss, kev: c.kevDateAdded !== null })).sort((x, y) => (x.cveId < y.cveId ? -1 : x.cveId > y.cveId ? 1 : 0)),
-          ruleId: f.ruleId, status: f.status, state: f.state, clockStartAt: f.clockStartAt, dueAt: f.dueAt, overdueHours: overdue, evidence: f.evidence, exceptionId: f.exceptionId && toGlobalId('RiskException', f.exceptionId),
+          ruleId: f.ruleId, status: f.status, state: f.state, clockStartAt: f.clockStartAt,
+          clockStartFirstSeen: await report.evaluation.clockStartsAtFirstSeen(f.ruleId, f.updateId), dueAt: f.dueAt, overdueHours: overdue, evidence: f.evidence, exceptionId: f.exceptionId && toGlobalId('RiskException', f.exceptionId),
         });
       }
     }
