@@ -49,7 +49,7 @@ export const COLUMNS: Record<StreamName, readonly Column[]> = {
   ],
   updates: [
     col('key', true), col('kb'), col('title', true), col('vendor', true), col('products'), col('classification'), col('severity'),
-    col('releasedAt', true), col('supersedes'), col('modifiedAt'),
+    col('releasedAt'), col('supersedes'), col('modifiedAt'),
   ],
   patchStates: [
     col('deviceExternalId', true), col('updateKey', true), col('state', true), col('evidence'), col('reportedAt'), col('installedAt'),
@@ -217,7 +217,7 @@ function readUpdate(r: RowReader): UpdateRecord {
     title: r.required('title'),
     vendor: r.required('vendor'),
     products: r.list('products', /;/),
-    releasedAt: r.requiredDate('releasedAt'),
+    releasedAt: r.date('releasedAt'),
     supersedes: r.list('supersedes', /[;\s]+/).map((s) => kbNumber(r, 'supersedes', s)),
   };
   const classification = r.enumValue<ClassificationValue>('classification', CLASSIFICATION_VALUES, CLASSIFICATION_ALIASES);

@@ -116,11 +116,16 @@ describe('CSV reading', () => {
     ]);
   });
 
+  it('takes an update without a release date, which the catalog then dates by first sight', () => {
+    expect(parseRow('updates', { key: 'contoso:agent-7.3', title: 'Contoso agent 7.3', vendor: 'Contoso' }, { where: 'inventory.json updates[0]', noun: 'field' }).record)
+      .toMatchObject({ key: 'contoso:agent-7.3', releasedAt: null });
+  });
+
   it.each([
     ['updates', { key: 'KB5041585', title: 't', vendor: 'Microsoft', releasedAt: '2024-08-13' }, 'field key: "KB5041585" is not a vendor-prefixed key'],
     ['updates', { key: 'microsoft:KB1', kb: 'KB12x', title: 't', vendor: 'Microsoft', releasedAt: '2024-08-13' }, 'field kb: "KB12x" is not a KB number'],
     ['updates', { key: 'microsoft:KB1', title: 't', vendor: 'Microsoft', severity: 'urgent', releasedAt: '2024-08-13' }, 'field severity: "urgent" is not one of CRITICAL, IMPORTANT'],
-    ['updates', { key: 'microsoft:KB1', title: 't', vendor: 'Microsoft' }, 'field releasedAt: a value is required'],
+    ['updates', { key: 'microsoft:KB1', title: 't', vendor: 'Microsoft', releasedAt: 'last week' }, 'field releasedAt:'],
     ['patchStates', { deviceExternalId: 'd1', updateKey: 'microsoft:KB1', state: 'broken' }, 'field state: "broken" is not one of MISSING, INSTALLED'],
     ['patchStates', { deviceExternalId: 'd1', updateKey: 'microsoft:KB1' }, 'field state: a value is required'],
     ['devices', { externalId: 42 }, 'field externalId: must be text, not a number 42'],
