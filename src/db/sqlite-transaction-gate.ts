@@ -156,7 +156,8 @@ function readConnection(dataSource: DataSource) {
   const statements = new Map<string, SqliteStatement>();
   return {
     read(sql: string, parameters: unknown[], structured: boolean): unknown {
-      if (file === '' || file === ':memory:' || !dataSource.isInitialized) return NOT_A_READ;
+      // Only queries of the data: a PRAGMA would answer for the read connection's own settings.
+      if (file === '' || file === ':memory:' || !dataSource.isInitialized || !/^\s*\(?\s*(select|with)\b/i.test(sql)) return NOT_A_READ;
       if (!connection) {
         const Open = require('better-sqlite3') as SqliteOpen;
         connection = new Open(file, { readonly: true, fileMustExist: true });
