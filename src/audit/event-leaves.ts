@@ -3,6 +3,8 @@
  *
  * - A leaf is RFC 6962's leaf hash of a canonical JSON array of the event's fields, in a fixed order (below). Every
  *   column is covered, and they are all immutable: events are never rewritten.
+ * - A column added later joins the leaf in a new leaf version, and a seal records the version it used (absent: 1),
+ *   so the roots sealed before still verify: version 2 adds a patch event's evidence kind.
  * - The canonical order is by kind ("patch_event" before "patch_posture_event"), then by id, compared as plain
  *   strings (code units), never by a database collation, so both engines order alike.
  *
@@ -26,11 +28,22 @@ export interface EventLeaf {
   leaf: string;
 }
 
+/** Which columns a leaf covers: 1, the columns patch_event had when runs were first sealed; 2, also `evidence`. */
+export type LeafVersion = 1 | 2;
+
+/** The version new seals use. */
+export const LEAF_VERSION: LeafVersion = 2;
+
 /** What a run's audit event records about its events in one tenant. */
 export interface EventsDigest {
   count: number;
   root: string;
+  /** The leaf version; absent in seals written before versions existed, which are version 1. */
+  leaf?: LeafVersion;
 }
+
+/** The leaf version a seal says it used; anything but a known later version is the first. */
+export const leafVersionOf = (digest: Pick<EventsDigest, 'leaf'>): LeafVersion => (digest.leaf === 2 ? 2 : 1);
 
 /** Entries per run_event_leaves row: about 30 KB of JSON, under MySQL's 64 KB TEXT. */
 export const LEAF_CHUNK = 256;
@@ -40,10 +53,11 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** A time as a bound parameter: the UTC text both engines compare DATETIME(3) columns with. */
 export const dbTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
-export function patchEventLeaf(e: PatchEvent): string {
-  return leafHash(JSON.stringify([
+export function patchEventLeaf(e: PatchEvent, version: LeafVersion = LEAF_VERSION): string {
+  const fields = [
     'patch_event', e.id, e.tenantId, e.assetId, e.sourceDeviceId, e.updateId, e.syncRunId, e.fromState, e.toState, iso(e.reportedAt), iso(e.observedAt),
-  ]));
+  ];
+  return leafHash(JSON.stringify(version === 1 ? fields : [...fields, e.evidence]));
 }
 
 export function postureEventLeaf(e: PatchPostureEvent): string {
@@ -58,15 +72,18 @@ export function compareLeaves(a: Pick<EventLeaf, 'kind' | 'id'>, b: Pick<EventLe
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export function digestOf(leaves: readonly EventLeaf[]): EventsDigest {
-  return { count: leaves.length, root: merkleRoot(leaves.map((l) => l.leaf)) };
+/** The count and root of leaves; with a version when it is a seal's, for the verifier to recompute them alike. */
+export function digestOf(leaves: readonly EventLeaf[], version?: LeafVersion): EventsDigest {
+  const digest: EventsDigest = { count: leaves.length, root: merkleRoot(leaves.map((l) => l.leaf)) };
+  if (version !== undefined && version > 1) digest.leaf = version;
+  return digest;
 }
 
 /** Events read and hashed per statement: a run of 240,000 events is read in pieces, the event loop served between. */
 export const LEAF_PAGE = 5_000;
 
 /** Leaves of the events matching `where` (over tenantId, syncRunId, … of both tables), by tenant, in canonical order. */
-export async function leavesWhere(m: EntityManager, where: string, params: unknown[]): Promise<Map<string, EventLeaf[]>> {
+export async function leavesWhere(m: EntityManager, where: string, params: unknown[], version: LeafVersion = LEAF_VERSION): Promise<Map<string, EventLeaf[]>> {
   const q = (c: string) => m.connection.driver.escape(c);
   const sql = where.replace(/\{(\w+)\}/g, (_, c: string) => q(c));
   const byTenant = new Map<string, EventLeaf[]>();
@@ -85,7 +102,7 @@ export async function leavesWhere(m: EntityManager, where: string, params: unkno
       await yieldToEventLoop();
     }
   };
-  await pages(PatchEvent, (e) => ({ kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e) }));
+  await pages(PatchEvent, (e) => ({ kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e, version) }));
   await pages(PatchPostureEvent, (e) => ({ kind: 'patch_posture_event', id: e.id, leaf: postureEventLeaf(e) }));
   for (const leaves of byTenant.values()) leaves.sort(compareLeaves);
   return byTenant;

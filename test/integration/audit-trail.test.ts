@@ -151,6 +151,18 @@ describe(`tamper-evident audit trail on ${ENGINE}`, () => {
       expect((await verify('Contoso Academy Trust')).ok).toBe(true);
     });
 
+    it("finds a patch event whose evidence kind was edited (leaf version 2), and the chain verifies again once it is put back", async () => {
+      const target = (await repo(PatchEvent).find({ where: { tenantId: tenants['Contoso Academy Trust'] }, order: { id: 'ASC' } }))[5];
+      const seal = await sealOf(target.tenantId, target.syncRunId!);
+      const forged = target.evidence === 'REPORTED' ? 'DERIVED' : 'REPORTED';
+      await sql.run(`UPDATE "patch_event" SET "evidence" = ? WHERE id = ?`, [forged, target.id]);
+      expect(await first('Contoso Academy Trust')).toMatchObject({
+        ok: false, reason: 'EVENT_ALTERED', seq: seal.seq, auditEventId: seal.id, syncRunId: target.syncRunId, event: { kind: 'patch_event', id: target.id },
+      });
+      await sql.run(`UPDATE "patch_event" SET "evidence" = ? WHERE id = ?`, [target.evidence, target.id]);
+      expect((await verify('Contoso Academy Trust')).ok).toBe(true);
+    });
+
     it('finds a deleted patch event by its id, and an inserted one by its id', async () => {
       const events = await repo(PatchEvent).find({ where: { tenantId: tenants['Fabrikam Logistics'] }, order: { id: 'ASC' } });
       const target = events[3];
