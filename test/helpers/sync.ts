@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ConnectorAdmin } from '../../src/access/connector-admin';
 import { TenantScope } from '../../src/access/tenant-scope';
+import { ConnectorInstance } from '../../src/entities';
 import { SecretBox } from '../../src/secrets/secret-box';
+import { applyRun } from '../../src/sync/apply-run';
+import { SourceRead } from '../../src/sync/read-source';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import { fixedClock } from '../../src/util/clock';
+import { newId } from '../../src/util/ids';
 // Applies the suite's file-import allowance (temp inventories, loopback simulators) to every test using the engine.
 import './inventory';
 
@@ -29,4 +33,15 @@ export function syncHarness(dataSource: DataSource) {
   const engine = new SyncEngine({ dataSource, secrets, clock, connectorContext: { sleep } });
   const admin = new ConnectorAdmin(dataSource, TenantScope.allTenants(), clock, { label: 'test' }, secrets);
   return { clock, secrets, engine, admin, delays };
+}
+
+/** A run's read as the engine hands it to the apply, holding only what `parts` gives (an incremental read unless said). */
+export function sourceRead(parts: Partial<SourceRead> = {}): SourceRead {
+  return { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {}, ...parts };
+}
+
+/** Applies a read to a tenant's instance (as stored now) in one transaction, as the engine does once it has read. */
+export async function applyRead(dataSource: DataSource, instance: Pick<ConnectorInstance, 'id'>, read: SourceRead, at: { now?: Date; syncRunId?: string } = {}) {
+  const fresh = await dataSource.getRepository(ConnectorInstance).findOneByOrFail({ id: instance.id });
+  return dataSource.transaction((m) => applyRun(m, { instance: fresh, tenantId: fresh.tenantId!, read, now: at.now ?? SYNC_T0, syncRunId: at.syncRunId ?? newId() }));
 }

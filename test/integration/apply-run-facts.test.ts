@@ -6,12 +6,10 @@
 import type { DeviceRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { Asset, ConnectorInstance, SourceDevice, Update, UpdateVulnerability, Vulnerability } from '../../src/entities';
 import { AssetStatus } from '../../src/entities/enums';
-import { applyRun } from '../../src/sync/apply-run';
 import { readSource, SourceRead } from '../../src/sync/read-source';
-import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { applyRead, sourceRead, syncHarness } from '../helpers/sync';
 
 describe(`run records beyond identity on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -25,11 +23,7 @@ describe(`run records beyond identity on ${ENGINE}`, () => {
   afterAll(() => db.drop());
 
   const repo = <T extends object>(e: new () => T) => db.dataSource.getRepository(e);
-  const read = (parts: Partial<SourceRead>): SourceRead => ({ devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {}, ...parts });
-  async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>) {
-    const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    return db.dataSource.transaction((m) => applyRun(m, { instance: fresh, tenantId: fresh.tenantId!, read: read(parts), now: SYNC_T0, syncRunId: newId() }));
-  }
+  const apply = (instance: ConnectorInstance, parts: Partial<SourceRead>) => applyRead(db.dataSource, instance, sourceRead(parts));
   async function instance(): Promise<ConnectorInstance> {
     const tenant = await factory.tenant();
     return h.admin.create({ tenantId: tenant.id, kind: 'file-import', name: 'facts', settings: { path: '/dev/null' }, enabled: false });

@@ -6,12 +6,9 @@
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import { ConnectorInstance, SourceDevice, Tenant } from '../../src/entities';
 import { normaliseSmbiosUuid } from '../../src/identity/normalise';
-import { applyRun } from '../../src/sync/apply-run';
-import { SourceRead } from '../../src/sync/read-source';
-import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { applyRead, SYNC_T0, sourceRead, syncHarness } from '../helpers/sync';
 
 describe(`identity by SMBIOS UUID on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -24,10 +21,8 @@ describe(`identity by SMBIOS UUID on ${ENGINE}`, () => {
   });
   afterAll(() => db.drop());
 
-  const read = (devices: DeviceRecord[]): SourceRead => ({ devices, updates: [], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {} });
   async function apply(instance: ConnectorInstance, devices: DeviceRecord[]) {
-    const fresh = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    await db.dataSource.transaction((m) => applyRun(m, { instance: fresh, tenantId: fresh.tenantId!, read: read(devices), now: SYNC_T0, syncRunId: newId() }));
+    await applyRead(db.dataSource, instance, sourceRead({ devices }));
   }
   const instance = (tenant: Tenant, name: string) => h.admin.create({ tenantId: tenant.id, kind: 'file-import', name, settings: { path: '/dev/null' }, enabled: false });
   const device = async (i: ConnectorInstance, externalId: string) => db.dataSource.getRepository(SourceDevice).findOneByOrFail({ connectorInstanceId: i.id, externalId });

@@ -11,12 +11,11 @@ import { clockStartsAtFirstSeen } from '../../src/compliance/rule-terms';
 import { ConnectorInstance, Update } from '../../src/entities';
 import { ReleaseDateSource } from '../../src/entities/enums';
 import { SHARED_OWNER } from '../../src/entities/update.entity';
-import { applyRun } from '../../src/sync/apply-run';
 import { readSource } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { applyRead, SYNC_T0, syncHarness } from '../helpers/sync';
 
 const DAY = 86_400_000;
 
@@ -38,9 +37,7 @@ describe(`update release dates on ${ENGINE}`, () => {
     patchStates: async function* () {},
   });
   async function sync(instance: ConnectorInstance, updates: UpdateRecord[], now: Date) {
-    const read = await readSource(connectorOf(updates), {});
-    const fresh = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    await db.dataSource.transaction((m) => applyRun(m, { instance: fresh, tenantId: fresh.tenantId!, read, now, syncRunId: newId() }));
+    await applyRead(db.dataSource, instance, await readSource(connectorOf(updates), {}), { now });
   }
   async function instances(): Promise<[ConnectorInstance, ConnectorInstance]> {
     const tenant = await factory.tenant();

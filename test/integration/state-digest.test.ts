@@ -6,12 +6,11 @@
 import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { ConnectorInstance, PatchEvent, PatchState, SourceDevice, Update } from '../../src/entities';
 import { PatchStateValue } from '../../src/entities/enums';
-import { applyRun } from '../../src/sync/apply-run';
 import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { applyRead, SYNC_T0, sourceRead, syncHarness } from '../helpers/sync';
 
 describe(`patch state digests on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -36,12 +35,10 @@ describe(`patch state digests on ${ENGINE}`, () => {
 
   let clock = SYNC_T0.getTime();
   async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>) {
-    const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    const read: SourceRead = { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {}, ...parts };
     const syncRunId = newId();
     clock += 3_600_000;
     db.counter.reset();
-    const counts = await db.dataSource.transaction((m) => applyRun(m, { instance: fresh, tenantId: fresh.tenantId!, read, now: new Date(clock), syncRunId }));
+    const counts = await applyRead(db.dataSource, instance, sourceRead(parts), { now: new Date(clock), syncRunId });
     const events = await repo(PatchEvent).findBy({ syncRunId });
     return { counts, events, stateReads: stateReads() };
   }
