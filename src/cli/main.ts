@@ -9,7 +9,8 @@ import { auditPruneCommand, auditVerifyCommand } from './audit.command';
 import { instancesCommand } from './instances.command';
 import { intelFetchCommand, intelImportCommand, intelStatusCommand } from './intel.command';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.command';
-import { migrate } from './migrate.command';
+import { migrate, PENDING_EXIT_CODE } from './migrate.command';
+import { backupCommand, restoreCommand } from './backup.command';
 import { reportPatchHistoryCommand, reportVerifyCommand } from './report.command';
 import { reportEvidencePackCommand } from './evidence-pack.command';
 import { schema } from './schema.command';
@@ -56,8 +57,30 @@ export function main(argv: string[]): void {
 
   program
     .command('migrate')
-    .description('apply pending database migrations and exit')
-    .action(() => migrate(loadConfig()).catch(fail));
+    .description('apply pending database migrations and exit (serve applies them at start too)')
+    .option('--dry-run', 'list the pending migrations (timestamp and name, in the order they would be applied); apply nothing, write nothing; exit 0')
+    .option('--check', `as --dry-run, but exit ${PENDING_EXIT_CODE} when migrations are pending (0 when none), for deployment scripts`)
+    .action((opts: { dryRun?: boolean; check?: boolean }) => migrate(loadConfig(), opts).then((code) => process.exit(code), fail));
+
+  program
+    .command('backup')
+    .description(
+      'copy the SQLite database to a file with the online backup API: safe while serve and syncs run, and always a committed state ' +
+        '(never part of a sync run); prints the size, SHA-256, row counts and audit chain heads. MariaDB: see README "Backup and restore"',
+    )
+    .option('--out <file>', 'the backup file to write; it appears only when complete')
+    .option('--force', 'replace --out if it exists')
+    .action((opts: { out?: string; force?: boolean }) => backupCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+
+  program
+    .command('restore')
+    .description(
+      'replace the SQLite database (DATABASE_URL) with a backup, after verifying it: integrity check, migrations known to this version, ' +
+        'every audit chain. Stop serve and workers first. MariaDB: see README "Backup and restore"',
+    )
+    .option('--from <file>', 'the backup file, as written by `patchgraph backup`')
+    .option('--force', 'restore even though the database looks in use (another process has it open, or a sync lease is live)')
+    .action((opts: { from?: string; force?: boolean }) => restoreCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
 
   program
     .command('instances')
