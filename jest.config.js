@@ -16,7 +16,8 @@ function project(engine) {
     displayName: engine,
     testEnvironment: 'node',
     transform: { '^.+\\.ts$': tsJest },
-    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    // A connector's own tests live in its folder (connectors/<kind>/test/), beside the code they test.
+    testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/connectors/**/*.test.ts'],
     setupFiles: [`<rootDir>/test/helpers/engine-${engine}.js`],
   };
 }

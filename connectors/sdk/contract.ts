@@ -7,6 +7,7 @@
 import type { Clock } from '../../src/util/clock';
 import type { Sleep } from './http/backoff';
 import type { HttpLog } from './http/http-client';
+import type { HttpObserver } from './http/observer';
 import type { TokenCache } from './http/oauth2';
 import type { LimiterRegistry } from './http/rate-limiter';
 
@@ -255,6 +256,8 @@ export interface ConnectorContext {
   clock: Clock;
   /** Structured, already-redacted log events (pass to HttpClient as `log`). */
   log?: HttpLog;
+  /** Watches every HTTP attempt and retry for metrics and traces (pass to HttpClient as `observer`). */
+  observer?: HttpObserver;
   /** Rate limiters shared by every instance using the same vendor account. */
   rateLimiters?: LimiterRegistry;
   /** Waits between retries; tests pass one that records the delay instead of waiting. */
@@ -287,6 +290,76 @@ export interface ConnectorDefinition<C extends object = object> {
    * it has nothing to pull, so it takes no sync schedule and the scheduler never runs it.
    */
   pushOnly?(config: C): boolean;
+  /**
+   * For a source that uploads instead of being read: how the core's `POST /ingest/:instanceId` route accepts an
+   * upload for an instance of this kind. Without it the route refuses the kind (404 INGEST_NOT_SUPPORTED).
+   */
+  ingest?: IngestHook<C>;
+  /** Demo mode's instances of this kind, built in the connector's folder (see `DemoHook`). */
+  demo?: DemoHook<C>;
+}
+
+/**
+ * What a push connector tells the ingest route. The route does everything else, the same for every kind:
+ * authentication by the instance's own ingest key (never an API key), rate limits, the upload's size, gzip and JSON
+ * limits, the clock-skew and watermark checks, and the run through the sync engine with the upload as
+ * `context.payload`.
+ */
+export interface IngestHook<C extends object = object> {
+  /**
+   * Media types the upload may declare (`Content-Type`, parameters ignored). An upload declaring another is refused
+   * with 415; one declaring none is read as JSON. The body is JSON, gzip-compressed or not.
+   */
+  contentTypes: readonly string[];
+  /** How the route names the sender in messages and in the run's `triggeredBy`, e.g. "WSUS collector". */
+  sender: string;
+  /** How it names an instance and its host in refusals: "this WSUS instance is disabled", "check the WSUS host's clock". */
+  instanceNoun: string;
+  host: string;
+  /**
+   * The instance's ingest key from its stored settings (decrypted, not yet validated), or undefined when this
+   * instance takes no uploads (WSUS with source: sqlserver). A missing key answers like a wrong one.
+   */
+  ingestKey(settings: Partial<C>): string | undefined;
+  /**
+   * Checks the parsed upload (already within the size and depth limits) and returns what the run gets as
+   * `context.payload`, when the source generated it and which host sent it. Throw `UploadRejectedError(code, …)`
+   * for an upload it will not read: the route answers 422 with that code. The connector checks the payload again in
+   * its run: the engine never trusts its caller.
+   */
+  accept(upload: unknown): AcceptedUpload;
+}
+
+export interface AcceptedUpload {
+  payload: unknown;
+  /**
+   * When the source took the snapshot. The route refuses one dated past the server's clock (plus the skew allowed)
+   * and one older than the instance's device cursor, which a push connector sets to the ISO time of the snapshot it
+   * applied: an older upload arriving late must not roll the graph back.
+   */
+  generatedAt: Date;
+  /** The sending host's name, recorded in the run's `triggeredBy` ("WSUS collector on wsus01.contoso.example"). */
+  sentFrom: string;
+}
+
+/** One demo client as demo mode describes it to a connector: its sites, and this tool's devices in the demo fleet. */
+export interface DemoClient {
+  name: string;
+  domain: string;
+  sites: readonly string[];
+  /** The client's seed: the same client gives the same data on every load. */
+  seed: number;
+  /** This tool's rows of the client's demo fleet (a DeviceRecord's fields, as the demo builds them). */
+  devices: ReadonlyArray<Record<string, unknown>>;
+}
+
+/**
+ * How demo mode creates this kind's instance for a client that uses the tool: its settings and, for a push source,
+ * the snapshot its first run applies (as an upload would). Connectors whose demo needs a running simulator keep
+ * their wiring in src/demo for now.
+ */
+export interface DemoHook<C extends object = object> {
+  tenantInstance(client: DemoClient, now: Date): { settings: Partial<C>; payload?: unknown };
 }
 
 export interface ConnectorCapabilities {

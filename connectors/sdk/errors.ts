@@ -85,3 +85,17 @@ export class MalformedResponseError extends ConnectorError {
 export class FatalError extends ConnectorError {
   readonly kind = 'fatal' as const;
 }
+
+/**
+ * A pushed upload the connector's ingest hook will not read (wrong envelope version, a schema violation). `code` is
+ * what the ingest route answers, with status 422; a run given the same payload fails as a malformed response.
+ */
+export class UploadRejectedError extends ConnectorError {
+  readonly kind = 'malformed_response' as const;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -6,7 +6,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import schema from './envelope.schema.json';
-import { ConnectorError } from '../sdk/errors';
+import { UploadRejectedError } from '../sdk/errors';
 
 export const ENVELOPE_FORMAT = 'patchgraph-wsus-snapshot';
 export const ENVELOPE_VERSION = 1;
@@ -89,15 +89,11 @@ export interface WsusEnvelope {
   rows: WsusRows;
 }
 
-/** Why an upload is not a snapshot patchgraph can read; `code` is what the ingest endpoint answers. */
-export class EnvelopeError extends ConnectorError {
-  // A malformed snapshot fails its sync run like a malformed vendor page.
-  readonly kind = 'malformed_response' as const;
-  constructor(
-    readonly code: 'UNKNOWN_ENVELOPE_VERSION' | 'SCHEMA_VIOLATION',
-    message: string,
-  ) {
-    super(message);
+/** Why an upload is not a snapshot patchgraph can read; `code` is what the ingest route answers. */
+export class EnvelopeError extends UploadRejectedError {
+  declare readonly code: 'UNKNOWN_ENVELOPE_VERSION' | 'SCHEMA_VIOLATION';
+  constructor(code: 'UNKNOWN_ENVELOPE_VERSION' | 'SCHEMA_VIOLATION', message: string) {
+    super(code, message);
   }
 }
 

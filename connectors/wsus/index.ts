@@ -2,6 +2,8 @@ import { parseConfig } from '../sdk/config';
 import type { ConnectorDefinition } from '../sdk/contract';
 import { WsusConfig } from './config';
 import { createWsusConnector } from './connector';
+import { wsusDemo } from './demo';
+import { wsusIngest } from './ingest';
 
 export { WsusConfig } from './config';
 export { checkEnvelope, EnvelopeError, ENVELOPE_FORMAT, ENVELOPE_VERSION, type WsusEnvelope } from './envelope';
@@ -15,4 +17,6 @@ export const wsusConnector: ConnectorDefinition<WsusConfig> = {
   configClass: WsusConfig,
   create: (config, context) => createWsusConnector(parseConfig(wsusConnector, { ...config }), context),
   pushOnly: (config) => (config.source ?? 'collector') === 'collector',
+  ingest: wsusIngest,
+  demo: wsusDemo,
 };

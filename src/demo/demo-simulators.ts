@@ -7,7 +7,6 @@
 import { DataSource } from 'typeorm';
 import { buildDattoDevice, buildDattoSite, buildDeviceAudit, DattoDevice, DattoDeviceAudit, DattoSimulator, DattoSite, PatchStatus, startDattoSimulator } from '../../connectors/datto-rmm/simulator';
 import { buildManagedDevice, IntuneSimulator, ManagedDevice, startIntuneSimulator } from '../../connectors/intune/simulator';
-import { ComputerSpec, WsusSimulator, WsusSnapshot } from '../../connectors/wsus/simulator';
 import { ConnectorAdmin } from '../access/connector-admin';
 import { TenantScope } from '../access/tenant-scope';
 import { ConnectorInstance, Tenant } from '../entities';
@@ -147,27 +146,6 @@ export function demoDattoAccount(now: Date): { sites: DattoSite[]; devices: Arra
     for (const row of rows.get(t)!.filter((r) => r.built)) add(row, dattoSiteName(t, String(row.vendorSite)), rand);
   }
   return { sites: [...sites.values()], devices };
-}
-
-/**
- * What a demo client's WSUS collector uploads: the same machines the other tools see, in their WSUS target groups
- * (the client's sites), at their patch levels, with WSUS's other updates (Defender, .NET, Edge…) around the
- * cumulative ones. The demo hands it to the sync engine as the ingest endpoint does.
- */
-export function demoWsusSnapshot(t: DemoTenant, now: Date): WsusSnapshot {
-  const rows = buildDemoExports(t, now, demoSeed(t)).wsus.devices;
-  const server = new WsusSimulator({
-    seed: demoSeed(t), now, updates: 40, serverName: `wsus01.${t.domain}`, domain: t.domain, groups: t.sites,
-    fleet: {
-      computers: rows.map((r) => ({
-        id: String(r.externalId), name: String(r.fqdn), group: String(r.vendorSite), osBuild: String(r.osBuild), lastSyncTime: new Date(String(r.lastCheckInAt)),
-        // The seeded machines' hardware is the simulator's pick; an explicitly built one brings its own.
-        ...(r.manufacturer ? { make: String(r.manufacturer), model: String(r.model) } : {}),
-        ...(r.lacks ? { lacks: r.lacks as ComputerSpec['lacks'] } : {}),
-      })),
-    },
-  });
-  return server.snapshot();
 }
 
 export async function startDemoSimulators(now: Date): Promise<DemoSimulators> {

@@ -1,15 +1,16 @@
 /**
  * Demo mode: when the database has no connector instances, load a realistic sample the way a user would. Intune
  * tenants are read by the real Intune connector from Graph simulators running in this process, the MSP's Datto RMM
- * account by the real Datto connector from a Datto simulator, and each client's WSUS server pushes a collector
- * snapshot to the real WSUS connector. Every instance is synced through the real engine, so
+ * account by the real Datto connector from a Datto simulator, and each client's other tools come from their
+ * connectors' demo hooks (WSUS: the collector's snapshot, pushed to the real WSUS connector). Every instance is
+ * synced through the real engine, so
  * everything the demo shows (merged assets, match explanations, derived states, sync runs) comes from the same
  * code paths as production data.
  */
 import { setUpDemoCompliance } from './demo-compliance';
 import { setUpDemoChanges } from './demo-changes';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { CONNECTORS } from '../../connectors/registry';
 import { ConnectorAdmin } from '../access/connector-admin';
 import { TenantAdmin } from '../access/tenant-admin';
 import { TenantScope } from '../access/tenant-scope';
@@ -21,7 +22,8 @@ import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { loadCatalog } from './catalog';
 import { DEMO_TENANTS, DEMO_TOOL_NAMES } from './demo-fleet';
-import { demoWsusSnapshot, DemoSimulators, startDemoSimulators } from './demo-simulators';
+import { demoClient } from './demo-clients';
+import { DemoSimulators, startDemoSimulators } from './demo-simulators';
 
 /** True when no connector instance exists yet: the only time the demo loads. */
 export async function needsDemo(dataSource: DataSource): Promise<boolean> {
@@ -60,9 +62,14 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
     const intune = simulators.settingsFor(t.name);
     if (intune) instances.push({ tenant: t.name, kind: 'intune', name: DEMO_TOOL_NAMES.intune, settings: intune });
   }
-  // WSUS pushes: each client's collector uploads a snapshot, handed to the engine as the ingest endpoint does.
-  for (const t of DEMO_TENANTS.filter((x) => x.tools.includes('wsus'))) {
-    instances.push({ tenant: t.name, kind: 'wsus', name: DEMO_TOOL_NAMES.wsus, settings: { ingestKey: randomBytes(32).toString('base64url') }, payload: demoWsusSnapshot(t, now) });
+  // A connector with a demo hook builds its clients' instances itself (WSUS: the collector's snapshot, handed to
+  // the engine as the ingest route does).
+  for (const definition of CONNECTORS) {
+    if (!definition.demo) continue;
+    for (const t of DEMO_TENANTS.filter((x) => (x.tools as readonly string[]).includes(definition.kind))) {
+      const { settings, payload } = definition.demo.tenantInstance(demoClient(t, definition.kind, now), now);
+      instances.push({ tenant: t.name, kind: definition.kind, name: demoToolName(definition.kind, definition.displayName), settings, payload });
+    }
   }
   // The MSP's Datto account serves several clients: one MSP-wide instance (no tenant), its sites mapped below.
   instances.push({ tenant: null, kind: 'datto-rmm', name: DEMO_TOOL_NAMES['datto-rmm'], settings: simulators.dattoSettings() });
@@ -109,4 +116,9 @@ async function mapDemoSites(
     const site = s.site ? await dataSource.getRepository(Site).findOneBy({ tenantId, name: s.site }) : null;
     await connectors.mapVendorSite({ id: vendorSite.id, tenantId, siteId: site?.id ?? null, ignored: false });
   }
+}
+
+/** The instance name the demo fleet gives a tool, else the connector's own display name. */
+function demoToolName(kind: string, displayName: string): string {
+  return (DEMO_TOOL_NAMES as Record<string, string | undefined>)[kind] ?? displayName;
 }

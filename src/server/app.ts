@@ -34,7 +34,7 @@ import { graphiqlRouter } from './graphiql';
 import { addressGate, clientAddress, RateLimitRefusal, RateLimits } from './rate-limit';
 import { allReady, databaseReadiness } from './readiness';
 import { securityHeaders } from './security-headers';
-import { wsusIngestRouter } from './wsus-ingest';
+import { ingestRouter } from './ingest-route';
 import { reportRoutes } from '../reports/report-routes';
 import { evidencePackRoutes } from '../reports/evidence-pack/routes';
 import { reportPageRoutes } from '../reports/page/page-routes';
@@ -113,7 +113,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   );
 
   app.use(
-    wsusIngestRouter({
+    ingestRouter({
       dataSource, secrets: deps.secrets, sync: deps.sync, logger, clock: deps.clock, rateLimits,
       limits: {
         maxUploadBytes: config.ingestMaxUploadMb * 1_048_576, maxSnapshotBytes: config.ingestMaxSnapshotMb * 1_048_576,

@@ -5,7 +5,7 @@
  * never run at once whichever workers hold them.
  *
  * WSUS uploads are not queued: the collector waits for its snapshot's outcome, so the API server that received it
- * applies it (wsus-ingest.ts).
+ * applies it (ingest-route.ts).
  */
 import { Job, JobsOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';

@@ -7,7 +7,9 @@ import { MICROSOFT_CATALOG } from '../../src/demo/catalog';
 import { buildAtLeast } from '../../src/demo/fleet';
 import { CLONED_VM_SERIAL, DEMO_TENANTS } from '../../src/demo/demo-fleet';
 import { SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
-import { demoWsusSnapshot, DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulators';
+import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulators';
+import { demoClient } from '../../src/demo/demo-clients';
+import { demoSnapshot } from '../../connectors/wsus/demo';
 import { loadDemo, needsDemo } from '../../src/demo/load-demo';
 import { parseCounts } from '../../src/sync/sync-engine';
 import { In } from 'typeorm';
@@ -220,7 +222,7 @@ describe(`demo mode on ${ENGINE}`, () => {
     for (const instance of await db.dataSource.getRepository(ConnectorInstance).find()) {
       // A WSUS instance syncs when its collector uploads: upload the same snapshot again.
       const wsusTenant = instance.kind === 'wsus' ? DEMO_TENANTS.find((t) => t.name === tenants.get(instance.tenantId!))! : null;
-      const payload = wsusTenant ? demoWsusSnapshot(wsusTenant, harness.clock.now()) : undefined;
+      const payload = wsusTenant ? demoSnapshot(demoClient(wsusTenant, 'wsus', harness.clock.now()), harness.clock.now()) : undefined;
       const run = await harness.engine.run(instance.id, { trigger: SyncTrigger.CLI, full: true, payload });
       expect(run.status).toBe(SyncRunStatus.SUCCEEDED);
       const c = parseCounts(run);

@@ -10,6 +10,7 @@ export {
   MalformedResponseError,
   RateLimitedError,
   TransientError,
+  UploadRejectedError,
 } from '../errors';
 export { type BackoffOptions, DEFAULT_BACKOFF, fullJitterBackoff, realSleep, type Sleep } from './backoff';
 export { type Classification, type ClassifyContext, classify, ERROR_TABLE, type HttpAction, type HttpOutcome } from './error-map';

@@ -3,10 +3,10 @@
  * seeded WSUS server) become the same envelope, and so the same records, as the collector's upload.
  * No SQL Server runs here; the queries themselves are checked in susdb-queries.test.ts.
  */
-import { checkEnvelope } from '../../../connectors/wsus';
-import { mapSnapshot } from '../../../connectors/wsus/mapping';
-import { WsusSimulator } from '../../../connectors/wsus/simulator';
-import { envelopeFromRows } from '../../../connectors/wsus/susdb-reader';
+import { checkEnvelope } from '..';
+import { mapSnapshot } from '../mapping';
+import { WsusSimulator } from '../simulator';
+import { envelopeFromRows } from '../susdb-reader';
 
 describe('SUSDB row sets → the collector envelope', () => {
   it('maps realistic row sets to exactly the records the collector upload gives', () => {

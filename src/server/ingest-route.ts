@@ -1,8 +1,12 @@
 /**
- * POST /ingest/wsus/:instanceId — where the WSUS collector uploads a snapshot. The credential is the instance's
- * own ingest key (a secret setting), never an API key: a WSUS host can upload to its instance and do nothing else.
- * Every failure answers { error: { code, message } } with a status the collector can act on, and leaves the graph
- * as it was: the snapshot is checked in full before the sync engine applies it, all or nothing.
+ * POST /ingest/:instanceId — where a push source uploads a snapshot, for any connector kind whose definition has an
+ * ingest hook (connectors/sdk/contract.ts, IngestHook). POST /ingest/wsus/:instanceId, where the WSUS collector
+ * script posts, is the same route limited to WSUS instances, answering exactly as it always has.
+ *
+ * The credential is the instance's own ingest key (a secret setting), never an API key: a host can upload to its
+ * instance and do nothing else. Every failure answers { error: { code, message } } with a status the sender can act
+ * on, and leaves the graph as it was: the snapshot is checked in full before the sync engine applies it, all or
+ * nothing. The kind decides only what its hook says: the key's setting, the media types, and how to read the body.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -11,7 +15,9 @@ import { createGunzip } from 'node:zlib';
 import { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { checkEnvelope, EnvelopeError } from '../../connectors/wsus';
+import { connectorDefinition } from '../../connectors/registry';
+import type { AcceptedUpload, ConnectorDefinition, IngestHook } from '../../connectors/sdk/contract';
+import { UploadRejectedError } from '../../connectors/sdk/errors';
 import { ConnectorInstance } from '../entities';
 import { SyncRunStatus, SyncTrigger } from '../entities/enums';
 import { decodeGlobalId, toGlobalId } from '../graphql/types/global-id';
@@ -85,17 +91,45 @@ function instanceKey(param: string): string | null {
   }
 }
 
-async function authenticate(req: Request, deps: IngestDeps): Promise<ConnectorInstance> {
+/** Which instances a route takes: any kind with an ingest hook, or (the WSUS alias) one kind only. */
+interface RouteScope {
+  /** The alias's kind: an instance of another kind answers like a wrong key, as the alias always has. */
+  kind?: string;
+  /** The alias never checked Content-Type, and the collectors in the field rely on nothing more. */
+  checkMediaType: boolean;
+}
+
+interface Accepted {
+  instance: ConnectorInstance;
+  hook: IngestHook<any>;
+}
+
+async function authenticate(req: Request, deps: IngestDeps, scope: RouteScope): Promise<Accepted> {
   const unauthorized = new IngestError(401, 'UNAUTHENTICATED', 'the ingest key is missing or wrong for this instance');
   const key = instanceKey(String(req.params.instanceId));
   const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
   // Unknown instance, another kind, or a wrong key all answer the same: the caller learns nothing about instances.
   const instance = key ? await deps.dataSource.getRepository(ConnectorInstance).findOneBy({ id: key }) : null;
-  if (!instance || instance.kind !== 'wsus' || !bearer) throw unauthorized;
-  const settings = rawSettings(instance, deps.secrets);
-  if ((settings.source ?? 'collector') !== 'collector' || typeof settings.ingestKey !== 'string' || !sameSecret(bearer, settings.ingestKey)) throw unauthorized;
-  if (!instance.enabled) throw new IngestError(403, 'INSTANCE_DISABLED', 'this WSUS instance is disabled; enable it to accept snapshots');
-  return instance;
+  if (!instance || (scope.kind !== undefined && instance.kind !== scope.kind)) throw unauthorized;
+  const definition: ConnectorDefinition<any> | undefined = connectorDefinition(instance.kind);
+  const hook = definition?.ingest;
+  if (!hook) {
+    // Only the generic route gets here. Its ids are random UUIDs, so naming the kind tells a prober nothing it can
+    // use; the refusal still counts as a failed authentication, so guessing ids stays throttled.
+    throw new IngestError(404, 'INGEST_NOT_SUPPORTED', `connector kind "${instance.kind}" does not accept pushed snapshots; its instances sync by reading their source`);
+  }
+  if (!bearer) throw unauthorized;
+  const expected = hook.ingestKey(rawSettings(instance, deps.secrets));
+  if (typeof expected !== 'string' || !sameSecret(bearer, expected)) throw unauthorized;
+  if (!instance.enabled) throw new IngestError(403, 'INSTANCE_DISABLED', `this ${hook.instanceNoun} instance is disabled; enable it to accept snapshots`);
+  return { instance, hook };
+}
+
+/** A declared media type the hook does not list is refused before the body is read; none declared reads as JSON. */
+function checkMediaType(req: Request, hook: IngestHook<any>): void {
+  const declared = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (declared === '' || hook.contentTypes.some((t) => t.toLowerCase() === declared)) return;
+  throw new IngestError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${declared} is not accepted here; send ${hook.contentTypes.join(' or ')}`);
 }
 
 /**
@@ -134,27 +168,36 @@ function lastApplied(instance: ConnectorInstance): number | null {
   }
 }
 
-async function ingest(req: Request, instance: ConnectorInstance, body: Buffer, res: Response, deps: IngestDeps): Promise<void> {
-  const parsed = await decode(body, req, deps.limits);
-  let envelope;
+/** The hook's reading of the upload; a refusal it gives is the route's 422 with the hook's code. */
+function acceptUpload(hook: IngestHook<any>, parsed: unknown): AcceptedUpload {
+  let accepted: AcceptedUpload;
   try {
-    envelope = checkEnvelope(parsed);
+    accepted = hook.accept(parsed);
   } catch (err) {
-    if (err instanceof EnvelopeError) throw new IngestError(422, err.code, err.message);
+    if (err instanceof UploadRejectedError) throw new IngestError(422, err.code, err.message);
     throw err;
   }
+  // Fail closed: a hook that returns no usable date must not slip past the skew and watermark checks.
+  if (!(accepted?.generatedAt instanceof Date) || Number.isNaN(accepted.generatedAt.getTime())) throw new Error(`the ingest hook gave no valid generatedAt for this upload`);
+  return accepted;
+}
+
+async function ingest(req: Request, { instance, hook }: Accepted, body: Buffer, res: Response, deps: IngestDeps): Promise<void> {
+  const parsed = await decode(body, req, deps.limits);
+  const upload = acceptUpload(hook, parsed);
+  const generatedAt = upload.generatedAt.getTime();
   // A snapshot from the future would become the watermark and make every real one after it look stale.
   const latest = deps.clock.now().getTime() + deps.limits.maxFutureSkewMs;
-  if (Date.parse(envelope.generatedAt) > latest) {
-    throw new IngestError(422, 'SNAPSHOT_FROM_THE_FUTURE', `this snapshot says it was generated at ${new Date(envelope.generatedAt).toISOString()}, later than this server's time allows (${new Date(latest).toISOString()}, PATCHGRAPH_INGEST_MAX_FUTURE_SKEW_MINUTES); check the WSUS host's clock`);
+  if (generatedAt > latest) {
+    throw new IngestError(422, 'SNAPSHOT_FROM_THE_FUTURE', `this snapshot says it was generated at ${upload.generatedAt.toISOString()}, later than this server's time allows (${new Date(latest).toISOString()}, PATCHGRAPH_INGEST_MAX_FUTURE_SKEW_MINUTES); check the ${hook.host}'s clock`);
   }
   const applied = lastApplied(instance);
-  if (applied !== null && Date.parse(envelope.generatedAt) < applied) {
-    throw new IngestError(409, 'STALE_SNAPSHOT', `this snapshot was generated at ${new Date(envelope.generatedAt).toISOString()}, before the last one applied (${new Date(applied).toISOString()}); it was not applied`);
+  if (applied !== null && generatedAt < applied) {
+    throw new IngestError(409, 'STALE_SNAPSHOT', `this snapshot was generated at ${upload.generatedAt.toISOString()}, before the last one applied (${new Date(applied).toISOString()}); it was not applied`);
   }
   let run;
   try {
-    run = await deps.sync.run(instance.id, { trigger: SyncTrigger.PUSH, triggeredBy: `wsus collector on ${envelope.server.name}`, payload: envelope });
+    run = await deps.sync.run(instance.id, { trigger: SyncTrigger.PUSH, triggeredBy: `${hook.sender} on ${upload.sentFrom}`, payload: upload.payload });
   } catch (err) {
     if (err instanceof SyncInProgressError) throw new IngestError(409, 'SYNC_IN_PROGRESS', 'a sync of this instance is running; upload again when it has finished');
     throw err;
@@ -169,9 +212,19 @@ async function ingest(req: Request, instance: ConnectorInstance, body: Buffer, r
   res.status(status).json({ error: { code, message: run.errorMessage ?? 'the snapshot could not be applied' }, syncRun: summary });
 }
 
-export function wsusIngestRouter(deps: IngestDeps): Router {
+/**
+ * Both routes: the generic one for every kind with an ingest hook, and the WSUS collector's, kept as it was (a public
+ * interface: collectors in the field post to it). One handler serves both.
+ */
+export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
-  router.post('/ingest/wsus/:instanceId', (req, res) => {
+  router.post('/ingest/wsus/:instanceId', ingestHandler(deps, { kind: 'wsus', checkMediaType: false }));
+  router.post('/ingest/:instanceId', ingestHandler(deps, { checkMediaType: true }));
+  return router;
+}
+
+function ingestHandler(deps: IngestDeps, scope: RouteScope): (req: Request, res: Response) => void {
+  return (req, res) => {
     const refuse = (err: unknown) => {
       if (err instanceof RateLimitRefusal) {
         // This endpoint's own error shape, which the collector reads; Retry-After as on /graphql.
@@ -183,7 +236,7 @@ export function wsusIngestRouter(deps: IngestDeps): Router {
         res.status(err.status).json({ error: { code: err.code, message: err.message } });
         return;
       }
-      deps.logger?.error({ err }, 'WSUS ingest failed');
+      deps.logger?.error({ err }, 'ingest failed');
       res.status(500).json({ error: { code: 'INTERNAL', message: 'the snapshot could not be processed; the server log has the details' } });
     };
     // The key is checked from the headers before any byte of the body is read: a caller without it costs the
@@ -192,24 +245,25 @@ export function wsusIngestRouter(deps: IngestDeps): Router {
     const address = clientAddress(req);
     Promise.resolve(limits?.checkAddress(address))
       .then(() =>
-        authenticate(req, deps).catch(async (err: unknown) => {
-          if (err instanceof IngestError && err.status === 401) await limits?.authenticationFailed(address);
+        authenticate(req, deps, scope).catch(async (err: unknown) => {
+          if (err instanceof IngestError && (err.status === 401 || err.code === 'INGEST_NOT_SUPPORTED')) await limits?.authenticationFailed(address);
           throw err;
         }),
       )
-      .then(async (instance) => {
+      .then(async (accepted) => {
+        const { instance } = accepted;
         // Counted once the key is accepted: anyone else's uploads must not use up the collector's budget.
         await limits?.admitIngest(instance.id);
+        if (scope.checkMediaType) checkMediaType(req, accepted.hook);
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > deps.limits.maxUploadBytes) throw uploadTooLarge(deps.limits.maxUploadBytes);
-        return readBody(req, deps.limits.maxUploadBytes).then((body) => ingest(req, instance, body, res, deps));
+        return readBody(req, deps.limits.maxUploadBytes).then((body) => ingest(req, accepted, body, res, deps));
       })
       .catch((err: unknown) => {
         if (!req.complete) closeUnread(res);
         refuse(err);
       });
-  });
-  return router;
+  };
 }
 
 /** How long a refused upload's connection stays half-open after the answer, for the client to read it. */

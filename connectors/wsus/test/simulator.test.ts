@@ -3,10 +3,10 @@ import addFormats from 'ajv-formats';
 import { createServer, IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import schema from '../../../connectors/wsus/envelope.schema.json';
+import schema from '../envelope.schema.json';
 import {
   ALL_COMPUTERS_ID, ComputerSpec, SUSDB_NEVER, UNASSIGNED_COMPUTERS_ID, WsusSimulator, WsusSnapshot, WsusSnapshotRows, WsusUpdateRow,
-} from '../../../connectors/wsus/simulator';
+} from '../simulator';
 import { MICROSOFT_CATALOG } from '../../../src/catalog/microsoft-catalog';
 
 /** The simulator checked on its own: against the envelope schema and the bundled catalog, never through connector code. */

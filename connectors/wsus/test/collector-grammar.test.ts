@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatFindings, normaliseSizeSuffixes, parsePowerShell, powershell7Only, powershellParser, syntaxErrors } from './powershell-grammar';
 
-const DIR = join(__dirname, '../../../connectors/wsus/collector');
+const DIR = join(__dirname, '../collector');
 const SCRIPTS = ['Invoke-PatchgraphWsusCollector.ps1', 'Register-PatchgraphWsusCollector.ps1'];
 
 const errorsIn = async (script: string) => formatFindings(syntaxErrors(await parsePowerShell(script)));

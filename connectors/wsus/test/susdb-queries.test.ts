@@ -1,7 +1,7 @@
 /** The SUSDB queries against the envelope schema: public views only, the schema's columns exactly, ids as text, a stable order. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as queries from '../../../connectors/wsus/susdb/queries';
+import * as queries from '../susdb/queries';
 import {
   APPROVALS,
   INSTALLATIONS,
@@ -9,9 +9,9 @@ import {
   ROW_SETS,
   UPDATE_PRODUCTS,
   UPDATES,
-} from '../../../connectors/wsus/susdb/queries';
+} from '../susdb/queries';
 
-const schema = JSON.parse(readFileSync(join(__dirname, '../../../connectors/wsus/envelope.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(__dirname, '../envelope.schema.json'), 'utf8'));
 const rowSchemas: Record<string, any> = schema.properties.rows.properties;
 const ID_REF = '#/definitions/id';
 const TIME_REF = '#/definitions/time';

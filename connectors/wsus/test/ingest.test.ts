@@ -4,10 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { buildManagedDevice, startIntuneSimulator } from '../../connectors/intune/simulator';
-import { WsusSimulator } from '../../connectors/wsus/simulator';
-import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
-import { startTestServer, TestServer } from '../helpers/server';
+import { buildManagedDevice, startIntuneSimulator } from '../../intune/simulator';
+import { WsusSimulator } from '../simulator';
+import { ENGINE, openTestDatabase, TestDatabase } from '../../../test/helpers/database';
+import { startTestServer, TestServer } from '../../../test/helpers/server';
 
 const NOW = new Date('2026-11-02T10:00:00.000Z');
 const KEY = 'wsus-ingest-key-for-tests-0123456789abcdef';

@@ -4,9 +4,9 @@
  * shows part of the run.
  */
 import { request } from 'node:http';
-import { WsusSimulator } from '../../connectors/wsus/simulator';
-import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
-import { startTestServer, TestServer } from '../helpers/server';
+import { WsusSimulator } from '../simulator';
+import { ENGINE, openTestDatabase, TestDatabase } from '../../../test/helpers/database';
+import { startTestServer, TestServer } from '../../../test/helpers/server';
 
 const KEY = 'wsus-ingest-key-for-the-large-test-0123456789';
 

@@ -6,13 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkEnvelope } from '../../../connectors/wsus/envelope';
-import * as queries from '../../../connectors/wsus/susdb/queries';
+import { checkEnvelope } from '../envelope';
+import * as queries from '../susdb/queries';
 
-const DIR = join(__dirname, '../../../connectors/wsus/collector');
+const DIR = join(__dirname, '../collector');
 const COLLECTOR = join(DIR, 'Invoke-PatchgraphWsusCollector.ps1');
 const REGISTER = join(DIR, 'Register-PatchgraphWsusCollector.ps1');
-const schema = JSON.parse(readFileSync(join(__dirname, '../../../connectors/wsus/envelope.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(__dirname, '../envelope.schema.json'), 'utf8'));
 
 const collector = readFileSync(COLLECTOR, 'utf8');
 const register = readFileSync(REGISTER, 'utf8');

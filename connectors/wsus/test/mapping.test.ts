@@ -1,7 +1,7 @@
 /** A WSUS snapshot (SUSDB row sets) → records: states, KBs, CVEs, times, groups and approvals. */
-import { checkEnvelope, EnvelopeError, WsusEnvelope } from '../../../connectors/wsus';
-import type { ComputerTargetRow } from '../../../connectors/wsus/envelope';
-import { computerOs, mapSnapshot, susdbTime } from '../../../connectors/wsus/mapping';
+import { checkEnvelope, EnvelopeError, WsusEnvelope } from '..';
+import type { ComputerTargetRow } from '../envelope';
+import { computerOs, mapSnapshot, susdbTime } from '../mapping';
 
 const C1 = '1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const C2 = '2f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
-import { Role } from '../../src/entities/enums';
-import { WsusSimulator } from '../../connectors/wsus/simulator';
-import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
-import { startTestServer, TestServer } from '../helpers/server';
+import { Role } from '../../../src/entities/enums';
+import { WsusSimulator } from '../simulator';
+import { ENGINE, openTestDatabase, TestDatabase } from '../../../test/helpers/database';
+import { startTestServer, TestServer } from '../../../test/helpers/server';
 
 const NOW = new Date('2026-11-02T10:00:00.000Z'); // the test server's fixed clock
 const KEY = 'wsus-hostile-ingest-key-0123456789abcdef';

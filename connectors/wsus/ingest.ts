@@ -1,0 +1,20 @@
+/**
+ * How the WSUS collector's uploads come in: the ingest hook the core's `POST /ingest/:instanceId` route (and its
+ * older alias `POST /ingest/wsus/:instanceId`, which the collector script posts to) runs for a WSUS instance.
+ */
+import type { IngestHook } from '../sdk/contract';
+import type { WsusConfig } from './config';
+import { checkEnvelope } from './envelope';
+
+export const wsusIngest: IngestHook<WsusConfig> = {
+  contentTypes: ['application/json'],
+  sender: 'wsus collector',
+  instanceNoun: 'WSUS',
+  host: 'WSUS host',
+  // An instance reading SUSDB itself takes no uploads: it has no key, and the route answers as for a wrong one.
+  ingestKey: (settings) => ((settings.source ?? 'collector') === 'collector' && typeof settings.ingestKey === 'string' ? settings.ingestKey : undefined),
+  accept(upload) {
+    const envelope = checkEnvelope(upload);
+    return { payload: envelope, generatedAt: new Date(envelope.generatedAt), sentFrom: envelope.server.name };
+  },
+};
