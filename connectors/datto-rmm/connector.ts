@@ -41,6 +41,7 @@ class DattoRmmConnector implements Connector {
       vendor: 'Datto RMM',
       tokenProvider,
       log: context.log,
+      observer: context.observer,
       clock: context.clock,
       sleep: context.sleep,
       // Datto sends no Retry-After with 429; its clients wait a fixed, long time, because pressing on gets the IP

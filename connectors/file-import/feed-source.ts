@@ -48,6 +48,7 @@ export class InventoryFeed {
       tokenProvider,
       fetch: guardedFetch({ allowance, resolve, field: 'url' }),
       log: context.log,
+      observer: context.observer,
       clock: context.clock,
       sleep: context.sleep,
       rateLimit: { key: `file-import:${new URL(config.url).origin}:${config.clientId ?? ''}`, registry: context.rateLimiters, ...RATE_LIMIT },

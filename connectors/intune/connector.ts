@@ -62,6 +62,7 @@ class IntuneConnector implements Connector {
       vendor: 'Microsoft Graph',
       tokenProvider,
       log: context.log,
+      observer: context.observer,
       clock: context.clock,
       sleep: context.sleep,
       rateLimit: { key: `intune:${config.tenantId.toLowerCase()}:${config.clientId.toLowerCase()}`, registry: context.rateLimiters, ...RATE_LIMIT },

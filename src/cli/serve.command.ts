@@ -16,6 +16,8 @@ import { SyncWorker } from '../sync/sync-worker';
 import { vendorRateLimiters } from '../sync/vendor-rate-limits';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
+import { Metrics } from '../observability/metrics';
+import { startTracingIfConfigured } from './tracing-start';
 
 /** Queued syncs wait for a worker: say so at start when none is connected, since nothing else would. */
 async function warnWithoutWorkers(queue: SyncQueue, logger: ReturnType<typeof createLogger>, inline: boolean): Promise<void> {
@@ -30,6 +32,8 @@ async function warnWithoutWorkers(queue: SyncQueue, logger: ReturnType<typeof cr
 
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config);
+  // Before the database opens, so its first statements are traced too.
+  const tracing = startTracingIfConfigured(logger);
   const clock = systemClock;
   const leaseMs = syncLeaseMsFromEnv();
   const dataSource = await openDatabase(config, logger);
@@ -50,7 +54,9 @@ export async function serve(config: Config): Promise<void> {
     }
   };
   const vendorLimits = vendorRateLimiters(config);
-  const sync = new SyncEngine({ dataSource, secrets, clock, logger, leaseMs, connectorContext: vendorLimits && { rateLimiters: vendorLimits } });
+  // One set of series for this process: the engine, the scheduler and the HTTP server all count into it.
+  const metrics = new Metrics();
+  const sync = new SyncEngine({ dataSource, secrets, clock, logger, leaseMs, metrics, connectorContext: vendorLimits && { rateLimiters: vendorLimits } });
   // Runs left RUNNING by a process that was killed or lost the database; those whose lease has not yet expired are
   // marked by whoever next takes it, or by the scheduler once it has.
   await sync.reapAbandonedRuns();
@@ -86,8 +92,8 @@ export async function serve(config: Config): Promise<void> {
       demoSimulators = await resumeDemoSimulators({ dataSource, secrets, clock });
     }
 
-    app = await startApp({ config, dataSource, clock, logger, secrets, sync, syncQueue });
-    scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000, queue: syncQueue });
+    app = await startApp({ config, dataSource, clock, logger, secrets, sync, syncQueue, metrics });
+    scheduler = new SyncScheduler({ dataSource, engine: sync, clock, logger, tickMs: config.schedulerTickSeconds * 1000, fullSyncEveryMs: config.fullSyncHours * 3_600_000, queue: syncQueue, metrics });
     if (config.scheduler) scheduler.start();
     inlineWorker?.start();
     if (syncQueue) await warnWithoutWorkers(syncQueue, logger, !!inlineWorker);
@@ -121,6 +127,7 @@ export async function serve(config: Config): Promise<void> {
       .then(() => app.stop())
       .then(() => demoSimulators?.close())
       .then(() => vendorLimits?.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (err) => {

@@ -14,10 +14,14 @@ import { SyncWorker } from '../sync/sync-worker';
 import { vendorRateLimiters } from '../sync/vendor-rate-limits';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
+import { Metrics } from '../observability/metrics';
+import { startMetricsServer } from '../observability/metrics-endpoint';
+import { startTracingIfConfigured } from './tracing-start';
 
 export async function workerCommand(config: Config): Promise<void> {
   if (!config.syncQueue) throw new ConfigError('REDIS_URL', 'patchgraph worker takes its jobs from Redis: set REDIS_URL to the one the API servers use');
   const logger = createLogger(config);
+  const tracing = startTracingIfConfigured(logger);
   const clock = systemClock;
   const leaseMs = syncLeaseMsFromEnv();
   const dataSource = await openDatabase(config, logger);
@@ -25,7 +29,10 @@ export async function workerCommand(config: Config): Promise<void> {
   const keyProblem = await secretKeyProblem(dataSource, secrets, config);
   if (keyProblem) logger.error(keyProblem);
   const vendorLimits = vendorRateLimiters(config);
-  const engine = new SyncEngine({ dataSource, secrets, clock, logger, leaseMs, connectorContext: vendorLimits && { rateLimiters: vendorLimits } });
+  // A worker has no API port: its series are served only on PATCHGRAPH_METRICS_PORT, when that is set.
+  const metrics = config.metrics.port !== undefined ? new Metrics() : undefined;
+  const metricsServer = metrics && config.metrics.port !== undefined ? await startMetricsServer(metrics, { ...config.metrics, port: config.metrics.port }, logger) : undefined;
+  const engine = new SyncEngine({ dataSource, secrets, clock, logger, leaseMs, metrics, connectorContext: vendorLimits && { rateLimiters: vendorLimits } });
   // Runs whose worker died long enough ago that their lease expired; the others are marked by the lease's next holder.
   await engine.reapAbandonedRuns();
   const worker = new SyncWorker({ config: config.syncQueue, engine, dataSource, clock, logger, leaseMs, fullSyncEveryMs: config.fullSyncHours * 3_600_000 });
@@ -45,6 +52,8 @@ export async function workerCommand(config: Config): Promise<void> {
     worker
       .stop(config.shutdownTimeoutMs)
       .then(() => vendorLimits?.close())
+      .then(() => metricsServer?.close())
+      .then(() => tracing?.shutdown())
       .then(() => dataSource.destroy())
       .then(
         () => {

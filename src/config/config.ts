@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { FileImportSettings, policyFromSettings } from '../../connectors/file-import/policy';
+import { MetricsConfig, metricsVars } from './metrics-config';
 import { OidcConfig, oidcVars } from './oidc-config';
 
 /** Everything patchgraph reads from the environment, read and validated once. */
@@ -84,6 +85,8 @@ export interface Config {
   fileImport: FileImportSettings;
   /** OIDC bearer tokens from an identity provider (Entra ID); absent unless PATCHGRAPH_OIDC_ISSUER is set. */
   oidc?: OidcConfig;
+  /** Who may scrape /metrics (a token, or a port of its own); with neither, /metrics answers 404. */
+  metrics: MetricsConfig;
 }
 
 export interface SyncQueueConfig {
@@ -356,5 +359,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     fileImport: fileImportVars(env),
     oidc: oidcVars(env),
+    metrics: metricsVars(env),
   };
 }

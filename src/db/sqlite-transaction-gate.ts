@@ -17,6 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { QueryFailedError, QueryResult } from 'typeorm';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { sqlSpan } from '../observability/tracing';
 
 type Owner = object;
 
@@ -69,7 +70,9 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
     const commit = runner.commitTransaction.bind(runner);
     const rollback = runner.rollbackTransaction.bind(runner);
 
-    runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+    // Every statement of the process passes here (better-sqlite3 has no instrumentation of its own to trace it).
+    runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => sqlSpan('sqlite', sql, () => gatedQuery(sql, parameters, structured))) as QueryRunner['query'];
+    const gatedQuery = async (sql: string, parameters?: unknown[], structured?: boolean) => {
       const me = owners.getStore();
       if (me && gate.holder === me) return query(sql, parameters, structured as never);
       if (gate.holder !== null) {
@@ -84,7 +87,7 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
       } finally {
         if (gate.holder === statement) open();
       }
-    }) as QueryRunner['query'];
+    };
 
     runner.startTransaction = async (isolation) => {
       let me = owners.getStore();

@@ -39,6 +39,12 @@ import { reportRoutes } from '../reports/report-routes';
 import { evidencePackRoutes } from '../reports/evidence-pack/routes';
 import { reportPageRoutes } from '../reports/page/page-routes';
 import { ReportSessions } from '../reports/page/report-sessions';
+import { Metrics } from '../observability/metrics';
+import { httpMetrics } from '../observability/http-metrics';
+import { graphqlMetricsPlugin } from '../observability/graphql-metrics';
+import { metricsRoute, MetricsServer, startMetricsServer } from '../observability/metrics-endpoint';
+import { graphqlSpan, graphqlTracingPlugin } from '../observability/graphql-tracing';
+import { ingestSizeMetrics } from '../observability/ingest-metrics';
 
 export interface AppDeps {
   config: Config;
@@ -53,6 +59,8 @@ export interface AppDeps {
   oidc?: TokenVerifier;
   /** The GraphQL schema to serve; buildPatchgraphSchema() unless a test serves another. */
   schema?: GraphQLSchema;
+  /** This server's Prometheus series, shared with the sync engine and scheduler that count into it; a fresh set if absent. */
+  metrics?: Metrics;
 }
 
 export interface RunningApp {
@@ -61,6 +69,9 @@ export interface RunningApp {
   httpServer: Server;
   /** Key uses and refused attempts not written yet; written every minute and by stop() (tests flush it directly). */
   keyUsage: KeyUsageRecorder;
+  metrics: Metrics;
+  /** /metrics on its own port (PATCHGRAPH_METRICS_PORT), when configured. */
+  metricsServer?: MetricsServer;
   /** Stops taking requests, lets in-flight ones finish (up to the shutdown timeout), closes the database. */
   stop(): Promise<void>;
 }
@@ -76,6 +87,7 @@ function noStore(_req: express.Request, res: express.Response, next: express.Nex
 
 export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const { config, dataSource, logger } = deps;
+  const metrics = deps.metrics ?? new Metrics();
   const app = express();
   const httpServer = createServer(app);
   const schema = deps.schema ?? buildPatchgraphSchema();
@@ -91,6 +103,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders());
+  app.use(httpMetrics(metrics));
+  app.use('/ingest', ingestSizeMetrics(metrics));
   app.use(
     pinoHttp({
       logger,
@@ -127,6 +141,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', metricsRoute(metrics, config.metrics));
   app.get('/readyz', async (_req, res) => {
     if (stopping) {
       res.status(503).json({ status: 'stopping' });
@@ -146,6 +161,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       costLimitPlugin(schema, config),
       authorizationBackstop(),
+      graphqlMetricsPlugin(metrics),
+      graphqlTracingPlugin(),
       ...(replicated ? [replicaReadsForQueries()] : []),
       // Apollo's landing page loads from a CDN; the local GraphiQL at /graphiql (PATCHGRAPH_GRAPHIQL) replaces it.
       ApolloServerPluginLandingPageDisabled(),
@@ -168,6 +185,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(
     '/graphql',
+    graphqlSpan(),
     addressGate(rateLimits),
     requireJsonPost(),
     noStore,
@@ -196,6 +214,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
+  const metricsServer = config.metrics.port !== undefined ? await startMetricsServer(metrics, { ...config.metrics, port: config.metrics.port }, logger) : undefined;
   logger.info({ url, database: dataSource.options.type, rateLimitStore: rateLimits.store, graphiql: config.graphiql ? `${url}/graphiql` : false }, 'patchgraph is listening');
 
   return {
@@ -203,11 +222,14 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     port,
     httpServer,
     keyUsage,
+    metrics,
+    metricsServer,
     async stop() {
       if (stopping) return;
       stopping = true;
       logger.info('shutting down: finishing in-flight requests');
       await apollo.stop();
+      await metricsServer?.close();
       // After the last request, before the database closes: what is written now is complete.
       await keyUsage.stop();
       await rateLimits.close();

@@ -13,6 +13,7 @@ import { AssetStatus, DeviceOwnership, PatchPostureStatus } from '../entities/en
 import { IdentityResolution, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS, SMBIOS_UUID_SHARED_BY_LIVE_RECORDS } from '../identity/match';
 import { serialsSharedByLiveRecords, SerialHolder, smbiosUuidsSharedByLiveRecords } from '../identity/shared-serials';
 import { newId } from '../util/ids';
+import { inSpan } from '../observability/tracing';
 import { DERIVED_FIELDS, deriveAsset, outOfDate, sameDerived } from './derive-asset';
 import { identityKeys, identityOf, IdentityIndex } from './identity-index';
 import { Cursors, SourceRead, SyncDataError } from './read-source';
@@ -360,17 +361,26 @@ function sameCursors(stored: string | null, next: Cursors): boolean {
 
 export async function applyRun(m: EntityManager, ctx: ApplyContext): Promise<SyncCounts> {
   const counts = emptyCounts();
-  const updateIds = await writeCatalog(m, ctx.read, ctx.now, counts, ctx.tenantId);
+  const updateIds = await inSpan('sync.write_catalog', {}, () => writeCatalog(m, ctx.read, ctx.now, counts, ctx.tenantId));
 
-  // An MSP-wide instance is applied one tenant at a time: each part knows only its tenant's devices.
-  const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: ctx.instance.id, tenantId: ctx.tenantId });
-  const plan = planDevices(existing, ctx, counts);
-  const { newAssets, touched, moved } = await resolveDevices(m, ctx, plan);
-  for (const d of plan.changed) if (d.assetId) touched.add(d.assetId);
+  const { plan, newAssets, touched, moved, states } = await inSpan('sync.plan', { 'patchgraph.tenant.id': ctx.tenantId }, async () => {
+    // An MSP-wide instance is applied one tenant at a time: each part knows only its tenant's devices.
+    const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: ctx.instance.id, tenantId: ctx.tenantId });
+    const plan = planDevices(existing, ctx, counts);
+    const resolved = await resolveDevices(m, ctx, plan);
+    for (const d of plan.changed) if (d.assetId) resolved.touched.add(d.assetId);
+    // Before the devices are written: it sets the digest of each device whose states moved, which is written with them.
+    const states = planStates(ctx.read, plan.byExternalId, updateIds);
+    return { plan, ...resolved, states };
+  });
+  return inSpan('sync.write', { 'patchgraph.tenant.id': ctx.tenantId }, () => writePlanned(m, ctx, counts, updateIds, { plan, newAssets, touched, moved, states }));
+}
 
-  // Before the devices are written: it sets the digest of each device whose states moved, which is written with them.
-  const states = planStates(ctx.read, plan.byExternalId, updateIds);
-
+/** The writing half of applyRun: what the plan decided, in the order the foreign keys need. */
+async function writePlanned(
+  m: EntityManager, ctx: ApplyContext, counts: SyncCounts, updateIds: Map<string, string>,
+  { plan, newAssets, touched, moved, states }: { plan: DevicePlan; newAssets: Asset[]; touched: Set<string>; moved: SourceDevice[]; states: ReturnType<typeof planStates> },
+): Promise<SyncCounts> {
   await insertRows(m, Asset, newAssets);
   await insertRows(m, SourceDevice, plan.created);
   const createdIds = new Set(plan.created.map((d) => d.id));

@@ -18,6 +18,7 @@ import { Clock } from '../util/clock';
 import { SyncEngine } from './sync-engine';
 import { SyncInProgressError } from './sync-lock';
 import type { SyncQueue } from './sync-queue';
+import type { Metrics } from '../observability/metrics';
 
 export interface SchedulerDeps {
   dataSource: DataSource;
@@ -29,6 +30,8 @@ export interface SchedulerDeps {
   fullSyncEveryMs?: number;
   /** Queue due syncs for workers instead of running them here. */
   queue?: SyncQueue;
+  /** Counts how late each due sync starts (patchgraph_scheduler_lag_seconds). */
+  metrics?: Metrics;
 }
 
 const DAY_MS = 86_400_000;
@@ -72,6 +75,11 @@ export class SyncScheduler {
 
   /** Instances due now: enabled, with an interval, and not started within their interval. */
   async due(): Promise<ConnectorInstance[]> {
+    return (await this.dueSince()).map((d) => d.instance);
+  }
+
+  /** The due instances, each with when it became due (null: never synced, so due since it was scheduled at all). */
+  private async dueSince(): Promise<Array<{ instance: ConnectorInstance; dueAt: number | null }>> {
     const { dataSource, clock } = this.deps;
     const instances = await dataSource.getRepository(ConnectorInstance).find({ where: { enabled: true, syncIntervalSeconds: Not(IsNull()) }, order: { id: 'ASC' } });
     if (instances.length === 0) return [];
@@ -82,11 +90,22 @@ export class SyncScheduler {
       if (last) lastStart.set(i.id, last.startedAt.getTime());
     }
     const now = clock.now().getTime();
-    return instances.filter((i) => {
-      if (isPushOnly(i)) return false; // scheduled before push-only instances were refused one; it has nothing to pull
-      const last = lastStart.get(i.id);
-      return last === undefined || last + i.syncIntervalSeconds! * 1000 <= now;
-    });
+    return instances
+      .filter((i) => {
+        if (isPushOnly(i)) return false; // scheduled before push-only instances were refused one; it has nothing to pull
+        const last = lastStart.get(i.id);
+        return last === undefined || last + i.syncIntervalSeconds! * 1000 <= now;
+      })
+      .map((instance) => {
+        const last = lastStart.get(instance.id);
+        return { instance, dueAt: last === undefined ? null : last + instance.syncIntervalSeconds! * 1000 };
+      });
+  }
+
+  /** How late this instance's sync starts: measured from when it came due, by the scheduler's clock, as it starts. */
+  private observeLag(instance: ConnectorInstance, dueAt: number | null): void {
+    if (dueAt === null || !this.deps.metrics) return;
+    this.deps.metrics.schedulerLag.observe({ kind: instance.kind }, Math.max(0, this.deps.clock.now().getTime() - dueAt) / 1000);
   }
 
   /** Runs (or queues) every due instance, one after another; returns the ids it ran or queued. */
@@ -95,8 +114,9 @@ export class SyncScheduler {
     // A run whose process died, or whose final write was lost with the database, would otherwise stay RUNNING until
     // someone next syncs its instance; a push-only instance may wait days for its next upload.
     await this.deps.engine.reapAbandonedRuns({ latestOnly: true });
-    for (const instance of await this.due()) {
+    for (const { instance, dueAt } of await this.dueSince()) {
       if (this.abort.signal.aborted) break;
+      this.observeLag(instance, dueAt);
       if (this.deps.queue) {
         const jobId = await this.deps.queue.enqueueScheduled(instance, this.deps.clock.now());
         ran.push(instance.id);

@@ -33,7 +33,10 @@ import type { RunMode } from '../../connectors/sdk/contract';
 import { loadInstanceConfig } from './instance-config';
 import { Cursors, ReadProgress, readSource } from './read-source';
 import { chooseRunMode } from './run-mode';
-import { acquireSyncLock, DEFAULT_SYNC_LEASE_MS, HeldLock, LEASE_HOLDER, leasesOf, SyncLeaseLostError } from './sync-lock';
+import { Metrics } from '../observability/metrics';
+import { inSpan } from '../observability/tracing';
+import { vendorHttpObserver } from '../observability/vendor-http';
+import { acquireSyncLock, DEFAULT_SYNC_LEASE_MS, HeldLock, LEASE_HOLDER, leasesOf, SyncInProgressError, SyncLeaseLostError } from './sync-lock';
 
 export type SyncProgress = ReadProgress | { stream: 'writing'; records: number };
 
@@ -61,6 +64,8 @@ export interface SyncEngineDeps {
    * A running sync renews it every third of this.
    */
   leaseMs?: number;
+  /** Where runs, rows, lease waits and vendor throttling are counted (the server's /metrics); nowhere without. */
+  metrics?: Metrics;
 }
 
 export interface StartedRun {
@@ -170,7 +175,7 @@ export class SyncEngine {
     const { dataSource, clock } = this.deps;
     const instance = await dataSource.getRepository(ConnectorInstance).findOneBy({ id: instanceId });
     if (!instance) throw new NotFoundError('ConnectorInstance', instanceId);
-    const lock = await acquireSyncLock(dataSource, instanceId, clock, this.leaseMs);
+    const lock = await this.acquireLease(instanceId);
     let run: SyncRun;
     try {
       // Holding the lease, any run of this instance still RUNNING belongs to a holder that is gone.
@@ -199,7 +204,36 @@ export class SyncEngine {
     }
   }
 
-  private async execute(instance: ConnectorInstance, run: SyncRun, { previous, mode }: { previous: Cursors; mode: RunMode }, lock: HeldLock, options: RunOptions & { signal: AbortSignal }, abort: AbortController): Promise<SyncRun> {
+  /** Takes the lease, timing it: a slow take is a database under pressure, a busy one a sync still running. */
+  private async acquireLease(instanceId: string): Promise<HeldLock> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const lock = await acquireSyncLock(this.deps.dataSource, instanceId, this.deps.clock, this.leaseMs);
+      this.deps.metrics?.leaseWait.observe({ result: lock.takenOverFrom ? 'taken_over' : 'acquired' }, seconds());
+      return lock;
+    } catch (err) {
+      if (err instanceof SyncInProgressError) this.deps.metrics?.leaseWait.observe({ result: 'busy' }, seconds());
+      throw err;
+    }
+  }
+
+  private execute(instance: ConnectorInstance, run: SyncRun, plan: { previous: Cursors; mode: RunMode }, lock: HeldLock, options: RunOptions & { signal: AbortSignal }, abort: AbortController): Promise<SyncRun> {
+    const started = performance.now();
+    const attributes = { 'patchgraph.connector.kind': instance.kind, 'patchgraph.connector_instance.id': instance.id, 'patchgraph.sync_run.id': run.id, 'patchgraph.sync.mode': run.mode, 'patchgraph.sync.trigger': run.trigger };
+    return inSpan('sync.run', attributes, async (span) => {
+      const finished = await this.executeRun(instance, run, plan, lock, options, abort);
+      const outcome = finished.status === SyncRunStatus.SUCCEEDED ? 'succeeded' : 'failed';
+      span?.setAttribute('patchgraph.sync.outcome', outcome);
+      if (finished.errorKind) span?.setAttribute('error.type', finished.errorKind);
+      const counts = outcome === 'succeeded' ? parseCounts(finished) : null;
+      this.deps.metrics?.syncFinished(instance.kind, outcome, finished.errorKind, (performance.now() - started) / 1000, counts);
+      if (counts && options.payload !== undefined) this.deps.metrics?.ingestStates.observe(counts.patchStates.seen);
+      return finished;
+    });
+  }
+
+  private async executeRun(instance: ConnectorInstance, run: SyncRun, { previous, mode }: { previous: Cursors; mode: RunMode }, lock: HeldLock, options: RunOptions & { signal: AbortSignal }, abort: AbortController): Promise<SyncRun> {
     const { dataSource, clock, logger } = this.deps;
     const log = logger?.child({ connectorInstanceId: instance.id, kind: instance.kind, syncRunId: run.id });
     // A renewal that fails on a database error is retried next beat (the lease outlives two missed beats); one that
@@ -217,14 +251,19 @@ export class SyncEngine {
     try {
       log?.info({ mode: run.mode, trigger: run.trigger }, 'sync started');
       const { definition, config } = loadInstanceConfig(instance, this.deps.secrets);
-      connector = definition.create(config, { ...this.connectorContext(log), payload: options.payload });
-      const known = await knownDevices(dataSource, instance.id);
-      const imported = await importedSites(dataSource, instance);
-      const read = await readSource(connector, previous, {
-        mode, signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id), siteImported: imported ? (site) => imported.has(site) : undefined,
+      const created = definition.create(config, { ...this.connectorContext(log, instance.kind), payload: options.payload });
+      connector = created;
+      const read = await inSpan('sync.read', {}, async (span) => {
+        const known = await knownDevices(dataSource, instance.id);
+        const imported = await importedSites(dataSource, instance);
+        const read = await readSource(created, previous, {
+          mode, signal: options.signal, onProgress: options.onProgress, known: (id) => known.get(id), siteImported: imported ? (site) => imported.has(site) : undefined,
+        });
+        span?.setAttributes({ 'patchgraph.sync.devices_read': read.devices.length, 'patchgraph.sync.updates_read': read.updates.length, 'patchgraph.sync.states_read': read.patchStates.length });
+        return read;
       });
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
-      const finished = await inTransaction(dataSource, async (m) => {
+      const finished = await inSpan('sync.apply', {}, () => inTransaction(dataSource, async (m) => {
         await lock.confirm(m);
         const now = clock.now();
         const counts = instance.tenantId
@@ -237,9 +276,9 @@ export class SyncEngine {
         await m.getRepository(SyncRun).update({ id: run.id }, done);
         const succeeded = Object.assign(run, done);
         // Sealed in the same transaction: the audit trail and the data it covers commit together or not at all.
-        await auditCompletedRun(m, succeeded, instance);
+        await inSpan('sync.seal', {}, () => auditCompletedRun(m, succeeded, instance));
         return succeeded;
-      });
+      }));
       log?.info({ counts: JSON.parse(finished.counts) }, 'sync succeeded');
       return finished;
     } catch (err) {
@@ -288,8 +327,9 @@ export class SyncEngine {
     return marked;
   }
 
-  private connectorContext(log: Logger | undefined): ConnectorContext {
+  private connectorContext(log: Logger | undefined, kind: string): ConnectorContext {
     return {
+      observer: vendorHttpObserver(kind, this.deps.metrics),
       clock: this.deps.clock,
       rateLimiters: sharedRateLimiters,
       tokens: sharedTokenCache,

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/server/logger';
 import { Clock, fixedClock } from '../../src/util/clock';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import type { SyncQueue } from '../../src/sync/sync-queue';
+import { Metrics } from '../../src/observability/metrics';
 import { TestDatabase } from './database';
 import { SUITE_FILE_IMPORT } from './inventory';
 import { ephemeralSecretBox, recordingSleep } from './sync';
@@ -63,8 +64,10 @@ export async function startTestServer(
   const { key: adminKey } = await createApiKey(db.dataSource, clock, { name: 'test-admin', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
   const secrets = ephemeralSecretBox();
   const { sleep } = recordingSleep();
-  const sync = new SyncEngine({ dataSource: db.dataSource, secrets, clock, logger, connectorContext: { sleep } });
-  const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync, schema: options.schema, syncQueue: options.syncQueue });
+  // As serve does: the engine counts into the series this server exports at /metrics.
+  const metrics = new Metrics();
+  const sync = new SyncEngine({ dataSource: db.dataSource, secrets, clock, logger, metrics, connectorContext: { sleep } });
+  const app = await startApp({ config, dataSource: db.dataSource, clock, logger, secrets, sync, schema: options.schema, syncQueue: options.syncQueue, metrics });
 
   async function gql<T>(query: string, variables?: Record<string, unknown>, key: string | null = adminKey): Promise<GraphQLResponse<T>> {
     const res = await fetch(`${app.url}/graphql`, {

@@ -12,6 +12,7 @@ import {
 import { BackoffOptions, fullJitterBackoff, realSleep, Sleep } from './backoff';
 import { Classification, classify } from './error-map';
 import type { TokenProvider } from './oauth2';
+import { HttpObserver, safely, telemetryUrl, vendorRequestId } from './observer';
 import { LimiterRegistry, RateLimit, sharedRateLimiters, WindowLimiter } from './rate-limiter';
 import { Redactor } from './redact';
 import type { StaticAuth } from './static-auth';
@@ -164,6 +165,8 @@ export interface HttpClientOptions {
   /** Sends each request. Default: the global fetch; file-import passes one that refuses internal addresses. */
   fetch?: typeof fetch;
   log?: HttpLog;
+  /** Watches each attempt and retry (metrics, traces); see observer.ts. */
+  observer?: HttpObserver;
   clock?: Clock;
   sleep?: Sleep;
 }
@@ -211,6 +214,7 @@ export class HttpClient {
   /** The last tokens used, so they are redacted too (a vendor may echo one back in an error). */
   private recentTokens: string[] = [];
   private readonly log?: HttpLog;
+  private readonly observer?: HttpObserver;
   private readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly send: typeof fetch;
@@ -249,6 +253,7 @@ export class HttpClient {
     this.baseRedactor = new Redactor([...(options.secrets ?? []), ...(options.tokenProvider?.secrets ?? []), ...(options.auth?.secrets ?? [])]);
     this.redactor = this.baseRedactor;
     this.log = options.log;
+    this.observer = options.observer;
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? realSleep;
     this.send = options.fetch ?? fetch;
@@ -291,6 +296,7 @@ export class HttpClient {
     const retryOrFail = async (error: ConnectorError, delayMs: number, reason: string, allowed: boolean): Promise<void> => {
       if (!allowed || retries >= this.maxRetries) fail(error);
       emitLog(this.log, this.redactor, { event: 'http.retry', level: 'warn', vendor: this.vendor, method, url, attempt, status: error.status, delayMs, reason });
+      if (this.observer?.retry) safely(() => this.observer!.retry!({ vendor: this.vendor, status: error.status, delayMs }));
       retries++;
       await this.sleep(delayMs, options.signal);
     };
@@ -314,14 +320,28 @@ export class HttpClient {
       await this.limiter?.acquire(options.signal);
       emitLog(this.log, this.redactor, { event: 'http.request', level: 'debug', vendor: this.vendor, method, url, attempt });
       const started = performance.now();
-      const outcome = await sendOnce(
-        url,
-        { method, headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers, body },
-        this.timeoutMs,
-        options.signal,
-        this.send,
-      );
+      const observed = this.observer?.attempt ? safely(() => this.observer!.attempt!({ vendor: this.vendor, method, url: telemetryUrl(url), attempt })) : undefined;
+      let outcome: SendOutcome;
+      try {
+        outcome = await sendOnce(
+          url,
+          { method, headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers, body },
+          this.timeoutMs,
+          options.signal,
+          this.send,
+        );
+      } catch (err) {
+        // Cancelled, or refused before sending: the attempt still ends, with no response.
+        if (observed) safely(() => observed({ failure: 'network', durationMs: performance.now() - started }));
+        throw err;
+      }
       const durationMs = Math.round(performance.now() - started);
+      if (observed) {
+        const end = outcome.ok
+          ? { status: outcome.response.status, requestId: vendorRequestId(outcome.response.headers), durationMs: performance.now() - started }
+          : { failure: outcome.failure, durationMs: performance.now() - started };
+        safely(() => observed(end));
+      }
 
       if (!outcome.ok) {
         const c = classify({ failure: outcome.failure });

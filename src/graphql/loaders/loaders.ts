@@ -3,17 +3,26 @@ import { Access } from '../../access/access';
 import { Finder } from '../../access/finder';
 import { PatchPostureEvent, PatchState, UpdateApproval, Site, SourceDevice, SyncRun, Update, Vulnerability } from '../../entities';
 import { NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
+import { inSpan } from '../../observability/tracing';
 
 // Keeps IN lists well under every engine's parameter limit.
 const MAX_BATCH = 500;
 
+/**
+ * A loader's batch in a span of its own (when tracing): the readable unit of a GraphQL request's trace, one per
+ * query a batch makes, with its statements inside; a span per field would bury them.
+ */
+function traced<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>): (keys: readonly K[]) => Promise<V[]> {
+  return (keys) => inSpan(`dataloader ${name}`, { 'patchgraph.dataloader.batch_size': keys.length }, () => batch(keys));
+}
+
 /** One shared by-id loader per entity; results respect the request's tenant scope like every finder. */
-function byId<T extends { id: string }>(finder: Finder<T>): DataLoader<string, T | null> {
+function byId<T extends { id: string }>(name: string, finder: Finder<T>): DataLoader<string, T | null> {
   return new DataLoader(
-    async (ids) => {
+    traced(name, async (ids) => {
       const rows = new Map((await finder.byIds(ids)).map((r) => [r.id, r]));
       return ids.map((id) => rows.get(id) ?? null);
-    },
+    }),
     { maxBatchSize: MAX_BATCH },
   );
 }
@@ -23,28 +32,29 @@ function byId<T extends { id: string }>(finder: Finder<T>): DataLoader<string, T
  * their by-id loader, so a later `patchState.source` costs no query for a device `asset.sources` already read.
  */
 function grouped<T extends { id: string }>(
+  name: string,
   load: (keys: readonly string[]) => Promise<Array<{ key: string; row: T }>>,
   byIdLoader?: DataLoader<string, T | null>,
 ): DataLoader<string, T[]> {
   return new DataLoader(
-    async (keys) => {
+    traced(name, async (keys) => {
       const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
       for (const { key, row } of await load(keys)) {
         groups.get(key)?.push(row);
         byIdLoader?.prime(row.id, row);
       }
       return keys.map((k) => groups.get(k)!);
-    },
+    }),
     { maxBatchSize: MAX_BATCH },
   );
 }
 
-function counted(load: (keys: readonly string[]) => Promise<Map<string, number>>): DataLoader<string, number> {
+function counted(name: string, load: (keys: readonly string[]) => Promise<Map<string, number>>): DataLoader<string, number> {
   return new DataLoader(
-    async (keys) => {
+    traced(name, async (keys) => {
       const counts = await load(keys);
       return keys.map((k) => counts.get(k) ?? 0);
-    },
+    }),
     { maxBatchSize: MAX_BATCH },
   );
 }
@@ -79,23 +89,23 @@ export class LoadedValues<T> {
 /** Per-request loaders: a loader caches for one request only, so one principal never sees another's rows. */
 export function createLoaders(access: Access) {
   const patchStatesByFilter = new Map<string, DataLoader<string, PatchState[]>>();
-  const site = byId(access.sites);
-  const sourceDevice = byId(access.sourceDevices);
-  const update = byId(access.updates);
-  const patchState = byId(access.patchStates);
-  const vulnerability = byId(access.vulnerabilities);
+  const site = byId('sites', access.sites);
+  const sourceDevice = byId('sourceDevices', access.sourceDevices);
+  const update = byId('updates', access.updates);
+  const patchState = byId('patchStates', access.patchStates);
+  const vulnerability = byId('vulnerabilities', access.vulnerabilities);
   return {
-    tenant: byId(access.tenants),
+    tenant: byId('tenants', access.tenants),
     site,
-    asset: byId(access.assets),
+    asset: byId('assets', access.assets),
     sourceDevice,
-    connectorInstance: byId(access.connectorInstances),
-    syncRun: byId(access.syncRuns),
+    connectorInstance: byId('connectorInstances', access.connectorInstances),
+    syncRun: byId('syncRuns', access.syncRuns),
     latestSyncRunByInstance: new DataLoader<string, SyncRun | null>(
-      async (ids) => {
+      traced('latestSyncRunByInstance', async (ids) => {
         const runs = new Map((await access.syncRuns.latestByInstance(ids)).map((r) => [r.connectorInstanceId, r]));
         return ids.map((id) => runs.get(id) ?? null);
-      },
+      }),
       { maxBatchSize: MAX_BATCH },
     ),
     update,
@@ -103,15 +113,15 @@ export function createLoaders(access: Access) {
     loadedUpdates: new LoadedValues(update),
     patchState,
     vulnerability,
-    sitesByTenant: grouped<Site>((ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId)), site),
-    approvalsByUpdate: grouped<UpdateApproval>((ids) => access.approvals.byUpdateIds(ids).then(keyedBy((a) => a.updateId))),
-    postureHistoryBySource: grouped<PatchPostureEvent>((ids) => access.postureEvents.bySourceDeviceIds(ids).then(keyedBy((e) => e.sourceDeviceId))),
-    sourcesByAsset: grouped<SourceDevice>((ids) => access.sourceDevices.byAssetIds(ids).then(keyedBy((s) => s.assetId)), sourceDevice),
-    vulnerabilitiesByUpdate: grouped<Vulnerability>((ids) => access.vulnerabilities.byUpdateIds(ids), vulnerability),
-    updatesByVulnerability: grouped<Update>((ids) => access.updates.byVulnerabilityIds(ids), update),
-    assetCountByTenant: counted((ids) => access.assets.countByTenant(ids)),
-    assetCountBySite: counted((ids) => access.assets.countBySite(ids)),
-    missingUpdateCountByAsset: counted((ids) => access.patchStates.countByAsset(ids, NOT_REMEDIATED_STATES)),
+    sitesByTenant: grouped<Site>('sitesByTenant', (ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId)), site),
+    approvalsByUpdate: grouped<UpdateApproval>('approvalsByUpdate', (ids) => access.approvals.byUpdateIds(ids).then(keyedBy((a) => a.updateId))),
+    postureHistoryBySource: grouped<PatchPostureEvent>('postureHistoryBySource', (ids) => access.postureEvents.bySourceDeviceIds(ids).then(keyedBy((e) => e.sourceDeviceId))),
+    sourcesByAsset: grouped<SourceDevice>('sourcesByAsset', (ids) => access.sourceDevices.byAssetIds(ids).then(keyedBy((s) => s.assetId)), sourceDevice),
+    vulnerabilitiesByUpdate: grouped<Vulnerability>('vulnerabilitiesByUpdate', (ids) => access.vulnerabilities.byUpdateIds(ids), vulnerability),
+    updatesByVulnerability: grouped<Update>('updatesByVulnerability', (ids) => access.updates.byVulnerabilityIds(ids), update),
+    assetCountByTenant: counted('assetCountByTenant', (ids) => access.assets.countByTenant(ids)),
+    assetCountBySite: counted('assetCountBySite', (ids) => access.assets.countBySite(ids)),
+    missingUpdateCountByAsset: counted('missingUpdateCountByAsset', (ids) => access.patchStates.countByAsset(ids, NOT_REMEDIATED_STATES)),
     /** Rows a connection page returned are known by id for the rest of the request. */
     primeAll<T extends { id: string }>(loader: DataLoader<string, T | null>, rows: readonly T[]): void {
       for (const row of rows) loader.prime(row.id, row);
@@ -121,7 +131,7 @@ export function createLoaders(access: Access) {
       const key = `${effectiveOnly ? 'effective' : 'all'}:${states ? [...states].sort().join(',') : '*'}`;
       let loader = patchStatesByFilter.get(key);
       if (!loader) {
-        loader = grouped<PatchState>((ids) => access.patchStates.byAssetIds(ids, states, effectiveOnly).then(keyedBy((p) => p.assetId)), patchState);
+        loader = grouped<PatchState>(`patchStatesByAsset(${key})`, (ids) => access.patchStates.byAssetIds(ids, states, effectiveOnly).then(keyedBy((p) => p.assetId)), patchState);
         patchStatesByFilter.set(key, loader);
       }
       return loader;
