@@ -130,8 +130,11 @@ export function toDeviceRecord(d: DattoDevice, facts: AuditFacts, activity?: { n
     lastCheckInAt: lastSeen,
     enrolledAt: dattoDate(d.creationDate, `device ${d.uid}: creationDate`),
     inactive: activity ? lastSeen === null || activity.now.getTime() - lastSeen.getTime() > activity.staleAfterDays * 86_400_000 : false,
-    vendorSite: text(d.siteName),
-    vendorSiteId: text(d.siteUid),
+    // Datto's site is the MSP's client, so it is the tenant key; it is also the only place Datto has, so it is the
+    // device's site too (matched by name within the tenant, as before the two were told apart).
+    tenantKey: text(d.siteUid),
+    tenantName: text(d.siteName),
+    site: { id: text(d.siteUid), name: text(d.siteName) },
     patchPosture: posture
       ? { status: posture, approvedPending: d.patchManagement?.patchesApprovedPending ?? null, notApproved: d.patchManagement?.patchesNotApproved ?? null, installed: d.patchManagement?.patchesInstalled ?? null }
       : null,

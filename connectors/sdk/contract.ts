@@ -88,11 +88,27 @@ export interface DeviceRecord {
    * uses it to tell a re-enrolled machine (the old record went quiet before the new one enrolled) from a clone.
    */
   enrolledAt?: Date | null;
-  /** The source tool's own site or group; matched by name to a site of the tenant. */
+  /**
+   * The vendor's organisation or customer the device belongs to (Datto's site uid, an RMM's organisation id). An
+   * account-wide instance (one vendor account serving many clients) sends the device to a tenant through its mapping
+   * of these keys; devices of keys nobody has mapped wait. A tenant's own instance ignores it.
+   */
+  tenantKey?: string | null;
+  /** The vendor's name for that organisation, shown to the operator who maps it. */
+  tenantName?: string | null;
+  /**
+   * Where the device is: the source's location, group or site (a WSUS target group, an RMM's location). `name` is
+   * matched to a site of the device's tenant; for an account-wide instance a site chosen in the mapping comes first.
+   */
+  site?: DeviceSite | null;
+  /**
+   * @deprecated Use `site.name` (and `tenantKey`). Accepted for one more version. Given without the new fields it
+   * means what it always meant: the site's name, and for an account-wide instance the name of its mapping key.
+   */
   vendorSite?: string | null;
   /**
-   * The id of that site in the source tool (Datto site uid). For an MSP-wide instance (one vendor account, many
-   * clients) it decides the device's tenant through the instance's site mapping; devices of unmapped sites wait.
+   * @deprecated Use `tenantKey` (and `site.id`). Accepted for one more version. Given without the new fields it
+   * means what it always meant: the site's id, and for an account-wide instance the key its mapping uses.
    */
   vendorSiteId?: string | null;
   /**
@@ -120,10 +136,16 @@ export interface DeviceRecord {
    * skipping it, so the run accounts for every record the source returned: the engine counts it
    * (`counts.devices.deleted`), marks a source device it already holds stale with the reason "deleted", and never
    * creates a device or an asset for it. Its patch states are dropped and counted. For an MSP-wide source, give the
-   * site the source files it under (`vendorSiteId`): a site holding only deleted records is listed as the account's
+   * key the source files it under (`tenantKey`): a key holding only deleted records is listed as the account's
    * deleted-devices site and can never be mapped to a tenant.
    */
   deleted?: boolean;
+}
+
+/** A device's location in the source: its id there and its name. */
+export interface DeviceSite {
+  id?: string | null;
+  name?: string | null;
 }
 
 /** A vulnerability an update fixes, as the update's vendor publishes it. */
@@ -218,11 +240,12 @@ export interface StreamRequest {
    */
   known?: (externalId: string) => KnownDevice | undefined;
   /**
-   * For an MSP-wide instance: whether devices of this vendor site are imported (mapped to a tenant and not
-   * ignored). A device of any other site is still yielded, so the site is reported, but needs no expensive
-   * per-device call: it is counted and dropped. Undefined means every site is imported.
+   * For an MSP-wide instance: whether devices of this tenant key (`DeviceRecord.tenantKey`, or the deprecated
+   * `vendorSiteId`) are imported (mapped to a tenant and not ignored). A device of any other key is still yielded, so
+   * the key is reported, but needs no expensive per-device call: it is counted and dropped. Undefined means every
+   * key is imported.
    */
-  siteImported?: (vendorSiteId: string) => boolean;
+  siteImported?: (tenantKey: string) => boolean;
 }
 
 export interface KnownDevice {

@@ -1,7 +1,8 @@
 /**
  * Applies a run of an MSP-wide instance: one vendor account (Datto RMM) that serves many clients. Each device
- * names its vendor site; the instance's site mapping (vendor_site) says which tenant that site belongs to. Sites
- * nobody has mapped are recorded for an operator and their devices wait — a device is never guessed into a tenant.
+ * names its tenant key (the vendor's organisation: Datto's site); the instance's mapping (vendor_site, one row per
+ * key) says which tenant that key belongs to. Keys nobody has mapped are recorded for an operator and their devices
+ * wait — a device is never guessed into a tenant. A device's own site (location) is matched within that tenant.
  * The mapped devices are applied one tenant at a time with the ordinary rules (applyRun), in the caller's
  * transaction, so the whole run still commits or fails as one.
  *
@@ -17,6 +18,7 @@ import { ConnectorInstance, PatchState, SourceDevice, Update, VendorSite } from 
 import { UnattachedReason } from '../entities/enums';
 import { newId } from '../util/ids';
 import { applyRun, emptyCounts, refreshAssets, writeCursors } from './apply-run';
+import { placeDevice } from './device-placement';
 import { SourceRead, SyncDataError } from './read-source';
 import { UnattachedEntry, withoutStatesOf, writeUnattached } from './unattached-records';
 
@@ -37,9 +39,9 @@ async function recordSites(m: EntityManager, ctx: MspApplyContext): Promise<{ te
   for (const d of ctx.read.devices) {
     if (!d.vendorSiteId) {
       if (d.deleted) continue;
-      throw new SyncDataError(`device ${d.externalId}: an MSP-wide instance needs the vendor site of every device (vendorSiteId)`);
+      throw new SyncDataError(`device ${d.externalId}: an MSP-wide instance needs the tenant key of every device (tenantKey, or the deprecated vendorSiteId)`);
     }
-    const site = listed.get(d.vendorSiteId) ?? { name: d.vendorSite?.trim() || d.vendorSiteId, devices: 0, deleted: 0 };
+    const site = listed.get(d.vendorSiteId) ?? { name: d.tenantName?.trim() || d.vendorSiteId, devices: 0, deleted: 0 };
     site.devices += 1;
     if (d.deleted) site.deleted += 1;
     listed.set(d.vendorSiteId, site);
@@ -114,7 +116,9 @@ function add(total: SyncCounts, part: SyncCounts): void {
   total.assets.changed += part.assets.changed;
 }
 
-export async function applyMspRun(m: EntityManager, ctx: MspApplyContext): Promise<SyncCounts> {
+export async function applyMspRun(m: EntityManager, given: MspApplyContext): Promise<SyncCounts> {
+  // From here on a device's vendorSiteId is its tenant key, and vendorSite its own site's name (device-placement.ts).
+  const ctx = { ...given, read: { ...given.read, devices: given.read.devices.map((d) => placeDevice(d, true)) } };
   const { read, instance, now } = ctx;
   const total = emptyCounts();
 

@@ -9,10 +9,13 @@ import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
 import { SourceDevice } from '../entities';
 import { UnattachedReason } from '../entities/enums';
 import { applyRun, ApplyContext } from './apply-run';
+import { placeDevice } from './device-placement';
 import { findIn } from './find-in';
 import { withoutStatesOf, writeUnattached } from './unattached-records';
 
-export async function applyTenantRun(m: EntityManager, ctx: ApplyContext): Promise<SyncCounts> {
+export async function applyTenantRun(m: EntityManager, given: ApplyContext): Promise<SyncCounts> {
+  // A tenant's own instance places a device by its site alone: the tenant is the instance's.
+  const ctx = { ...given, read: { ...given.read, devices: given.read.devices.map((d) => placeDevice(d, false)) } };
   const { read, instance, now } = ctx;
   const deleted = read.devices.filter((d) => d.deleted);
   const { states, dropped } = withoutStatesOf(read, new Set(deleted.map((d) => d.externalId)));

@@ -30,11 +30,23 @@ function loadHarness(folder: string): { harness: ContractHarness } | { problem: 
   return { harness };
 }
 
-const folders = connectorFolders();
+/**
+ * PATCHGRAPH_CONNECTOR=<kind>[,<kind>…] runs only those connectors' kits (connectors/README.md, "Run one
+ * connector's kit"). A name that is no connector folder fails rather than quietly running nothing.
+ */
+const only = (process.env.PATCHGRAPH_CONNECTOR ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+const found = connectorFolders();
+const folders = only.length ? found.filter((f) => only.includes(f)) : found;
 
 it('finds at least one connector folder under connectors/', () => {
   expect(folders).not.toEqual([]);
 });
+
+if (only.length) {
+  it(`PATCHGRAPH_CONNECTOR names connector folders (${only.join(', ')})`, () => {
+    expect(only.filter((k) => !found.includes(k))).toEqual([]);
+  });
+}
 
 for (const folder of folders) {
   const loaded = loadHarness(folder);

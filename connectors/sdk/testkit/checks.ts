@@ -74,6 +74,7 @@ export function recordProblems(run: RunRecords, known?: RunRecords): string[] {
     for (const flag of ['inactive', 'deleted'] as const) {
       if (d[flag] !== undefined && typeof d[flag] !== 'boolean') problems.add(`${where}.${flag} is not true or false (${String(d[flag])})`);
     }
+    placementProblems(problems, where, d);
   });
 
   const updateKeys = new Set<string>();
@@ -103,4 +104,20 @@ export function recordProblems(run: RunRecords, known?: RunRecords): string[] {
     checkOptionalDate(problems, `${where}.installedAt`, s.installedAt);
   });
   return problems.list;
+}
+
+const textOrNone = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+
+/**
+ * Where a device belongs: `tenantKey`/`tenantName` and `site` ({ id, name }), or the deprecated
+ * `vendorSiteId`/`vendorSite`, which a connector may still give (alone, they mean what they always meant). Either
+ * way each is text when given.
+ */
+function placementProblems(problems: Problems, where: string, d: RunRecords['devices'][number]): void {
+  for (const field of ['tenantKey', 'tenantName', 'vendorSiteId', 'vendorSite'] as const) {
+    if (!textOrNone(d[field])) problems.add(`${where}.${field} is not text (${JSON.stringify(d[field])})`);
+  }
+  if (d.site === undefined || d.site === null) return;
+  if (typeof d.site !== 'object' || Array.isArray(d.site)) problems.add(`${where}.site is not an object with an id and a name (${JSON.stringify(d.site)})`);
+  else if (!textOrNone(d.site.id) || !textOrNone(d.site.name)) problems.add(`${where}.site's id and name are not text (${JSON.stringify(d.site)})`);
 }

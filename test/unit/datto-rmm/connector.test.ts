@@ -32,12 +32,12 @@ describe('Datto RMM connector', () => {
     expect(run.devices.map((d) => d.externalId).sort()).toEqual(sim.devices.map((d) => d.uid).sort());
     expect(run.devices.filter((d) => d.deleted).map((d) => d.externalId).sort()).toEqual(deleted.map((d) => d.uid).sort());
     const bin = sim.sites.find((s) => s.name === 'Deleted Devices')!;
-    expect(run.devices.filter((d) => d.deleted).every((d) => d.vendorSiteId === bin.uid && d.vendorSite === 'Deleted Devices' && d.serialNumber === null)).toBe(true);
+    expect(run.devices.filter((d) => d.deleted).every((d) => d.tenantKey === bin.uid && d.site?.id === bin.uid && d.site?.name === 'Deleted Devices' && d.serialNumber === null)).toBe(true);
     expect(audits()).toBe(live.filter((d) => d.deviceClass === 'device').length);
     for (const d of live.filter((x) => x.deviceClass === 'device')) {
       const record = run.devices.find((r) => r.externalId === d.uid)!;
       const audit = sim.auditOf(d.uid)!;
-      expect(record).toMatchObject({ hostname: d.hostname, serialNumber: audit.bios.serialNumber, vendorSiteId: d.siteUid, vendorSite: d.siteName, manufacturer: audit.systemInfo.manufacturer });
+      expect(record).toMatchObject({ hostname: d.hostname, serialNumber: audit.bios.serialNumber, tenantKey: d.siteUid, tenantName: d.siteName, site: { id: d.siteUid, name: d.siteName }, manufacturer: audit.systemInfo.manufacturer });
       expect(record.macAddresses).toEqual(audit.nics.map((n) => n.macAddress));
     }
     const statuses = new Set(run.devices.map((d) => d.patchPosture?.status).filter(Boolean));
@@ -62,7 +62,7 @@ describe('Datto RMM connector', () => {
     for await (const d of connector.devices({ mode: 'full', cursor: null, setCursor: () => undefined, siteImported: () => false })) devices.push(d);
     expect(audits()).toBe(0);
     expect(devices.length).toBe(sim.devices.length);
-    expect(devices.every((d) => d.serialNumber === null && d.vendorSiteId)).toBe(true);
+    expect(devices.every((d) => d.serialNumber === null && d.tenantKey)).toBe(true);
   });
 
   it("takes each device's enrolment time from Datto's creationDate, whichever form the platform writes it in", async () => {
