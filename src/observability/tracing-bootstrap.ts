@@ -42,7 +42,7 @@ export function startTracing(config: TracingConfig, options: TracingOptions = {}
     provider,
     async shutdown() {
       setTracingEnabled(false);
-      mysql.disable();
+      mysql();
       await provider.shutdown();
       trace.disable();
       context.disable();
@@ -55,19 +55,20 @@ export function startTracing(config: TracingConfig, options: TracingOptions = {}
  * MariaDB statements through mysql2's instrumentation, with the statement text as written (TypeORM's `?`
  * placeholders) and never the values bound to it: without maskStatement the instrumentation would inline them.
  */
-function instrumentMysql2(provider: NodeTracerProvider): MySQL2Instrumentation {
+/** Returns what undoes it. */
+function instrumentMysql2(provider: NodeTracerProvider): () => void {
   const instrumentation = new MySQL2Instrumentation({ maskStatement: true, maskStatementHook: (sql) => sql });
   instrumentation.setTracerProvider(provider);
   // Its require hook only sees mysql2 loaded from now on, and the database module loaded it already: patch the
   // connection class that is in use (the module definition's own patch, as the hook would have applied it).
   const mysql2 = require('mysql2') as { Connection: unknown };
   const version = (require('mysql2/package.json') as { version: string }).version;
-  for (const definition of instrumentation.getModuleDefinitions()) {
-    for (const file of definition.files) {
-      if (file.name === 'mysql2/lib/connection.js') file.patch(mysql2.Connection, version);
-    }
-  }
-  return instrumentation;
+  const files = instrumentation.getModuleDefinitions().flatMap((definition) => definition.files).filter((file) => file.name === 'mysql2/lib/connection.js');
+  for (const file of files) file.patch(mysql2.Connection, version);
+  return () => {
+    instrumentation.disable();
+    for (const file of files) file.unpatch(mysql2.Connection, version);
+  };
 }
 
 function serviceVersion(): string {
