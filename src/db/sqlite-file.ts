@@ -5,6 +5,7 @@
 export interface SqliteStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): unknown;
 }
 
 export interface SqliteFile {
