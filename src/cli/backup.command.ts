@@ -68,6 +68,9 @@ export async function backupCommand(config: Config, options: BackupOptions, out:
   out.write(`wrote ${result.file} from ${source} in ${(result.durationMs / 1000).toFixed(1)} s\n`);
   out.write(`  sha256    ${result.sha256}\n`);
   describe(out, result);
+  // The file alone does not restore a working server: its connector secrets open only with this key.
+  const key = config.secretKey ? 'PATCHGRAPH_SECRET_KEY' : config.secretKeyFile;
+  out.write(`connector secrets in it are encrypted with the key in ${key}: keep a copy of that key in a safe place of its own; without it a restore cannot use them\n`);
   return 0;
 }
 

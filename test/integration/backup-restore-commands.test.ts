@@ -60,6 +60,8 @@ describeOnSqlite('backup and restore commands on SQLite', () => {
     expect(first.text()).toMatch(/size {6}\d+ bytes/);
     expect(first.text()).toMatch(/^ {4}patch_state +\d+$/m);
     expect(first.text()).toMatch(/^ {4}[0-9a-f-]{36} +seq +\d+ {2}[0-9a-f]{64}$/m);
+    // The database alone does not bring connector secrets back: the key that opens them is named.
+    expect(first.text()).toContain(`encrypted with the key in ${source.secretKeyFile}`);
 
     writeFileSync(file, 'keep me');
     await expect(backupCommand(source, { out: file }, capture().out)).rejects.toThrow(/^--out: .*printed\.db exists; pass --force to replace it$/);
