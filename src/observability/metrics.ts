@@ -68,11 +68,11 @@ export class Metrics {
     labelNames: ['result'] as const, buckets: WAIT_BUCKETS, registers: [this.registry],
   });
   readonly ingestBytes = new Histogram({
-    name: 'patchgraph_ingest_snapshot_bytes', help: 'Size of accepted WSUS snapshot uploads as sent (compressed), in bytes.',
+    name: 'patchgraph_ingest_snapshot_bytes', help: 'Size of accepted snapshot uploads to /ingest as sent (compressed), by their Content-Length, in bytes.',
     buckets: BYTE_BUCKETS, registers: [this.registry],
   });
   readonly ingestStates = new Histogram({
-    name: 'patchgraph_ingest_snapshot_states', help: 'Patch states (computer × update installation rows) in accepted WSUS snapshots.',
+    name: 'patchgraph_ingest_snapshot_states', help: 'Patch states in each pushed snapshot a sync applied (WSUS uploads, and the demo\'s WSUS snapshots at its first start).',
     buckets: STATE_BUCKETS, registers: [this.registry],
   });
   readonly schedulerLag = new Histogram({
