@@ -1,12 +1,13 @@
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
-import { NOT_REMEDIATED_STATES } from '../entities/enums';
+import { NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
 import { heldFact, heldFactJoin } from '../catalog/facts-as-of';
 import { assetClassSql } from './asset-class';
 import { servicingOf, supportAt, SupportAt } from './lifecycle';
 import { PolicyDefinition } from './policy-definition';
 import { AdvisoryFacts, clockStartsAtFirstSeen, CveFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
 import { JsonColumn, SqlDialect, sqlDialect } from './sql-dialect';
+import { supersessionPairs } from './supersession';
 
 /** A compliance question: one policy, the world at `asOf`, as patchgraph had recorded it by `knownAt`. */
 export interface ComplianceQuestion {
@@ -27,6 +28,9 @@ export interface HeldCveFacts extends CveFacts {
   epssSourceId: string | null;
 }
 
+/** A catalog entry as the evaluation reads it: the facts its rules test, its KB and the KBs it supersedes. */
+export type CatalogUpdate = UpdateFacts & { kb: string | null; supersedes: string[]; cves: HeldCveFacts[] };
+
 /** Ranks of an asset's status: the worst of its findings and device rules decides. */
 export const STATUS_RANK = { COMPLIANT: 1, EXEMPT: 2, DUE_SOON: 3, UNVERIFIED: 4, NON_COMPLIANT: 5 } as const;
 export type ComplianceStatusName = keyof typeof STATUS_RANK;
@@ -39,6 +43,8 @@ const TERM_COLUMNS: readonly JsonColumn[] = [
   { name: 'ruleId', key: 'r', type: 'id' }, { name: 'updateId', key: 'u', type: 'id' }, { name: 'assetClass', key: 'c', type: 'text' },
   { name: 'clockStartAt', key: 's', type: 'timestamp' }, { name: 'dueAt', key: 'd', type: 'timestamp' }, { name: 'allowanceSeconds', key: 'a', type: 'integer' },
 ];
+
+const SUPERSEDER_COLUMNS: readonly JsonColumn[] = [{ name: 'updateId', key: 'u', type: 'id' }, { name: 'supersederId', key: 's', type: 'id' }];
 
 /** The rule terms as one JSON parameter: a broad rule over a large catalog is thousands of rows. */
 function termsJson(terms: readonly RuleTerm[]): string {
@@ -65,7 +71,7 @@ function termsJson(terms: readonly RuleTerm[]): string {
  */
 export class ComplianceEvaluation {
   private prepared?: Promise<{ sql: string; params: unknown[] }>;
-  private facts?: Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>>;
+  private facts?: Promise<CatalogUpdate[]>;
   private firstSeen?: Promise<Set<string>>;
 
   constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion) {}
@@ -95,6 +101,7 @@ export class ComplianceEvaluation {
 
     const open = NOT_REMEDIATED_STATES.map((s) => `'${s}'`).join(', ');
     const terms = await this.terms();
+    const superseders = terms.length ? supersessionPairs(await this.updateFacts(), terms.map((t) => t.updateId)) : [];
     const unsupported = await this.unsupportedOs();
 
     // scope_assets: the assets asked about that patchgraph knew by knownAt and a source had seen by asOf.
@@ -140,7 +147,10 @@ export class ComplianceEvaluation {
     ),
     terms AS (
       ${this.dialect.jsonRows(p(termsJson(terms)), TERM_COLUMNS)}
-    ),
+    ),${superseders.length ? `
+    superseders AS (
+      ${this.dialect.jsonRows(p(JSON.stringify(superseders.map((x) => ({ u: x.updateId, s: x.supersederId })))), SUPERSEDER_COLUMNS)}
+    ),` : ''}
     findings AS (
       SELECT s.assetId, sa.tenantId, sa.siteId, s.updateId, s.sourceDeviceId, t.ruleId, s.toState, s.evidence, fm.at AS firstMissingAt,
         COALESCE(t.clockStartAt, fm.at) AS clockStartAt,
@@ -155,7 +165,8 @@ export class ComplianceEvaluation {
       JOIN scope_assets sa ON sa.assetId = s.assetId
       JOIN terms t ON t.updateId = s.updateId AND (t.assetClass IS NULL OR t.assetClass = sa.assetClass)
       LEFT JOIN first_missing fm ON fm.assetId = s.assetId AND fm.updateId = s.updateId
-      WHERE s.toState IN (${open})
+      WHERE s.toState IN (${open})${superseders.length ? `
+        AND NOT EXISTS (${this.supersededSql(p, asOf, knownAt)})` : ''}
     ),
     finding_status AS (
       SELECT f.*, CASE
@@ -211,6 +222,21 @@ export class ComplianceEvaluation {
     return { sql, params };
   }
 
+  /**
+   * An update the asset lacks is fixed all the same when an update superseding it is installed: the last event at
+   * asOf of one of the asset's sources for a superseding entry is INSTALLED. Asked per finding through
+   * ix_patch_event_source_update, so its cost follows the findings, not the fleet.
+   */
+  private supersededSql(p: (v: unknown) => string, asOf: string, knownAt: string): string {
+    const held = (alias: string) => `${alias}.observedAt <= ${p(knownAt)} AND COALESCE(${alias}.reportedAt, ${alias}.observedAt) <= ${p(asOf)}`;
+    return `SELECT 1 FROM superseders x
+          JOIN source_device sdx ON sdx.assetId = s.assetId
+          JOIN patch_event px ON px.sourceDeviceId = sdx.id AND px.updateId = x.supersederId
+          WHERE x.updateId = s.updateId AND px.toState = '${PatchStateValue.INSTALLED}' AND ${held('px')}
+            AND NOT EXISTS (SELECT 1 FROM patch_event py WHERE py.sourceDeviceId = px.sourceDeviceId AND py.updateId = px.updateId AND ${held('py')}
+              AND (py.observedAt > px.observedAt OR (py.observedAt = px.observedAt AND py.id > px.id)))`;
+  }
+
   /** The engine's date arithmetic, for answers that add their own (kpis.ts). */
   get dialect(): SqlDialect {
     return sqlDialect(this.dataSource);
@@ -251,17 +277,17 @@ export class ComplianceEvaluation {
     return clockStartsAtFirstSeen(rule, { releasedAtSource: (await this.firstSeen).has(updateId) ? 'FIRST_SEEN' : undefined });
   }
 
-  updateFacts(): Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>> {
+  updateFacts(): Promise<CatalogUpdate[]> {
     this.facts ??= this.readUpdateFacts();
     return this.facts;
   }
 
-  private async readUpdateFacts(): Promise<Array<UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>> {
+  private async readUpdateFacts(): Promise<CatalogUpdate[]> {
     const owners = this.scope.all ? null : ['shared', ...this.scope.allowedIds()];
     const ownerCond = owners ? `u.owner IN (${owners.map(() => '?').join(', ')})` : '1 = 1';
     const knownAt = sqlTime(this.question.knownAt);
     const rows: Array<Record<string, any>> = await this.dataSource.query(
-      `SELECT u.id, u.kb, u.severity, u.classification, u.releasedAt, u.releasedAtSource, v.cveId, ${heldFact('severity')} AS cveSeverity,
+      `SELECT u.id, u.kb, u.supersedes, u.severity, u.classification, u.releasedAt, u.releasedAtSource, v.cveId, ${heldFact('severity')} AS cveSeverity,
          ${['cvssBaseScore', 'kevDateAdded', 'kevDueDate', 'epssScore', 'cvssSourceId', 'kevSourceId', 'epssSourceId'].map((c) => `${heldFact(c)} AS ${c}`).join(', ')},
          ${heldFact('kevRansomware')} AS ransomware
        FROM software_update u
@@ -271,11 +297,11 @@ export class ComplianceEvaluation {
        WHERE ${ownerCond}`,
       [knownAt, knownAt, ...(owners ?? [])],
     );
-    const byId = new Map<string, UpdateFacts & { kb: string | null; cves: HeldCveFacts[] }>();
+    const byId = new Map<string, CatalogUpdate>();
     for (const r of rows) {
       let u = byId.get(r.id);
       if (!u) {
-        u = { id: r.id, kb: r.kb ?? null, severity: r.severity, classification: r.classification, releasedAt: r.releasedAt ? toDate(r.releasedAt) : null,
+        u = { id: r.id, kb: r.kb ?? null, supersedes: parseKbs(r.supersedes), severity: r.severity, classification: r.classification, releasedAt: r.releasedAt ? toDate(r.releasedAt) : null,
           releasedAtSource: r.releasedAtSource, cves: [] };
         byId.set(r.id, u);
       }
@@ -321,6 +347,17 @@ export function toDate(value: unknown): Date {
   if (value instanceof Date) return value;
   const text = String(value);
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
+/** The supersedes column (simple-json text) as a list of KBs. */
+function parseKbs(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  try {
+    const list = JSON.parse(String(value ?? '[]'));
+    return Array.isArray(list) ? list.map(String) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** A DATE column as YYYY-MM-DD, whichever way the driver returns it. */

@@ -138,6 +138,16 @@ export class DashboardBaseline {
           ELSE ${RANK.COMPLIANT} END AS statusRank
         FROM chosen c JOIN scoped a ON a.id = c.assetId JOIN due d ON d.updateId = c.updateId
         WHERE c.pick = 1 AND c.toState IN ('MISSING', 'FAILED', 'PENDING_REBOOT')
+          -- Not when an update superseding it is installed: one of the asset's sources last said so by asOf. (One step
+          -- of supersedence: the bundled catalog holds no longer chain.)
+          AND NOT EXISTS (SELECT 1 FROM software_update old
+            JOIN software_update sup ON sup.supersedes LIKE ${my ? `CONCAT('%"', old.kb, '"%')` : `'%"' || old.kb || '"%'`} AND sup.kb <> old.kb
+            JOIN source_device sx ON sx.assetId = c.assetId
+            JOIN patch_event px ON px.sourceDeviceId = sx.id AND px.updateId = sup.id
+            WHERE old.id = c.updateId AND px.toState = 'INSTALLED' AND px.observedAt <= ${KNOWN} AND COALESCE(px.reportedAt, px.observedAt) <= ${AS_OF}
+              AND NOT EXISTS (SELECT 1 FROM patch_event py WHERE py.sourceDeviceId = px.sourceDeviceId AND py.updateId = px.updateId
+                AND py.observedAt <= ${KNOWN} AND COALESCE(py.reportedAt, py.observedAt) <= ${AS_OF}
+                AND (py.observedAt > px.observedAt OR (py.observedAt = px.observedAt AND py.id > px.id))))
       ),
       asset_status AS (
         SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM (

@@ -53,6 +53,7 @@ export const KPI_FLEET: MachineSpec[] = [
   { name: 'WSUS-03', evidence: EvidenceKind.REPORTED, lastSeenAt: t('2026-03-29T00:00:00Z'), fixes: [
     { kb: 'KB5041585', missingAt: t('2024-08-14T09:00:00Z'), installedAt: t('2024-08-15T19:00:00Z'), recordedAt: t('2024-08-16T06:00:00Z') }] },
   { name: 'WSUS-04', evidence: EvidenceKind.REPORTED, lastSeenAt: t('2026-03-30T12:00:00Z'), fixes: [
+    // August's never installed, but September's (which supersedes it) closes it from 2024-09-20.
     { kb: 'KB5041585', missingAt: t('2024-08-14T09:00:00Z') },
     { kb: 'KB5043076', missingAt: t('2024-09-11T09:00:00Z'), installedAt: t('2024-09-20T07:00:00Z'), recordedAt: t('2024-09-20T18:00:00Z') }] },
   { name: 'INTUNE-05', evidence: EvidenceKind.DERIVED, lastSeenAt: t('2026-03-30T12:00:00Z'), fixes: [
@@ -170,12 +171,21 @@ export function expectedTimeToPatch(policy: PolicyName, from: Date, to: Date, kn
   };
 }
 
-/** Whether a fix was still missing at `asOf` (as known by `knownAt`). */
+/** The catalog's supersedence among the fleet's updates: September 2024's cumulative update supersedes August's. */
+const SUPERSEDED_BY: Partial<Record<Kb, Kb[]>> = { KB5041585: ['KB5043076'] };
+
+/** Whether a fix was installed at `asOf` (as known by `knownAt`). */
+function installedAt(m: MachineSpec, fix: FixSpec, asOf: Date, knownAt: Date): boolean {
+  if (!fix.installedAt) return false;
+  const recorded = m.evidence === EvidenceKind.REPORTED ? fix.recordedAt ?? fix.installedAt : fix.installedAt;
+  return fix.installedAt <= asOf && recorded <= knownAt;
+}
+
+/** Whether a fix was still missing at `asOf` (as known by `knownAt`): not installed, nor any update superseding it. */
 function openAt(m: MachineSpec, fix: FixSpec, asOf: Date, knownAt: Date): boolean {
   if (!fix.missingAt || fix.missingAt > asOf) return false;
-  if (!fix.installedAt) return true;
-  const recorded = m.evidence === EvidenceKind.REPORTED ? fix.recordedAt ?? fix.installedAt : fix.installedAt;
-  return !(fix.installedAt <= asOf && recorded <= knownAt);
+  const superseded = (SUPERSEDED_BY[fix.kb] ?? []).some((kb) => m.fixes.some((other) => other.kb === kb && installedAt(m, other, asOf, knownAt)));
+  return !installedAt(m, fix, asOf, knownAt) && !superseded;
 }
 
 const exempt = (m: MachineSpec, fix: FixSpec, asOf: Date) => m.name === EXCEPTION.machine && fix.kb === EXCEPTION.kb && EXCEPTION.validFrom <= asOf && EXCEPTION.expiresAt > asOf;

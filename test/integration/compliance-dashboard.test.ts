@@ -41,12 +41,12 @@ describe(`compliance dashboard against hand-written SQL on ${ENGINE}`, () => {
     expect(product.openFindingsBySeverity.map((s) => s.severity)).toEqual(expect.arrayContaining(['CRITICAL', 'IMPORTANT', 'UNSPECIFIED']));
     expect(product.openFindingsByAge.filter((b) => b.count > 0).length).toBeGreaterThan(2);
     expect(product.worstAssets).toHaveLength(10);
-  });
+  }, 180_000);
 
   it('BOD 22-01: every count agrees, with KEV due dates instead of release plus 14 days', async () => {
     const product = await dashboard('cisa-bod-22-01');
     expect(product).toEqual(await new DashboardBaseline(db.dataSource).dashboard('cisa-bod-22-01', FLEET_AS_OF, FLEET_NOW));
     for (const status of ['COMPLIANT', 'EXEMPT', 'UNVERIFIED', 'NON_COMPLIANT']) expect(count(product, status)).toBeGreaterThan(0);
     expect(product.worstAssets[0].overdueUpdates).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });

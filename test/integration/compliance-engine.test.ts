@@ -25,6 +25,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
   let f: Factory;
   let tenant: Tenant;
   let kb: string;
+  let catalogIds: Map<string, { id: string }>;
   const assets: Record<string, Asset> = {};
   const sources: Record<string, SourceDevice> = {};
   const evidenceOf: Record<string, EvidenceKind> = {};
@@ -63,6 +64,7 @@ describe(`compliance engine on ${ENGINE}`, () => {
     // Known since the day after the release, as a catalog synced then would be: answers asked with knownAt in 2024 see it.
     const { updates } = await f.catalog(new Date('2024-08-14T00:00:00Z'));
     kb = updates.get('KB5041585')!.id;
+    catalogIds = updates;
     tenant = await f.tenant('Contoso Academy Trust');
     await machine('WSUS-PC', EvidenceKind.REPORTED);
     await machine('INTUNE-PC', EvidenceKind.DERIVED);
@@ -215,5 +217,27 @@ describe(`compliance engine on ${ENGINE}`, () => {
     expect(await evaluation.clockStartsAtFirstSeen('release-30d', firstSeen.id)).toBe(true);
     expect(await evaluation.clockStartsAtFirstSeen('release-30d', dated.id)).toBe(false);
     expect(await evaluation.clockStartsAtFirstSeen('detected-30d', firstSeen.id)).toBe(false);
+  });
+  it('a superseding cumulative update installed closes the older one\'s finding from when it was installed', async () => {
+    // WSUS still lists August's KB5041585 as missing, but September's KB5043076 (which supersedes it) went in on 2 October (after the KEV due date,
+    // moved to 30 September by the import above).
+    await machine('SUPERSEDED-PC', EvidenceKind.REPORTED);
+    const september = catalogIds.get('KB5043076')!.id;
+    const installed = (observedAt: string, reportedAt: string) => f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
+      id: newId(), tenantId: tenant.id, assetId: assets['SUPERSEDED-PC'].id, sourceDeviceId: sources['SUPERSEDED-PC'].id, updateId: september, syncRunId: null,
+      fromState: null, toState: PatchStateValue.INSTALLED, evidence: EvidenceKind.REPORTED, reportedAt: new Date(reportedAt), observedAt: new Date(observedAt),
+    })]);
+    await installed('2024-10-03T06:00:00Z', '2024-10-02T15:00:00Z');
+    expect(await statusOf('SUPERSEDED-PC', 'cisa-bod-22-01', '2024-10-01T12:00:00Z')).toBe('NON_COMPLIANT');
+    expect(await statusOf('SUPERSEDED-PC', 'cisa-bod-22-01', '2024-10-02T16:00:00Z')).toBe('COMPLIANT');
+    // Recorded only on the 3rd: a report made before then still says what patchgraph knew.
+    expect(await statusOf('SUPERSEDED-PC', 'cisa-bod-22-01', '2024-10-02T16:00:00Z', '2024-10-02T18:00:00Z')).toBe('NON_COMPLIANT');
+    // The superseding update rolled back (its last event no longer INSTALLED): the older finding is open again.
+    await f.insert(PatchEvent, [Object.assign(new PatchEvent(), {
+      id: newId(), tenantId: tenant.id, assetId: assets['SUPERSEDED-PC'].id, sourceDeviceId: sources['SUPERSEDED-PC'].id, updateId: september, syncRunId: null,
+      fromState: PatchStateValue.INSTALLED, toState: PatchStateValue.MISSING, evidence: EvidenceKind.REPORTED, reportedAt: new Date('2024-10-20T10:00:00Z'), observedAt: new Date('2024-10-20T12:00:00Z'),
+    })]);
+    expect(await statusOf('SUPERSEDED-PC', 'cisa-bod-22-01', '2024-10-15T00:00:00Z')).toBe('COMPLIANT');
+    expect(await statusOf('SUPERSEDED-PC', 'cisa-bod-22-01', '2024-10-21T00:00:00Z')).toBe('NON_COMPLIANT');
   });
 });
