@@ -29,7 +29,7 @@ export function mysqlBackupAdvice(command: 'backup' | 'restore'): string {
     command === 'backup'
       ? [
           'with a MariaDB/MySQL DATABASE_URL, back up with the database server\'s tools (README "Backup and restore"):',
-          '  mariadb-dump --single-transaction --routines --triggers --events --hex-blob --databases <database> > patchgraph.sql',
+          '  mariadb-dump --single-transaction --routines --triggers --events --hex-blob --default-character-set=utf8mb4 <database> > patchgraph.sql',
           '  (--triggers keeps the triggers that make the audit tables append-only; --single-transaction gives one consistent snapshot without locking the server)',
           '  or a physical backup: mariabackup --backup --target-dir=<dir>, then mariabackup --prepare --target-dir=<dir>',
         ]
