@@ -3,6 +3,7 @@
  * 429 on the way), a real GraphQL query and a scheduled run; then the Prometheus text a scraper would read.
  */
 import { IntuneSimulator, SIMULATOR_CLIENT_SECRET, startIntuneSimulator } from '../../connectors/intune/simulator';
+import { WsusSimulator } from '../../connectors/wsus/simulator';
 import { loadConfig } from '../../src/config/config';
 import { ConnectorInstance } from '../../src/entities';
 import { SyncScheduler } from '../../src/sync/scheduler';
@@ -86,6 +87,29 @@ describe(`/metrics on ${ENGINE}`, () => {
 
     // Nothing secret in a scrape: not the scrape token, not an API key, not a connector's client secret.
     for (const secret of [TOKEN, server.adminKey, SIMULATOR_CLIENT_SECRET]) expect(text).not.toContain(secret);
+  });
+
+  it('measures an accepted WSUS upload: its bytes as sent and the states it held', async () => {
+    const key = 'wsus-ingest-key-for-metrics-0123456789abcdef';
+    const tenantId = (await server.gql('mutation { createTenant(input: { name: "Fabrikam" }) { id } }')).body.data.createTenant.id;
+    const created = await server.gql(CREATE, { input: { tenantId, kind: 'wsus', name: 'WSUS wsus01', settings: { ingestKey: key } } });
+    const wsus = new WsusSimulator({ computers: 10, updates: 20, seed: 4, now: NOW });
+    const body = wsus.gzipSnapshot();
+    const res = await wsus.upload(`${server.app.url}/ingest/wsus/${created.body.data.createConnectorInstance.id}`, key, body);
+    expect(res.status).toBe(200);
+    const states = (res.body as any).syncRun.counts.patchStates.seen;
+    expect(states).toBeGreaterThan(0);
+    // A refused upload (wrong key) is not a snapshot: it is not measured.
+    expect((await wsus.upload(`${server.app.url}/ingest/wsus/${created.body.data.createConnectorInstance.id}`, `${key}-wrong`, body)).status).toBe(401);
+
+    const { text } = await scrape(`${server.app.url}/metrics`, TOKEN);
+    expect(sample(text, 'patchgraph_ingest_snapshot_bytes_count')).toBe(1);
+    expect(sample(text, 'patchgraph_ingest_snapshot_bytes_sum')).toBe(body.length);
+    expect(sample(text, 'patchgraph_ingest_snapshot_states_count')).toBe(1);
+    expect(sample(text, 'patchgraph_ingest_snapshot_states_sum')).toBe(states);
+    expect(sample(text, 'patchgraph_sync_runs_total', { kind: 'wsus', outcome: 'succeeded' })).toBe(1);
+    expect(sample(text, 'patchgraph_http_request_duration_seconds_count', { method: 'POST', route: '/ingest/wsus/:instanceId', status: '200' })).toBe(1);
+    expect(text).not.toContain(key);
   });
 
   it('answers 401 without the token or with a wrong one, and says nothing of the series', async () => {
