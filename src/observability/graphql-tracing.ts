@@ -15,11 +15,16 @@ export function graphqlSpan() {
       return;
     }
     const span = startSpan('graphql.operation', { 'http.request.method': req.method }, SpanKind.SERVER)!;
-    res.once('finish', () => {
+    let ended = false;
+    // 'finish' when the answer was sent; 'close' alone when the client went away first.
+    const end = () => {
+      if (ended) return;
+      ended = true;
       span.setAttribute('http.response.status_code', res.statusCode);
       span.end();
-    });
-    res.once('close', () => span.end());
+    };
+    res.once('finish', end);
+    res.once('close', end);
     withSpan(span, next);
   };
 }

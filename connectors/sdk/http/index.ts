@@ -37,7 +37,7 @@ export {
   TokenCache,
   type TokenProvider,
 } from './oauth2';
-export { type HttpAttempt, type HttpAttemptEnd, type HttpObserver, type HttpRetry, telemetryUrl, vendorRequestId } from './observer';
+export type { HttpAttempt, HttpAttemptEnd, HttpObserver, HttpRetry } from './observer';
 export { type CursorPage, cursorPaging, eachItem, followNextLink, type Page, pageMaxPaging, type PagingOptions, reapplyDropped } from './paging';
 export { type LimiterRegistry, type LimiterTiming, type RateLimit, RateLimiterRegistry, RollingWindowLimiter, sharedRateLimiters, type WindowLimiter } from './rate-limiter';
 export { RedisRateLimiterRegistry } from './redis-rate-limiter';
