@@ -29,7 +29,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # bin/patchgraph.js recompiles when the sources differ from dist/.build-stamp; it hashes the folders of
 # tsconfig.build.json's include, its configs and the lock file, so all of them come along, unchanged, with dist/.
-COPY --from=build /app/package.json /app/package-lock.json /app/tsconfig.json /app/tsconfig.build.json ./
+# The lock file from the build context, not the build stage: npm prune may rewrite the stage's copy, and the stamp
+# hashed the original.
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin

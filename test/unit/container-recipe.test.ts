@@ -136,11 +136,14 @@ describeOnce('container recipe', () => {
     const into = mkdtempSync(join(tmpdir(), 'patchgraph-image-'));
     try {
       for (const { args } of all('COPY')) {
-        if (!args.startsWith('--from=build ')) continue;
-        const parts = args.split(' ').slice(1);
+        // From the build stage (absolute paths under its WORKDIR /app) or from the build context (relative paths).
+        const fromBuild = args.startsWith('--from=build ');
+        const parts = args.split(' ').slice(fromBuild ? 1 : 0);
+        if (parts.some((part) => part.startsWith('--'))) throw new Error(`COPY option the test does not read: ${args}`);
         const dest = parts.pop()!;
+        if (!dest.startsWith('./')) continue; // outside the application directory: the entry point
         for (const source of parts) {
-          const relative = posix.relative('/app', source);
+          const relative = fromBuild ? posix.relative('/app', source) : source;
           if (relative === 'node_modules' || relative === 'dist') continue; // built, not sources
           const target = dest.endsWith('/') || parts.length > 1 ? join(into, posix.relative('/app', posix.join('/app', dest)), posix.basename(relative)) : join(into, dest);
           cpSync(join(ROOT, relative), target, { recursive: true });
