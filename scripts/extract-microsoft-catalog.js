@@ -2,7 +2,7 @@
 'use strict';
 
 /**
- * Builds src/catalog/data/microsoft-catalog.json: a small catalog of Windows
+ * Builds connectors/shared/microsoft/data/microsoft-catalog.json: a small catalog of Windows
  * cumulative updates (KB, products, fixed builds, supersedence) and the CVEs
  * they fix, joined with CISA KEV and EPSS.
  *

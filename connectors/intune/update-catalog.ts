@@ -11,8 +11,8 @@
  * release would appear under two KB numbers.
  */
 import { createHash } from 'node:crypto';
-import { MICROSOFT_CATALOG, MicrosoftCatalog } from '../../src/catalog/microsoft-catalog';
-import { fixesOf, severityOf } from '../../src/catalog/microsoft-fixes';
+import { MICROSOFT_CATALOG, MicrosoftCatalog } from '../shared/microsoft/microsoft-catalog';
+import { fixesOf, severityOf } from '../shared/microsoft/microsoft-fixes';
 import type { SeverityValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { MalformedResponseError } from '../sdk/errors';
 import { parseWindowsVersion } from '../sdk/windows-builds';

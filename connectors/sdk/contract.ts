@@ -4,7 +4,7 @@
  * three streams in order — devices, then updates, then patch states — buffers them, and applies the whole run in
  * one transaction, so a connector may fail at any point without leaving anything half-written.
  */
-import type { Clock } from '../../src/util/clock';
+import type { Clock } from './clock';
 import type { Sleep } from './http/backoff';
 import type { HttpLog } from './http/http-client';
 import type { HttpObserver } from './http/observer';

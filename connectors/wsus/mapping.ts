@@ -12,8 +12,8 @@
  *   revision (see {@link computerOs});
  * - a snapshot must be consistent: a state naming a computer or update it does not list is an error.
  */
-import { MICROSOFT_CATALOG } from '../../src/catalog/microsoft-catalog';
-import { fixesOf, severityOf } from '../../src/catalog/microsoft-fixes';
+import { MICROSOFT_CATALOG } from '../shared/microsoft/microsoft-catalog';
+import { fixesOf, severityOf } from '../shared/microsoft/microsoft-fixes';
 import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
 import { ComputerTargetRow, EnvelopeError, UpdateRow, WsusEnvelope } from './envelope';

@@ -23,7 +23,7 @@ import { applyMicrosoftDates } from './release-dates';
 import { recordVulnerabilityFacts } from './vulnerability-history';
 import { refreshMaxScores } from '../sync/write-catalog';
 import { newId } from '../util/ids';
-import { MicrosoftCatalog } from './microsoft-catalog';
+import { MicrosoftCatalog } from '../../connectors/shared/microsoft/microsoft-catalog';
 
 export interface SharedCatalogOptions {
   refresh: boolean;

@@ -5,8 +5,8 @@
  */
 import type { ClassificationValue, UpdateRecord } from '../../connectors/sdk/contract';
 import { CLASSIFICATION_VALUES } from '../../connectors/sdk/contract';
-import { MICROSOFT_CATALOG, MicrosoftCatalog } from './microsoft-catalog';
-import { fixesOf, severityOf } from './microsoft-fixes';
+import { MICROSOFT_CATALOG, MicrosoftCatalog } from '../../connectors/shared/microsoft/microsoft-catalog';
+import { fixesOf, severityOf } from '../../connectors/shared/microsoft/microsoft-fixes';
 
 const classificationOf = (value: string): ClassificationValue =>
   CLASSIFICATION_VALUES.includes(value as ClassificationValue) ? (value as ClassificationValue) : 'OTHER';

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Update } from '../entities';
-import { MICROSOFT_CATALOG } from '../catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../connectors/shared/microsoft/microsoft-catalog';
 import { writeSharedCatalog } from '../catalog/shared-catalog';
 
 export { MICROSOFT_CATALOG };

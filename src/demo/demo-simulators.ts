@@ -13,7 +13,7 @@ import { ConnectorInstance, Tenant } from '../entities';
 import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { buildDemoExports, DEMO_TENANTS, DEMO_TOOL_NAMES, demoSeed, DemoTenant } from './demo-fleet';
-import { MICROSOFT_CATALOG } from '../catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../connectors/shared/microsoft/microsoft-catalog';
 import { buildAtLeast, seededRandom } from './fleet';
 
 const DAY = 86_400_000;

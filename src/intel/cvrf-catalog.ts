@@ -1,5 +1,5 @@
 /**
- * A CVRF document as catalog entries, in the bundled catalog's shape (src/catalog/microsoft-catalog.ts), so one
+ * A CVRF document as catalog entries, in the bundled catalog's shape (connectors/shared/microsoft/microsoft-catalog.ts), so one
  * writer (src/catalog/shared-catalog.ts) stores both.
  *
  * Which KBs a month's document releases: for each product, the KB whose Vendor Fixes name the most CVEs for it
@@ -8,7 +8,7 @@
  * September's KB): they are not created from this document, which would date them wrongly, but their CVE links
  * are added when the update is already in the catalog.
  */
-import type { CatalogUpdate, CatalogVulnerability, MicrosoftCatalog } from '../catalog/microsoft-catalog';
+import type { CatalogUpdate, CatalogVulnerability, MicrosoftCatalog } from '../../connectors/shared/microsoft/microsoft-catalog';
 import type { CvrfDocument, CvrfFix, CvrfVulnerability } from './cvrf';
 
 const SEVERITY_ORDER = ['low', 'moderate', 'important', 'critical'];

@@ -3,7 +3,7 @@
  * registry: tests start several servers in one process, and each must count only its own work.
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 
 /** Request and operation latencies: from a cached answer (5 ms) to a large report (over 10 s). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -12,7 +12,7 @@
  */
 import { EntityManager, In } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
-import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { ConnectorInstance, PatchState, SourceDevice, Update, VendorSite } from '../entities';
 import { UnattachedReason } from '../entities/enums';

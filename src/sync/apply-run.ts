@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { EntityManager, In, IsNull, Not } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
-import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { Asset, ConnectorInstance, PatchPostureEvent, PatchState, Site, SourceDevice, UpdateApproval, VendorSite } from '../entities';
 import { AssetStatus, DeviceOwnership, PatchPostureStatus } from '../entities/enums';

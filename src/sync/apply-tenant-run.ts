@@ -5,7 +5,7 @@
  * returned vanishes from view.
  */
 import { EntityManager } from 'typeorm';
-import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { SourceDevice } from '../entities';
 import { UnattachedReason } from '../entities/enums';
 import { applyRun, ApplyContext } from './apply-run';

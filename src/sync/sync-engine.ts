@@ -15,7 +15,7 @@ import { ConnectorError } from '../../connectors/sdk/errors';
 import { realSleep } from '../../connectors/sdk/http/backoff';
 import { sharedRateLimiters } from '../../connectors/sdk/http/rate-limiter';
 import { sharedTokenCache } from '../../connectors/sdk/http/oauth2';
-import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { auditCompletedRun, auditFailedRun } from '../audit/sync-run-audit';
 import { inTransaction } from '../db/transaction';
 import { ConnectorInstance, SyncRun } from '../entities';

@@ -10,7 +10,7 @@
  */
 import { EntityManager, In } from 'typeorm';
 import type { UpdateRecord, VulnerabilityRecord } from '../../connectors/sdk/contract';
-import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { RELEASE_DATE_COLUMNS, releaseDateOf, strengthenReleaseDate } from '../catalog/release-dates';
 import { TRUSTED_UPDATES } from '../catalog/trusted-updates';
 import { recordVulnerabilityFacts } from '../catalog/vulnerability-history';

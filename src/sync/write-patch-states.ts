@@ -4,7 +4,7 @@
  * at a time inside the run's one transaction.
  */
 import { EntityManager } from 'typeorm';
-import type { SyncCounts } from '../../connectors/sdk/testkit/engine-probe';
+import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { readRowsIn } from '../db/read-rows';
 import type { PatchStateRecord } from '../../connectors/sdk/contract';

@@ -6,7 +6,7 @@
  */
 import { buildManagedDevice, startIntuneSimulator } from '../../connectors/intune/simulator';
 import { WsusSimulator } from '../../connectors/wsus/simulator';
-import { MICROSOFT_CATALOG } from '../../src/catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../connectors/shared/microsoft/microsoft-catalog';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { startTestServer, TestServer } from '../helpers/server';
 
@@ -14,7 +14,7 @@ const NOW = new Date('2026-11-02T10:00:00.000Z'); // the test server's fixed clo
 const KEY = 'wsus-ingest-key-for-intune-kb-test-0123456789';
 
 /**
- * Real fixed builds (MSRC, src/catalog/data): Windows 10 22H2 at 19045.4780 has August 2024's KB5041580 and lacks
+ * Real fixed builds (MSRC, connectors/shared/microsoft/data): Windows 10 22H2 at 19045.4780 has August 2024's KB5041580 and lacks
  * September's KB5043064 and February 2026's KB5075912; Windows 11 23H2 at 22631.4037 has KB5041585 and lacks
  * KB5043076 and KB5075941. Graph's September item names KB5043064, KB5043076 and KB5043080 in its revisions.
  */

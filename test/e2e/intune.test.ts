@@ -5,7 +5,7 @@
  */
 import { intuneConnector } from '../../connectors/intune';
 import { IntuneSimulator, startIntuneSimulator } from '../../connectors/intune/simulator';
-import { MICROSOFT_CATALOG } from '../../src/catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../connectors/shared/microsoft/microsoft-catalog';
 import { ConnectorInstance, SourceDevice } from '../../src/entities';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { startTestServer, TestServer } from '../helpers/server';

@@ -4,7 +4,7 @@
  */
 import { buildDattoDevice, buildDattoSite, buildDeviceAudit, DattoDevice, DattoDeviceAudit, DattoSite } from '../../connectors/datto-rmm/simulator';
 import { buildManagedDevice, ManagedDevice } from '../../connectors/intune/simulator';
-import { MICROSOFT_CATALOG } from '../../src/catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../connectors/shared/microsoft/microsoft-catalog';
 
 /** The test server's fixed clock, and the simulators' "now". */
 export const NOW = new Date('2026-11-02T10:00:00.000Z');

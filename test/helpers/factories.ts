@@ -72,7 +72,7 @@ export class Factory {
     await insertRows(this.ds.manager, entity, rows);
   }
 
-  /** The real Microsoft catalog subset shipped with the demo (src/catalog/data), as patchgraph learnt it at `at`. */
+  /** The real Microsoft catalog subset shipped with the demo (connectors/shared/microsoft/data), as patchgraph learnt it at `at`. */
   catalog(at = T0): Promise<LoadedCatalog> {
     return this.ds.transaction((m) => loadCatalog(m, at));
   }

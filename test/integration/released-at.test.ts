@@ -5,7 +5,7 @@
  * Driven through readSource (the engine's checks) and applyRun, with the catalog data written as a CVRF import does.
  */
 import type { UpdateRecord } from '../../connectors/sdk/contract';
-import { MICROSOFT_CATALOG } from '../../src/catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../connectors/shared/microsoft/microsoft-catalog';
 import { writeSharedCatalog } from '../../src/catalog/shared-catalog';
 import { clockStartsAtFirstSeen } from '../../src/compliance/rule-terms';
 import { ConnectorInstance, Update } from '../../src/entities';

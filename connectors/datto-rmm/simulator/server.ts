@@ -5,7 +5,7 @@
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Clock, systemClock } from '../../../src/util/clock';
+import { Clock, systemClock } from '../../sdk/clock';
 import { FaultSchedule } from '../../sdk/testkit/fault-schedule';
 import type { Fault, SimulatorControl, SimulatorOptions, SimulatorStats } from '../../sdk/testkit/harness';
 import type { DattoDeviceAudit } from './audit';

@@ -9,7 +9,7 @@
  * the item's single kbArticleId gets visibly wrong answers here, as it would against Graph.
  */
 import { createHash } from 'node:crypto';
-import { CatalogUpdate, MICROSOFT_CATALOG, MicrosoftCatalog } from '../../../src/catalog/microsoft-catalog';
+import { CatalogUpdate, MICROSOFT_CATALOG, MicrosoftCatalog } from '../../shared/microsoft/microsoft-catalog';
 import { graphDate } from './dates';
 
 export interface GraphOsBuild {

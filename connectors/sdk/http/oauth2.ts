@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Clock, systemClock } from '../../../src/util/clock';
+import { Clock, systemClock } from '../clock';
 import { AuthError, ConfigError, ConnectorError, MalformedResponseError, TransientError } from '../errors';
 import { classify } from './error-map';
 import { emitLog, errorOfKind, HttpLog, parseVendorError, sendOnce } from './http-client';

@@ -1,4 +1,4 @@
-import { Clock, systemClock } from '../../../src/util/clock';
+import { Clock, systemClock } from '../clock';
 import { ConfigError } from '../errors';
 import { realSleep, Sleep } from './backoff';
 

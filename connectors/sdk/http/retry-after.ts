@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/util/clock';
+import type { Clock } from '../clock';
 
 /**
  * Parses a `Retry-After` header (RFC 9110 §10.2.3) into milliseconds to wait. It is either delta-seconds ("120")

@@ -3,7 +3,7 @@
  * updates, patch states), cursors collected through `setCursor`, and a context whose waits are recorded instead of
  * slept, so a test of Retry-After or backoff takes milliseconds.
  */
-import { fixedClock } from '../../../src/util/clock';
+import { fixedClock } from '../clock';
 import { parseConfig, secretNames } from '../config';
 import { readsIncrementally, type Connector, type ConnectorContext, type DeviceRecord, type KnownDevice, type PatchStateRecord, type RunMode, type StreamRequest, type UpdateRecord } from '../contract';
 import type { Sleep } from '../http/backoff';

@@ -3,7 +3,7 @@
  * (Microsoft publishes KB5043076 once for 22H2 and once for 23H2, under different UpdateIds), titled as the update
  * catalog titles them, filed under WSUS's product categories. Only what the server could have synchronised by `now`.
  */
-import { CatalogUpdate, MICROSOFT_CATALOG } from '../../../src/catalog/microsoft-catalog';
+import { CatalogUpdate, MICROSOFT_CATALOG } from '../../shared/microsoft/microsoft-catalog';
 import { nameGuid } from './ids';
 import type { SeededRandom } from '../../sdk/testkit/seeded-random';
 import { HOUR, yearMonth } from './susdb-time';

@@ -7,7 +7,7 @@ import schema from '../envelope.schema.json';
 import {
   ALL_COMPUTERS_ID, ComputerSpec, SUSDB_NEVER, UNASSIGNED_COMPUTERS_ID, WsusSimulator, WsusSnapshot, WsusSnapshotRows, WsusUpdateRow,
 } from '../simulator';
-import { MICROSOFT_CATALOG } from '../../../src/catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../shared/microsoft/microsoft-catalog';
 
 /** The simulator checked on its own: against the envelope schema and the bundled catalog, never through connector code. */
 const NOW = new Date('2026-11-23T13:00:00Z');

@@ -8,7 +8,7 @@ import { catalogFingerprint, bundledCatalog, fromGraphItems, mergeCatalogs, norm
 import { parseWindowsVersion, releaseName } from '../../../connectors/sdk/windows-builds';
 import { MalformedResponseError } from '../../../connectors/sdk/errors';
 import { bundledCatalogItems } from '../../../connectors/intune/simulator';
-import { MICROSOFT_CATALOG } from '../../../src/catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../../connectors/shared/microsoft/microsoft-catalog';
 
 const index = new BuildIndex(bundledCatalog());
 const statesAt = (osVersion: string) =>
@@ -99,7 +99,7 @@ describe("the tenant's Windows update catalog from Graph", () => {
 /**
  * One Graph item is one Patch Tuesday for every product, and each product revision names its own KB. The revisions
  * below are MSRC's for September 2024 (CVRF 2024-Sep, Vendor Fix remediations with the most CVEs per product, as in
- * src/catalog/data/README.md): Windows 10 21H2 and 22H2 → KB5043064 (19044/19045.4894), Windows 11 22H2 and 23H2 →
+ * connectors/shared/microsoft/data/README.md): Windows 10 21H2 and 22H2 → KB5043064 (19044/19045.4894), Windows 11 22H2 and 23H2 →
  * KB5043076 (22621/22631.4169), Windows 11 24H2 → KB5043080 (26100.1742). The bundled catalog has all but 21H2.
  */
 describe('a Patch Tuesday item from Graph whose product revisions name different KBs', () => {

@@ -10,7 +10,7 @@ import {
   SIMULATOR_TENANT_ID,
   startIntuneSimulator,
 } from '../../../connectors/intune/simulator';
-import { MICROSOFT_CATALOG } from '../../../src/catalog/microsoft-catalog';
+import { MICROSOFT_CATALOG } from '../../../connectors/shared/microsoft/microsoft-catalog';
 
 /** The simulator's own wire behaviour, checked with plain fetch so no connector code can hide a mistake. */
 const NOW = new Date('2026-02-20T09:00:00Z');

@@ -2,8 +2,8 @@
  * What Microsoft's security update data says an update fixes, as connector records: shared by every connector
  * whose own source names no CVEs (Intune's catalog names only exploited ones, WSUS none at all).
  */
-import type { SeverityValue, VulnerabilityRecord } from '../../connectors/sdk/contract';
-import { SEVERITY_VALUES } from '../../connectors/sdk/contract';
+import type { SeverityValue, VulnerabilityRecord } from '../../sdk/contract';
+import { SEVERITY_VALUES } from '../../sdk/contract';
 import { CatalogUpdate, MICROSOFT_CATALOG, MicrosoftCatalog } from './microsoft-catalog';
 
 /** "Critical", "important"… → the contract's value; anything else is UNSPECIFIED. */
