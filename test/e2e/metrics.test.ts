@@ -5,6 +5,7 @@
 import { IntuneSimulator, SIMULATOR_CLIENT_SECRET, startIntuneSimulator } from '../../connectors/intune/simulator';
 import { WsusSimulator } from '../../connectors/wsus/simulator';
 import { loadConfig } from '../../src/config/config';
+import { Metrics } from '../../src/observability/metrics';
 import { ConnectorInstance } from '../../src/entities';
 import { SyncScheduler } from '../../src/sync/scheduler';
 import { fixedClock } from '../../src/util/clock';
@@ -112,6 +113,14 @@ describe(`/metrics on ${ENGINE}`, () => {
     expect(text).not.toContain(key);
   });
 
+  it('keeps operation names a bounded label: an overlong name counts as "other"', async () => {
+    const long = `Q${'x'.repeat(80)}`;
+    expect((await server.gql(`query ${long} { viewer { name } }`)).body.errors).toBeUndefined();
+    const { text } = await scrape(`${server.app.url}/metrics`, TOKEN);
+    expect(text).not.toContain(long);
+    expect(sample(text, 'patchgraph_graphql_operation_duration_seconds_count', { operation: 'other', type: 'query' })).toBe(1);
+  });
+
   it('answers 401 without the token or with a wrong one, and says nothing of the series', async () => {
     for (const token of [undefined, 'x'.repeat(TOKEN.length), TOKEN.slice(0, -1)]) {
       const res = await scrape(`${server.app.url}/metrics`, token);
@@ -152,6 +161,20 @@ describe(`/metrics protection on ${ENGINE}`, () => {
     expect(sample(res.text, 'patchgraph_graphql_operation_duration_seconds_count', { operation: 'Viewer', type: 'query' })).toBe(1);
     expect((await scrape(`${server.app.url}/metrics`)).status).toBe(404);
     expect((await scrape(own.url.replace('/metrics', '/graphql'))).status).toBe(404);
+  });
+});
+
+describe('operation name labels', () => {
+  it('keeps the first 200 distinct names and counts every later new one as "other"', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    for (let i = 0; i < 250; i++) metrics.graphqlDuration.observe({ operation: metrics.operationLabel(`Op${i}`), type: 'query' }, 0.01);
+    metrics.graphqlDuration.observe({ operation: metrics.operationLabel('Op7'), type: 'query' }, 0.01);
+    const text = (await metrics.exposition()).body;
+    const names = new Set(samples(text, 'patchgraph_graphql_operation_duration_seconds_count').map((s) => s.labels.operation));
+    expect(names.size).toBe(201);
+    expect(sample(text, 'patchgraph_graphql_operation_duration_seconds_count', { operation: 'other' })).toBe(50);
+    expect(sample(text, 'patchgraph_graphql_operation_duration_seconds_count', { operation: 'Op7' })).toBe(2);
+    expect(metrics.operationLabel(null)).toBe('anonymous');
   });
 });
 
