@@ -30,6 +30,7 @@ class DattoRmmConnector implements Connector {
       grant: dattoPasswordGrant({ apiUrl: origin, apiKey: config.apiKey, apiSecret: config.apiSecret }),
       vendor: 'Datto RMM',
       log: context.log,
+      observer: context.observer,
       clock: context.clock,
       cache: context.tokens,
       // Tokens last 100 hours; refreshing an hour early is plenty and costs nothing.

@@ -39,6 +39,7 @@ export class InventoryFeed {
           vendor: VENDOR,
           fetch: guardedFetch({ allowance, resolve, field: 'tokenUrl' }),
           log: context.log,
+          observer: context.observer,
           clock: context.clock,
         })
       : undefined;

@@ -54,6 +54,7 @@ class IntuneConnector implements Connector {
       }),
       vendor: 'Microsoft Entra ID',
       log: context.log,
+      observer: context.observer,
       clock: context.clock,
       cache: context.tokens,
     });

@@ -78,13 +78,21 @@ describe(`traces on ${ENGINE}`, () => {
 
     // Every Graph call of the read, each with the request id Graph answered with and no query string.
     const http = descendants(spans, read).filter(isVendorHttp);
-    expect(http.length).toBeGreaterThanOrEqual(2); // 12 devices in pages of 10, and the catalog
-    for (const call of http) {
+    const graph = http.filter((s) => s.attributes['patchgraph.vendor'] === 'Microsoft Graph');
+    expect(graph.length).toBeGreaterThanOrEqual(2); // 12 devices in pages of 10, and the catalog
+    for (const call of graph) {
       expect(call.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 200, 'patchgraph.vendor': 'Microsoft Graph' });
       expect(call.attributes['patchgraph.vendor.request_id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(call.attributes['url.full']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[^?]*$/);
     }
-    expect(http.filter((s) => String(s.attributes['url.full']).endsWith('/managedDevices'))).not.toHaveLength(0);
+    expect(graph.filter((s) => String(s.attributes['url.full']).endsWith('/managedDevices'))).not.toHaveLength(0);
+    // The token the first call needed, from Entra ID, with Entra's request id.
+    const token = http.filter((s) => s.attributes['patchgraph.vendor'] === 'Microsoft Entra ID');
+    expect(token).toHaveLength(1);
+    expect(token[0].attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': 200 });
+    expect(token[0].attributes['url.full']).toMatch(/\/oauth2\/v2\.0\/token$/);
+    expect(token[0].attributes['patchgraph.vendor.request_id']).toEqual(expect.any(String));
+    expect(http).toHaveLength(graph.length + 1);
 
     // The apply's stages, and the statements each made, as their descendants.
     const applied = descendants(spans, apply);

@@ -3,6 +3,7 @@ import { Clock, systemClock } from '../clock';
 import { AuthError, ConfigError, ConnectorError, MalformedResponseError, TransientError } from '../errors';
 import { classify } from './error-map';
 import { emitLog, errorOfKind, HttpLog, parseVendorError, sendOnce } from './http-client';
+import { HttpObserver, safely, telemetryUrl, vendorRequestId } from './observer';
 import { Redactor } from './redact';
 import { parseRetryAfter } from './retry-after';
 
@@ -117,6 +118,8 @@ export interface OAuth2TokenProviderOptions {
   /** Sends the token request. Default: the global fetch. */
   fetch?: typeof fetch;
   log?: HttpLog;
+  /** Watches each token request as HttpClient's observer watches API requests (throttling, traces). */
+  observer?: HttpObserver;
   clock?: Clock;
   /**
    * Where the token is kept. By default the provider keeps its own, so it lives as long as the provider (one sync
@@ -161,6 +164,7 @@ export class OAuth2TokenProvider implements TokenProvider {
   private readonly refreshBeforeExpiryMs: number;
   private readonly timeoutMs: number;
   private readonly log?: HttpLog;
+  private readonly observer?: HttpObserver;
   private readonly clock: Clock;
   private redactor: Redactor;
   private readonly cache: TokenCache;
@@ -183,6 +187,7 @@ export class OAuth2TokenProvider implements TokenProvider {
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 60_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.log = options.log;
+    this.observer = options.observer;
     this.clock = options.clock ?? systemClock;
     this.cache = options.cache ?? new TokenCache();
     this.send = options.fetch ?? fetch;
@@ -220,7 +225,21 @@ export class OAuth2TokenProvider implements TokenProvider {
     const what = `${this.vendor} token request`;
     emitLog(this.log, this.redactor, { event: 'token.request', level: 'info', vendor: this.vendor, method: 'POST', url: grant.tokenUrl });
 
-    const outcome = await sendOnce(grant.tokenUrl, { method: 'POST', headers, body: new URLSearchParams(grant.form).toString() }, this.timeoutMs, undefined, this.send);
+    const started = performance.now();
+    const observed = this.observer?.attempt ? safely(() => this.observer!.attempt!({ vendor: this.vendor, method: 'POST', url: telemetryUrl(grant.tokenUrl), attempt: 1 })) : undefined;
+    let outcome: Awaited<ReturnType<typeof sendOnce>>;
+    try {
+      outcome = await sendOnce(grant.tokenUrl, { method: 'POST', headers, body: new URLSearchParams(grant.form).toString() }, this.timeoutMs, undefined, this.send);
+    } catch (err) {
+      if (observed) safely(() => observed({ failure: 'network', durationMs: performance.now() - started }));
+      throw err;
+    }
+    if (observed) {
+      const end = outcome.ok
+        ? { status: outcome.response.status, requestId: vendorRequestId(outcome.response.headers), durationMs: performance.now() - started }
+        : { failure: outcome.failure, durationMs: performance.now() - started };
+      safely(() => observed(end));
+    }
     if (!outcome.ok) {
       const detail = outcome.failure === 'timeout' ? `no response within ${this.timeoutMs} ms` : 'the connection failed';
       throw this.failed(new TransientError(this.safe(`${what} failed: ${detail}`), { cause: outcome.cause }));
