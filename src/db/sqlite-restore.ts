@@ -142,7 +142,9 @@ export async function restoreSqlite(fromPath: string, targetPath: string, option
     for (const f of [`${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
     const summary = await summarizeSqliteFile(tmp);
     if (existsSync(target)) {
-      previous = `${target}.before-restore-${options.clock.now().toISOString().replace(/[:.]/g, '-')}`;
+      const stamp = `${target}.before-restore-${options.clock.now().toISOString().replace(/[:.]/g, '-')}`;
+      previous = stamp;
+      for (let n = 2; existsSync(previous); n++) previous = `${stamp}-${n}`;
       linkSync(target, previous);
     }
     // A -wal left beside the old file would be replayed into the new one when it is next opened.

@@ -126,6 +126,29 @@ describeOnSqlite('backup and restore commands on SQLite', () => {
     expect(out.text()).toContain('npx patchgraph audit verify --all');
   });
 
+  it('refuses to restore over a database whose sync lease is live, unless --force', async () => {
+    const busy = join(dir, 'busy.db');
+    copyFileSync(backup, busy);
+    const b = openSqliteFile(busy);
+    const instance = (b.prepare('SELECT id FROM connector_instance').get() as { id: string }).id;
+    // A lease as a sync running elsewhere holds it: it runs out a minute after the clock's now.
+    const lease = "INSERT INTO sync_lock (connectorInstanceId, token, holder, acquiredAt, expiresAt) VALUES (?, 'tok', 'worker-7:4242', '2026-12-05 11:59:00.000', '2026-12-05 12:01:00.000')";
+    b.prepare(lease).run(instance);
+    b.close();
+    const before = readFileSync(busy);
+    await expect(restoreCommand(target('busy.db'), { from: backup }, capture().out, clock)).rejects.toThrow(/^--force: the database looks in use: 1 sync lease\(s\) are live \(held by worker-7:4242\)/);
+    expect(readFileSync(busy).equals(before)).toBe(true);
+    // Once it has run out, nothing holds the database.
+    expect(await restoreCommand(target('busy.db'), { from: backup }, capture().out, fixedClock('2026-12-05T12:02:00Z'))).toBe(0);
+    const again = openSqliteFile(busy);
+    again.prepare(lease).run(instance);
+    again.close();
+    expect(await restoreCommand(target('busy.db'), { from: backup, force: true }, capture().out, clock)).toBe(0);
+    const restored = openSqliteFile(busy, { readonly: true });
+    expect(restored.prepare('SELECT COUNT(*) AS n FROM sync_lock').get()).toEqual({ n: 0 });
+    restored.close();
+  });
+
   it('refuses a file that is not a backup, and a restore over the backup itself', async () => {
     const notOne = join(dir, 'notes.txt');
     writeFileSync(notOne, 'not a database');
