@@ -91,8 +91,11 @@ export const PERMISSIONS = {
   'Mutation.triggerSync': { area: 'Connectors and syncs', what: 'Start a sync now', grantees: MSP_STAFF },
   'Mutation.resetIngestWatermark': { area: 'Connectors and syncs', what: 'Accept a WSUS collector\'s older snapshot again', grantees: MSP_STAFF },
   'Mutation.mapVendorSite': { area: 'Connectors and syncs', what: 'Map a site of an MSP-wide vendor account to a tenant', grantees: MSP_ADMIN },
+  'POST /ingest/{instanceId}': {
+    area: 'Connectors and syncs', what: 'Push a snapshot to an instance whose connector takes uploads (the instance\'s own ingest key; no API key or token is accepted)', grantees: ['INGEST'],
+  },
   'POST /ingest/wsus/{instanceId}': {
-    area: 'Connectors and syncs', what: 'Push a WSUS snapshot (the instance\'s own ingest key; no API key or token is accepted)', grantees: ['INGEST'],
+    area: 'Connectors and syncs', what: 'Push a WSUS snapshot: the WSUS collector\'s address for the same route (the instance\'s own ingest key; no API key or token is accepted)', grantees: ['INGEST'],
   },
 
   'Mutation.mergeAssets': { area: 'Identity', what: 'Merge assets that are one machine', grantees: MSP_STAFF },

@@ -125,6 +125,16 @@ export class DashboardBaseline {
         WHERE le.rn = 1
       ),
       due AS (${due}),
+      -- Which entry supersedes which, by the KBs each lists (one step: the bundled catalog holds no longer chain).
+      supersession AS (
+        SELECT old.id AS updateId, sup.id AS supersederId FROM software_update sup
+        ${my ? "JOIN JSON_TABLE(sup.supersedes, '$[*]' COLUMNS (kb VARCHAR(32) PATH '$')) j" : 'JOIN json_each(sup.supersedes) j'}
+        JOIN software_update old ON old.kb = ${my ? 'j.kb' : 'j.value'} WHERE sup.kb <> old.kb
+      ),
+      superseded AS (
+        SELECT DISTINCT le.assetId, x.updateId FROM last_event le JOIN supersession x ON x.supersederId = le.updateId
+        WHERE le.rn = 1 AND le.toState = 'INSTALLED'
+      ),
       findings AS (
         SELECT a.id AS assetId, a.hostname, c.updateId, d.startAt, CASE
           WHEN EXISTS (SELECT 1 FROM risk_exception re WHERE re.tenantId = a.tenantId AND (re.siteId IS NULL OR re.siteId = a.siteId)
@@ -138,16 +148,8 @@ export class DashboardBaseline {
           ELSE ${RANK.COMPLIANT} END AS statusRank
         FROM chosen c JOIN scoped a ON a.id = c.assetId JOIN due d ON d.updateId = c.updateId
         WHERE c.pick = 1 AND c.toState IN ('MISSING', 'FAILED', 'PENDING_REBOOT')
-          -- Not when an update superseding it is installed: one of the asset's sources last said so by asOf. (One step
-          -- of supersedence: the bundled catalog holds no longer chain.)
-          AND NOT EXISTS (SELECT 1 FROM software_update old
-            JOIN software_update sup ON sup.supersedes LIKE ${my ? `CONCAT('%"', old.kb, '"%')` : `'%"' || old.kb || '"%'`} AND sup.kb <> old.kb
-            JOIN source_device sx ON sx.assetId = c.assetId
-            JOIN patch_event px ON px.sourceDeviceId = sx.id AND px.updateId = sup.id
-            WHERE old.id = c.updateId AND px.toState = 'INSTALLED' AND px.observedAt <= ${KNOWN} AND COALESCE(px.reportedAt, px.observedAt) <= ${AS_OF}
-              AND NOT EXISTS (SELECT 1 FROM patch_event py WHERE py.sourceDeviceId = px.sourceDeviceId AND py.updateId = px.updateId
-                AND py.observedAt <= ${KNOWN} AND COALESCE(py.reportedAt, py.observedAt) <= ${AS_OF}
-                AND (py.observedAt > px.observedAt OR (py.observedAt = px.observedAt AND py.id > px.id))))
+          -- Not when an update superseding it is installed: one of the asset's sources last said so by asOf.
+          AND NOT EXISTS (SELECT 1 FROM superseded sp WHERE sp.assetId = c.assetId AND sp.updateId = c.updateId)
       ),
       asset_status AS (
         SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM (

@@ -434,10 +434,14 @@ describe(`permission matrix on ${ENGINE}`, () => {
     }
   });
 
-  it('accepts a WSUS push only with the instance\'s ingest key, never an API key of any role', async () => {
-    expect(PERMISSIONS['POST /ingest/wsus/{instanceId}'].grantees).toEqual(['INGEST']);
-    const snapshot = gzipSync(JSON.stringify(new WsusSimulator({ computers: 2, updates: 3, seed: 3, now: new Date('2026-11-02T09:00:00Z') }).snapshot()));
-    const post = (key: string) => fetch(`${server.app.url}/ingest/wsus/${g.wsus}`, {
+  // Each case's snapshot is taken later than the one before, so neither is refused as stale.
+  it.each([
+    ['the generic route', 'POST /ingest/{instanceId}', '', '2026-11-02T09:00:00Z'],
+    ['the WSUS collector\'s route', 'POST /ingest/wsus/{instanceId}', 'wsus/', '2026-11-02T09:30:00Z'],
+  ] as const)('accepts a WSUS push on %s only with the instance\'s ingest key, never an API key of any role', async (_name, route, prefix, takenAt) => {
+    expect(PERMISSIONS[route].grantees).toEqual(['INGEST']);
+    const snapshot = gzipSync(JSON.stringify(new WsusSimulator({ computers: 2, updates: 3, seed: 3, now: new Date(takenAt) }).snapshot()));
+    const post = (key: string) => fetch(`${server.app.url}/ingest/${prefix}${g.wsus}`, {
       method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${key}` }, body: snapshot,
     });
     for (const role of ROLES) for (const scope of ['tenant', 'all']) expect([role, scope, (await post(keys.get(`${role}:${scope}`)!)).status]).toEqual([role, scope, 401]);
