@@ -5,3 +5,4 @@ export { parseConfig, secretNames, Setting, type SettingInfo, type SettingOption
 export { given, HttpUrl, httpUrlProblem, OptionalWholeNumber, Rule, SecureUrl, secureUrlProblem, STALE_AFTER_DAYS } from './config-rules';
 export * from './http';
 export { buildText, parseWindowsVersion, releaseName, type WindowsBuild, windowsName } from './windows-builds';
+export { SDK_VERSION } from './version';
