@@ -40,6 +40,13 @@ module.exports = {
       },
     },
     {
+      name: 'entities-below-graphql',
+      comment: 'Entities are the data model; the GraphQL layer (src/graphql) builds on them, never the reverse.',
+      severity: 'error',
+      from: { path: '^src/entities/' },
+      to: { path: '^src/graphql/' },
+    },
+    {
       name: 'no-circular-sdk',
       comment: 'The SDK has no import cycles at run time (a type naming the other module is none).',
       severity: 'error',

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Node } from '../graphql/types/node.type';
+import { Node } from './node';
 import { primaryUuid, timestamp, uuid } from './columns';
 import { PatchPostureStatus } from './enums';
 import { Tenant } from './tenant.entity';

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Node } from '../graphql/types/node.type';
+import { Node } from './node';
 import { Asset } from './asset.entity';
 import { timestamp, uuid, primaryUuid } from './columns';
 import { EvidenceKind, PatchStateValue } from './enums';

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { DeviceOwnership, PatchPostureStatus } from './enums';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Node } from '../graphql/types/node.type';
+import { Node } from './node';
 import { Asset } from './asset.entity';
 import { longText, timestamp, uuid, primaryUuid } from './columns';
 import { ConnectorInstance } from './connector-instance.entity';

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Node } from '../graphql/types/node.type';
+import { Node } from './node';
 import { longText, timestamp, uuid, primaryUuid } from './columns';
 import { ConnectorInstance } from './connector-instance.entity';
 import { SyncMode, SyncRunStatus, SyncTrigger } from './enums';

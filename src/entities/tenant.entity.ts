@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { Node } from '../graphql/types/node.type';
+import { Node } from './node';
 import { primaryUuid, timestamp } from './columns';
 
 @ObjectType({ implements: Node, description: "An MSP's client organisation; every device and record belongs to one" })

@@ -1,6 +1,6 @@
 import { Field, Float, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { Node } from '../graphql/types/node.type';
+import { Node } from './node';
 import { primaryUuid, timestamp } from './columns';
 import { ReleaseDateSource, Severity, UpdateClassification } from './enums';
 

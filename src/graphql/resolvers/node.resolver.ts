@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { NotFoundError, UserInputError } from '../../errors';
 import { RequestContext } from '../context';
 import { decodeGlobalId } from '../types/global-id';
-import { Node } from '../types/node.type';
+import { Node } from '../../entities/node';
 
 type NodeLoaderName = 'tenant' | 'site' | 'asset' | 'sourceDevice' | 'connectorInstance' | 'syncRun' | 'update' | 'vulnerability' | 'patchState';
 

@@ -2,7 +2,7 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphq
 import { AssetStatus, Severity } from '../../entities/enums';
 import { ChangeRisk, ChangeState, ChangeType, ClosureCode } from '../../change/change-kinds';
 import { SuggestedOutcome, TargetUpdateStatus } from '../../change/verification';
-import { Node } from './node.type';
+import { Node } from '../../entities/node';
 
 registerEnumType(ChangeType, {
   name: 'ChangeType',

@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { PolicyVersion } from '../../access/policy-catalog';
 import { ASSET_CLASSES, AssetClass as AssetClassName } from '../../compliance/asset-class';
-import { Node } from './node.type';
+import { Node } from '../../entities/node';
 
 /** The asset classes of src/compliance/asset-class.ts as a GraphQL enum; its values are the class names themselves. */
 export const AssetClass = Object.fromEntries(ASSET_CLASSES.map((c) => [c, c])) as { [K in AssetClassName]: K };

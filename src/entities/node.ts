@@ -1,8 +1,9 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 
 /**
- * Relay's Node. The `id` every implementing type exposes is the opaque global id ("Asset:<uuid>", base64url);
- * schema.ts installs that resolver once for all of them, so no resolver can leak a raw key.
+ * Relay's Node. The entities implement it, so it lives with them, below the GraphQL layer. The `id` every
+ * implementing type exposes is the opaque global id ("Asset:<uuid>", base64url); schema.ts installs that resolver
+ * once for all of them, so no resolver can leak a raw key.
  */
 @InterfaceType({
   description: 'An object with a globally unique, opaque id',
