@@ -11,7 +11,7 @@ import { updateRows } from '../db/insert-rows';
 import { Update } from '../entities';
 import { ReleaseDateSource } from '../entities/enums';
 import { SHARED_OWNER } from '../entities/update.entity';
-import { findIn } from '../sync/find-in';
+import { findIn } from '../db/find-in';
 
 const RANK: readonly ReleaseDateSource[] = [ReleaseDateSource.FIRST_SEEN, ReleaseDateSource.SOURCE, ReleaseDateSource.MICROSOFT];
 

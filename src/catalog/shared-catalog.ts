@@ -18,7 +18,7 @@ import { ReleaseDateSource, Severity, UpdateClassification } from '../entities/e
 import { SHARED_OWNER } from '../entities/update.entity';
 import { applyIntel } from '../intel/apply-intel';
 import { cvssVersionOf } from '../intel/cvrf-catalog';
-import { findIn } from '../sync/find-in';
+import { findIn } from '../db/find-in';
 import { applyMicrosoftDates } from './release-dates';
 import { recordVulnerabilityFacts } from './vulnerability-history';
 import { refreshMaxScores } from '../sync/write-catalog';

@@ -9,7 +9,7 @@
  */
 import type { ComputerSpec } from '../../connectors/wsus/simulator';
 import { MICROSOFT_CATALOG } from './catalog';
-import { buildAtLeast, seededRandom, WindowsRelease, WINDOWS_RELEASES } from './fleet';
+import { buildAtLeast, seededRandom, WindowsRelease, WINDOWS_RELEASES } from './windows-releases';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -14,7 +14,7 @@ import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { buildDemoExports, DEMO_TENANTS, DEMO_TOOL_NAMES, demoSeed, DemoTenant } from './demo-fleet';
 import { MICROSOFT_CATALOG } from '../../connectors/shared/microsoft/microsoft-catalog';
-import { buildAtLeast, seededRandom } from './fleet';
+import { buildAtLeast, seededRandom } from './windows-releases';
 
 const DAY = 86_400_000;
 /** Small pages, so the demo's syncs page through nextLinks as a real tenant's do. */

@@ -6,7 +6,7 @@
 import { EntityManager } from 'typeorm';
 import { updateRows } from '../db/insert-rows';
 import { CveIntel, Update, UpdateVulnerability, Vulnerability } from '../entities';
-import { findIn } from '../sync/find-in';
+import { findIn } from '../db/find-in';
 import { refreshMaxScores } from '../sync/write-catalog';
 import { recordVulnerabilityFacts } from '../catalog/vulnerability-history';
 

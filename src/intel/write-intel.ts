@@ -12,7 +12,7 @@ import { EntityManager, IsNull, Not } from 'typeorm';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { CveIntel, IntelSource, Vulnerability } from '../entities';
 import { writeSharedCatalog } from '../catalog/shared-catalog';
-import { findIn } from '../sync/find-in';
+import { findIn } from '../db/find-in';
 import { newId } from '../util/ids';
 import { applyIntel } from './apply-intel';
 import type { CveRecord } from './cve-json5';

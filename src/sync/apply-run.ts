@@ -19,7 +19,7 @@ import { identityKeys, identityOf, IdentityIndex } from './identity-index';
 import { Cursors, SourceRead, SyncDataError } from './read-source';
 import { writeCatalog } from './write-catalog';
 import { refreshEffectiveStates } from './effective-states';
-import { findIn } from './find-in';
+import { findIn } from '../db/find-in';
 import { planStates } from './state-digest';
 import { writePatchStates } from './write-patch-states';
 

@@ -10,7 +10,7 @@ import { SourceDevice } from '../entities';
 import { UnattachedReason } from '../entities/enums';
 import { applyRun, ApplyContext } from './apply-run';
 import { placeDevice } from './device-placement';
-import { findIn } from './find-in';
+import { findIn } from '../db/find-in';
 import { withoutStatesOf, writeUnattached } from './unattached-records';
 
 export async function applyTenantRun(m: EntityManager, given: ApplyContext): Promise<SyncCounts> {

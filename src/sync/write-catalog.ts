@@ -21,7 +21,7 @@ import { Update, UpdateVulnerability, Vulnerability } from '../entities';
 import { SHARED_OWNER } from '../entities/update.entity';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { newId } from '../util/ids';
-import { findIn } from './find-in';
+import { findIn } from '../db/find-in';
 import { SourceRead, SyncDataError } from './read-source';
 
 /** Writes new catalog entries and fix links for `tenantId`'s part of a run; returns the entry id of every key it uses. */
