@@ -6,3 +6,4 @@ export { given, HttpUrl, httpUrlProblem, OptionalWholeNumber, Rule, SecureUrl, s
 export * from './http';
 export { buildText, parseWindowsVersion, releaseName, type WindowsBuild, windowsName } from './windows-builds';
 export { SDK_VERSION } from './version';
+export { compactMac } from './mac';

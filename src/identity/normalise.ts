@@ -3,6 +3,7 @@
  * Every function returns the canonical form, or null when the value must never be used to match
  * (missing, malformed, or a placeholder that many unrelated machines share).
  */
+import { compactMac } from '../../connectors/sdk/mac';
 
 type Raw = string | null | undefined;
 
@@ -72,10 +73,8 @@ const VIRTUAL_OUIS: ReadonlySet<string> = new Set([
  * Wi-Fi MACs, VPN and virtual adapters, e.g. "DA:…", "02:…") and the virtual OUIs above.
  */
 export function normaliseMac(m: Raw): string | null {
-  if (typeof m !== 'string') return null;
-  const v = m.replace(/[\s:.-]/g, '').toUpperCase();
-  if (!/^[0-9A-F]{12}$/.test(v)) return null;
-  if (/^0+$/.test(v)) return null;
+  const v = compactMac(m);
+  if (!v || /^0+$/.test(v)) return null;
   const firstOctet = parseInt(v.slice(0, 2), 16);
   if (firstOctet & 0x01) return null; // group address, includes broadcast FF:FF:FF:FF:FF:FF
   if (firstOctet & 0x02) return null; // locally administered / randomised

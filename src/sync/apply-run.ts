@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { EntityManager, In, IsNull, Not } from 'typeorm';
 import type { DeviceRecord } from '../../connectors/sdk/contract';
+import { compactMac } from '../../connectors/sdk/mac';
 import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { Asset, ConnectorInstance, PatchPostureEvent, PatchState, Site, SourceDevice, UpdateApproval, VendorSite } from '../entities';
@@ -60,9 +61,9 @@ const clip = (v: string | null | undefined, max: number): string | null => {
 function toDeviceColumns(d: DeviceRecord): DeviceColumns {
   const macs = new Set<string>();
   for (const raw of d.macAddresses ?? []) {
-    const compact = String(raw).replace(/[\s:.-]/g, '').toUpperCase();
     // Keep every well-formed MAC (randomised ones too: an operator may want to see them); matching ignores the unusable.
-    if (/^[0-9A-F]{12}$/.test(compact)) macs.add(compact);
+    const compact = compactMac(raw);
+    if (compact) macs.add(compact);
   }
   return {
     hostname: clip(d.hostname, 255),

@@ -4,6 +4,7 @@
  * slept, so a test of Retry-After or backoff takes milliseconds.
  */
 import { fixedClock } from '../clock';
+import { compactMac } from '../mac';
 import { parseConfig, secretNames } from '../config';
 import { readsIncrementally, type Connector, type ConnectorContext, type DeviceRecord, type KnownDevice, type PatchStateRecord, type RunMode, type StreamRequest, type UpdateRecord } from '../contract';
 import type { Sleep } from '../http/backoff';
@@ -79,7 +80,7 @@ export function knownFrom(devices: DeviceRecord[]): NonNullable<StreamRequest['k
       revision: d.revision ?? null,
       serialNumber: d.serialNumber ?? null,
       smbiosUuid: d.smbiosUuid ?? null,
-      macAddresses: [...new Set((d.macAddresses ?? []).map((m) => m.replace(/[\s:.-]/g, '').toUpperCase()))].sort(),
+      macAddresses: [...new Set((d.macAddresses ?? []).map(compactMac).filter((m): m is string => m !== null))].sort(),
       manufacturer: d.manufacturer ?? null,
       model: d.model ?? null,
     }]),
