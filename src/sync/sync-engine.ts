@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import type { Connector, ConnectorContext } from '../../connectors/sdk/contract';
+import type { ConnectionCheck, Connector, ConnectorContext } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
 import { realSleep } from '../../connectors/sdk/http/backoff';
 import { sharedRateLimiters } from '../../connectors/sdk/http/rate-limiter';
@@ -163,6 +163,21 @@ export class SyncEngine {
   }
 
   /** Runs a sync to the end. Throws SyncInProgressError when the instance is already syncing. */
+  /**
+   * Checks that an instance reaches its source with its credentials, without syncing: the connector is built as a
+   * sync builds it (the same context: clock, shared rate limiters and token cache, vendor-call metrics), so a test
+   * counts against the vendor's quota where a sync would. Throws the connector's typed error when it does not.
+   */
+  async testConnection(instance: ConnectorInstance, signal: AbortSignal): Promise<ConnectionCheck> {
+    const { definition, config } = loadInstanceConfig(instance, this.deps.secrets);
+    const connector = definition.create(config, this.connectorContext(undefined, instance.kind));
+    try {
+      return await connector.testConnection({ signal });
+    } finally {
+      await connector.close?.().catch(() => undefined);
+    }
+  }
+
   async run(instanceId: string, options: RunOptions): Promise<SyncRun> {
     return (await this.start(instanceId, options)).done;
   }

@@ -8,7 +8,6 @@ import { setSecretNames } from '../../access/connector-admin';
 import { ConnectorInstance, SyncRun, Tenant } from '../../entities';
 import { SyncTrigger } from '../../entities/enums';
 import { ConflictError, NotFoundError } from '../../errors';
-import { loadInstanceConfig } from '../../sync/instance-config';
 import { SyncInProgressError } from '../../sync/sync-lock';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
@@ -140,18 +139,12 @@ export class ConnectorInstanceResolver {
     return access.connectorAdmin.resetIngestWatermark(keyOf('ConnectorInstance', connectorInstanceId, 'connectorInstanceId'));
   }
   @Mutation(() => ConnectionTestResult, { description: 'Checks that the instance reaches its source with its credentials, without syncing' })
-  async testConnectorInstance(@Arg('id', () => ID, { description: 'The instance to test' }) id: string, @Ctx() { access, secrets, logger, clock }: RequestContext): Promise<ConnectionTestResult> {
+  async testConnectorInstance(@Arg('id', () => ID, { description: 'The instance to test' }) id: string, @Ctx() { access, sync, logger }: RequestContext): Promise<ConnectionTestResult> {
     const instance = await access.connectorInstances.byId(keyOf('ConnectorInstance', id, 'id'));
     if (!instance) throw new NotFoundError('ConnectorInstance', id);
     try {
-      const { definition, config } = loadInstanceConfig(instance, secrets);
-      const connector = definition.create(config, { clock });
-      try {
-        const check = await connector.testConnection({ signal: AbortSignal.timeout(30_000) });
-        return { ok: true, message: check.message, errorKind: null };
-      } finally {
-        await connector.close?.().catch(() => undefined);
-      }
+      const check = await sync.testConnection(instance, AbortSignal.timeout(30_000));
+      return { ok: true, message: check.message, errorKind: null };
     } catch (err) {
       if (err instanceof ConnectorError) return { ok: false, message: err.message, errorKind: err.kind };
       logger.error({ err }, 'connection test failed unexpectedly');
