@@ -6,6 +6,7 @@ import type { ConnectorDefinition } from './sdk/contract';
 import { dattoRmmConnector } from './datto-rmm';
 import { fileImportConnector } from './file-import';
 import { intuneConnector } from './intune';
+import { ninjaOneConnector } from './ninjaone';
 import { wsusConnector } from './wsus';
 
 export const CONNECTORS: ReadonlyArray<ConnectorDefinition<any>> = [
@@ -13,6 +14,7 @@ export const CONNECTORS: ReadonlyArray<ConnectorDefinition<any>> = [
   intuneConnector,
   dattoRmmConnector,
   wsusConnector,
+  ninjaOneConnector,
 ];
 
 export function connectorDefinition(kind: string): ConnectorDefinition<any> | undefined {

@@ -95,27 +95,39 @@ class CursorGone extends Error {
   }
 }
 
+/**
+ * NinjaOne keeps one cursor name for the whole report and advances its offset, so the page key is name and offset
+ * together: the SDK's paging refuses a key that comes back, which then means a server that stopped advancing.
+ */
+function pageKey(cursor: NinjaQueryPage<unknown>['cursor']): string | null {
+  if (!cursor || typeof cursor.name !== 'string') return null;
+  return `${cursor.offset ?? ''}\u0000${cursor.name}`;
+}
+
+function cursorName(key: string): string {
+  return key.slice(key.indexOf('\u0000') + 1);
+}
+
 async function readReportOnce<T>(client: HttpClient, path: string, query: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<T[]> {
   const rows: T[] = [];
   const pages = cursorPaging<T, string>(
-    async (cursor) => {
+    async (key) => {
       // The cursor carries the report's filters; the next page names only the cursor.
-      const pageQuery = cursor === undefined ? { ...query, pageSize: PAGE_SIZE } : { cursor, pageSize: PAGE_SIZE };
+      const pageQuery = key === undefined ? { ...query, pageSize: PAGE_SIZE } : { cursor: cursorName(key), pageSize: PAGE_SIZE };
       let body: NinjaQueryPage<T>;
       try {
         body = await client.get<NinjaQueryPage<T>>(path, { query: pageQuery, signal });
       } catch (error) {
-        if (cursor !== undefined && error instanceof FatalError && GONE_CURSOR_STATUSES.has(error.status ?? 0)) throw new CursorGone(error.status);
+        if (key !== undefined && error instanceof FatalError && GONE_CURSOR_STATUSES.has(error.status ?? 0)) throw new CursorGone(error.status);
         throw error;
       }
       if (!body || typeof body !== 'object' || !Array.isArray(body.results)) {
         throw new MalformedResponseError(`${VENDOR} ${path}: expected { cursor, results: [] }, got ${describe(body)}`);
       }
-      const next = body.results.length > 0 ? body.cursor?.name : undefined;
-      if (body.results.length > 0 && typeof next !== 'string') {
-        throw new MalformedResponseError(`${VENDOR} ${path}: a page of results without the cursor of the next page`);
-      }
-      return { items: body.results, next: next ?? null, body };
+      if (body.results.length === 0) return { items: [], next: null, body };
+      const next = pageKey(body.cursor);
+      if (next === null) throw new MalformedResponseError(`${VENDOR} ${path}: a page of results without the cursor of the next page`);
+      return { items: body.results, next, body };
     },
     { what: `${VENDOR} ${path}`, signal },
   );
