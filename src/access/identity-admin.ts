@@ -9,7 +9,7 @@ import { inTransaction } from '../db/transaction';
 import { Asset, SourceDevice } from '../entities';
 import { AssetStatus } from '../entities/enums';
 import { NotFoundError, UserInputError } from '../errors';
-import { refreshAssets, repointPatchStates } from '../sync/apply-run';
+import { refreshAssets, repointPatchStates } from '../sync/apply/refresh-assets';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { Actor } from './tenant-admin';

@@ -5,8 +5,9 @@
 import { AssetIdentity, DeviceIdentity } from '../identity/match';
 import { normaliseAzureAdId, normaliseHostname, normaliseMac, normaliseSerial, normaliseSmbiosUuid } from '../identity/normalise';
 import { SourceDevice } from '../entities';
+import type { IDENTITY_COLUMNS } from './apply/device-columns';
 
-export function identityOf(d: Pick<SourceDevice, 'tenantId' | 'externalId' | 'connectorInstanceId' | 'azureAdDeviceId' | 'serialNumber' | 'smbiosUuid' | 'macAddresses' | 'hostname' | 'fqdn'>): DeviceIdentity {
+export function identityOf(d: Pick<SourceDevice, 'tenantId' | 'externalId' | 'connectorInstanceId' | (typeof IDENTITY_COLUMNS)[number]>): DeviceIdentity {
   return {
     tenantId: d.tenantId,
     sourceId: d.externalId,

@@ -10,7 +10,7 @@
  * stored digest is that of the very list being applied, comparing would find nothing to do. This holds for a list
  * of any scope: an incremental read's list is compared whenever it differs from the last one applied, and a state
  * a full read omits is left as it is, with or without the digest (a different set is a different digest).
- * Anything else that rewrites a device's states must null its digest (apply-msp-run's rehome does).
+ * Anything else that rewrites a device's states must null its digest (account-partitions.ts's rehome does).
  */
 import { createHash } from 'node:crypto';
 import type { PatchStateRecord } from '../../connectors/sdk/contract';

@@ -24,9 +24,8 @@ import { NotFoundError } from '../errors';
 import { SecretBox, SecretKeyError } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
-import { applyMspRun } from './apply-msp-run';
-import { emptyCounts } from './apply-run';
-import { applyTenantRun } from './apply-tenant-run';
+import { applyRun } from './apply/apply-run';
+import { emptyCounts } from './apply/run-context';
 import { importedSites, knownDevices } from './known-devices';
 import { connectorDefinition } from '../../connectors/registry';
 import type { RunMode } from '../../connectors/sdk/contract';
@@ -281,9 +280,7 @@ export class SyncEngine {
       const finished = await inSpan('sync.apply', {}, () => inTransaction(dataSource, async (m) => {
         await lock.confirm(m);
         const now = clock.now();
-        const counts = instance.tenantId
-          ? await applyTenantRun(m, { instance, tenantId: instance.tenantId, read, now, syncRunId: run.id })
-          : await applyMspRun(m, { instance, read, now, syncRunId: run.id });
+        const counts = await applyRun(m, { instance, read, now, syncRunId: run.id });
         if (counts.devices.unmapped) log?.warn({ unmapped: counts.devices.unmapped }, 'devices in vendor sites not mapped to a tenant were not imported; map the sites (ConnectorInstance.vendorSites)');
         // Cancelled while writing: throwing here rolls the whole run back.
         options.signal.throwIfAborted();

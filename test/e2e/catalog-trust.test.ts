@@ -7,7 +7,7 @@ import type { UpdateRecord } from '../../connectors/sdk/contract';
 import { ConnectorInstance, Tenant } from '../../src/entities';
 import { Role } from '../../src/entities/enums';
 import { toGlobalId } from '../../src/graphql/types/global-id';
-import { applyRun } from '../../src/sync/apply-run';
+import { applyRun } from '../../src/sync/apply/apply-run';
 import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -27,13 +27,13 @@ describe(`catalog trust across tenants on ${ENGINE}`, () => {
   const tenants: Record<'acme' | 'globex', { tenant: Tenant; wsus: ConnectorInstance; key: string }> = {} as never;
 
   async function report(who: 'acme' | 'globex', updates: UpdateRecord[]) {
-    const { tenant, wsus } = tenants[who];
+    const { wsus } = tenants[who];
     const read: SourceRead = {
       devices: [{ externalId: `${who}-pc-01`, hostname: `${who.toUpperCase()}-PC-01`, lastCheckInAt: NOW }],
       updates, approvals: [], fullDeviceRead: false, cursors: {},
       patchStates: updates.map((u) => ({ deviceExternalId: `${who}-pc-01`, updateKey: u.key, state: 'MISSING', evidence: 'REPORTED' })),
     };
-    await db.dataSource.transaction((m) => applyRun(m, { instance: wsus, tenantId: tenant.id, read, now: NOW, syncRunId: newId() }));
+    await db.dataSource.transaction((m) => applyRun(m, { instance: wsus, read, now: NOW, syncRunId: newId() }));
   }
   const titles = async (who: 'acme' | 'globex', filter = '') => {
     const res = await server.gql(`{ updates(first: 500${filter}) { nodes { title shared reportedFor { name } } } }`, {}, tenants[who].key);

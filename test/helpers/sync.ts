@@ -4,7 +4,7 @@ import { ConnectorAdmin } from '../../src/access/connector-admin';
 import { TenantScope } from '../../src/access/tenant-scope';
 import { ConnectorInstance } from '../../src/entities';
 import { SecretBox } from '../../src/secrets/secret-box';
-import { applyRun } from '../../src/sync/apply-run';
+import { applyRun } from '../../src/sync/apply/apply-run';
 import { SourceRead } from '../../src/sync/read-source';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import { fixedClock } from '../../src/util/clock';
@@ -43,5 +43,5 @@ export function sourceRead(parts: Partial<SourceRead> = {}): SourceRead {
 /** Applies a read to a tenant's instance (as stored now) in one transaction, as the engine does once it has read. */
 export async function applyRead(dataSource: DataSource, instance: Pick<ConnectorInstance, 'id'>, read: SourceRead, at: { now?: Date; syncRunId?: string } = {}) {
   const fresh = await dataSource.getRepository(ConnectorInstance).findOneByOrFail({ id: instance.id });
-  return dataSource.transaction((m) => applyRun(m, { instance: fresh, tenantId: fresh.tenantId!, read, now: at.now ?? SYNC_T0, syncRunId: at.syncRunId ?? newId() }));
+  return dataSource.transaction((m) => applyRun(m, { instance: fresh, read, now: at.now ?? SYNC_T0, syncRunId: at.syncRunId ?? newId() }));
 }

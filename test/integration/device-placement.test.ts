@@ -6,8 +6,7 @@
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import { recordProblems } from '../../connectors/sdk/testkit/checks';
 import { Asset, ConnectorInstance, Site, SourceDevice, VendorSite } from '../../src/entities';
-import { applyMspRun } from '../../src/sync/apply-msp-run';
-import { applyTenantRun } from '../../src/sync/apply-tenant-run';
+import { applyRun } from '../../src/sync/apply/apply-run';
 import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -31,7 +30,7 @@ describe(`tenant keys and sites on ${ENGINE}`, () => {
   async function applyAccount(instance: ConnectorInstance, devices: DeviceRecord[]) {
     const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
     clock += 3_600_000;
-    return db.dataSource.transaction((m) => applyMspRun(m, { instance: fresh, read: read(devices), now: new Date(clock), syncRunId: newId() }));
+    return db.dataSource.transaction((m) => applyRun(m, { instance: fresh, read: read(devices), now: new Date(clock), syncRunId: newId() }));
   }
   const account = () => h.admin.create({ tenantId: null, kind: 'file-import', name: `RMM account ${newId().slice(0, 6)}`, settings: { path: '/dev/null' }, enabled: false });
   const site = async (tenantId: string, name: string) => {
@@ -84,7 +83,7 @@ describe(`tenant keys and sites on ${ENGINE}`, () => {
     const hillside = await site(contoso.id, 'Hillside Primary');
     const instance = await h.admin.create({ tenantId: contoso.id, kind: 'file-import', name: 'Contoso tool', settings: { path: '/dev/null' }, enabled: false });
     const devices: DeviceRecord[] = [{ externalId: 'c1', hostname: 'CAT-PC-01', serialNumber: 'SN-CAT-01', tenantKey: 'someone-else', site: { id: 'grp-9', name: 'Hillside Primary' } }];
-    await db.dataSource.transaction((m) => applyTenantRun(m, { instance, tenantId: contoso.id, read: read(devices), now: SYNC_T0, syncRunId: newId() }));
+    await db.dataSource.transaction((m) => applyRun(m, { instance, read: read(devices), now: SYNC_T0, syncRunId: newId() }));
     const stored = await repo(SourceDevice).findOneByOrFail({ connectorInstanceId: instance.id, externalId: 'c1' });
     expect([stored.tenantId, stored.vendorSiteId, stored.vendorSite]).toEqual([contoso.id, 'grp-9', 'Hillside Primary']);
     expect(await siteOfAsset(instance, 'c1')).toBe(hillside.id);
@@ -94,7 +93,7 @@ describe(`tenant keys and sites on ${ENGINE}`, () => {
     const contoso = await factory.tenant('Contoso (bad placement)');
     const instance = await h.admin.create({ tenantId: contoso.id, kind: 'file-import', name: 'bad site', settings: { path: '/dev/null' }, enabled: false });
     const bad = [{ externalId: 'b1', hostname: 'B-1', site: 'Leeds Surgery' as unknown as DeviceRecord['site'] }];
-    await expect(db.dataSource.transaction((m) => applyTenantRun(m, { instance, tenantId: contoso.id, read: read(bad), now: SYNC_T0, syncRunId: newId() })))
+    await expect(db.dataSource.transaction((m) => applyRun(m, { instance, read: read(bad), now: SYNC_T0, syncRunId: newId() })))
       .rejects.toThrow('device b1: site is not an object with an id and a name');
     expect(await repo(SourceDevice).countBy({ connectorInstanceId: instance.id })).toBe(0);
   });

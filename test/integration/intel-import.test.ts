@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSharedCatalog } from '../../src/catalog/shared-catalog';
 import { loadCatalog } from '../../src/demo/catalog';
-import { emptyCounts } from '../../src/sync/apply-run';
+import { emptyCounts } from '../../src/sync/apply/run-context';
 import { writeCatalog } from '../../src/sync/write-catalog';
 import { CveIntel, IntelSource, Update, UpdateVulnerability, Vulnerability } from '../../src/entities';
 import { SHARED_OWNER } from '../../src/entities/update.entity';

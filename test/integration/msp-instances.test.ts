@@ -1,10 +1,10 @@
 /**
  * MSP-wide instances (one vendor account serving many clients, as Datto RMM does) and device-level patch posture,
- * driven through applyMspRun with hand-built reads so the rules are tested apart from any connector.
+ * driven through applyRun (an account-wide instance's partitions) with hand-built reads so the rules are tested apart from any connector.
  */
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import { Asset, ConnectorInstance, PatchPostureEvent, PatchState, Site, SourceDevice, VendorSite } from '../../src/entities';
-import { applyMspRun } from '../../src/sync/apply-msp-run';
+import { applyRun } from '../../src/sync/apply/apply-run';
 import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -31,7 +31,7 @@ describe(`MSP-wide instances and patch posture on ${ENGINE}`, () => {
     const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
     const read: SourceRead = { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: true, cursors: {}, ...parts };
     clock += 3_600_000;
-    return db.dataSource.transaction((m) => applyMspRun(m, { instance: fresh, read, now: new Date(clock), syncRunId: newId() }));
+    return db.dataSource.transaction((m) => applyRun(m, { instance: fresh, read, now: new Date(clock), syncRunId: newId() }));
   }
   const account = () => h.admin.create({ tenantId: null, kind: 'file-import', name: `Datto account ${newId().slice(0, 6)}`, settings: { path: '/dev/null' }, enabled: false });
   const device = (id: string, site: string, fields: Partial<DeviceRecord> = {}): DeviceRecord => ({

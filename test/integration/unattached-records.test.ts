@@ -10,8 +10,7 @@ import { TenantScope } from '../../src/access/tenant-scope';
 import { Asset, ConnectorInstance, SourceDevice, UnattachedRecord, VendorSite } from '../../src/entities';
 import { UnattachedReason } from '../../src/entities/enums';
 import { loadCatalog } from '../../src/demo/catalog';
-import { applyMspRun } from '../../src/sync/apply-msp-run';
-import { applyTenantRun } from '../../src/sync/apply-tenant-run';
+import { applyRun } from '../../src/sync/apply/apply-run';
 import { readSource, SourceRead, SyncDataError } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -38,7 +37,7 @@ describe(`unattached records on ${ENGINE}`, () => {
     const read: SourceRead = { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: true, cursors: {}, ...parts };
     clock += 3_600_000;
     const ctx = { instance: fresh, read, now: new Date(clock), syncRunId: newId() };
-    return db.dataSource.transaction((m) => (fresh.tenantId ? applyTenantRun(m, { ...ctx, tenantId: fresh.tenantId }) : applyMspRun(m, ctx)));
+    return db.dataSource.transaction((m) => applyRun(m, ctx));
   }
   const device = (id: string, site: string, fields: Partial<DeviceRecord> = {}): DeviceRecord => ({
     externalId: id, hostname: id.toUpperCase(), serialNumber: `SN-${id}`, vendorSiteId: `uid-${site}`, vendorSite: site, ...fields,

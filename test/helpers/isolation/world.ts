@@ -19,7 +19,7 @@ import { ChangeRisk, ChangeType } from '../../../src/change/change-kinds';
 import { Asset, ConnectorInstance, Tenant, Update } from '../../../src/entities';
 import { Role } from '../../../src/entities/enums';
 import { toGlobalId } from '../../../src/graphql/types/global-id';
-import { applyTenantRun } from '../../../src/sync/apply-tenant-run';
+import { applyRun } from '../../../src/sync/apply/apply-run';
 import { SourceRead } from '../../../src/sync/read-source';
 import { newId } from '../../../src/util/ids';
 import { TestDatabase } from '../database';
@@ -103,7 +103,7 @@ async function plantInventory(db: TestDatabase, server: TestServer, b: Tenant): 
   const first = device(PLANTED_B.hostname, { serialNumber: PLANTED_B.serial, macAddresses: [PLANTED_B.mac], fqdn: `${PLANTED_B.hostname.toLowerCase()}.contoso-academy.example` });
   const apply = async (read: Omit<SourceRead, 'approvals' | 'cursors'>, now: Date) => {
     const fresh = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    await db.dataSource.transaction((m) => applyTenantRun(m, { instance: fresh, tenantId: b.id, read: { ...read, approvals: [], cursors: {} }, now, syncRunId: newId() }));
+    await db.dataSource.transaction((m) => applyRun(m, { instance: fresh, read: { ...read, approvals: [], cursors: {} }, now, syncRunId: newId() }));
   };
   await apply({
     devices: [first, device(PLANTED_B.staleHostname), device(PLANTED_B.deletedHostname)],

@@ -1,19 +1,19 @@
 /**
- * Writes a run's patch states: for each device whose list moved (state-digest.ts), its stored states are read as
- * plain rows and compared, and only new states, changed states and their events are written, a chunk of devices
- * at a time inside the run's one transaction.
+ * Stage 4 of a partition: its patch states. For each device whose list moved (state-digest.ts), its stored states
+ * are read as plain rows and compared, and only new and changed states are written, with an event per transition
+ * (write-events.ts), a chunk of devices at a time inside the run's one transaction.
  */
 import { EntityManager } from 'typeorm';
-import type { SyncCounts } from '../../connectors/sdk/sync-counts';
-import { insertRows, updateRows } from '../db/insert-rows';
-import { readRowsIn } from '../db/read-rows';
-import type { PatchStateRecord } from '../../connectors/sdk/contract';
-import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
-import { PatchEvent, PatchState, SourceDevice } from '../entities';
-import { EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
-import { newId } from '../util/ids';
-import type { ApplyContext } from './apply-run';
-import type { StatePlan } from './state-digest';
+import type { SyncCounts } from '../../../connectors/sdk/sync-counts';
+import { insertRows, updateRows } from '../../db/insert-rows';
+import { readRowsIn } from '../../db/read-rows';
+import type { PatchStateRecord } from '../../../connectors/sdk/contract';
+import { yieldToEventLoop } from '../../db/sqlite-transaction-gate';
+import { PatchState, SourceDevice } from '../../entities';
+import { EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
+import { newId } from '../../util/ids';
+import type { StatePlan } from '../state-digest';
+import { EventScope, StateTransition, writePatchEvents } from './write-events';
 
 const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
   'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt',
@@ -26,7 +26,7 @@ const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
 export const STATES_PER_CHUNK = 5_000;
 
 /** Writes the planned patch states, chunk by chunk of devices; returns the assets whose states were created or changed. */
-export async function writePatchStates(m: EntityManager, ctx: ApplyContext, plan: StatePlan, createdDeviceIds: ReadonlySet<string>, updateIds: ReadonlyMap<string, string>, counts: SyncCounts): Promise<Set<string>> {
+export async function writePatchStates(m: EntityManager, ctx: EventScope, plan: StatePlan, createdDeviceIds: ReadonlySet<string>, updateIds: ReadonlyMap<string, string>, counts: SyncCounts): Promise<Set<string>> {
   const touched = new Set<string>();
   let chunk = new Map<SourceDevice, PatchStateRecord[]>();
   let size = 0;
@@ -44,29 +44,25 @@ export async function writePatchStates(m: EntityManager, ctx: ApplyContext, plan
 }
 
 async function writeChunk(
-  m: EntityManager, ctx: ApplyContext, devices: ReadonlyMap<SourceDevice, PatchStateRecord[]>, createdDeviceIds: ReadonlySet<string>,
+  m: EntityManager, ctx: EventScope, devices: ReadonlyMap<SourceDevice, PatchStateRecord[]>, createdDeviceIds: ReadonlySet<string>,
   updateIds: ReadonlyMap<string, string>, counts: SyncCounts, touched: Set<string>,
 ): Promise<void> {
   if (devices.size === 0) return;
-  const { now, tenantId, syncRunId } = ctx;
+  const { now, tenantId } = ctx;
   // A device created by this run has nothing stored yet.
   const storedOf = [...devices.keys()].filter((d) => !createdDeviceIds.has(d.id)).map((d) => d.id);
   const existing = await readRowsIn(m, PatchState, 'sourceDeviceId', storedOf);
   const byKey = new Map(existing.map((s) => [`${s.sourceDeviceId}\u0000${s.updateId}`, s]));
   const created: PatchState[] = [];
   const changed: PatchState[] = [];
-  const events: PatchEvent[] = [];
+  const transitions: StateTransition[] = [];
   for (const [device, records] of devices) {
     for (const r of records) {
       const updateId = updateIds.get(r.updateKey)!;
       const current = byKey.get(`${device.id}\u0000${updateId}`);
       const state = r.state as PatchStateValue;
       const evidence = r.evidence as EvidenceKind;
-      const event = () =>
-        Object.assign(new PatchEvent(), {
-          id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, syncRunId,
-          fromState: current?.state ?? null, toState: state, evidence, reportedAt: r.reportedAt ?? null, observedAt: now,
-        });
+      const transition = (): StateTransition => ({ device, updateId, from: current?.state ?? null, to: state, evidence, reportedAt: r.reportedAt ?? null });
       if (!current) {
         created.push(
           Object.assign(new PatchState(), {
@@ -76,14 +72,14 @@ async function writeChunk(
             changedAt: now, observedAt: now, effective: false,
           }),
         );
-        events.push(event());
+        transitions.push(transition());
         continue;
       }
       const reportedInstall = r.installedAt ?? null;
       const installChanged = state === PatchStateValue.INSTALLED && reportedInstall !== null && current.installedAt?.getTime() !== reportedInstall.getTime();
       if (current.state === state && current.evidence === evidence && !installChanged) continue;
       if (current.state !== state) {
-        events.push(event());
+        transitions.push(transition());
         const wasOpen = NOT_REMEDIATED_STATES.includes(current.state);
         const isOpen = NOT_REMEDIATED_STATES.includes(state);
         if (isOpen && !wasOpen) current.firstSeenMissingAt = r.reportedAt ?? now;
@@ -99,10 +95,9 @@ async function writeChunk(
   }
   await insertRows(m, PatchState, created);
   await updateRows(m, PatchState, changed, STATE_UPDATE_COLUMNS);
-  await insertRows(m, PatchEvent, events);
+  counts.events += await writePatchEvents(m, ctx, transitions);
   counts.patchStates.created += created.length;
   counts.patchStates.changed += changed.length;
-  counts.events += events.length;
   for (const p of created) touched.add(p.assetId);
   for (const p of changed) touched.add(p.assetId);
 }

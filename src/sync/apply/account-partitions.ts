@@ -1,42 +1,38 @@
 /**
- * Applies a run of an MSP-wide instance: one vendor account (Datto RMM) that serves many clients. Each device
- * names its tenant key (the vendor's organisation: Datto's site); the instance's mapping (vendor_site, one row per
- * key) says which tenant that key belongs to. Keys nobody has mapped are recorded for an operator and their devices
- * wait — a device is never guessed into a tenant. A device's own site (location) is matched within that tenant.
- * The mapped devices are applied one tenant at a time with the ordinary rules (applyRun), in the caller's
- * transaction, so the whole run still commits or fails as one.
+ * How a run of an account-wide instance is partitioned: one vendor account (Datto RMM) that serves many clients.
+ * Each device names its tenant key (the vendor's organisation: Datto's site); the instance's mapping (vendor_site,
+ * one row per key) says which tenant that key belongs to. Keys nobody has mapped are recorded for an operator and
+ * their devices wait — a device is never guessed into a tenant. A device's own site (location) is matched within
+ * that tenant. Each mapped tenant gets a partition applied with the ordinary rules.
  *
  * Every record is accounted for: one the source lists as deleted, or one in an unmapped or ignored site, is
  * counted and kept as an unattached record (or, for a deleted device already imported, marked on its source
  * device); its patch states are dropped and counted.
  */
 import { EntityManager, In } from 'typeorm';
-import type { DeviceRecord } from '../../connectors/sdk/contract';
-import type { SyncCounts } from '../../connectors/sdk/sync-counts';
-import { insertRows, updateRows } from '../db/insert-rows';
-import { ConnectorInstance, PatchState, SourceDevice, Update, VendorSite } from '../entities';
-import { UnattachedReason } from '../entities/enums';
-import { newId } from '../util/ids';
-import { applyRun, emptyCounts, refreshAssets, writeCursors } from './apply-run';
-import { placeDevice } from './device-placement';
-import { SourceRead, SyncDataError } from './read-source';
-import { UnattachedEntry, withoutStatesOf, writeUnattached } from './unattached-records';
+import type { DeviceRecord } from '../../../connectors/sdk/contract';
+import { insertRows, updateRows } from '../../db/insert-rows';
+import { PatchState, SourceDevice, Update, VendorSite } from '../../entities';
+import { UnattachedReason } from '../../entities/enums';
+import { newId } from '../../util/ids';
+import { placeDevice } from '../device-placement';
+import { SourceRead, SyncDataError } from '../read-source';
+import { UnattachedEntry, withoutStatesOf } from '../unattached-records';
+import type { Partitioning } from './partitioning';
+import { refreshAssets } from './refresh-assets';
+import type { Partition, RunContext } from './run-context';
 
-export interface MspApplyContext {
-  instance: ConnectorInstance;
-  read: SourceRead;
-  now: Date;
-  syncRunId: string;
-}
+/** From here on a device's vendorSiteId is its tenant key, and vendorSite its own site's name (device-placement.ts). */
+export const placeForAccount = (read: SourceRead): SourceRead => ({ ...read, devices: read.devices.map((d) => placeDevice(d, true)) });
 
 /**
  * Records every vendor site the run listed; returns the tenant of each mapped site and the ignored ones. A site
  * holding only records the source lists as deleted is the vendor's own bin for them (Datto's "Deleted Devices"): it
  * is listed, flagged, and never mapped. A deleted record needs no site, since it is never imported.
  */
-async function recordSites(m: EntityManager, ctx: MspApplyContext): Promise<{ tenantOf: Map<string, string>; ignored: Set<string> }> {
+async function recordSites(m: EntityManager, run: RunContext): Promise<{ tenantOf: Map<string, string>; ignored: Set<string> }> {
   const listed = new Map<string, { name: string; devices: number; deleted: number }>();
-  for (const d of ctx.read.devices) {
+  for (const d of run.read.devices) {
     if (!d.vendorSiteId) {
       if (d.deleted) continue;
       throw new SyncDataError(`device ${d.externalId}: an MSP-wide instance needs the tenant key of every device (tenantKey, or the deprecated vendorSiteId)`);
@@ -46,7 +42,7 @@ async function recordSites(m: EntityManager, ctx: MspApplyContext): Promise<{ te
     if (d.deleted) site.deleted += 1;
     listed.set(d.vendorSiteId, site);
   }
-  const stored = await m.getRepository(VendorSite).findBy({ connectorInstanceId: ctx.instance.id });
+  const stored = await m.getRepository(VendorSite).findBy({ connectorInstanceId: run.instance.id });
   const byExternal = new Map(stored.map((s) => [s.externalId, s]));
   const created: VendorSite[] = [];
   const changed: VendorSite[] = [];
@@ -55,12 +51,12 @@ async function recordSites(m: EntityManager, ctx: MspApplyContext): Promise<{ te
     const deletedDevicesSite = deleted === devices;
     if (!site) {
       created.push(Object.assign(new VendorSite(), {
-        id: newId(), connectorInstanceId: ctx.instance.id, externalId: externalId.slice(0, 255), name: name.slice(0, 255), tenantId: null, siteId: null,
-        ignored: false, deletedDevicesSite, deviceCount: devices, firstSeenAt: ctx.now, lastSeenAt: ctx.now,
+        id: newId(), connectorInstanceId: run.instance.id, externalId: externalId.slice(0, 255), name: name.slice(0, 255), tenantId: null, siteId: null,
+        ignored: false, deletedDevicesSite, deviceCount: devices, firstSeenAt: run.now, lastSeenAt: run.now,
       }));
     } else if (site.name !== name.slice(0, 255) || site.deviceCount !== devices || site.deletedDevicesSite !== deletedDevicesSite) {
       // Only a real change is written, so a run over an unchanged account writes nothing.
-      changed.push(Object.assign(site, { name: name.slice(0, 255), deviceCount: devices, deletedDevicesSite, lastSeenAt: ctx.now }));
+      changed.push(Object.assign(site, { name: name.slice(0, 255), deviceCount: devices, deletedDevicesSite, lastSeenAt: run.now }));
     }
   }
   await insertRows(m, VendorSite, created);
@@ -101,35 +97,37 @@ async function rehome(m: EntityManager, existing: SourceDevice[], target: Map<st
   return moves;
 }
 
-/** What each tenant's part wrote; what the run read (seen, deleted, unmapped, ignored, dropped) is counted once, whole. */
-function add(total: SyncCounts, part: SyncCounts): void {
-  const d = total.devices;
-  d.created += part.devices.created;
-  d.changed += part.devices.changed;
-  d.stale += part.devices.stale;
-  total.updates.created += part.updates.created;
-  const p = total.patchStates;
-  p.created += part.patchStates.created;
-  p.changed += part.patchStates.changed;
-  total.events += part.events;
-  total.assets.created += part.assets.created;
-  total.assets.changed += part.assets.changed;
+/** The moved devices now have assets in their new tenant: their current states follow, then the old assets. */
+async function finishMoves(m: EntityManager, moves: Rehomed[], now: Date): Promise<void> {
+  if (moves.length === 0) return;
+  const after = new Map((await m.getRepository(SourceDevice).findBy({ id: In(moves.map((r) => r.device.id)) })).map((d) => [d.id, d]));
+  for (const { device, oldTenantId } of moves) {
+    const moved = after.get(device.id)!;
+    // States on the old client's own catalog entries stay behind: the new client's part re-created them on its own.
+    const stranded = await m.getRepository(Update).findBy({ owner: oldTenantId });
+    if (stranded.length) await m.getRepository(PatchState).delete({ sourceDeviceId: device.id, updateId: In(stranded.map((u) => u.id)) });
+    await m.getRepository(PatchState).update({ sourceDeviceId: device.id }, { tenantId: moved.tenantId, assetId: moved.assetId! });
+  }
+  for (const [oldTenant, assets] of groupBy(moves, (r) => r.oldTenantId)) {
+    await refreshAssets(m, oldTenant, assets.map((r) => r.oldAssetId).filter((a): a is string => !!a), now);
+  }
+  // The states arrived after their new assets were refreshed: decide those assets' effective states again.
+  const arrived = moves.map((r) => after.get(r.device.id)!).filter((d) => d.assetId);
+  for (const [newTenant, devices] of groupBy(arrived, (d) => d.tenantId)) {
+    await refreshAssets(m, newTenant, devices.map((d) => d.assetId!), now);
+  }
 }
 
-export async function applyMspRun(m: EntityManager, given: MspApplyContext): Promise<SyncCounts> {
-  // From here on a device's vendorSiteId is its tenant key, and vendorSite its own site's name (device-placement.ts).
-  const ctx = { ...given, read: { ...given.read, devices: given.read.devices.map((d) => placeDevice(d, true)) } };
-  const { read, instance, now } = ctx;
-  const total = emptyCounts();
-
-  const { tenantOf: tenantOfSite, ignored } = await recordSites(m, ctx);
+export async function accountPartitions(m: EntityManager, run: RunContext): Promise<Partitioning> {
+  const { read, instance } = run;
+  const { tenantOf: tenantOfSite, ignored } = await recordSites(m, run);
   const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: instance.id });
   const held = new Map(existing.map((d) => [d.externalId, d]));
   const targetOf = new Map<string, string>();
   const byTenant = new Map<string, DeviceRecord[]>();
   const toTenant = (tenantId: string, d: DeviceRecord) => byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), d]);
   const unattached: UnattachedEntry[] = [];
-  const counted = total.devices;
+  const counted = { deleted: 0, unmapped: 0, ignored: 0 };
   for (const d of read.devices) {
     if (d.deleted) {
       counted.deleted += 1;
@@ -153,13 +151,9 @@ export async function applyMspRun(m: EntityManager, given: MspApplyContext): Pro
     targetOf.set(d.externalId, tenantId);
     toTenant(tenantId, d);
   }
-  counted.seen = read.devices.length;
-  total.updates.seen = read.updates.length;
 
   const notImported = new Set([...read.devices.filter((d) => d.deleted), ...unattached.map((u) => u.record)].map((d) => d.externalId));
   const { states, dropped } = withoutStatesOf(read, notImported);
-  total.patchStates.seen = read.patchStates.length;
-  total.patchStates.dropped = dropped;
 
   const moves = await rehome(m, existing, targetOf);
   // An incremental run may report states of devices it did not list: they belong where the device is stored.
@@ -168,7 +162,7 @@ export async function applyMspRun(m: EntityManager, given: MspApplyContext): Pro
   const statesOf = new Map<string, typeof states>();
   for (const s of states) {
     const tenantId = tenantOfDevice.get(s.deviceExternalId);
-    // The same rule as for a tenant's own instance (applyRun): a full read lists every device, and an incremental
+    // The same rule as for a tenant's own instance (planStates): a full read lists every device, and an incremental
     // one may only add states of devices the instance holds.
     if (!tenantId || (read.fullDeviceRead && !listed.has(s.deviceExternalId))) {
       throw new SyncDataError(`patch state ${s.deviceExternalId}/${s.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
@@ -180,45 +174,24 @@ export async function applyMspRun(m: EntityManager, given: MspApplyContext): Pro
   for (const d of existing) if (!byTenant.has(d.tenantId)) byTenant.set(d.tenantId, []);
   for (const tenantId of statesOf.keys()) if (!byTenant.has(tenantId)) byTenant.set(tenantId, []);
 
-  for (const [tenantId, devices] of [...byTenant].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  const partitions = [...byTenant].sort(([a], [b]) => (a < b ? -1 : 1)).map(([tenantId, devices]): Partition => {
     const partStates = statesOf.get(tenantId) ?? [];
     const used = new Set(partStates.map((st) => st.updateKey));
-    const part: SourceRead = {
-      devices,
-      // Each tenant's part writes its own catalog entries: what only its sources report stays its own.
-      updates: read.updates.filter((u) => used.has(u.key)),
-      // Approvals name WSUS target groups, not tenants: an MSP-wide source keeps none (they need a tenant-bound instance).
-      approvals: [],
-      patchStates: partStates,
-      fullDeviceRead: read.fullDeviceRead,
-      cursors: read.cursors,
+    return {
+      tenantId,
+      read: {
+        devices,
+        // Each tenant's part writes its own catalog entries: what only its sources report stays its own.
+        updates: read.updates.filter((u) => used.has(u.key)),
+        // Approvals name WSUS target groups, not tenants: an MSP-wide source keeps none (they need a tenant-bound instance).
+        approvals: [],
+        patchStates: partStates,
+        fullDeviceRead: read.fullDeviceRead,
+        cursors: read.cursors,
+      },
     };
-    const counts = await applyRun(m, { instance, tenantId, read: part, now, syncRunId: ctx.syncRunId });
-    add(total, counts);
-  }
-  await writeUnattached(m, { instance, read, entries: unattached, now });
-
-  if (moves.length) {
-    // The moved devices now have assets in their new tenant: their current states follow, then the old assets.
-    const after = new Map((await m.getRepository(SourceDevice).findBy({ id: In(moves.map((r) => r.device.id)) })).map((d) => [d.id, d]));
-    for (const { device, oldTenantId } of moves) {
-      const now = after.get(device.id)!;
-      // States on the old client's own catalog entries stay behind: the new client's part re-created them on its own.
-      const stranded = await m.getRepository(Update).findBy({ owner: oldTenantId });
-      if (stranded.length) await m.getRepository(PatchState).delete({ sourceDeviceId: device.id, updateId: In(stranded.map((u) => u.id)) });
-      await m.getRepository(PatchState).update({ sourceDeviceId: device.id }, { tenantId: now.tenantId, assetId: now.assetId! });
-    }
-    for (const [oldTenant, assets] of groupBy(moves, (r) => r.oldTenantId)) {
-      await refreshAssets(m, oldTenant, assets.map((r) => r.oldAssetId).filter((a): a is string => !!a), now);
-    }
-    // The states arrived after their new assets were refreshed: decide those assets' effective states again.
-    const arrived = moves.map((r) => after.get(r.device.id)!).filter((d) => d.assetId);
-    for (const [newTenant, devices] of groupBy(arrived, (d) => d.tenantId)) {
-      await refreshAssets(m, newTenant, devices.map((d) => d.assetId!), now);
-    }
-  }
-  await writeCursors(m, instance, read.cursors);
-  return total;
+  });
+  return { partitions, unattached, read: { ...counted, droppedStates: dropped }, afterPartitions: (m2) => finishMoves(m2, moves, run.now) };
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

@@ -1,0 +1,45 @@
+/**
+ * The history stage: one event per real transition, a patch state's (PatchEvent) or a device's patch posture's
+ * (PatchPostureEvent). Events are only ever inserted; each names the device's asset, so it runs after identity.
+ */
+import { EntityManager } from 'typeorm';
+import { insertRows } from '../../db/insert-rows';
+import { PatchEvent, PatchPostureEvent, SourceDevice } from '../../entities';
+import { EvidenceKind, PatchPostureStatus, PatchStateValue } from '../../entities/enums';
+import { newId } from '../../util/ids';
+
+/** Who and when: what every event of a partition shares. */
+export interface EventScope {
+  tenantId: string;
+  syncRunId: string;
+  now: Date;
+}
+
+export interface StateTransition {
+  device: SourceDevice;
+  updateId: string;
+  from: PatchStateValue | null;
+  to: PatchStateValue;
+  evidence: EvidenceKind;
+  reportedAt: Date | null;
+}
+
+export async function writePatchEvents(m: EntityManager, scope: EventScope, transitions: readonly StateTransition[]): Promise<number> {
+  const { tenantId, syncRunId, now } = scope;
+  await insertRows(m, PatchEvent, transitions.map((t) => Object.assign(new PatchEvent(), {
+    id: newId(), tenantId, assetId: t.device.assetId!, sourceDeviceId: t.device.id, updateId: t.updateId, syncRunId,
+    fromState: t.from, toState: t.to, evidence: t.evidence, reportedAt: t.reportedAt, observedAt: now,
+  })));
+  return transitions.length;
+}
+
+/** `changes`: devices whose posture moved, with the status before (null when first reported). */
+export async function writePostureEvents(m: EntityManager, scope: EventScope, changes: ReadonlyArray<{ device: SourceDevice; from: PatchPostureStatus | null }>): Promise<number> {
+  const { tenantId, syncRunId, now } = scope;
+  await insertRows(m, PatchPostureEvent, changes.map(({ device, from }) => Object.assign(new PatchPostureEvent(), {
+    id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, syncRunId,
+    fromStatus: from, toStatus: device.postureStatus!, approvedPending: device.postureApprovedPending, notApproved: device.postureNotApproved,
+    installed: device.postureInstalled, observedAt: now,
+  })));
+  return changes.length;
+}
