@@ -27,6 +27,7 @@ export function ninjaError(status: number, message: string): ApiAnswer {
 export class NinjaApi {
   private readonly cursors = new Map<string, OpenCursor>();
   private cursorCount = 0;
+  private expiry?: { afterContinuations: number; repeat: boolean; seen: number };
 
   constructor(
     private readonly fleet: NinjaFleet,
@@ -55,6 +56,23 @@ export class NinjaApi {
   /** Every open report cursor is forgotten, as NinjaOne forgets one past its `expires`. */
   expireCursors(): void {
     this.cursors.clear();
+  }
+
+  /**
+   * Makes report cursors expire mid-read: on the `afterContinuations`-th request naming a cursor, every open cursor
+   * is forgotten; once, or (`repeat`) again every that many requests, as for a report larger than a cursor lives.
+   */
+  expireCursorsDuringReads(afterContinuations: number, repeat = false): void {
+    this.expiry = { afterContinuations, repeat, seen: 0 };
+  }
+
+  private countContinuation(): void {
+    if (!this.expiry) return;
+    this.expiry.seen += 1;
+    if (this.expiry.seen < this.expiry.afterContinuations) return;
+    this.cursors.clear();
+    if (this.expiry.repeat) this.expiry.seen = 0;
+    else this.expiry = undefined;
   }
 
   private pageSize(query: URLSearchParams): number {
@@ -95,6 +113,7 @@ export class NinjaApi {
     let cursor: OpenCursor | undefined;
     let cursorName: string;
     if (name) {
+      this.countContinuation();
       cursor = this.cursors.get(name);
       if (!cursor || cursor.expires <= nowS) {
         this.cursors.delete(name);

@@ -17,6 +17,8 @@ export interface NinjaOneSimulator extends SimulatorControl {
   fleet: NinjaFleet;
   /** Forgets every open report cursor, as NinjaOne does once a cursor's `expires` has passed. */
   expireCursors(): void;
+  /** Cursors expire on the n-th request naming one (once, or every n requests with `repeat`). */
+  expireCursorsDuringReads(afterContinuations: number, repeat?: boolean): void;
 }
 
 export async function startNinjaOneSimulator(options: SimulatorOptions): Promise<NinjaOneSimulator> {
@@ -90,6 +92,7 @@ export async function startNinjaOneSimulator(options: SimulatorOptions): Promise
       stats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };
     },
     expireCursors: () => api.expireCursors(),
+    expireCursorsDuringReads: (after, repeat) => api.expireCursorsDuringReads(after, repeat),
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
