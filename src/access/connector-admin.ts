@@ -40,18 +40,6 @@ export interface ConnectorInstanceChange {
   enabled?: boolean;
 }
 
-/** The names of the secrets an instance has set; their values never leave the server. */
-export function setSecretNames(instance: ConnectorInstance, secrets: SecretBox): string[] {
-  const definition = connectorDefinition(instance.kind);
-  if (!definition || !instance.secretsCiphertext) return [];
-  try {
-    const stored = secrets.decrypt(instance.secretsCiphertext, instance.id);
-    return secretNames(definition.configClass).filter((n) => stored[n] !== undefined && stored[n] !== null && stored[n] !== '');
-  } catch {
-    return [];
-  }
-}
-
 export class ConnectorAdmin {
   constructor(
     private readonly dataSource: DataSource,
@@ -60,6 +48,18 @@ export class ConnectorAdmin {
     private readonly actor: Actor,
     private readonly secrets: SecretBox,
   ) {}
+
+  /** The names of the secrets an instance has set; their values never leave the server. */
+  secretsSet(instance: ConnectorInstance): string[] {
+    const definition = connectorDefinition(instance.kind);
+    if (!definition || !instance.secretsCiphertext) return [];
+    try {
+      const stored = this.secrets.decrypt(instance.secretsCiphertext, instance.id);
+      return secretNames(definition.configClass).filter((n) => stored[n] !== undefined && stored[n] !== null && stored[n] !== '');
+    } catch {
+      return [];
+    }
+  }
 
   async create(input: NewConnectorInstance): Promise<ConnectorInstance> {
     const definition = connectorDefinition(input.kind);

@@ -1,13 +1,24 @@
-/** Domain enumerations. Stored as short strings so both engines use the same portable column type. */
+/**
+ * Domain enumerations. Stored as short strings so both engines use the same portable column type.
+ *
+ * The values a connector sends (patch state, evidence, severity, classification, ownership, posture) are defined
+ * once, in the connector contract (connectors/sdk/contract.ts); here they become enum-like objects with the same
+ * name as their type (`PatchStateValue.MISSING`), and the GraphQL enums register these objects. A value added to
+ * the contract is a value of the entity and of the API, with nothing else to edit.
+ */
+import {
+  CLASSIFICATION_VALUES, EVIDENCE_VALUES, OWNERSHIP_VALUES, PATCH_POSTURE_VALUES, PATCH_STATE_VALUES, SEVERITY_VALUES,
+  type ClassificationValue, type Evidence, type OwnershipValue, type PatchPostureValue, type PatchStateValue as PatchStateWireValue,
+  type SeverityValue,
+} from '../../connectors/sdk/contract';
 
-export enum PatchStateValue {
-  MISSING = 'MISSING',
-  INSTALLED = 'INSTALLED',
-  FAILED = 'FAILED',
-  PENDING_REBOOT = 'PENDING_REBOOT',
-  NOT_APPLICABLE = 'NOT_APPLICABLE',
-  UNKNOWN = 'UNKNOWN',
+/** An object whose keys and values are the given strings: what a TypeScript string enum is, built from a list. */
+function enumOf<V extends string>(values: readonly V[]): { readonly [K in V]: K } {
+  return Object.freeze(Object.fromEntries(values.map((v) => [v, v]))) as { readonly [K in V]: K };
 }
+
+export const PatchStateValue = enumOf(PATCH_STATE_VALUES);
+export type PatchStateValue = PatchStateWireValue;
 
 /** States in which the fix is not yet in effect on the device: what "missing" means in filters and counts. */
 export const NOT_REMEDIATED_STATES: readonly PatchStateValue[] = [
@@ -17,10 +28,8 @@ export const NOT_REMEDIATED_STATES: readonly PatchStateValue[] = [
 ];
 
 /** How a patch state is known: reported per update by an agent (WSUS), or derived (Intune build number). */
-export enum EvidenceKind {
-  REPORTED = 'REPORTED',
-  DERIVED = 'DERIVED',
-}
+export const EvidenceKind = enumOf(EVIDENCE_VALUES);
+export type EvidenceKind = Evidence;
 
 /**
  * Where a catalog entry's release date comes from, strongest first. A stronger date replaces a weaker one; a date
@@ -32,42 +41,19 @@ export enum ReleaseDateSource {
   FIRST_SEEN = 'FIRST_SEEN',
 }
 
-export enum Severity {
-  CRITICAL = 'CRITICAL',
-  IMPORTANT = 'IMPORTANT',
-  MODERATE = 'MODERATE',
-  LOW = 'LOW',
-  UNSPECIFIED = 'UNSPECIFIED',
-}
+export const Severity = enumOf(SEVERITY_VALUES);
+export type Severity = SeverityValue;
 
-export enum UpdateClassification {
-  SECURITY = 'SECURITY',
-  CRITICAL = 'CRITICAL',
-  UPDATE_ROLLUP = 'UPDATE_ROLLUP',
-  FEATURE_PACK = 'FEATURE_PACK',
-  SERVICE_PACK = 'SERVICE_PACK',
-  DEFINITION = 'DEFINITION',
-  DRIVER = 'DRIVER',
-  UPDATE = 'UPDATE',
-  OTHER = 'OTHER',
-}
+export const UpdateClassification = enumOf(CLASSIFICATION_VALUES);
+export type UpdateClassification = ClassificationValue;
 
 /** Who owns a device, as its source says. */
-export enum DeviceOwnership {
-  COMPANY = 'COMPANY',
-  PERSONAL = 'PERSONAL',
-  UNKNOWN = 'UNKNOWN',
-}
+export const DeviceOwnership = enumOf(OWNERSHIP_VALUES);
+export type DeviceOwnership = OwnershipValue;
 
 /** A device's patch posture as a whole (see PatchPostureValue in the connector contract). */
-export enum PatchPostureStatus {
-  NO_POLICY = 'NO_POLICY',
-  NO_DATA = 'NO_DATA',
-  REBOOT_REQUIRED = 'REBOOT_REQUIRED',
-  INSTALL_ERROR = 'INSTALL_ERROR',
-  APPROVED_PENDING = 'APPROVED_PENDING',
-  FULLY_PATCHED = 'FULLY_PATCHED',
-}
+export const PatchPostureStatus = enumOf(PATCH_POSTURE_VALUES);
+export type PatchPostureStatus = PatchPostureValue;
 
 /** Why a record a source returned is not, or no longer, a current source of an asset. */
 export enum UnattachedReason {

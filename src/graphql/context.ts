@@ -1,15 +1,13 @@
 import { Logger } from 'pino';
 import { Access } from '../access/access';
+import { ConnectorSyncs } from '../access/connector-syncs';
 import { Principal } from '../auth/principal';
 import { Config } from '../config/config';
-import { SecretBox } from '../secrets/secret-box';
-import { SyncEngine } from '../sync/sync-engine';
-import type { SyncQueue } from '../sync/sync-queue';
 import { Clock } from '../util/clock';
 import { AuthorizationRecord } from './enforce-permissions';
 import { Loaders } from './loaders/loaders';
 
-/** Built once per request. Holds the tenant-scoped access layer, never the raw DataSource. */
+/** Built once per request. Holds tenant-scoped services only: never the DataSource, the sync engine or the secret box. */
 export interface RequestContext {
   requestId: string;
   principal: Principal;
@@ -20,10 +18,6 @@ export interface RequestContext {
   logger: Logger;
   clock: Clock;
   config: Config;
-  /** Starts syncs (triggerSync) and tests connections. */
-  sync: SyncEngine;
-  /** With REDIS_URL, where triggerSync queues its run for the workers; absent, it runs in this process. */
-  syncQueue?: SyncQueue;
-  /** Reads which secrets an instance has set, never their values. */
-  secrets: SecretBox;
+  /** Tests connections and starts syncs of the instances the caller may see (in process, or queued for workers with REDIS_URL). */
+  connectorSyncs: ConnectorSyncs;
 }

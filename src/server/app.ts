@@ -11,6 +11,7 @@ import { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { DataSource } from 'typeorm';
 import { Access } from '../access/access';
+import { ConnectorSyncs } from '../access/connector-syncs';
 import { Authenticator, TokenVerifier } from '../auth/authenticator';
 import { KeyUsageRecorder } from '../auth/key-usage';
 import { OidcVerifier } from '../auth/oidc';
@@ -254,18 +255,17 @@ async function buildContext(req: IncomingMessage & { id?: unknown; log?: Logger 
   await rateLimits.admitPrincipal(principal).catch(refusedAsGraphQL);
   const limits = { defaultPageSize: deps.config.defaultPageSize, maxPageSize: deps.config.maxPageSize };
   const access = new Access(deps.dataSource, principal.scope, limits, deps.clock, { label: principal.label }, deps.secrets, keyUsage);
+  const logger = (req.log ?? deps.logger).child({ principal: principal.label });
   return {
     requestId: String(req.id ?? randomUUID()),
     principal,
     authz: new AuthorizationRecord(),
     access,
     loaders: createLoaders(access),
-    logger: (req.log ?? deps.logger).child({ principal: principal.label }),
+    logger,
     clock: deps.clock,
     config: deps.config,
-    sync: deps.sync,
-    syncQueue: deps.syncQueue,
-    secrets: deps.secrets,
+    connectorSyncs: new ConnectorSyncs(access.connectorInstances, deps.sync, deps.syncQueue, principal.label, logger),
   };
 }
 

@@ -3,12 +3,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { CONNECTORS } from '../../../connectors/registry';
 import { settingsOf } from '../../../connectors/sdk/config';
-import { ConnectorError } from '../../../connectors/sdk/errors';
-import { setSecretNames } from '../../access/connector-admin';
 import { ConnectorInstance, SyncRun, Tenant } from '../../entities';
-import { SyncTrigger } from '../../entities/enums';
-import { ConflictError, NotFoundError } from '../../errors';
-import { SyncInProgressError } from '../../sync/sync-lock';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import {
@@ -101,8 +96,8 @@ export class ConnectorInstanceResolver {
   }
 
   @FieldResolver(() => [String], { description: 'Names of the secret settings that are set (their values are never returned)' })
-  secretsSet(@Root() instance: ConnectorInstance, @Ctx() { secrets }: RequestContext): string[] {
-    return setSecretNames(instance, secrets);
+  secretsSet(@Root() instance: ConnectorInstance, @Ctx() { access }: RequestContext): string[] {
+    return access.connectorAdmin.secretsSet(instance);
   }
 
   @FieldResolver(() => SyncRun, { nullable: true, description: 'The most recent sync run, if any' })
@@ -139,41 +134,17 @@ export class ConnectorInstanceResolver {
     return access.connectorAdmin.resetIngestWatermark(keyOf('ConnectorInstance', connectorInstanceId, 'connectorInstanceId'));
   }
   @Mutation(() => ConnectionTestResult, { description: 'Checks that the instance reaches its source with its credentials, without syncing' })
-  async testConnectorInstance(@Arg('id', () => ID, { description: 'The instance to test' }) id: string, @Ctx() { access, sync, logger }: RequestContext): Promise<ConnectionTestResult> {
-    const instance = await access.connectorInstances.byId(keyOf('ConnectorInstance', id, 'id'));
-    if (!instance) throw new NotFoundError('ConnectorInstance', id);
-    try {
-      const check = await sync.testConnection(instance, AbortSignal.timeout(30_000));
-      return { ok: true, message: check.message, errorKind: null };
-    } catch (err) {
-      if (err instanceof ConnectorError) return { ok: false, message: err.message, errorKind: err.kind };
-      logger.error({ err }, 'connection test failed unexpectedly');
-      return { ok: false, message: 'internal error while testing; the server log has the details', errorKind: 'internal' };
-    }
+  testConnectorInstance(@Arg('id', () => ID, { description: 'The instance to test' }) id: string, @Ctx() { connectorSyncs }: RequestContext): Promise<ConnectionTestResult> {
+    return connectorSyncs.testConnection(keyOf('ConnectorInstance', id, 'id'));
   }
   @Mutation(() => SyncRun, {
     description:
       'Starts a sync of a connector instance now. CONFLICT when one is already running. With workers (REDIS_URL) the sync is queued and the run ' +
       'is returned once a worker has started it; CONFLICT with code SYNC_QUEUED when none started it within PATCHGRAPH_TRIGGER_TIMEOUT_SECONDS (it still runs)',
   })
-  async triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { access, sync, syncQueue, principal, logger }: RequestContext): Promise<SyncRun> {
+  triggerSync(@Arg('input', { description: 'What to sync' }) input: TriggerSyncInput, @Ctx() { connectorSyncs }: RequestContext): Promise<SyncRun> {
     const id = keyOf('ConnectorInstance', input.connectorInstanceId, 'input.connectorInstanceId');
-    const instance = await access.connectorInstances.byId(id);
-    if (!instance) throw new NotFoundError('ConnectorInstance', input.connectorInstanceId);
-    try {
-      if (syncQueue) {
-        return await syncQueue.trigger({ connectorInstanceId: instance.id, trigger: SyncTrigger.API, triggeredBy: principal.label, full: input.full ?? false }, input.wait ?? false);
-      }
-      const started = await sync.start(instance.id, { trigger: SyncTrigger.API, triggeredBy: principal.label, full: input.full ?? false });
-      return input.wait ? await started.done : started.run;
-    } catch (err) {
-      if (err instanceof SyncInProgressError) {
-        // The lease holder's host:pid (in err.message too) describes the MSP's servers: it goes to the log, not the client.
-        logger.info({ connectorInstanceId: instance.id, holder: err.holder }, 'triggerSync refused: a sync is already running');
-        throw new ConflictError('input.connectorInstanceId', 'a sync of this connector instance is already running; try again when it has finished');
-      }
-      throw err;
-    }
+    return connectorSyncs.trigger(id, { full: input.full ?? false, wait: input.wait ?? false });
   }
 }
 

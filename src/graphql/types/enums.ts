@@ -41,7 +41,17 @@ registerEnumType(EvidenceKind, {
     DERIVED: { description: 'Derived from the operating system build the device reports (for example Intune)' },
   },
 });
-registerEnumType(Severity, { name: 'Severity', description: "A vendor's severity rating" });
+registerEnumType(Severity, {
+  name: 'Severity',
+  description: "A vendor's severity rating (Microsoft's Security Update Severity Rating System, or the tool's own mapped onto it)",
+  valuesConfig: {
+    CRITICAL: { description: 'Exploitation could let code run without user interaction' },
+    IMPORTANT: { description: 'Exploitation could compromise the confidentiality, integrity or availability of data or resources' },
+    MODERATE: { description: 'Impact mitigated to a significant degree by default configuration, auditing or difficulty of exploitation' },
+    LOW: { description: 'Impact comprehensively mitigated by the characteristics of the affected component' },
+    UNSPECIFIED: { description: 'The source gave no rating' },
+  },
+});
 registerEnumType(ReleaseDateSource, {
   name: 'ReleaseDateSource',
   description: "Where an update's release date comes from; a stronger kind replaces a weaker one, never the reverse",
@@ -51,7 +61,21 @@ registerEnumType(ReleaseDateSource, {
     FIRST_SEEN: { description: 'No source gave one: the time a sync first saw the update, so a due date counted from it is late by however long the update went unreported' },
   },
 });
-registerEnumType(UpdateClassification, { name: 'UpdateClassification', description: 'Classification of an update' });
+registerEnumType(UpdateClassification, {
+  name: 'UpdateClassification',
+  description: 'Classification of an update (the WSUS classifications, which other tools are mapped onto)',
+  valuesConfig: {
+    SECURITY: { description: 'Fixes a product-specific security vulnerability (Security Updates)' },
+    CRITICAL: { description: 'Fixes a specific critical bug that is not security-related (Critical Updates)' },
+    UPDATE_ROLLUP: { description: 'A tested, cumulative set of fixes packaged together (Update Rollups)' },
+    FEATURE_PACK: { description: 'New product functionality, first distributed outside a product release (Feature Packs)' },
+    SERVICE_PACK: { description: 'A tested, cumulative set of all fixes and updates for a product (Service Packs)' },
+    DEFINITION: { description: 'Malware or other definition files (Definition Updates)' },
+    DRIVER: { description: 'Software that controls hardware (Drivers)' },
+    UPDATE: { description: 'Fixes a specific bug that is neither critical nor security-related (Updates)' },
+    OTHER: { description: 'Any other kind (tools, upgrades), or the source did not classify it' },
+  },
+});
 registerEnumType(AssetStatus, {
   name: 'AssetStatus',
   description: 'Whether an asset is still reported by its sources',
@@ -60,7 +84,15 @@ registerEnumType(AssetStatus, {
     STALE: { description: 'Missing from the last complete sync of every source that reported it' },
   },
 });
-registerEnumType(DeviceOwnership, { name: 'DeviceOwnership', description: 'Who owns a device: corporate-owned, or personal (BYOD)' });
+registerEnumType(DeviceOwnership, {
+  name: 'DeviceOwnership',
+  description: 'Who owns a device: corporate-owned, or personal (BYOD)',
+  valuesConfig: {
+    COMPANY: { description: 'Corporate-owned' },
+    PERSONAL: { description: 'Personally owned (bring your own device)' },
+    UNKNOWN: { description: 'The source does not say' },
+  },
+});
 registerEnumType(PatchPostureStatus, {
   name: 'PatchPostureStatus',
   description: "A device's patch posture as a whole, from a tool that reports no per-update detail (Datto RMM)",
