@@ -81,7 +81,7 @@ export class ConnectorAdmin {
       await insertRows(m, ConnectorInstance, [instance]);
       await appendAudit(m, {
         tenantId: input.tenantId, actor: this.actor.label, action: 'connector.create', targetType: 'ConnectorInstance', targetId: id,
-        data: { kind: instance.kind, name: instance.name, settings: JSON.parse(instance.config), secretsSet: Object.keys(splitSecrets(definition.configClass, settings).secrets) },
+        data: { kind: instance.kind, name: instance.name, settings: JSON.parse(instance.settingsJson), secretsSet: Object.keys(splitSecrets(definition.configClass, settings).secrets) },
         occurredAt: now,
       });
       return instance;
@@ -118,7 +118,7 @@ export class ConnectorAdmin {
       await m.getRepository(ConnectorInstance).update(
         { id: instance.id },
         {
-          name: instance.name, config: instance.config, secretsCiphertext: instance.secretsCiphertext, cursors: instance.cursors,
+          name: instance.name, settingsJson: instance.settingsJson, secretsCiphertext: instance.secretsCiphertext, cursors: instance.cursors,
           syncIntervalSeconds: instance.syncIntervalSeconds, enabled: instance.enabled, updatedAt: now,
         },
       );
@@ -229,8 +229,8 @@ export class ConnectorAdmin {
     return settings;
   }
 
-  private encode(id: string, configClass: new () => object, settings: Record<string, unknown>): Pick<ConnectorInstance, 'config' | 'secretsCiphertext'> {
+  private encode(id: string, configClass: new () => object, settings: Record<string, unknown>): Pick<ConnectorInstance, 'settingsJson' | 'secretsCiphertext'> {
     const { public: pub, secrets } = splitSecrets(configClass, settings);
-    return { config: JSON.stringify(pub), secretsCiphertext: Object.keys(secrets).length ? this.secrets.encrypt(secrets, id) : null };
+    return { settingsJson: JSON.stringify(pub), secretsCiphertext: Object.keys(secrets).length ? this.secrets.encrypt(secrets, id) : null };
   }
 }

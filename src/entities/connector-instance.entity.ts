@@ -28,9 +28,12 @@ export class ConnectorInstance {
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
-  /** Non-secret configuration as JSON. */
-  @Column(longText())
-  config: string;
+  /**
+   * The instance's non-secret settings (the API's `settings`) as JSON. The column keeps its first name, `config`;
+   * secrets are in secretsCiphertext.
+   */
+  @Column(longText({ name: 'config' }))
+  settingsJson: string;
 
   /** Secret configuration, encrypted at rest. */
   @Column(longText({ nullable: true }))

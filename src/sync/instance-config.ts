@@ -10,7 +10,7 @@ import { ConnectorInstance } from '../entities';
 import { SecretBox } from '../secrets/secret-box';
 
 export function rawSettings(instance: ConnectorInstance, secrets: SecretBox): Record<string, unknown> {
-  const pub = JSON.parse(instance.config || '{}') as Record<string, unknown>;
+  const pub = JSON.parse(instance.settingsJson || '{}') as Record<string, unknown>;
   const secret = instance.secretsCiphertext ? secrets.decrypt(instance.secretsCiphertext, instance.id) : {};
   return { ...pub, ...secret };
 }

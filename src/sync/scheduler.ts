@@ -42,7 +42,7 @@ export function isPushOnly(instance: ConnectorInstance): boolean {
   if (!definition?.pushOnly) return false;
   try {
     // Settings only: whether an instance pushes never depends on its secrets.
-    return definition.pushOnly(JSON.parse(instance.config) as never);
+    return definition.pushOnly(JSON.parse(instance.settingsJson) as never);
   } catch {
     return false;
   }

@@ -291,7 +291,7 @@ function pick<T extends { share: number }>(x: number, options: readonly T[]): T 
 
 function connector(tenantId: string | null, kind: string, at: Date): ConnectorInstance {
   return Object.assign(new ConnectorInstance(), {
-    id: newId(), tenantId, kind, name: `${kind} (fleet)`, config: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null,
+    id: newId(), tenantId, kind, name: `${kind} (fleet)`, settingsJson: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null,
     createdAt: at, updatedAt: at,
   });
 }

@@ -70,7 +70,7 @@ export async function seed(ds: DataSource): Promise<{ tenantId: string; events: 
   const tenant = Object.assign(new Tenant(), { id: newId(), name: 'Bench Ltd', createdAt: FIRST_RUN, updatedAt: FIRST_RUN });
   const site = Object.assign(new Site(), { id: newId(), tenantId: tenant.id, name: 'Head Office', createdAt: FIRST_RUN, updatedAt: FIRST_RUN });
   const connector = Object.assign(new ConnectorInstance(), {
-    id: newId(), tenantId: tenant.id, kind: 'wsus', name: 'WSUS wsus01', config: '{}', secretsCiphertext: null, syncIntervalSeconds: null,
+    id: newId(), tenantId: tenant.id, kind: 'wsus', name: 'WSUS wsus01', settingsJson: '{}', secretsCiphertext: null, syncIntervalSeconds: null,
     enabled: true, cursors: null, createdAt: FIRST_RUN, updatedAt: FIRST_RUN,
   });
   const at = (run: number) => new Date(FIRST_RUN.getTime() + run * 86_400_000);

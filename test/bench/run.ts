@@ -51,7 +51,7 @@ async function seed(ds: DataSource): Promise<void> {
     const tenants = Array.from({ length: 5 }, (_, i) => Object.assign(new Tenant(), { id: newId(), name: `Tenant ${i}`, createdAt: NOW, updatedAt: NOW }));
     await insertRows(m, Tenant, tenants);
     const connectors = tenants.map((t) => Object.assign(new ConnectorInstance(), {
-      id: newId(), tenantId: t.id, kind: 'intune', name: 'bench', config: '{}', secretsCiphertext: null, syncIntervalSeconds: null,
+      id: newId(), tenantId: t.id, kind: 'intune', name: 'bench', settingsJson: '{}', secretsCiphertext: null, syncIntervalSeconds: null,
       enabled: true, cursors: null, createdAt: NOW, updatedAt: NOW,
     }));
     await insertRows(m, ConnectorInstance, connectors);

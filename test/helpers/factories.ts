@@ -26,7 +26,7 @@ export class Factory {
 
   async connector(tenant: Tenant, kind = 'intune'): Promise<ConnectorInstance> {
     const c = Object.assign(new ConnectorInstance(), {
-      id: newId(), tenantId: tenant.id, kind, name: `${kind} ${++this.n}`, config: '{}', secretsCiphertext: null,
+      id: newId(), tenantId: tenant.id, kind, name: `${kind} ${++this.n}`, settingsJson: '{}', secretsCiphertext: null,
       syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: T0, updatedAt: T0,
     });
     await insertRows(this.ds.manager, ConnectorInstance, [c]);

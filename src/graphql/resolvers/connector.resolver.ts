@@ -92,7 +92,7 @@ export class ConnectorInstanceResolver {
   @FieldResolver(() => GraphQLJSONObject, { description: "Settings of the instance, without secrets; {} for roles that may not see the MSP's operational detail" })
   settings(@Root() instance: ConnectorInstance, @Ctx() { principal }: RequestContext): Record<string, unknown> {
     if (!roleMay(principal.role, 'ConnectorInstance.settings')) return {};
-    return JSON.parse(instance.config || '{}');
+    return JSON.parse(instance.settingsJson || '{}');
   }
 
   @FieldResolver(() => [String], { description: 'Names of the secret settings that are set (their values are never returned)' })
