@@ -3,7 +3,7 @@
  * /v2/devices-detailed describes them, and the two patch reports (/v2/queries/os-patches and os-patch-installs).
  * The same seed and size give the same account on every machine.
  */
-import { SeededRandom } from '../../sdk/testkit/seeded-random';
+import { SeededRandom } from '../../sdk/testkit/simulator';
 import type { NinjaDevice, NinjaLocation, NinjaOrganization, NinjaOsPatch, NinjaOsPatchInstall } from '../payloads';
 
 const HOUR_S = 3600;

@@ -1,27 +1,26 @@
 /**
- * What the simulated NinjaOne answers, apart from the HTTP server around it: the token grant, the `after`-paged
- * lists and the cursor-paged query reports, over a NinjaFleet. Kept free of sockets so the server stays a thin
- * layer over the SDK's simulator toolkit.
+ * NinjaOne's own routes over a NinjaFleet: the `after`-paged lists and the cursor-paged query reports, with
+ * NinjaOne's error body. The server, tokens, faults and counting are the SDK simulator toolkit's (server.ts).
  */
-import type { NinjaOsPatch, NinjaOsPatchInstall, NinjaQueryPage } from '../payloads';
+import type { Clock } from '../../sdk/clock';
+import { keysetPage, pageSize, PagingError, type SimRequest, type SimResponse } from '../../sdk/testkit/simulator';
+import type { NinjaOsPatch, NinjaQueryPage } from '../payloads';
 import type { NinjaFleet } from './fleet';
 
-export interface ApiAnswer {
-  status: number;
-  body: unknown;
+const CURSOR_LIFETIME_S = 600;
+
+/** NinjaOne's error body, as its API answers a request it refuses. */
+export function ninjaError(status: number, message: string): SimResponse {
+  return { status, body: { resultCode: 'FAILURE', errorMessage: message, incidentId: `sim-${status}` } };
 }
 
-const CURSOR_LIFETIME_S = 600;
+/** Ids are numbers; the toolkit's keyset keys are strings, so they are padded to sort as numbers do. */
+const idKey = (id: number): string => String(id).padStart(15, '0');
 
 interface OpenCursor {
   rows: NinjaOsPatch[];
   offset: number;
   expires: number;
-}
-
-/** NinjaOne's error body, as its API answers a request it refuses. */
-export function ninjaError(status: number, message: string): ApiAnswer {
-  return { status, body: { resultCode: 'FAILURE', errorMessage: message, incidentId: `sim-${status}` } };
 }
 
 export class NinjaApi {
@@ -31,27 +30,24 @@ export class NinjaApi {
 
   constructor(
     private readonly fleet: NinjaFleet,
+    /** The most rows this server puts on a page, whatever the client asks for. */
     private readonly maxPageSize: number,
-    private readonly now: () => Date,
+    private readonly clock: Clock,
   ) {}
 
-  /** GET under /v2: the path without the /v2 prefix. */
-  get(path: string, query: URLSearchParams): ApiAnswer {
-    switch (path) {
-      case '/organizations':
-        return this.listAfter(this.fleet.organizations, query);
-      case '/locations':
-        return this.listAfter(this.fleet.locations, query);
-      case '/devices-detailed':
-        return this.listAfter(this.fleet.devices, query);
-      case '/queries/os-patches':
-        return this.report(query, () => this.filterStatus(this.fleet.pending, query, ['PENDING', 'APPROVED', 'FAILED', 'REJECTED']));
-      case '/queries/os-patch-installs':
-        return this.report(query, () => this.installsOf(query));
-      default:
-        return ninjaError(404, `No resource at /v2${path}`);
-    }
-  }
+  readonly organizations = (req: SimRequest): SimResponse => this.listAfter(this.fleet.organizations, req);
+  readonly locations = (req: SimRequest): SimResponse => this.listAfter(this.fleet.locations, req);
+  readonly devicesDetailed = (req: SimRequest): SimResponse => this.listAfter(this.fleet.devices, req);
+  readonly osPatches = (req: SimRequest): SimResponse =>
+    this.report(req, () => withStatus(this.fleet.pending, req, ['PENDING', 'APPROVED', 'FAILED', 'REJECTED']));
+  readonly osPatchInstalls = (req: SimRequest): SimResponse =>
+    this.report(req, () => {
+      const after = dateParam(req.query.get('installedAfter'));
+      const before = dateParam(req.query.get('installedBefore'));
+      return withStatus(this.fleet.installs, req, ['INSTALLED', 'FAILED']).filter(
+        (row) => (after === null || (row.installedAt ?? 0) > after) && (before === null || (row.installedAt ?? 0) < before),
+      );
+    });
 
   /** Every open report cursor is forgotten, as NinjaOne forgets one past its `expires`. */
   expireCursors(): void {
@@ -66,50 +62,26 @@ export class NinjaApi {
     this.expiry = { afterContinuations, repeat, seen: 0 };
   }
 
-  private countContinuation(): void {
-    if (!this.expiry) return;
-    this.expiry.seen += 1;
-    if (this.expiry.seen < this.expiry.afterContinuations) return;
-    this.cursors.clear();
-    if (this.expiry.repeat) this.expiry.seen = 0;
-    else this.expiry = undefined;
+  private size(req: SimRequest): number {
+    // NinjaOne may serve fewer rows than asked for; the simulator serves at most the harness's page size.
+    return pageSize(req.query.get('pageSize'), { name: 'pageSize', fallback: this.maxPageSize, max: this.maxPageSize, overMax: 'clamp' });
   }
 
-  private pageSize(query: URLSearchParams): number {
-    const asked = Number(query.get('pageSize') ?? this.maxPageSize);
-    return Math.max(1, Math.min(Number.isInteger(asked) && asked > 0 ? asked : this.maxPageSize, this.maxPageSize));
-  }
-
-  /** Lists ordered by id; `after` is the last id the client saw. */
-  private listAfter<T extends { id: number }>(items: T[], query: URLSearchParams): ApiAnswer {
-    const after = query.has('after') ? Number(query.get('after')) : -Infinity;
-    if (Number.isNaN(after)) return ninjaError(400, 'after must be a number');
-    const sorted = [...items].sort((a, b) => a.id - b.id);
-    return { status: 200, body: sorted.filter((item) => item.id > after).slice(0, this.pageSize(query)) };
-  }
-
-  private filterStatus<T extends NinjaOsPatch>(rows: T[], query: URLSearchParams, statuses: string[]): T[] | ApiAnswer {
-    const status = query.get('status');
-    if (status === null) return rows;
-    if (!statuses.includes(status)) return ninjaError(400, `status must be one of ${statuses.join(', ')}`);
-    return rows.filter((row) => row.status === status);
-  }
-
-  private installsOf(query: URLSearchParams): NinjaOsPatchInstall[] | ApiAnswer {
-    const rows = this.filterStatus(this.fleet.installs, query, ['INSTALLED', 'FAILED']);
-    if (!Array.isArray(rows)) return rows;
-    const after = dateParam(query.get('installedAfter'));
-    const before = dateParam(query.get('installedBefore'));
-    return rows.filter((row) => (after === null || (row.installedAt ?? 0) > after) && (before === null || (row.installedAt ?? 0) < before));
+  /** Lists ordered by id; `after` is the last id the client saw (a plain id, not an opaque cursor). */
+  private listAfter<T extends { id: number }>(items: T[], req: SimRequest): SimResponse {
+    const after = req.query.get('after');
+    if (after !== null && !/^\d+$/.test(after)) throw new PagingError('after must be a device, organization or location id', 'after');
+    const page = keysetPage(items, { keyOf: (item) => idKey(item.id), after: after === null ? null : idKey(Number(after)), size: this.size(req) });
+    return { status: 200, body: page.items };
   }
 
   /**
-   * The first request takes the report's filters and opens a cursor over a snapshot of the rows; later requests
-   * name the cursor alone. The last page is an empty one.
+   * The first request takes the report's filters and opens a cursor over a snapshot of the rows; later requests name
+   * the cursor alone, which keeps its name while its offset advances. The last page is an empty one.
    */
-  private report(query: URLSearchParams, select: () => NinjaOsPatch[] | ApiAnswer): ApiAnswer {
-    const nowS = this.now().getTime() / 1000;
-    const name = query.get('cursor');
+  private report(req: SimRequest, select: () => NinjaOsPatch[]): SimResponse {
+    const nowS = this.clock.now().getTime() / 1000;
+    const name = req.query.get('cursor');
     let cursor: OpenCursor | undefined;
     let cursorName: string;
     if (name) {
@@ -121,13 +93,11 @@ export class NinjaApi {
       }
       cursorName = name;
     } else {
-      const rows = select();
-      if (!Array.isArray(rows)) return rows;
       cursorName = `sim-cursor-${++this.cursorCount}`;
-      cursor = { rows: rows.map((row) => ({ ...row })), offset: 0, expires: nowS + CURSOR_LIFETIME_S };
+      cursor = { rows: select().map((row) => ({ ...row })), offset: 0, expires: nowS + CURSOR_LIFETIME_S };
       this.cursors.set(cursorName, cursor);
     }
-    const results = cursor.rows.slice(cursor.offset, cursor.offset + this.pageSize(query));
+    const results = cursor.rows.slice(cursor.offset, cursor.offset + this.size(req));
     cursor.offset += results.length;
     const page: NinjaQueryPage<NinjaOsPatch> = {
       cursor: { name: cursorName, offset: cursor.offset, count: results.length, expires: cursor.expires },
@@ -135,12 +105,29 @@ export class NinjaApi {
     };
     return { status: 200, body: page };
   }
+
+  private countContinuation(): void {
+    if (!this.expiry) return;
+    this.expiry.seen += 1;
+    if (this.expiry.seen < this.expiry.afterContinuations) return;
+    this.cursors.clear();
+    if (this.expiry.repeat) this.expiry.seen = 0;
+    else this.expiry = undefined;
+  }
 }
 
-/** installedAfter/installedBefore: a date NinjaOne accepts as an ISO date or epoch seconds. */
+function withStatus<T extends NinjaOsPatch>(rows: T[], req: SimRequest, statuses: string[]): T[] {
+  const status = req.query.get('status');
+  if (status === null) return rows;
+  if (!statuses.includes(status)) throw new PagingError(`status must be one of ${statuses.join(', ')}`, 'status');
+  return rows.filter((row) => row.status === status);
+}
+
+/** installedAfter/installedBefore: an ISO date or epoch seconds. */
 function dateParam(value: string | null): number | null {
   if (value === null || value === '') return null;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms / 1000;
+  if (Number.isNaN(ms)) throw new PagingError('must be a date', 'installedAfter');
+  return ms / 1000;
 }

@@ -1,19 +1,30 @@
 /**
- * The simulated NinjaOne as a real HTTP server on 127.0.0.1: the token endpoint, the /v2 API of NinjaApi, and the
- * contract kit's faults and counters.
+ * The simulated NinjaOne, on the SDK's simulator toolkit: the client-credentials token endpoint at /ws/oauth/token
+ * (scope "monitoring"), the bearer check, the harness's faults and the counters; NinjaApi holds NinjaOne's routes.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FaultSchedule } from '../../sdk/testkit/fault-schedule';
-import type { Fault, SimulatorControl, SimulatorOptions, SimulatorStats } from '../../sdk/testkit/harness';
+import { systemClock, type Clock } from '../../sdk/clock';
+import {
+  bearerAuth,
+  compose,
+  FaultInjector,
+  refusePagingErrors,
+  SimulatorTraffic,
+  startVendorSimulator,
+  tokenEndpoint,
+  TokenIssuer,
+  truncatedJson,
+  type Handler,
+  type SimulatorControl,
+  type SimulatorOptions,
+} from '../../sdk/testkit/simulator';
 import { NinjaFleet } from './fleet';
-import { NinjaApi, ninjaError, type ApiAnswer } from './ninja-api';
+import { NinjaApi, ninjaError } from './ninja-api';
 
 export const SIM_CLIENT_ID = 'ninjaone-sim-client-7f3a';
 const SIM_CLIENT_SECRET = 'ninjaone-sim-secret-5d1e9b2c0a8f4e67b3';
 
 export interface NinjaOneSimulator extends SimulatorControl {
-  url: string;
+  origin: string;
   fleet: NinjaFleet;
   /** Forgets every open report cursor, as NinjaOne does once a cursor's `expires` has passed. */
   expireCursors(): void;
@@ -21,88 +32,64 @@ export interface NinjaOneSimulator extends SimulatorControl {
   expireCursorsDuringReads(afterContinuations: number, repeat?: boolean): void;
 }
 
-export async function startNinjaOneSimulator(options: SimulatorOptions): Promise<NinjaOneSimulator> {
-  const fleet = new NinjaFleet({ devices: options.devices, seed: options.seed, now: new Date() });
-  const api = new NinjaApi(fleet, options.pageSize, () => new Date());
-  const faults = new FaultSchedule();
-  const tokens = new Set<string>();
-  let issued = 0;
-  let stats: SimulatorStats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };
+/** A page without its list: the devices array as an object, a report page without `results`. */
+const withoutList = (body: unknown): unknown => (Array.isArray(body) ? { devices: body } : { cursor: (body as { cursor?: unknown })?.cursor });
 
-  const token = async (req: IncomingMessage): Promise<ApiAnswer> => {
-    stats.tokenRequests += 1;
-    const form = new URLSearchParams(await bodyOf(req));
-    if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
-    if (form.get('client_id') !== SIM_CLIENT_ID || form.get('client_secret') !== SIM_CLIENT_SECRET) {
-      return { status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed' } };
-    }
-    if (!(form.get('scope') ?? '').split(' ').includes('monitoring')) return { status: 400, body: { error: 'invalid_scope' } };
-    const value = `sim-access-${++issued}-${Math.random().toString(36).slice(2)}`;
-    tokens.add(value);
-    return { status: 200, body: { access_token: value, token_type: 'bearer', expires_in: 3600, scope: 'monitoring' } };
-  };
+export async function startNinjaOneSimulator(options: SimulatorOptions & { clock?: Clock }): Promise<NinjaOneSimulator> {
+  const clock = options.clock ?? systemClock;
+  const fleet = new NinjaFleet({ devices: options.devices, seed: options.seed, now: clock.now() });
+  const api = new NinjaApi(fleet, options.pageSize, clock);
 
-  const data = (req: IncomingMessage, url: URL, res: ServerResponse): ApiAnswer | 'sent' => {
-    stats.dataRequests += 1;
-    const effect = faults.next();
-    if (effect.expireTokens) tokens.clear();
-    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!bearer || !tokens.has(bearer)) {
-      stats.unauthorized += 1;
-      return ninjaError(401, 'Invalid or expired access token');
-    }
-    if (effect.status) {
-      if (effect.status.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(effect.status.retryAfterSeconds));
-      return ninjaError(effect.status.status, effect.status.status === 429 ? 'Too many requests' : 'Service unavailable');
-    }
-    if (effect.malformed) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id": 1, "organizationId"');
-      return 'sent';
-    }
-    return api.get(url.pathname.slice('/v2'.length), url.searchParams);
-  };
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const answer = (async (): Promise<ApiAnswer | 'sent'> => {
-      if (req.method === 'POST' && url.pathname === '/ws/oauth/token') return token(req);
-      if (req.method === 'GET' && url.pathname.startsWith('/v2/')) return data(req, url, res);
-      return ninjaError(404, `No route ${req.method} ${url.pathname}`);
-    })();
-    answer.then(
-      (result) => {
-        if (result !== 'sent') res.writeHead(result.status, { 'content-type': 'application/json' }).end(JSON.stringify(result.body));
-      },
-      (error: unknown) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(ninjaError(500, String(error)).body)),
-    );
+  const traffic = new SimulatorTraffic();
+  const tokens = new TokenIssuer({ lifetimeS: 3600, clock });
+  const faults = new FaultInjector({
+    tokens,
+    statusAnswer: (status) => ninjaError(status, status === 429 ? 'Rate limit exceeded' : 'Service temporarily unavailable'),
+    malformed: [truncatedJson, withoutList],
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dataRoute = [
+    traffic.data,
+    faults.middleware,
+    bearerAuth({ tokens, traffic, refuse: (why) => ninjaError(401, why === 'expired' ? 'Access token expired' : 'Invalid access token') }),
+    refusePagingErrors((error) => ninjaError(400, `${error.parameter}: ${error.message}`)),
+  ];
+  const data = (handler: Handler): Handler => compose(dataRoute, handler);
 
+  const server = await startVendorSimulator({
+    routes: [
+      {
+        method: 'POST',
+        path: '/ws/oauth/token',
+        handle: tokenEndpoint({
+          tokens,
+          traffic,
+          grant: 'client_credentials',
+          client: { id: SIM_CLIENT_ID, secret: SIM_CLIENT_SECRET },
+          scopeAllowed: (scope) => (scope ?? '').split(' ').includes('monitoring'),
+        }),
+      },
+      { method: 'GET', path: '/v2/organizations', handle: data(api.organizations) },
+      { method: 'GET', path: '/v2/locations', handle: data(api.locations) },
+      { method: 'GET', path: '/v2/devices-detailed', handle: data(api.devicesDetailed) },
+      { method: 'GET', path: '/v2/queries/os-patches', handle: data(api.osPatches) },
+      { method: 'GET', path: '/v2/queries/os-patch-installs', handle: data(api.osPatchInstalls) },
+    ],
+    fallback: (req) => ninjaError(404, `No resource at ${req.path}`),
+  });
+
+  const config = (clientSecret: string) => ({ apiUrl: server.origin, clientId: SIM_CLIENT_ID, clientSecret });
   return {
-    url,
+    origin: server.origin,
     fleet,
-    validConfig: () => ({ apiUrl: url, clientId: SIM_CLIENT_ID, clientSecret: SIM_CLIENT_SECRET }),
-    badCredentialsConfig: () => ({ apiUrl: url, clientId: SIM_CLIENT_ID, clientSecret: 'ninjaone-sim-wrong-secret-0000000000' }),
-    inject: (fault: Fault) => faults.inject(fault),
+    validConfig: () => config(SIM_CLIENT_SECRET),
+    badCredentialsConfig: () => config('ninjaone-sim-wrong-secret-0000000000'),
+    inject: faults.inject,
     mutate: async () => ({ changedDeviceIds: fleet.mutate() }),
     removeDevice: async () => fleet.removeDevice(),
-    stats: () => ({ ...stats }),
-    resetStats: () => {
-      stats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };
-    },
+    stats: () => traffic.stats(),
+    resetStats: () => traffic.reset(),
     expireCursors: () => api.expireCursors(),
     expireCursorsDuringReads: (after, repeat) => api.expireCursorsDuringReads(after, repeat),
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () => server.close(),
   };
-}
-
-function bodyOf(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => resolve(text));
-    req.on('error', reject);
-  });
 }
