@@ -23,7 +23,7 @@ import { PatchHistoryAccess } from './patch-history';
 import { PatchEventFinder } from './patch-event.finder';
 import { PatchStateFinder } from './patch-state.finder';
 import { PolicyAssignmentFinder } from './policy-assignment.finder';
-import { PolicyCatalog } from './policy-catalog';
+import { PolicyVersions } from './policy-versions';
 import { RiskExceptionFinder } from './risk-exception.finder';
 import { SiteFinder } from './site.finder';
 import { PatchPostureEventFinder } from './patch-posture-event.finder';
@@ -58,7 +58,7 @@ export class Access {
   readonly approvals: UpdateApprovalFinder;
   readonly compliance: ComplianceAccess;
   /** Compliance management: policies (MSP-wide), assignments, risk exceptions, advisories, asset settings. */
-  readonly policyCatalog: PolicyCatalog;
+  readonly policyVersions: PolicyVersions;
   readonly policyAssignments: PolicyAssignmentFinder;
   readonly riskExceptions: RiskExceptionFinder;
   readonly advisories: AdvisoryFinder;
@@ -99,7 +99,7 @@ export class Access {
     this.postureEvents = new PatchPostureEventFinder(deps);
     this.approvals = new UpdateApprovalFinder(deps);
     this.compliance = new ComplianceAccess(dataSource, scope);
-    this.policyCatalog = new PolicyCatalog(dataSource);
+    this.policyVersions = new PolicyVersions(dataSource);
     this.policyAssignments = new PolicyAssignmentFinder(deps);
     this.riskExceptions = new RiskExceptionFinder(deps);
     this.advisories = new AdvisoryFinder(deps);

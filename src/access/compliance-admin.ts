@@ -20,7 +20,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '..
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import * as check from './compliance-input';
-import { isPresetKey, policyExists } from './policy-catalog';
+import { isPresetKey, policyExists } from './policy-versions';
 import { Actor } from './tenant-admin';
 import { TenantScope } from './tenant-scope';
 

@@ -4,7 +4,7 @@ import { ComplianceEvaluation, sqlTime } from '../compliance/evaluation';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { PRESETS } from '../compliance/presets';
 import { IntelSource, Site } from '../entities';
-import { PolicyCatalog } from './policy-catalog';
+import { PolicyVersions } from './policy-versions';
 import { NotFoundError, UserInputError } from '../errors';
 import { TenantScope } from './tenant-scope';
 
@@ -32,7 +32,7 @@ export class ComplianceAccess {
 
   /** The policy as it stood at `knownAt`: a preset, or the custom policy's latest version recorded by then. */
   async policy(key: string, knownAt: Date): Promise<ResolvedPolicy> {
-    const found = await new PolicyCatalog(this.dataSource).inForceAt(key, knownAt);
+    const found = await new PolicyVersions(this.dataSource).inForceAt(key, knownAt);
     if (!found) throw new UserInputError('policy', `no policy "${key}" was recorded by ${knownAt.toISOString()}; the presets are ${Object.keys(PRESETS).join(', ')}`);
     return { key: found.key, version: found.version, definition: found.definition };
   }

@@ -8,7 +8,7 @@
  * shows the cases a seeded fleet would only hit by chance (see DEMO_TRAPS).
  */
 import type { ComputerSpec } from '../../connectors/wsus/simulator';
-import { MICROSOFT_CATALOG } from './catalog';
+import { MICROSOFT_CATALOG } from '../catalog/bundled-catalog';
 import { buildAtLeast, seededRandom, WindowsRelease, WINDOWS_RELEASES } from './windows-releases';
 
 const HOUR = 3_600_000;

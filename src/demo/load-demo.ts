@@ -20,7 +20,7 @@ import { SyncRunStatus, SyncTrigger } from '../entities/enums';
 import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
-import { loadCatalog } from './catalog';
+import { loadBundledCatalog } from '../catalog/bundled-catalog';
 import { DEMO_TENANTS, DEMO_TOOL_NAMES } from './demo-fleet';
 import { demoClient } from './demo-clients';
 import { DemoSimulators, startDemoSimulators } from './demo-simulators';
@@ -47,7 +47,7 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
   const connectors = new ConnectorAdmin(dataSource, scope, clock, actor, secrets);
 
   // The real Microsoft catalog first, with its CVEs: the exports refer to its updates by key.
-  if ((await dataSource.getRepository(Update).count()) === 0) await inTransaction(dataSource, (m) => loadCatalog(m, now));
+  if ((await dataSource.getRepository(Update).count()) === 0) await inTransaction(dataSource, (m) => loadBundledCatalog(m, now));
 
   const tenantIds = new Map<string, string>();
   for (const t of DEMO_TENANTS) {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { PolicyCatalog } from '../access/policy-catalog';
+import { PolicyVersions } from '../access/policy-versions';
 import { toDate } from '../compliance/evaluation';
 import { NotFoundError } from '../errors';
 import { PatchHistoryFilter, loadFilter } from './patch-history-filter';
@@ -53,7 +53,7 @@ export async function verifyReport(
     return { sha256, record, auditEventId: e.id, recordedAt: toDate(e.occurredAt), regenerated, identical, difference: identical ? null : 'the pack differs: compare its manifest.json with a regenerated one to see which file' };
   }
   const filter = loadFilter(record.filter);
-  const policy = filter.policy === null ? null : await new PolicyCatalog(dataSource).inForceAt(filter.policy, filter.knownAt);
+  const policy = filter.policy === null ? null : await new PolicyVersions(dataSource).inForceAt(filter.policy, filter.knownAt);
   const report = await PatchHistoryReport.open(dataSource, filter, policy && { key: policy.key, version: policy.version, definition: policy.definition }, record.format);
   let difference: string | null = null;
   if (file && record.format !== 'pdf') {

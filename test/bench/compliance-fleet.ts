@@ -9,7 +9,7 @@
  */
 import { DataSource, EntityManager } from 'typeorm';
 import { insertRows } from '../../src/db/insert-rows';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { Asset, ConnectorInstance, PatchEvent, PatchState, RiskException, Site, SourceDevice, Tenant, Update } from '../../src/entities';
 import { AssetStatus, EvidenceKind, PatchPostureStatus, PatchStateValue, ReleaseDateSource, Severity, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
@@ -104,7 +104,7 @@ export class ComplianceFleet {
   /** The catalog, `tenantCount` tenants with two sites, their Intune and WSUS instances, one MSP-wide Datto account. */
   static async create(dataSource: DataSource, tenantCount: number): Promise<ComplianceFleet> {
     return dataSource.transaction(async (m) => {
-      const { updates } = await loadCatalog(m, new Date('2024-06-01T00:00:00Z'));
+      const { updates } = await loadBundledCatalog(m, new Date('2024-06-01T00:00:00Z'));
       const created = new Date('2024-06-01T00:00:00Z');
       const tenants: FleetTenant[] = [];
       for (let t = 0; t < tenantCount; t++) {

@@ -20,7 +20,7 @@ import { parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
 import { insertRows } from '../../src/db/insert-rows';
 import { runMigrations } from '../../src/db/migrate';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { ConnectorInstance, Site, SyncRun, Tenant, Update } from '../../src/entities';
 import { ReleaseDateSource, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
@@ -85,7 +85,7 @@ export async function seed(ds: DataSource): Promise<{ tenantId: string; events: 
   }));
   let updateIds: string[] = [];
   await ds.transaction(async (m) => {
-    const { updates } = await loadCatalog(m, FIRST_RUN);
+    const { updates } = await loadBundledCatalog(m, FIRST_RUN);
     updateIds = [...updates.values()].map((u) => u.id);
     await insertRows(m, Tenant, [tenant]);
     await insertRows(m, Site, [site]);

@@ -28,7 +28,7 @@ import { loadConfig, parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
 import { insertRows } from '../../src/db/insert-rows';
 import { runMigrations } from '../../src/db/migrate';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { Asset, ConnectorInstance, PatchState, SourceDevice, Tenant } from '../../src/entities';
 import { AssetStatus, EvidenceKind, PatchStateValue, Role } from '../../src/entities/enums';
 import { startApp } from '../../src/server/app';
@@ -46,7 +46,7 @@ const NOW = new Date('2026-11-02T10:00:00Z');
 
 async function seed(ds: DataSource): Promise<void> {
   await ds.transaction(async (m) => {
-    const { updates } = await loadCatalog(m, NOW);
+    const { updates } = await loadBundledCatalog(m, NOW);
     const updateIds = [...updates.values()].map((u) => u.id);
     const tenants = Array.from({ length: 5 }, (_, i) => Object.assign(new Tenant(), { id: newId(), name: `Tenant ${i}`, createdAt: NOW, updatedAt: NOW }));
     await insertRows(m, Tenant, tenants);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { CveIntel, IntelSource, Vulnerability } from '../../src/entities';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { startTestServer } from '../helpers/server';
@@ -26,7 +26,7 @@ describe(`patchgraph intel on ${ENGINE}`, () => {
     (require('../../scripts/build.js') as { build(options: { ifChanged: boolean }): void }).build({ ifChanged: true });
     db = await openTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'patchgraph-intel-cli-'));
-    await db.dataSource.transaction((m) => loadCatalog(m, new Date('2026-11-01T09:00:00Z')));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, new Date('2026-11-01T09:00:00Z')));
   });
   afterAll(async () => {
     await db.drop();

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { loadCatalog, LoadedCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog, BundledCatalog } from '../../src/catalog/bundled-catalog';
 import { Asset, ConnectorInstance, PatchState, Site, SourceDevice, Tenant } from '../../src/entities';
 import { AssetStatus, EvidenceKind, PatchStateValue } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
@@ -73,7 +73,7 @@ export class Factory {
   }
 
   /** The real Microsoft catalog subset shipped with the demo (connectors/shared/microsoft/data), as patchgraph learnt it at `at`. */
-  catalog(at = T0): Promise<LoadedCatalog> {
-    return this.ds.transaction((m) => loadCatalog(m, at));
+  catalog(at = T0): Promise<BundledCatalog> {
+    return this.ds.transaction((m) => loadBundledCatalog(m, at));
   }
 }

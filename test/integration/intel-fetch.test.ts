@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { intelFetchCommand } from '../../src/cli/intel.command';
 import { loadConfig } from '../../src/config/config';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { AuditEvent, IntelSource, Vulnerability } from '../../src/entities';
 import { feedRequest, OFFICIAL_URLS } from '../../src/intel/fetch-intel';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -30,7 +30,7 @@ describe(`patchgraph intel fetch on ${ENGINE}`, () => {
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    await db.dataSource.transaction((m) => loadCatalog(m, new Date('2026-11-01T09:00:00Z')));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, new Date('2026-11-01T09:00:00Z')));
     server = createServer((req, res) => {
       seen.push(`${req.url} ${req.headers.accept}`);
       if (req.url === '/feeds/known_exploited_vulnerabilities.json') res.writeHead(200, { 'content-type': 'application/json' }).end(KEV);

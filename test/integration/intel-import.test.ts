@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSharedCatalog } from '../../src/catalog/shared-catalog';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { emptyCounts } from '../../src/sync/apply/run-context';
 import { writeCatalog } from '../../src/sync/write-catalog';
 import { CveIntel, IntelSource, Update, UpdateVulnerability, Vulnerability } from '../../src/entities';
@@ -59,7 +59,7 @@ describe(`intel import on ${ENGINE}`, () => {
     expect(readFileSync(EPSS, 'utf8')).toContain('CVE-2024-38178;0.413800000;0.985520000');
     expect(JSON.parse(readFileSync(CVE_38178, 'utf8')).containers.cna.metrics[0].cvssV3_1.baseScore).toBe(7.5);
 
-    await db.dataSource.transaction((m) => loadCatalog(m, T1));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, T1));
     expect(baselineDir()).toBe(BASELINE);
     const outcomes = await importBaseline(db.dataSource, T1);
     expect(outcomes.filter((o) => o.status === 'imported').map((o) => o.kind).sort()).toEqual([IntelKind.EPSS, IntelKind.KEV, ...Array(145).fill(IntelKind.CVE_JSON5)].sort());
@@ -95,7 +95,7 @@ describe(`intel import on ${ENGINE}`, () => {
     await importIntelFile(db.dataSource, KEV_2026, T1);
     await importIntelFile(db.dataSource, EPSS, T1);
     expect(await db.dataSource.getRepository(Vulnerability).count()).toBe(0);
-    await db.dataSource.transaction((m) => loadCatalog(m, T2));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, T2));
     const v = await vuln('CVE-2026-21510');
     expect(v.kevDateAdded).toBe('2026-02-10');
     expect((await source(v.kevSourceId)).version).toBe('2026.08.21');
@@ -127,7 +127,7 @@ describe(`intel import on ${ENGINE}`, () => {
   });
 
   it('a newer KEV catalog changes due dates and ransomware use; both versions are recorded and an older one never wins', async () => {
-    await db.dataSource.transaction((m) => loadCatalog(m, T1));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, T1));
     const older = await importIntelFile(db.dataSource, KEV_2025, T1);
     expect(older!.message).toBe('KEV 2025.08.25: 52 entries, 52 new, 0 due dates changed, 45 CVEs not in the catalog kept for later');
     expect(await fact('CVE-2021-34527')).toMatchObject({ kevDueDate: '2021-07-20' });
@@ -152,7 +152,7 @@ describe(`intel import on ${ENGINE}`, () => {
   });
 
   it('a CVRF document creates and refreshes shared Microsoft updates; a CVE record\'s score wins over it in either order', async () => {
-    await db.dataSource.transaction((m) => loadCatalog(m, T1));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, T1));
     const bundled = await db.dataSource.getRepository(Update).findOneByOrFail({ kb: 'KB5041585' });
     expect(bundled.products).toEqual(['Windows 11 Version 22H2 for x64-based Systems', 'Windows 11 Version 23H2 for x64-based Systems']);
     const before = (await vuln('CVE-2024-38178')).cvssVector;
@@ -199,7 +199,7 @@ describe(`intel import on ${ENGINE}`, () => {
       ['a CVRF document declaring entities', () => corrupt(CVRF_AUG, 'cvrf.xml', (t) => t.replace('<cvrf:cvrfdoc', '<!DOCTYPE x [<!ENTITY a "aaaa">]>\n<cvrf:cvrfdoc')), /cvrf\.xml: a DOCTYPE or ENTITY declaration is not accepted/],
     ];
     it.each(cases)('%s', async (_name, make, message) => {
-      await db.dataSource.transaction((m) => loadCatalog(m, T1));
+      await db.dataSource.transaction((m) => loadBundledCatalog(m, T1));
       const before = await counts();
       const kevBefore = (await vuln('CVE-2024-38178')).kevSourceId;
       const error = await importIntelFile(db.dataSource, make(), T2).catch((e: unknown) => e);

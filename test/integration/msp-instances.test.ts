@@ -11,7 +11,7 @@ import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 import { KB1 } from '../helpers/inventory';
 import { SYNC_T0, syncHarness } from '../helpers/sync';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 
 describe(`MSP-wide instances and patch posture on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -21,7 +21,7 @@ describe(`MSP-wide instances and patch posture on ${ENGINE}`, () => {
     db = await openTestDatabase();
     h = syncHarness(db.dataSource);
     factory = new Factory(db.dataSource);
-    await db.dataSource.transaction((m) => loadCatalog(m, SYNC_T0));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, SYNC_T0));
   });
   afterAll(() => db.drop());
 

@@ -9,7 +9,7 @@ import { SourceDeviceFinder } from '../../src/access/source-device.finder';
 import { TenantScope } from '../../src/access/tenant-scope';
 import { Asset, ConnectorInstance, SourceDevice, UnattachedRecord, VendorSite } from '../../src/entities';
 import { UnattachedReason } from '../../src/entities/enums';
-import { loadCatalog } from '../../src/demo/catalog';
+import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { applyRun } from '../../src/sync/apply/apply-run';
 import { readSource, SourceRead, SyncDataError } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
@@ -26,7 +26,7 @@ describe(`unattached records on ${ENGINE}`, () => {
     db = await openTestDatabase();
     h = syncHarness(db.dataSource);
     factory = new Factory(db.dataSource);
-    await db.dataSource.transaction((m) => loadCatalog(m, SYNC_T0));
+    await db.dataSource.transaction((m) => loadBundledCatalog(m, SYNC_T0));
   });
   afterAll(() => db.drop());
 

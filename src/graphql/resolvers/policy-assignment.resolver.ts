@@ -23,7 +23,7 @@ export class PolicyAssignmentResolver {
 
   @FieldResolver(() => PolicyType, { nullable: true, description: 'The policy as it stands now (its latest version); null only if it no longer exists' })
   async policy(@Root() row: PolicyAssignment, @Ctx() { access }: RequestContext): Promise<PolicyType | null> {
-    const found = await access.policyCatalog.get(row.policyKey);
+    const found = await access.policyVersions.get(row.policyKey);
     return found ? PolicyType.of(found) : null;
   }
 

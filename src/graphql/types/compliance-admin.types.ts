@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { PolicyVersion } from '../../access/policy-catalog';
+import { PolicyVersion } from '../../access/policy-versions';
 import { ASSET_CLASSES, AssetClass as AssetClassName } from '../../compliance/asset-class';
 import { Node } from '../../entities/node';
 

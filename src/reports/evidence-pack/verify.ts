@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { PolicyCatalog } from '../../access/policy-catalog';
+import { PolicyVersions } from '../../access/policy-versions';
 import { loadFilter } from '../patch-history-filter';
 import { buildEvidencePack, EvidencePackRecord } from './evidence-pack';
 
@@ -11,7 +11,7 @@ import { buildEvidencePack, EvidencePackRecord } from './evidence-pack';
  */
 export async function regenerateEvidencePack(dataSource: DataSource, record: EvidencePackRecord): Promise<{ sha256: string; rowCount: number; byteCount: number }> {
   const filter = loadFilter(record.filter);
-  const policy = await new PolicyCatalog(dataSource).inForceAt(filter.policy!, filter.knownAt);
+  const policy = await new PolicyVersions(dataSource).inForceAt(filter.policy!, filter.knownAt);
   if (!policy) throw new Error(`policy ${filter.policy} of a recorded evidence pack is gone`);
   const pack = await buildEvidencePack(dataSource, {
     tenantId: filter.tenantIds![0], policy: { key: policy.key, version: policy.version, definition: policy.definition },

@@ -10,7 +10,7 @@ import express, { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PatchHistoryAccess } from '../../access/patch-history';
-import { PolicyCatalog } from '../../access/policy-catalog';
+import { PolicyVersions } from '../../access/policy-versions';
 import { TenantFinder } from '../../access/tenant.finder';
 import { Authenticator } from '../../auth/authenticator';
 import { KeyRefusedError } from '../../auth/api-keys';
@@ -198,10 +198,10 @@ export function reportPageRoutes(deps: ReportPageDeps): Router {
     const finder = new TenantFinder({ dataSource: deps.dataSource, scope: principal.scope, limits: { defaultPageSize: MAX_TENANTS, maxPageSize: MAX_TENANTS } });
     const { rows } = await finder.page({}, { first: MAX_TENANTS });
     const tenants: TenantChoice[] = rows.map((t) => ({ id: toGlobalId('Tenant', t.id), name: t.name }));
-    // Every principal may read every policy (policy-catalog.ts): the pack's choice is the presets and the custom ones.
+    // Every principal may read every policy (policy-versions.ts): the pack's choice is the presets and the custom ones.
     const pack = roleMay(principal.role, EVIDENCE_PACK_ROUTE)
       ? {
-        policies: (await new PolicyCatalog(deps.dataSource).list()).map((v) => ({ key: v.key, name: v.definition.name, builtIn: v.builtIn })),
+        policies: (await new PolicyVersions(deps.dataSource).list()).map((v) => ({ key: v.key, name: v.definition.name, builtIn: v.builtIn })),
         values: shown.packValues ?? { date: now.toISOString().slice(0, 10) },
         problem: shown.packProblem ?? null,
       }

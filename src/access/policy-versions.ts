@@ -33,7 +33,7 @@ function custom(row: CompliancePolicy): PolicyVersion {
  * MSP, not to a tenant, and every role may read them (a client must know the rules it is measured by), so no tenant
  * scope applies here.
  */
-export class PolicyCatalog {
+export class PolicyVersions {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The presets in their declared order, then the latest version of each custom policy by key. */
