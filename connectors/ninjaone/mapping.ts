@@ -147,14 +147,22 @@ const CLASSIFICATIONS: Record<string, ClassificationValue> = {
   UPDATES: 'UPDATE',
 };
 
+/**
+ * NinjaOne's OS patches come through Windows Update, so they are Microsoft's, except drivers: Windows Update titles
+ * those "<manufacturer> - <device class> - <version>", and the manufacturer publishes them.
+ */
+function vendorOf(patch: NinjaOsPatch): string {
+  const manufacturer = String(patch.type ?? '').toUpperCase() === 'DRIVERS' ? /^(.+?) - /.exec(patch.name ?? '')?.[1]?.trim() : undefined;
+  return manufacturer || 'Microsoft';
+}
+
 export function mapUpdate(patch: NinjaOsPatch): UpdateRecord {
   const kb = kbOf(patch.kbNumber);
   return {
     key: updateKeyOf(patch),
     kb,
     title: text(patch.name) ?? kb ?? `NinjaOne patch ${patch.id}`,
-    // NinjaOne's OS patches are Windows Update's; a KB-less one is still Microsoft's, only NinjaOne names it.
-    vendor: 'Microsoft',
+    vendor: vendorOf(patch),
     severity: SEVERITIES[String(patch.severity ?? '').toUpperCase()] ?? 'UNSPECIFIED',
     classification: CLASSIFICATIONS[String(patch.type ?? '').toUpperCase()] ?? 'OTHER',
     // The reports carry no release date, and `timestamp` is when the agent looked: leave the date to the catalog.

@@ -122,9 +122,9 @@ describe('NinjaOne patches', () => {
     });
   });
 
-  it('key a patch without a KB (a driver) by its NinjaOne id, and refuse one with neither', () => {
+  it('key a patch without a KB (a driver) by its NinjaOne id, published by its manufacturer, and refuse one with neither', () => {
     const driver = { ...pending, kbNumber: null, id: 'drv-1', name: 'Intel Corporation - Display - 31.0.101.4502', type: 'DRIVERS', severity: 'UNSPECIFIED' };
-    expect(mapUpdate(driver)).toMatchObject({ key: 'ninjaone:drv-1', kb: null, classification: 'DRIVER', severity: 'UNSPECIFIED' });
+    expect(mapUpdate(driver)).toMatchObject({ key: 'ninjaone:drv-1', kb: null, vendor: 'Intel Corporation', classification: 'DRIVER', severity: 'UNSPECIFIED' });
     expect(() => mapUpdate({ ...driver, id: undefined })).toThrow(MalformedResponseError);
   });
 
