@@ -55,7 +55,7 @@ describe(`a run's partitions on ${ENGINE}`, () => {
     const account = await h.admin.create({ tenantId: null, kind: 'file-import', name: 'Datto account (partitions)', settings: { path: '/dev/null' }, enabled: false });
     const [one, two] = [await factory.tenant('Partition one'), await factory.tenant('Partition two')];
     const read: Partial<SourceRead> = {
-      devices: [device('p1', 'org-one'), device('p2', 'org-two')], patchStates: [missing('p1'), missing('p2')], updates: [KB1], cursors: { devices: 'after-p2' },
+      devices: [device('p1', 'org-one'), device('p2', 'org-two')], patchStates: [missing('p1'), missing('p2')], cursors: { devices: 'after-p2' },
     };
     await apply(account, read);
     for (const [key, tenant] of [['org-one', one], ['org-two', two]] as const) {
@@ -83,7 +83,7 @@ describe(`a run's partitions on ${ENGINE}`, () => {
   it("applies a tenant's own instance as the one-partition case", async () => {
     const tenant = await factory.tenant('Partition of its own');
     const instance = await h.admin.create({ tenantId: tenant.id, kind: 'file-import', name: 'Own tool (partitions)', settings: { path: '/dev/null' }, enabled: false });
-    const read: Partial<SourceRead> = { devices: [{ externalId: 'o1', hostname: 'O1', serialNumber: 'SN-o1' }], patchStates: [missing('o1')], updates: [KB1] };
+    const read: Partial<SourceRead> = { devices: [{ externalId: 'o1', hostname: 'O1', serialNumber: 'SN-o1' }], patchStates: [missing('o1')] };
     const spans = await apply(instance, read);
     expect(spans.filter((s) => s.name === 'sync.write_catalog').map((s) => s.name)).toEqual(['sync.write_catalog']);
     expect(tenantsOf(spans, 'sync.plan')).toEqual([tenant.id]);
