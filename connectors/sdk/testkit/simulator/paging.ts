@@ -29,12 +29,15 @@ export interface PageSizeOptions {
 
 /** A page size parameter: a whole number from 1 to `max`. */
 export function pageSize(value: string | null | undefined, options: PageSizeOptions): number {
-  const size = wholeNumber(value, options.name) ?? options.fallback;
-  if (size > options.max) {
-    if (options.overMax === 'clamp') return options.max;
-    throw new PagingError(`${options.name} must be a whole number from 1 to ${options.max}`, options.name);
+  const refusal = new PagingError(`${options.name} must be a whole number from 1 to ${options.max}`, options.name);
+  let size: number;
+  try {
+    size = wholeNumber(value, options.name) ?? options.fallback;
+  } catch {
+    throw refusal;
   }
-  if (size < 1) throw new PagingError(`${options.name} must be a whole number from 1 to ${options.max}`, options.name);
+  if (size > options.max && options.overMax === 'clamp') return options.max;
+  if (size > options.max || size < 1) throw refusal;
   return size;
 }
 
