@@ -3,36 +3,12 @@
  * (AADSTS codes, statuses and OAuth error names), so a connector's handling of each is tested against what Entra
  * actually says. Tokens are opaque random strings: a Graph client must never read its access token.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { TokenIssuer, TokenRequest } from '../../sdk/testkit/simulator';
 import { entraError } from './graph-errors';
 
 /** Microsoft Graph's application id: "<it>/.default" is another spelling of the Graph scope. */
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
-
-export class TokenStore {
-  private readonly issued = new Map<string, { expiry: number; scope: string }>();
-
-  /** `scope` is what the token was asked for: its audience, which a resource checks. */
-  issue(lifetimeS: number, scope: string): string {
-    const token = randomBytes(48).toString('base64url');
-    this.issued.set(token, { expiry: Date.now() + lifetimeS * 1000, scope });
-    return token;
-  }
-
-  isValid(token: string | undefined): boolean {
-    const expiry = token === undefined ? undefined : this.issued.get(token)?.expiry;
-    return expiry !== undefined && expiry > Date.now();
-  }
-
-  scopeOf(token: string | undefined): string | undefined {
-    return token === undefined ? undefined : this.issued.get(token)?.scope;
-  }
-
-  /** Revokes every token issued so far (the `expire-token` fault). */
-  expireAll(): void {
-    this.issued.clear();
-  }
-}
 
 export interface TokenEndpoint {
   tenantId: string;
@@ -43,7 +19,7 @@ export interface TokenEndpoint {
   /** The simulator's origin: authority host and Graph resource both. */
   origin: string;
   lifetimeS: number;
-  tokens: TokenStore;
+  tokens: TokenIssuer;
   /** One more resource the tenant has besides Graph (a gateway's app ID URI), as "<resource>/.default". */
   extraScope?: string;
 }
@@ -54,22 +30,13 @@ export interface TokenAnswer {
   headers: Record<string, string>;
 }
 
-/** Answers `POST /{tenant}/oauth2/v2.0/token`; `authorization` is the request's header (client_secret_basic). */
-export function answerTokenRequest(tenant: string, body: string, authorization: string | undefined, endpoint: TokenEndpoint): TokenAnswer {
+/** Answers `POST /{tenant}/oauth2/v2.0/token`; Entra also takes the client's credentials as HTTP Basic (client_secret_basic). */
+export function answerTokenRequest(tenant: string, request: TokenRequest, endpoint: TokenEndpoint): TokenAnswer {
   const ids = { traceId: randomUUID(), correlationId: randomUUID(), authority: endpoint.origin };
   const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache', pragma: 'no-cache', 'x-ms-request-id': ids.traceId };
   const fail = (status: number, error: string, code: number, text: string): TokenAnswer => ({ status, body: entraError(error, code, text, ids), headers });
 
-  const form = new URLSearchParams(body);
-  let clientId = form.get('client_id');
-  let clientSecret = form.get('client_secret');
-  // Entra also takes the client's credentials as HTTP Basic (client_secret_basic).
-  const basic = /^Basic\s+(.+)$/i.exec(authorization ?? '');
-  if (basic) {
-    const [id, ...secret] = Buffer.from(basic[1], 'base64').toString().split(':');
-    clientId = formDecode(id);
-    clientSecret = formDecode(secret.join(':'));
-  }
+  const { clientId, clientSecret, params: form } = request;
   const grantType = form.get('grant_type');
   const scope = form.get('scope');
 
@@ -105,19 +72,10 @@ export function answerTokenRequest(tenant: string, body: string, authorization: 
     return fail(401, 'invalid_client', 7000215,
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${endpoint.clientId}'.`);
   }
-  const accessToken = endpoint.tokens.issue(endpoint.lifetimeS, scope);
+  const accessToken = endpoint.tokens.issue({ lifetimeS: endpoint.lifetimeS, scope }).value;
   return {
     status: 200,
     body: { token_type: 'Bearer', expires_in: endpoint.lifetimeS, ext_expires_in: endpoint.lifetimeS, access_token: accessToken },
     headers,
   };
-}
-
-/** RFC 6749 §2.3.1 form-encodes Basic credentials; a client that did not is read as sent. */
-function formDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
 }

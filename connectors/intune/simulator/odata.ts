@@ -3,7 +3,7 @@
  * read differently, or that the simulator does not model, is refused with a 400 naming it, so a connector never
  * passes against the simulator with a query Graph would answer otherwise.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import type { OpaqueCursors } from '../../sdk/testkit/simulator';
 
 export class ODataError extends Error {}
 
@@ -142,35 +142,17 @@ export function checkCatalogFilter(value: string | undefined): void {
 }
 
 /**
- * `$skiptoken`s the server itself issued: the collection and the sort key of the last item served, signed so a
- * made-up or edited token is refused instead of silently starting somewhere.
+ * The last key a `$skiptoken` continues from. Skip tokens are the toolkit's signed cursors over [collection, last
+ * key], so a made-up or edited token, or one from another collection, is refused instead of silently starting
+ * somewhere.
  */
-export class SkipTokens {
-  private readonly key = randomBytes(32);
-
-  issue(collection: string, lastKey: string): string {
-    const payload = Buffer.from(JSON.stringify([collection, lastKey])).toString('base64url');
-    return `${payload}.${this.sign(payload)}`;
+export function readSkipToken(skipTokens: OpaqueCursors, collection: string, token: string): string {
+  let value: unknown;
+  try {
+    value = skipTokens.read(token);
+  } catch {
+    value = undefined;
   }
-
-  /** The last key of the page the token continues from; throws for a token this server did not issue for `collection`. */
-  read(collection: string, token: string): string {
-    const [payload, signature, ...rest] = token.split('.');
-    if (rest.length === 0 && payload && signature === this.sign(payload)) {
-      const [c, lastKey] = JSON.parse(Buffer.from(payload, 'base64url').toString()) as [string, string];
-      if (c === collection) return lastKey;
-    }
-    throw new ODataError(`The $skiptoken '${token}' is not valid for this request.`);
-  }
-
-  private sign(payload: string): string {
-    return createHmac('sha256', this.key).update(payload).digest('base64url').slice(0, 22);
-  }
-}
-
-/** Keyset paging: items whose key sorts after `after`, so removing a device mid-read never shifts later pages. */
-export function pageAfter<T>(ordered: ReadonlyArray<{ key: string; item: T }>, after: string | null, top: number): { items: T[]; lastKey: string | null } {
-  const remaining = after === null ? ordered : ordered.filter((e) => e.key > after);
-  const page = remaining.slice(0, top);
-  return { items: page.map((e) => e.item), lastKey: remaining.length > top ? page[page.length - 1].key : null };
+  if (Array.isArray(value) && value[0] === collection && typeof value[1] === 'string') return value[1];
+  throw new ODataError(`The $skiptoken '${token}' is not valid for this request.`);
 }

@@ -1,23 +1,24 @@
 /**
  * Microsoft Graph (Intune) and the Entra token endpoint on 127.0.0.1, on one origin that serves as both authority
  * host and Graph base URL: managedDevices (v1.0), the Windows update catalog (beta), OAuth client credentials, and
- * the faults, throttling and quirks a connector has to survive.
+ * the faults, throttling and quirks a connector has to survive. Built on the SDK's simulator toolkit; what is here is
+ * Graph's own: its paths, OData, its error bodies and the headers it puts on every answer.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FaultSchedule } from '../../sdk/testkit/fault-schedule';
-import type { Fault, SimulatorControl, SimulatorOptions, SimulatorStats } from '../../sdk/testkit/harness';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SimulatorControl, SimulatorOptions } from '../../sdk/testkit/harness';
+import {
+  bearerAuth, BearerRefusal, compose, FaultInjector, keysetPage, Middleware, OpaqueCursors, rateLimit, readTokenRequest, RollingWindow, safeDecode,
+  SimRequest, SimResponse, SimulatorTraffic, startVendorSimulator, TokenIssuer, truncatedJson,
+} from '../../sdk/testkit/simulator';
 import { bundledCatalogItems, fixedRevisions, GraphQualityUpdateCatalogItem } from './catalog';
 import { graphDate } from './dates';
-import { answerTokenRequest, TokenStore } from './entra';
+import { answerTokenRequest } from './entra';
 import { SimulatedIntuneFleet } from './fleet';
 import { graphError, RequestIds, STATUS_ERRORS } from './graph-errors';
 import { listView, MANAGED_DEVICE_PROPERTIES, ManagedDevice } from './managed-device';
 import {
-  checkAllowed, checkCatalogFilter, matchesFilter, ODataError, pageAfter, parseDeviceFilter, parseQuery, parseSelect, parseTop, project, SkipTokens,
+  checkAllowed, checkCatalogFilter, matchesFilter, ODataError, parseDeviceFilter, parseQuery, parseSelect, parseTop, project, readSkipToken,
 } from './odata';
-import { RollingWindow } from './throttle';
 
 /** The simulated client tenant's directory id. */
 export const SIMULATOR_TENANT_ID = '3f6c2b1e-8d4a-4c7e-9b2f-5a1d0e7c4b93';
@@ -79,13 +80,6 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-type DataRoute = { kind: 'devices' } | { kind: 'device'; id: string } | { kind: 'catalog' };
-
-const TOKEN_PATH = /^\/([^/?]+)\/oauth2\/v2\.0\/token$/i;
-const DEVICES_PATH = /^\/v1\.0\/deviceManagement\/managedDevices$/i;
-const DEVICE_PATH = /^\/v1\.0\/deviceManagement\/managedDevices(?:\/([^/()]+)|\('([^'/]+)'\))$/i;
-const CATALOG_PATH = /^\/beta\/deviceManagement\/windowsUpdateCatalogItems$/i;
-
 export async function startIntuneSimulator(options: IntuneSimulatorOptions): Promise<IntuneSimulator> {
   if (options.requiredScope !== undefined && !/^\S+\/\.default$/.test(options.requiredScope)) {
     throw new Error(`requiredScope must be a resource followed by /.default, not ${JSON.stringify(options.requiredScope)}`);
@@ -98,41 +92,97 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
     // Seeded from the bundled catalog alone, so extra items never change which fleet a seed names.
     fixedRevisions(bundled),
   );
-  const tokens = new TokenStore();
-  const skipTokens = new SkipTokens();
-  const faults = new FaultSchedule();
-  const throttle = options.throttle ? new RollingWindow(options.throttle.requests, options.throttle.windowS * 1000) : null;
+  const traffic = new SimulatorTraffic();
+  const tokens = new TokenIssuer({ lifetimeS: options.tokenLifetimeS ?? 3599, mint: () => randomBytes(48).toString('base64url') });
+  const skipTokens = new OpaqueCursors({ parameter: '$skiptoken' });
   let catalogAccess: CatalogAccess = options.catalogAccess ?? 'granted';
-  let stats: SimulatorStats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };
-  let requestLog: string[] = [];
   let scopeLog: Array<string | null> = [];
-  let malformedServed = 0;
   let origin = '';
 
-  function requestIds(req: IncomingMessage): RequestIds {
+  // Graph's request ids go in the headers and again in an error's innerError, so every layer of a data request needs them.
+  const idsOf = new WeakMap<SimRequest, RequestIds>();
+  const ids = (req: SimRequest): RequestIds => idsOf.get(req) ?? requestIds(req);
+
+  function requestIds(req: SimRequest): RequestIds {
     const requestId = randomUUID();
     const sent = req.headers['client-request-id'];
     // Graph echoes the client's id, and uses its own request id as the client's when none was sent.
     const clientRequestId = typeof sent === 'string' && sent ? sent : requestId;
-    return { requestId, clientRequestId, date: graphDate(Date.now()).replace(/Z$/, '') };
+    const made = { requestId, clientRequestId, date: graphDate(Date.now()).replace(/Z$/, '') };
+    idsOf.set(req, made);
+    return made;
   }
 
-  function sendGraph(res: ServerResponse, ids: RequestIds, status: number, body: string, headers: Record<string, string> = {}): void {
-    res.writeHead(status, {
-      'content-type': status < 400 ? JSON_TYPE : 'application/json',
-      'request-id': ids.requestId,
-      'client-request-id': ids.clientRequestId,
-      'x-ms-ags-diagnostic': DIAGNOSTIC,
-      ...(status < 400 ? { 'odata-version': '4.0' } : {}),
-      ...headers,
-    });
-    res.end(body);
-  }
+  /** The headers Graph puts on every answer, success or error. */
+  const graphHeaders: Middleware = (req, next) => {
+    const own = requestIds(req);
+    const answer = next();
+    return {
+      ...answer,
+      headers: {
+        'content-type': answer.status < 400 ? JSON_TYPE : 'application/json',
+        'request-id': own.requestId,
+        'client-request-id': own.clientRequestId,
+        'x-ms-ags-diagnostic': DIAGNOSTIC,
+        ...(answer.status < 400 ? { 'odata-version': '4.0' } : {}),
+        ...answer.headers,
+      },
+    };
+  };
 
-  function token(tenant: string, body: string, req: IncomingMessage, res: ServerResponse): void {
-    stats.tokenRequests++;
-    scopeLog.push(new URLSearchParams(body).get('scope'));
-    const answer = answerTokenRequest(tenant, body, req.headers.authorization, {
+  const graphErrorAnswer = (req: SimRequest, status: number, code: string, message: string): SimResponse => ({ status, body: graphError(code, message, ids(req)) });
+
+  const faults = new FaultInjector({
+    tokens,
+    statusAnswer: (status, req) => {
+      const e = STATUS_ERRORS[status] ?? STATUS_ERRORS[500];
+      return graphErrorAnswer(req, status, e.code, e.message);
+    },
+    // Both ways a page can be broken, in turn: JSON cut off mid-way, and well-formed JSON without its payload.
+    malformed: [truncatedJson, (body) => ({ '@odata.context': (body as Record<string, unknown>)['@odata.context'] })],
+  });
+
+  const authenticated = bearerAuth({
+    tokens,
+    traffic,
+    audience: options.requiredScope,
+    refuse: (why: BearerRefusal, token, req) => {
+      // A valid token for another resource: Graph's answer to a token whose audience is not its own.
+      if (why === 'wrong-audience') return graphErrorAnswer(req, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
+      const message = token === undefined ? 'Access token is empty.' : 'Access token has expired or is not yet valid.';
+      return {
+        ...graphErrorAnswer(req, 401, 'InvalidAuthenticationToken', message),
+        headers: { 'www-authenticate': `Bearer realm="", authorization_uri="${origin}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"` },
+      };
+    },
+  });
+
+  const throttled: Middleware[] = options.throttle
+    ? [
+        rateLimit({
+          window: new RollingWindow(options.throttle.requests, options.throttle.windowS * 1000),
+          retryAfter: options.throttle.retryAfter,
+          refuse: (req) => graphErrorAnswer(req, 429, STATUS_ERRORS[429].code, STATUS_ERRORS[429].message),
+        }),
+      ]
+    : [];
+
+  const odataRefusals: Middleware = (req, next) => {
+    try {
+      return next();
+    } catch (err) {
+      if (!(err instanceof ODataError)) throw err;
+      return graphErrorAnswer(req, 400, 'BadRequest', err.message);
+    }
+  };
+
+  const dataRoute = [traffic.data, graphHeaders, faults.middleware, authenticated, ...throttled, odataRefusals];
+  const answer = (handle: (req: SimRequest) => Answer) => compose(dataRoute, handle);
+
+  function token(req: SimRequest): SimResponse {
+    traffic.countTokenRequest();
+    scopeLog.push(req.form().get('scope'));
+    return answerTokenRequest(req.params.tenant, readTokenRequest(req), {
       tenantId: SIMULATOR_TENANT_ID,
       clientId: SIMULATOR_CLIENT_ID,
       clientSecret: SIMULATOR_CLIENT_SECRET,
@@ -142,58 +192,6 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
       tokens,
       extraScope: options.requiredScope,
     });
-    res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
-  }
-
-  function data(route: DataRoute, search: string, req: IncomingMessage, res: ServerResponse): void {
-    stats.dataRequests++;
-    requestLog.push(req.url ?? '');
-    const ids = requestIds(req);
-    const effect = faults.next();
-    if (effect.expireTokens) tokens.expireAll();
-    if (effect.status) {
-      const { status, retryAfterSeconds } = effect.status;
-      const e = STATUS_ERRORS[status] ?? STATUS_ERRORS[500];
-      const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
-      return sendGraph(res, ids, status, JSON.stringify(graphError(e.code, e.message, ids)), headers);
-    }
-
-    const authorization = req.headers.authorization;
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    if (!tokens.isValid(bearer)) {
-      stats.unauthorized++;
-      const message = bearer === undefined ? 'Access token is empty.' : 'Access token has expired or is not yet valid.';
-      return sendGraph(res, ids, 401, JSON.stringify(graphError('InvalidAuthenticationToken', message, ids)), {
-        'www-authenticate': `Bearer realm="", authorization_uri="${origin}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`,
-      });
-    }
-    if (options.requiredScope !== undefined && tokens.scopeOf(bearer) !== options.requiredScope) {
-      // A valid token for another resource: Graph's answer to a token whose audience is not its own.
-      stats.unauthorized++;
-      return sendGraph(res, ids, 401, JSON.stringify(graphError('InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.', ids)));
-    }
-
-    const admission = throttle?.admit();
-    if (admission && !admission.admitted) {
-      const e = STATUS_ERRORS[429];
-      const headers: Record<string, string> = options.throttle?.retryAfter ? { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))) } : {};
-      return sendGraph(res, ids, 429, JSON.stringify(graphError(e.code, e.message, ids)), headers);
-    }
-
-    let answer: Answer;
-    try {
-      answer = route.kind === 'devices' ? listDevices(search) : route.kind === 'device' ? oneDevice(route.id, search, ids) : catalog(search, ids);
-    } catch (err) {
-      if (!(err instanceof ODataError)) throw err;
-      answer = { status: 400, body: { ...graphError('BadRequest', err.message, ids) } };
-    }
-    if (answer.status === 200 && effect.malformed) {
-      // Both ways a page can be broken, in turn: JSON cut off mid-way, and well-formed JSON without its payload.
-      const text = JSON.stringify(answer.body);
-      const broken = malformedServed++ % 2 === 0 ? text.slice(0, Math.floor(text.length / 2)) : JSON.stringify({ '@odata.context': answer.body['@odata.context'] });
-      return sendGraph(res, ids, 200, broken);
-    }
-    sendGraph(res, ids, answer.status, JSON.stringify(answer.body));
   }
 
   function listDevices(search: string): Answer {
@@ -203,15 +201,12 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
     const select = parseSelect(query.get('$select'), MANAGED_DEVICE_PROPERTIES, 'microsoft.graph.managedDevice');
     const filter = parseDeviceFilter(query.get('$filter'), MANAGED_DEVICE_PROPERTIES);
     const skipToken = query.get('$skiptoken');
-    const after = skipToken === undefined ? null : skipTokens.read('managedDevices', skipToken);
+    const after = skipToken === undefined ? null : readSkipToken(skipTokens, 'managedDevices', skipToken);
 
-    const ordered = fleet.devices
-      .filter((d) => matchesFilter(d.lastSyncDateTime, filter))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((d) => ({ key: d.id, item: d }));
-    const page = pageAfter(ordered, after, top);
+    const matching = fleet.devices.filter((d) => matchesFilter(d.lastSyncDateTime, filter));
+    const page = keysetPage(matching, { keyOf: (d) => d.id, after, size: top });
     const body: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#deviceManagement/managedDevices${selectSuffix(select)}` };
-    if (page.lastKey !== null) body['@odata.nextLink'] = nextLink('/v1.0/deviceManagement/managedDevices', query, skipTokens.issue('managedDevices', page.lastKey));
+    if (page.lastKey !== null) body['@odata.nextLink'] = nextLink('/v1.0/deviceManagement/managedDevices', query, skipTokens.issue(['managedDevices', page.lastKey]));
     body.value = page.items.map((d) => project(listView(d), select));
     return { status: 200, body };
   }
@@ -245,16 +240,16 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
     checkCatalogFilter(query.get('$filter'));
     const select = parseSelect(query.get('$select'), CATALOG_PROPERTIES, 'microsoft.graph.windowsUpdateCatalogItem');
     const skipToken = query.get('$skiptoken');
-    const after = skipToken === undefined ? null : skipTokens.read('windowsUpdateCatalogItems', skipToken);
+    const after = skipToken === undefined ? null : readSkipToken(skipTokens, 'windowsUpdateCatalogItems', skipToken);
 
     // The catalog never changes while the simulator runs, so its position is a stable key.
     const ordered = catalogItems.map((item, i) => ({ key: String(i).padStart(6, '0'), item }));
-    const page = pageAfter(ordered, after, top);
+    const page = keysetPage(ordered, { keyOf: (e) => e.key, after, size: top });
     const body: Record<string, unknown> = { '@odata.context': `${origin}/beta/$metadata#deviceManagement/windowsUpdateCatalogItems${selectSuffix(select)}` };
     if (page.lastKey !== null) {
-      body['@odata.nextLink'] = nextLink('/beta/deviceManagement/windowsUpdateCatalogItems', query, skipTokens.issue('windowsUpdateCatalogItems', page.lastKey));
+      body['@odata.nextLink'] = nextLink('/beta/deviceManagement/windowsUpdateCatalogItems', query, skipTokens.issue(['windowsUpdateCatalogItems', page.lastKey]));
     }
-    body.value = page.items.map((item) => project(item, select));
+    body.value = page.items.map((e) => project(e.item, select));
     return { status: 200, body };
   }
 
@@ -265,37 +260,25 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
     return `${origin}${path}?${parts.join('&')}`;
   }
 
-  function dispatch(req: IncomingMessage, body: string, res: ServerResponse): void {
-    const raw = req.url ?? '/';
-    const q = raw.indexOf('?');
-    const path = safeDecode(q < 0 ? raw : raw.slice(0, q));
-    const search = q < 0 ? '' : raw.slice(q);
-    const tokenMatch = TOKEN_PATH.exec(path);
-    if (req.method === 'POST' && tokenMatch) return token(tokenMatch[1], body, req, res);
-    if (req.method === 'GET') {
-      if (DEVICES_PATH.test(path)) return data({ kind: 'devices' }, search, req, res);
-      const device = DEVICE_PATH.exec(path);
-      if (device) return data({ kind: 'device', id: device[1] ?? device[2] }, search, req, res);
-      if (CATALOG_PATH.test(path)) return data({ kind: 'catalog' }, search, req, res);
-    }
-    const ids = requestIds(req);
-    sendGraph(res, ids, 404, JSON.stringify(graphError('ResourceNotFound', `The simulator has no resource for ${req.method} ${path}.`, ids)));
-  }
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        dispatch(req, Buffer.concat(chunks).toString(), res);
-      } catch (err) {
-        const ids = requestIds(req);
-        if (!res.headersSent) sendGraph(res, ids, 500, JSON.stringify(graphError('InternalServerError', (err as Error).message, ids)));
-      }
-    });
+  const server = await startVendorSimulator({
+    // Paths are matched decoded, so managedDevices(%27id%27) and managedDevices('id') are the same resource.
+    decodePath: true,
+    routes: [
+      { method: 'POST', path: /^\/(?<tenant>[^/?]+)\/oauth2\/v2\.0\/token$/i, handle: token },
+      { method: 'GET', path: /^\/v1\.0\/deviceManagement\/managedDevices$/i, handle: answer((req) => listDevices(req.search)) },
+      {
+        method: 'GET',
+        path: /^\/v1\.0\/deviceManagement\/managedDevices(?:\/(?<id>[^/()]+)|\('(?<quoted>[^'/]+)'\))$/i,
+        handle: answer((req) => oneDevice(req.params.id ?? req.params.quoted, req.search, ids(req))),
+      },
+      { method: 'GET', path: /^\/beta\/deviceManagement\/windowsUpdateCatalogItems$/i, handle: answer((req) => catalog(req.search, ids(req))) },
+    ],
+    fallback: compose([graphHeaders], (req) =>
+      graphErrorAnswer(req, 404, 'ResourceNotFound', `The simulator has no resource for ${req.method} ${safeDecode(req.path)}.`),
+    ),
+    onError: (req, err) => compose([graphHeaders], () => graphErrorAnswer(req, 500, 'InternalServerError', (err as Error).message))(req),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = server.origin;
 
   const config = (clientSecret: string) => ({
     tenantId: SIMULATOR_TENANT_ID,
@@ -312,27 +295,22 @@ export async function startIntuneSimulator(options: IntuneSimulatorOptions): Pro
     get devices() {
       return fleet.devices;
     },
-    requests: () => [...requestLog],
+    requests: () => traffic.requests(),
     tokenScopes: () => [...scopeLog],
     setCatalogAccess: (access: CatalogAccess) => {
       catalogAccess = access;
     },
     validConfig: () => config(SIMULATOR_CLIENT_SECRET),
     badCredentialsConfig: () => config('sim~Wrong.3xT_9qLm~Zp4'),
-    inject: (fault: Fault) => faults.inject(fault),
+    inject: faults.inject,
     mutate: async () => ({ changedDeviceIds: fleet.mutate(fixedRevisions(catalogItems)) }),
     removeDevice: async () => fleet.removeDevice(),
-    stats: () => ({ ...stats }),
+    stats: () => traffic.stats(),
     resetStats: () => {
-      stats = { dataRequests: 0, tokenRequests: 0, unauthorized: 0 };
-      requestLog = [];
+      traffic.reset();
       scopeLog = [];
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 
@@ -343,12 +321,3 @@ const CATALOG_PROPERTIES: ReadonlySet<string> = new Set([
 ]);
 
 const selectSuffix = (select: string[] | null): string => (select ? `(${select.join(',')})` : '');
-
-/** Paths are matched decoded, so managedDevices(%27id%27) and managedDevices('id') are the same resource. */
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
