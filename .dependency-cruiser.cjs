@@ -29,11 +29,11 @@ module.exports = {
     {
       name: 'core-through-sdk-and-registry',
       comment:
-        'The core reaches connectors through the SDK, shared connector code and the registry. Known exceptions, each a ' +
-        "process-wide setting or the demo: file-import's outbound address policy (also applied to change webhooks) and the " +
-        'demo, which runs the vendor simulators in process.',
+        'The core reaches connectors through the SDK, shared connector code and the registry (demo mode too: each ' +
+        "connector's demo hook builds its part). One known exception, a process-wide setting: file-import's outbound " +
+        'address policy, also applied to change webhooks.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/demo/'] },
+      from: { path: '^src/' },
       to: {
         path: '^connectors/',
         pathNot: ['^connectors/sdk/', '^connectors/shared/', '^connectors/registry\\.ts$', '^connectors/file-import/(policy|address-guard)\\.ts$'],

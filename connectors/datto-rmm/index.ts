@@ -2,6 +2,7 @@ import { parseConfig } from '../sdk/config';
 import type { ConnectorDefinition } from '../sdk/contract';
 import { DattoRmmConfig } from './config';
 import { createDattoRmmConnector } from './connector';
+import { dattoRmmDemo } from './demo';
 
 export { DattoRmmConfig } from './config';
 
@@ -14,4 +15,5 @@ export const dattoRmmConnector: ConnectorDefinition<DattoRmmConfig> = {
   // Datto lists every device each run; an incremental run skips the audits and records of unchanged devices.
   capabilities: { incremental: true },
   create: (config, context) => createDattoRmmConnector(parseConfig(dattoRmmConnector, { ...config }), context),
+  demo: dattoRmmDemo,
 };

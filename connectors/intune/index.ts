@@ -2,6 +2,7 @@ import { parseConfig } from '../sdk/config';
 import type { ConnectorDefinition } from '../sdk/contract';
 import { IntuneConfig } from './config';
 import { createIntuneConnector } from './connector';
+import { intuneDemo } from './demo';
 
 export { IntuneConfig } from './config';
 
@@ -14,4 +15,5 @@ export const intuneConnector: ConnectorDefinition<IntuneConfig> = {
   // Graph filters managed devices by lastSyncDateTime.
   capabilities: { incremental: true },
   create: (config, context) => createIntuneConnector(parseConfig(intuneConnector, { ...config }), context),
+  demo: intuneDemo,
 };

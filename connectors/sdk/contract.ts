@@ -377,12 +377,39 @@ export interface DemoClient {
 }
 
 /**
- * How demo mode creates this kind's instance for a client that uses the tool: its settings and, for a push source,
- * the snapshot its first run applies (as an upload would). Connectors whose demo needs a running simulator keep
- * their wiring in src/demo for now.
+ * How demo mode (`PATCHGRAPH_DEMO` on an empty database) shows this kind. Give one of the two:
+ * - `tenantInstance`, for a source whose demo needs nothing running: each client's instance settings and, for a
+ *   push source, the snapshot its first run applies (as an upload would);
+ * - `startSimulation`, for a source read over HTTP: start the simulator(s) serving the demo clients' machines. They
+ *   run as long as the server does; demo mode creates the instances the simulation names and syncs them.
  */
 export interface DemoHook<C extends object = object> {
-  tenantInstance(client: DemoClient, now: Date): { settings: Partial<C>; payload?: unknown };
+  tenantInstance?(client: DemoClient, now: Date): { settings: Partial<C>; payload?: unknown };
+  /** `clients` are the demo clients that use this tool, each with this tool's devices. */
+  startSimulation?(clients: readonly DemoClient[], now: Date): Promise<DemoSimulation<C>>;
+}
+
+/** A running demo simulation (see `DemoHook.startSimulation`). */
+export interface DemoSimulation<C extends object = object> {
+  /** The instances to create, in order: a client's own (`client` is its name) or one MSP-wide (`client` null). */
+  instances: ReadonlyArray<DemoInstance<C>>;
+  /**
+   * The settings that point an existing demo instance at this simulation: after a restart the simulators come up on
+   * new ports, and demo mode applies these to the instances it created before (`client` null: the MSP-wide one).
+   * Undefined when the simulation serves no such instance.
+   */
+  endpointOf(client: string | null): Partial<C> | undefined;
+  close(): Promise<void>;
+}
+
+export interface DemoInstance<C extends object = object> {
+  client: string | null;
+  settings: Partial<C>;
+  /**
+   * For an MSP-wide instance: after its first sync has listed the account's sites, demo mode maps these to clients
+   * (and their sites) as an operator would, then syncs again. A vendor site left out stays unmapped.
+   */
+  siteMappings?: ReadonlyArray<{ vendorSite: string; client: string; site: string | null }>;
 }
 
 export interface ConnectorCapabilities {

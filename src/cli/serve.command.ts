@@ -1,6 +1,6 @@
 import { ensureAdminKey } from '../auth/api-keys';
 import { Config } from '../config/config';
-import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-simulators';
+import { DemoSimulators, resumeDemoSimulators } from '../demo/demo-simulations';
 import { loadDemo, needsDemo } from '../demo/load-demo';
 import { importBaseline } from '../intel/baseline';
 import { secretKeyProblem } from '../secrets/key-check';

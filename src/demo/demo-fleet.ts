@@ -7,7 +7,6 @@
  * After the seeded machines, each client gets a few built explicitly (host numbers 101 and up), so the demo always
  * shows the cases a seeded fleet would only hit by chance (see DEMO_TRAPS).
  */
-import type { ComputerSpec } from '../../connectors/wsus/simulator';
 import { MICROSOFT_CATALOG } from '../catalog/bundled-catalog';
 import { buildAtLeast, seededRandom, WindowsRelease, WINDOWS_RELEASES } from './windows-releases';
 
@@ -37,6 +36,11 @@ export const DEMO_TOOL_NAMES: Record<DemoTool, string> = {
   wsus: 'WSUS (demo collector)',
   'datto-rmm': 'Datto RMM (demo simulator)',
 };
+
+/** The instance name the demo fleet gives a tool, else the connector's own display name. */
+export function demoToolName(kind: string, displayName: string): string {
+  return (DEMO_TOOL_NAMES as Record<string, string | undefined>)[kind] ?? displayName;
+}
 
 type Row = Record<string, unknown>;
 
@@ -183,12 +187,15 @@ function clonedVdiVm(hostNumber: number, p: { intuneId: string; entraId: string;
   };
 }
 
+/** Which of WSUS's updates a machine lacks (the WSUS demo's ComputerSpec.lacks, a row field the demo hands it). */
+type LacksUpdate = (update: { kind: string; title: string; released: Date }) => boolean;
+
 /**
  * A desktop in Intune and WSUS at `build`. Whichever tool heard from it last decides a cumulative update's effective
  * state: Intune's derived one or WSUS's reported one. `lacks` picks the other updates it reports not installed (see
  * ComputerSpec.lacks); without it, WSUS's seeded odds decide them.
  */
-function desktopInIntuneAndWsus(hostNumber: number, release: WindowsRelease, build: string, p: { serial: string; manufacturer: string; model: string; intuneId: string; entraId: string; wsusId: string; mac: string; checkIn: number; wsusCheckIn: number; enrolled: number; lacks?: (now: Date) => ComputerSpec['lacks'] }): DemoTrap {
+function desktopInIntuneAndWsus(hostNumber: number, release: WindowsRelease, build: string, p: { serial: string; manufacturer: string; model: string; intuneId: string; entraId: string; wsusId: string; mac: string; checkIn: number; wsusCheckIn: number; enrolled: number; lacks?: (now: Date) => LacksUpdate }): DemoTrap {
   return {
     hostNumber,
     records: (t, now) => {

@@ -1,11 +1,10 @@
 /**
- * Demo mode: when the database has no connector instances, load a realistic sample the way a user would. Intune
- * tenants are read by the real Intune connector from Graph simulators running in this process, the MSP's Datto RMM
- * account by the real Datto connector from a Datto simulator, and each client's other tools come from their
- * connectors' demo hooks (WSUS: the collector's snapshot, pushed to the real WSUS connector). Every instance is
- * synced through the real engine, so
- * everything the demo shows (merged assets, match explanations, derived states, sync runs) comes from the same
- * code paths as production data.
+ * Demo mode: when the database has no connector instances, load a realistic sample the way a user would. Each
+ * connector's demo hook (its folder's demo.ts) says how: Intune's and Datto RMM's start simulators in this process,
+ * read by the real connectors (a Graph per Intune client; the MSP's one Datto account, an MSP-wide instance whose
+ * sites are then mapped to the clients), and WSUS's builds each client's collector snapshot, pushed to the real WSUS
+ * connector. Every instance is synced through the real engine, so everything the demo shows (merged assets, match
+ * explanations, derived states, sync runs) comes from the same code paths as production data.
  */
 import { setUpDemoCompliance } from './demo-compliance';
 import { setUpDemoChanges } from './demo-changes';
@@ -21,9 +20,9 @@ import { SecretBox } from '../secrets/secret-box';
 import { SyncEngine } from '../sync/sync-engine';
 import { Clock } from '../util/clock';
 import { loadBundledCatalog } from '../catalog/bundled-catalog';
-import { DEMO_TENANTS, DEMO_TOOL_NAMES } from './demo-fleet';
+import { DEMO_TENANTS, demoToolName } from './demo-fleet';
 import { demoClient } from './demo-clients';
-import { DemoSimulators, startDemoSimulators } from './demo-simulators';
+import { DemoSimulators, startDemoSimulators } from './demo-simulations';
 
 /** True when no connector instance exists yet: the only time the demo loads. */
 export async function needsDemo(dataSource: DataSource): Promise<boolean> {
@@ -57,22 +56,23 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
     tenantIds.set(t.name, tenant.id);
   }
   const simulators = await startDemoSimulators(now);
-  const instances: Array<{ tenant: string | null; kind: string; name: string; settings: Record<string, unknown>; payload?: unknown }> = [];
-  for (const t of DEMO_TENANTS) {
-    const intune = simulators.settingsFor(t.name);
-    if (intune) instances.push({ tenant: t.name, kind: 'intune', name: DEMO_TOOL_NAMES.intune, settings: intune });
-  }
-  // A connector with a demo hook builds its clients' instances itself (WSUS: the collector's snapshot, handed to
-  // the engine as the ingest route does).
+  type DemoInstanceToCreate = { tenant: string | null; kind: string; name: string; settings: Record<string, unknown>; payload?: unknown; siteMappings?: DemoSiteMapping[] };
+  const instances: DemoInstanceToCreate[] = [];
+  const accountWide: DemoInstanceToCreate[] = [];
   for (const definition of CONNECTORS) {
-    if (!definition.demo) continue;
+    const name = demoToolName(definition.kind, definition.displayName);
+    const simulation = simulators.byKind.get(definition.kind);
+    for (const i of simulation?.instances ?? []) {
+      (i.client === null ? accountWide : instances).push({ tenant: i.client, kind: definition.kind, name, settings: i.settings, siteMappings: i.siteMappings ? [...i.siteMappings] : undefined });
+    }
+    if (!definition.demo?.tenantInstance) continue;
     for (const t of DEMO_TENANTS.filter((x) => (x.tools as readonly string[]).includes(definition.kind))) {
       const { settings, payload } = definition.demo.tenantInstance(demoClient(t, definition.kind, now), now);
-      instances.push({ tenant: t.name, kind: definition.kind, name: demoToolName(definition.kind, definition.displayName), settings, payload });
+      instances.push({ tenant: t.name, kind: definition.kind, name, settings, payload });
     }
   }
-  // The MSP's Datto account serves several clients: one MSP-wide instance (no tenant), its sites mapped below.
-  instances.push({ tenant: null, kind: 'datto-rmm', name: DEMO_TOOL_NAMES['datto-rmm'], settings: simulators.dattoSettings() });
+  // MSP-wide accounts last: their sites map to the clients' sites, which the clients' own tools have filled.
+  instances.push(...accountWide);
 
   const syncRuns: SyncRun[] = [];
   try {
@@ -88,10 +88,10 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
         syncRuns.push(run);
       };
       await sync();
-      if (i.kind === 'datto-rmm') {
+      if (i.siteMappings) {
         // The first sync reported the account's sites; map the clients' as an operator would (mapVendorSite) and
-        // leave the MSP's own site unmapped, as a new site waits. The next sync imports the clients' devices.
-        await mapDemoSites(dataSource, connectors, instance.id, simulators.dattoSites(), tenantIds);
+        // leave any other site unmapped, as a new site waits. The next sync imports the clients' devices.
+        await mapDemoSites(dataSource, connectors, instance.id, i.siteMappings, tenantIds);
         await sync();
       }
     }
@@ -104,21 +104,15 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
   return { tenants: tenantIds.size, connectorInstances: instances.length, syncRuns, simulators };
 }
 
-async function mapDemoSites(
-  dataSource: DataSource, connectors: ConnectorAdmin, instanceId: string, sites: Array<{ name: string; tenant: string; site: string | null }>,
-  tenantIds: Map<string, string>,
-): Promise<void> {
+type DemoSiteMapping = { vendorSite: string; client: string; site: string | null };
+
+async function mapDemoSites(dataSource: DataSource, connectors: ConnectorAdmin, instanceId: string, mappings: DemoSiteMapping[], tenantIds: Map<string, string>): Promise<void> {
   const vendorSites = await dataSource.getRepository(VendorSite).findBy({ connectorInstanceId: instanceId });
-  for (const s of sites) {
-    const vendorSite = vendorSites.find((v) => v.name === s.name);
+  for (const s of mappings) {
+    const vendorSite = vendorSites.find((v) => v.name === s.vendorSite);
     if (!vendorSite) continue;
-    const tenantId = tenantIds.get(s.tenant)!;
+    const tenantId = tenantIds.get(s.client)!;
     const site = s.site ? await dataSource.getRepository(Site).findOneBy({ tenantId, name: s.site }) : null;
     await connectors.mapVendorSite({ id: vendorSite.id, tenantId, siteId: site?.id ?? null, ignored: false });
   }
-}
-
-/** The instance name the demo fleet gives a tool, else the connector's own display name. */
-function demoToolName(kind: string, displayName: string): string {
-  return (DEMO_TOOL_NAMES as Record<string, string | undefined>)[kind] ?? displayName;
 }

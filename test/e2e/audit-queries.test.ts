@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiKey } from '../../src/auth/api-keys';
-import { DemoSimulators } from '../../src/demo/demo-simulators';
+import { DemoSimulators } from '../../src/demo/demo-simulations';
 import { loadDemo } from '../../src/demo/load-demo';
 import { AuditEvent, PatchEvent, SyncRun, Tenant } from '../../src/entities';
 import { IsNull } from 'typeorm';

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAdminKey } from '../../src/auth/api-keys';
-import { DemoSimulators } from '../../src/demo/demo-simulators';
+import { DemoSimulators } from '../../src/demo/demo-simulations';
 import { loadDemo } from '../../src/demo/load-demo';
 import { compareAnswer, exampleName, extractExamples, formatAnswer, resolveVariables, RULES } from '../../scripts/readme-examples';
 import { Clock } from '../../src/util/clock';

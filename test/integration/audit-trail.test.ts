@@ -11,7 +11,7 @@ import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { pruneAuditTrail } from '../../src/audit/prune';
 import { runRef } from '../../src/audit/sync-run-audit';
 import { loadDemo } from '../../src/demo/load-demo';
-import { DemoSimulators } from '../../src/demo/demo-simulators';
+import { DemoSimulators } from '../../src/demo/demo-simulations';
 import { AuditEvent, PatchEvent, PatchPostureEvent, RunEventLeaves, SyncRun, Tenant } from '../../src/entities';
 import { SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';

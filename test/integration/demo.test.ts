@@ -7,7 +7,7 @@ import { MICROSOFT_CATALOG } from '../../src/catalog/bundled-catalog';
 import { buildAtLeast } from '../../src/demo/windows-releases';
 import { CLONED_VM_SERIAL, DEMO_TENANTS } from '../../src/demo/demo-fleet';
 import { SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
-import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulators';
+import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulations';
 import { demoClient } from '../../src/demo/demo-clients';
 import { demoSnapshot } from '../../connectors/wsus/demo';
 import { loadDemo, needsDemo } from '../../src/demo/load-demo';

@@ -12,7 +12,7 @@ import type { DeviceRecord, UpdateRecord } from '../../../connectors/sdk/contrac
 import { ConnectorAdmin } from '../../../src/access/connector-admin';
 import { TenantScope } from '../../../src/access/tenant-scope';
 import { createApiKey } from '../../../src/auth/api-keys';
-import { DemoSimulators } from '../../../src/demo/demo-simulators';
+import { DemoSimulators } from '../../../src/demo/demo-simulations';
 import { loadDemo } from '../../../src/demo/load-demo';
 import { ChangeAdmin } from '../../../src/access/change-admin';
 import { ChangeRisk, ChangeType } from '../../../src/change/change-kinds';
@@ -141,7 +141,7 @@ async function plantChanges(db: TestDatabase, server: TestServer, b: Tenant): Pr
 
 /** B's Intune instance with a wrong client secret: a real sync that fails with the vendor's answer as its message. */
 async function failedRun(server: TestServer, b: Tenant, simulators: DemoSimulators): Promise<void> {
-  const settings = { ...simulators.settingsFor(TENANT_B)!, clientSecret: PLANTED_B.intuneSecret };
+  const settings = { ...simulators.settingsFor('intune', TENANT_B)!, clientSecret: PLANTED_B.intuneSecret };
   const created = await server.gql(`mutation($input: CreateConnectorInstanceInput!) { createConnectorInstance(input: $input) { id } }`, {
     input: { tenantId: toGlobalId('Tenant', b.id), kind: 'intune', name: 'Contoso Intune (rotated secret)', settings },
   });
