@@ -1,19 +1,13 @@
 /**
  * Datto's page-number paging: `page` counts from 0, `max` is capped at the account's maximum, and each page links
  * to its neighbours by absolute URLs that carry `max` and `page` only. The filters of the request are not in them,
- * so a client that follows `nextPageUrl` verbatim reads the unfiltered list from page 2 on.
+ * so a client that follows `nextPageUrl` verbatim reads the unfiltered list from page 2 on. A page or max Spring
+ * could not bind throws the toolkit's PagingError, which the server answers 400.
  */
-
-/** A request Spring could not bind (a page or max that is not a number, or out of range). */
-export class BadRequest extends Error {}
+import { numberedPage, pageSize, wholeNumber } from '../../sdk/testkit/simulator';
 
 /** What `/v2/system/pagination` reports, and the most a page holds whatever `max` asks. */
 export const MAX_PAGE_SIZE = 250;
-
-export interface Paging {
-  page: number;
-  max: number;
-}
 
 export interface PageDetails {
   count: number;
@@ -22,34 +16,20 @@ export interface PageDetails {
   nextPageUrl: string | null;
 }
 
-export function parsePaging(query: URLSearchParams, defaultMax: number): Paging {
-  const page = integer(query, 'page') ?? 0;
-  const max = Math.min(integer(query, 'max') ?? defaultMax, MAX_PAGE_SIZE);
-  if (page < 0) throw new BadRequest(`page must not be negative: ${page}`);
-  if (max < 1) throw new BadRequest(`max must be positive: ${max}`);
-  return { page, max };
-}
-
-function integer(query: URLSearchParams, name: string): number | undefined {
-  const value = query.get(name);
-  if (value === null || value.trim() === '') return undefined;
-  if (!/^\s*-?\d{1,9}\s*$/.test(value)) throw new BadRequest(`Failed to convert value of type 'java.lang.String' to required type 'java.lang.Integer'; For input string: "${value}"`);
-  return Number(value);
-}
-
-/** The page `paging` names of `items`; `base` is the absolute URL of the collection, without a query. */
-export function pageOf<T>(items: readonly T[], paging: Paging, base: string): { pageDetails: PageDetails; items: T[] } {
-  const { page, max } = paging;
-  const slice = items.slice(page * max, page * max + max);
+/** The page `query` asks for of `items`; `base` is the absolute URL of the collection, without a query. */
+export function pageOf<T>(items: readonly T[], query: URLSearchParams, defaultMax: number, base: string): { pageDetails: PageDetails; items: T[] } {
+  const page = wholeNumber(query.get('page'), 'page') ?? 0;
+  const max = pageSize(query.get('max'), { name: 'max', fallback: defaultMax, max: MAX_PAGE_SIZE, overMax: 'clamp' });
+  const slice = numberedPage(items, { page, size: max });
   const link = (p: number) => `${base}?max=${max}&page=${p}`;
   return {
     pageDetails: {
-      count: slice.length,
-      totalCount: items.length,
-      prevPageUrl: page > 0 ? link(page - 1) : null,
-      nextPageUrl: (page + 1) * max < items.length ? link(page + 1) : null,
+      count: slice.items.length,
+      totalCount: slice.total,
+      prevPageUrl: slice.hasPrevious ? link(page - 1) : null,
+      nextPageUrl: slice.hasNext ? link(page + 1) : null,
     },
-    items: slice,
+    items: slice.items,
   };
 }
 

@@ -3,6 +3,8 @@
  * and, for an address that keeps reading through the 429s, a temporary block in which it gets 403 for everything,
  * the token endpoint included. Only admitted reads count, so a client that waits out the window gets through again.
  */
+import type { Clock } from '../../sdk/clock';
+import { RollingWindow } from '../../sdk/testkit/simulator';
 
 export interface RateLimitOptions {
   /** Reads the account may make per window. */
@@ -16,33 +18,31 @@ export interface RateLimitOptions {
 export const DATTO_RATE_LIMIT: RateLimitOptions = { reads: 600, windowMs: 60_000, blockAfter: 10, blockMs: 300_000 };
 
 export class ReadLimit {
-  private admitted: number[] = [];
+  private readonly account: RollingWindow;
   private readonly refused = new Map<string, number[]>();
   private readonly blockedUntil = new Map<string, number>();
 
   /** `enforced` false: reads are still counted (request_rate reports them) but never refused. */
   constructor(
     readonly limits: RateLimitOptions,
-    private readonly enforced: boolean,
-    private readonly now: () => number,
-  ) {}
+    enforced: boolean,
+    private readonly clock: Clock,
+  ) {
+    this.account = new RollingWindow(enforced ? limits.reads : Infinity, limits.windowMs, clock);
+  }
 
   isBlocked(address: string): boolean {
     const until = this.blockedUntil.get(address);
     if (until === undefined) return false;
-    if (this.now() < until) return true;
+    if (this.clock.now().getTime() < until) return true;
     this.blockedUntil.delete(address);
     return false;
   }
 
   /** Counts the read if the window has room, else refuses it, and blocks an address past `blockAfter` refusals. */
   admit(address: string): boolean {
-    const now = this.now();
-    this.prune(now);
-    if (!this.enforced || this.admitted.length < this.limits.reads) {
-      this.admitted.push(now);
-      return true;
-    }
+    if (this.account.admit().admitted) return true;
+    const now = this.clock.now().getTime();
     const refusals = (this.refused.get(address) ?? []).filter((t) => t > now - this.limits.windowMs);
     refusals.push(now);
     if (refusals.length > this.limits.blockAfter) {
@@ -56,12 +56,6 @@ export class ReadLimit {
 
   /** Reads counted in the current window. */
   count(): number {
-    this.prune(this.now());
-    return this.admitted.length;
-  }
-
-  private prune(now: number): void {
-    const since = now - this.limits.windowMs;
-    if (this.admitted.length > 0 && this.admitted[0] <= since) this.admitted = this.admitted.filter((t) => t > since);
+    return this.account.count();
   }
 }
