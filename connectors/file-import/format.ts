@@ -7,6 +7,7 @@ import {
   CLASSIFICATION_VALUES,
   ClassificationValue,
   DeviceRecord,
+  DeviceSite,
   Evidence,
   EVIDENCE_VALUES,
   PATCH_STATE_VALUES,
@@ -44,7 +45,8 @@ const col = (name: string, required = false): Column => ({ name, required });
 export const COLUMNS: Record<StreamName, readonly Column[]> = {
   devices: [
     col('externalId', true), col('hostname'), col('fqdn'), col('serialNumber'), col('azureAdDeviceId'), col('smbiosUuid'),
-    col('macAddresses'), col('osName'), col('osVersion'), col('osBuild'), col('lastCheckInAt'), col('vendorSite'), col('vendorSiteId'), col('manufacturer'), col('model'),
+    col('macAddresses'), col('osName'), col('osVersion'), col('osBuild'), col('lastCheckInAt'), col('tenantKey'), col('tenantName'), col('siteId'), col('siteName'),
+    col('vendorSite'), col('vendorSiteId'), col('manufacturer'), col('model'),
     col('modifiedAt'),
   ],
   updates: [
@@ -202,11 +204,20 @@ function readDevice(r: RowReader): DeviceRecord {
     osVersion: r.text('osVersion'),
     osBuild: r.text('osBuild'),
     lastCheckInAt: r.date('lastCheckInAt'),
+    tenantKey: r.text('tenantKey'),
+    tenantName: r.text('tenantName'),
+    site: siteOf(r),
     vendorSite: r.text('vendorSite'),
     vendorSiteId: r.text('vendorSiteId'),
     manufacturer: r.text('manufacturer'),
     model: r.text('model'),
   };
+}
+
+function siteOf(r: RowReader): DeviceSite | null {
+  const id = r.text('siteId');
+  const name = r.text('siteName');
+  return id === null && name === null ? null : { id, name };
 }
 
 function readUpdate(r: RowReader): UpdateRecord {

@@ -49,6 +49,20 @@ describe('CSV reading', () => {
     expect(readCsv(csv, 'devices.csv', 'devices').map((r) => r.row)).toEqual([2, 4]);
   });
 
+  it("reads a device's tenant key and name and its site's id and name into the contract's fields; without them, no site", () => {
+    const rows = devices(
+      'externalId,tenantKey,tenantName,siteId,siteName\n' +
+      'dev-1,org-1842,Northwind Traders,loc-77,Northwind HQ\n' +
+      'dev-2,org-1842,Northwind Traders,,Leeds\n' +
+      'dev-3,,,,\n',
+    );
+    expect(rows.map((r) => [r.record.tenantKey, r.record.tenantName, r.record.site])).toEqual([
+      ['org-1842', 'Northwind Traders', { id: 'loc-77', name: 'Northwind HQ' }],
+      ['org-1842', 'Northwind Traders', { id: null, name: 'Leeds' }],
+      [null, null, null],
+    ]);
+  });
+
   it('names the file, row and column of a bad value', () => {
     const lines = [DEVICE_HEADER, ...Array.from({ length: 12 }, (_, i) => `dev-${i},h${i},,,2026-02-19T08:30:00Z,`), 'dev-x,hx,,,yesterday,'];
     const error = thrown(() => devices(lines.join('\n')));
