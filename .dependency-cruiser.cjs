@@ -47,6 +47,19 @@ module.exports = {
       to: { path: '^src/graphql/' },
     },
     {
+      name: 'graphql-through-access',
+      comment:
+        'Resolvers reach data only through the tenant-scoped services of src/access, which the request context holds: ' +
+        'never the database handle, the secret box, the sync engine or its queue. Replica routing is the one db module ' +
+        'the GraphQL layer uses (it marks a request as allowed to read from a replica).',
+      severity: 'error',
+      from: { path: '^src/graphql/' },
+      to: {
+        path: ['^src/db/', '^src/secrets/', '^src/sync/(sync-engine|sync-queue|sync-worker|scheduler|apply/)', 'node_modules/(typeorm|mysql2|better-sqlite3)/'],
+        pathNot: ['^src/db/read-routing\\.ts$'],
+      },
+    },
+    {
       name: 'no-circular-sdk',
       comment: 'The SDK has no import cycles at run time (a type naming the other module is none).',
       severity: 'error',

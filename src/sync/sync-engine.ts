@@ -15,7 +15,6 @@ import { ConnectorError } from '../../connectors/sdk/errors';
 import { realSleep } from '../../connectors/sdk/http/backoff';
 import { sharedRateLimiters } from '../../connectors/sdk/http/rate-limiter';
 import { sharedTokenCache } from '../../connectors/sdk/http/oauth2';
-import type { SyncCounts } from '../../connectors/sdk/sync-counts';
 import { auditCompletedRun, auditFailedRun } from '../audit/sync-run-audit';
 import { inTransaction } from '../db/transaction';
 import { ConnectorInstance, SyncRun } from '../entities';
@@ -25,6 +24,7 @@ import { SecretBox, SecretKeyError } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { applyRun } from './apply/apply-run';
+import { parseCounts } from './run-counts';
 import { emptyCounts } from './apply/run-context';
 import { importedSites, knownDevices } from './known-devices';
 import { connectorDefinition } from '../../connectors/registry';
@@ -80,23 +80,6 @@ export const ABANDONED_ERROR_KIND = 'abandoned';
 
 function abandonedMessage(holder: string | null): string {
   return `abandoned: the process running this sync (${holder ?? 'unknown'}) died or lost the database before it finished; nothing it read was applied`;
-}
-
-export function parseCounts(run: SyncRun): SyncCounts {
-  try {
-    // Field by field: runs recorded before a count existed (devices.unmapped) still read as complete counts.
-    const stored = JSON.parse(run.counts) as Partial<SyncCounts>;
-    const empty = emptyCounts();
-    return {
-      devices: { ...empty.devices, ...stored.devices },
-      updates: { ...empty.updates, ...stored.updates },
-      patchStates: { ...empty.patchStates, ...stored.patchStates },
-      events: stored.events ?? 0,
-      assets: { ...empty.assets, ...stored.assets },
-    };
-  } catch {
-    return emptyCounts();
-  }
 }
 
 export class SyncEngine {

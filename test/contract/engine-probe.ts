@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { EngineProbe, ProbeRun } from '../../connectors/sdk/testkit/engine-probe';
 import { SyncTrigger } from '../../src/entities/enums';
-import { parseCounts } from '../../src/sync/sync-engine';
+import { parseCounts } from '../../src/sync/run-counts';
 import { openTestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 import { syncHarness } from '../helpers/sync';

@@ -11,7 +11,7 @@ import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simula
 import { demoClient } from '../../src/demo/demo-clients';
 import { demoSnapshot } from '../../connectors/wsus/demo';
 import { loadDemo, needsDemo } from '../../src/demo/load-demo';
-import { parseCounts } from '../../src/sync/sync-engine';
+import { parseCounts } from '../../src/sync/run-counts';
 import { In } from 'typeorm';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { startTestServer, TestServer } from '../helpers/server';

@@ -4,7 +4,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { IdentityAdmin } from '../../src/access/identity-admin';
 import { TenantScope } from '../../src/access/tenant-scope';
 import { acquireSyncLock, SyncInProgressError } from '../../src/sync/sync-lock';
-import { parseCounts } from '../../src/sync/sync-engine';
+import { parseCounts } from '../../src/sync/run-counts';
 import { PatchHistorySource } from '../../src/reports/patch-history-source';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';

@@ -24,7 +24,7 @@ interface Violation {
     });
     const result = JSON.parse(out) as { summary: { violations: Violation[]; totalCruised: number; ruleSetUsed: { forbidden: Array<{ name: string }> } } };
     expect(result.summary.ruleSetUsed.forbidden.map((r) => r.name)).toEqual(
-      ['sdk-stands-alone', 'connectors-not-core', 'connectors-independent', 'core-through-sdk-and-registry', 'entities-below-graphql', 'no-circular-sdk'],
+      ['sdk-stands-alone', 'connectors-not-core', 'connectors-independent', 'core-through-sdk-and-registry', 'entities-below-graphql', 'graphql-through-access', 'no-circular-sdk'],
     );
     // The whole tree was read, not an empty selection.
     expect(result.summary.totalCruised).toBeGreaterThan(400);

@@ -1,7 +1,7 @@
 import { Ctx, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { ConnectorInstance, SyncRun } from '../../entities';
 import { roleMay } from '../../auth/permissions';
-import { parseCounts } from '../../sync/sync-engine';
+import { parseCounts } from '../../sync/run-counts';
 import { RequestContext } from '../context';
 import { Connection } from '../types/connection';
 
