@@ -50,6 +50,64 @@ describe('connectors/README.md and the SDK exports', () => {
   });
 });
 
+const REPO = join(__dirname, '../../..');
+
+/** The rows of the table under `heading`: the backticked names of the first column and the module of the second. */
+function helperRows(heading: string): Array<{ names: string[]; module: string }> {
+  const start = GUIDE.indexOf(`\n${heading}\n`);
+  expect(start).toBeGreaterThan(-1);
+  const section = GUIDE.slice(start + 1).split(/\n#{2,3} /)[0];
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((row) => {
+      const cells = row.split('|');
+      return { names: [...cells[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]), module: /`([^`]+)`/.exec(cells[2])?.[1] ?? '' };
+    });
+}
+
+/** Each row's names that the module it gives does not export (or why the module cannot be loaded). */
+function missingExports(rows: Array<{ names: string[]; module: string }>): string[] {
+  return rows.flatMap(({ names, module }) => {
+    let loaded: Record<string, unknown>;
+    try {
+      loaded = require(join(REPO, module)) as Record<string, unknown>;
+    } catch (error) {
+      return [`${module}: ${(error as Error).message.split('\n')[0]}`];
+    }
+    return names.filter((name) => !(name in loaded)).map((name) => `${name} from ${module}`);
+  });
+}
+
+describe("connectors/README.md's tables of test helpers", () => {
+  const TESTKIT = "### The testkit's helpers for your own tests";
+  const ENGINE_TEST = '### An engine test of your own';
+
+  it('every testkit helper is exported by the module its row names', () => {
+    const rows = helperRows(TESTKIT);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.every((row) => row.module.startsWith('connectors/sdk/testkit/'))).toBe(true);
+    expect(missingExports(rows)).toEqual([]);
+  });
+
+  it('every runtime export of those testkit modules is named in the table', () => {
+    const rows = helperRows(TESTKIT);
+    const named = new Set(rows.flatMap((row) => row.names));
+    const unnamed = [...new Set(rows.map((row) => row.module))].flatMap((module) =>
+      runtimeExports(require(join(REPO, module)) as object)
+        .filter((name) => !named.has(name))
+        .map((name) => `${name} from ${module}`),
+    );
+    expect(unnamed).toEqual([]);
+  });
+
+  it('every core test helper is exported by the module its row names', () => {
+    const rows = helperRows(ENGINE_TEST);
+    expect(rows.length).toBeGreaterThan(4);
+    expect(missingExports(rows)).toEqual([]);
+  });
+});
+
 function existsSafe(path: string): boolean {
   try {
     readFileSync(path);
