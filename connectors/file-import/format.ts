@@ -4,6 +4,7 @@
  * naming where it is and which column, because the person fixing it has the file open in a spreadsheet.
  */
 import {
+  CLASSIFICATION_ALIASES,
   CLASSIFICATION_VALUES,
   ClassificationValue,
   DeviceRecord,
@@ -179,17 +180,6 @@ function updateKey(r: RowReader, column: string): string {
   return UPDATE_KEY.test(key) ? key : r.fail(column, `${shown(key)} is not a vendor-prefixed key such as microsoft:KB5041585`);
 }
 
-/** WSUS exports name classifications in the plural ("Security Updates"); both spellings are accepted. */
-const CLASSIFICATION_ALIASES: Record<string, ClassificationValue> = {
-  SECURITY_UPDATES: 'SECURITY',
-  CRITICAL_UPDATES: 'CRITICAL',
-  UPDATE_ROLLUPS: 'UPDATE_ROLLUP',
-  FEATURE_PACKS: 'FEATURE_PACK',
-  SERVICE_PACKS: 'SERVICE_PACK',
-  DEFINITION_UPDATES: 'DEFINITION',
-  DRIVERS: 'DRIVER',
-  UPDATES: 'UPDATE',
-};
 
 function readDevice(r: RowReader): DeviceRecord {
   return {

@@ -3,14 +3,13 @@
  * tested on real-shaped bodies without a server.
  */
 import type {
-  ClassificationValue,
   DeviceRecord,
   PatchStateRecord,
   PatchStateValue,
   SeverityValue,
   UpdateRecord,
 } from '../sdk';
-import { buildText, MalformedResponseError, parseWindowsVersion } from '../sdk';
+import { buildText, CLASSIFICATION_ALIASES, MalformedResponseError, parseWindowsVersion } from '../sdk';
 import type { NinjaDevice, NinjaLocation, NinjaOrganization, NinjaOsPatch, NinjaOsPatchInstall } from './payloads';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -136,16 +135,6 @@ const SEVERITIES: Record<string, SeverityValue> = {
   LOW: 'LOW',
 };
 
-const CLASSIFICATIONS: Record<string, ClassificationValue> = {
-  SECURITY_UPDATES: 'SECURITY',
-  CRITICAL_UPDATES: 'CRITICAL',
-  UPDATE_ROLLUPS: 'UPDATE_ROLLUP',
-  FEATURE_PACKS: 'FEATURE_PACK',
-  SERVICE_PACKS: 'SERVICE_PACK',
-  DEFINITION_UPDATES: 'DEFINITION',
-  DRIVERS: 'DRIVER',
-  UPDATES: 'UPDATE',
-};
 
 /**
  * NinjaOne's OS patches come through Windows Update, so they are Microsoft's, except drivers: Windows Update titles
@@ -164,7 +153,7 @@ export function mapUpdate(patch: NinjaOsPatch): UpdateRecord {
     title: text(patch.name) ?? kb ?? `NinjaOne patch ${patch.id}`,
     vendor: vendorOf(patch),
     severity: SEVERITIES[String(patch.severity ?? '').toUpperCase()] ?? 'UNSPECIFIED',
-    classification: CLASSIFICATIONS[String(patch.type ?? '').toUpperCase()] ?? 'OTHER',
+    classification: CLASSIFICATION_ALIASES[String(patch.type ?? '').toUpperCase()] ?? 'OTHER',
     // The reports carry no release date, and `timestamp` is when the agent looked: leave the date to the catalog.
   };
 }

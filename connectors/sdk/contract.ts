@@ -57,6 +57,20 @@ export type ClassificationValue =
 export const CLASSIFICATION_VALUES: readonly ClassificationValue[] = [
   'SECURITY', 'CRITICAL', 'UPDATE_ROLLUP', 'FEATURE_PACK', 'SERVICE_PACK', 'DEFINITION', 'DRIVER', 'UPDATE', 'OTHER',
 ];
+/**
+ * The classifications as WSUS and Windows Update name them, in the plural ("Security Updates"), upper-cased with
+ * underscores for spaces: many tools report these names. `CLASSIFICATION_ALIASES['SECURITY_UPDATES']` is 'SECURITY'.
+ */
+export const CLASSIFICATION_ALIASES: Readonly<Record<string, ClassificationValue>> = Object.freeze({
+  SECURITY_UPDATES: 'SECURITY',
+  CRITICAL_UPDATES: 'CRITICAL',
+  UPDATE_ROLLUPS: 'UPDATE_ROLLUP',
+  FEATURE_PACKS: 'FEATURE_PACK',
+  SERVICE_PACKS: 'SERVICE_PACK',
+  DEFINITION_UPDATES: 'DEFINITION',
+  DRIVERS: 'DRIVER',
+  UPDATES: 'UPDATE',
+});
 
 /**
  * One device as the source knows it, with every identifier the source has: identity resolution uses them to join
