@@ -1,5 +1,5 @@
 /**
- * Every connector kind patchgraph ships. Adding a connector is one folder under connectors/ and one line here
+ * Every connector kind patchgraph ships. Adding a connector is one folder under connectors/ and one import and one entry here
  * (see connectors/README.md); the contract test kit finds the folder by itself.
  */
 import type { ConnectorDefinition } from './sdk/contract';
