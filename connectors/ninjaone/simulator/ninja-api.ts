@@ -14,8 +14,6 @@ export function ninjaError(status: number, message: string): SimResponse {
   return { status, body: { resultCode: 'FAILURE', errorMessage: message, incidentId: `sim-${status}` } };
 }
 
-/** Ids are numbers; the toolkit's keyset keys are strings, so they are padded to sort as numbers do. */
-const idKey = (id: number): string => String(id).padStart(15, '0');
 
 interface OpenCursor {
   rows: NinjaOsPatch[];
@@ -71,7 +69,7 @@ export class NinjaApi {
   private listAfter<T extends { id: number }>(items: T[], req: SimRequest): SimResponse {
     const after = req.query.get('after');
     if (after !== null && !/^\d+$/.test(after)) throw new PagingError('after must be a device, organization or location id', 'after');
-    const page = keysetPage(items, { keyOf: (item) => idKey(item.id), after: after === null ? null : idKey(Number(after)), size: this.size(req) });
+    const page = keysetPage(items, { keyOf: (item) => item.id, after: after === null ? null : Number(after), size: this.size(req) });
     return { status: 200, body: page.items };
   }
 

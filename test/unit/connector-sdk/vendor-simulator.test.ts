@@ -5,7 +5,7 @@
  */
 import { fixedClock } from '../../../connectors/sdk/clock';
 import {
-  apiKeyAuth, bearerAuth, compose, FaultInjector, numberedPage, OpaqueCursors, pageSize, PagingError, rateLimit, RollingWindow, startVendorSimulator,
+  apiKeyAuth, bearerAuth, compose, FaultInjector, keysetPage, numberedPage, OpaqueCursors, pageSize, PagingError, rateLimit, RollingWindow, startVendorSimulator,
   tokenEndpoint, TokenIssuer, VendorSimulatorServer,
 } from '../../../connectors/sdk/testkit/simulator';
 import { AcmeSimulator, CLIENT_ID, CLIENT_SECRET, startAcmeSimulator } from './example-simulator';
@@ -216,6 +216,15 @@ describe('toolkit pieces', () => {
     expect(() => pageSize('900', { name: 'limit', fallback: 50, max: 250 })).toThrow(PagingError);
     expect(() => pageSize('0', { name: 'limit', fallback: 50, max: 250 })).toThrow(PagingError);
     expect(() => pageSize('ten', { name: 'limit', fallback: 50, max: 250 })).toThrow(PagingError);
+  });
+
+  it('keyset pages follow numeric ids as numbers (99 before 100) and tuples element by element', () => {
+    const ids = [100, 7, 99, 1000, 8];
+    const first = keysetPage(ids, { keyOf: (id) => id, after: null, size: 3 });
+    expect(first).toEqual({ items: [7, 8, 99], lastKey: 99 });
+    expect(keysetPage(ids, { keyOf: (id) => id, after: first.lastKey, size: 3 })).toEqual({ items: [100, 1000], lastKey: null });
+    const rows = [{ at: '2026-11-02', id: 10 }, { at: '2026-11-01', id: 9 }, { at: '2026-11-02', id: 9 }];
+    expect(keysetPage(rows, { keyOf: (r) => [r.at, r.id], after: ['2026-11-01', 9], size: 5 }).items).toEqual([{ at: '2026-11-02', id: 9 }, { at: '2026-11-02', id: 10 }]);
   });
 
   it('opaque cursors: signed ones refuse an edit, unsigned ones are bare base64url JSON', () => {

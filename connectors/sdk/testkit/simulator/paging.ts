@@ -68,8 +68,12 @@ export function numberedPage<T>(items: readonly T[], options: { page: number; si
   };
 }
 
-/** A sort key: a string, or a tuple of strings compared in order (modifiedAt, then id). */
-export type PageKey = string | readonly string[];
+/**
+ * A sort key: a string or a number, or a tuple of them compared in order (modifiedAt, then id). Numbers compare as
+ * numbers (99 before 100), strings as JavaScript's `<` does; a number sorts before a string.
+ */
+export type PageKeyPart = string | number;
+export type PageKey = PageKeyPart | readonly PageKeyPart[];
 
 export interface KeysetPage<T> {
   items: T[];
@@ -87,12 +91,18 @@ export function keysetPage<T>(items: readonly T[], options: { keyOf: (item: T) =
 }
 
 export function compareKeys(a: PageKey, b: PageKey): number {
-  const x = typeof a === 'string' ? [a] : a;
-  const y = typeof b === 'string' ? [b] : b;
+  const x = Array.isArray(a) ? a : [a as PageKeyPart];
+  const y = Array.isArray(b) ? b : [b as PageKeyPart];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    const order = comparePart(x[i], y[i]);
+    if (order !== 0) return order;
   }
   return x.length - y.length;
+}
+
+function comparePart(a: PageKeyPart, b: PageKeyPart): number {
+  if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /**
