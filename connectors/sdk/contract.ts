@@ -319,6 +319,10 @@ export interface ConnectorDefinition<C extends object = object> {
   /** One sentence shown when an operator picks a connector kind. */
   description: string;
   configClass: new () => C;
+  /**
+   * Builds the connector for one run. `config` has been through `parseConfig(definition, …)` (the engine and the
+   * contract kit both parse the stored settings first), so it holds validated settings with their defaults applied.
+   */
   create(config: C, context: ConnectorContext): Connector;
   /** What the source can do. Without `incremental: true` every run is a full read and no cursor is needed. */
   capabilities?: ConnectorCapabilities;
