@@ -196,7 +196,8 @@ function readDevice(r: RowReader): DeviceRecord {
     lastCheckInAt: r.date('lastCheckInAt'),
     tenantKey: r.text('tenantKey'),
     tenantName: r.text('tenantName'),
-    site: siteOf(r),
+    // Left out when the row names no site: a site given (even as null) overrides the deprecated vendorSite columns.
+    ...siteOf(r),
     vendorSite: r.text('vendorSite'),
     vendorSiteId: r.text('vendorSiteId'),
     manufacturer: r.text('manufacturer'),
@@ -204,10 +205,10 @@ function readDevice(r: RowReader): DeviceRecord {
   };
 }
 
-function siteOf(r: RowReader): DeviceSite | null {
+function siteOf(r: RowReader): { site?: DeviceSite } {
   const id = r.text('siteId');
   const name = r.text('siteName');
-  return id === null && name === null ? null : { id, name };
+  return id === null && name === null ? {} : { site: { id, name } };
 }
 
 function readUpdate(r: RowReader): UpdateRecord {

@@ -3,6 +3,7 @@ import { parseRow } from '../../../connectors/file-import/format';
 import { parseInventoryDocument } from '../../../connectors/file-import/inventory-json';
 import { parseIsoDate } from '../../../connectors/file-import/iso-date';
 import { MalformedResponseError } from '../../../connectors/sdk/errors';
+import { placementOf } from '../../../src/sync/device-placement';
 
 const DEVICE_HEADER = 'externalId,hostname,serialNumber,macAddresses,lastCheckInAt,vendorSite';
 
@@ -51,16 +52,20 @@ describe('CSV reading', () => {
 
   it("reads a device's tenant key and name and its site's id and name into the contract's fields; without them, no site", () => {
     const rows = devices(
-      'externalId,tenantKey,tenantName,siteId,siteName\n' +
-      'dev-1,org-1842,Northwind Traders,loc-77,Northwind HQ\n' +
-      'dev-2,org-1842,Northwind Traders,,Leeds\n' +
-      'dev-3,,,,\n',
+      'externalId,tenantKey,tenantName,siteId,siteName,vendorSite\n' +
+      'dev-1,org-1842,Northwind Traders,loc-77,Northwind HQ,\n' +
+      'dev-2,org-1842,Northwind Traders,,Leeds,\n' +
+      'dev-3,,,,,Head Office\n',
     );
     expect(rows.map((r) => [r.record.tenantKey, r.record.tenantName, r.record.site])).toEqual([
       ['org-1842', 'Northwind Traders', { id: 'loc-77', name: 'Northwind HQ' }],
       ['org-1842', 'Northwind Traders', { id: null, name: 'Leeds' }],
-      [null, null, null],
+      [null, null, undefined],
     ]);
+    // A row on the deprecated column alone gives no site at all, so the engine reads vendorSite as it always did.
+    expect('site' in rows[2].record).toBe(false);
+    expect(placementOf(rows[2].record)).toMatchObject({ siteName: 'Head Office' });
+    expect(placementOf(rows[1].record)).toMatchObject({ tenantKey: 'org-1842', siteName: 'Leeds' });
   });
 
   it('names the file, row and column of a bad value', () => {
