@@ -113,6 +113,8 @@ export interface DeviceRecord {
   /**
    * Where the device is: the source's location, group or site (a WSUS target group, an RMM's location). `name` is
    * matched to a site of the device's tenant; for an account-wide instance a site chosen in the mapping comes first.
+   * Given at all (null too: "no site"), it replaces the deprecated `vendorSite`/`vendorSiteId` as the site; leave it
+   * out for a device whose site you still send in those.
    */
   site?: DeviceSite | null;
   /**
