@@ -5,9 +5,10 @@
  * MSP's own site unmapped, as a new site waits.
  */
 import { MICROSOFT_CATALOG } from '../shared/microsoft/microsoft-catalog';
+import { buildAtLeast } from '../shared/demo/builds';
 import { DEMO_PAGE_SIZE, demoHardwareOf } from '../shared/demo/hardware';
+import { seededRandom } from '../shared/demo/random';
 import type { DemoClient, DemoHook } from '../sdk/contract';
-import { SeededRandom } from '../sdk/testkit/seeded-random';
 import type { DattoRmmConfig } from './config';
 import { buildDattoDevice, buildDattoSite, buildDeviceAudit, DattoDevice, DattoDeviceAudit, DattoSite, PatchStatus, startDattoSimulator } from './simulator';
 
@@ -20,18 +21,6 @@ const MSP_SITE = 'Contoso MSP (internal)';
 const dattoSiteName = (client: DemoClient, site: string) => `${client.name} - ${site}`;
 
 const guidFrom = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-
-const randomFrom = (seed: number): (() => number) => {
-  const random = new SeededRandom(seed);
-  return () => random.next();
-};
-
-/** True when "build.revision" `have` is at least `need`, compared as numbers. */
-function buildAtLeast(have: string, need: string): boolean {
-  const [hb, hr] = have.split('.').slice(-2).map(Number);
-  const [nb, nr] = need.split('.').slice(-2).map(Number);
-  return hb > nb || (hb === nb && hr >= nr);
-}
 
 type Row = Readonly<Record<string, any>>;
 
@@ -80,17 +69,17 @@ export function demoDattoAccount(clients: readonly DemoClient[], now: Date): { s
     });
   };
   for (const client of clients) {
-    const rand = randomFrom(client.seed + 7);
+    const rand = seededRandom(client.seed + 7);
     for (const row of client.devices.filter((r) => !r.built)) add(row, dattoSiteName(client, String(row.vendorSite)), rand);
   }
-  const rand = randomFrom(42);
+  const rand = seededRandom(42);
   for (const n of [1, 2]) {
     add({ externalId: guidFrom(0xb0b0 + n), hostname: `MSP-TECH-0${n}`, serialNumber: `5CD9${n}77QXZ`, osName: 'Windows 11 Pro', osVersion: '24H2', osBuild: '26100.7840',
       lastCheckInAt: new Date(now.getTime() - n * 3_600_000).toISOString(), macAddresses: [`A4:BB:6D:00:00:0${n}`] }, MSP_SITE, rand);
   }
   // The clients' explicitly built machines last, so the seeded ones keep their Datto ids and patch statuses.
   for (const client of clients) {
-    const rand = randomFrom(client.seed + 101);
+    const rand = seededRandom(client.seed + 101);
     for (const row of client.devices.filter((r) => r.built)) add(row, dattoSiteName(client, String(row.vendorSite)), rand);
   }
   return { sites: [...sites.values()], devices };

@@ -429,7 +429,14 @@ export interface DemoInstance<C extends object = object> {
    * For an MSP-wide instance: after its first sync has listed the account's sites, demo mode maps these to clients
    * (and their sites) as an operator would, then syncs again. A vendor site left out stays unmapped.
    */
-  siteMappings?: ReadonlyArray<{ vendorSite: string; client: string; site: string | null }>;
+  siteMappings?: ReadonlyArray<DemoSiteMapping>;
+}
+
+/** One vendor site of an MSP-wide demo instance, mapped to a demo client (and one of its sites, or none). */
+export interface DemoSiteMapping {
+  vendorSite: string;
+  client: string;
+  site: string | null;
 }
 
 export interface ConnectorCapabilities {

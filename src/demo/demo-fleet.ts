@@ -8,7 +8,9 @@
  * shows the cases a seeded fleet would only hit by chance (see DEMO_TRAPS).
  */
 import { MICROSOFT_CATALOG } from '../catalog/bundled-catalog';
-import { buildAtLeast, seededRandom, WindowsRelease, WINDOWS_RELEASES } from './windows-releases';
+import { buildAtLeast } from '../../connectors/shared/demo/builds';
+import { seededRandom } from '../../connectors/shared/demo/random';
+import { WindowsRelease, WINDOWS_RELEASES } from './windows-releases';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

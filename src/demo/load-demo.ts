@@ -10,6 +10,7 @@ import { setUpDemoCompliance } from './demo-compliance';
 import { setUpDemoChanges } from './demo-changes';
 import { DataSource } from 'typeorm';
 import { CONNECTORS } from '../../connectors/registry';
+import type { DemoSiteMapping } from '../../connectors/sdk/contract';
 import { ConnectorAdmin } from '../access/connector-admin';
 import { TenantAdmin } from '../access/tenant-admin';
 import { TenantScope } from '../access/tenant-scope';
@@ -56,14 +57,14 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
     tenantIds.set(t.name, tenant.id);
   }
   const simulators = await startDemoSimulators(now);
-  type DemoInstanceToCreate = { tenant: string | null; kind: string; name: string; settings: Record<string, unknown>; payload?: unknown; siteMappings?: DemoSiteMapping[] };
+  type DemoInstanceToCreate = { tenant: string | null; kind: string; name: string; settings: Record<string, unknown>; payload?: unknown; siteMappings?: readonly DemoSiteMapping[] };
   const instances: DemoInstanceToCreate[] = [];
   const accountWide: DemoInstanceToCreate[] = [];
   for (const definition of CONNECTORS) {
     const name = demoToolName(definition.kind, definition.displayName);
     const simulation = simulators.byKind.get(definition.kind);
     for (const i of simulation?.instances ?? []) {
-      (i.client === null ? accountWide : instances).push({ tenant: i.client, kind: definition.kind, name, settings: i.settings, siteMappings: i.siteMappings ? [...i.siteMappings] : undefined });
+      (i.client === null ? accountWide : instances).push({ tenant: i.client, kind: definition.kind, name, settings: i.settings, siteMappings: i.siteMappings });
     }
     if (!definition.demo?.tenantInstance) continue;
     for (const t of DEMO_TENANTS.filter((x) => (x.tools as readonly string[]).includes(definition.kind))) {
@@ -104,9 +105,7 @@ export async function loadDemo(deps: { dataSource: DataSource; secrets: SecretBo
   return { tenants: tenantIds.size, connectorInstances: instances.length, syncRuns, simulators };
 }
 
-type DemoSiteMapping = { vendorSite: string; client: string; site: string | null };
-
-async function mapDemoSites(dataSource: DataSource, connectors: ConnectorAdmin, instanceId: string, mappings: DemoSiteMapping[], tenantIds: Map<string, string>): Promise<void> {
+async function mapDemoSites(dataSource: DataSource, connectors: ConnectorAdmin, instanceId: string, mappings: readonly DemoSiteMapping[], tenantIds: Map<string, string>): Promise<void> {
   const vendorSites = await dataSource.getRepository(VendorSite).findBy({ connectorInstanceId: instanceId });
   for (const s of mappings) {
     const vendorSite = vendorSites.find((v) => v.name === s.vendorSite);

@@ -1,5 +1,3 @@
-import { SeededRandom } from '../../connectors/sdk/testkit/seeded-random';
-
 /** Windows releases in the demo catalog, with the build each monthly level brings (from the catalog's fixed builds). */
 export interface WindowsRelease {
   product: string;
@@ -15,16 +13,3 @@ export const WINDOWS_RELEASES: WindowsRelease[] = [
   { product: 'Windows 10 Version 22H2 for x64-based Systems', osName: 'Windows 10 Pro', osVersion: '22H2', levels: ['19045.4651', '19045.4780', '19045.4894', '19045.6937'] },
   { product: 'Windows Server 2022', osName: 'Windows Server 2022 Standard', osVersion: '21H2', levels: ['20348.2582', '20348.2655', '20348.2700', '20348.4773'] },
 ];
-
-/** Compares "build.revision" strings numerically: true when `have` is at least `need`. */
-export function buildAtLeast(have: string, need: string): boolean {
-  const [hb, hr] = have.split('.').slice(-2).map(Number);
-  const [nb, nr] = need.split('.').slice(-2).map(Number);
-  return hb > nb || (hb === nb && hr >= nr);
-}
-
-/** A small deterministic PRNG (mulberry32), so the demo fleet is the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  const random = new SeededRandom(seed);
-  return () => random.next();
-}

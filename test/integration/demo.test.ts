@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Asset, ConnectorInstance, PatchEvent, PatchState, SourceDevice, SyncRun, Tenant, Update, UpdateApproval, VendorSite, Vulnerability } from '../../src/entities';
 import { PatchStateValue, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { MICROSOFT_CATALOG } from '../../src/catalog/bundled-catalog';
-import { buildAtLeast } from '../../src/demo/windows-releases';
+import { buildAtLeast } from '../../connectors/shared/demo/builds';
 import { CLONED_VM_SERIAL, DEMO_TENANTS } from '../../src/demo/demo-fleet';
 import { SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
 import { DemoSimulators, resumeDemoSimulators } from '../../src/demo/demo-simulations';
