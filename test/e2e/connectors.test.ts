@@ -1,5 +1,5 @@
 import { startFileImportSimulator, FileImportSimulator } from '../../connectors/file-import/simulator';
-import { AuditEvent, ConnectorInstance } from '../../src/entities';
+import { AuditEvent, ConnectorInstance, SyncRun } from '../../src/entities';
 import { Role } from '../../src/entities/enums';
 import { acquireSyncLock } from '../../src/sync/sync-lock';
 import { keyOf } from '../../src/graphql/types/global-id';
@@ -102,6 +102,17 @@ describe(`connector instances, sync runs and identity over GraphQL on ${ENGINE}`
     const outsider = await server.keyFor(Role.CLIENT_ADMIN, []);
     const seen = await server.gql('{ connectorInstances { totalCount } syncRuns { totalCount } }', undefined, outsider);
     expect(seen.body.data).toEqual({ connectorInstances: { totalCount: 0 }, syncRuns: { totalCount: 0 } });
+  });
+
+  it("answers a technician's test or sync of another tenant's instance NOT_FOUND, as for an id that does not exist, and runs nothing", async () => {
+    const [instance] = (await server.gql('{ connectorInstances { nodes { id } } }')).body.data!.connectorInstances.nodes;
+    const runsBefore = await db.dataSource.getRepository(SyncRun).count();
+    const tech = await server.keyFor(Role.TECHNICIAN, []);
+    const test = await server.gql('mutation($id: ID!) { testConnectorInstance(id: $id) { ok } }', { id: instance.id }, tech);
+    expect(test.body.errors![0].extensions!.code).toBe('NOT_FOUND');
+    const sync = await server.gql(TRIGGER, { id: instance.id, wait: true }, tech);
+    expect(sync.body.errors![0].extensions!.code).toBe('NOT_FOUND');
+    expect(await db.dataSource.getRepository(SyncRun).count()).toBe(runsBefore);
   });
 
   it('shows merged assets with every source and how it matched, and merges and splits by hand', async () => {
