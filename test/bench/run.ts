@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -148,7 +149,8 @@ async function benchEngine(engine: string, url: string): Promise<void> {
   console.log(`\n${engine}: seeding ${ASSETS} assets, ${ASSETS} source devices, ${ASSETS * 6} patch states`);
   await seed(ds);
 
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', PATCHGRAPH_DEMO: 'false' });
+  // The limiter still counts every request (its cost is the server's), but a profile's hundreds must not be refused.
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', PATCHGRAPH_DEMO: 'false', PATCHGRAPH_RATE_LIMIT_PER_MINUTE: '1000000' });
   const clock = fixedClock(NOW);
   const { key } = await createApiKey(ds, clock, { name: 'bench', role: Role.MSP_ADMIN, allTenants: true, tenantIds: [] });
   const logger = createLogger(config, new Writable({ write: (_c, _e, done) => done() }));
@@ -174,6 +176,15 @@ async function benchEngine(engine: string, url: string): Promise<void> {
   // The GraphQL count includes the API key's lookup, which the raw baseline has no need of.
   console.log(`  statements: raw SQL ${await statementsOf(counter, () => raw.nestedPage(''))}, GraphQL ${await statementsOf(counter, gql)} (API key lookup included)`);
 
+  if (process.env.BENCH_API_CPU_PROFILE) {
+    const file = `${process.env.BENCH_API_CPU_PROFILE}.${engine}.cpuprofile`;
+    const requests = Number(process.env.BENCH_API_PROFILE_REQUESTS ?? 400);
+    await cpuProfile(file, async () => {
+      for (let i = 0; i < requests; i++) await gql();
+    });
+    console.log(`  CPU profile of ${requests} GraphQL requests (server and the bench's client, one process): ${file}`);
+  }
+
   const access = new Access(ds, TenantScope.allTenants(), { defaultPageSize: 50, maxPageSize: 500 }, clock, { label: 'bench' }, SecretBox.fromEncodedKey(randomBytes(32).toString('base64')));
   const ordering = assetOrdering('HOSTNAME', 'ASC');
   let cursor: string | null = null;
@@ -187,6 +198,27 @@ async function benchEngine(engine: string, url: string): Promise<void> {
   console.log(`  => ratio ${(keyset / offset).toFixed(2)}x raw OFFSET SQL`);
 
   await app.stop();
+}
+
+/**
+ * Samples the CPU while `fn` runs (BENCH_API_CPU_PROFILE): the request's own costs, without the seeding and warm-up a
+ * whole-process --cpu-prof would be mostly made of. Open the file in Chrome's DevTools or speedscope.
+ */
+async function cpuProfile(file: string, fn: () => Promise<void>): Promise<void> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  try {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 100 });
+    await post('Profiler.start');
+    await fn();
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+  } finally {
+    session.disconnect();
+  }
 }
 
 /** Bench cases by name: `npm run bench -- compliance` runs one, `npm run bench` all. Each gets a fresh database. */
