@@ -368,9 +368,10 @@ export interface IngestHook<C extends object = object> {
    * Checks the parsed upload (already within the size and depth limits) and returns what the run gets as
    * `context.payload`, when the source generated it and which host sent it. Throw `UploadRejectedError(code, …)`
    * for an upload it will not read: the route answers 422 with that code. The connector checks the payload again in
-   * its run: the engine never trusts its caller.
+   * its run: the engine never trusts its caller. A large upload's check may be asynchronous (in slices, with turns of
+   * the event loop between them) so the server keeps answering meanwhile; the route awaits it either way.
    */
-  accept(upload: unknown): AcceptedUpload;
+  accept(upload: unknown): AcceptedUpload | Promise<AcceptedUpload>;
 }
 
 export interface AcceptedUpload {

@@ -17,12 +17,16 @@ export class StaleSnapshotError extends FatalError {
 }
 
 export function createWsusConnector(config: WsusConfig, context: ConnectorContext): Connector {
-  let mapped: MappedSnapshot | undefined;
-  const snapshot = async (signal?: AbortSignal): Promise<MappedSnapshot> => {
-    if (!mapped) {
-      const envelope = (config.source ?? 'collector') === 'sqlserver' ? await readSusdb(config, context.clock.now(), signal) : pushed(context.payload);
-      mapped = mapSnapshot(envelope, { targetGroups: config.targetGroups ?? 'sites', staleAfterDays: config.staleAfterDays ?? STALE_AFTER_DAYS.default });
-    }
+  // One check and mapping per run, shared by the streams even when they ask at once (both take turns of the loop).
+  let mapped: Promise<MappedSnapshot> | undefined;
+  const snapshot = (signal?: AbortSignal): Promise<MappedSnapshot> => {
+    mapped ??= (async () => {
+      const envelope = (config.source ?? 'collector') === 'sqlserver' ? await readSusdb(config, context.clock.now(), signal) : await pushed(context.payload);
+      return mapSnapshot(envelope, { targetGroups: config.targetGroups ?? 'sites', staleAfterDays: config.staleAfterDays ?? STALE_AFTER_DAYS.default });
+    })().catch((err: unknown) => {
+      mapped = undefined;
+      throw err;
+    });
     return mapped;
   };
 
@@ -53,7 +57,7 @@ export function createWsusConnector(config: WsusConfig, context: ConnectorContex
   };
 }
 
-function pushed(payload: unknown): WsusEnvelope {
+function pushed(payload: unknown): Promise<WsusEnvelope> {
   if (payload === undefined) {
     throw new FatalError('this WSUS instance syncs when its collector uploads a snapshot (POST /ingest/wsus/<instance id>); it cannot be synced on its own');
   }

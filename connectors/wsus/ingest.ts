@@ -13,8 +13,8 @@ export const wsusIngest: IngestHook<WsusConfig> = {
   host: 'WSUS host',
   // An instance reading SUSDB itself takes no uploads: it has no key, and the route answers as for a wrong one.
   ingestKey: (settings) => ((settings.source ?? 'collector') === 'collector' && typeof settings.ingestKey === 'string' ? settings.ingestKey : undefined),
-  accept(upload) {
-    const envelope = checkEnvelope(upload);
+  async accept(upload) {
+    const envelope = await checkEnvelope(upload);
     return { payload: envelope, generatedAt: new Date(envelope.generatedAt), sentFrom: envelope.server.name };
   },
 };

@@ -16,6 +16,7 @@ import { MICROSOFT_CATALOG } from '../shared/microsoft/microsoft-catalog';
 import { fixesOf, severityOf } from '../shared/microsoft/microsoft-fixes';
 import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
+import { forEachSliced, timeSlicer, TimeSlicer } from '../sdk/time-slices';
 import { ComputerTargetRow, EnvelopeError, UpdateRow, WsusEnvelope } from './envelope';
 
 /** How target groups are used: as the devices' sites (matched by name, or mapped for an MSP-wide instance), or not. */
@@ -132,21 +133,28 @@ function updateKeyOf(u: UpdateRow): string {
   return kb ? `microsoft:${kb}` : `wsus:${u.UpdateId.toLowerCase()}`;
 }
 
-export function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: TargetGroupUse; staleAfterDays: number }): MappedSnapshot {
+/**
+ * The records of a checked snapshot. A full one has some 365,000 installation rows: they are mapped in slices, with
+ * turns of the event loop between them (`slicer`, by default every SLICE_BUDGET_MS), to the same records in the same
+ * order as in one pass.
+ */
+export async function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: TargetGroupUse; staleAfterDays: number; slicer?: TimeSlicer }): Promise<MappedSnapshot> {
+  const slicer = options.slicer ?? timeSlicer();
   const rows = envelope.rows;
   const generatedAt = new Date(envelope.generatedAt);
   const groups = new Map(rows.targetGroups.map((g) => [g.ComputerTargetGroupId.toLowerCase(), g]));
 
   // A computer's site: the custom group it is an explicit member of (WSUS also lists the built-in ones).
   const siteOf = new Map<string, { id: string; name: string }>();
-  for (const m of rows.groupMemberships) {
+  await forEachSliced(rows.groupMemberships, slicer, (m) => {
     const group = groups.get(m.ComputerTargetGroupId.toLowerCase());
-    if (!group || BUILT_IN_GROUPS.has(group.Name.trim().toLowerCase())) continue;
+    if (!group || BUILT_IN_GROUPS.has(group.Name.trim().toLowerCase())) return;
     const computer = m.ComputerTargetId.toLowerCase();
     if (!siteOf.has(computer) || truthy(m.IsExplicitMember)) siteOf.set(computer, { id: group.ComputerTargetGroupId.toLowerCase(), name: group.Name.trim() });
-  }
+  });
 
-  const devices: DeviceRecord[] = rows.computerTargets.map((c) => {
+  const devices: DeviceRecord[] = [];
+  await forEachSliced(rows.computerTargets, slicer, (c) => {
     const id = c.ComputerTargetId.toLowerCase();
     const os = computerOs(c);
     const lastCheckInAt = susdbTime(c.LastReportedStatusTime, `computer ${c.Name}: LastReportedStatusTime`) ?? susdbTime(c.LastSyncTime, `computer ${c.Name}: LastSyncTime`);
@@ -160,7 +168,7 @@ export function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: Tar
       wsusServer: envelope.server.name,
       targetGroup: siteOf.get(id)?.name ?? null,
     };
-    return {
+    devices.push({
       externalId: id,
       fqdn: c.Name.trim().toLowerCase(),
       manufacturer: c.Make ?? null,
@@ -173,7 +181,7 @@ export function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: Tar
       vendorSite: site?.name ?? null,
       vendorSiteId: site?.id ?? null,
       attributes: Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== null)),
-    };
+    });
   });
   const computers = new Set(devices.map((d) => d.externalId));
 
@@ -198,7 +206,7 @@ export function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: Tar
   const declined = new Set(rows.updates.filter((u) => truthy(u.IsDeclined)).map((u) => u.UpdateId.toLowerCase()));
 
   const states = new Map<string, PatchStateRecord>();
-  rows.installations.forEach(([computerId, updateId, code], i) => {
+  await forEachSliced(rows.installations, slicer, ([computerId, updateId, code], i) => {
     const computer = computerId.toLowerCase();
     const update = updateId.toLowerCase();
     if (!computers.has(computer)) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);
@@ -214,14 +222,14 @@ export function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: Tar
   });
 
   const approvals: ApprovalRecord[] = [];
-  for (const a of rows.approvals) {
+  await forEachSliced(rows.approvals, slicer, (a) => {
     const key = keyOfUpdate.get(a.UpdateId.toLowerCase());
     const group = groups.get(a.ComputerTargetGroupId.toLowerCase());
-    if (!key || !group) continue; // an approval of a declined update, or for a group since deleted
+    if (!key || !group) return; // an approval of a declined update, or for a group since deleted
     approvals.push({
       externalId: a.UpdateApprovalId.toLowerCase(), updateKey: key, group: group.Name.trim(), action: a.Action.trim(),
       approvedAt: susdbTime(a.CreationDate, `approval ${a.UpdateApprovalId}: CreationDate`), approvedBy: a.AdministratorName?.trim() || null,
     });
-  }
+  });
   return { generatedAt, devices, updates: [...updates.values()], patchStates: [...states.values()], approvals };
 }

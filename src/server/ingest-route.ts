@@ -170,10 +170,10 @@ function lastApplied(instance: ConnectorInstance): number | null {
 }
 
 /** The hook's reading of the upload; a refusal it gives is the route's 422 with the hook's code. */
-function acceptUpload(hook: IngestHook<any>, parsed: unknown): AcceptedUpload {
+async function acceptUpload(hook: IngestHook<any>, parsed: unknown): Promise<AcceptedUpload> {
   let accepted: AcceptedUpload;
   try {
-    accepted = hook.accept(parsed);
+    accepted = await hook.accept(parsed);
   } catch (err) {
     if (err instanceof UploadRejectedError) throw new IngestError(422, err.code, err.message);
     throw err;
@@ -185,7 +185,7 @@ function acceptUpload(hook: IngestHook<any>, parsed: unknown): AcceptedUpload {
 
 async function ingest(req: Request, { instance, hook }: Accepted, body: Buffer, res: Response, deps: IngestDeps): Promise<void> {
   const parsed = await decode(body, req, deps.limits);
-  const upload = acceptUpload(hook, parsed);
+  const upload = await acceptUpload(hook, parsed);
   const generatedAt = upload.generatedAt.getTime();
   // A snapshot from the future would become the watermark and make every real one after it look stale.
   const latest = deps.clock.now().getTime() + deps.limits.maxFutureSkewMs;

@@ -8,10 +8,13 @@
  *
  * Size: BENCH_LOAD_SIZE=<computers>x<updates> (default 2000x300, as BENCH_INGEST_SIZE). The portal's data is a
  * quarter-size fleet uploaded first. BENCH_LOAD_IDLE_SECONDS (default 10) is how long the idle run lasts,
- * BENCH_LOAD_CLIENTS (default 4) how many portal clients run at once.
+ * BENCH_LOAD_CLIENTS (default 4) how many portal clients run at once (0: the probe alone).
+ *
+ * BENCH_LOAD_GAPS=1 also lists every event-loop gap over 100 ms the server had during the ingest, each with the
+ * project functions that held the loop (event-loop-gaps.ts, preloaded into the server with a CPU profiler on).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -19,6 +22,7 @@ import { WsusSimulator } from '../../connectors/wsus/simulator';
 import { parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
 import { runMigrations } from '../../src/db/migrate';
+import { describeGap, Gap } from './event-loop-gaps';
 import { graphql, startServerProcess } from './server-process';
 
 const NOW = new Date('2026-11-02T09:00:00.000Z');
@@ -33,9 +37,9 @@ function size(): { computers: number; updates: number } {
   return { computers: Number(m[1]), updates: Number(m[2]) };
 }
 
-function positive(name: string, fallback: number): number {
+function positive(name: string, fallback: number, orZero = false): number {
   const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${process.env[name]}"`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !orZero)) throw new Error(`${name} must be a positive number, not "${process.env[name]}"`);
   return value;
 }
 
@@ -96,6 +100,19 @@ interface PortalLoad {
  * Latencies are kept per response, since autocannon's own histogram has no 95th percentile.
  */
 function portalLoad(url: string, key: string, tenantId: string, clients: number, seconds?: number): { stop(): void; done: Promise<PortalLoad> } {
+  if (clients === 0) {
+    // The probe alone: no portal, for a run that only lists the server's own stalls.
+    let stop = () => {};
+    const done = new Promise<PortalLoad>((resolve) => {
+      const finish = () => resolve({ perSecond: 0, latencies: latencies([]), errors: 0, errorKinds: [] });
+      const timer = seconds ? setTimeout(finish, seconds * 1000) : undefined;
+      stop = () => {
+        clearTimeout(timer);
+        finish();
+      };
+    });
+    return { stop: () => stop(), done };
+  }
   const query = `query($tenantIds: [ID!]) { assets(first: 50, filter: { tenantIds: $tenantIds }, orderBy: { field: HOSTNAME, direction: ASC }) {
     nodes { hostname missingUpdateCount patchStates(states: [MISSING, FAILED]) { state update { title kb severity } } } } }`;
   const ms: number[] = [];
@@ -174,6 +191,16 @@ function report(idle: Round, busy: Round, ingestSeconds: number, states: number)
     + `/healthz <= ${TARGET_HEALTHZ_MS} ms (every probe) ${healthzHolds ? 'holds' : 'MISSED'} (max ${fmt(busy.healthz.latencies.max)}, p99 ${fmt(busy.healthz.latencies.p99)})`);
 }
 
+/** The server's gaps during the ingest, longest first, with what held the loop in each. */
+function reportGaps(file: string, window: [number, number] | undefined): void {
+  const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Gap | { attributed: Gap[]; originMs: number });
+  const final = lines.find((l): l is { attributed: Gap[]; originMs: number } => 'attributed' in l);
+  const gaps = final ? final.attributed.map((g) => ({ ...g, at: g.at + final.originMs })) : [];
+  const during = window ? gaps.filter((g) => g.at + g.ms >= window[0] && g.at <= window[1]) : gaps;
+  console.log(`  event-loop gaps over 100 ms in the server during the ingest: ${during.length}, ${Math.round(during.reduce((s, g) => s + g.ms, 0))} ms in all`);
+  for (const g of [...during].sort((a, b) => b.ms - a.ms)) console.log(describeGap({ ...g, at: g.at - (window?.[0] ?? 0) }));
+}
+
 async function createWsus(serverUrl: string, key: string, name: string, ingestKey: string): Promise<{ tenantId: string; ingestUrl: string }> {
   const { createTenant } = await graphql(serverUrl, key, 'mutation($name: String!) { createTenant(input: { name: $name }) { id } }', { name });
   const { createConnectorInstance } = await graphql(serverUrl, key, 'mutation($input: CreateConnectorInstanceInput!) { createConnectorInstance(input: $input) { id } }', {
@@ -191,7 +218,8 @@ async function uploadOrThrow(wsus: WsusSimulator, ingestUrl: string, ingestKey: 
 export async function benchLoadDuringIngest(engine: string, url: string): Promise<void> {
   const { computers, updates } = size();
   const idleSeconds = positive('BENCH_LOAD_IDLE_SECONDS', 10);
-  const clients = positive('BENCH_LOAD_CLIENTS', 4);
+  const clients = positive('BENCH_LOAD_CLIENTS', 4, true);
+  const gapsWanted = process.env.BENCH_LOAD_GAPS === '1';
   const portalFleet = new WsusSimulator({ computers: Math.max(50, Math.round(computers / 4)), updates: Math.max(20, Math.round(updates / 4)), seed: 2, now: NOW });
   const fleet = new WsusSimulator({ computers, updates, seed: 1, now: NOW });
   console.log(`\n${engine}: portal and /healthz load during a WSUS ingest of ${computers} computers x ${updates} updates`
@@ -204,7 +232,12 @@ export async function benchLoadDuringIngest(engine: string, url: string): Promis
 
   const key = `pgk_bench_${randomBytes(18).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-load-'));
-  const server = await startServerProcess(url, key, dataDir);
+  const gapsFile = join(dataDir, 'gaps.jsonl');
+  const serverArgs = process.env.BENCH_SERVER_NODE_ARGS;
+  if (gapsWanted) process.env.BENCH_SERVER_NODE_ARGS = `${serverArgs ?? ''} --require ${join(__dirname, 'event-loop-gaps.js')}`;
+  const server = await startServerProcess(url, key, dataDir, gapsWanted ? { BENCH_GAPS_FILE: gapsFile, BENCH_GAPS_PROFILE: '1' } : {});
+  if (gapsWanted) process.env.BENCH_SERVER_NODE_ARGS = serverArgs;
+  let ingestWindow: [number, number] | undefined;
   try {
     const portalKey = `wsus-portal-key-${randomBytes(16).toString('hex')}`;
     const portal = await createWsus(server.url, key, 'Portal trust', portalKey);
@@ -226,12 +259,15 @@ export async function benchLoadDuringIngest(engine: string, url: string): Promis
     const busyHealthz = probeHealthz(server.url);
     const busyPortal = portalLoad(server.url, key, portal.tenantId, clients);
     const start = process.hrtime.bigint();
+    // hrtime is the system's monotonic clock in every process, so the server's gaps can be cut to this window.
+    const clockAtStart = Number(start) / 1e6;
     let states: number;
     let ingestSeconds: number;
     let busyHealthzStopped: Round['healthz'] | undefined;
     try {
       states = await uploadOrThrow(fleet, target.ingestUrl, ingestKey, body);
       ingestSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+      ingestWindow = [clockAtStart, clockAtStart + ingestSeconds * 1000];
     } finally {
       busyPortal.stop();
       busyHealthzStopped = await busyHealthz.stop(); // else a failed upload leaves the probe running and the bench never exits
@@ -240,6 +276,7 @@ export async function benchLoadDuringIngest(engine: string, url: string): Promis
     report(idle, busy, ingestSeconds, states);
   } finally {
     await server.stop();
+    if (gapsWanted && existsSync(gapsFile)) reportGaps(gapsFile, ingestWindow);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

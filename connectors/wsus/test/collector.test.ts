@@ -280,8 +280,8 @@ describe("the collector's output", () => {
     },
   };
 
-  it('passes the ingest check, with exactly the columns the queries select', () => {
-    expect(() => checkEnvelope(JSON.parse(JSON.stringify(sample)))).not.toThrow();
+  it('passes the ingest check, with exactly the columns the queries select', async () => {
+    await expect(checkEnvelope(JSON.parse(JSON.stringify(sample)))).resolves.toBeDefined();
     const selected = (sql: string) =>
       [...sql.split(/\bFROM\b/)[0].matchAll(/\bAS (\w+),?\s*$/gm)].map((m) => m[1]);
     expect(Object.keys(sample.rows.computerTargets[0])).toEqual(selected(queries.COMPUTER_TARGETS));
@@ -291,10 +291,10 @@ describe("the collector's output", () => {
     expect(Object.keys(sample.rows.approvals[0])).toEqual(selected(queries.APPROVALS));
   });
 
-  it('would be refused with a 65-character server id or a 101st product title, which the collector never writes', () => {
-    expect(() => checkEnvelope({ ...sample, server: { ...sample.server, id: 'f'.repeat(65) } })).toThrow(/server\/id/);
+  it('would be refused with a 65-character server id or a 101st product title, which the collector never writes', async () => {
+    await expect(checkEnvelope({ ...sample, server: { ...sample.server, id: 'f'.repeat(65) } })).rejects.toThrow(/server\/id/);
     const many = { ...sample.rows.updates[0], ProductTitles: Array.from({ length: 101 }, (_, i) => `Product ${i}`) };
-    expect(() => checkEnvelope({ ...sample, rows: { ...sample.rows, updates: [many] } })).toThrow(/ProductTitles/);
+    await expect(checkEnvelope({ ...sample, rows: { ...sample.rows, updates: [many] } })).rejects.toThrow(/ProductTitles/);
     // The hash fallback is SHA-256 in hex: 64 characters, no prefix.
     expect(collector).toContain('[System.Security.Cryptography.SHA256]::Create()');
     expect(collector).toContain("$id = -join ($hash | ForEach-Object { $_.ToString('x2', $Invariant) })");

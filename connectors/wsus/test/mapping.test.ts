@@ -40,33 +40,33 @@ function envelope(over: Partial<WsusEnvelope['rows']> = {}): WsusEnvelope {
     },
   };
 }
-const map = (e = envelope(), targetGroups: 'sites' | 'ignore' = 'sites') => mapSnapshot(checkEnvelope(e), { targetGroups, staleAfterDays: 30 });
+const map = async (e = envelope(), targetGroups: 'sites' | 'ignore' = 'sites') => mapSnapshot(await checkEnvelope(e), { targetGroups, staleAfterDays: 30 });
 
 describe('WSUS snapshot mapping', () => {
-  it('maps computers: FQDN, build from OSBuildNumber, UTC times without offset, 1753-01-01 as never, group as site', () => {
-    const { devices } = map();
+  it('maps computers: FQDN, build from OSBuildNumber, UTC times without offset, 1753-01-01 as never, group as site', async () => {
+    const { devices } = await map();
     const fs01 = devices.find((d) => d.externalId === C1)!;
     expect(fs01).toMatchObject({ fqdn: 'fs01.corp.example', osName: 'Windows Server 2022', osBuild: '20348.2655', manufacturer: 'Dell Inc.', model: 'PowerEdge R650', vendorSite: 'Servers', vendorSiteId: G_SERVERS, inactive: false });
     expect(fs01.lastCheckInAt!.toISOString()).toBe('2026-11-02T02:20:44.123Z');
     expect(fs01.attributes).toMatchObject({ lastSyncResult: 'succeeded', targetGroup: 'Servers', wsusServer: 'wsus01.corp.example' });
     const old = devices.find((d) => d.externalId === C2)!;
     expect(old).toMatchObject({ lastCheckInAt: null, inactive: true, vendorSite: null });
-    expect(map(envelope(), 'ignore').devices.find((d) => d.externalId === C1)!.vendorSite).toBeNull();
+    expect((await map(envelope(), 'ignore')).devices.find((d) => d.externalId === C1)!.vendorSite).toBeNull();
   });
 
-  it('maps installation states (2 missing, 5 failed, 6 pending reboot, 4 installed, 0 unknown), drops 1 and declined updates, and merges the variants of one KB by urgency', () => {
-    const states = Object.fromEntries(map().patchStates.map((s) => [`${s.deviceExternalId === C1 ? 'fs01' : 'old01'} ${s.updateKey}`, s.state]));
+  it('maps installation states (2 missing, 5 failed, 6 pending reboot, 4 installed, 0 unknown), drops 1 and declined updates, and merges the variants of one KB by urgency', async () => {
+    const states = Object.fromEntries((await map()).patchStates.map((s) => [`${s.deviceExternalId === C1 ? 'fs01' : 'old01'} ${s.updateKey}`, s.state]));
     expect(states).toEqual({
       'fs01 microsoft:KB5042881': 'FAILED', // x64 missing (2), ARM64 failed (5): the failure is what needs attention
       'fs01 microsoft:KB2267602': 'INSTALLED',
       'old01 microsoft:KB5042881': 'PENDING_REBOOT',
       'old01 microsoft:KB2267602': 'UNKNOWN',
     });
-    expect(new Set(map().patchStates.map((s) => s.evidence))).toEqual(new Set(['REPORTED']));
+    expect(new Set((await map()).patchStates.map((s) => s.evidence))).toEqual(new Set(['REPORTED']));
   });
 
-  it('keys updates by KB with or without the prefix, and takes CVEs and supersedence from Microsoft data, since WSUS stores no CVE ids', () => {
-    const { updates } = map();
+  it('keys updates by KB with or without the prefix, and takes CVEs and supersedence from Microsoft data, since WSUS stores no CVE ids', async () => {
+    const { updates } = await map();
     expect(updates.map((u) => u.key).sort()).toEqual(['microsoft:KB2267602', 'microsoft:KB5042881']);
     const sep = updates.find((u) => u.key === 'microsoft:KB5042881')!;
     expect(sep).toMatchObject({ kb: 'KB5042881', classification: 'SECURITY', severity: 'CRITICAL', supersedes: ['KB5041160'], products: ['Windows Server 2022'] });
@@ -76,8 +76,8 @@ describe('WSUS snapshot mapping', () => {
     expect(updates.find((u) => u.key === 'microsoft:KB2267602')).toMatchObject({ classification: 'DEFINITION', severity: 'UNSPECIFIED', fixes: undefined });
   });
 
-  it('keeps approvals as evidence (who, which update, which group, when), not those of declined updates', () => {
-    expect(map().approvals).toEqual([
+  it('keeps approvals as evidence (who, which update, which group, when), not those of declined updates', async () => {
+    expect((await map()).approvals).toEqual([
       { externalId: 'c0000000-0000-0000-0000-000000000001', updateKey: 'microsoft:KB5042881', group: 'Servers', action: 'Install', approvedAt: new Date('2024-09-11T09:30:00Z'), approvedBy: 'CORP\\wsus-admin' },
     ]);
   });
@@ -85,9 +85,9 @@ describe('WSUS snapshot mapping', () => {
   it.each([
     ['a state naming a computer it does not list', { installations: [['9f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', U_SEP, 2]] }, /installations\/0 names computer 9f0e2d3c/],
     ['a state naming an update it does not list', { installations: [[C1, '94a1c9d2-7b3f-4c5e-9a8d-1b2c3d4e5f60', 2]] }, /installations\/0 names update 94a1c9d2/],
-  ] as const)('refuses a snapshot with %s', (_name, over, message) => {
-    expect(() => map(envelope(over as never))).toThrow(EnvelopeError);
-    expect(() => map(envelope(over as never))).toThrow(message);
+  ] as const)('refuses a snapshot with %s', async (_name, over, message) => {
+    await expect(map(envelope(over as never))).rejects.toThrow(EnvelopeError);
+    await expect(map(envelope(over as never))).rejects.toThrow(message);
   });
 });
 
@@ -117,23 +117,23 @@ const SUSDB_COMPUTERS = [
 ];
 
 describe("a computer's OS: the build from OSBuildNumber, never from the update agent's ClientVersion", () => {
-  const devices = () => new Map(map(envelope({ computerTargets: SUSDB_COMPUTERS, groupMemberships: [], installations: [] })).devices.map((d) => [d.externalId, d]));
+  const devices = async () => new Map((await map(envelope({ computerTargets: SUSDB_COMPUTERS, groupMemberships: [], installations: [] }))).devices.map((d) => [d.externalId, d]));
 
-  it('reports Windows 10 22H2 as build 19045 although its agent says 10.0.19041, with the revision of the agent', () => {
-    const d = devices().get(W10)!;
+  it('reports Windows 10 22H2 as build 19045 although its agent says 10.0.19041, with the revision of the agent', async () => {
+    const d = (await devices()).get(W10)!;
     expect(d).toMatchObject({ osName: 'Windows 10', osVersion: '10.0.19045.4894', osBuild: '19045.4894' });
     expect(d.attributes).toMatchObject({ windowsRelease: 'Windows 10 22H2', windowsUpdateAgentVersion: '10.0.19041.4894' });
   });
 
-  it('reports Windows 11 23H2 as build 22631 although its agent says 10.0.22621', () => {
-    const d = devices().get(W11)!;
+  it('reports Windows 11 23H2 as build 22631 although its agent says 10.0.22621', async () => {
+    const d = (await devices()).get(W11)!;
     expect(d).toMatchObject({ osName: 'Windows 11', osVersion: '10.0.22631.4169', osBuild: '22631.4169' });
     expect(d.attributes).toMatchObject({ windowsRelease: 'Windows 11 23H2', windowsUpdateAgentVersion: '10.0.22621.4169' });
   });
 
-  it('reports Server 2022 and Windows 11 25H2 (agent of 24H2, 26100) at their own builds', () => {
-    expect(devices().get(SRV)!).toMatchObject({ osName: 'Windows Server 2022', osVersion: '10.0.20348.2700', osBuild: '20348.2700', attributes: expect.objectContaining({ windowsRelease: 'Windows Server 2022' }) });
-    expect(devices().get(W25)!).toMatchObject({ osName: 'Windows 11', osVersion: '10.0.26200.7840', osBuild: '26200.7840', attributes: expect.objectContaining({ windowsRelease: 'Windows 11 25H2' }) });
+  it('reports Server 2022 and Windows 11 25H2 (agent of 24H2, 26100) at their own builds', async () => {
+    expect((await devices()).get(SRV)!).toMatchObject({ osName: 'Windows Server 2022', osVersion: '10.0.20348.2700', osBuild: '20348.2700', attributes: expect.objectContaining({ windowsRelease: 'Windows Server 2022' }) });
+    expect((await devices()).get(W25)!).toMatchObject({ osName: 'Windows 11', osVersion: '10.0.26200.7840', osBuild: '26200.7840', attributes: expect.objectContaining({ windowsRelease: 'Windows 11 25H2' }) });
   });
 
   it.each([
@@ -154,10 +154,10 @@ describe('the envelope check', () => {
     ['another format', { format: 'something-else' }, 'SCHEMA_VIOLATION', /\/format must be equal to constant/],
     ['a state outside 0–6', { rows: { ...envelope().rows, installations: [[C1, U_SEP, 9]] } }, 'SCHEMA_VIOLATION', /\/rows\/installations\/0\/2 must be <= 6/],
     ['a computer without an id', { rows: { ...envelope().rows, computerTargets: [{ Name: 'x' }] } }, 'SCHEMA_VIOLATION', /\/rows\/computerTargets\/0 must have required property 'ComputerTargetId'/],
-  ])('refuses %s with a message saying where', (_name, over, code, message) => {
-    const error = (() => {
+  ])('refuses %s with a message saying where', async (_name, over, code, message) => {
+    const error = await (async () => {
       try {
-        checkEnvelope({ ...envelope(), ...over });
+        await checkEnvelope({ ...envelope(), ...over });
       } catch (err) {
         return err as EnvelopeError;
       }
@@ -168,7 +168,7 @@ describe('the envelope check', () => {
     expect(error!.message).toMatch(message);
   });
 
-  it('reads SUSDB times as UTC and both "never" forms as null', () => {
+  it('reads SUSDB times as UTC and both "never" forms as null', async () => {
     expect(susdbTime('2026-11-02T03:14:07', 'x')!.toISOString()).toBe('2026-11-02T03:14:07.000Z');
     expect(susdbTime('2026-11-02 03:14:07.5', 'x')!.toISOString()).toBe('2026-11-02T03:14:07.500Z');
     expect(susdbTime('1753-01-01T00:00:00', 'x')).toBeNull();

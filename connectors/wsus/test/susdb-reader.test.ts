@@ -9,7 +9,7 @@ import { WsusSimulator } from '../simulator';
 import { envelopeFromRows } from '../susdb-reader';
 
 describe('SUSDB row sets → the collector envelope', () => {
-  it('maps realistic row sets to exactly the records the collector upload gives', () => {
+  it('maps realistic row sets to exactly the records the collector upload gives', async () => {
     const wsus = new WsusSimulator({ computers: 60, updates: 80, seed: 9, now: new Date('2026-11-02T09:00:00Z') });
     const uploaded = wsus.snapshot();
     const rows = wsus.rows();
@@ -30,8 +30,8 @@ describe('SUSDB row sets → the collector envelope', () => {
       new Date(uploaded.generatedAt),
     );
     const options = { targetGroups: 'sites' as const, staleAfterDays: 30 };
-    const fromSql = mapSnapshot(checkEnvelope(envelope), options);
-    const fromCollector = mapSnapshot(checkEnvelope(uploaded), options);
+    const fromSql = await mapSnapshot(await checkEnvelope(envelope), options);
+    const fromCollector = await mapSnapshot(await checkEnvelope(uploaded), options);
     expect(fromSql.devices).toEqual(fromCollector.devices);
     expect(fromSql.updates).toEqual(fromCollector.updates);
     expect(fromSql.patchStates).toEqual(fromCollector.patchStates);
@@ -44,7 +44,7 @@ describe('SUSDB row sets → the collector envelope', () => {
     expect([...truth.values()].some((b) => b.startsWith('19045.'))).toBe(true);
   });
 
-  it('passes the OS columns through as the driver returns them, so the build comes from OSBuildNumber here too', () => {
+  it('passes the OS columns through as the driver returns them, so the build comes from OSBuildNumber here too', async () => {
     // vComputerTarget for a Windows 10 22H2 laptop at KB5043064 (19045.4894): ints as numbers, datetimes as Dates.
     const row = {
       ComputerTargetId: '3c2d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', Name: 'ws-0212.corp.example', IPAddress: '10.20.1.17', LastSyncResult: 1,
@@ -58,7 +58,7 @@ describe('SUSDB row sets → the collector envelope', () => {
       new Date('2026-11-02T03:00:00Z'),
     );
     expect(envelope.rows.computerTargets[0]).toMatchObject({ OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 19045, ClientVersion: '10.0.19041.4894', LastSyncTime: '2026-11-02T01:12:40.217' });
-    const [device] = mapSnapshot(checkEnvelope(JSON.parse(JSON.stringify(envelope))), { targetGroups: 'sites', staleAfterDays: 30 }).devices;
+    const [device] = (await mapSnapshot(await checkEnvelope(JSON.parse(JSON.stringify(envelope))), { targetGroups: 'sites', staleAfterDays: 30 })).devices;
     expect(device).toMatchObject({ osName: 'Windows 10', osVersion: '10.0.19045.4894', osBuild: '19045.4894', attributes: expect.objectContaining({ windowsRelease: 'Windows 10 22H2' }) });
   });
 });
