@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ServerProcess {
@@ -37,6 +37,8 @@ export async function startServerProcess(databaseUrl: string, adminKey: string, 
     });
     child.once('exit', (code) => reject(new Error(`the server exited (${code}) before serving:\n${stderr}`)));
   });
+  // What the server says after it serves (an out-of-memory report, a warning) is lost unless asked for.
+  if (process.env.BENCH_SERVER_STDERR) child.stderr!.pipe(createWriteStream(process.env.BENCH_SERVER_STDERR, { flags: 'a' }));
   return {
     url: served,
     pid: child.pid!,
