@@ -133,22 +133,56 @@ function checkState(s: PatchStateRecord): void {
 /** Records checked between two turns of the event loop. */
 const DRAIN_TURN = 5_000;
 
+/** Remembers the keys a stream yielded; `add` is false for one already seen. */
+interface SeenKeys<T> {
+  add(record: T): boolean;
+  describe(record: T): string;
+}
+
+function seenBy<T>(keyOf: (record: T) => string): SeenKeys<T> {
+  const keys = new Set<string>();
+  return {
+    add(record) {
+      const key = keyOf(record);
+      if (keys.has(key)) return false;
+      keys.add(key);
+      return true;
+    },
+    describe: keyOf,
+  };
+}
+
+/**
+ * A state's key is a (device, update) pair. Held as the updates seen per device, it costs no string per state: a run
+ * of a quarter of a million states built as many joined keys, which were a tenth of an unchanged re-post's time.
+ */
+function seenStates(): SeenKeys<PatchStateRecord> {
+  const byDevice = new Map<string, Set<string>>();
+  return {
+    add(s) {
+      let updates = byDevice.get(s.deviceExternalId);
+      if (!updates) byDevice.set(s.deviceExternalId, (updates = new Set()));
+      if (updates.has(s.updateKey)) return false;
+      updates.add(s.updateKey);
+      return true;
+    },
+    describe: (s) => `${s.deviceExternalId} × ${s.updateKey}`,
+  };
+}
+
 async function drain<T>(
   stream: StreamName,
   iterable: AsyncIterable<T>,
   check: (record: T) => void,
-  keyOf: (record: T) => string,
+  seen: SeenKeys<T>,
   onProgress?: (p: ReadProgress) => void,
 ): Promise<T[]> {
   const out: T[] = [];
-  const keys = new Set<string>();
   for await (const record of iterable) {
     check(record);
-    const key = keyOf(record);
     // A duplicate means the source's paging moved under us or the source is inconsistent; either way the run
     // cannot say which copy is true.
-    if (keys.has(key)) throw new SyncDataError(`${stream}: ${key} was yielded twice in one run`);
-    keys.add(key);
+    if (!seen.add(record)) throw new SyncDataError(`${stream}: ${seen.describe(record)} was yielded twice in one run`);
     out.push(record);
     if (onProgress && out.length % 500 === 0) onProgress({ stream, records: out.length });
     // A source that yields from memory (an uploaded snapshot) never leaves the microtask queue on its own.
@@ -183,17 +217,11 @@ export async function readSource(
     },
     signal: options.signal,
   });
-  const devices = await drain('devices', connector.devices(request('devices')), checkDevice, (d) => d.externalId, options.onProgress);
-  const updates = await drain('updates', connector.updates(request('updates')), checkUpdate, (u) => u.key, options.onProgress);
-  const patchStates = await drain(
-    'patchStates',
-    connector.patchStates(request('patchStates')),
-    checkState,
-    (s) => `${s.deviceExternalId} × ${s.updateKey}`,
-    options.onProgress,
-  );
+  const devices = await drain('devices', connector.devices(request('devices')), checkDevice, seenBy((d) => d.externalId), options.onProgress);
+  const updates = await drain('updates', connector.updates(request('updates')), checkUpdate, seenBy((u) => u.key), options.onProgress);
+  const patchStates = await drain('patchStates', connector.patchStates(request('patchStates')), checkState, seenStates(), options.onProgress);
   const approvals = connector.approvals
-    ? await drain('approvals', connector.approvals(request('approvals')), checkApproval, (a) => a.externalId, options.onProgress)
+    ? await drain('approvals', connector.approvals(request('approvals')), checkApproval, seenBy((a) => a.externalId), options.onProgress)
     : [];
   return { devices, updates, patchStates, approvals, fullDeviceRead: mode === 'full', cursors };
 }

@@ -3,7 +3,7 @@
  * reporter wins, missing links are added) and device facts (manufacturer, model, ownership, attributes, inactive).
  * Driven through applyRun with hand-built reads, so the rules are tested apart from any connector's format.
  */
-import type { DeviceRecord, UpdateRecord } from '../../connectors/sdk/contract';
+import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { Asset, ConnectorInstance, SourceDevice, Update, UpdateVulnerability, Vulnerability } from '../../src/entities';
 import { AssetStatus } from '../../src/entities/enums';
 import { readSource, SourceRead } from '../../src/sync/read-source';
@@ -111,13 +111,24 @@ describe(`run records beyond identity on ${ENGINE}`, () => {
   });
 
   describe('records the engine refuses before writing', () => {
-    const connectorOf = (devices: DeviceRecord[], updates: UpdateRecord[] = []) => ({
+    const connectorOf = (devices: DeviceRecord[], updates: UpdateRecord[] = [], states: PatchStateRecord[] = []) => ({
       testConnection: async () => ({ message: '' }),
       devices: async function* () { yield* devices; },
       updates: async function* () { yield* updates; },
-      patchStates: async function* () {},
+      patchStates: async function* () { yield* states; },
     });
-    const refusal = (devices: DeviceRecord[], updates: UpdateRecord[] = []) => readSource(connectorOf(devices, updates), {}).then(() => 'accepted', (e: Error) => e.message);
+    const refusal = (devices: DeviceRecord[], updates: UpdateRecord[] = [], states: PatchStateRecord[] = []) =>
+      readSource(connectorOf(devices, updates, states), {}).then(() => 'accepted', (e: Error) => e.message);
+
+    it('a device, an update or a patch state yielded twice in one run, naming it', async () => {
+      const state = (deviceExternalId: string, updateKey: string): PatchStateRecord => ({ deviceExternalId, updateKey, state: 'MISSING', evidence: 'REPORTED' });
+      expect(await refusal([{ externalId: 'a' }, { externalId: 'b' }, { externalId: 'a' }])).toBe('devices: a was yielded twice in one run');
+      expect(await refusal([], [update('KB1', undefined), update('KB2', undefined), update('KB1', undefined)])).toBe('updates: test:KB1 was yielded twice in one run');
+      const devices = [{ externalId: 'a' }, { externalId: 'b' }];
+      // The same update on two devices, and two updates on one device, are distinct states.
+      expect(await refusal(devices, [], [state('a', 'KB1'), state('b', 'KB1'), state('a', 'KB2')])).toBe('accepted');
+      expect(await refusal(devices, [], [state('a', 'KB1'), state('b', 'KB1'), state('b', 'KB2'), state('b', 'KB1')])).toBe('patchStates: b × KB1 was yielded twice in one run');
+    });
 
     it.each([
       ['an unknown ownership', { ownership: 'LEASED' as never }, /unknown ownership "LEASED"/],
