@@ -7,6 +7,7 @@ import { servicingOf, supportAt, SupportAt } from './lifecycle';
 import { PolicyDefinition } from './policy-definition';
 import { AdvisoryFacts, clockStartsAtFirstSeen, CveFacts, RuleTerm, ruleTerms, UpdateFacts } from './rule-terms';
 import { JsonColumn, SqlDialect, sqlDialect } from './sql-dialect';
+import { StatePath, statePathFor } from './current-state';
 import { supersessionPairs } from './supersession';
 
 /** A compliance question: one policy, the world at `asOf`, as patchgraph had recorded it by `knownAt`. */
@@ -73,8 +74,19 @@ export class ComplianceEvaluation {
   private prepared?: Promise<{ sql: string; params: unknown[] }>;
   private facts?: Promise<CatalogUpdate[]>;
   private firstSeen?: Promise<Set<string>>;
+  private path?: Promise<StatePath>;
 
-  constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion) {}
+  /**
+   * `forcePath` pins how states at asOf are read (tests compare the two); by default the question decides
+   * (current-state.ts): a question about now reads the stored current states, any other replays the events.
+   */
+  constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion, private readonly forcePath?: StatePath) {}
+
+  /** How this evaluation reads the state at asOf: 'current' (patch_state) or 'replay' (patch_event). */
+  statePath(): Promise<StatePath> {
+    this.path ??= this.forcePath ? Promise.resolve(this.forcePath) : statePathFor(this.dataSource, this.scope, this.question);
+    return this.path;
+  }
 
   /** The CTEs every answer starts from: `ranked` holds one row per (asset, reason) with its status rank. */
   prepare(): Promise<{ sql: string; params: unknown[] }> {
@@ -103,6 +115,7 @@ export class ComplianceEvaluation {
     const terms = await this.terms();
     const superseders = terms.length ? supersessionPairs(await this.updateFacts(), terms.map((t) => t.updateId)) : [];
     const unsupported = await this.unsupportedOs();
+    const current = (await this.statePath()) === 'current';
 
     // scope_assets: the assets asked about that patchgraph knew by knownAt and a source had seen by asOf.
     let sql = `WITH scope_assets AS (
@@ -125,7 +138,24 @@ export class ComplianceEvaluation {
       JOIN source_device sd ON sd.id = pe.sourceDeviceId
       JOIN scope_assets sa ON sa.assetId = sd.assetId
       WHERE ${tenantCond('pe.tenantId')} AND pe.observedAt <= ${p(knownAt)} AND COALESCE(pe.reportedAt, pe.observedAt) <= ${p(asOf)}
+    ),${current ? `
+    current_state AS (
+      -- Each row's state is its last event's (statePathFor made sure no later event exists), its summary what the
+      -- replay reads from the history.
+      SELECT sd.assetId, ps.sourceDeviceId, ps.updateId, ps.state AS toState, ps.lastEventAt AS at, ps.firstOpenAt, ps.evidence
+      FROM patch_state ps
+      JOIN source_device sd ON sd.id = ps.sourceDeviceId
+      JOIN scope_assets sa ON sa.assetId = sd.assetId
+      WHERE ${tenantCond('ps.tenantId')}
     ),
+    source_state AS (
+      SELECT cs.assetId, cs.sourceDeviceId, cs.updateId, cs.toState, cs.at, cs.evidence,
+        ROW_NUMBER() OVER (PARTITION BY cs.assetId, cs.updateId ORDER BY
+          CASE WHEN (sd.stale = 0 AND sd.inactive = 0) OR COALESCE(sd.lastCheckInAt, sd.lastSeenAt) >= ${p(asOf)} THEN 0 ELSE 1 END,
+          CASE WHEN cs.evidence = 'REPORTED' THEN 0 ELSE 1 END, cs.at DESC, cs.sourceDeviceId) AS pick
+      FROM current_state cs
+      JOIN source_device sd ON sd.id = cs.sourceDeviceId
+    ),` : `
     last_event AS (
       SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.sourceDeviceId, e.updateId ORDER BY e.observedAt DESC, e.id DESC) AS rn FROM events e
     ),
@@ -138,12 +168,13 @@ export class ComplianceEvaluation {
       JOIN source_device sd ON sd.id = le.sourceDeviceId
       LEFT JOIN patch_state ps ON ps.sourceDeviceId = le.sourceDeviceId AND ps.updateId = le.updateId
       WHERE le.rn = 1
-    ),
+    ),`}
     asset_state AS (
       SELECT assetId, sourceDeviceId, updateId, toState, at, evidence FROM source_state WHERE pick = 1
     ),
-    first_missing AS (
-      SELECT e.assetId, e.updateId, MIN(e.at) AS at FROM events e WHERE e.toState IN (${open}) GROUP BY e.assetId, e.updateId
+    first_missing AS (${current ? `
+      SELECT cs.assetId, cs.updateId, MIN(cs.firstOpenAt) AS at FROM current_state cs WHERE cs.firstOpenAt IS NOT NULL GROUP BY cs.assetId, cs.updateId` : `
+      SELECT e.assetId, e.updateId, MIN(e.at) AS at FROM events e WHERE e.toState IN (${open}) GROUP BY e.assetId, e.updateId`}
     ),
     terms AS (
       ${this.dialect.jsonRows(p(termsJson(terms)), TERM_COLUMNS)}
@@ -166,7 +197,7 @@ export class ComplianceEvaluation {
       JOIN terms t ON t.updateId = s.updateId AND (t.assetClass IS NULL OR t.assetClass = sa.assetClass)
       LEFT JOIN first_missing fm ON fm.assetId = s.assetId AND fm.updateId = s.updateId
       WHERE s.toState IN (${open})${superseders.length ? `
-        AND NOT EXISTS (${this.supersededSql(p, asOf, knownAt)})` : ''}
+        AND NOT EXISTS (${current ? this.supersededNowSql() : this.supersededSql(p, asOf, knownAt)})` : ''}
     ),
     finding_status AS (
       SELECT f.*, CASE
@@ -185,7 +216,11 @@ export class ComplianceEvaluation {
       // exactly when one of its sources has an event in events; asked of patch_event (a few probes of
       // ix_patch_event_source_update per asset) rather than of asset_state, which MariaDB would compute a second time,
       // window functions and all, for this reference.
-      sql += `
+      // From the current states, a probe of uq_patch_state_source_update per source: each stands for its events.
+      sql += current ? `
+      UNION ALL SELECT sa.assetId, ${STATUS_RANK.UNVERIFIED}, 'NO_PER_UPDATE_EVIDENCE' FROM scope_assets sa
+        WHERE NOT EXISTS (SELECT 1 FROM source_device sd1 JOIN patch_state ps1 ON ps1.sourceDeviceId = sd1.id
+          WHERE sd1.assetId = sa.assetId AND ${tenantCond('ps1.tenantId')})` : `
       UNION ALL SELECT sa.assetId, ${STATUS_RANK.UNVERIFIED}, 'NO_PER_UPDATE_EVIDENCE' FROM scope_assets sa
         WHERE NOT EXISTS (SELECT 1 FROM source_device sd1 JOIN patch_event pe1 ON pe1.sourceDeviceId = sd1.id
           WHERE sd1.assetId = sa.assetId AND ${tenantCond('pe1.tenantId')} AND pe1.observedAt <= ${p(knownAt)} AND COALESCE(pe1.reportedAt, pe1.observedAt) <= ${p(asOf)})`;
@@ -237,6 +272,14 @@ export class ComplianceEvaluation {
               AND (py.observedAt > px.observedAt OR (py.observedAt = px.observedAt AND py.id > px.id)))`;
   }
 
+  /** The same check on the current states: a superseding entry's stored state is its last event's. */
+  private supersededNowSql(): string {
+    return `SELECT 1 FROM superseders x
+          JOIN source_device sdx ON sdx.assetId = s.assetId
+          JOIN patch_state px ON px.sourceDeviceId = sdx.id AND px.updateId = x.supersederId
+          WHERE x.updateId = s.updateId AND px.state = '${PatchStateValue.INSTALLED}'`;
+  }
+
   /** The engine's date arithmetic, for answers that add their own (kpis.ts). */
   get dialect(): SqlDialect {
     return sqlDialect(this.dataSource);
@@ -244,7 +287,7 @@ export class ComplianceEvaluation {
 
   /** The same question about another time, as recorded by the same knownAt: one point of a daily series. */
   at(asOf: Date): ComplianceEvaluation {
-    return new ComplianceEvaluation(this.dataSource, this.scope, { ...this.question, asOf });
+    return new ComplianceEvaluation(this.dataSource, this.scope, { ...this.question, asOf }, this.forcePath);
   }
 
   /** Runs `select` (which may read every CTE above, asset_status included) after the CTEs. */

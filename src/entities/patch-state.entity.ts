@@ -25,8 +25,11 @@ import { Update } from './update.entity';
 // states, and (changedAt, id), which served only a page over every tenant: that page now sorts, as OBSERVED_AT does;
 // every state change moved an entry of both;
 @Index('ix_patch_state_tenant_changed', ['tenantId', 'changedAt', 'id'])
-// an update's states (KEV change proposals, the update filter; the update foreign key on MariaDB).
+// an update's states (KEV change proposals, the update filter; the update foreign key on MariaDB);
 @Index('ix_patch_state_update', ['updateId', 'state'])
+// a tenant's latest evidence time, and whether any of its states has no maintained event summary (NULL sorts first):
+// two probes that tell compliance whether a question about now can be answered from these rows (current-state.ts).
+@Index('ix_patch_state_tenant_event', ['tenantId', 'maxEventAt'])
 export class PatchState {
   @PrimaryColumn(primaryUuid())
   id: string;
@@ -89,4 +92,21 @@ export class PatchState {
   @Field({ description: 'Timestamp of the sync that recorded the current state (re-confirming an unchanged state writes nothing)' })
   @Column(timestamp())
   observedAt: Date;
+
+  // A summary of this (source, update)'s patch events, kept by the sync where it writes them, so compliance about
+  // now reads one row instead of replaying the history (src/compliance/current-state.ts). Every time is an event's
+  // evidence time, COALESCE(reportedAt, observedAt), as the replay orders and compares events. All three NULL: the
+  // row was written around the summary (no history known), and questions over its tenant replay the events.
+
+  /** The evidence time of the last event recorded (by observedAt, then id): the time the current state held from. */
+  @Column(timestamp({ nullable: true }))
+  lastEventAt: Date | null;
+
+  /** The earliest evidence time of an event into an open state (missing, failed, pending reboot); null if none. */
+  @Column(timestamp({ nullable: true }))
+  firstOpenAt: Date | null;
+
+  /** The latest evidence time of any event, which a vendor's reportedAt can put after the last event's. */
+  @Column(timestamp({ nullable: true }))
+  maxEventAt: Date | null;
 }

@@ -11,7 +11,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { insertRows } from '../../src/db/insert-rows';
 import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { Asset, ConnectorInstance, PatchEvent, PatchState, RiskException, Site, SourceDevice, Tenant, Update } from '../../src/entities';
-import { AssetStatus, EvidenceKind, PatchPostureStatus, PatchStateValue, ReleaseDateSource, Severity, UpdateClassification } from '../../src/entities/enums';
+import { AssetStatus, EvidenceKind, NOT_REMEDIATED_STATES, PatchPostureStatus, PatchStateValue, ReleaseDateSource, Severity, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 
 /** The clock of the server under test: every event was recorded by then. */
@@ -195,19 +195,29 @@ export class ComplianceFleet {
 
       const record = (sd: SourceDevice, u: Update, history: History, evidence: EvidenceKind, reported: boolean) => {
         if (history.events.length === 0) return;
+        const written: PatchEvent[] = [];
         for (const ev of history.events) {
-          // WSUS gives the time the client reported; patchgraph records it at its next sync, an hour or so later.
-          const observedAt = new Date(ev.at.getTime() + (reported ? (1 + rnd() * 3) * HOUR : 0));
-          events.push(Object.assign(new PatchEvent(), {
+          // WSUS gives the time the client reported; patchgraph records it at its next sync, an hour or so later, and
+          // never after FLEET_NOW, the clock of the server that answers.
+          const observedAt = new Date(Math.min(ev.at.getTime() + (reported ? (1 + rnd() * 3) * HOUR : 0), FLEET_NOW.getTime()));
+          written.push(Object.assign(new PatchEvent(), {
             id: newId(), tenantId: asset.tenantId, assetId: asset.id, sourceDeviceId: sd.id, updateId: u.id, syncRunId: null,
             fromState: ev.from, toState: ev.to, evidence, reportedAt: reported ? ev.at : null, observedAt,
           }));
         }
+        events.push(...written);
         const last = history.events[history.events.length - 1];
+        // The state and event summary the sync would have stored (write-states.ts): the last event as recorded (by
+        // observedAt, then id), which a late WSUS report can make differ from the last in the history's own order.
+        const recorded = written.reduce((a, b) => (b.observedAt > a.observedAt || (b.observedAt.getTime() === a.observedAt.getTime() && b.id > a.id) ? b : a));
+        const at = (e: PatchEvent) => e.reportedAt ?? e.observedAt;
+        const times = (list: PatchEvent[]) => list.map((e) => at(e).getTime());
+        const open = times(written.filter((e) => NOT_REMEDIATED_STATES.includes(e.toState)));
         states.push(Object.assign(new PatchState(), {
-          id: newId(), tenantId: asset.tenantId, assetId: asset.id, sourceDeviceId: sd.id, updateId: u.id, state: last.to, evidence,
+          id: newId(), tenantId: asset.tenantId, assetId: asset.id, sourceDeviceId: sd.id, updateId: u.id, state: recorded.toState, evidence,
           effective: true, firstSeenMissingAt: history.events[0].to === PatchStateValue.MISSING ? history.events[0].at : null,
           installedAt: last.to === PatchStateValue.INSTALLED ? last.at : null, changedAt: last.at, observedAt: last.at,
+          lastEventAt: at(recorded), firstOpenAt: open.length ? new Date(Math.min(...open)) : null, maxEventAt: new Date(Math.max(...times(written))),
         }));
       };
       const history = (u: Update, lag: number, until = lastSeen): History => {

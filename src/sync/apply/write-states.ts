@@ -16,8 +16,29 @@ import type { StatePlan } from '../state-digest';
 import { EventScope, StateTransition, writePatchEvents } from './write-events';
 
 const STATE_UPDATE_COLUMNS: ReadonlyArray<keyof PatchState & string> = [
-  'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt',
+  'assetId', 'state', 'evidence', 'firstSeenMissingAt', 'installedAt', 'changedAt', 'observedAt', 'lastEventAt', 'firstOpenAt', 'maxEventAt',
 ];
+
+type EventSummary = Pick<PatchState, 'lastEventAt' | 'firstOpenAt' | 'maxEventAt'>;
+
+/** No summary: compliance replays the events of the row's tenant (src/compliance/current-state.ts). */
+const UNKNOWN: EventSummary = { lastEventAt: null, firstOpenAt: null, maxEventAt: null };
+
+/**
+ * The row's event summary after one more event at evidence time `at` into `state`. A row without a summary (written
+ * around it, or moved from another tenant) stays without one: its history is not all in the summary.
+ */
+function summaryAfter(before: EventSummary | null, state: PatchStateValue, at: Date): EventSummary {
+  if (before && before.lastEventAt === null) return UNKNOWN;
+  const open = NOT_REMEDIATED_STATES.includes(state);
+  const earlier = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a <= b ? a : b);
+  const later = (a: Date | null, b: Date) => (a === null || a < b ? b : a);
+  return {
+    lastEventAt: at,
+    firstOpenAt: open ? earlier(before?.firstOpenAt ?? null, at) : (before?.firstOpenAt ?? null),
+    maxEventAt: later(before?.maxEventAt ?? null, at),
+  };
+}
 
 /**
  * States compared and written per chunk. A chunk's stored rows, new and changed states and events are all that is
@@ -53,6 +74,10 @@ async function writeChunk(
   const storedOf = [...devices.keys()].filter((d) => !createdDeviceIds.has(d.id)).map((d) => d.id);
   const existing = await readRowsIn(m, PatchState, 'sourceDeviceId', storedOf);
   const byKey = new Map(existing.map((s) => [`${s.sourceDeviceId}\u0000${s.updateId}`, s]));
+  // A device whose stored states belong to another tenant is moving there (account-partitions.ts moves its states
+  // after this stage, and leaves those on the old tenant's own catalog entries behind, with their events): its history
+  // is partly another tenant's, so none of its rows keeps a summary.
+  const moving = new Set(existing.filter((s) => s.tenantId !== tenantId).map((s) => s.sourceDeviceId));
   const created: PatchState[] = [];
   const changed: PatchState[] = [];
   const transitions: StateTransition[] = [];
@@ -63,6 +88,8 @@ async function writeChunk(
       const state = r.state as PatchStateValue;
       const evidence = r.evidence as EvidenceKind;
       const transition = (): StateTransition => ({ device, updateId, from: current?.state ?? null, to: state, evidence, reportedAt: r.reportedAt ?? null });
+      // The event written below (write-events.ts) has this evidence time.
+      const eventAt = r.reportedAt ?? now;
       if (!current) {
         created.push(
           Object.assign(new PatchState(), {
@@ -70,6 +97,7 @@ async function writeChunk(
             firstSeenMissingAt: NOT_REMEDIATED_STATES.includes(state) ? (r.reportedAt ?? now) : null,
             installedAt: state === PatchStateValue.INSTALLED ? (r.installedAt ?? null) : null,
             changedAt: now, observedAt: now, effective: false,
+            ...(moving.has(device.id) ? UNKNOWN : summaryAfter(null, state, eventAt)),
           }),
         );
         transitions.push(transition());
@@ -77,8 +105,14 @@ async function writeChunk(
       }
       const reportedInstall = r.installedAt ?? null;
       const installChanged = state === PatchStateValue.INSTALLED && reportedInstall !== null && current.installedAt?.getTime() !== reportedInstall.getTime();
-      if (current.state === state && current.evidence === evidence && !installChanged) continue;
+      const forget = moving.has(device.id) && current.lastEventAt !== null;
+      if (forget) Object.assign(current, UNKNOWN);
+      if (current.state === state && current.evidence === evidence && !installChanged) {
+        if (forget) changed.push(current);
+        continue;
+      }
       if (current.state !== state) {
+        Object.assign(current, summaryAfter(current, state, eventAt));
         transitions.push(transition());
         const wasOpen = NOT_REMEDIATED_STATES.includes(current.state);
         const isOpen = NOT_REMEDIATED_STATES.includes(state);
