@@ -10,6 +10,7 @@
  * because it is these few lines and every verifier must reproduce it byte for byte.
  */
 import { createHash } from 'node:crypto';
+import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 
 const LEAF = Buffer.from([0x00]);
 const NODE = Buffer.from([0x01]);
@@ -32,4 +33,29 @@ function subtree(leaves: Buffer[], start: number, end: number): Buffer {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return createHash('sha256').update(NODE).update(subtree(leaves, start, start + k)).update(subtree(leaves, start + k, end)).digest();
+}
+
+/**
+ * The same root as {@link merkleRoot}, computed level by level with turns of the event loop between slices: a run's
+ * quarter of a million leaves took about two seconds in one piece. Pairing each level from the left and carrying a
+ * lone last node up unchanged builds exactly RFC 6962's tree (each split at the largest power of two below n is a
+ * boundary every level's pairing respects), so both functions agree on every count; a test holds them to it.
+ */
+export async function merkleRootInSlices(leaves: readonly string[], slicer: TimeSlicer = timeSlicer()): Promise<string> {
+  if (leaves.length === 0) return createHash('sha256').digest('hex');
+  let level: Buffer[] = new Array(leaves.length);
+  for (let i = 0; i < leaves.length; i++) {
+    level[i] = Buffer.from(leaves[i], 'hex');
+    if (slicer.due()) await slicer.turn();
+  }
+  while (level.length > 1) {
+    const next: Buffer[] = new Array(Math.ceil(level.length / 2));
+    for (let i = 0; i + 1 < level.length; i += 2) {
+      next[i / 2] = createHash('sha256').update(NODE).update(level[i]).update(level[i + 1]).digest();
+      if (slicer.due()) await slicer.turn();
+    }
+    if (level.length % 2 === 1) next[next.length - 1] = level[level.length - 1];
+    level = next;
+  }
+  return level[0].toString('hex');
 }

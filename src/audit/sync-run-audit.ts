@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ConnectorInstance, SyncRun } from '../entities';
 import { appendAudit } from './audit-log';
-import { digestOf, LEAF_VERSION, runLeaves, writeLeafList } from './event-leaves';
+import { digestInSlices, LEAF_VERSION, runLeaves, writeLeafList } from './event-leaves';
 
 export const SYNC_RUN_ACTION = 'sync.run';
 export const SYNC_RUN_TARGET = 'SyncRun';
@@ -46,7 +46,7 @@ export async function auditCompletedRun(m: EntityManager, run: SyncRun, instance
       await writeLeafList(m, run.id, tenantId, own);
       await appendAudit(m, {
         tenantId, actor, action: SYNC_RUN_ACTION, targetType: SYNC_RUN_TARGET, targetId: run.id, occurredAt,
-        data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, events: digestOf(own, LEAF_VERSION) },
+        data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, events: await digestInSlices(own, LEAF_VERSION) },
       });
     }
     return;
@@ -60,7 +60,7 @@ export async function auditCompletedRun(m: EntityManager, run: SyncRun, instance
     await writeLeafList(m, run.id, tenantId, own);
     await appendAudit(m, {
       tenantId, actor, action: SYNC_RUN_ACTION, targetType: SYNC_RUN_TARGET, targetId: null, occurredAt,
-      data: { mspWide: true, runRef: runRef(run.id), kind: instance.kind, ...summary(run), events: digestOf(own, LEAF_VERSION) },
+      data: { mspWide: true, runRef: runRef(run.id), kind: instance.kind, ...summary(run), events: await digestInSlices(own, LEAF_VERSION) },
     });
   }
 }

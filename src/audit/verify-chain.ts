@@ -18,7 +18,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditChainHead, AuditEvent, SyncRun } from '../entities';
 import { auditHash, GLOBAL_CHAIN } from './audit-log';
-import { compareLeaves, dbTime, digestOf, EventKind, EventLeaf, EventsDigest, leafVersionOf, leavesWhere, readLeafList } from './event-leaves';
+import { compareLeaves, dbTime, digestInSlices, digestOf, EventKind, EventLeaf, EventsDigest, leafVersionOf, leavesWhere, readLeafList, runLeavesIn } from './event-leaves';
 import { readRows } from '../db/read-rows';
 import { PRUNE_ACTION, PruneRecord } from './prune-record';
 import { runRef, SYNC_RUN_ACTION } from './sync-run-audit';
@@ -242,9 +242,9 @@ class Verification {
     }
     this.checkedRuns.add(syncRunId);
     // With the leaf version the seal used: a run sealed before evidence joined the leaf verifies as it was sealed.
-    const actual = (await leavesWhere(this.m, '{syncRunId} = ? AND {tenantId} = ?', [syncRunId, this.tenantId], leafVersionOf(seal.events))).get(this.tenantId) ?? [];
+    const actual = await runLeavesIn(this.m, syncRunId, this.tenantId, leafVersionOf(seal.events));
     this.eventsChecked += actual.length;
-    const digest = digestOf(actual);
+    const digest = await digestInSlices(actual);
     if (digest.count === seal.events.count && digest.root === seal.events.root) return;
     const stored = await readLeafList(this.m, syncRunId, this.tenantId);
     const storedDigest = digestOf(stored);
