@@ -67,7 +67,7 @@ export class DashboardBaseline {
   }
 
   /** Every (asset, update) finding with its status rank and clock start, and every asset with its status rank. */
-  private ctes(policy: BaselinePolicy, asOf: Date, knownAt: Date): { sql: string; params: unknown[] } {
+  private ctes(policy: BaselinePolicy, asOf: Date, knownAt: Date, now: boolean): { sql: string; params: unknown[] } {
     const my = this.mysql;
     const t = (d: Date) => (my ? `CAST('${sqlTime(d)}' AS DATETIME(3))` : `'${sqlTime(d)}'`);
     const AS_OF = t(asOf);
@@ -109,11 +109,14 @@ export class DashboardBaseline {
         SELECT a.* FROM asset a WHERE a.createdAt <= ${KNOWN}
           AND EXISTS (SELECT 1 FROM source_device s WHERE s.assetId = a.id AND COALESCE(s.enrolledAt, s.firstSeenAt) <= ${AS_OF})
       ),
-      last_event AS (
+      last_event AS (${now ? `
+        -- Asked about now: each (source, update)'s last event is its stored state, its time the summary the sync keeps.
+        SELECT sd.assetId, ps.sourceDeviceId, ps.updateId, ps.state AS toState, ps.lastEventAt AS at, 1 AS rn
+        FROM patch_state ps JOIN source_device sd ON sd.id = ps.sourceDeviceId` : `
         SELECT sd.assetId, pe.sourceDeviceId, pe.updateId, pe.toState, COALESCE(pe.reportedAt, pe.observedAt) AS at,
           ROW_NUMBER() OVER (PARTITION BY pe.sourceDeviceId, pe.updateId ORDER BY pe.observedAt DESC, pe.id DESC) AS rn
         FROM patch_event pe JOIN source_device sd ON sd.id = pe.sourceDeviceId
-        WHERE pe.observedAt <= ${KNOWN} AND COALESCE(pe.reportedAt, pe.observedAt) <= ${AS_OF}
+        WHERE pe.observedAt <= ${KNOWN} AND COALESCE(pe.reportedAt, pe.observedAt) <= ${AS_OF}`}
       ),
       chosen AS (
         SELECT le.assetId, le.updateId, le.toState,
@@ -162,8 +165,12 @@ export class DashboardBaseline {
     return { sql, params: [] };
   }
 
-  async dashboard(policy: BaselinePolicy, asOf: Date, knownAt: Date): Promise<Dashboard> {
-    const { sql } = this.ctes(policy, asOf, knownAt);
+  /**
+   * `now`: the question is about the present (asOf = knownAt, after every event recorded), so the states are read
+   * from patch_state, as one would write it knowing that; otherwise replayed from the events.
+   */
+  async dashboard(policy: BaselinePolicy, asOf: Date, knownAt: Date, now = false): Promise<Dashboard> {
+    const { sql } = this.ctes(policy, asOf, knownAt, now);
     const bandParams: unknown[] = [];
     const bandCase = AGE_BANDS.map(([label, from, to]) => {
       bandParams.push(sqlTime(new Date(asOf.getTime() - from * 86_400_000)));
