@@ -66,11 +66,11 @@ async function applyPartition(m: EntityManager, run: RunContext, part: Partition
   const { plan, resolved, states } = await inSpan('sync.plan', { 'patchgraph.tenant.id': tenantId }, async () => {
     // A partition knows only its tenant's devices of the instance.
     const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: run.instance.id, tenantId });
-    const plan = planDevices(existing, run, part, counts);
+    const plan = await planDevices(existing, run, part, counts);
     const resolved = await resolveIdentities(m, tenantId, run.now, plan);
     for (const d of plan.changed) if (d.assetId) resolved.touched.add(d.assetId);
     // Before the devices are written: it sets the digest of each device whose states moved, which is written with them.
-    const states = planStates(part.read, plan.byExternalId, updateIds);
+    const states = await planStates(part.read, plan.byExternalId, updateIds);
     return { plan, resolved, states };
   });
   await inSpan('sync.write', { 'patchgraph.tenant.id': tenantId }, async () => {

@@ -4,6 +4,7 @@
  * patch posture moved. An unchanged device (same digest, current, on an asset) is left out entirely.
  */
 import type { SyncCounts } from '../../../connectors/sdk/sync-counts';
+import { TimeSlicer, timeSlicer } from '../../../connectors/sdk/time-slices';
 import { SourceDevice } from '../../entities';
 import { PatchPostureStatus } from '../../entities/enums';
 import { SERIAL_SHARED_BY_LIVE_RECORDS, SMBIOS_UUID_SHARED_BY_LIVE_RECORDS } from '../../identity/match';
@@ -61,8 +62,11 @@ function findSharedIdentifiers(plan: Omit<DevicePlan, 'sharedSerials' | 'sharedS
   return { sharedSerials, sharedSmbiosUuids };
 }
 
-/** `existing`: the partition's stored devices. Counts the devices created and those turned stale. */
-export function planDevices(existing: SourceDevice[], run: RunContext, part: Partition, counts: SyncCounts): DevicePlan {
+/**
+ * `existing`: the partition's stored devices. Counts the devices created and those turned stale. Each record's
+ * columns and digest are computed in slices, with turns of the event loop between them.
+ */
+export async function planDevices(existing: SourceDevice[], run: RunContext, part: Partition, counts: SyncCounts, slicer: TimeSlicer = timeSlicer()): Promise<DevicePlan> {
   const { now, instance } = run;
   const { tenantId, read } = part;
   const byExternalId = new Map(existing.map((d) => [d.externalId, d]));
@@ -72,6 +76,7 @@ export function planDevices(existing: SourceDevice[], run: RunContext, part: Par
   const postureChanges: DevicePlan['postureChanges'] = [];
   const seen = new Set<string>();
   for (const record of [...read.devices].sort((a, b) => (a.externalId < b.externalId ? -1 : 1))) {
+    if (slicer.due()) await slicer.turn();
     seen.add(record.externalId);
     if (record.deleted) {
       // Never imported. A device the partition holds keeps its history and states and is only marked; an unknown
