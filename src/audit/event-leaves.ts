@@ -90,7 +90,7 @@ export async function digestInSlices(leaves: readonly EventLeaf[], version?: Lea
 }
 
 /** Events read and hashed per statement: a run of 240,000 events is read in pieces, the event loop served between. */
-export const LEAF_PAGE = 2_000;
+export const LEAF_PAGE = 1_000;
 
 /** Leaves of the events matching `where` (over tenantId, syncRunId, … of both tables), by tenant, in canonical order. */
 export async function leavesWhere(m: EntityManager, where: string, params: unknown[], version: LeafVersion = LEAF_VERSION): Promise<Map<string, EventLeaf[]>> {

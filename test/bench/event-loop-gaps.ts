@@ -16,6 +16,8 @@ export interface Gap {
   ms: number;
   /** The project's innermost functions on the stack during the gap, with their share of its samples. */
   where?: string[];
+  /** SQLite statements of 20 ms or more that ran in the gap (a statement's caller is not on the profile's stack). */
+  statements?: string[];
 }
 
 export interface GapRecorder {
@@ -127,18 +129,68 @@ function attribute(gaps: Gap[], profile: Profile, originMs: number): void {
   }
 }
 
-export const describeGap = (g: Gap) => `  +${(g.at / 1000).toFixed(1)} s: ${Math.round(g.ms)} ms${g.where?.length ? `\n      ${g.where.join('\n      ')}` : ''}`;
+export const describeGap = (g: Gap) =>
+  `  +${(g.at / 1000).toFixed(1)} s: ${Math.round(g.ms)} ms${[...(g.where ?? []), ...(g.statements ?? []).map((q) => `SQL ${q}`)].map((l) => `\n      ${l}`).join('')}`;
+
+interface SlowStatement {
+  at: number;
+  ms: number;
+  sql: string;
+}
+
+/**
+ * Times every better-sqlite3 statement of 20 ms or more (their SQL, shortened), so a gap spent in the driver says
+ * which statement it was. Bench instrumentation only: it wraps each prepared statement's run, all and get.
+ */
+function timeSqliteStatements(originMs: number): SlowStatement[] {
+  const slow: SlowStatement[] = [];
+  let Database: { prototype: { prepare(sql: string): Record<string, (...a: unknown[]) => unknown> } };
+  try {
+    Database = require('better-sqlite3');
+  } catch {
+    return slow;
+  }
+  const prepare = Database.prototype.prepare;
+  Database.prototype.prepare = function (this: unknown, sql: string) {
+    const statement = prepare.call(this, sql);
+    for (const method of ['run', 'all', 'get']) {
+      const original = statement[method];
+      if (typeof original !== 'function') continue;
+      statement[method] = function (this: unknown, ...args: unknown[]) {
+        const start = nowMs();
+        try {
+          return original.apply(this, args);
+        } finally {
+          const ms = nowMs() - start;
+          if (ms >= 20) slow.push({ at: start - originMs, ms, sql: sql.replace(/\s+/g, ' ').slice(0, 140) });
+        }
+      };
+    }
+    return statement;
+  };
+  return slow;
+}
+
+function attachStatements(gaps: Gap[], slow: SlowStatement[]): void {
+  for (const gap of gaps) {
+    const inGap = slow.filter((q) => q.at >= gap.at - 1 && q.at + q.ms <= gap.at + gap.ms + 10 + 1);
+    if (inGap.length) gap.statements = inGap.sort((a, b) => b.ms - a.ms).slice(0, 3).map((q) => `${Math.round(q.ms)} ms ${q.sql}`);
+  }
+}
 
 // Preloaded into a server (--require) with BENCH_GAPS_FILE set: record for the process's life.
 if (require.main !== module && process.env.BENCH_GAPS_FILE && !(globalThis as { __gapRecorder?: boolean }).__gapRecorder) {
   (globalThis as { __gapRecorder?: boolean }).__gapRecorder = true;
   const file = process.env.BENCH_GAPS_FILE;
+  const statementsFrom = nowMs();
+  const slow = timeSqliteStatements(statementsFrom);
   void recordEventLoopGaps({ profile: process.env.BENCH_GAPS_PROFILE === '1', onGap: (g) => appendFileSync(file, `${JSON.stringify(g)}\n`) }).then((recorder) => {
     let written = false;
     const flush = async () => {
       if (written) return;
       written = true;
       const gaps = await recorder.stop();
+      attachStatements(gaps, slow.map((q) => ({ ...q, at: q.at + statementsFrom - recorder.originMs })));
       appendFileSync(file, `${JSON.stringify({ attributed: gaps, originMs: recorder.originMs })}\n`);
     };
     process.prependListener('SIGTERM', () => void flush());
