@@ -26,6 +26,7 @@ import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
 import { enforcePermissions } from './enforce-permissions';
 import { usePlainPropertyResolvers } from './plain-fields';
+import { useSynchronousTypeResolvers } from './sync-type-resolvers';
 import {
   AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, FindingCveResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
 } from './resolvers/compliance.resolver';
@@ -82,12 +83,12 @@ let cached: GraphQLSchema | undefined;
  */
 export function buildSchemaWith(extra: readonly Function[] = [], extraPermissions: Record<string, Permission> = {}): GraphQLSchema {
   const schema = installGlobalIds(
-    usePlainPropertyResolvers(
+    useSynchronousTypeResolvers(usePlainPropertyResolvers(
       buildSchemaSync({
         resolvers: [...RESOLVERS, ...extra] as unknown as NonEmptyArray<Function>,
         validate: { forbidUnknownValues: false },
       }),
-    ),
+    )),
   );
   return enforcePermissions(schema, extra.length > 0 ? { ...PERMISSIONS, ...extraPermissions } : PERMISSIONS);
 }

@@ -21,6 +21,7 @@ import { RequestContext } from '../graphql/context';
 import { createErrorFormatter } from '../graphql/errors';
 import { aliasLimitRule, costLimitPlugin, depthLimitRule, documentSizeLimit } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders/loaders';
+import { compiledExecution } from '../graphql/compiled-execution';
 import { buildPatchgraphSchema } from '../graphql/schema';
 import { authorizationBackstop } from '../graphql/authorization-backstop';
 import { readScope, replicaReadsForQueries } from '../graphql/replica-reads';
@@ -62,6 +63,11 @@ export interface AppDeps {
   schema?: GraphQLSchema;
   /** This server's Prometheus series, shared with the sync engine and scheduler that count into it; a fresh set if absent. */
   metrics?: Metrics;
+  /**
+   * 'graphql-js' executes every operation with graphql-js, as before compiled-execution.ts; only tests ask for it,
+   * to hold the compiled answers to graphql-js's.
+   */
+  execution?: 'compiled' | 'graphql-js';
 }
 
 export interface RunningApp {
@@ -154,7 +160,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   });
 
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // Apollo parses, validates and runs the plugins; query operations execute compiled (compiled-execution.ts).
+    ...(deps.execution === 'graphql-js' ? { schema } : { gateway: compiledExecution(schema) }),
     validationRules: [depthLimitRule(config.maxQueryDepth), aliasLimitRule(config.maxQueryAliases)],
     // documentSizeLimit refuses an oversized document before Apollo sees it; the parser's own limit backs it up.
     parseOptions: { maxTokens: config.maxQueryTokens },
