@@ -42,10 +42,13 @@ export class PatchHistoryAccess {
     return { filter, policy };
   }
 
-  /** The rows of a resolved filter, within the filter's own tenants (which resolve() checked against the scope). */
-  source(filter: PatchHistoryFilter, policy: ResolvedPolicy | null): Promise<PatchHistorySource> {
+  /**
+   * The rows of a resolved filter, within the filter's own tenants (which resolve() checked against the scope), read
+   * `batchSize` at a time: a page asks for what it shows and one more.
+   */
+  source(filter: PatchHistoryFilter, policy: ResolvedPolicy | null, batchSize?: number): Promise<PatchHistorySource> {
     const scope = filter.tenantIds === null ? TenantScope.allTenants() : TenantScope.only(filter.tenantIds);
-    return PatchHistorySource.open(this.dataSource, scope, filter, policy ?? null);
+    return PatchHistorySource.open(this.dataSource, scope, filter, policy ?? null, { batchSize });
   }
 
   /** Regenerates the report recorded with this SHA-256, if the principal may see every tenant it covers. */

@@ -60,7 +60,8 @@ export class PatchHistoryReport {
    */
   static async open(dataSource: DataSource, filter: PatchHistoryFilter, policy: ResolvedPolicy | null, format: ReportFormat, batchSize?: number): Promise<PatchHistoryReport> {
     const scope = filter.tenantIds === null ? TenantScope.allTenants() : TenantScope.only(filter.tenantIds);
-    const source = await PatchHistorySource.open(dataSource, scope, filter, policy ?? null, batchSize);
+    // A report takes every row: the database reads the next batch while this one is written out.
+    const source = await PatchHistorySource.open(dataSource, scope, filter, policy ?? null, { batchSize, readAhead: true });
     return new PatchHistoryReport(dataSource, filter, policy, format, source, scope);
   }
 

@@ -29,6 +29,16 @@ export interface PositionedRow {
 /** Rows read per statement: enough to make the per-statement cost vanish, few enough to keep memory flat. */
 export const DEFAULT_BATCH_SIZE = 2000;
 
+export interface ReadOptions {
+  /** Rows per statement; a page reads what it shows (and one more), not a whole batch. */
+  batchSize?: number;
+  /**
+   * Asks for the next batch as soon as a batch arrives, so the database reads it while this one is completed and
+   * written out. For a reader that takes every row (a report); a page would pay for a batch it never shows.
+   */
+  readAhead?: boolean;
+}
+
 /**
  * The event's time as the period reads it: the vendor-reported time, or the observed time when the vendor reported
  * none or a later one (a device clock ahead of ours). Never after observedAt, so a period that starts at `from` can
@@ -71,16 +81,18 @@ export class PatchHistorySource {
     readonly filter: PatchHistoryFilter,
     private readonly policyDue: PolicyDue | null,
     private readonly batchSize: number,
+    private readonly readAhead: boolean,
   ) {
     this.lookups = new ReportLookups(dataSource, filter.knownAt);
     this.changes = new ChangeAttribution(dataSource, filter.knownAt);
   }
 
   static async open(
-    dataSource: DataSource, scope: TenantScope, filter: PatchHistoryFilter, policy: { key: string; definition: PolicyDefinition } | null, batchSize = DEFAULT_BATCH_SIZE,
+    dataSource: DataSource, scope: TenantScope, filter: PatchHistoryFilter, policy: { key: string; definition: PolicyDefinition } | null, options: ReadOptions = {},
   ): Promise<PatchHistorySource> {
     const due = policy ? await PolicyDue.prepare(dataSource, scope, policy, filter.knownAt) : null;
-    return new PatchHistorySource(dataSource, scope, filter, due, batchSize);
+    const batchSize = Math.max(1, Math.trunc(options.batchSize ?? DEFAULT_BATCH_SIZE));
+    return new PatchHistorySource(dataSource, scope, filter, due, batchSize, options.readAhead ?? false);
   }
 
   /** The tenants the rows come from, in report order: the filter's (or all known by knownAt) that the scope allows. */
@@ -98,13 +110,22 @@ export class PatchHistorySource {
     for (const tenantId of await this.tenantIds()) {
       if (after && tenantId < after.tenantId) continue;
       let cursor = after && tenantId === after.tenantId ? after : null;
+      let ahead: Promise<RawRow[]> | null = null;
       for (;;) {
-        const raw = await this.batch(tenantId, cursor);
-        if (raw.length === 0) break;
-        yield* await this.complete(tenantId, raw);
-        const last = raw[raw.length - 1];
-        cursor = { tenantId, observedAt: dbTime(last.observedAt), eventId: last.id };
-        if (raw.length < this.batchSize) break;
+        const raw: RawRow[] = await (ahead ?? this.batch(tenantId, cursor));
+        ahead = null;
+        const full = raw.length === this.batchSize;
+        if (full) {
+          const last = raw[raw.length - 1];
+          cursor = { tenantId, observedAt: dbTime(last.observedAt), eventId: last.id };
+          if (this.readAhead) {
+            ahead = this.batch(tenantId, cursor);
+            // Awaited on the next turn; a reader that stops first leaves it unread, and its failure unreported.
+            ahead.catch(() => undefined);
+          }
+        }
+        if (raw.length > 0) yield* await this.complete(tenantId, raw);
+        if (!full) break;
       }
     }
   }

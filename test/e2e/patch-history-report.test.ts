@@ -184,15 +184,22 @@ describe(`patch history report on ${ENGINE}`, () => {
 
   it('the row source gives the same rows read in batches of 3 (keyset across batches and tenants) as in one', async () => {
     const filter = { tenantIds: null, from: new Date(`${FROM}T00:00:00Z`), to: new Date(`${TO}T00:00:00Z`), knownAt: new Date(KNOWN_AT), siteIds: null, assetIds: null, kbs: null, cveIds: null, severities: null, transitions: null, policy: null };
-    const read = async (batchSize: number) => {
+    const read = async (batchSize: number, readAhead = false, stopAfter = Infinity) => {
       const out: Row[] = [];
-      for await (const { row } of (await PatchHistorySource.open(db.dataSource, TenantScope.allTenants(), filter, null, batchSize)).rows()) out.push(row);
+      for await (const { row } of (await PatchHistorySource.open(db.dataSource, TenantScope.allTenants(), filter, null, { batchSize, readAhead })).rows()) {
+        out.push(row);
+        if (out.length === stopAfter) break;
+      }
       return out;
     };
     const whole = await read(2000);
     expect(whole.filter((r) => r.tenant === 'Contoso Ltd')).toEqual(await expectedRows(EXPECTED));
     expect(whole).toHaveLength(11);
     expect(await read(3)).toEqual(whole);
+    // Reading the next batch ahead (as reports do) changes nothing, nor does a reader that stops with one in flight.
+    expect(await read(3, true)).toEqual(whole);
+    expect(await read(1, true)).toEqual(whole);
+    expect(await read(3, true, 4)).toEqual(whole.slice(0, 4));
   });
 
   it('CSV over HTTP: the same rows, metadata in headers, row count and SHA-256 as trailers', async () => {

@@ -262,7 +262,7 @@ export class PatchHistoryResolver {
       kbs: f.kbs ?? null, cveIds: f.cveIds ?? null, severities: f.severities ?? null, transitions: f.transitions ?? null, policy: f.policy ?? null,
     }, FIELDS);
     const { filter, policy } = await access.patchHistory.resolve(request, FIELDS);
-    const source = await access.patchHistory.source(filter, policy);
+    const source = await access.patchHistory.source(filter, policy, first + 1);
     const rows: Array<{ row: PatchHistoryRowType; cursor: string }> = [];
     if (first > 0) {
       for await (const { row, position } of source.rows(cursor?.position ?? null)) {
