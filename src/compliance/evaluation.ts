@@ -116,6 +116,7 @@ export class ComplianceEvaluation {
     const superseders = terms.length ? supersessionPairs(await this.updateFacts(), terms.map((t) => t.updateId)) : [];
     const unsupported = await this.unsupportedOs();
     const current = (await this.statePath()) === 'current';
+    const firstMissing = current ? 's.firstMissingAt' : 'fm.at';
 
     // scope_assets: the assets asked about that patchgraph knew by knownAt and a source had seen by asOf.
     let sql = `WITH scope_assets AS (
@@ -176,26 +177,30 @@ export class ComplianceEvaluation {
       SELECT cs.assetId, cs.updateId, MIN(cs.firstOpenAt) AS at FROM current_state cs WHERE cs.firstOpenAt IS NOT NULL GROUP BY cs.assetId, cs.updateId` : `
       SELECT e.assetId, e.updateId, MIN(e.at) AS at FROM events e WHERE e.toState IN (${open}) GROUP BY e.assetId, e.updateId`}
     ),
-    terms AS (
+    terms AS ${this.dialect.materialized} (
       ${this.dialect.jsonRows(p(termsJson(terms)), TERM_COLUMNS)}
     ),${superseders.length ? `
     superseders AS (
       ${this.dialect.jsonRows(p(JSON.stringify(superseders.map((x) => ({ u: x.updateId, s: x.supersederId })))), SUPERSEDER_COLUMNS)}
     ),` : ''}
+${current ? `
+    open_state AS (
+      ${this.openStateSql(p, tenantCond, asOf, open)}
+    ),` : ''}
     findings AS (
-      SELECT s.assetId, sa.tenantId, sa.siteId, s.updateId, s.sourceDeviceId, t.ruleId, s.toState, s.evidence, fm.at AS firstMissingAt,
-        COALESCE(t.clockStartAt, fm.at) AS clockStartAt,
-        COALESCE(t.dueAt, ${this.dialect.addSeconds('fm.at', 't.allowanceSeconds')}) AS dueAt,
+      SELECT s.assetId, sa.tenantId, sa.siteId, s.updateId, s.sourceDeviceId, t.ruleId, s.toState, s.evidence, ${firstMissing} AS firstMissingAt,
+        COALESCE(t.clockStartAt, ${firstMissing}) AS clockStartAt,
+        COALESCE(t.dueAt, ${this.dialect.addSeconds(firstMissing, 't.allowanceSeconds')}) AS dueAt,
         (SELECT MIN(re.id) FROM risk_exception re WHERE re.tenantId = sa.tenantId
           AND (re.siteId IS NULL OR re.siteId = sa.siteId) AND (re.assetId IS NULL OR re.assetId = s.assetId)
           AND (re.updateId IS NULL OR re.updateId = s.updateId) AND (re.policyKey IS NULL OR re.policyKey = ${p(q.policyKey)})
           AND (re.cveId IS NULL OR EXISTS (SELECT 1 FROM update_vulnerability uv JOIN vulnerability v ON v.id = uv.vulnerabilityId WHERE uv.updateId = s.updateId AND v.cveId = re.cveId))
           AND re.validFrom <= ${p(asOf)} AND re.expiresAt > ${p(asOf)} AND re.createdAt <= ${p(knownAt)}
           AND (re.revokedAt IS NULL OR re.revokedAt > ${p(asOf)} OR re.revokedAt > ${p(knownAt)})) AS exceptionId
-      FROM asset_state s
+      FROM ${current ? 'open_state' : 'asset_state'} s
       JOIN scope_assets sa ON sa.assetId = s.assetId
-      JOIN terms t ON t.updateId = s.updateId AND (t.assetClass IS NULL OR t.assetClass = sa.assetClass)
-      LEFT JOIN first_missing fm ON fm.assetId = s.assetId AND fm.updateId = s.updateId
+      JOIN terms t ON t.updateId = s.updateId AND (t.assetClass IS NULL OR t.assetClass = sa.assetClass)${current ? '' : `
+      LEFT JOIN first_missing fm ON fm.assetId = s.assetId AND fm.updateId = s.updateId`}
       WHERE s.toState IN (${open})${superseders.length ? `
         AND NOT EXISTS (${current ? this.supersededNowSql() : this.supersededSql(p, asOf, knownAt)})` : ''}
     ),
@@ -270,6 +275,36 @@ export class ComplianceEvaluation {
           WHERE x.updateId = s.updateId AND px.toState = '${PatchStateValue.INSTALLED}' AND ${held('px')}
             AND NOT EXISTS (SELECT 1 FROM patch_event py WHERE py.sourceDeviceId = px.sourceDeviceId AND py.updateId = px.updateId AND ${held('py')}
               AND (py.observedAt > px.observedAt OR (py.observedAt = px.observedAt AND py.id > px.id)))`;
+  }
+
+  /**
+   * The findings' side of asset_state from the current states: an asset's state of an update in the policy's terms
+   * that is open, where no other source of the asset has a state of it that the pick in source_state puts first
+   * (current source, REPORTED, latest, lowest source id: a total order, so this is the row ROW_NUMBER numbers 1).
+   * It starts from the open states (ix_patch_state_update) and probes each one's few rivals
+   * (uq_patch_state_source_update), instead of numbering every state of the fleet; first_missing likewise becomes a
+   * probe per open state. Closed picks make no finding, so nothing else is needed here. CROSS JOIN keeps SQLite,
+   * which has no statistics, from walking every state of the update instead of the asset's sources (MariaDB reads it
+   * as a plain join and finds that order itself).
+   */
+  private openStateSql(p: (v: unknown) => string, tenantCond: (column: string) => string, asOf: string, open: string): string {
+    const currentRank = (sd: string) => `CASE WHEN (${sd}.stale = 0 AND ${sd}.inactive = 0) OR COALESCE(${sd}.lastCheckInAt, ${sd}.lastSeenAt) >= ${p(asOf)} THEN 0 ELSE 1 END`;
+    const evidenceRank = (ps: string) => `CASE WHEN ${ps}.evidence = 'REPORTED' THEN 0 ELSE 1 END`;
+    const select = `SELECT sd.assetId, ps.sourceDeviceId, ps.updateId, ps.state AS toState, ps.evidence,
+        (SELECT MIN(o.firstOpenAt) FROM source_device so CROSS JOIN patch_state o
+          WHERE so.assetId = sd.assetId AND o.sourceDeviceId = so.id AND o.updateId = ps.updateId AND ${tenantCond('o.tenantId')}) AS firstMissingAt
+      FROM patch_state ps
+      JOIN source_device sd ON sd.id = ps.sourceDeviceId
+      JOIN scope_assets sa ON sa.assetId = sd.assetId
+      WHERE ${tenantCond('ps.tenantId')} AND ps.state IN (${open}) AND ps.updateId IN (SELECT tu.updateId FROM terms tu)`;
+    // Template parts are evaluated left to right, so placeholders are bound in the order they appear.
+    const rivals = `
+        AND NOT EXISTS (SELECT 1 FROM source_device sd2 CROSS JOIN patch_state p2
+          WHERE sd2.assetId = sd.assetId AND sd2.id <> ps.sourceDeviceId AND p2.sourceDeviceId = sd2.id AND p2.updateId = ps.updateId AND ${tenantCond('p2.tenantId')}
+            AND (${currentRank('sd2')} < ${currentRank('sd')} OR (${currentRank('sd2')} = ${currentRank('sd')}
+              AND (${evidenceRank('p2')} < ${evidenceRank('ps')} OR (${evidenceRank('p2')} = ${evidenceRank('ps')}
+                AND (p2.lastEventAt > ps.lastEventAt OR (p2.lastEventAt = ps.lastEventAt AND sd2.id < ps.sourceDeviceId)))))))`;
+    return select + rivals;
   }
 
   /** The same check on the current states: a superseding entry's stored state is its last event's. */
