@@ -105,6 +105,8 @@ export class DashboardBaseline {
            AND '2025-11-11' < ${day} AND ${day} <= '2026-11-10' AND ${esuOver}
          UNION ALL SELECT a.id, ${RANK.UNVERIFIED} FROM scoped a WHERE a.lastSeenAt < ${t(new Date(asOf.getTime() - 14 * 86_400_000))}`
       : '';
+    const cur = (sd: string) => `CASE WHEN (${sd}.stale = 0 AND ${sd}.inactive = 0) OR COALESCE(${sd}.lastCheckInAt, ${sd}.lastSeenAt) >= ${AS_OF} THEN 0 ELSE 1 END`;
+    const rep = (ps: string) => `CASE WHEN ${ps}.evidence = 'REPORTED' THEN 0 ELSE 1 END`;
     const sql = `WITH scoped AS (
         SELECT a.* FROM asset a WHERE a.createdAt <= ${KNOWN}
           AND EXISTS (SELECT 1 FROM source_device s WHERE s.assetId = a.id AND COALESCE(s.enrolledAt, s.firstSeenAt) <= ${AS_OF})
@@ -118,7 +120,16 @@ export class DashboardBaseline {
         FROM patch_event pe JOIN source_device sd ON sd.id = pe.sourceDeviceId
         WHERE pe.observedAt <= ${KNOWN} AND COALESCE(pe.reportedAt, pe.observedAt) <= ${AS_OF}`}
       ),
-      chosen AS (
+      chosen AS (${now ? `
+        -- Only an open pick makes a finding: the open states no other source of the asset outranks (current source,
+        -- REPORTED, latest, lowest id), each checked against its asset's few other sources.
+        SELECT sd.assetId, ps.updateId, ps.state AS toState, 1 AS pick
+        FROM patch_state ps JOIN source_device sd ON sd.id = ps.sourceDeviceId
+        WHERE ps.state IN ('MISSING', 'FAILED', 'PENDING_REBOOT') AND NOT EXISTS (
+          SELECT 1 FROM source_device s2 CROSS JOIN patch_state p2
+          WHERE s2.assetId = sd.assetId AND s2.id <> sd.id AND p2.sourceDeviceId = s2.id AND p2.updateId = ps.updateId
+            AND (${cur('s2')} < ${cur('sd')} OR (${cur('s2')} = ${cur('sd')} AND (${rep('p2')} < ${rep('ps')} OR (${rep('p2')} = ${rep('ps')}
+              AND (p2.lastEventAt > ps.lastEventAt OR (p2.lastEventAt = ps.lastEventAt AND s2.id < sd.id)))))))` : `
         SELECT le.assetId, le.updateId, le.toState,
           ROW_NUMBER() OVER (PARTITION BY le.assetId, le.updateId ORDER BY
             CASE WHEN (sd.stale = 0 AND sd.inactive = 0) OR COALESCE(sd.lastCheckInAt, sd.lastSeenAt) >= ${AS_OF} THEN 0 ELSE 1 END,
@@ -126,6 +137,7 @@ export class DashboardBaseline {
         FROM last_event le JOIN source_device sd ON sd.id = le.sourceDeviceId
           LEFT JOIN patch_state ps ON ps.sourceDeviceId = le.sourceDeviceId AND ps.updateId = le.updateId
         WHERE le.rn = 1
+      `}
       ),
       due AS (${due}),
       -- Which entry supersedes which, by the KBs each lists (one step: the bundled catalog holds no longer chain).
@@ -158,7 +170,9 @@ export class DashboardBaseline {
         SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM (
           SELECT a.id AS assetId, ${RANK.COMPLIANT} AS statusRank FROM scoped a
           UNION ALL SELECT f.assetId, f.statusRank FROM findings f
-          UNION ALL SELECT a.id, ${RANK.UNVERIFIED} FROM scoped a WHERE NOT EXISTS (SELECT 1 FROM chosen c WHERE c.assetId = a.id)
+          UNION ALL SELECT a.id, ${RANK.UNVERIFIED} FROM scoped a WHERE NOT EXISTS (${now
+            ? 'SELECT 1 FROM source_device s CROSS JOIN patch_state ps WHERE s.assetId = a.id AND ps.sourceDeviceId = s.id'
+            : 'SELECT 1 FROM chosen c WHERE c.assetId = a.id'})
           ${deviceRules}
         ) r GROUP BY r.assetId
       )`;

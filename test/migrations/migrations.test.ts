@@ -164,8 +164,15 @@ describe(`migrations on ${ENGINE}`, () => {
       `SELECT id, ${quote('evidence')} FROM ${quote('patch_state')} WHERE ${quote('tenantId')} = ? ORDER BY ${quote('changedAt')} DESC, id DESC LIMIT 51`, [id(1)],
     );
     expect(page).toEqual([{ id: id(9), evidence: 'DERIVED' }, { id: id(8), evidence: 'REPORTED' }]);
+    // PatchStateEventSummary, after it, summarised each state's events: the installed one's last event is the install,
+    // it was first open at the first; the missing one has only its first sighting.
+    const summary = await db.dataSource.getRepository(PatchState).find({ where: { tenantId: id(1) }, order: { id: 'ASC' } });
+    expect(summary.map((s) => [s.id, s.lastEventAt?.toISOString(), s.firstOpenAt?.toISOString(), s.maxEventAt?.toISOString()])).toEqual([
+      [id(8), '2026-10-27T09:00:00.000Z', '2026-10-20T09:00:00.000Z', '2026-10-27T09:00:00.000Z'],
+      [id(9), '2026-10-20T09:00:00.000Z', '2026-10-20T09:00:00.000Z', '2026-10-20T09:00:00.000Z'],
+    ]);
     const indexes = (await db.dataSource.createQueryRunner().getTable('patch_state'))!.indices.map((i) => i.name).sort();
-    expect(indexes).toEqual(['ix_patch_state_asset_state', 'ix_patch_state_tenant_changed', 'ix_patch_state_update', 'uq_patch_state_source_update']);
+    expect(indexes).toEqual(['ix_patch_state_asset_state', 'ix_patch_state_tenant_changed', 'ix_patch_state_tenant_event', 'ix_patch_state_update', 'uq_patch_state_source_update']);
   });
 
   it('UpdateReleaseDateSource marks shared entries as dated by Microsoft and tenants\' own as dated by their source', async () => {
