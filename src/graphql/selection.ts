@@ -1,4 +1,4 @@
-import { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 
 /**
  * Indicates the field being resolved asks for the sub-field `name` of its value, in any of its fragments. A
@@ -6,6 +6,17 @@ import { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
  * sub-field would load anyway, so answering "no" only forgoes that.
  */
 export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  // Every item of a list resolves the field with the same field nodes: answered once per operation and name.
+  let answers = answered.get(info.fieldNodes);
+  if (!answers) answered.set(info.fieldNodes, (answers = new Map()));
+  let answer = answers.get(name);
+  if (answer === undefined) answers.set(name, (answer = searchSelection(info, name)));
+  return answer;
+}
+
+const answered = new WeakMap<readonly FieldNode[], Map<string, boolean>>();
+
+function searchSelection(info: GraphQLResolveInfo, name: string): boolean {
   const seen = new Set<string>();
   const within = (set: SelectionSetNode | undefined): boolean =>
     !!set?.selections.some((s) => {

@@ -108,21 +108,27 @@ async function interleaved(rounds: number, perRound: number, a: () => Promise<un
     await a();
     await b();
   }
-  const perCall = async (fn: () => Promise<unknown>) => {
+  // CPU time too: this process's own (on SQLite, the statements' as well), which a neighbour's load moves far less
+  // than the time on the clock.
+  const cpu = { a: 0, b: 0 };
+  const perCall = async (fn: () => Promise<unknown>, side: 'a' | 'b') => {
     const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
     for (let i = 0; i < perRound; i++) await fn();
+    const used = process.cpuUsage(cpuStart);
+    cpu[side] += (used.user + used.system) / 1e3 / perRound / rounds;
     return Number(process.hrtime.bigint() - start) / 1e6 / perRound;
   };
   const as: number[] = [];
   const bs: number[] = [];
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    as.push(await perCall(a));
-    bs.push(await perCall(b));
+    as.push(await perCall(a, 'a'));
+    bs.push(await perCall(b, 'b'));
     ratios.push(bs[r] / as[r]);
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  return { a: median(as), b: median(bs), ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+  return { a: median(as), b: median(bs), ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), cpuA: cpu.a, cpuB: cpu.b };
 }
 
 /** The raw baseline runs the statements a careful hand-written server would: page, sources, states, their updates. */
@@ -216,10 +222,11 @@ async function benchEngine(engine: string, url: string): Promise<void> {
   console.log(`  page of ${PAGE} assets with sources and patch states (+ update):`);
   // Interleaved rounds, each side's median: on a shared machine the load moves within a run, and a ratio of two
   // figures taken a minute apart measures the neighbours as much as the request.
-  const { a: rawNested, b: apiNested, ratio, min, max } = await interleaved(10, 20, () => raw.nestedPage(''), gql);
+  const { a: rawNested, b: apiNested, ratio, min, max, cpuA, cpuB } = await interleaved(10, 20, () => raw.nestedPage(''), gql);
   console.log(`  ${'raw SQL (4 statements, no HTTP, no JSON)'.padEnd(58)} ${rawNested.toFixed(3).padStart(9)} ms/op`);
   console.log(`  ${'patchgraph GraphQL over HTTP (auth, scope, loaders, JSON)'.padEnd(58)} ${apiNested.toFixed(3).padStart(9)} ms/op`);
   console.log(`  => ratio ${ratio.toFixed(2)}x raw SQL (median of 10 rounds' ratios; they ranged ${min.toFixed(2)}-${max.toFixed(2)}x)`);
+  console.log(`  => this process's CPU per op: raw SQL ${cpuA.toFixed(3)} ms, GraphQL ${cpuB.toFixed(3)} ms (server and client), ${(cpuB / cpuA).toFixed(2)}x`);
   // The GraphQL count includes the API key's lookup, which the raw baseline has no need of.
   console.log(`  statements: raw SQL ${await statementsOf(counter, () => raw.nestedPage(''))}, GraphQL ${await statementsOf(counter, gql)} (API key lookup included)`);
 

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { buildSchema, GraphQLResolveInfo, parse, OperationDefinitionNode, FragmentDefinitionNode, FieldNode } from 'graphql';
-import { LoadedValues } from '../../src/graphql/loaders/loaders';
+import { ByIdLoader, LoadedValues } from '../../src/graphql/loaders/loaders';
 import { selectsField } from '../../src/graphql/selection';
 
 describe('values loaded ahead', () => {
@@ -19,6 +19,24 @@ describe('values loaded ahead', () => {
     const later = values.get('c');
     expect(later).toBeInstanceOf(Promise);
     await expect(later).resolves.toBe('C');
+  });
+});
+
+describe('rows remembered by a by-id loader', () => {
+  it('answer without a batch, keep the first row read under an id, and are forgotten by clear', async () => {
+    const batches: string[][] = [];
+    const loader = new ByIdLoader<{ id: string; v: number }>(async (ids) => {
+      batches.push([...ids]);
+      return ids.map((id) => ({ id, v: 0 }));
+    });
+    loader.remember({ id: 'a', v: 1 });
+    loader.remember({ id: 'a', v: 2 });
+    expect(await loader.load('a')).toEqual({ id: 'a', v: 1 });
+    expect(await loader.loadMany(['a', 'b'])).toEqual([{ id: 'a', v: 1 }, { id: 'b', v: 0 }]);
+    expect(batches).toEqual([['b']]);
+    loader.clear('a');
+    expect(await loader.load('a')).toEqual({ id: 'a', v: 0 });
+    expect(batches).toEqual([['b'], ['a']]);
   });
 });
 

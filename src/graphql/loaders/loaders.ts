@@ -16,9 +16,38 @@ function traced<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>)
   return (keys) => inSpan(`dataloader ${name}`, { 'patchgraph.dataloader.batch_size': keys.length }, () => batch(keys));
 }
 
+/**
+ * A by-id loader that also answers from rows other queries of the request already read. Priming DataLoader costs a
+ * resolved promise per row, and a page's nested lists read hundreds of rows that are hardly ever asked for again by
+ * id; a row remembered here costs a map entry, and a promise only when it is asked for.
+ */
+export class ByIdLoader<T extends { id: string }> extends DataLoader<string, T | null> {
+  private readonly known = new Map<string, T>();
+
+  /** Keeps the first row read under each id, as DataLoader's prime does. */
+  remember(row: T): void {
+    if (!this.known.has(row.id)) this.known.set(row.id, row);
+  }
+
+  override load(id: string): Promise<T | null> {
+    const row = this.known.get(id);
+    return row !== undefined ? Promise.resolve(row) : super.load(id);
+  }
+
+  override clear(id: string): this {
+    this.known.delete(id);
+    return super.clear(id);
+  }
+
+  override clearAll(): this {
+    this.known.clear();
+    return super.clearAll();
+  }
+}
+
 /** One shared by-id loader per entity; results respect the request's tenant scope like every finder. */
-function byId<T extends { id: string }>(name: string, finder: Finder<T>): DataLoader<string, T | null> {
-  return new DataLoader(
+function byId<T extends { id: string }>(name: string, finder: Finder<T>): ByIdLoader<T> {
+  return new ByIdLoader<T>(
     traced(name, async (ids) => {
       const rows = new Map((await finder.byIds(ids)).map((r) => [r.id, r]));
       return ids.map((id) => rows.get(id) ?? null);
@@ -34,15 +63,20 @@ function byId<T extends { id: string }>(name: string, finder: Finder<T>): DataLo
 function grouped<T extends { id: string }>(
   name: string,
   load: (keys: readonly string[]) => Promise<Array<{ key: string; row: T }>>,
-  byIdLoader?: DataLoader<string, T | null>,
+  byIdLoader?: ByIdLoader<T>,
+  /** Runs on the batch's rows before any parent gets its list (e.g. loads what they refer to, in one statement). */
+  loaded?: (rows: T[]) => Promise<void>,
 ): DataLoader<string, T[]> {
   return new DataLoader(
     traced(name, async (keys) => {
       const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
+      const rows: T[] = [];
       for (const { key, row } of await load(keys)) {
         groups.get(key)?.push(row);
-        byIdLoader?.prime(row.id, row);
+        byIdLoader?.remember(row);
+        rows.push(row);
       }
+      if (loaded) await loaded(rows);
       return keys.map((k) => groups.get(k)!);
     }),
     { maxBatchSize: MAX_BATCH },
@@ -94,6 +128,7 @@ export function createLoaders(access: Access) {
   const update = byId('updates', access.updates);
   const patchState = byId('patchStates', access.patchStates);
   const vulnerability = byId('vulnerabilities', access.vulnerabilities);
+  const loadedUpdates = new LoadedValues(update);
   return {
     tenant: byId('tenants', access.tenants),
     site,
@@ -110,7 +145,7 @@ export function createLoaders(access: Access) {
     ),
     update,
     /** Updates loaded ahead by Asset.patchStates for its states' PatchState.update. */
-    loadedUpdates: new LoadedValues(update),
+    loadedUpdates,
     patchState,
     vulnerability,
     sitesByTenant: grouped<Site>('sitesByTenant', (ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId)), site),
@@ -123,15 +158,24 @@ export function createLoaders(access: Access) {
     assetCountBySite: counted('assetCountBySite', (ids) => access.assets.countBySite(ids)),
     missingUpdateCountByAsset: counted('missingUpdateCountByAsset', (ids) => access.patchStates.countByAsset(ids, NOT_REMEDIATED_STATES)),
     /** Rows a connection page returned are known by id for the rest of the request. */
-    primeAll<T extends { id: string }>(loader: DataLoader<string, T | null>, rows: readonly T[]): void {
-      for (const row of rows) loader.prime(row.id, row);
+    primeAll<T extends { id: string }>(loader: ByIdLoader<T>, rows: readonly T[]): void {
+      for (const row of rows) loader.remember(row);
     },
-    /** Patch states of assets; one loader per distinct filter, so each filter is still one query. */
-    patchStatesByAsset(states: readonly PatchStateValue[] | null, effectiveOnly: boolean): DataLoader<string, PatchState[]> {
-      const key = `${effectiveOnly ? 'effective' : 'all'}:${states ? [...states].sort().join(',') : '*'}`;
+    /**
+     * Patch states of assets; one loader per distinct filter, so each filter is still one query. `withUpdates`
+     * loads the states' updates into loadedUpdates with the batch, in one more statement for all its assets, so
+     * that each state's update resolves without a promise and each asset's list with only the loader's.
+     */
+    patchStatesByAsset(states: readonly PatchStateValue[] | null, effectiveOnly: boolean, withUpdates = false): DataLoader<string, PatchState[]> {
+      const key = `${effectiveOnly ? 'effective' : 'all'}:${states ? [...states].sort().join(',') : '*'}${withUpdates ? ':updates' : ''}`;
       let loader = patchStatesByFilter.get(key);
       if (!loader) {
-        loader = grouped<PatchState>(`patchStatesByAsset(${key})`, (ids) => access.patchStates.byAssetIds(ids, states, effectiveOnly).then(keyedBy((p) => p.assetId)), patchState);
+        loader = grouped<PatchState>(
+          `patchStatesByAsset(${key})`,
+          (ids) => access.patchStates.byAssetIds(ids, states, effectiveOnly).then(keyedBy((p) => p.assetId)),
+          patchState,
+          withUpdates ? (rows) => loadedUpdates.preload(rows.map((s) => s.updateId)) : undefined,
+        );
         patchStatesByFilter.set(key, loader);
       }
       return loader;

@@ -59,7 +59,7 @@ export class AssetResolver {
   @FieldResolver(() => [PatchState], {
     description: 'Patch states of the asset, most recently changed first: by default the effective state of each update; with view ALL_SOURCES every source\'s',
   })
-  async patchStates(
+  patchStates(
     @Root() asset: Asset,
     @Arg('states', () => [PatchStateValue], { nullable: true, description: 'Only these states' }) states: PatchStateValue[] | null,
     @Arg('view', () => PatchStateView, {
@@ -70,11 +70,9 @@ export class AssetResolver {
     @Ctx() { loaders }: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const rows = await loaders.patchStatesByAsset(states, view === PatchStateView.EFFECTIVE).load(asset.id);
-    // Every asset of the page gets here in the same tick, so their updates are still one statement; each state's
-    // update then resolves without a promise.
-    if (selectsField(info, 'update')) await loaders.loadedUpdates.preload(rows.map((s) => s.updateId));
-    return rows;
+    // With `update` asked for, the batch of every asset's states loads their updates too (one statement), and each
+    // state's update then resolves without a promise.
+    return loaders.patchStatesByAsset(states, view === PatchStateView.EFFECTIVE, selectsField(info, 'update')).load(asset.id);
   }
 
   @FieldResolver(() => Int, { description: 'Number of updates whose effective state on the asset is MISSING, FAILED or PENDING_REBOOT' })
