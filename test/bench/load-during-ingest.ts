@@ -236,7 +236,9 @@ export async function benchLoadDuringIngest(engine: string, url: string): Promis
   const serverArgs = process.env.BENCH_SERVER_NODE_ARGS;
   if (gapsWanted) process.env.BENCH_SERVER_NODE_ARGS = `${serverArgs ?? ''} --require ${join(__dirname, 'event-loop-gaps.js')}`;
   const server = await startServerProcess(url, key, dataDir, gapsWanted ? { BENCH_GAPS_FILE: gapsFile, BENCH_GAPS_PROFILE: '1' } : {});
-  if (gapsWanted) process.env.BENCH_SERVER_NODE_ARGS = serverArgs;
+  // Put back as it was: assigning undefined to process.env would store the string "undefined".
+  if (gapsWanted && serverArgs === undefined) delete process.env.BENCH_SERVER_NODE_ARGS;
+  else if (gapsWanted) process.env.BENCH_SERVER_NODE_ARGS = serverArgs;
   let ingestWindow: [number, number] | undefined;
   try {
     const portalKey = `wsus-portal-key-${randomBytes(16).toString('hex')}`;
