@@ -38,10 +38,12 @@ export async function statePathFor(dataSource: DataSource, scope: TenantScope, q
   }
   const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
   // One row per tenant in scope, each column a probe of an index; summed up in code (a handful of tenants to thousands).
+  // ORDER BY ... DESC LIMIT 1 rather than MAX: MariaDB reads every index entry of the tenant for a correlated MAX
+  // (about 1 s at 1,000 assets) but one for the ordered form; NULLs sort last in DESC on both engines.
   const rows: Array<{ observed: unknown; evidence: unknown; unknown: unknown; pruned: unknown }> = await dataSource.query(
     `SELECT
-       (SELECT MAX(pe.observedAt) FROM patch_event pe WHERE pe.tenantId = t.id) AS observed,
-       (SELECT MAX(ps.maxEventAt) FROM patch_state ps WHERE ps.tenantId = t.id) AS evidence,
+       (SELECT pe.observedAt FROM patch_event pe WHERE pe.tenantId = t.id ORDER BY pe.observedAt DESC LIMIT 1) AS observed,
+       (SELECT ps.maxEventAt FROM patch_state ps WHERE ps.tenantId = t.id ORDER BY ps.maxEventAt DESC LIMIT 1) AS evidence,
        CASE WHEN EXISTS (SELECT 1 FROM patch_state ps WHERE ps.tenantId = t.id AND ps.maxEventAt IS NULL) THEN 1 ELSE 0 END AS unknown,
        CASE WHEN EXISTS (SELECT 1 FROM audit_event ae WHERE ae.targetType = 'AuditChain' AND ae.targetId = t.id AND ae.action = 'audit.prune') THEN 1 ELSE 0 END AS pruned
      FROM tenant t ${where}`,

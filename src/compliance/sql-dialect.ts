@@ -33,7 +33,11 @@ export interface JsonColumn {
   type: 'id' | 'text' | 'timestamp' | 'integer';
 }
 
-const MARIADB_TYPES: Record<JsonColumn['type'], string> = { id: 'VARCHAR(64)', text: 'VARCHAR(191)', timestamp: 'DATETIME(3)', integer: 'BIGINT' };
+// JSON_TABLE's text columns take the database's default collation, which is the server's (often utf8mb4_general_ci)
+// on a database not created with one, and comparing them with the tables' columns (utf8mb4_unicode_ci, the
+// connection charset in data-source.ts) then fails with "Illegal mix of collations": named here as the tables have it.
+const TEXT = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
+const MARIADB_TYPES: Record<JsonColumn['type'], string> = { id: `VARCHAR(64) ${TEXT}`, text: `VARCHAR(191) ${TEXT}`, timestamp: 'DATETIME(3)', integer: 'BIGINT' };
 
 const sqlite: SqlDialect = {
   ts: (placeholder) => placeholder,
