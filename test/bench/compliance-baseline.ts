@@ -143,7 +143,7 @@ export class DashboardBaseline {
       -- Which entry supersedes which, by the KBs each lists (one step: the bundled catalog holds no longer chain).
       supersession AS (
         SELECT old.id AS updateId, sup.id AS supersederId FROM software_update sup
-        ${my ? "JOIN JSON_TABLE(sup.supersedes, '$[*]' COLUMNS (kb VARCHAR(32) PATH '$')) j" : 'JOIN json_each(sup.supersedes) j'}
+        ${my ? "JOIN JSON_TABLE(sup.supersedes, '$[*]' COLUMNS (kb VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$')) j" : 'JOIN json_each(sup.supersedes) j'}
         JOIN software_update old ON old.kb = ${my ? 'j.kb' : 'j.value'} WHERE sup.kb <> old.kb
       ),
       superseded AS (
