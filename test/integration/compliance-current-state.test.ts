@@ -14,7 +14,7 @@ import { dailySeries } from '../../src/compliance/kpi-series';
 import { ComplianceKpis } from '../../src/compliance/kpis';
 import { PRESETS } from '../../src/compliance/presets';
 import { StatePath } from '../../src/compliance/current-state';
-import { PatchEvent, PatchState, PolicyAssignment, RiskException } from '../../src/entities';
+import { AuditEvent, PatchEvent, PatchState, PolicyAssignment, RiskException } from '../../src/entities';
 import { EvidenceKind, PatchStateValue } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ComplianceFleet, FLEET_NOW } from '../bench/compliance-fleet';
@@ -144,6 +144,20 @@ describe(`compliance now from the current states, against the replay, on ${ENGIN
       // Known an hour later, with asOf now: the event's evidence time is after asOf, so still the replay.
       expect(await new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), { ...q, knownAt: new Date(NOW.getTime() + 7_200_000) }).statePath()).toBe('replay');
     });
+  });
+
+  it('a pruned patch history (an audit.prune record in the tenant\'s chain) sends its tenant to the replay', async () => {
+    const tenantId = fleet.tenants[1].tenant.id;
+    const q = question('cyber-essentials-v3.3', { tenantId });
+    expect(await new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), q).statePath()).toBe('current');
+    // The record as the retention job writes it (src/audit/prune.ts): the events before the cut are gone from the
+    // replay, while the current states still reflect them.
+    await db.dataSource.getRepository(AuditEvent).insert(Object.assign(new AuditEvent(), {
+      id: newId(), chainKey: tenantId, seq: 1, tenantId, occurredAt: NOW, actor: 'test', action: 'audit.prune', targetType: 'AuditChain', targetId: tenantId,
+      data: '{}', prevHash: '0'.repeat(64), hash: '1'.repeat(64),
+    }));
+    expect(await new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), q).statePath()).toBe('replay');
+    expect(await new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), { ...q, tenantId: fleet.tenants[0].tenant.id }).statePath()).toBe('current');
   });
 
   it('a state written around the sync (no summary) sends its tenant to the replay', async () => {
