@@ -12,6 +12,9 @@ import { Factory } from '../helpers/factories';
 import { KB1 } from '../helpers/inventory';
 import { SYNC_T0, syncHarness } from '../helpers/sync';
 import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
+import { TenantScope } from '../../src/access/tenant-scope';
+import { ComplianceEvaluation } from '../../src/compliance/evaluation';
+import { PRESETS } from '../../src/compliance/presets';
 
 describe(`MSP-wide instances and patch posture on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -88,6 +91,19 @@ describe(`MSP-wide instances and patch posture on ${ENGINE}`, () => {
     expect(await repo(Asset).countBy({ id: before.assetId! })).toBe(0);
     const states = await repo(PatchState).findBy({ sourceDeviceId: after.id });
     expect(states.map((s) => [s.tenantId, s.assetId, s.state])).toEqual([[two.id, after.assetId, 'MISSING']]);
+
+    // A device moved in a read that lists none of its states: they follow it without the summary of events that stay
+    // behind, so compliance in the new tenant replays rather than read times its own history does not hold.
+    await apply(a, { devices: [device('m2', 'Client Two'), device('x1', 'Client Three')], patchStates: [{ ...state, deviceExternalId: 'm2' }] });
+    const m2 = await sourceOf(a, 'm2');
+    expect((await repo(PatchState).findOneByOrFail({ sourceDeviceId: m2.id })).maxEventAt).not.toBeNull();
+    await mapSite(a, 'Client Three', (await factory.tenant('Move on')).id);
+    await apply(a, { devices: [device('m2', 'Client Three')], fullDeviceRead: false });
+    const moved = await repo(PatchState).findBy({ sourceDeviceId: m2.id });
+    expect(moved.map((s) => [s.state, s.lastEventAt, s.firstOpenAt, s.maxEventAt])).toEqual([['MISSING', null, null, null]]);
+    const now = new Date(clock + 3_600_000);
+    const question = { policyKey: 'cyber-essentials-v3.3', policy: PRESETS['cyber-essentials-v3.3'], asOf: now, knownAt: now, assignedOnly: false, tenantId: moved[0].tenantId };
+    expect(await new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), question).statePath()).toBe('replay');
   });
 
   it('a full read marks devices stale in a tenant whose site was unmapped since', async () => {

@@ -106,7 +106,9 @@ async function finishMoves(m: EntityManager, moves: Rehomed[], now: Date): Promi
     // States on the old client's own catalog entries stay behind: the new client's part re-created them on its own.
     const stranded = await m.getRepository(Update).findBy({ owner: oldTenantId });
     if (stranded.length) await m.getRepository(PatchState).delete({ sourceDeviceId: device.id, updateId: In(stranded.map((u) => u.id)) });
-    await m.getRepository(PatchState).update({ sourceDeviceId: device.id }, { tenantId: moved.tenantId, assetId: moved.assetId! });
+    // The event summary speaks for events that stay in the old tenant: without it, compliance in the new one replays
+    // its own history (statePathFor) instead of trusting times it cannot see, listed in this read or not.
+    await m.getRepository(PatchState).update({ sourceDeviceId: device.id }, { tenantId: moved.tenantId, assetId: moved.assetId!, lastEventAt: null, firstOpenAt: null, maxEventAt: null });
   }
   for (const [oldTenant, assets] of groupBy(moves, (r) => r.oldTenantId)) {
     await refreshAssets(m, oldTenant, assets.map((r) => r.oldAssetId).filter((a): a is string => !!a), now);
