@@ -49,6 +49,9 @@ export const leafVersionOf = (digest: Pick<EventsDigest, 'leaf'>): LeafVersion =
 /** Entries per run_event_leaves row: about 30 KB of JSON, under MySQL's 64 KB TEXT. */
 export const LEAF_CHUNK = 256;
 
+/** run_event_leaves rows per INSERT: about half a megabyte. */
+const LEAF_ROWS_PER_INSERT = 16;
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** A time as a bound parameter: the UTC text both engines compare DATETIME(3) columns with. */
@@ -190,7 +193,8 @@ export async function writeLeafList(m: EntityManager, syncRunId: string, tenantI
     }));
     if (slicer.due()) await slicer.turn();
   }
-  await insertRows(m, RunEventLeaves, rows);
+  // A few rows per statement: mysql2 escapes a statement's values in one piece, 100-180 ms for a 4 MB one.
+  for (let i = 0; i < rows.length; i += LEAF_ROWS_PER_INSERT) await insertRows(m, RunEventLeaves, rows.slice(i, i + LEAF_ROWS_PER_INSERT));
   return rows.length;
 }
 
