@@ -17,13 +17,19 @@ type Gateway = ApolloServerOptionsWithGateway<never>['gateway'];
  * cannot take run on graphql-js exactly as before.
  */
 export function compiledExecution(schema: GraphQLSchema): Gateway {
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+  // A document is compiled the second time it runs: a portal's queries repeat, and one sent once (every one of a
+  // client that makes each request unique) is interpreted rather than paying for code generation it never reuses.
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null | 'seen once'>>();
   const compiledFor = (document: DocumentNode, operation: OperationDefinitionNode, operationName: string | null): CompiledQuery | null => {
     let byName = compiled.get(document);
     if (!byName) compiled.set(document, (byName = new Map()));
     const key = operationName ?? '';
     let query = byName.get(key);
     if (query === undefined) {
+      byName.set(key, 'seen once');
+      return null;
+    }
+    if (query === 'seen once') {
       query = null;
       if (operation.operation === 'query') {
         // disablingCapturingStackErrors: an error's stack is never shown (formatError drops it), and capturing one per
