@@ -13,8 +13,11 @@ export const SLICE_BUDGET_MS = 20;
 const CHECK_EVERY = 64;
 
 export interface TimeSlicer {
-  /** True when the current slice has used its budget; cheap enough to call per row. */
-  due(): boolean;
+  /**
+   * True when the current slice has used its budget; cheap enough to call per row. `rows`: how many rows' worth of
+   * work was done since the last call (a heavy item counts as many), so the clock is read often enough for it.
+   */
+  due(rows?: number): boolean;
   /** Gives the event loop a turn (timers, sockets, I/O callbacks) and starts a new slice. */
   turn(): Promise<void>;
 }
@@ -25,8 +28,9 @@ export function timeSlicer(options: { budgetMs?: number; now?: () => number } = 
   let started = now();
   let calls = 0;
   return {
-    due() {
-      if (++calls < CHECK_EVERY) return false;
+    due(rows = 1) {
+      calls += rows;
+      if (calls < CHECK_EVERY) return false;
       calls = 0;
       return now() - started >= budget;
     },

@@ -61,12 +61,13 @@ export async function planStates(read: SourceRead, devices: ReadonlyMap<string, 
   const toCompare = new Map<SourceDevice, PatchStateRecord[]>();
   const digestChanged: SourceDevice[] = [];
   for (const [device, records] of byDevice) {
+    // Before the digest, so an unchanged device (a re-post's every device) counts toward the slice too.
+    if (slicer.due(records.length)) await slicer.turn();
     const digest = statesDigest(records, updateIds);
     if (device.statesDigest === digest) continue;
     device.statesDigest = digest;
     digestChanged.push(device);
     toCompare.set(device, records);
-    if (slicer.due()) await slicer.turn();
   }
   return { toCompare, digestChanged };
 }
