@@ -8,12 +8,12 @@ const IN_CHUNK = 500;
  * entities: hot paths (a WSUS run's events and states) read hundreds of thousands of rows inside one transaction,
  * and entity hydration cost more than the database.
  */
-export async function readRows<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, where: string, params: unknown[], orderAndLimit = ''): Promise<T[]> {
+export async function readRows<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, where: string, params: unknown[], orderAndLimit = '', indexHint = ''): Promise<T[]> {
   const meta = m.connection.getMetadata(entity);
   const { driver } = m.connection;
   const columns = meta.columns.filter((c) => !c.isVirtual);
   const raw: Array<Record<string, unknown>> = await m.query(
-    `SELECT ${columns.map((c) => driver.escape(c.databaseName)).join(', ')} FROM ${driver.escape(meta.tableName)} WHERE ${where} ${orderAndLimit}`.trimEnd(),
+    `SELECT ${columns.map((c) => driver.escape(c.databaseName)).join(', ')} FROM ${driver.escape(meta.tableName)}${indexHint ? ` ${indexHint}` : ''} WHERE ${where} ${orderAndLimit}`.trimEnd(),
     params,
   );
   return raw.map((r) => Object.fromEntries(columns.map((c) => [c.propertyName, driver.prepareHydratedValue(r[c.databaseName], c)])) as T);
