@@ -8,14 +8,12 @@
  * - The canonical order is by kind ("patch_event" before "patch_posture_event"), then by id, compared as plain
  *   strings (code units), never by a database collation, so both engines order alike.
  *
- * The root is computed from the rows as the database returns them, when the run commits and again when it is
- * verified, by this one module.
+ * The root is computed from the rows as the database returns them, when the run commits (run-seal.ts, streaming
+ * them) and again when it is verified, from the leaves of this one module.
  */
 import { EntityManager, EntityTarget } from 'typeorm';
 import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
 import { PatchEvent, PatchPostureEvent, RunEventLeaves } from '../entities';
-import { newId } from '../util/ids';
-import { insertRows } from '../db/insert-rows';
 import { readRows } from '../db/read-rows';
 import { forEachSliced, TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 import { leafHash, merkleRoot, merkleRootInSlices } from './merkle';
@@ -49,9 +47,6 @@ export const leafVersionOf = (digest: Pick<EventsDigest, 'leaf'>): LeafVersion =
 /** Entries per run_event_leaves row: about 30 KB of JSON, under MySQL's 64 KB TEXT. */
 export const LEAF_CHUNK = 256;
 
-/** run_event_leaves rows per INSERT: about half a megabyte. */
-const LEAF_ROWS_PER_INSERT = 16;
-
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** A time as a bound parameter: the UTC text both engines compare DATETIME(3) columns with. */
@@ -70,6 +65,12 @@ export function postureEventLeaf(e: PatchPostureEvent): string {
     e.installed, iso(e.observedAt),
   ]));
 }
+
+/** The leaf of a patch event row, at a leaf version. */
+export const patchEventLeafOf = (version: LeafVersion) => (e: PatchEvent): EventLeaf => ({ kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e, version) });
+
+/** The leaf of a patch posture event row. */
+export const postureEventLeafOf = (e: PatchPostureEvent): EventLeaf => ({ kind: 'patch_posture_event', id: e.id, leaf: postureEventLeaf(e) });
 
 export function compareLeaves(a: Pick<EventLeaf, 'kind' | 'id'>, b: Pick<EventLeaf, 'kind' | 'id'>): number {
   if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
@@ -115,14 +116,14 @@ export async function leavesWhere(m: EntityManager, where: string, params: unkno
       await yieldToEventLoop();
     }
   };
-  await pages(PatchEvent, (e) => ({ kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e, version) }));
-  await pages(PatchPostureEvent, (e) => ({ kind: 'patch_posture_event', id: e.id, leaf: postureEventLeaf(e) }));
+  await pages(PatchEvent, patchEventLeafOf(version));
+  await pages(PatchPostureEvent, postureEventLeafOf);
   for (const leaves of byTenant.values()) leaves.sort(compareLeaves);
   return byTenant;
 }
 
-/** The tenants a run wrote events in, from the run's index alone. */
-async function tenantsOfRun(m: EntityManager, syncRunId: string): Promise<string[]> {
+/** The tenants a run wrote events in, from the run's index alone, in order. */
+export async function tenantsOfRun(m: EntityManager, syncRunId: string): Promise<string[]> {
   const q = (c: string) => m.connection.driver.escape(c);
   const tenants = new Set<string>();
   for (const entity of [PatchEvent, PatchPostureEvent]) {
@@ -137,11 +138,12 @@ async function tenantsOfRun(m: EntityManager, syncRunId: string): Promise<string
  * A run's rows of one table in one tenant, page by page, each page a range of an index, never a sort of what is left
  * of the run (which made a 240,000-event run's pages cost up to a second each on SQLite) nor a re-read of it. SQLite
  * pages along the run's index (syncRunId, tenantId), which ends with the rowid, by rowid, found again from the last
- * id read; MariaDB pages by id along the primary key, between the tenant's first and last id in the run. The order
- * of the rows read does not matter: the leaves are sorted after.
+ * id read; MariaDB pages by id along the primary key, between the tenant's first and last id in the run. Rows come in
+ * that order: a run writes its events in id order, so it is nearly always canonical, but a caller that needs it must
+ * check (ids written by another process, or older random ones, and MariaDB's collation, can order otherwise).
  */
-async function runPages<T extends { id: string }>(
-  m: EntityManager, entity: EntityTarget<T>, syncRunId: string, tenantId: string, slicer: TimeSlicer, each: (row: T) => void,
+export async function runPages<T extends { id: string }>(
+  m: EntityManager, entity: EntityTarget<T>, syncRunId: string, tenantId: string, slicer: TimeSlicer, onPage: (rows: T[]) => Promise<void>,
 ): Promise<void> {
   const q = (c: string) => m.connection.driver.escape(c);
   const table = q(m.connection.getMetadata(entity).tableName);
@@ -169,48 +171,25 @@ async function runPages<T extends { id: string }>(
       params.push(after);
     }
     const page = await readRows(m, entity, where, params, `ORDER BY ${sqlite ? 'rowid' : q('id')} LIMIT ${LEAF_PAGE}`, bounds ? 'FORCE INDEX (PRIMARY)' : '');
-    await forEachSliced(page, slicer, each);
+    await onPage(page);
     if (page.length < LEAF_PAGE) return;
     after = page[page.length - 1].id;
     await slicer.turn();
   }
 }
 
-/** A run's events in one tenant, as leaves in canonical order. */
+/** A run's events in one tenant, as leaves in canonical order, all held at once: what the verifier compares (and the seal falls back to). */
 export async function runLeavesIn(m: EntityManager, syncRunId: string, tenantId: string, version: LeafVersion = LEAF_VERSION, slicer: TimeSlicer = timeSlicer()): Promise<EventLeaf[]> {
+  const collect = <T>(into: EventLeaf[], leafOf: (row: T) => EventLeaf) => (rows: T[]) => forEachSliced(rows, slicer, (row) => into.push(leafOf(row)));
   const events: EventLeaf[] = [];
-  await runPages(m, PatchEvent, syncRunId, tenantId, slicer, (e) => events.push({ kind: 'patch_event', id: e.id, leaf: patchEventLeaf(e, version) }));
+  await runPages(m, PatchEvent, syncRunId, tenantId, slicer, collect(events, patchEventLeafOf(version)));
   const posture: EventLeaf[] = [];
-  await runPages(m, PatchPostureEvent, syncRunId, tenantId, slicer, (e) => posture.push({ kind: 'patch_posture_event', id: e.id, leaf: postureEventLeaf(e) }));
+  await runPages(m, PatchPostureEvent, syncRunId, tenantId, slicer, collect(posture, postureEventLeafOf));
   // Each kind is nearly in order already (time-ordered ids, written in order), which is where the sort is linear.
   events.sort(compareLeaves);
   await slicer.turn();
   posture.sort(compareLeaves);
   return events.concat(posture);
-}
-
-/** The stored rows of a run's events, by tenant (in tenant order), each in canonical order. */
-export async function runLeaves(m: EntityManager, syncRunId: string, slicer: TimeSlicer = timeSlicer()): Promise<Map<string, EventLeaf[]>> {
-  const byTenant = new Map<string, EventLeaf[]>();
-  for (const tenantId of await tenantsOfRun(m, syncRunId)) {
-    const leaves = await runLeavesIn(m, syncRunId, tenantId, LEAF_VERSION, slicer);
-    if (leaves.length) byTenant.set(tenantId, leaves);
-  }
-  return byTenant;
-}
-
-/** Writes a run's leaf list in one tenant (kept beside the root so verification can name a bad event). */
-export async function writeLeafList(m: EntityManager, syncRunId: string, tenantId: string, leaves: readonly EventLeaf[], slicer: TimeSlicer = timeSlicer()): Promise<number> {
-  const rows: RunEventLeaves[] = [];
-  for (let i = 0; i < leaves.length; i += LEAF_CHUNK) {
-    rows.push(Object.assign(new RunEventLeaves(), {
-      id: newId(), syncRunId, tenantId, chunk: rows.length, entries: JSON.stringify(leaves.slice(i, i + LEAF_CHUNK).map((l) => [l.kind, l.id, l.leaf])),
-    }));
-    if (slicer.due(LEAF_CHUNK)) await slicer.turn();
-  }
-  // A few rows per statement: mysql2 escapes a statement's values in one piece, 100-180 ms for a 4 MB one.
-  for (let i = 0; i < rows.length; i += LEAF_ROWS_PER_INSERT) await insertRows(m, RunEventLeaves, rows.slice(i, i + LEAF_ROWS_PER_INSERT));
-  return rows.length;
 }
 
 /** A run's stored leaf list in one tenant, in order; entries that are not well-formed are left out (and so fail the root). */

@@ -15,6 +15,8 @@ import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 const LEAF = Buffer.from([0x00]);
 const NODE = Buffer.from([0x01]);
 
+const node = (left: Buffer, right: Buffer): Buffer => createHash('sha256').update(NODE).update(left).update(right).digest();
+
 /** SHA-256(0x00 || data): the hash of one leaf, as lowercase hex. */
 export function leafHash(data: string | Buffer): string {
   return createHash('sha256').update(LEAF).update(data).digest('hex');
@@ -32,7 +34,42 @@ function subtree(leaves: Buffer[], start: number, end: number): Buffer {
   if (n === 1) return leaves[start];
   let k = 1;
   while (k * 2 < n) k *= 2;
-  return createHash('sha256').update(NODE).update(subtree(leaves, start, start + k)).update(subtree(leaves, start + k, end)).digest();
+  return node(subtree(leaves, start, start + k), subtree(leaves, start + k, end));
+}
+
+/**
+ * The same root as {@link merkleRoot}, over leaves given one at a time, holding only the roots of the perfect
+ * subtrees the leaves so far make up (one per set bit of the count, so at most 1 + log2 n of them), never the leaves:
+ * a run's seal reads its events page by page, and its memory must not grow with the run.
+ *
+ * Why this is RFC 6962's root: the split at k, the largest power of two below n, makes the left part the largest of
+ * those perfect subtrees and the right part the tree of the rest, so the root is the subtrees folded from the right,
+ * the largest leftmost. Adding a leaf merges equal-sized subtrees as a binary counter carries.
+ */
+export class IncrementalMerkleRoot {
+  /** Roots of perfect subtrees, left to right, strictly decreasing in size: sizes are the set bits of `count`. */
+  private readonly subtrees: Buffer[] = [];
+  private leaves = 0;
+
+  /** Adds the next leaf hash (hex), in order. */
+  add(leafHex: string): void {
+    let merged: Buffer = Buffer.from(leafHex, 'hex');
+    for (let carry = this.leaves; carry & 1; carry >>>= 1) merged = node(this.subtrees.pop()!, merged);
+    this.subtrees.push(merged);
+    this.leaves += 1;
+  }
+
+  get count(): number {
+    return this.leaves;
+  }
+
+  /** The root over the leaves added so far; more can be added after. */
+  root(): string {
+    if (this.subtrees.length === 0) return createHash('sha256').digest('hex');
+    let folded = this.subtrees[this.subtrees.length - 1];
+    for (let i = this.subtrees.length - 2; i >= 0; i--) folded = node(this.subtrees[i], folded);
+    return folded.toString('hex');
+  }
 }
 
 /**
@@ -51,7 +88,7 @@ export async function merkleRootInSlices(leaves: readonly string[], slicer: Time
   while (level.length > 1) {
     const next: Buffer[] = new Array(Math.ceil(level.length / 2));
     for (let i = 0; i + 1 < level.length; i += 2) {
-      next[i / 2] = createHash('sha256').update(NODE).update(level[i]).update(level[i + 1]).digest();
+      next[i / 2] = node(level[i], level[i + 1]);
       if (slicer.due()) await slicer.turn();
     }
     if (level.length % 2 === 1) next[next.length - 1] = level[level.length - 1];

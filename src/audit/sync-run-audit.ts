@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ConnectorInstance, SyncRun } from '../entities';
 import { appendAudit } from './audit-log';
-import { digestInSlices, LEAF_VERSION, runLeaves, writeLeafList } from './event-leaves';
+import { timeSlicer } from '../../connectors/sdk/time-slices';
+import { tenantsOfRun } from './event-leaves';
+import { sealRunIn } from './run-seal';
 
 export const SYNC_RUN_ACTION = 'sync.run';
 export const SYNC_RUN_TARGET = 'SyncRun';
@@ -36,31 +38,31 @@ function summary(run: SyncRun): Record<string, unknown> {
 export async function auditCompletedRun(m: EntityManager, run: SyncRun, instance: ConnectorInstance): Promise<void> {
   const occurredAt = run.finishedAt!;
   const actor = actorOf(run);
-  const leaves = await runLeaves(m, run.id);
+  // One tenant's part at a time, each streamed: the seal holds a page of events, never the run's.
+  const written = await tenantsOfRun(m, run.id);
+  const slicer = timeSlicer();
   const counts = JSON.parse(run.counts) as Record<string, unknown>;
   if (instance.tenantId) {
     // A tenant's own instance writes only that tenant's events; any other tenant's would be sealed in its own chain.
-    const tenants = [...new Set([instance.tenantId, ...leaves.keys()])].sort();
+    const tenants = [...new Set([instance.tenantId, ...written])].sort();
     for (const tenantId of tenants) {
-      const own = leaves.get(tenantId) ?? [];
-      await writeLeafList(m, run.id, tenantId, own);
+      const events = await sealRunIn(m, run.id, tenantId, slicer);
       await appendAudit(m, {
         tenantId, actor, action: SYNC_RUN_ACTION, targetType: SYNC_RUN_TARGET, targetId: run.id, occurredAt,
-        data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, events: await digestInSlices(own, LEAF_VERSION) },
+        data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, events },
       });
     }
     return;
   }
   await appendAudit(m, {
     tenantId: null, actor, action: SYNC_RUN_ACTION, targetType: SYNC_RUN_TARGET, targetId: run.id, occurredAt,
-    data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, tenantParts: leaves.size },
+    data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, tenantParts: written.length },
   });
-  for (const tenantId of [...leaves.keys()].sort()) {
-    const own = leaves.get(tenantId)!;
-    await writeLeafList(m, run.id, tenantId, own);
+  for (const tenantId of written) {
+    const events = await sealRunIn(m, run.id, tenantId, slicer);
     await appendAudit(m, {
       tenantId, actor, action: SYNC_RUN_ACTION, targetType: SYNC_RUN_TARGET, targetId: null, occurredAt,
-      data: { mspWide: true, runRef: runRef(run.id), kind: instance.kind, ...summary(run), events: await digestInSlices(own, LEAF_VERSION) },
+      data: { mspWide: true, runRef: runRef(run.id), kind: instance.kind, ...summary(run), events },
     });
   }
 }
