@@ -20,6 +20,7 @@ import {
 } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
 import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
+import { RunStates } from './run-states';
 
 export type StreamName = 'devices' | 'updates' | 'patchStates' | 'approvals';
 export type Cursors = Partial<Record<StreamName, string>>;
@@ -32,7 +33,8 @@ export class SyncDataError extends ConnectorError {
 export interface SourceRead {
   devices: DeviceRecord[];
   updates: UpdateRecord[];
-  patchStates: PatchStateRecord[];
+  /** Held as columns (run-states.ts): a large account's states as objects would not fit in memory. */
+  patchStates: RunStates;
   /** Update approvals (WSUS), for tools that report them. */
   approvals: ApprovalRecord[];
   /** True when the run read the source in full: only then may missing devices be marked stale. */
@@ -152,44 +154,40 @@ function seenBy<T>(keyOf: (record: T) => string): SeenKeys<T> {
   };
 }
 
-/**
- * A state's key is a (device, update) pair. Held as the updates seen per device, it costs no string per state: a run
- * of a quarter of a million states built as many joined keys, which were a tenth of an unchanged re-post's time.
- */
-function seenStates(): SeenKeys<PatchStateRecord> {
-  const byDevice = new Map<string, Set<string>>();
-  return {
-    add(s) {
-      let updates = byDevice.get(s.deviceExternalId);
-      if (!updates) byDevice.set(s.deviceExternalId, (updates = new Set()));
-      if (updates.has(s.updateKey)) return false;
-      updates.add(s.updateKey);
-      return true;
-    },
-    describe: (s) => `${s.deviceExternalId} × ${s.updateKey}`,
-  };
-}
-
-async function drain<T>(
-  stream: StreamName,
-  iterable: AsyncIterable<T>,
-  check: (record: T) => void,
-  seen: SeenKeys<T>,
-  onProgress?: (p: ReadProgress) => void,
-): Promise<T[]> {
-  const out: T[] = [];
+/** Checks each record of a stream and hands it to `keep`: an array's push, or the columns of the run's states. */
+async function drain<T>(stream: StreamName, iterable: AsyncIterable<T>, check: (record: T) => void, keep: (record: T) => void, seen: SeenKeys<T> | null, onProgress?: (p: ReadProgress) => void): Promise<void> {
+  let read = 0;
   for await (const record of iterable) {
     check(record);
     // A duplicate means the source's paging moved under us or the source is inconsistent; either way the run
     // cannot say which copy is true.
-    if (!seen.add(record)) throw new SyncDataError(`${stream}: ${seen.describe(record)} was yielded twice in one run`);
-    out.push(record);
-    if (onProgress && out.length % 500 === 0) onProgress({ stream, records: out.length });
+    if (seen && !seen.add(record)) throw new SyncDataError(`${stream}: ${seen.describe(record)} was yielded twice in one run`);
+    keep(record);
+    read += 1;
+    if (onProgress && read % 500 === 0) onProgress({ stream, records: read });
     // A source that yields from memory (an uploaded snapshot) never leaves the microtask queue on its own.
-    if (out.length % DRAIN_TURN === 0) await yieldToEventLoop();
+    if (read % DRAIN_TURN === 0) await yieldToEventLoop();
   }
-  onProgress?.({ stream, records: out.length });
+  onProgress?.({ stream, records: read });
+}
+
+async function drainList<T>(stream: StreamName, iterable: AsyncIterable<T>, check: (record: T) => void, seen: SeenKeys<T>, onProgress?: (p: ReadProgress) => void): Promise<T[]> {
+  const out: T[] = [];
+  await drain(stream, iterable, check, (r) => out.push(r), seen, onProgress);
   return out;
+}
+
+/**
+ * The states go into columns. A duplicate (device, update) pair is looked for once the stream has ended, still before
+ * anything is written: checked as each state arrived, it needed a set of every pair, as large as the run.
+ */
+async function drainStates(iterable: AsyncIterable<PatchStateRecord>, onProgress?: (p: ReadProgress) => void): Promise<RunStates> {
+  const collector = RunStates.collector();
+  await drain('patchStates', iterable, checkState, collector.add, null, onProgress);
+  const states = collector.done();
+  const twice = states.firstDuplicate();
+  if (twice) throw new SyncDataError(`patchStates: ${twice.deviceExternalId} × ${twice.updateKey} was yielded twice in one run`);
+  return states;
 }
 
 export async function readSource(
@@ -217,11 +215,11 @@ export async function readSource(
     },
     signal: options.signal,
   });
-  const devices = await drain('devices', connector.devices(request('devices')), checkDevice, seenBy((d) => d.externalId), options.onProgress);
-  const updates = await drain('updates', connector.updates(request('updates')), checkUpdate, seenBy((u) => u.key), options.onProgress);
-  const patchStates = await drain('patchStates', connector.patchStates(request('patchStates')), checkState, seenStates(), options.onProgress);
+  const devices = await drainList('devices', connector.devices(request('devices')), checkDevice, seenBy((d) => d.externalId), options.onProgress);
+  const updates = await drainList('updates', connector.updates(request('updates')), checkUpdate, seenBy((u) => u.key), options.onProgress);
+  const patchStates = await drainStates(connector.patchStates(request('patchStates')), options.onProgress);
   const approvals = connector.approvals
-    ? await drain('approvals', connector.approvals(request('approvals')), checkApproval, seenBy((a) => a.externalId), options.onProgress)
+    ? await drainList('approvals', connector.approvals(request('approvals')), checkApproval, seenBy((a) => a.externalId), options.onProgress)
     : [];
   return { devices, updates, patchStates, approvals, fullDeviceRead: mode === 'full', cursors };
 }

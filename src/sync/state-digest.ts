@@ -14,13 +14,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { PatchStateRecord } from '../../connectors/sdk/contract';
-import { forEachSliced, TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
+import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 import { SourceDevice } from '../entities';
 import { SourceRead, SyncDataError } from './read-source';
+import type { RunStates } from './run-states';
 
 export interface StatePlan {
   /** The states to compare, by device: only devices whose list differs from the one last applied. */
-  toCompare: Map<SourceDevice, PatchStateRecord[]>;
+  toCompare: Map<SourceDevice, RunStates>;
   /** Devices whose stored digest must be rewritten (already set on the object). */
   digestChanged: SourceDevice[];
 }
@@ -46,28 +47,25 @@ export function statesDigest(records: readonly PatchStateRecord[], updateIds: Re
  */
 export async function planStates(read: SourceRead, devices: ReadonlyMap<string, SourceDevice>, updateIds: ReadonlyMap<string, string>, slicer: TimeSlicer = timeSlicer()): Promise<StatePlan> {
   const inRun = new Set(read.devices.map((d) => d.externalId));
-  const byDevice = new Map<SourceDevice, PatchStateRecord[]>();
-  await forEachSliced(read.patchStates, slicer, (r) => {
-    const device = devices.get(r.deviceExternalId);
-    // A full read lists every device, so a state for one it did not list contradicts it; an incremental read
-    // may report a state change of a device that itself did not change.
-    if (!device || (read.fullDeviceRead && !inRun.has(r.deviceExternalId))) {
+  // A full read lists every device, so a state for one it did not list contradicts it; an incremental read
+  // may report a state change of a device that itself did not change.
+  const byDevice = read.patchStates.groupByDevice(
+    (externalId) => (devices.has(externalId) && (!read.fullDeviceRead || inRun.has(externalId)) ? externalId : undefined),
+    (r) => {
       throw new SyncDataError(`patch state ${r.deviceExternalId}/${r.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
-    }
-    const list = byDevice.get(device);
-    if (list) list.push(r);
-    else byDevice.set(device, [r]);
-  });
-  const toCompare = new Map<SourceDevice, PatchStateRecord[]>();
+    },
+  );
+  const toCompare = new Map<SourceDevice, RunStates>();
   const digestChanged: SourceDevice[] = [];
-  for (const [device, records] of byDevice) {
+  for (const [externalId, states] of byDevice) {
+    const device = devices.get(externalId)!;
     // Before the digest, so an unchanged device (a re-post's every device) counts toward the slice too.
-    if (slicer.due(records.length)) await slicer.turn();
-    const digest = statesDigest(records, updateIds);
+    if (slicer.due(states.length)) await slicer.turn();
+    const digest = statesDigest(states.records(), updateIds);
     if (device.statesDigest === digest) continue;
     device.statesDigest = digest;
     digestChanged.push(device);
-    toCompare.set(device, records);
+    toCompare.set(device, states);
   }
   return { toCompare, digestChanged };
 }

@@ -4,12 +4,13 @@
  * is not repeated here: it stays a source device, marked.
  */
 import { EntityManager, In } from 'typeorm';
-import type { DeviceRecord, PatchStateRecord } from '../../connectors/sdk/contract';
+import type { DeviceRecord } from '../../connectors/sdk/contract';
 import { insertRows, updateRows } from '../db/insert-rows';
 import { ConnectorInstance, UnattachedRecord } from '../entities';
 import { UnattachedReason } from '../entities/enums';
 import { newId } from '../util/ids';
 import { SourceRead } from './read-source';
+import type { RunStates } from './run-states';
 
 export interface UnattachedEntry {
   record: DeviceRecord;
@@ -58,7 +59,7 @@ export async function writeUnattached(m: EntityManager, ctx: { instance: Connect
  * Splits a run's patch states into those of devices the run imports and those it drops: states of devices it
  * does not import (listed as deleted, or in an unmapped or ignored vendor site) are counted, never written.
  */
-export function withoutStatesOf(read: SourceRead, notImported: ReadonlySet<string>): { states: PatchStateRecord[]; dropped: number } {
-  const states = read.patchStates.filter((s) => !notImported.has(s.deviceExternalId));
+export function withoutStatesOf(read: SourceRead, notImported: ReadonlySet<string>): { states: RunStates; dropped: number } {
+  const states = read.patchStates.whereDevice((externalId) => !notImported.has(externalId));
   return { states, dropped: read.patchStates.length - states.length };
 }

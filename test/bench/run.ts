@@ -5,7 +5,8 @@
  * Cases: "api" (a page of nested assets, a keyset page), "compliance" (the MSP dashboard, compliance-dashboard.ts) and
  * "report-csv" (the patch history report's CSV export of a million rows, patch-history-export.ts), "ingest" (a WSUS
  * snapshot through the ingest endpoint: full, unchanged and 1 % changed, wsus-ingest.ts), "load" (portal queries and
- * /healthz while a full WSUS ingest runs, against the same load idle, load-during-ingest.ts);
+ * /healthz while a full WSUS ingest runs, against the same load idle, load-during-ingest.ts), "ingest-memory" (the
+ * server's peak RSS for one full WSUS ingest at 2,000, 10,000 and 20,000 computers, ingest-memory.ts);
  * name some to run only those: `npm run bench -- compliance`.
  */
 // First, before any library reads NODE_ENV: the bench measures the libraries as `patchgraph serve` runs them.
@@ -40,6 +41,7 @@ import { newId } from '../../src/util/ids';
 import { benchComplianceDashboard } from './compliance-dashboard';
 import { benchLoadDuringIngest } from './load-during-ingest';
 import { benchPatchHistoryExport } from './patch-history-export';
+import { benchIngestMemory } from './ingest-memory';
 import { benchWsusIngest } from './wsus-ingest';
 
 const ASSETS = 5_000;
@@ -282,6 +284,7 @@ const CASES: Record<string, (engine: string, url: string) => Promise<void>> = {
   compliance: benchComplianceDashboard,
   'report-csv': benchPatchHistoryExport,
   ingest: benchWsusIngest,
+  'ingest-memory': benchIngestMemory,
   load: benchLoadDuringIngest,
 };
 

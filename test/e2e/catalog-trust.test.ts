@@ -8,7 +8,7 @@ import { ConnectorInstance, Tenant } from '../../src/entities';
 import { Role } from '../../src/entities/enums';
 import { toGlobalId } from '../../src/graphql/types/global-id';
 import { applyRun } from '../../src/sync/apply/apply-run';
-import { SourceRead } from '../../src/sync/read-source';
+import { sourceRead } from '../helpers/sync';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
@@ -28,11 +28,11 @@ describe(`catalog trust across tenants on ${ENGINE}`, () => {
 
   async function report(who: 'acme' | 'globex', updates: UpdateRecord[]) {
     const { wsus } = tenants[who];
-    const read: SourceRead = {
+    const read = sourceRead({
       devices: [{ externalId: `${who}-pc-01`, hostname: `${who.toUpperCase()}-PC-01`, lastCheckInAt: NOW }],
-      updates, approvals: [], fullDeviceRead: false, cursors: {},
+      updates,
       patchStates: updates.map((u) => ({ deviceExternalId: `${who}-pc-01`, updateKey: u.key, state: 'MISSING', evidence: 'REPORTED' })),
-    };
+    });
     await db.dataSource.transaction((m) => applyRun(m, { instance: wsus, read, now: NOW, syncRunId: newId() }));
   }
   const titles = async (who: 'acme' | 'globex', filter = '') => {

@@ -5,7 +5,9 @@ import { TenantScope } from '../../src/access/tenant-scope';
 import { ConnectorInstance } from '../../src/entities';
 import { SecretBox } from '../../src/secrets/secret-box';
 import { applyRun } from '../../src/sync/apply/apply-run';
+import type { PatchStateRecord } from '../../connectors/sdk/contract';
 import { SourceRead } from '../../src/sync/read-source';
+import { RunStates } from '../../src/sync/run-states';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import { fixedClock } from '../../src/util/clock';
 import { newId } from '../../src/util/ids';
@@ -35,9 +37,13 @@ export function syncHarness(dataSource: DataSource) {
   return { clock, secrets, engine, admin, delays };
 }
 
+/** Parts of a read as a test writes them: the states as a plain list of records. */
+export type ReadParts = Partial<Omit<SourceRead, 'patchStates'>> & { patchStates?: PatchStateRecord[] };
+
 /** A run's read as the engine hands it to the apply, holding only what `parts` gives (an incremental read unless said). */
-export function sourceRead(parts: Partial<SourceRead> = {}): SourceRead {
-  return { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {}, ...parts };
+export function sourceRead(parts: ReadParts = {}): SourceRead {
+  const { patchStates, ...rest } = parts;
+  return { devices: [], updates: [], approvals: [], fullDeviceRead: false, cursors: {}, ...rest, patchStates: RunStates.from(patchStates ?? []) };
 }
 
 /** Applies a read to a tenant's instance (as stored now) in one transaction, as the engine does once it has read. */

@@ -10,12 +10,11 @@ import { inSpan } from '../../src/observability/tracing';
 import { RunningTracing, startTracing } from '../../src/observability/tracing-bootstrap';
 import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { applyRun } from '../../src/sync/apply/apply-run';
-import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 import { KB1 } from '../helpers/inventory';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { ReadParts, sourceRead, SYNC_T0, syncHarness } from '../helpers/sync';
 
 const isSql = (s: ReadableSpan) => typeof s.attributes['db.query.text'] === 'string';
 const isWrite = (s: ReadableSpan) => isSql(s) && /^(INSERT|UPDATE|DELETE|REPLACE)$/.test(s.name);
@@ -41,9 +40,9 @@ describe(`a run's partitions on ${ENGINE}`, () => {
 
   let clock = SYNC_T0.getTime();
   /** Applies a read as the engine does (one transaction under sync.apply); returns the spans it left. */
-  async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>, at = clock += 3_600_000): Promise<ReadableSpan[]> {
+  async function apply(instance: ConnectorInstance, parts: ReadParts, at = clock += 3_600_000): Promise<ReadableSpan[]> {
     const fresh = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    const read: SourceRead = { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: true, cursors: {}, ...parts };
+    const read = sourceRead({ fullDeviceRead: true, ...parts });
     exporter.reset();
     await inSpan('sync.apply', {}, () => db.dataSource.transaction((m) => applyRun(m, { instance: fresh, read, now: new Date(at), syncRunId: newId() })));
     return exporter.getFinishedSpans();
@@ -54,7 +53,7 @@ describe(`a run's partitions on ${ENGINE}`, () => {
   it('applies an account-wide run tenant by tenant, with one catalog stage and the cursors stored once; the same read again writes nothing', async () => {
     const account = await h.admin.create({ tenantId: null, kind: 'file-import', name: 'Datto account (partitions)', settings: { path: '/dev/null' }, enabled: false });
     const [one, two] = [await factory.tenant('Partition one'), await factory.tenant('Partition two')];
-    const read: Partial<SourceRead> = {
+    const read: ReadParts = {
       devices: [device('p1', 'org-one'), device('p2', 'org-two')], patchStates: [missing('p1'), missing('p2')], cursors: { devices: 'after-p2' },
     };
     await apply(account, read);
@@ -83,7 +82,7 @@ describe(`a run's partitions on ${ENGINE}`, () => {
   it("applies a tenant's own instance as the one-partition case", async () => {
     const tenant = await factory.tenant('Partition of its own');
     const instance = await h.admin.create({ tenantId: tenant.id, kind: 'file-import', name: 'Own tool (partitions)', settings: { path: '/dev/null' }, enabled: false });
-    const read: Partial<SourceRead> = { devices: [{ externalId: 'o1', hostname: 'O1', serialNumber: 'SN-o1' }], patchStates: [missing('o1')] };
+    const read: ReadParts = { devices: [{ externalId: 'o1', hostname: 'O1', serialNumber: 'SN-o1' }], patchStates: [missing('o1')] };
     const spans = await apply(instance, read);
     expect(spans.filter((s) => s.name === 'sync.write_catalog').map((s) => s.name)).toEqual(['sync.write_catalog']);
     expect(tenantsOf(spans, 'sync.plan')).toEqual([tenant.id]);

@@ -6,10 +6,10 @@
 import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { Asset, ConnectorInstance, SourceDevice, Update, UpdateVulnerability, Vulnerability } from '../../src/entities';
 import { AssetStatus } from '../../src/entities/enums';
-import { readSource, SourceRead } from '../../src/sync/read-source';
+import { readSource } from '../../src/sync/read-source';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { applyRead, sourceRead, syncHarness } from '../helpers/sync';
+import { applyRead, ReadParts, sourceRead, syncHarness } from '../helpers/sync';
 
 describe(`run records beyond identity on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -23,7 +23,7 @@ describe(`run records beyond identity on ${ENGINE}`, () => {
   afterAll(() => db.drop());
 
   const repo = <T extends object>(e: new () => T) => db.dataSource.getRepository(e);
-  const apply = (instance: ConnectorInstance, parts: Partial<SourceRead>) => applyRead(db.dataSource, instance, sourceRead(parts));
+  const apply = (instance: ConnectorInstance, parts: ReadParts) => applyRead(db.dataSource, instance, sourceRead(parts));
   async function instance(): Promise<ConnectorInstance> {
     const tenant = await factory.tenant();
     return h.admin.create({ tenantId: tenant.id, kind: 'file-import', name: 'facts', settings: { path: '/dev/null' }, enabled: false });

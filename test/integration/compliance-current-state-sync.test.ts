@@ -11,11 +11,10 @@ import { ComplianceEvaluation, ComplianceQuestion, toDate } from '../../src/comp
 import { PRESETS } from '../../src/compliance/presets';
 import { ConnectorInstance, PatchEvent, PatchState } from '../../src/entities';
 import { NOT_REMEDIATED_STATES } from '../../src/entities/enums';
-import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { applyRead, SYNC_T0, sourceRead, syncHarness } from '../helpers/sync';
+import { applyRead, ReadParts, SYNC_T0, sourceRead, syncHarness } from '../helpers/sync';
 
 const HOUR = 3_600_000;
 
@@ -45,7 +44,7 @@ describe(`patch state event summary written by the sync, on ${ENGINE}`, () => {
   async function sync(patchStates: PatchStateRecord[]): Promise<Date> {
     clock += HOUR;
     const now = new Date(clock);
-    const parts: Partial<SourceRead> = { devices: devices.map((d) => ({ ...d, lastCheckInAt: now })), updates, patchStates, fullDeviceRead: true };
+    const parts: ReadParts = { devices: devices.map((d) => ({ ...d, lastCheckInAt: now })), updates, patchStates, fullDeviceRead: true };
     await applyRead(db.dataSource, instance, sourceRead(parts), { now, syncRunId: newId() });
     return now;
   }

@@ -11,7 +11,7 @@ import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { sourceRead, SYNC_T0, syncHarness } from '../helpers/sync';
 
 describe(`tenant keys and sites on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -26,7 +26,7 @@ describe(`tenant keys and sites on ${ENGINE}`, () => {
 
   const repo = <T extends object>(e: new () => T) => db.dataSource.getRepository(e);
   let clock = SYNC_T0.getTime();
-  const read = (devices: DeviceRecord[]): SourceRead => ({ devices, updates: [], patchStates: [], approvals: [], fullDeviceRead: true, cursors: {} });
+  const read = (devices: DeviceRecord[]): SourceRead => sourceRead({ devices, fullDeviceRead: true });
   async function applyAccount(instance: ConnectorInstance, devices: DeviceRecord[]) {
     const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
     clock += 3_600_000;

@@ -18,6 +18,7 @@ import { IntelFormatError } from '../../src/intel/intel-error';
 import { IntelKind } from '../../src/intel/kinds';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { sourceRead } from '../helpers/sync';
 
 const ROOT = join(__dirname, '..', '..');
 const BASELINE = join(ROOT, 'intel', 'baseline');
@@ -116,7 +117,7 @@ describe(`intel import on ${ENGINE}`, () => {
     const tenant = newId();
     // A tenant's WSUS reporting the August 2024 update: the shared entry comes from the bundled catalog's trusted data.
     await db.dataSource.transaction((m) =>
-      writeCatalog(m, { devices: [], updates: [{ key: 'microsoft:KB5041585', kb: 'KB5041585', title: 'from a collector', vendor: 'Microsoft', releasedAt: new Date('2024-08-13T17:00:00Z') }], patchStates: [], approvals: [], fullDeviceRead: false, cursors: {} }, T2, emptyCounts(), tenant),
+      writeCatalog(m, sourceRead({ updates: [{ key: 'microsoft:KB5041585', kb: 'KB5041585', title: 'from a collector', vendor: 'Microsoft', releasedAt: new Date('2024-08-13T17:00:00Z') }] }), T2, emptyCounts(), tenant),
     );
     const v = await vuln('CVE-2024-38178');
     expect(v).toMatchObject({ kevDateAdded: '2024-08-13', kevDueDate: '2024-09-03', cvssBaseScore: 7.5, cvssVersion: '3.1' });

@@ -5,12 +5,11 @@
 import type { DeviceRecord } from '../../connectors/sdk/contract';
 import { Asset, ConnectorInstance, PatchPostureEvent, PatchState, Site, SourceDevice, VendorSite } from '../../src/entities';
 import { applyRun } from '../../src/sync/apply/apply-run';
-import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 import { KB1 } from '../helpers/inventory';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { ReadParts, sourceRead, SYNC_T0, syncHarness } from '../helpers/sync';
 import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { TenantScope } from '../../src/access/tenant-scope';
 import { ComplianceEvaluation } from '../../src/compliance/evaluation';
@@ -30,9 +29,9 @@ describe(`MSP-wide instances and patch posture on ${ENGINE}`, () => {
 
   const repo = <T extends object>(e: new () => T) => db.dataSource.getRepository(e);
   let clock = SYNC_T0.getTime();
-  async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>) {
+  async function apply(instance: ConnectorInstance, parts: ReadParts) {
     const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    const read: SourceRead = { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: true, cursors: {}, ...parts };
+    const read = sourceRead({ fullDeviceRead: true, ...parts });
     clock += 3_600_000;
     return db.dataSource.transaction((m) => applyRun(m, { instance: fresh, read, now: new Date(clock), syncRunId: newId() }));
   }

@@ -6,11 +6,10 @@
 import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { ConnectorInstance, PatchEvent, PatchState, SourceDevice, Update } from '../../src/entities';
 import { PatchStateValue } from '../../src/entities/enums';
-import { SourceRead } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
-import { applyRead, SYNC_T0, sourceRead, syncHarness } from '../helpers/sync';
+import { applyRead, ReadParts, SYNC_T0, sourceRead, syncHarness } from '../helpers/sync';
 
 describe(`patch state digests on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -31,10 +30,10 @@ describe(`patch state digests on ${ENGINE}`, () => {
   const missing = (device: string, kb: string): PatchStateRecord => ({ deviceExternalId: device, updateKey: `test:${kb}`, state: 'MISSING', evidence: 'REPORTED' });
   const installed = (device: string, kb: string): PatchStateRecord => ({ ...missing(device, kb), state: 'INSTALLED', installedAt: new Date('2026-11-01T08:00:00Z') });
   const snapshot = (): PatchStateRecord[] => DEVICES.flatMap((d) => KBS.map((kb) => missing(d, kb)));
-  const full = (patchStates: PatchStateRecord[]): Partial<SourceRead> => ({ devices, updates, patchStates, fullDeviceRead: true });
+  const full = (patchStates: PatchStateRecord[]): ReadParts => ({ devices, updates, patchStates, fullDeviceRead: true });
 
   let clock = SYNC_T0.getTime();
-  async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>) {
+  async function apply(instance: ConnectorInstance, parts: ReadParts) {
     const syncRunId = newId();
     clock += 3_600_000;
     db.counter.reset();

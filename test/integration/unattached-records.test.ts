@@ -11,12 +11,12 @@ import { Asset, ConnectorInstance, SourceDevice, UnattachedRecord, VendorSite } 
 import { UnattachedReason } from '../../src/entities/enums';
 import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { applyRun } from '../../src/sync/apply/apply-run';
-import { readSource, SourceRead, SyncDataError } from '../../src/sync/read-source';
+import { readSource, SyncDataError } from '../../src/sync/read-source';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 import { KB1 } from '../helpers/inventory';
-import { SYNC_T0, syncHarness } from '../helpers/sync';
+import { ReadParts, sourceRead, SYNC_T0, syncHarness } from '../helpers/sync';
 
 describe(`unattached records on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -32,9 +32,9 @@ describe(`unattached records on ${ENGINE}`, () => {
 
   const repo = <T extends object>(e: new () => T) => db.dataSource.getRepository(e);
   let clock = SYNC_T0.getTime();
-  async function apply(instance: ConnectorInstance, parts: Partial<SourceRead>) {
+  async function apply(instance: ConnectorInstance, parts: ReadParts) {
     const fresh = await repo(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    const read: SourceRead = { devices: [], updates: [], patchStates: [], approvals: [], fullDeviceRead: true, cursors: {}, ...parts };
+    const read = sourceRead({ fullDeviceRead: true, ...parts });
     clock += 3_600_000;
     const ctx = { instance: fresh, read, now: new Date(clock), syncRunId: newId() };
     return db.dataSource.transaction((m) => applyRun(m, ctx));

@@ -5,7 +5,7 @@ import { SourceDevice } from '../../src/entities';
 import { planStates } from '../../src/sync/state-digest';
 import { sourceRead } from '../helpers/sync';
 
-function fleet(devices: number, updates: number) {
+function fleet(devices: number, updates: number, extra: PatchStateRecord[] = []) {
   const byExternalId = new Map<string, SourceDevice>();
   const patchStates: PatchStateRecord[] = [];
   const updateIds = new Map<string, string>();
@@ -15,7 +15,7 @@ function fleet(devices: number, updates: number) {
     byExternalId.set(device.externalId, device);
     for (const key of updateIds.keys()) patchStates.push({ deviceExternalId: device.externalId, updateKey: key, state: (d + key.length) % 3 ? 'INSTALLED' : 'MISSING', evidence: 'REPORTED' });
   }
-  const read = sourceRead({ devices: [...byExternalId.keys()].map((externalId) => ({ externalId })) as never, patchStates, fullDeviceRead: true });
+  const read = sourceRead({ devices: [...byExternalId.keys()].map((externalId) => ({ externalId })) as never, patchStates: [...patchStates, ...extra], fullDeviceRead: true });
   return { read, byExternalId, updateIds };
 }
 
@@ -34,13 +34,12 @@ describe('planStates in slices', () => {
     const b = fleet(50, 30);
     const whole = await planStates(b.read, b.byExternalId, b.updateIds, { due: () => false, turn: () => Promise.resolve() });
     expect(sliced.digestChanged.map((d) => [d.externalId, d.statesDigest])).toEqual(whole.digestChanged.map((d) => [d.externalId, d.statesDigest]));
-    expect([...sliced.toCompare].map(([d, records]) => [d.externalId, records])).toEqual([...whole.toCompare].map(([d, records]) => [d.externalId, records]));
+    expect([...sliced.toCompare].map(([d, states]) => [d.externalId, states.records()])).toEqual([...whole.toCompare].map(([d, states]) => [d.externalId, states.records()]));
     expect(sliced.digestChanged).toHaveLength(50);
   });
 
   it('still refuses a state of a device the full read did not list, after turns', async () => {
-    const a = fleet(20, 30);
-    a.read.patchStates.push({ deviceExternalId: 'pc-unknown', updateKey: 'microsoft:KB5000000', state: 'MISSING', evidence: 'REPORTED' });
+    const a = fleet(20, 30, [{ deviceExternalId: 'pc-unknown', updateKey: 'microsoft:KB5000000', state: 'MISSING', evidence: 'REPORTED' }]);
     await expect(planStates(a.read, a.byExternalId, a.updateIds, turnAlways())).rejects.toThrow(/pc-unknown\/microsoft:KB5000000: the device is not in this full read/);
   });
 });

@@ -17,6 +17,7 @@ import { UnattachedReason } from '../../entities/enums';
 import { newId } from '../../util/ids';
 import { placeDevice } from '../device-placement';
 import { SourceRead, SyncDataError } from '../read-source';
+import { RunStates } from '../run-states';
 import { UnattachedEntry, withoutStatesOf } from '../unattached-records';
 import type { Partitioning } from './partitioning';
 import { refreshAssets } from './refresh-assets';
@@ -127,7 +128,11 @@ export async function accountPartitions(m: EntityManager, run: RunContext): Prom
   const held = new Map(existing.map((d) => [d.externalId, d]));
   const targetOf = new Map<string, string>();
   const byTenant = new Map<string, DeviceRecord[]>();
-  const toTenant = (tenantId: string, d: DeviceRecord) => byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), d]);
+  const toTenant = (tenantId: string, d: DeviceRecord) => {
+    const list = byTenant.get(tenantId);
+    if (list) list.push(d);
+    else byTenant.set(tenantId, [d]);
+  };
   const unattached: UnattachedEntry[] = [];
   const counted = { deleted: 0, unmapped: 0, ignored: 0 };
   for (const d of read.devices) {
@@ -161,24 +166,22 @@ export async function accountPartitions(m: EntityManager, run: RunContext): Prom
   // An incremental run may report states of devices it did not list: they belong where the device is stored.
   const tenantOfDevice = new Map([...existing.map((d): [string, string] => [d.externalId, d.tenantId]), ...targetOf]);
   const listed = new Set(read.devices.map((d) => d.externalId));
-  const statesOf = new Map<string, typeof states>();
-  for (const s of states) {
-    const tenantId = tenantOfDevice.get(s.deviceExternalId);
-    // The same rule as for a tenant's own instance (planStates): a full read lists every device, and an incremental
-    // one may only add states of devices the instance holds.
-    if (!tenantId || (read.fullDeviceRead && !listed.has(s.deviceExternalId))) {
+  // The same rule as for a tenant's own instance (planStates): a full read lists every device, and an incremental
+  // one may only add states of devices the instance holds.
+  const statesOf = states.groupByDevice(
+    (externalId) => (read.fullDeviceRead && !listed.has(externalId) ? undefined : tenantOfDevice.get(externalId)),
+    (s) => {
       throw new SyncDataError(`patch state ${s.deviceExternalId}/${s.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
-    }
-    statesOf.set(tenantId, [...(statesOf.get(tenantId) ?? []), s]);
-  }
+    },
+  );
   // Every tenant holding devices of this instance gets its part, even an empty one: a full read proves absence
   // there too (a site unmapped since, or emptied at the source).
   for (const d of existing) if (!byTenant.has(d.tenantId)) byTenant.set(d.tenantId, []);
   for (const tenantId of statesOf.keys()) if (!byTenant.has(tenantId)) byTenant.set(tenantId, []);
 
   const partitions = [...byTenant].sort(([a], [b]) => (a < b ? -1 : 1)).map(([tenantId, devices]): Partition => {
-    const partStates = statesOf.get(tenantId) ?? [];
-    const used = new Set(partStates.map((st) => st.updateKey));
+    const partStates = statesOf.get(tenantId) ?? RunStates.from([]);
+    const used = new Set(partStates.updateKeys());
     return {
       tenantId,
       read: {
@@ -198,6 +201,10 @@ export async function accountPartitions(m: EntityManager, run: RunContext): Prom
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const list = out.get(key(item));
+    if (list) list.push(item);
+    else out.set(key(item), [item]);
+  }
   return out;
 }

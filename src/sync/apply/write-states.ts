@@ -7,11 +7,11 @@ import { EntityManager } from 'typeorm';
 import type { SyncCounts } from '../../../connectors/sdk/sync-counts';
 import { insertRows, updateRows } from '../../db/insert-rows';
 import { readRowsIn } from '../../db/read-rows';
-import type { PatchStateRecord } from '../../../connectors/sdk/contract';
 import { yieldToEventLoop } from '../../db/sqlite-transaction-gate';
 import { PatchState, SourceDevice } from '../../entities';
 import { EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
 import { newId } from '../../util/ids';
+import type { RunStates } from '../run-states';
 import type { StatePlan } from '../state-digest';
 import { EventScope, StateTransition, writePatchEvents } from './write-events';
 
@@ -49,7 +49,7 @@ export const STATES_PER_CHUNK = 5_000;
 /** Writes the planned patch states, chunk by chunk of devices; returns the assets whose states were created or changed. */
 export async function writePatchStates(m: EntityManager, ctx: EventScope, plan: StatePlan, createdDeviceIds: ReadonlySet<string>, updateIds: ReadonlyMap<string, string>, counts: SyncCounts): Promise<Set<string>> {
   const touched = new Set<string>();
-  let chunk = new Map<SourceDevice, PatchStateRecord[]>();
+  let chunk = new Map<SourceDevice, RunStates>();
   let size = 0;
   for (const [device, records] of plan.toCompare) {
     chunk.set(device, records);
@@ -65,7 +65,7 @@ export async function writePatchStates(m: EntityManager, ctx: EventScope, plan: 
 }
 
 async function writeChunk(
-  m: EntityManager, ctx: EventScope, devices: ReadonlyMap<SourceDevice, PatchStateRecord[]>, createdDeviceIds: ReadonlySet<string>,
+  m: EntityManager, ctx: EventScope, devices: ReadonlyMap<SourceDevice, RunStates>, createdDeviceIds: ReadonlySet<string>,
   updateIds: ReadonlyMap<string, string>, counts: SyncCounts, touched: Set<string>,
 ): Promise<void> {
   if (devices.size === 0) return;
@@ -81,8 +81,9 @@ async function writeChunk(
   const created: PatchState[] = [];
   const changed: PatchState[] = [];
   const transitions: StateTransition[] = [];
-  for (const [device, records] of devices) {
-    for (const r of records) {
+  for (const [device, states] of devices) {
+    // The chunk's records exist only while it is compared: the run holds its states as columns.
+    for (const r of states.records()) {
       const updateId = updateIds.get(r.updateKey)!;
       const current = byKey.get(`${device.id}\u0000${updateId}`);
       const state = r.state as PatchStateValue;

@@ -20,7 +20,7 @@ import { Asset, ConnectorInstance, Tenant, Update } from '../../../src/entities'
 import { Role } from '../../../src/entities/enums';
 import { toGlobalId } from '../../../src/graphql/types/global-id';
 import { applyRun } from '../../../src/sync/apply/apply-run';
-import { SourceRead } from '../../../src/sync/read-source';
+import { ReadParts, sourceRead } from '../sync';
 import { newId } from '../../../src/util/ids';
 import { TestDatabase } from '../database';
 import { TestServer } from '../server';
@@ -101,9 +101,9 @@ async function plantInventory(db: TestDatabase, server: TestServer, b: Tenant): 
     externalId: `iso-${hostname.toLowerCase()}`, hostname, lastCheckInAt: T1, osName: 'Windows 11 Education', osBuild: '22631.4037', ...fields,
   });
   const first = device(PLANTED_B.hostname, { serialNumber: PLANTED_B.serial, macAddresses: [PLANTED_B.mac], fqdn: `${PLANTED_B.hostname.toLowerCase()}.contoso-academy.example` });
-  const apply = async (read: Omit<SourceRead, 'approvals' | 'cursors'>, now: Date) => {
+  const apply = async (read: ReadParts, now: Date) => {
     const fresh = await db.dataSource.getRepository(ConnectorInstance).findOneByOrFail({ id: instance.id });
-    await db.dataSource.transaction((m) => applyRun(m, { instance: fresh, read: { ...read, approvals: [], cursors: {} }, now, syncRunId: newId() }));
+    await db.dataSource.transaction((m) => applyRun(m, { instance: fresh, read: sourceRead(read), now, syncRunId: newId() }));
   };
   await apply({
     devices: [first, device(PLANTED_B.staleHostname), device(PLANTED_B.deletedHostname)],
