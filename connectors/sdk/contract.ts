@@ -306,6 +306,10 @@ export interface ConnectorContext {
   /**
    * For a push source (the WSUS collector): what was uploaded for this run, already checked by the ingest
    * endpoint. A pushed snapshot is complete by definition, so the engine treats the run as a full read.
+   *
+   * Read it while the streams are read: once the last stream has ended the engine sets it to undefined, so that the
+   * upload (tens of megabytes for a large WSUS server) is not held through the apply. A connector should not keep it,
+   * or what it made of it, past its streams either: the engine keeps the connector until the run's commit.
    */
   payload?: unknown;
 }

@@ -16,9 +16,13 @@ export class StaleSnapshotError extends FatalError {
   readonly code = 'STALE_SNAPSHOT';
 }
 
+/** The streams a run reads; once all of them have been read to the end, the mapped records are let go. */
+const STREAMS = 4;
+
 export function createWsusConnector(config: WsusConfig, context: ConnectorContext): Connector {
   // One check and mapping per run, shared by the streams even when they ask at once (both take turns of the loop).
   let mapped: Promise<MappedSnapshot> | undefined;
+  let streamsRead = 0;
   const snapshot = (signal?: AbortSignal): Promise<MappedSnapshot> => {
     mapped ??= (async () => {
       const envelope = (config.source ?? 'collector') === 'sqlserver' ? await readSusdb(config, context.clock.now(), signal) : await pushed(context.payload);
@@ -28,6 +32,13 @@ export function createWsusConnector(config: WsusConfig, context: ConnectorContex
       throw err;
     });
     return mapped;
+  };
+  // The engine keeps the connector until the run's transaction ends, and what the streams yielded is in its hands by
+  // then: holding the mapping too would keep a second copy through the whole apply. A later read maps again.
+  const streamRead = () => {
+    if (++streamsRead < STREAMS) return;
+    streamsRead = 0;
+    mapped = undefined;
   };
 
   return {
@@ -44,15 +55,19 @@ export function createWsusConnector(config: WsusConfig, context: ConnectorContex
       }
       yield* s.devices;
       request.setCursor(s.generatedAt.toISOString());
+      streamRead();
     },
     async *updates(request: StreamRequest): AsyncGenerator<UpdateRecord> {
       yield* (await snapshot(request.signal)).updates;
+      streamRead();
     },
     async *patchStates(request: StreamRequest): AsyncGenerator<PatchStateRecord> {
       yield* (await snapshot(request.signal)).patchStates;
+      streamRead();
     },
     async *approvals(request: StreamRequest): AsyncGenerator<ApprovalRecord> {
       yield* (await snapshot(request.signal)).approvals;
+      streamRead();
     },
   };
 }
@@ -61,6 +76,7 @@ function pushed(payload: unknown): Promise<WsusEnvelope> {
   if (payload === undefined) {
     throw new FatalError('this WSUS instance syncs when its collector uploads a snapshot (POST /ingest/wsus/<instance id>); it cannot be synced on its own');
   }
-  // Checked by the ingest endpoint already; checked again because the engine must never trust its caller.
+  // Checked again because the engine must never trust its caller; the envelope the ingest endpoint's check returned
+  // is known to checkEnvelope, which passes it at once.
   return checkEnvelope(payload);
 }

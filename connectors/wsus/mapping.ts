@@ -17,7 +17,7 @@ import { fixesOf, severityOf } from '../shared/microsoft/microsoft-fixes';
 import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
 import { forEachSliced, timeSlicer, TimeSlicer } from '../sdk/time-slices';
-import { ComputerTargetRow, EnvelopeError, UpdateRow, WsusEnvelope } from './envelope';
+import { ComputerTargetRow, EnvelopeError, UpdateRow, WsusEnvelope, WsusRows } from './envelope';
 
 /** How target groups are used: as the devices' sites (matched by name, or mapped for an MSP-wide instance), or not. */
 export type TargetGroupUse = 'sites' | 'ignore';
@@ -26,7 +26,12 @@ export interface MappedSnapshot {
   generatedAt: Date;
   devices: DeviceRecord[];
   updates: UpdateRecord[];
-  patchStates: PatchStateRecord[];
+  /**
+   * The states, computer by computer, made as they are read: a full snapshot has some 240,000, and the engine keeps
+   * the ones it reads anyway, so building them all up front held them twice. Iterable once: what it has generated
+   * is let go as it goes.
+   */
+  patchStates: Iterable<PatchStateRecord>;
   approvals: ApprovalRecord[];
 }
 
@@ -134,9 +139,10 @@ function updateKeyOf(u: UpdateRow): string {
 }
 
 /**
- * The records of a checked snapshot. A full one has some 365,000 installation rows: they are mapped in slices, with
- * turns of the event loop between them (`slicer`, by default every SLICE_BUDGET_MS), to the same records in the same
- * order as in one pass.
+ * The records of a checked snapshot. A full one has some 365,000 installation rows: they are checked and planned in
+ * slices, with turns of the event loop between them (`slicer`, by default every SLICE_BUDGET_MS), to the same records
+ * as in one pass; the states are made when they are read, one computer after another (the engine sorts each
+ * device's states for its digest and asks no order across devices).
  */
 export async function mapSnapshot(envelope: WsusEnvelope, options: { targetGroups: TargetGroupUse; staleAfterDays: number; slicer?: TimeSlicer }): Promise<MappedSnapshot> {
   const slicer = options.slicer ?? timeSlicer();
@@ -205,21 +211,7 @@ export async function mapSnapshot(envelope: WsusEnvelope, options: { targetGroup
   }
   const declined = new Set(rows.updates.filter((u) => truthy(u.IsDeclined)).map((u) => u.UpdateId.toLowerCase()));
 
-  const states = new Map<string, PatchStateRecord>();
-  await forEachSliced(rows.installations, slicer, ([computerId, updateId, code], i) => {
-    const computer = computerId.toLowerCase();
-    const update = updateId.toLowerCase();
-    if (!computers.has(computer)) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);
-    if (declined.has(update)) return;
-    const key = keyOfUpdate.get(update);
-    if (!key) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names update ${updateId}, which is not in updates`);
-    const state = STATE[code];
-    if (!state) return;
-    const id = `${computer}\u0000${key}`;
-    const current = states.get(id);
-    if (current && URGENCY[current.state] >= URGENCY[state]) return;
-    states.set(id, { deviceExternalId: computer, updateKey: key, state, evidence: 'REPORTED' });
-  });
+  const plan = await planStates(rows.installations, slicer, computers, declined, keyOfUpdate);
 
   const approvals: ApprovalRecord[] = [];
   await forEachSliced(rows.approvals, slicer, (a) => {
@@ -231,5 +223,70 @@ export async function mapSnapshot(envelope: WsusEnvelope, options: { targetGroup
       approvedAt: susdbTime(a.CreationDate, `approval ${a.UpdateApprovalId}: CreationDate`), approvedBy: a.AdministratorName?.trim() || null,
     });
   });
-  return { generatedAt, devices, updates: [...updates.values()], patchStates: [...states.values()], approvals };
+  return { generatedAt, devices, updates: [...updates.values()], patchStates: statesOnce(plan), approvals };
+}
+
+/**
+ * The installation rows that become states, a number each, per computer in the order the rows first name them:
+ * the update key's index times CODE_RANGE plus the installation state. 365,000 rows (two 36-character ids and an
+ * array each) are held as one small number each until their computer's states are made.
+ */
+interface StatePlan {
+  keys: string[];
+  rowsOf: Map<string, number[]>;
+}
+
+/** Installation states are 0-6: a planned row is its key's index times this, plus its state. */
+const CODE_RANGE = 8;
+
+/** Checks every row names a listed computer and update, as the one pass that made the states did, and plans them. */
+async function planStates(installations: WsusRows['installations'], slicer: TimeSlicer, computers: Set<string>, declined: Set<string>, keyOfUpdate: Map<string, string>): Promise<StatePlan> {
+  const keys: string[] = [];
+  const indexOfKey = new Map<string, number>();
+  const rowsOf = new Map<string, number[]>();
+  await forEachSliced(installations, slicer, ([computerId, updateId, code], i) => {
+    const computer = computerId.toLowerCase();
+    const update = updateId.toLowerCase();
+    if (!computers.has(computer)) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);
+    if (declined.has(update)) return;
+    const key = keyOfUpdate.get(update);
+    if (!key) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names update ${updateId}, which is not in updates`);
+    if (!STATE[code]) return;
+    let index = indexOfKey.get(key);
+    if (index === undefined) indexOfKey.set(key, (index = keys.push(key) - 1));
+    let planned = rowsOf.get(computer);
+    if (!planned) rowsOf.set(computer, (planned = []));
+    planned.push(index * CODE_RANGE + code);
+  });
+  return { keys, rowsOf };
+}
+
+/**
+ * A computer's states: the variants of one KB folded into the most urgent, in the order its rows first name each
+ * key, exactly as one pass over all the rows gave them. Each computer's plan is dropped once its states are made.
+ */
+function statesOnce(plan: StatePlan): Iterable<PatchStateRecord> {
+  let taken = false;
+  return {
+    [Symbol.iterator]() {
+      // A second pass would find the plan spent and quietly yield nothing: refused instead.
+      if (taken) throw new Error('the states of a mapped WSUS snapshot are generated once; map the snapshot again to read them again');
+      taken = true;
+      return generateStates(plan);
+    },
+  };
+}
+
+function* generateStates(plan: StatePlan): Generator<PatchStateRecord> {
+  for (const [computer, planned] of plan.rowsOf) {
+    plan.rowsOf.delete(computer);
+    const stateOfKey = new Map<number, PatchStateValue>();
+    for (const row of planned) {
+      const index = Math.floor(row / CODE_RANGE);
+      const state = STATE[row % CODE_RANGE]!;
+      const current = stateOfKey.get(index);
+      if (current === undefined || URGENCY[state] > URGENCY[current]) stateOfKey.set(index, state);
+    }
+    for (const [index, state] of stateOfKey) yield { deviceExternalId: computer, updateKey: plan.keys[index], state, evidence: 'REPORTED' };
+  }
 }

@@ -217,6 +217,7 @@ export class SyncEngine {
 
   private execute(instance: ConnectorInstance, run: SyncRun, plan: { previous: Cursors; mode: RunMode }, lock: HeldLock, options: RunOptions & { signal: AbortSignal }, abort: AbortController): Promise<SyncRun> {
     const started = performance.now();
+    const pushed = options.payload !== undefined;
     const attributes = { 'patchgraph.connector.kind': instance.kind, 'patchgraph.connector_instance.id': instance.id, 'patchgraph.sync_run.id': run.id, 'patchgraph.sync.mode': run.mode, 'patchgraph.sync.trigger': run.trigger };
     return inSpan('sync.run', attributes, async (span) => {
       const finished = await this.executeRun(instance, run, plan, lock, options, abort);
@@ -225,7 +226,7 @@ export class SyncEngine {
       if (finished.errorKind) span?.setAttribute('error.type', finished.errorKind);
       const counts = outcome === 'succeeded' ? parseCounts(finished) : null;
       this.deps.metrics?.syncFinished(instance.kind, outcome, finished.errorKind, (performance.now() - started) / 1000, counts);
-      if (counts && options.payload !== undefined) this.deps.metrics?.ingestStates.observe(counts.patchStates.seen);
+      if (counts && pushed) this.deps.metrics?.ingestStates.observe(counts.patchStates.seen);
       return finished;
     });
   }
@@ -248,7 +249,11 @@ export class SyncEngine {
     try {
       log?.info({ mode: run.mode, trigger: run.trigger }, 'sync started');
       const { definition, config } = loadInstanceConfig(instance, this.deps.secrets);
-      const created = definition.create(config, { ...this.connectorContext(log, instance.kind), payload: options.payload });
+      const context: ConnectorContext = { ...this.connectorContext(log, instance.kind), payload: options.payload };
+      // Handed over: from here the connector's context is the run's only hold on an upload (tens of megabytes for a
+      // 2,000 x 300 WSUS snapshot), and the apply, the longest part of a large run, goes on without it.
+      delete options.payload;
+      const created = definition.create(config, context);
       connector = created;
       const read = await inSpan('sync.read', {}, async (span) => {
         const known = await knownDevices(dataSource, instance.id);
@@ -259,6 +264,8 @@ export class SyncEngine {
         span?.setAttributes({ 'patchgraph.sync.devices_read': read.devices.length, 'patchgraph.sync.updates_read': read.updates.length, 'patchgraph.sync.states_read': read.patchStates.length });
         return read;
       });
+      // What was read is all the apply needs; the connector stays open until the commit, but not its upload.
+      context.payload = undefined;
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
       const finished = await inSpan('sync.apply', {}, () => inTransaction(dataSource, async (m) => {
         await lock.confirm(m);

@@ -1,7 +1,9 @@
 /** A WSUS snapshot (SUSDB row sets) → records: states, KBs, CVEs, times, groups and approvals. */
 import { checkEnvelope, EnvelopeError, WsusEnvelope } from '..';
 import type { ComputerTargetRow } from '../envelope';
-import { computerOs, mapSnapshot, susdbTime } from '../mapping';
+import type { PatchStateRecord } from '../../sdk/contract';
+import { computerOs, mapSnapshot, normaliseKb, susdbTime } from '../mapping';
+import { WsusSimulator } from '../simulator';
 
 const C1 = '1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const C2 = '2f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
@@ -40,7 +42,11 @@ function envelope(over: Partial<WsusEnvelope['rows']> = {}): WsusEnvelope {
     },
   };
 }
-const map = async (e = envelope(), targetGroups: 'sites' | 'ignore' = 'sites') => mapSnapshot(await checkEnvelope(e), { targetGroups, staleAfterDays: 30 });
+/** The records, with the states made (the mapping makes them as they are read). */
+const map = async (e = envelope(), targetGroups: 'sites' | 'ignore' = 'sites') => {
+  const mapped = await mapSnapshot(await checkEnvelope(e), { targetGroups, staleAfterDays: 30 });
+  return { ...mapped, patchStates: [...mapped.patchStates] };
+};
 
 describe('WSUS snapshot mapping', () => {
   it('maps computers: FQDN, build from OSBuildNumber, UTC times without offset, 1753-01-01 as never, group as site', async () => {
@@ -88,6 +94,52 @@ describe('WSUS snapshot mapping', () => {
   ] as const)('refuses a snapshot with %s', async (_name, over, message) => {
     await expect(map(envelope(over as never))).rejects.toThrow(EnvelopeError);
     await expect(map(envelope(over as never))).rejects.toThrow(message);
+  });
+});
+
+/**
+ * The states as one pass over every installation row gives them, the way the mapping made them before it made them
+ * computer by computer as they are read: per computer and update key the most urgent report, in the order the rows
+ * first name each pair; declined updates and "not applicable" (1) left out.
+ */
+function statesInOnePass(e: WsusEnvelope): PatchStateRecord[] {
+  const value: Record<number, PatchStateRecord['state'] | null> = { 0: 'UNKNOWN', 1: null, 2: 'MISSING', 3: 'MISSING', 4: 'INSTALLED', 5: 'FAILED', 6: 'PENDING_REBOOT' };
+  const urgency = ['NOT_APPLICABLE', 'INSTALLED', 'UNKNOWN', 'MISSING', 'PENDING_REBOOT', 'FAILED'];
+  const live = e.rows.updates.filter((u) => u.IsDeclined !== true && u.IsDeclined !== 1);
+  const keyOf = new Map(live.map((u) => [u.UpdateId.toLowerCase(), normaliseKb(u.KnowledgebaseArticle) ? `microsoft:${normaliseKb(u.KnowledgebaseArticle)}` : `wsus:${u.UpdateId.toLowerCase()}`]));
+  const states = new Map<string, PatchStateRecord>();
+  for (const [computerId, updateId, code] of e.rows.installations) {
+    const key = keyOf.get(updateId.toLowerCase());
+    const state = value[code];
+    if (!key || !state) continue;
+    const pair = `${computerId.toLowerCase()} ${key}`;
+    const current = states.get(pair);
+    if (current && urgency.indexOf(current.state) >= urgency.indexOf(state)) continue;
+    states.set(pair, { deviceExternalId: computerId.toLowerCase(), updateKey: key, state, evidence: 'REPORTED' });
+  }
+  return [...states.values()];
+}
+
+/** Grouped by device, keeping each device's own order (the engine compares a device's list, not the run's order). */
+const byDevice = (states: PatchStateRecord[]) => [...states].sort((a, b) => (a.deviceExternalId < b.deviceExternalId ? -1 : a.deviceExternalId > b.deviceExternalId ? 1 : 0));
+
+describe('the states of a snapshot, made as they are read', () => {
+  it('are the records one pass over all the rows gives, with declined updates and merged KB variants', async () => {
+    const wsus = new WsusSimulator({ computers: 80, updates: 60, seed: 12, now: new Date('2026-11-02T09:00:00Z') });
+    wsus.advance(3_600_000); // declines an update, so some rows name a declined one
+    const e = JSON.parse(JSON.stringify(wsus.snapshot())) as WsusEnvelope;
+    expect(e.rows.updates.some((u) => u.IsDeclined === true || u.IsDeclined === 1)).toBe(true);
+    const expected = statesInOnePass(e);
+    expect(expected.length).toBeGreaterThan(2000);
+    expect(expected.length).toBeLessThan(e.rows.installations.length);
+    const made = [...(await mapSnapshot(await checkEnvelope(e), { targetGroups: 'sites', staleAfterDays: 30 })).patchStates];
+    expect(byDevice(made)).toEqual(byDevice(expected));
+  });
+
+  it('are made once: a second pass is refused rather than quietly empty', async () => {
+    const { patchStates } = await mapSnapshot(await checkEnvelope(envelope()), { targetGroups: 'sites', staleAfterDays: 30 });
+    expect([...patchStates]).toHaveLength(4);
+    expect(() => [...patchStates]).toThrow(/generated once/);
   });
 });
 

@@ -30,8 +30,12 @@ describe('SUSDB row sets → the collector envelope', () => {
       new Date(uploaded.generatedAt),
     );
     const options = { targetGroups: 'sites' as const, staleAfterDays: 30 };
-    const fromSql = await mapSnapshot(await checkEnvelope(envelope), options);
-    const fromCollector = await mapSnapshot(await checkEnvelope(uploaded), options);
+    const made = async (e: unknown) => {
+      const mapped = await mapSnapshot(await checkEnvelope(e), options);
+      return { ...mapped, patchStates: [...mapped.patchStates] };
+    };
+    const fromSql = await made(envelope);
+    const fromCollector = await made(uploaded);
     expect(fromSql.devices).toEqual(fromCollector.devices);
     expect(fromSql.updates).toEqual(fromCollector.updates);
     expect(fromSql.patchStates).toEqual(fromCollector.patchStates);
