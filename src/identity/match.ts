@@ -62,6 +62,14 @@ export interface DeviceIdentity {
 /** The conflict code recorded when a serial is void because live records of one tool share it. */
 export const SERIAL_SHARED_BY_LIVE_RECORDS = 'SERIAL_SHARED_BY_LIVE_RECORDS';
 
+/** Sharers named in a conflict: the reason is stored with each device, and a clone group can be thousands strong. */
+export const MAX_SHARERS_NAMED = 10;
+
+function listSharers(ids: readonly string[]): string {
+  const named = [...ids].sort().slice(0, MAX_SHARERS_NAMED).join(', ');
+  return ids.length > MAX_SHARERS_NAMED ? `${named} and ${(ids.length - MAX_SHARERS_NAMED).toLocaleString('en-GB')} more` : named;
+}
+
 /** The conflict code recorded when an SMBIOS UUID is void because live records of one tool share it. */
 export const SMBIOS_UUID_SHARED_BY_LIVE_RECORDS = 'SMBIOS_UUID_SHARED_BY_LIVE_RECORDS';
 
@@ -217,14 +225,14 @@ export function resolveIdentity(
   const reported = new Set<string>();
   for (const rule of AUTO_RULES) {
     if (rule === 'SERIAL_NUMBER' && dev.serial && device.serialSharedWith?.length) {
-      const others = [...device.serialSharedWith].sort().join(', ');
+      const others = listSharers(device.serialSharedWith);
       conflicts.push(
         `${SERIAL_SHARED_BY_LIVE_RECORDS}: serial ${dev.serial} is also reported by live record(s) ${others} of connector ${dev.connectorInstanceId}; it identifies no single machine`,
       );
       continue;
     }
     if (rule === 'SMBIOS_UUID' && dev.uuid && device.smbiosUuidSharedWith?.length) {
-      const others = [...device.smbiosUuidSharedWith].sort().join(', ');
+      const others = listSharers(device.smbiosUuidSharedWith);
       conflicts.push(
         `${SMBIOS_UUID_SHARED_BY_LIVE_RECORDS}: SMBIOS UUID ${dev.uuid} is also reported by live record(s) ${others} of connector ${dev.connectorInstanceId}; it identifies no single machine`,
       );

@@ -38,29 +38,40 @@ export function liveAtOnce(a: SerialHolder, b: SerialHolder): boolean {
   return !a.outOfDate && !b.outOfDate;
 }
 
-/** For each record whose serial another live record of the same instance also reports: those records' ids. */
-export function serialsSharedByLiveRecords(records: Iterable<SerialHolder>): Map<string, string[]> {
+/**
+ * The other live records sharing a record's identifier, listed when asked. Held as lists, a clone group of n records
+ * (thousands of machines imaged with one bogus serial) held n² ids at once: 20,000 of them would take gigabytes.
+ */
+export interface SharedIdentifier {
+  /** The other records' ids, sorted. */
+  others(): string[];
+}
+
+/** For each record whose serial another live record of the same instance also reports: those records. */
+export function serialsSharedByLiveRecords(records: Iterable<SerialHolder>): Map<string, SharedIdentifier> {
   return sharedByLiveRecords(records, (r) => normaliseSerial(r.serialNumber));
 }
 
-/** For each record whose SMBIOS UUID another live record of the same instance also reports: those records' ids. */
-export function smbiosUuidsSharedByLiveRecords(records: Iterable<SerialHolder>): Map<string, string[]> {
+/** For each record whose SMBIOS UUID another live record of the same instance also reports: those records. */
+export function smbiosUuidsSharedByLiveRecords(records: Iterable<SerialHolder>): Map<string, SharedIdentifier> {
   return sharedByLiveRecords(records, (r) => normaliseSmbiosUuid(r.smbiosUuid));
 }
 
-function sharedByLiveRecords(records: Iterable<SerialHolder>, valueOf: (r: SerialHolder) => string | null): Map<string, string[]> {
+function sharedByLiveRecords(records: Iterable<SerialHolder>, valueOf: (r: SerialHolder) => string | null): Map<string, SharedIdentifier> {
   const bySerial = new Map<string, SerialHolder[]>();
   for (const r of records) {
     const serial = valueOf(r);
     if (!serial) continue;
-    bySerial.set(serial, [...(bySerial.get(serial) ?? []), r]);
+    const holders = bySerial.get(serial);
+    if (holders) holders.push(r);
+    else bySerial.set(serial, [r]);
   }
-  const out = new Map<string, string[]>();
+  const out = new Map<string, SharedIdentifier>();
   for (const holders of bySerial.values()) {
     if (holders.length < 2) continue;
     for (const a of holders) {
-      const others = holders.filter((b) => b !== a && liveAtOnce(a, b)).map((b) => b.sourceId);
-      if (others.length) out.set(a.sourceId, others.sort());
+      const sharesWith = (b: SerialHolder) => b !== a && liveAtOnce(a, b);
+      if (holders.some(sharesWith)) out.set(a.sourceId, { others: () => holders.filter(sharesWith).map((b) => b.sourceId).sort() });
     }
   }
   return out;

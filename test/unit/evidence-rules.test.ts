@@ -2,7 +2,9 @@
  * Identity's clone rule as pure functions: a serial shared by live records of one tool identifies nothing. (The
  * effective-state rule is decided in SQL: test/integration/effective-states.test.ts.)
  */
-import { AssetIdentity, DeviceIdentity, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { AssetIdentity, DeviceIdentity, MAX_SHARERS_NAMED, resolveIdentity, SERIAL_SHARED_BY_LIVE_RECORDS } from '../../src/identity/match';
 import { liveAtOnce, SerialHolder, serialsSharedByLiveRecords } from '../../src/identity/shared-serials';
 
 const day = (d: number) => new Date(Date.UTC(2026, 10, d, 9, 0, 0));
@@ -16,8 +18,8 @@ const holder = (sourceId: string, over: Partial<SerialHolder> = {}): SerialHolde
 describe('serialsSharedByLiveRecords', () => {
   it('two live clones checking in side by side void each other', () => {
     const shared = serialsSharedByLiveRecords([holder('vm-a'), holder('vm-b', { enrolledAt: day(3) })]);
-    expect(shared.get('vm-a')).toEqual(['vm-b']);
-    expect(shared.get('vm-b')).toEqual(['vm-a']);
+    expect(shared.get('vm-a')?.others()).toEqual(['vm-b']);
+    expect(shared.get('vm-b')?.others()).toEqual(['vm-a']);
   });
 
   it('a re-enrolment is not a clone: the old record went quiet before the new one enrolled', () => {
@@ -34,7 +36,7 @@ describe('serialsSharedByLiveRecords', () => {
 
   it('a clone that went inactive stays its twin\'s clone: their lives overlapped for months', () => {
     const shared = serialsSharedByLiveRecords([holder('vm-a', { outOfDate: true, lastCheckInAt: day(15) }), holder('vm-b', { enrolledAt: day(3) })]);
-    expect(shared.get('vm-b')).toEqual(['vm-a']);
+    expect(shared.get('vm-b')?.others()).toEqual(['vm-a']);
   });
 
   it('without enrolment times an out-of-date record shares its serial with nobody', () => {
@@ -45,6 +47,24 @@ describe('serialsSharedByLiveRecords', () => {
   it('without enrolment times two active records sharing a serial are taken as clones', () => {
     const shared = serialsSharedByLiveRecords([holder('a', { enrolledAt: null }), holder('b', { enrolledAt: null })]);
     expect([...shared.keys()].sort()).toEqual(['a', 'b']);
+  });
+
+  it('a clone group thousands strong is held once, not as a list of the others per record', () => {
+    setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const clones = Array.from({ length: 5_000 }, (_, i) => holder(`vm-${String(i).padStart(5, '0')}`));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const shared = serialsSharedByLiveRecords(clones);
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    expect(shared.size).toBe(5_000);
+    // As lists, 5,000 clones held 25 million ids (some 200 MB).
+    expect(held).toBeLessThan(20 * 1024 * 1024);
+    const others = shared.get('vm-00042')!.others();
+    expect(others).toHaveLength(4_999);
+    expect(others).not.toContain('vm-00042');
+    expect(others.slice(0, 2)).toEqual(['vm-00000', 'vm-00001']);
   });
 
   it('placeholder serials and unique serials are never reported', () => {
@@ -72,6 +92,15 @@ describe('resolveIdentity with a serial shared by live records', () => {
     expect(r.assetId).toBe('asset-b');
     expect(r.matchedBy.rule).toBe('HOSTNAME');
     expect(r.conflicts[0]).toMatch(new RegExp(`^${SERIAL_SHARED_BY_LIVE_RECORDS}: serial VMWARE-421A2B3C4D5E6F70-8192A3B4C5D6E7F8 .*intune-a`));
+  });
+
+  it('names the first sharers of a large clone group and counts the rest: the reason is stored with every clone', () => {
+    const sharers = Array.from({ length: 2_500 }, (_, i) => `vm-${String(i).padStart(5, '0')}`).reverse();
+    const r = resolveIdentity(device({ sourceId: 'vm-new', serialNumber: VMWARE_SERIAL, hostname: 'FAB-VM-NEW', serialSharedWith: sharers }), []);
+    const named = sharers.slice().sort().slice(0, MAX_SHARERS_NAMED).join(', ');
+    expect(r.conflicts[0]).toBe(
+      `${SERIAL_SHARED_BY_LIVE_RECORDS}: serial VMWARE-421A2B3C4D5E6F70-8192A3B4C5D6E7F8 is also reported by live record(s) ${named} and 2,490 more of connector ${INTUNE}; it identifies no single machine`,
+    );
   });
 
   it('without the shared mark the same serial would merge the clone into its twin (the defect)', () => {

@@ -8,7 +8,7 @@ import { TimeSlicer, timeSlicer } from '../../../connectors/sdk/time-slices';
 import { SourceDevice } from '../../entities';
 import { PatchPostureStatus } from '../../entities/enums';
 import { SERIAL_SHARED_BY_LIVE_RECORDS, SMBIOS_UUID_SHARED_BY_LIVE_RECORDS } from '../../identity/match';
-import { serialsSharedByLiveRecords, SerialHolder, smbiosUuidsSharedByLiveRecords } from '../../identity/shared-serials';
+import { serialsSharedByLiveRecords, SerialHolder, SharedIdentifier, smbiosUuidsSharedByLiveRecords } from '../../identity/shared-serials';
 import { newId } from '../../util/ids';
 import { outOfDate } from '../derive-asset';
 import { identityKeys, identityOf } from '../identity-index';
@@ -25,10 +25,10 @@ export interface DevicePlan {
   needsIdentity: SourceDevice[];
   /** Devices whose patch posture changed (or was first reported), with the status before. */
   postureChanges: Array<{ device: SourceDevice; from: PatchPostureStatus | null }>;
-  /** Devices whose serial other live records of the instance share (clones), with those records' external ids. */
-  sharedSerials: Map<string, string[]>;
+  /** Devices whose serial other live records of the instance share (clones), with those records. */
+  sharedSerials: Map<string, SharedIdentifier>;
   /** Likewise for SMBIOS UUIDs, which imaging and VM templates copy too. */
-  sharedSmbiosUuids: Map<string, string[]>;
+  sharedSmbiosUuids: Map<string, SharedIdentifier>;
 }
 
 const identitySignature = (d: SourceDevice) => identityKeys(identityOf(d)).sort().join('|');
@@ -44,7 +44,7 @@ function findSharedIdentifiers(plan: Omit<DevicePlan, 'sharedSerials' | 'sharedS
   }));
   const sharedSerials = serialsSharedByLiveRecords(holders);
   const sharedSmbiosUuids = smbiosUuidsSharedByLiveRecords(holders);
-  const voided: Array<[Map<string, string[]>, string, string]> = [
+  const voided: Array<[Map<string, SharedIdentifier>, string, string]> = [
     [sharedSerials, SERIAL_SHARED_BY_LIVE_RECORDS, 'SERIAL_NUMBER'],
     [sharedSmbiosUuids, SMBIOS_UUID_SHARED_BY_LIVE_RECORDS, 'SMBIOS_UUID'],
   ];

@@ -35,8 +35,8 @@ export async function resolveIdentities(m: EntityManager, tenantId: string, now:
   const livePins = new Set((await findIn(m, Asset, 'id', pins, { tenantId })).map((a) => a.id));
 
   for (const device of plan.needsIdentity) {
-    const sharers = plan.sharedSerials.get(device.externalId) ?? [];
-    const uuidSharers = plan.sharedSmbiosUuids.get(device.externalId) ?? [];
+    const sharers = plan.sharedSerials.get(device.externalId)?.others() ?? [];
+    const uuidSharers = plan.sharedSmbiosUuids.get(device.externalId)?.others() ?? [];
     const identity = { ...identityOf(device), serialSharedWith: sharers, smbiosUuidSharedWith: uuidSharers };
     const pinned = device.pinnedAssetId && livePins.has(device.pinnedAssetId) ? device.pinnedAssetId : undefined;
     const resolution = resolveIdentity(identity, index.candidatesFor(identity), {
