@@ -1,9 +1,10 @@
 /**
  * A run's patch states, held as columns instead of one object per state. A record object of the contract costs some
  * 250 bytes of heap with its strings and dates; a 20,000-device WSUS or Datto account reports three million states,
- * which as objects alone would be most of a gigabyte. Here a state is two interned indexes, a code and two times
- * (26 bytes), the device ids and update keys are held once each, and a record object exists only while a stage
- * works on its device: the apply materialises one chunk of devices at a time (write-states.ts).
+ * which as objects alone would be most of a gigabyte. Here a state is two interned indexes and a code (9 bytes), with
+ * two times where the source gives any (16 more); the device ids and update keys are held once each, and a record
+ * object exists only while a stage works on its device: the apply materialises one chunk of devices at a time
+ * (write-states.ts).
  *
  * A RunStates is a view: the shared columns and, for a part of the run (a device, a tenant, the imported devices),
  * the positions of its states, in the order the source yielded them.
@@ -27,24 +28,28 @@ class StateColumns {
   device = new Int32Array(INITIAL_CAPACITY);
   update = new Int32Array(INITIAL_CAPACITY);
   code = new Uint8Array(INITIAL_CAPACITY);
-  reportedAt = new Float64Array(INITIAL_CAPACITY);
-  installedAt = new Float64Array(INITIAL_CAPACITY);
+  // Made at the first state that has the time: many sources give none (a WSUS snapshot's states never do), and the
+  // two times would be two thirds of the columns.
+  reportedAt: Float64Array | null = null;
+  installedAt: Float64Array | null = null;
 
   push(r: PatchStateRecord): void {
-    if (this.length === this.device.length) this.grow();
+    if (this.length === this.device.length) this.resize(this.length * 2);
     const i = this.length++;
     this.device[i] = intern(r.deviceExternalId, this.deviceIds, this.deviceIndex);
     this.update[i] = intern(r.updateKey, this.updateKeys, this.updateIndex);
     // The values were checked against the contract's lists before they got here (read-source.ts).
     this.code[i] = PATCH_STATE_VALUES.indexOf(r.state) * EVIDENCE_KINDS + EVIDENCE_VALUES.indexOf(r.evidence);
-    this.reportedAt[i] = r.reportedAt ? r.reportedAt.getTime() : NO_TIME;
-    this.installedAt[i] = r.installedAt ? r.installedAt.getTime() : NO_TIME;
+    if (r.reportedAt) (this.reportedAt ??= this.timeColumn())[i] = r.reportedAt.getTime();
+    else if (this.reportedAt) this.reportedAt[i] = NO_TIME;
+    if (r.installedAt) (this.installedAt ??= this.timeColumn())[i] = r.installedAt.getTime();
+    else if (this.installedAt) this.installedAt[i] = NO_TIME;
   }
 
   record(i: number): PatchStateRecord {
     const code = this.code[i];
-    const reportedAt = this.reportedAt[i];
-    const installedAt = this.installedAt[i];
+    const reportedAt = this.reportedAt?.[i] ?? NO_TIME;
+    const installedAt = this.installedAt?.[i] ?? NO_TIME;
     return {
       deviceExternalId: this.deviceIds[this.device[i]],
       updateKey: this.updateKeys[this.update[i]],
@@ -55,18 +60,27 @@ class StateColumns {
     };
   }
 
-  /** Doubling, so a run of n states copies at most 2n of them in all. */
-  private grow(): void {
-    const size = this.device.length * 2;
-    const widen = <A extends Int32Array | Uint8Array | Float64Array>(from: A, to: A): A => {
-      to.set(from);
+  /** Once the read has ended: the columns shrink to the states they hold (doubling leaves up to half of them empty). */
+  trim(): void {
+    if (this.length < this.device.length) this.resize(this.length);
+  }
+
+  private timeColumn(): Float64Array {
+    return new Float64Array(this.device.length).fill(NO_TIME);
+  }
+
+  /** Doubling while the read goes on, so a run of n states copies at most 2n of them in all. */
+  private resize(size: number): void {
+    const n = this.length;
+    const move = <A extends Int32Array | Uint8Array | Float64Array>(from: A, to: A): A => {
+      to.set(from.subarray(0, n));
       return to;
     };
-    this.device = widen(this.device, new Int32Array(size));
-    this.update = widen(this.update, new Int32Array(size));
-    this.code = widen(this.code, new Uint8Array(size));
-    this.reportedAt = widen(this.reportedAt, new Float64Array(size));
-    this.installedAt = widen(this.installedAt, new Float64Array(size));
+    this.device = move(this.device, new Int32Array(size));
+    this.update = move(this.update, new Int32Array(size));
+    this.code = move(this.code, new Uint8Array(size));
+    if (this.reportedAt) this.reportedAt = move(this.reportedAt, new Float64Array(size).fill(NO_TIME));
+    if (this.installedAt) this.installedAt = move(this.installedAt, new Float64Array(size).fill(NO_TIME));
   }
 }
 
@@ -96,7 +110,13 @@ export class RunStates implements Iterable<PatchStateRecord> {
   /** States collected one by one, as a read yields them. */
   static collector(): { add(record: PatchStateRecord): void; done(): RunStates } {
     const columns = new StateColumns();
-    return { add: (record) => columns.push(record), done: () => new RunStates(columns, null) };
+    return {
+      add: (record) => columns.push(record),
+      done: () => {
+        columns.trim();
+        return new RunStates(columns, null);
+      },
+    };
   }
 
   static from(records: Iterable<PatchStateRecord>): RunStates {

@@ -56,7 +56,9 @@ describe('RunStates', () => {
     expect(RunStates.from([state('a', 'KB1'), state('b', 'KB1')]).firstDuplicate()).toBeNull();
   });
 
-  it('holds a million states in a few dozen bytes each, not as objects', () => {
+  // A million states of 5,000 devices and 200 updates, with fresh strings per record as a parsed upload gives them;
+  // as records they would hold about 250 MB of heap.
+  function heldPerState(at: Date | null): { bytes: number; states: RunStates; devices: string[]; updates: string[] } {
     setFlagsFromString('--expose_gc');
     const gc = runInNewContext('gc') as () => void;
     const devices = Array.from({ length: 5_000 }, (_, d) => `2b1f0c3e-0000-4000-8000-${String(d).padStart(12, '0')}`);
@@ -64,18 +66,35 @@ describe('RunStates', () => {
     gc();
     const before = process.memoryUsage();
     const collector = RunStates.collector();
-    const at = new Date('2026-11-01T08:00:00Z');
     for (const device of devices) {
-      // Fresh strings per record, as a parsed upload gives them.
-      for (const update of updates) collector.add({ deviceExternalId: `${device}`.slice(0), updateKey: update.slice(0), state: 'INSTALLED', evidence: 'REPORTED', reportedAt: at, installedAt: at });
+      for (const update of updates) collector.add({ deviceExternalId: device.slice(0), updateKey: update.slice(0), state: 'INSTALLED', evidence: 'REPORTED', reportedAt: at, installedAt: at });
     }
     const states = collector.done();
     gc();
     const after = process.memoryUsage();
-    const held = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers);
+    return { bytes: (after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)) / states.length, states, devices, updates };
+  }
+
+  it('holds a million states in a few dozen bytes each, not as objects', () => {
+    const at = new Date('2026-11-01T08:00:00Z');
+    const { bytes, states, devices, updates } = heldPerState(at);
     expect(states).toHaveLength(1_000_000);
-    // As records, a million states would hold about 250 MB of heap.
-    expect(held / states.length).toBeLessThan(48);
+    expect(bytes).toBeLessThan(32);
     expect(states.byDevice().get(devices[4_321])!.records()[199]).toEqual({ deviceExternalId: devices[4_321], updateKey: updates[199], state: 'INSTALLED', evidence: 'REPORTED', reportedAt: at, installedAt: at });
+  });
+
+  it('keeps no time columns for a source that gives no times (a WSUS snapshot)', () => {
+    const { bytes, states, devices } = heldPerState(null);
+    expect(bytes).toBeLessThan(12);
+    expect(states.byDevice().get(devices[17])!.records()[3]).toMatchObject({ reportedAt: null, installedAt: null });
+  });
+
+  it('gives each state its own times when only some states have them', () => {
+    const at = new Date('2026-11-01T08:00:00Z');
+    const mixed = [state('a', 'KB1'), state('a', 'KB2', { reportedAt: at }), state('b', 'KB1'), state('b', 'KB2', { installedAt: at })];
+    expect(RunStates.from(mixed).records()).toEqual(mixed);
+    // The first time comes after the columns have grown, and more states after it grow them again.
+    const late = [...Array.from({ length: 3_000 }, (_, i) => state(`pc-${i}`, 'KB1')), state('pc-x', 'KB1', { reportedAt: at }), ...Array.from({ length: 3_000 }, (_, i) => state(`pc-${i}`, 'KB2'))];
+    expect(RunStates.from(late).records()).toEqual(late);
   });
 });
