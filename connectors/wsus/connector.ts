@@ -33,8 +33,9 @@ export function createWsusConnector(config: WsusConfig, context: ConnectorContex
     });
     return mapped;
   };
-  // The engine keeps the connector until the run's transaction ends, and what the streams yielded is in its hands by
-  // then: holding the mapping too would keep a second copy through the whole apply. A later read maps again.
+  // The engine keeps the connector until the run's transaction ends, and has what the streams yielded by then:
+  // holding the mapping too would keep its records (and a plan of states never read) through the whole apply. A
+  // later read maps again.
   const streamRead = () => {
     if (++streamsRead < STREAMS) return;
     streamsRead = 0;
