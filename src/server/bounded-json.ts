@@ -107,7 +107,9 @@ const INTERNED_MAX_STRINGS = 16_384;
  * its computers and updates once per installation row, 730,000 GUIDs for 2,300 distinct ones at 2,000 × 300), and the
  * parser would otherwise allocate a new string for every occurrence and keep them all in the parsed value. The table
  * is started afresh when full rather than grown: the ids that repeat come back into it at once, and a document of
- * unique strings (which gains nothing) never makes it larger than INTERNED_MAX_STRINGS.
+ * unique strings (which gains nothing) never makes it larger than INTERNED_MAX_STRINGS. The collector sends the
+ * installation rows ordered by computer, so the ids in use at any time are one computer's and the updates': a fleet
+ * of 20,000 computers needs no larger a table.
  */
 function stringInterner(): (value: string) => string {
   let seen = new Map<string, string>();
