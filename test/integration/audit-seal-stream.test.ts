@@ -5,8 +5,6 @@
  * order are sealed by collecting and sorting them instead, with the same result.
  */
 import { randomUUID } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { EntityManager } from 'typeorm';
 import { WsusSimulator } from '../../connectors/wsus/simulator';
 import { digestOf, EventsDigest, LEAF_CHUNK, LEAF_PAGE, LEAF_VERSION, leavesWhere } from '../../src/audit/event-leaves';
@@ -178,43 +176,4 @@ describe(`the streamed seal of a run on ${ENGINE}`, () => {
     expect(reference.get(tenant.id)!.events.count).toBeGreaterThan(LEAF_PAGE);
     await expectSealedAsCollected(run.id, [tenant], reference);
   }, 120_000);
-
-  it("holds about a page of a run's events while sealing it, not the run: the live heap does not grow with the run", async () => {
-    setFlagsFromString('--expose_gc');
-    const gc = runInNewContext('gc') as () => void;
-    const live = () => {
-      gc();
-      const { heapUsed, arrayBuffers } = process.memoryUsage();
-      return heapUsed + arrayBuffers;
-    };
-    /** The most live memory above what was live before, measured as each leaf-list statement starts, while a run of `n` events is sealed. */
-    const sealHeld = async (n: number): Promise<number> => {
-      const t = await factory.tenant(`Stream memory ${n}`);
-      const own = await instance(t, 'wsus');
-      const run = await startRun(own);
-      for (let i = 0; i < n; i += 10_000) await insertRows(m(), PatchEvent, patchEvents(t, run.id, ids(Math.min(10_000, n - i))));
-      // The statement counter keeps every statement's parameters (the rows just inserted, the leaf list to come):
-      // here it keeps only the statements' text, which the seal's own memory does not depend on.
-      const logQuery = db.counter.logQuery.bind(db.counter);
-      db.counter.reset();
-      const before = live();
-      let most = -Infinity;
-      // Measured as the leaf list is written: collecting every leaf first, a seal held them all by its first write.
-      db.counter.logQuery = (query) => {
-        if (/^INSERT INTO .run_event_leaves/.test(query)) most = Math.max(most, live() - before);
-        db.counter.statements.push(query);
-      };
-      try {
-        expect(await seal(run, own)).toEqual({ partsUndone: 0 });
-      } finally {
-        db.counter.logQuery = logQuery;
-      }
-      return most;
-    };
-    const small = await sealHeld(5_000);
-    const large = await sealHeld(50_000);
-    // Collecting and sorting held about 320 bytes an event at its first write: 1.6 MB for the smaller run, 16 MB for
-    // the larger one. Streamed, both hold about 1.5 MB (a page of rows, a statement of the leaf list).
-    expect({ small, large, flat: large - small < 4 * 1024 * 1024 }).toEqual({ small, large, flat: true });
-  }, 180_000);
 });
