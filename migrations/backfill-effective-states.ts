@@ -3,8 +3,8 @@
  * sync engine applies from then on (src/sync/effective-states.ts), in one statement.
  */
 import { QueryRunner } from 'typeorm';
-import { effectiveFlipSql } from '../src/sync/effective-states';
+import { effectiveFlipSql, flipDialectOf } from '../src/sync/effective-states';
 
 export async function backfillEffectiveStates(q: QueryRunner, quote: (name: string) => string): Promise<void> {
-  await q.query(effectiveFlipSql(quote, null));
+  await q.query(effectiveFlipSql(quote, null, flipDialectOf(q)));
 }

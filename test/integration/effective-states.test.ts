@@ -1,6 +1,7 @@
 /**
  * The effective-state rule as the database applies it (one statement per chunk of assets), on both engines: one
- * state per asset and update decides, current sources first, then the freshest, then REPORTED before DERIVED.
+ * state per asset and update decides, current sources first, then the freshest, then REPORTED before DERIVED. And
+ * what a refresh reads: its assets' states, never the whole table, which a fleet-wide run would read once per chunk.
  */
 import { ConnectorInstance, PatchState, SourceDevice, Tenant } from '../../src/entities';
 import { EvidenceKind, PatchStateValue } from '../../src/entities/enums';
@@ -93,5 +94,36 @@ describe(`effective patch states on ${ENGINE}`, () => {
     const after = await db.dataSource.getRepository(PatchState).findBy({ assetId: m.asset.id });
     expect(after.map((r) => [r.id, r.effective]).sort()).toEqual(before.map((r) => [r.id, r.effective]).sort());
     expect(before.filter((r) => r.effective)).toHaveLength(kbs.length);
+  });
+
+  /** How the engine plans `sql`: each table it reads and how (MariaDB's EXPLAIN type, SQLite's SCAN or SEARCH). */
+  async function accessesOf(sql: string, parameters: unknown[]): Promise<Array<{ table: string; access: string }>> {
+    if (db.engine === 'sqlite') {
+      const plan: Array<{ detail: string }> = await db.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, parameters);
+      return plan.map((p) => /^(SCAN|SEARCH) (\S+)/.exec(p.detail)).filter((x): x is RegExpExecArray => !!x).map((x) => ({ table: x[2], access: x[1] }));
+    }
+    const plan: Array<{ table: string; type: string }> = await db.dataSource.query(`EXPLAIN ${sql}`, parameters);
+    return plan.map((p) => ({ table: p.table, access: p.type }));
+  }
+
+  it("a refresh reads the states of the assets it is given through indexes, not every row of the fleet's patch states", async () => {
+    // A fleet around the asset, so that reading it all is a plan the engine would pick only for want of another.
+    const fleet = await f.insertAssets(Array.from({ length: 300 }, () => f.asset(tenant)));
+    const fleetSources = fleet.map((a) => f.source(a, wsus, { lastCheckInAt: day(20) }));
+    await f.insert(SourceDevice, fleetSources);
+    await f.insert(PatchState, fleetSources.flatMap((d) => kbs.map((u) => f.patchState(d, u, PatchStateValue.INSTALLED))));
+    const m = await machine([{ connector: wsus, evidence: EvidenceKind.REPORTED, state: PatchStateValue.MISSING, lastCheckInAt: day(20) }], kbs);
+
+    db.counter.reset();
+    await refreshEffectiveStates(db.dataSource.manager, [m.asset.id]);
+    const flips = db.counter.statements.map((sql, i) => ({ sql, parameters: db.counter.parameters[i] })).filter((s) => /^\s*UPDATE\b/i.test(s.sql) && s.sql.includes('patch_state'));
+    expect(flips).toHaveLength(1);
+    const accesses = await accessesOf(flips[0].sql, flips[0].parameters);
+    // The materialised ranking (MariaDB's <derivedN>, SQLite's ranked and (subquery-N)) holds only the given
+    // assets' states.
+    const tables = accesses.filter((a) => !/^(<derived\d+>|\(subquery-\d+\)|ranked)$/.test(a.table));
+    expect(tables.length).toBeGreaterThanOrEqual(3);
+    const fullReads = db.engine === 'sqlite' ? ['SCAN'] : ['ALL', 'index'];
+    expect(tables.filter((a) => fullReads.includes(a.access))).toEqual([]);
   });
 });
