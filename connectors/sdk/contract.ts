@@ -369,6 +369,17 @@ export interface IngestHook<C extends object = object> {
    */
   ingestKey(settings: Partial<C>): string | undefined;
   /**
+   * Optional: arrays of the upload the hook keeps in a form of its own while it is parsed, by their path from the
+   * root (member names joined by dots: "$.rows.installations"). The route hands each element to its array's
+   * collector as soon as the element is parsed (after the JSON limits, which are checked as for any upload) and
+   * never keeps it, and `accept` finds what `finish()` returned in the array's place. For an upload whose bulk is one
+   * long array of small rows: as JavaScript values they cost tens of bytes each, held through the check and the run.
+   * A value at that path that is not an array is left as parsed. Collect only what `accept` checks as it would the
+   * array: the collector must keep enough (say, the first element it will refuse, with its index) to refuse the
+   * upload exactly as before.
+   */
+  collectArrays?: Readonly<Record<string, () => UploadArrayCollector>>;
+  /**
    * Checks the parsed upload (already within the size and depth limits) and returns what the run gets as
    * `context.payload`, when the source generated it and which host sent it. Throw `UploadRejectedError(code, …)`
    * for an upload it will not read: the route answers 422 with that code. The connector checks the payload again in
@@ -376,6 +387,14 @@ export interface IngestHook<C extends object = object> {
    * the event loop between them) so the server keeps answering meanwhile; the route awaits it either way.
    */
   accept(upload: unknown): AcceptedUpload | Promise<AcceptedUpload>;
+}
+
+/** Takes one array's elements as the route parses them (IngestHook.collectArrays). */
+export interface UploadArrayCollector {
+  /** One element, complete; `index` is its place in the array. */
+  add(element: unknown, index: number): void;
+  /** What the parsed upload holds in the array's place once the array has closed. */
+  finish(): unknown;
 }
 
 export interface AcceptedUpload {

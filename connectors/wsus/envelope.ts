@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
 import schema from './envelope.schema.json';
 import { UploadRejectedError } from '../sdk/errors';
 import { forEachSliced, timeSlicer, TimeSlicer } from '../sdk/time-slices';
+import { forEachInstallation, InstallationColumns, InstallationRows } from './installation-columns';
 
 export const ENVELOPE_FORMAT = 'patchgraph-wsus-snapshot';
 export const ENVELOPE_VERSION = 1;
@@ -77,6 +78,10 @@ export interface WsusRows {
   targetGroups: TargetGroupRow[];
   groupMemberships: GroupMembershipRow[];
   updates: UpdateRow[];
+  /**
+   * As sent. An upload through the ingest route has an InstallationColumns here instead (see
+   * {@link collectInstallations}): read the rows with {@link installationsOf}, which gives either form.
+   */
   installations: InstallationTriple[];
   approvals: ApprovalRow[];
 }
@@ -110,6 +115,26 @@ type RowSet = (typeof ROW_SETS)[number];
 const validateRow = Object.fromEntries(
   ROW_SETS.map((name) => [name, ajv.getSchema(`${schema.$id}#/properties/rows/properties/${name}/items`)!]),
 ) as Record<RowSet, ValidateFunction>;
+
+/**
+ * The columns the ingest route's parser filled (wsusIngest.collectArrays). Module-private and weak, like `checked`:
+ * columns the check trusts are only ones made here, whose rows were each checked against the row rules as they came.
+ */
+const collectedHere = new WeakSet<InstallationColumns>();
+
+/** Where an upload's `$.rows.installations` rows go as they are parsed: columns, each row checked against the schema's row rules. */
+export function collectInstallations(): InstallationColumns {
+  const columns = new InstallationColumns((row) => validateRow.installations(row));
+  collectedHere.add(columns);
+  return columns;
+}
+
+const collectedColumns = (value: unknown): value is InstallationColumns => value instanceof InstallationColumns && collectedHere.has(value);
+
+/** A checked envelope's installation rows, in whichever form it holds them. */
+export function installationsOf(rows: WsusRows): InstallationRows {
+  return rows.installations as InstallationRows;
+}
 
 export interface CheckOptions {
   /** When to give the event loop a turn; by default every SLICE_BUDGET_MS of work. */
@@ -165,25 +190,26 @@ async function checkSchema(value: unknown, slicer: TimeSlicer): Promise<void> {
     return;
   }
   const sets = rows as Record<string, unknown>;
-  const firstBad = new Map<RowSet, number>();
+  const firstBad = new Map<RowSet, { index: number; row: unknown }>();
+  const cut: Record<string, unknown> = { ...sets };
   for (const name of ROW_SETS) {
     const list = sets[name];
+    if (collectedColumns(list)) {
+      // Its rows were checked by the same rule as they were parsed, and the first bad one kept.
+      if (list.firstBad) firstBad.set(name, list.firstBad);
+      cut[name] = list.firstBad ? [list.firstBad.row] : [];
+      continue;
+    }
     if (!Array.isArray(list)) continue;
     const check = validateRow[name];
     for (let i = 0; i < list.length; i++) {
       if (!check(list[i])) {
-        firstBad.set(name, i);
+        firstBad.set(name, { index: i, row: list[i] });
         break;
       }
       if (slicer.due()) await slicer.turn();
     }
-  }
-  const cut: Record<string, unknown> = { ...sets };
-  for (const name of ROW_SETS) {
-    const list = sets[name];
-    if (!Array.isArray(list)) continue;
-    const bad = firstBad.get(name);
-    cut[name] = bad === undefined ? [] : [list[bad]];
+    cut[name] = firstBad.has(name) ? [firstBad.get(name)!.row] : [];
   }
   if (validate({ ...value, rows: cut })) {
     if (firstBad.size === 0) return;
@@ -192,7 +218,7 @@ async function checkSchema(value: unknown, slicer: TimeSlicer): Promise<void> {
   }
   const errors = validate.errors?.map((e) => {
     const m = /^\/rows\/(\w+)\/0(?=\/|$)/.exec(e.instancePath);
-    const bad = m ? firstBad.get(m[1] as RowSet) : undefined;
+    const bad = m ? firstBad.get(m[1] as RowSet)?.index : undefined;
     return bad === undefined ? e : { ...e, instancePath: `/rows/${m![1]}/${bad}${e.instancePath.slice(m![0].length)}` };
   });
   throw schemaViolation(errors);
@@ -225,7 +251,7 @@ async function checkReferences(rows: WsusRows, slicer: TimeSlicer): Promise<void
   // By computer, then update: a key joining the two would be a new 73-character string per row, 365,000 of them
   // (some 40 MB) at 2,000 x 300, where these maps reuse the ids' own strings.
   const stateOf = new Map<string, Map<string, number>>();
-  await forEachSliced(rows.installations, slicer, ([computerId, updateId, state], i) => {
+  await forEachInstallation(installationsOf(rows), slicer, (computerId, updateId, state, i) => {
     const computer = computerId.toLowerCase();
     const update = updateId.toLowerCase();
     if (!computers.has(computer)) refuse(`/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);

@@ -17,7 +17,8 @@ import { fixesOf, severityOf } from '../shared/microsoft/microsoft-fixes';
 import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
 import { forEachSliced, timeSlicer, TimeSlicer } from '../sdk/time-slices';
-import { ComputerTargetRow, EnvelopeError, UpdateRow, WsusEnvelope, WsusRows } from './envelope';
+import { ComputerTargetRow, EnvelopeError, installationsOf, UpdateRow, WsusEnvelope } from './envelope';
+import { forEachInstallation, InstallationRows } from './installation-columns';
 
 /** How target groups are used: as the devices' sites (matched by name, or mapped for an MSP-wide instance), or not. */
 export type TargetGroupUse = 'sites' | 'ignore';
@@ -211,7 +212,7 @@ export async function mapSnapshot(envelope: WsusEnvelope, options: { targetGroup
   }
   const declined = new Set(rows.updates.filter((u) => truthy(u.IsDeclined)).map((u) => u.UpdateId.toLowerCase()));
 
-  const plan = await planStates(rows.installations, slicer, computers, declined, keyOfUpdate);
+  const plan = await planStates(installationsOf(rows), slicer, computers, declined, keyOfUpdate);
 
   const approvals: ApprovalRecord[] = [];
   await forEachSliced(rows.approvals, slicer, (a) => {
@@ -240,11 +241,11 @@ interface StatePlan {
 const CODE_RANGE = 8;
 
 /** Checks every row names a listed computer and update, as the one pass that made the states did, and plans them. */
-async function planStates(installations: WsusRows['installations'], slicer: TimeSlicer, computers: Set<string>, declined: Set<string>, keyOfUpdate: Map<string, string>): Promise<StatePlan> {
+async function planStates(installations: InstallationRows, slicer: TimeSlicer, computers: Set<string>, declined: Set<string>, keyOfUpdate: Map<string, string>): Promise<StatePlan> {
   const keys: string[] = [];
   const indexOfKey = new Map<string, number>();
   const rowsOf = new Map<string, number[]>();
-  await forEachSliced(installations, slicer, ([computerId, updateId, code], i) => {
+  await forEachInstallation(installations, slicer, (computerId, updateId, code, i) => {
     const computer = computerId.toLowerCase();
     const update = updateId.toLowerCase();
     if (!computers.has(computer)) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);

@@ -27,7 +27,7 @@ import { parseCounts } from '../sync/run-counts';
 import { RunOptions, SyncEngine } from '../sync/sync-engine';
 import { SyncInProgressError } from '../sync/sync-lock';
 import { Clock } from '../util/clock';
-import { JsonLimitError, JsonSyntaxError, parseBoundedJson } from './bounded-json';
+import { ArrayCollectors, JsonLimitError, JsonSyntaxError, parseBoundedJson } from './bounded-json';
 import { clientAddress, RateLimitRefusal, RateLimits } from './rate-limit';
 
 export interface IngestLimits {
@@ -136,15 +136,16 @@ function checkMediaType(req: Request, hook: IngestHook<any>): void {
 /**
  * The snapshot, decompressed and parsed as a stream under the limits: neither the inflated text nor an unbounded
  * value is ever built, so a gzip bomb or a pathological document is refused instead of exhausting the process.
+ * The arrays the hook collects (IngestHook.collectArrays) never exist as arrays: a WSUS snapshot's rows are most of it.
  */
-async function decode(body: Buffer, req: Request, limits: IngestLimits): Promise<unknown> {
+async function decode(body: Buffer, req: Request, limits: IngestLimits, collectors?: ArrayCollectors): Promise<unknown> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new IngestError(400, 'MALFORMED_UPLOAD', 'the upload is empty; send the gzip-compressed snapshot as the body');
   const gzipped = body[0] === 0x1f && body[1] === 0x8b;
   if (!gzipped && /gzip/i.test(String(req.headers['content-encoding'] ?? ''))) throw new IngestError(400, 'MALFORMED_UPLOAD', 'Content-Encoding says gzip but the body is not gzip data');
   const gunzip = gzipped ? createGunzip() : null;
   const text: AsyncIterable<Buffer> | Iterable<Buffer> = gunzip ? Readable.from([body], { objectMode: false }).pipe(gunzip) : [body];
   try {
-    return await parseBoundedJson(text, { maxBytes: limits.maxSnapshotBytes, maxDepth: limits.maxJsonDepth, maxElements: limits.maxJsonElements, maxStringChars: limits.maxJsonStringChars }, LIMIT_SETTINGS);
+    return await parseBoundedJson(text, { maxBytes: limits.maxSnapshotBytes, maxDepth: limits.maxJsonDepth, maxElements: limits.maxJsonElements, maxStringChars: limits.maxJsonStringChars }, LIMIT_SETTINGS, collectors);
   } catch (err) {
     if (err instanceof JsonLimitError) throw new IngestError(err.code === 'SNAPSHOT_TOO_LARGE' ? 413 : 422, err.code, err.message);
     if (err instanceof JsonSyntaxError) throw new IngestError(400, 'MALFORMED_UPLOAD', `the snapshot is not JSON: ${err.message}`);
@@ -189,7 +190,7 @@ async function acceptUpload(hook: IngestHook<any>, parsed: unknown): Promise<Acc
  * once it is read, and a 2,000 x 300 WSUS snapshot's parsed form would otherwise stay through the whole apply.
  */
 async function pushedRun(req: Request, { instance, hook }: Accepted, body: Buffer, deps: IngestDeps): Promise<RunOptions> {
-  const parsed = await decode(body, req, deps.limits);
+  const parsed = await decode(body, req, deps.limits, hook.collectArrays);
   const upload = await acceptUpload(hook, parsed);
   const generatedAt = upload.generatedAt.getTime();
   // A snapshot from the future would become the watermark and make every real one after it look stale.
