@@ -26,7 +26,8 @@ import { SourceRead, SyncDataError } from './read-source';
 
 /** Writes new catalog entries and fix links for `tenantId`'s part of a run; returns the entry id of every key it uses. */
 export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date, counts: SyncCounts, tenantId: string): Promise<Map<string, string>> {
-  const keys = [...new Set([...read.updates.map((u) => u.key), ...read.patchStates.updateKeys(), ...read.approvals.map((a) => a.updateKey)])];
+  const stateKeys = read.patchStates.updateKeys();
+  const keys = [...new Set([...read.updates.map((u) => u.key), ...stateKeys, ...read.approvals.map((a) => a.updateKey)])];
   const existing = await findIn(m, Update, 'catalogKey', keys, { owner: In([SHARED_OWNER, tenantId]) });
   // A shared entry wins over the tenant's own one for the same key (trusted data learnt of it later).
   const ordered = [...existing].sort((a, b) => Number(a.owner === SHARED_OWNER) - Number(b.owner === SHARED_OWNER));
@@ -47,7 +48,7 @@ export async function writeCatalog(m: EntityManager, read: SourceRead, now: Date
   await insertRows(m, Update, created);
   counts.updates.seen = read.updates.length;
   counts.updates.created = created.length;
-  if (!read.patchStates.updateKeys().every((key) => idByKey.has(key))) {
+  if (!stateKeys.every((key) => idByKey.has(key))) {
     // Named by the first state in the run that uses an unknown key.
     for (const s of read.patchStates) {
       if (!idByKey.has(s.updateKey)) throw new SyncDataError(`patch state ${s.deviceExternalId}/${s.updateKey}: the update is neither in this run nor in the catalog`);
