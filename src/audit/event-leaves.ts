@@ -122,16 +122,25 @@ export async function leavesWhere(m: EntityManager, where: string, params: unkno
   return byTenant;
 }
 
-/** The tenants a run wrote events in, from the run's index alone, in order. */
-export async function tenantsOfRun(m: EntityManager, syncRunId: string): Promise<string[]> {
+/**
+ * How many events of each kind a run wrote in each tenant, from the run's index alone (syncRunId, tenantId): which
+ * tenants the seal covers, and what the write must have handed over for each (run-leaves.ts).
+ */
+export async function eventCountsOfRun(m: EntityManager, syncRunId: string): Promise<Map<string, { patch: number; posture: number }>> {
   const q = (c: string) => m.connection.driver.escape(c);
-  const tenants = new Set<string>();
-  for (const entity of [PatchEvent, PatchPostureEvent]) {
+  const counts = new Map<string, { patch: number; posture: number }>();
+  for (const [entity, kind] of [[PatchEvent, 'patch'], [PatchPostureEvent, 'posture']] as const) {
     const table = q(m.connection.getMetadata(entity).tableName);
-    const rows: Array<{ tenantId: string }> = await m.query(`SELECT DISTINCT ${q('tenantId')} AS ${q('tenantId')} FROM ${table} WHERE ${q('syncRunId')} = ?`, [syncRunId]);
-    for (const r of rows) tenants.add(r.tenantId);
+    const rows: Array<{ tenantId: string; n: number | string }> = await m.query(
+      `SELECT ${q('tenantId')} AS ${q('tenantId')}, COUNT(*) AS n FROM ${table} WHERE ${q('syncRunId')} = ? GROUP BY ${q('tenantId')}`, [syncRunId],
+    );
+    for (const r of rows) {
+      const c = counts.get(r.tenantId) ?? { patch: 0, posture: 0 };
+      c[kind] = Number(r.n);
+      counts.set(r.tenantId, c);
+    }
   }
-  return [...tenants].sort();
+  return counts;
 }
 
 /**

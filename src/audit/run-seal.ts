@@ -10,55 +10,9 @@
  */
 import { EntityManager } from 'typeorm';
 import { forEachSliced, TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
-import { insertRows } from '../db/insert-rows';
-import { PatchEvent, PatchPostureEvent, RunEventLeaves } from '../entities';
-import { newId } from '../util/ids';
-import { EventKind, EventLeaf, EventsDigest, LEAF_CHUNK, LEAF_VERSION, patchEventLeafOf, postureEventLeafOf, runLeavesIn, runPages } from './event-leaves';
-import { IncrementalMerkleRoot } from './merkle';
-
-/** run_event_leaves rows per INSERT: about half a megabyte. */
-const LEAF_ROWS_PER_INSERT = 16;
-
-/** The leaf list of a run's part in a tenant being written, and its root folded, one leaf at a time in canonical order. */
-class LeafListWriter {
-  private entries: Array<[EventKind, string, string]> = [];
-  private filled: RunEventLeaves[] = [];
-  private chunks = 0;
-  private readonly tree = new IncrementalMerkleRoot();
-
-  constructor(private readonly m: EntityManager, private readonly syncRunId: string, private readonly tenantId: string) {}
-
-  add(leaf: EventLeaf): void {
-    this.entries.push([leaf.kind, leaf.id, leaf.leaf]);
-    this.tree.add(leaf.leaf);
-    if (this.entries.length === LEAF_CHUNK) this.closeRow();
-  }
-
-  /** Writes the rows filled so far, a statement's worth at a time; `all` also writes a last, short statement. */
-  async write(all = false): Promise<void> {
-    // A few rows per statement: mysql2 escapes a statement's values in one piece, 100-180 ms for a 4 MB one.
-    while (this.filled.length >= LEAF_ROWS_PER_INSERT || (all && this.filled.length > 0)) {
-      await insertRows(this.m, RunEventLeaves, this.filled.splice(0, LEAF_ROWS_PER_INSERT));
-    }
-  }
-
-  /** Writes what is left and gives the count and root, as the run's audit event records them. */
-  async finish(): Promise<EventsDigest> {
-    if (this.entries.length) this.closeRow();
-    await this.write(true);
-    // Built key by key as digestOf builds it: the audit event's hash covers its data's JSON, key order included.
-    const digest: EventsDigest = { count: this.tree.count, root: this.tree.root() };
-    if (LEAF_VERSION > 1) digest.leaf = LEAF_VERSION;
-    return digest;
-  }
-
-  private closeRow(): void {
-    this.filled.push(Object.assign(new RunEventLeaves(), {
-      id: newId(), syncRunId: this.syncRunId, tenantId: this.tenantId, chunk: this.chunks++, entries: JSON.stringify(this.entries),
-    }));
-    this.entries = [];
-  }
-}
+import { PatchEvent, PatchPostureEvent } from '../entities';
+import { EventLeaf, EventsDigest, LEAF_CHUNK, LEAF_VERSION, patchEventLeafOf, postureEventLeafOf, runLeavesIn, runPages } from './event-leaves';
+import { LEAF_ROWS_PER_INSERT, LeafListWriter } from './leaf-list-writer';
 
 /** Thrown from inside the pages to stop reading: a row came after a later one in canonical order. */
 class OutOfOrder extends Error {}
@@ -71,7 +25,8 @@ function inCanonicalOrder<T extends { id: string }>(writer: LeafListWriter, slic
       // Compared as compareLeaves compares, by code units: the database's order (rowid, or a collation) is no proof.
       if (row.id <= last) throw new OutOfOrder();
       last = row.id;
-      writer.add(leafOf(row));
+      const leaf = leafOf(row);
+      writer.add(leaf.kind, leaf.id, leaf.leaf);
     });
     await writer.write();
   };
@@ -104,7 +59,7 @@ export async function sealRunIn(m: EntityManager, syncRunId: string, tenantId: s
   const writer = new LeafListWriter(m, syncRunId, tenantId);
   const leaves = await runLeavesIn(m, syncRunId, tenantId, LEAF_VERSION, slicer);
   for (let i = 0; i < leaves.length; i += LEAF_CHUNK * LEAF_ROWS_PER_INSERT) {
-    await forEachSliced(leaves.slice(i, i + LEAF_CHUNK * LEAF_ROWS_PER_INSERT), slicer, (leaf) => writer.add(leaf));
+    await forEachSliced(leaves.slice(i, i + LEAF_CHUNK * LEAF_ROWS_PER_INSERT), slicer, (leaf) => writer.add(leaf.kind, leaf.id, leaf.leaf));
     await writer.write();
   }
   return writer.finish();

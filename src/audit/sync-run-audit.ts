@@ -11,8 +11,9 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ConnectorInstance, SyncRun } from '../entities';
 import { appendAudit } from './audit-log';
-import { timeSlicer } from '../../connectors/sdk/time-slices';
-import { tenantsOfRun } from './event-leaves';
+import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
+import { eventCountsOfRun, EventsDigest } from './event-leaves';
+import { RunLeaves, StoredCounts, takeRunLeaves } from './run-leaves';
 import { sealRunIn } from './run-seal';
 
 export const SYNC_RUN_ACTION = 'sync.run';
@@ -34,24 +35,33 @@ function summary(run: SyncRun): Record<string, unknown> {
   };
 }
 
+const NONE: StoredCounts = { patch: 0, posture: 0 };
+
+/** A tenant's part: from the leaves the write handed over when they are all of it, else read back page by page. */
+async function sealPart(m: EntityManager, syncRunId: string, tenantId: string, stored: StoredCounts, handedOver: RunLeaves | undefined, slicer: TimeSlicer): Promise<EventsDigest> {
+  return (await handedOver?.seal(tenantId, stored)) ?? sealRunIn(m, syncRunId, tenantId, slicer);
+}
+
 /** Seals a run that is about to commit; call it in the run's transaction after its last write. */
 export async function auditCompletedRun(m: EntityManager, run: SyncRun, instance: ConnectorInstance): Promise<void> {
   const occurredAt = run.finishedAt!;
   const actor = actorOf(run);
-  // One tenant's part at a time, each streamed: the seal holds a page of events, never the run's.
-  const written = await tenantsOfRun(m, run.id);
+  const handedOver = takeRunLeaves(m, run.id);
+  const stored = await eventCountsOfRun(m, run.id);
+  const written = [...stored.keys()].sort();
   const slicer = timeSlicer();
   const counts = JSON.parse(run.counts) as Record<string, unknown>;
   if (instance.tenantId) {
     // A tenant's own instance writes only that tenant's events; any other tenant's would be sealed in its own chain.
     const tenants = [...new Set([instance.tenantId, ...written])].sort();
     for (const tenantId of tenants) {
-      const events = await sealRunIn(m, run.id, tenantId, slicer);
+      const events = await sealPart(m, run.id, tenantId, stored.get(tenantId) ?? NONE, handedOver, slicer);
       await appendAudit(m, {
         tenantId, actor, action: SYNC_RUN_ACTION, targetType: SYNC_RUN_TARGET, targetId: run.id, occurredAt,
         data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, events },
       });
     }
+    handedOver?.checkAllSealed();
     return;
   }
   await appendAudit(m, {
@@ -59,12 +69,13 @@ export async function auditCompletedRun(m: EntityManager, run: SyncRun, instance
     data: { connectorInstanceId: instance.id, kind: instance.kind, ...summary(run), counts, tenantParts: written.length },
   });
   for (const tenantId of written) {
-    const events = await sealRunIn(m, run.id, tenantId, slicer);
+    const events = await sealPart(m, run.id, tenantId, stored.get(tenantId)!, handedOver, slicer);
     await appendAudit(m, {
       tenantId, actor, action: SYNC_RUN_ACTION, targetType: SYNC_RUN_TARGET, targetId: null, occurredAt,
       data: { mspWide: true, runRef: runRef(run.id), kind: instance.kind, ...summary(run), events },
     });
   }
+  handedOver?.checkAllSealed();
 }
 
 /** Records a run that failed (or was abandoned): nothing it read was written, so there is nothing to seal. */

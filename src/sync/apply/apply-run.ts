@@ -10,6 +10,7 @@
  * unchanged data writes nothing.
  */
 import { EntityManager } from 'typeorm';
+import { RunLeaves, startRunLeaves } from '../../audit/run-leaves';
 import type { SyncCounts } from '../../../connectors/sdk/sync-counts';
 import { SourceDevice } from '../../entities';
 import { inSpan } from '../../observability/tracing';
@@ -43,8 +44,10 @@ export async function applyRun(m: EntityManager, given: RunContext): Promise<Syn
     return out;
   });
   const total = emptyCounts();
+  // The seal, in this transaction after the apply, takes the events' leaves from here instead of reading them back.
+  const leaves = startRunLeaves(m, run.syncRunId);
   for (const { part, counts, updateIds } of parts) {
-    await applyPartition(m, run, part, updateIds, counts);
+    await applyPartition(m, run, part, updateIds, counts, leaves);
     addPartCounts(total, counts);
   }
   await writeUnattached(m, { instance, read, entries: partitioning.unattached, now });
@@ -61,7 +64,7 @@ export async function applyRun(m: EntityManager, given: RunContext): Promise<Syn
   return total;
 }
 
-async function applyPartition(m: EntityManager, run: RunContext, part: Partition, updateIds: Map<string, string>, counts: SyncCounts): Promise<void> {
+async function applyPartition(m: EntityManager, run: RunContext, part: Partition, updateIds: Map<string, string>, counts: SyncCounts, leaves: RunLeaves): Promise<void> {
   const { tenantId } = part;
   const { plan, resolved, states } = await inSpan('sync.plan', { 'patchgraph.tenant.id': tenantId }, async () => {
     // A partition knows only its tenant's devices of the instance.
@@ -75,7 +78,7 @@ async function applyPartition(m: EntityManager, run: RunContext, part: Partition
   });
   await inSpan('sync.write', { 'patchgraph.tenant.id': tenantId }, async () => {
     const createdIds = await writeDevices(m, plan, resolved, states.digestChanged, counts);
-    const scope = { tenantId, syncRunId: run.syncRunId, now: run.now };
+    const scope = { tenantId, syncRunId: run.syncRunId, now: run.now, leaves };
     counts.events += await writePostureEvents(m, scope, plan.postureChanges);
     for (const assetId of await writePatchStates(m, scope, states, createdIds, updateIds, counts)) resolved.touched.add(assetId);
     const refreshed = await refreshAssets(m, tenantId, resolved.touched, run.now);
