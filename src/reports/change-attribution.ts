@@ -37,6 +37,11 @@ export class ChangeAttribution {
     this.byTenant.set(tenantId, byUpdate);
   }
 
+  /** Whether any change of the tenant (loaded) names the update: most events' updates are in none, and need no time. */
+  mayAttribute(tenantId: string, updateId: string): boolean {
+    return this.byTenant.get(tenantId)?.has(updateId) ?? false;
+  }
+
   /** The change's reference (e.g. CHG-2026-000042), or null when no change record stands behind the event. */
   of(tenantId: string, assetId: string | null, updateId: string, observedAt: Date): string | null {
     if (!assetId) return null;

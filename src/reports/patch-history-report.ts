@@ -7,7 +7,9 @@ import { TenantScope } from '../access/tenant-scope';
 import { sqlTime } from '../compliance/evaluation';
 import { projectRoot } from '../util/project-root';
 import { PolicyCompliance, renderPdf } from './formats/pdf';
+import { csvStreamChunks } from './formats/csv-stream';
 import { csvChunks, jsonlChunks, ReportFormat } from './formats/report-format';
+import { eventStream } from './event-stream';
 import { PatchHistoryFilter } from './patch-history-filter';
 import { PatchHistoryRow } from './patch-history-row';
 import { PatchHistorySource } from './patch-history-source';
@@ -99,7 +101,12 @@ export class PatchHistoryReport {
   }
 
   private render(): AsyncGenerator<Buffer> {
-    if (this.format === 'csv') return csvChunks(this.countedRows());
+    if (this.format === 'csv') {
+      const stream = eventStream(this.dataSource);
+      // Without a stream (an in-memory SQLite database) the rows come by keyset batches as for the other formats.
+      if (stream) return csvStreamChunks(this.source.streamedSlices(stream), (n) => (this.rows += n));
+      return csvChunks(this.countedRows());
+    }
     if (this.format === 'jsonl') return jsonlChunks(this.countedRows());
     // The PDF reads the rows twice: the summary counts them, the detail (which counts) draws them.
     return this.pdf();

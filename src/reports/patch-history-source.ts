@@ -9,7 +9,9 @@ import { toGlobalId } from '../graphql/types/global-id';
 import { PatchHistoryFilter } from './patch-history-filter';
 import { PatchHistoryRow } from './patch-history-row';
 import { transitionCondition, transitionOf, TRANSITIONS } from './patch-transition';
-import { PolicyDue } from './policy-due';
+import { AssetUpdate, DueVerdict, PolicyDue } from './policy-due';
+import { EventStream, SLICE_ROWS } from './event-stream';
+import { DEFAULT_DEVICE_CAPACITY, DeviceLookup } from './device-lookup';
 import { ReportLookups } from './report-lookups';
 import { ChangeAttribution } from './change-attribution';
 
@@ -61,6 +63,20 @@ interface RawRow {
   serialNumber: string | null;
   evidence: string;
   assetClass?: string | null;
+}
+
+/** Where each column is in a streamed row's array (PatchHistorySource.streamedSlices). */
+export const STREAMED = { id: 0, observedAt: 1, reportedAt: 2, fromState: 3, toState: 4, syncRunId: 5, updateId: 6, sourceDeviceId: 7, evidence: 8 } as const;
+
+/** A slice of streamed rows of one tenant, with what completes them loaded. */
+export interface StreamedSlice {
+  tenantId: string;
+  rows: unknown[][];
+  /** With a policy: its verdicts, by "assetId updateId"; null without one. */
+  verdicts: Map<string, DueVerdict> | null;
+  devices: DeviceLookup;
+  lookups: ReportLookups;
+  changes: ChangeAttribution;
 }
 
 /**
@@ -143,10 +159,10 @@ export class PatchHistorySource {
   }
 
   /**
-   * The filter's conditions (all but tenant and position), over JOINS. Filters on the catalog entry (KB, severity,
+   * The filter's conditions (all but tenant and position), over JOINS (or, not joined, over patch_event alone). Filters on the catalog entry (KB, severity,
    * CVE, the policy's scope) select update ids; a CVE counts only through links recorded by knownAt.
    */
-  private conditions(afterCursor = false): { where: string; params: unknown[] } {
+  private conditions(afterCursor = false, joined = true): { where: string; params: unknown[] } {
     const f = this.filter;
     const params: unknown[] = [sqlTime(f.knownAt), sqlTime(f.from), sqlTime(f.to)];
     const parts = ['pe.observedAt <= ?', `${EVENT_AT} >= ?`, `${EVENT_AT} < ?`, transitionCondition('pe', f.transitions ?? TRANSITIONS)];
@@ -165,8 +181,15 @@ export class PatchHistorySource {
       parts.push(`${column} IN (${select(values.map(() => '?').join(', '))})`);
       params.push(...values);
     };
-    inList('a.siteId', f.siteIds);
-    inList('sd.assetId', f.assetIds);
+    if (joined) {
+      inList('a.siteId', f.siteIds);
+      inList('sd.assetId', f.assetIds);
+    } else {
+      // The same devices, chosen by a subquery, for a statement over patch_event alone.
+      const devices = (where: string) => (marks: string) => `SELECT sd.id FROM source_device sd LEFT JOIN asset a ON a.id = sd.assetId WHERE ${where} IN (${marks})`;
+      inList('pe.sourceDeviceId', f.siteIds, devices('a.siteId'));
+      inList('pe.sourceDeviceId', f.assetIds, devices('sd.assetId'));
+    }
     inList('pe.updateId', f.kbs, (marks) => `SELECT u.id FROM software_update u WHERE u.kb IN (${marks})`);
     inList('pe.updateId', f.severities, (marks) => `SELECT u.id FROM software_update u WHERE u.severity IN (${marks})`);
     // The subquery's knownAt bound comes before its CVE ids, which inList adds.
@@ -192,10 +215,7 @@ export class PatchHistorySource {
   private select(tenantId: string, afterCursor: boolean, position: string, positionParams: unknown[], limit: number): Promise<RawRow[]> {
     const { where, params } = this.conditions(afterCursor);
     return this.dataSource.query(
-      `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId, sd.assetId, sd.connectorInstanceId, a.siteId,
-         COALESCE(a.hostname, sd.hostname) AS hostname, CASE WHEN a.id IS NULL THEN sd.serialNumber ELSE a.serialNumber END AS serialNumber,
-         pe.evidence
-         ${this.policyDue ? `, ${assetClassSql('a')} AS assetClass` : ''}
+      `SELECT ${this.columns()}
        FROM patch_event pe
        ${JOINS}
        WHERE pe.tenantId = ? AND ${where} ${position}
@@ -203,6 +223,44 @@ export class PatchHistorySource {
        LIMIT ${Math.trunc(limit)}`,
       [tenantId, ...params, ...positionParams],
     );
+  }
+
+  /** The row's columns, in the order of RAW (a streamed row is an array in this order). */
+  private columns(): string {
+    return `pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId, sd.assetId, sd.connectorInstanceId, a.siteId,
+         COALESCE(a.hostname, sd.hostname) AS hostname, CASE WHEN a.id IS NULL THEN sd.serialNumber ELSE a.serialNumber END AS serialNumber,
+         pe.evidence
+         ${this.policyDue ? `, ${assetClassSql('a')} AS assetClass` : ''}`;
+  }
+
+  /**
+   * Every row, in report order, as slices of value arrays (indexed by STREAMED) read by one statement per tenant over
+   * patch_event alone, each slice with the devices, names, change records and policy verdicts it refers to loaded:
+   * for a reader that takes every row and writes it out at once (the CSV export), where building each row as an
+   * object, and joining each event to its device and asset, cost more than reading it.
+   */
+  async *streamedSlices(stream: EventStream, deviceCapacity = DEFAULT_DEVICE_CAPACITY): AsyncGenerator<StreamedSlice> {
+    const devices = new DeviceLookup(this.dataSource, this.lookups, deviceCapacity);
+    for (const tenantId of await this.tenantIds()) {
+      const { where, params } = this.conditions(false, false);
+      const sql = `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId, pe.sourceDeviceId, pe.evidence
+        FROM patch_event pe WHERE pe.tenantId = ? AND ${where} ORDER BY pe.observedAt, pe.id`;
+      for await (const rows of stream.slices(sql, [tenantId, ...params], Math.min(deviceCapacity, SLICE_ROWS))) {
+        await devices.load(rows.map((r) => String(r[STREAMED.sourceDeviceId])));
+        await this.lookups.load({ tenantIds: [tenantId], siteIds: [], connectorIds: [], updateIds: rows.map((r) => r[STREAMED.updateId] as string) });
+        let verdicts: Map<string, DueVerdict> | null = null;
+        if (this.policyDue) {
+          const pairs: AssetUpdate[] = [];
+          for (const r of rows) {
+            const device = devices.get(String(r[STREAMED.sourceDeviceId]));
+            if (device?.assetId) pairs.push({ assetId: device.assetId, updateId: r[STREAMED.updateId] as string, assetClass: device.assetClass });
+          }
+          verdicts = await this.policyDue.verdicts(pairs);
+        }
+        await this.changes.load(tenantId);
+        yield { tenantId, rows, verdicts, devices, lookups: this.lookups, changes: this.changes };
+      }
+    }
   }
 
   /** Adds what the batch's statement does not carry: the names it refers to, CVE facts and the policy verdicts. */
@@ -255,7 +313,7 @@ const JOINS = `LEFT JOIN source_device sd ON sd.id = pe.sourceDeviceId
 const SQLITE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
 
 /** A stored timestamp as ISO 8601 UTC text; SQLite's stored text is rearranged rather than parsed (a million rows). */
-function isoTime(value: unknown): string {
+export function isoTime(value: unknown): string {
   if (typeof value === 'string' && SQLITE_TIME.test(value)) return `${value.slice(0, 10)}T${value.slice(11)}Z`;
   return toDate(value).toISOString();
 }

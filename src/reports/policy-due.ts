@@ -10,7 +10,7 @@ export interface DueVerdict {
   met: boolean | null;
 }
 
-interface AssetUpdate {
+export interface AssetUpdate {
   assetId: string;
   updateId: string;
   assetClass: string;

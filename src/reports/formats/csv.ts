@@ -32,7 +32,7 @@ interface CveCells {
 // written once, not once per row (a cumulative update fixes forty CVEs or more).
 const cveCellsOf = new WeakMap<CveFact[], CveCells>();
 
-function cveCells(cves: CveFact[]): CveCells {
+export function cveCells(cves: CveFact[]): CveCells {
   let cells = cveCellsOf.get(cves);
   if (!cells) {
     const cvss = max(cves.map((c) => c.cvss));
@@ -82,7 +82,7 @@ const SPECIAL = /[",\r\n]|^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 const FORMULA = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 const QUOTE = /[",\r\n]/;
 
-function escapeText(value: string): string {
+export function escapeText(value: string): string {
   if (!SPECIAL.test(value)) return value;
   const defused = FORMULA.test(value) ? `'${value}` : value;
   return QUOTE.test(defused) ? `"${defused.replaceAll('"', '""')}"` : defused;

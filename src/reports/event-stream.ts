@@ -1,0 +1,146 @@
+import { DataSource } from 'typeorm';
+
+/**
+ * One SELECT's rows as plain value arrays, read in one pass and handed over in slices: for a reader that takes every
+ * row of a long statement (the report's export), where paging by keyset re-plans and re-seeks a statement per batch
+ * and every row as an object with named keys was most of the cost (docs/benchmarks.md, patch history CSV export).
+ * Times come as the database's UTC text ('YYYY-MM-DD HH:MM:SS.mmm'), never as Date objects, on both engines.
+ *
+ * The reader pulls: nothing more is read from the database until the slice handed over has been taken, so a slow
+ * client holds at most one slice (and, on MariaDB, the socket's buffers) in memory.
+ */
+export type RowSlices = AsyncGenerator<unknown[][], void, undefined>;
+
+/** How many rows one slice holds: enough that the per-slice await vanishes, few enough to stay a few hundred KB. */
+export const SLICE_ROWS = 1024;
+
+export interface EventStream {
+  slices(sql: string, params: unknown[], sliceRows?: number): RowSlices;
+}
+
+/**
+ * A stream for the data source, or null where none can run beside the server's own statements: SQLite's one
+ * connection cannot run another statement while a statement is open on it, so an SQLite stream reads on a read-only
+ * connection of its own, which an in-memory database cannot have.
+ */
+export function eventStream(dataSource: DataSource): EventStream | null {
+  const size = (rows = SLICE_ROWS) => Math.max(1, Math.trunc(rows));
+  if (dataSource.options.type === 'better-sqlite3') {
+    const file = String(dataSource.options.database ?? '');
+    if (file === '' || file === ':memory:') return null;
+    return { slices: (sql, params, rows) => sqliteSlices(file, sql, params, size(rows)) };
+  }
+  if (dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb') return { slices: (sql, params, rows) => mysqlSlices(dataSource, sql, params, size(rows)) };
+  return null;
+}
+
+interface SqliteReadStatement {
+  raw(on: boolean): SqliteReadStatement;
+  iterate(...params: unknown[]): IterableIterator<unknown[]>;
+  readonly: boolean;
+}
+interface SqliteReadConnection {
+  prepare(sql: string): SqliteReadStatement;
+  pragma(sql: string): unknown;
+  close(): void;
+}
+type SqliteOpen = new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteReadConnection;
+
+/**
+ * In WAL mode the statement reads one snapshot from its first row to its last while syncs commit beside it; its
+ * connection is the report's alone and closed when the reader stops, at the end or not.
+ */
+async function* sqliteSlices(file: string, sql: string, params: unknown[], sliceRows: number): RowSlices {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Open = require('better-sqlite3') as SqliteOpen;
+  const connection = new Open(file, { readonly: true, fileMustExist: true });
+  let rows: IterableIterator<unknown[]> | null = null;
+  try {
+    // A checkpoint by the writer can briefly lock the WAL index; the read waits it out rather than failing.
+    connection.pragma('busy_timeout = 5000');
+    const statement = connection.prepare(sql);
+    if (!statement.readonly) throw new Error('an event stream only reads');
+    rows = statement.raw(true).iterate(...params);
+    for (;;) {
+      const slice: unknown[][] = [];
+      let next = rows.next();
+      while (!next.done) {
+        slice.push(next.value);
+        if (slice.length === sliceRows) break;
+        next = rows.next();
+      }
+      if (slice.length > 0) yield slice;
+      if (next.done) return;
+    }
+  } finally {
+    rows?.return?.();
+    connection.close();
+  }
+}
+
+interface MysqlQuery {
+  on(event: 'result', listener: (row: unknown[]) => void): MysqlQuery;
+  on(event: 'error', listener: (err: Error) => void): MysqlQuery;
+  on(event: 'end', listener: () => void): MysqlQuery;
+}
+interface MysqlConnection {
+  query(options: { sql: string; values: unknown[]; rowsAsArray: true; dateStrings: true }): MysqlQuery;
+  pause(): void;
+  resume(): void;
+  destroy(): void;
+}
+
+/**
+ * One streamed statement on a connection of the pool: the driver parses each row as the server sends it, and the
+ * socket is paused while a full slice waits for the reader, so the server's sending waits on TCP's window.
+ */
+async function* mysqlSlices(dataSource: DataSource, sql: string, params: unknown[], sliceRows: number): RowSlices {
+  const runner = dataSource.createQueryRunner('master');
+  const connection = (await runner.connect()) as MysqlConnection;
+  let slice: unknown[][] = [];
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  connection.query({ sql, values: params, rowsAsArray: true, dateStrings: true })
+    .on('result', (row) => {
+      slice.push(row);
+      if (slice.length >= sliceRows) {
+        connection.pause();
+        notify();
+      }
+    })
+    .on('error', (err) => {
+      failure = err;
+      notify();
+    })
+    .on('end', () => {
+      ended = true;
+      notify();
+    });
+  let paused = false;
+  try {
+    for (;;) {
+      if (slice.length < sliceRows && !ended && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      if (failure) throw failure;
+      const full = slice;
+      slice = [];
+      paused = full.length >= sliceRows;
+      if (full.length > 0) yield full;
+      if (ended && slice.length === 0) return;
+      if (paused) connection.resume();
+      paused = false;
+    }
+  } finally {
+    if (!ended && !failure) {
+      // Stopped mid-statement: the rest of the result would still have to be read off the socket before the
+      // connection could serve anyone, so it is closed instead of being returned to the pool.
+      connection.destroy();
+    }
+    await runner.release();
+  }
+}
