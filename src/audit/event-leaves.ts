@@ -8,8 +8,9 @@
  * - The canonical order is by kind ("patch_event" before "patch_posture_event"), then by id, compared as plain
  *   strings (code units), never by a database collation, so both engines order alike.
  *
- * The root is computed from the rows as the database returns them, when the run commits (run-seal.ts, streaming
- * them) and again when it is verified, from the leaves of this one module.
+ * The root is computed from the events as the run's write inserts them (run-leaves.ts), or from the rows as the
+ * database returns them when a part cannot be sealed so (run-seal.ts), and again from the rows when it is verified,
+ * always from the leaves of this one module.
  */
 import { EntityManager, EntityTarget } from 'typeorm';
 import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
