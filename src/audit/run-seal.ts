@@ -1,10 +1,11 @@
 /**
  * A run's seal in one tenant read back from the database: for a part whose events the write did not hand over whole
  * and in order (run-leaves.ts), and for callers that seal events written elsewhere. Streamed: the run's events are
- * read page by page in canonical order, and each page's leaves go at once into the leaf list (its rows written as they fill) and into the Merkle root (which keeps only
- * the roots of its perfect subtrees), so the seal holds about a page of events whatever the size of the run ([P12]: a
- * sync run's peak memory must stay flat as the fleet grows). Holding every leaf, then every row, then every leaf as a
- * Buffer for the root kept 92 MB more live heap while a 242,000-event run was sealed; streamed, 1.7 MB.
+ * read page by page in canonical order, and each page's leaves go at once into the leaf list (its rows written as
+ * they fill) and into the Merkle root (which keeps only the roots of its perfect subtrees), so the seal holds about a
+ * page of events whatever the size of the run ([P12]: a sync run's peak memory must stay flat as the fleet grows).
+ * Holding every leaf, then every row, then every leaf as a Buffer for the root kept 92 MB more live heap while a
+ * 242,000-event run was sealed; streamed, 1.7 MB.
  *
  * The rows and the digest are those the collect-and-sort seal wrote (same entries per row, same chunk numbers, same
  * count and root): a verifier cannot tell, and must not, how a run was sealed.
