@@ -14,7 +14,11 @@ import { importIntelFile } from '../../src/intel/import-intel';
 import { toGlobalId } from '../../src/graphql/types/global-id';
 import { fixedClock } from '../../src/util/clock';
 import { TenantScope } from '../../src/access/tenant-scope';
-import { PatchHistorySource } from '../../src/reports/patch-history-source';
+import { PatchHistorySource, StreamedSlice } from '../../src/reports/patch-history-source';
+import { CSV_HEADER, csvLine } from '../../src/reports/formats/csv';
+import { csvStreamChunks } from '../../src/reports/formats/csv-stream';
+import { eventStream } from '../../src/reports/event-stream';
+import { PatchHistoryFilter } from '../../src/reports/patch-history-filter';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { download, Download } from '../helpers/http-download';
 import { KB1, KB2 } from '../helpers/inventory';
@@ -200,6 +204,41 @@ describe(`patch history report on ${ENGINE}`, () => {
     expect(await read(3, true)).toEqual(whole);
     expect(await read(1, true)).toEqual(whole);
     expect(await read(3, true, 4)).toEqual(whole.slice(0, 4));
+  });
+
+  it('the streamed CSV export writes the bytes csvLine writes from the keyset rows, also when its device lookup holds two devices (of three) and lets go of them slice after slice', async () => {
+    const whole: PatchHistoryFilter = { tenantIds: null, from: new Date(`${FROM}T00:00:00Z`), to: new Date(`${TO}T00:00:00Z`), knownAt: new Date(KNOWN_AT), siteIds: null, assetIds: null, kbs: null, cveIds: null, severities: null, transitions: null, policy: null };
+    const [site] = await db.dataSource.query("SELECT id FROM site WHERE name = 'Head Office'");
+    const [asset] = await db.dataSource.query("SELECT id FROM asset WHERE hostname = 'CON-PC-01'");
+    const keyset = async (filter: PatchHistoryFilter) => {
+      let text = CSV_HEADER;
+      for await (const { row } of (await PatchHistorySource.open(db.dataSource, TenantScope.allTenants(), filter, null)).rows()) text += csvLine(row);
+      return text;
+    };
+    const streamed = async (filter: PatchHistoryFilter, capacity?: number) => {
+      const source = await PatchHistorySource.open(db.dataSource, TenantScope.allTenants(), filter, null);
+      let rows = 0;
+      let evictions = 0;
+      async function* watched(slices: AsyncIterable<StreamedSlice>) {
+        for await (const slice of slices) {
+          yield slice;
+          evictions = slice.devices.evictions;
+        }
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of csvStreamChunks(watched(source.streamedSlices(eventStream(db.dataSource)!, capacity)), (n) => (rows += n))) chunks.push(chunk);
+      return { text: Buffer.concat(chunks).toString('utf8'), rows, evictions };
+    };
+    for (const filter of [whole, { ...whole, siteIds: [String(site.id)] }, { ...whole, assetIds: [String(asset.id)] }, { ...whole, siteIds: [] }]) {
+      const expected = await keyset(filter);
+      const lines = expected.split('\r\n').length - 2;
+      expect(await streamed(filter)).toEqual({ text: expected, rows: lines, evictions: 0 });
+      const small = await streamed(filter, 2);
+      expect(small.text).toBe(expected);
+      // Slices of two rows over three devices: a slice naming one held and one not, beside another held, lets go of both.
+      if (filter === whole) expect(small.evictions).toBeGreaterThan(2);
+    }
+    expect((await keyset(whole)).split('\r\n').length - 2).toBe(11);
   });
 
   it('CSV over HTTP: the same rows, metadata in headers, row count and SHA-256 as trailers', async () => {
