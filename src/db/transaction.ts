@@ -33,13 +33,26 @@ function sqliteColumnsOf(indexName: string): string[] {
 }
 
 /**
+ * SQLite opens a transaction without a lock and takes its read snapshot at the first read. If another process writes
+ * after that, the transaction's first write cannot upgrade its stale snapshot and fails at once (SQLITE_BUSY_SNAPSHOT,
+ * which no busy timeout waits out) — as a sync's apply, which reads before it writes, did beside a second worker. A
+ * write that matches nothing takes the write lock first, waiting for it like any other write.
+ */
+const takeSqliteWriteLock = (table: string) => `UPDATE "${table}" SET id = id WHERE 1 = 0`;
+
+/**
  * Runs `work` in one transaction. When two writers race for the next audit sequence number (or deadlock), the
  * loser's transaction rolls back whole and runs again; nothing half-written survives either attempt.
  */
 export async function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>, attempts = 5): Promise<T> {
+  // Every database this code opens is migrated, so the migrations table is always there.
+  const writeLock = dataSource.options.type === 'better-sqlite3' ? takeSqliteWriteLock(dataSource.options.migrationsTableName ?? 'migrations') : null;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction(work);
+      return await dataSource.transaction(async (manager) => {
+        if (writeLock) await manager.query(writeLock);
+        return work(manager);
+      });
     } catch (err) {
       const retryable = isUniqueViolation(err, 'uq_audit_event_chain_seq') || isDeadlock(err);
       if (attempt >= attempts || !retryable) throw err;

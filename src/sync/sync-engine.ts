@@ -268,17 +268,23 @@ export class SyncEngine {
       context.payload = undefined;
       options.onProgress?.({ stream: 'writing', records: read.devices.length + read.updates.length + read.patchStates.length });
       const finished = await inSpan('sync.apply', {}, () => inTransaction(dataSource, async (m) => {
-        await lock.confirm(m);
         const now = clock.now();
         const counts = await applyRun(m, { instance, read, now, syncRunId: run.id });
         if (counts.devices.unmapped) log?.warn({ unmapped: counts.devices.unmapped }, 'devices in vendor sites not mapped to a tenant were not imported; map the sites (ConnectorInstance.vendorSites)');
         // Cancelled while writing: throwing here rolls the whole run back.
         options.signal.throwIfAborted();
         const done = { status: SyncRunStatus.SUCCEEDED, finishedAt: clock.now(), counts: JSON.stringify(counts) };
-        await m.getRepository(SyncRun).update({ id: run.id }, done);
+        // Only while RUNNING: a run another process marked abandoned keeps that verdict, and this one writes nothing.
+        const marked = await m.getRepository(SyncRun).update({ id: run.id, status: SyncRunStatus.RUNNING }, done);
+        if (!marked.affected) throw new SyncLeaseLostError(instance.id);
         const succeeded = Object.assign(run, done);
         // Sealed in the same transaction: the audit trail and the data it covers commit together or not at all.
         await inSpan('sync.seal', {}, () => auditCompletedRun(m, succeeded, instance));
+        // Last, just before the commit. Renewed first, the lease row stayed locked through the whole apply, and on
+        // MariaDB every heartbeat waited behind it and failed: the stored lease ran out a minute in, for any other
+        // process to reap as abandoned. Here the lock is held only for the commit, and a takeover still cannot
+        // slip in: one that came first leaves this update nothing to renew, and one that comes after finds it live.
+        await lock.confirm(m);
         return succeeded;
       }));
       log?.info({ counts: JSON.parse(finished.counts) }, 'sync succeeded');

@@ -50,9 +50,10 @@ export interface HeldLock {
   /** Pushes the expiry out again; false when the lease was lost (expired and taken over). */
   renew(): Promise<boolean>;
   /**
-   * Renews the lease inside a transaction and throws SyncLeaseLostError when it is no longer held. Run first in the
-   * transaction that commits a sync: on MariaDB the row lock it takes keeps a takeover waiting until the commit; on
-   * SQLite the transaction holds the only write lock. Either way a holder that lost its lease cannot commit.
+   * Renews the lease inside a transaction and throws SyncLeaseLostError when it is no longer held. Run last in the
+   * transaction that commits a sync: on MariaDB the row lock it takes keeps a takeover waiting until the commit, and
+   * is held no longer than that, so the heartbeat's renewals are never queued behind the apply; on SQLite the
+   * transaction holds the only write lock. Either way a holder that lost its lease cannot commit.
    */
   confirm(manager: EntityManager): Promise<void>;
   release(): Promise<void>;

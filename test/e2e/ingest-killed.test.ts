@@ -119,11 +119,11 @@ describe(`a server killed with SIGKILL while applying a WSUS upload on ${ENGINE}
   const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await db.dataSource.query(sql, params))[0].n);
 
   /**
-   * Whether the instance's run is inside its write transaction. SQLite: the database's write lock is taken (a
-   * probe's BEGIN IMMEDIATE, not waiting, is refused). MariaDB: the instance's lease row is locked (a probe's
-   * SELECT … FOR UPDATE NOWAIT is refused).
+   * Whether the run is inside its write transaction. SQLite: the database's write lock is taken (a probe's BEGIN
+   * IMMEDIATE, not waiting, is refused). MariaDB: the run's first events are written and not yet committed (a probe's
+   * locking read of them, not waiting, is refused).
    */
-  async function writeInProgress(instanceId: string): Promise<boolean> {
+  async function writeInProgress(runId: string): Promise<boolean> {
     if (db.config.engine === 'sqlite') {
       const probe = new SqliteDatabase(db.config.path, { timeout: 0 });
       try {
@@ -137,9 +137,9 @@ describe(`a server killed with SIGKILL while applying a WSUS upload on ${ENGINE}
         probe.close();
       }
     }
-    // The apply's transaction renews the lease row first and holds its lock until it commits or rolls back.
+    // An uncommitted insert is locked by its transaction; before the first one the read finds nothing.
     try {
-      await db.dataSource.query('SELECT connectorInstanceId FROM sync_lock WHERE connectorInstanceId = ? FOR UPDATE NOWAIT', [instanceId]);
+      await db.dataSource.query('SELECT id FROM patch_event WHERE syncRunId = ? LIMIT 1 FOR UPDATE NOWAIT', [runId]);
       return false;
     } catch (err) {
       if ([1205, 3572].includes((err as { errno?: number }).errno ?? 0)) return true;
@@ -166,7 +166,7 @@ describe(`a server killed with SIGKILL while applying a WSUS upload on ${ENGINE}
     let seen = 0;
     await waitFor('the apply transaction to be writing', async () => {
       if (answer) throw new Error(`the upload ended before it was seen writing: ${ended(answer)}`);
-      return (seen = (await writeInProgress(instanceId)) ? seen + 1 : 0) >= 2 ? true : undefined;
+      return (seen = (await writeInProgress(runId)) ? seen + 1 : 0) >= 2 ? true : undefined;
     }, 60_000, 20);
     const writingAfterMs = Date.now() - t0;
     server!.child.kill('SIGKILL');

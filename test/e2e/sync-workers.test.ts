@@ -196,7 +196,17 @@ describe(`sync jobs run by patchgraph worker processes through Redis on ${ENGINE
     }
 
     const jobs = await Promise.all(jobIds.map((id) => finished(id, 50_000)));
-    for (const job of jobs) expect({ id: job.id, failedReason: job.failedReason, status: job.returnvalue?.status }).toEqual({ id: job.id, failedReason: undefined, status: SyncRunStatus.SUCCEEDED });
+    const runError = async (job: SyncJob) => {
+      const run = job.returnvalue?.syncRunId ? await db.dataSource.getRepository(SyncRun).findOneBy({ id: job.returnvalue.syncRunId }) : null;
+      if (!run?.errorMessage) return undefined;
+      // An internal error's details are only in the worker's log: the assertion shows them.
+      const logged = workers.flatMap((w) => w.logs).find((entry) => entry.syncRunId === run.id && entry.err);
+      return logged ? `${run.errorMessage}: ${logged.err.message}` : run.errorMessage;
+    };
+    for (const job of jobs) {
+      expect({ id: job.id, failedReason: job.failedReason, status: job.returnvalue?.status, error: await runError(job) })
+        .toEqual({ id: job.id, failedReason: undefined, status: SyncRunStatus.SUCCEEDED, error: undefined });
+    }
     const workerNames = new Set(jobs.map((job) => job.processedBy));
     expect(workerNames.size).toBe(2);
 

@@ -138,6 +138,85 @@ describe(`sync leases, abandoned runs and cancellation on ${ENGINE}`, () => {
     }
   });
 
+  /**
+   * Records the statements of every transaction the data source runs, and holds up the first data write inside one
+   * for `stallMs` (a long apply, as a 20,000-computer run's is); `stalled` resolves when the hold begins.
+   */
+  function watchTransactions(dataSource: DataSource, stallMs: number) {
+    const statements: string[] = [];
+    let stalling = false;
+    let began!: () => void;
+    const stalled = new Promise<void>((resolve) => (began = resolve));
+    const create = dataSource.createQueryRunner.bind(dataSource);
+    const watching = new WeakSet<object>(); // SQLite hands out one runner for every caller
+    dataSource.createQueryRunner = (mode) => {
+      const runner = create(mode);
+      if (watching.has(runner)) return runner;
+      watching.add(runner);
+      const query = runner.query.bind(runner);
+      runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+        if (runner.isTransactionActive) {
+          statements.push(sql);
+          if (!stalling && /^\s*INSERT/i.test(sql)) {
+            stalling = true;
+            began();
+            await new Promise((resolve) => setTimeout(resolve, stallMs));
+          }
+        }
+        return query(sql, parameters, structured as any);
+      }) as typeof runner.query;
+      return runner;
+    };
+    return { statements, stalled };
+  }
+
+  it('a long apply keeps its lease renewed for other processes to see: the lease is confirmed last, not held locked through the apply', async () => {
+    // Confirmed first, the lease row stayed locked by the apply's transaction until its commit: on MariaDB every
+    // heartbeat queued behind that lock, the stored lease ran out, and any process's reaper took the live run for dead.
+    const leaseMs = 1500;
+    const feed = await startSlowFeed(() => ({ devices: ['long-apply'] }));
+    const instance = await feedInstance(feed);
+    const mine = await secondProcess();
+    const other = await secondProcess();
+    try {
+      const watched = watchTransactions(mine, 4 * leaseMs);
+      const started = await (await realTimeEngine(leaseMs, mine)).start(instance.id, { trigger: SyncTrigger.API });
+      await watched.stalled;
+      if (ENGINE === 'mariadb') {
+        // SQLite has one writer: renewals made meanwhile commit with the apply, and a takeover or a reaper waits for
+        // the write lock, then finds the run finished. On MariaDB other processes read the lease while the apply runs.
+        await new Promise((resolve) => setTimeout(resolve, 3 * leaseMs));
+        const lease = await other.getRepository(SyncLock).findOneByOrFail({ connectorInstanceId: instance.id });
+        expect(lease.expiresAt.getTime()).toBeGreaterThan(Date.now());
+        expect(await (await realTimeEngine(leaseMs, other)).reapAbandonedRuns()).toEqual([]);
+      }
+      expect((await started.done).status).toBe(SyncRunStatus.SUCCEEDED);
+      expect(await runs().findOneByOrFail({ id: started.run.id })).toMatchObject({ status: SyncRunStatus.SUCCEEDED });
+      expect(await devicesOf(instance.id)).toEqual(['long-apply']);
+      // The run's transaction confirms the lease as its last statement before the commit. (On SQLite the heartbeat's
+      // renewals wait at the one connection's gate for the commit, and are recorded here while they wait.)
+      const written = watched.statements.filter((sql) => !/^\s*(COMMIT|START TRANSACTION|BEGIN|SET TRANSACTION)/i.test(sql));
+      expect(written[written.length - 1]).toMatch(/^\s*UPDATE\W+sync_lock/i);
+      if (ENGINE === 'mariadb') expect(written.filter((sql) => /sync_lock/.test(sql))).toHaveLength(1);
+    } finally {
+      await mine.destroy();
+      await other.destroy();
+    }
+  });
+
+  it('a run another process marked abandoned before it committed keeps that verdict, and writes nothing', async () => {
+    // As a reaper does when it finds the lease expired (a stall longer than the TTL, or a clock running ahead).
+    const feed = await startSlowFeed(() => ({ devices: ['written-too-late'], delayMs: 1500 }));
+    const instance = await feedInstance(feed);
+    const started = await (await realTimeEngine(60_000)).start(instance.id, { trigger: SyncTrigger.API });
+    await feed.received(1);
+    const verdict = { status: SyncRunStatus.FAILED, errorKind: ABANDONED_ERROR_KIND, errorMessage: 'abandoned: marked by another process' };
+    await runs().update({ id: started.run.id, status: SyncRunStatus.RUNNING }, { ...verdict, finishedAt: new Date() });
+    expect((await started.done).status).toBe(SyncRunStatus.FAILED);
+    expect(await runs().findOneByOrFail({ id: started.run.id })).toMatchObject(verdict);
+    expect(await devicesOf(instance.id)).toEqual([]);
+  });
+
   it('a holder that lost its lease (renewals missed, taken over) cannot commit what it read', async () => {
     // The first read is slow and its lease (60 s, renewed every 20 s) is expired by hand, as a database stall
     // longer than the TTL would; a second process then takes the instance over and syncs it.
