@@ -18,6 +18,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { QueryFailedError, QueryResult } from 'typeorm';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { sqlSpan } from '../observability/tracing';
+import { cacheable, cacheOnlyShortStatements } from './sqlite-statement-cache';
 
 type Owner = object;
 
@@ -59,6 +60,7 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
     const runner = createQueryRunner(mode);
     if (!gated.has(runner)) {
       gated.add(runner);
+      cacheOnlyShortStatements(runner);
       gateRunner(runner);
     }
     return runner;
@@ -175,8 +177,10 @@ function readConnection(dataSource: DataSource) {
           return NOT_A_READ; // let the main connection report it, as it would have
         }
         if (!statement.reader || !statement.readonly) return NOT_A_READ;
-        statements.set(sql, statement);
-        if (statements.size > MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
+        if (cacheable(sql)) {
+          statements.set(sql, statement);
+          if (statements.size > MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
+        }
       }
       // As TypeORM's runner does: better-sqlite3 binds no booleans, and the statement goes to the query logger.
       const bound = parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
