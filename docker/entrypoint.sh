@@ -48,6 +48,8 @@ case "$command" in
       refuse "PATCHGRAPH_SECRET_KEY is not set and there is no key file at $key_file (PATCHGRAPH_SECRET_KEY_FILE). Set PATCHGRAPH_SECRET_KEY to a key made with \`openssl rand -base64 32\`, or mount a file holding one and name it in PATCHGRAPH_SECRET_KEY_FILE; keep a copy outside the container."
     fi
     [ -z "${PATCHGRAPH_SECRET_KEY:-}" ] && [ ! -r "$key_file" ] && refuse "PATCHGRAPH_SECRET_KEY_FILE: $key_file exists but this user ($(id -u)) cannot read it"
+    # A bad PATCHGRAPH_HEAP_MB is refused here, before the migration writes anything ("true" stands in for node).
+    sh scripts/bounded-heap.sh true
     case "$DATABASE_URL" in
       sqlite:*) mkdir -p "$PATCHGRAPH_DATA_DIR" 2>/dev/null || true
                 [ -w "$PATCHGRAPH_DATA_DIR" ] || refuse "PATCHGRAPH_DATA_DIR: $PATCHGRAPH_DATA_DIR is not writable by this user ($(id -u)); the volume must belong to it" ;;
@@ -60,4 +62,8 @@ if [ "$command" = serve ]; then
   # orchestrator does not restart a half-started server against a half-migrated database.
   node bin/patchgraph.js migrate
 fi
+case "$command" in
+  # The long-running processes, which run syncs: with a bounded heap (scripts/bounded-heap.sh, PATCHGRAPH_HEAP_MB).
+  serve | worker) exec sh scripts/bounded-heap.sh node bin/patchgraph.js "$command" "$@" ;;
+esac
 exec node bin/patchgraph.js "$command" "$@"

@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface ServerProcess {
   url: string;
@@ -15,9 +15,22 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** The project's root (this file runs from test/bench, and compiled from dist/test/bench). */
+function projectRoot(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
 export async function startServerProcess(databaseUrl: string, adminKey: string, dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const main = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-e', `require(${JSON.stringify(main)}).main(['node', 'patchgraph', 'serve'])`], {
+  // Through the launcher `npm start` and the container use, so the bench measures the heap limit they give the server
+  // (PATCHGRAPH_HEAP_MB; a --max-old-space-size in BENCH_SERVER_NODE_ARGS comes later on the command line and wins).
+  // The shell execs node, so the child's pid is the server's.
+  const launcher = join(projectRoot(), 'scripts', 'bounded-heap.sh');
+  const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-e', `require(${JSON.stringify(main)}).main(['node', 'patchgraph', 'serve'])`];
+  const child = spawn('sh', [launcher, process.execPath, ...nodeArgs], {
     env: {
       ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', PATCHGRAPH_DEMO: 'false', PATCHGRAPH_SCHEDULER: 'false', PATCHGRAPH_ADMIN_KEY: adminKey,
       PATCHGRAPH_SECRET_KEY: randomBytes(32).toString('base64'), PATCHGRAPH_DATA_DIR: dataDir, PATCHGRAPH_RATE_LIMIT_PER_MINUTE: '100000',

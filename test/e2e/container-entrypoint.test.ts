@@ -8,7 +8,7 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +157,8 @@ describe('docker/entrypoint.sh', () => {
           expect(await graphql(port, key, '{ viewer { role } tenants { totalCount } }')).toEqual({ data: { viewer: { role: 'MSP_ADMIN' }, tenants: { totalCount: 0 } } });
           expect(run.output().stderr).not.toContain(key);
           expect(healthcheck(port)).toBe(0);
+          // The server runs with the bounded heap (scripts/bounded-heap.sh), as the process the shell exec'd.
+          expect(readFileSync(`/proc/${run.child.pid}/cmdline`, 'utf8').split('\0')).toEqual(['node', '--max-old-space-size=256', 'bin/patchgraph.js', 'serve', '']);
         });
         expect(healthcheck(port)).toBe(1);
       } finally {
@@ -203,6 +205,13 @@ describe('docker/entrypoint.sh', () => {
     expect(stderr).toContain('PATCHGRAPH_SECRET_KEY is not set');
     expect(stderr).toContain(`no key file at ${join(dataDir, 'secret.key')} (PATCHGRAPH_SECRET_KEY_FILE)`);
     expect(stderr).not.toMatch(/\n\s+at /); // one line, no stack trace
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('refuses a bad PATCHGRAPH_HEAP_MB, naming it, before touching the volume', async () => {
+    const run = runEntrypoint(cleanEnv({ PATCHGRAPH_DATA_DIR: dataDir, PATCHGRAPH_SECRET_KEY: secretKey(), PATCHGRAPH_HEAP_MB: '256MB' }));
+    expect(await run.exited).toBe(64);
+    expect(run.output().stderr).toBe('patchgraph: configuration error: PATCHGRAPH_HEAP_MB: must be a whole number of MB between 128 and 1048576, got "256MB"\n');
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
