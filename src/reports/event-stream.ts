@@ -90,6 +90,9 @@ interface MysqlConnection {
   destroy(): void;
 }
 
+/** How long a streamed statement waits for a reader that takes nothing (a stalled download) before it fails. */
+const STALL_SECONDS = 600;
+
 /**
  * One streamed statement on a connection of the pool: the driver parses each row as the server sends it, and the
  * socket is paused while a full slice waits for the reader, so the server's sending waits on TCP's window.
@@ -106,7 +109,10 @@ async function* mysqlSlices(dataSource: DataSource, sql: string, params: unknown
     wake = null;
     w?.();
   };
-  connection.query({ sql, values: params, rowsAsArray: true, dateStrings: true })
+  // The server gives up on a client that takes no more of the result for net_write_timeout (60 s by default): a
+  // download that stalls that long would be cut off. MariaDB can raise it for this statement alone.
+  const statement = dataSource.options.type === 'mariadb' ? `SET STATEMENT net_write_timeout = ${STALL_SECONDS} FOR ${sql}` : sql;
+  connection.query({ sql: statement, values: params, rowsAsArray: true, dateStrings: true })
     .on('result', (row) => {
       slice.push(row);
       if (slice.length >= sliceRows) {
