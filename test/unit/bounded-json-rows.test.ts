@@ -1,0 +1,117 @@
+/**
+ * The collected rows are read by a scanner of their own where the text allows it (a whole row in one chunk, of the
+ * shape it knows) and by the generic tokenizer elsewhere. Handed over one byte at a time, no row is ever whole in a
+ * chunk, so every row takes the tokenizer's path: each document here must give the same value, the same rows at the
+ * same places, or the same refusal (class, code and message), whichever way it is cut.
+ */
+import { ArrayCollector, JsonLimitError, JsonLimits, parseBoundedJson } from '../../src/server/bounded-json';
+
+const NAMES = { maxBytes: 'B', maxDepth: 'D', maxElements: 'E', maxStringChars: 'S' };
+const GUID_A = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+const GUID_B = 'AABBCCDD-0000-1111-2222-333344445555';
+
+function collectors() {
+  const seen: Array<[unknown, number]> = [];
+  const factory = (): ArrayCollector => ({
+    add: (element, index) => void seen.push([element, index]),
+    finish: () => ({ collected: seen.length }),
+  });
+  return { seen, collectors: { '$.rows.installations': factory } };
+}
+
+async function outcome(text: string, chunkBytes: number, limits: JsonLimits): Promise<unknown> {
+  const bytes = Buffer.from(text, 'utf8');
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += chunkBytes) chunks.push(bytes.subarray(at, at + chunkBytes));
+  const { seen, collectors: c } = collectors();
+  try {
+    const value = await parseBoundedJson(chunks, limits, NAMES, c);
+    const negativeZeros = seen.map(([element]) => (Array.isArray(element) ? element.filter((v) => Object.is(v, -0)).length : 0));
+    return { value, seen, negativeZeros };
+  } catch (err) {
+    // A syntax error's "chunk position" is where the cut fell, whichever path read it; the absolute position is kept.
+    const message = (err as Error).message.replace(/at chunk position "\d+" /, '');
+    return { error: (err as Error).constructor.name, code: (err as JsonLimitError).code, message, seen: seen.length };
+  }
+}
+
+const doc = (rows: string) => `{"kind":"wsus","rows":{"computers":[],"installations":${rows}},"tail":[1,2]}`;
+const ROWS = [
+  `["${GUID_A}","${GUID_B}",3]`,
+  `[ "${GUID_B}" , "${GUID_A}" , 0 ]`,
+  `["x",-0,-12,123456789012345]`,
+  `[]`,
+  `["${GUID_A}",\n\t"${GUID_B}",\r 2]`,
+];
+const HOSTILE_ROWS = [
+  `["a\\"b",1]`,
+  `["é",1]`,
+  `["\\u0041",1]`,
+  `[1.5]`,
+  `[1e3]`,
+  `[01]`,
+  `[-]`,
+  `[-01]`,
+  `[true,false,null]`,
+  `[[1,2],[3]]`,
+  `[{"a":1}]`,
+  `"${GUID_A}"`,
+  `7`,
+  `[1234567890123456789]`,
+  `["tab\there"]`,
+  `[1 2]`,
+  `[1,]`,
+  `[,1]`,
+  `["unterminated]`,
+  `[1}`,
+  `["123456789","12345678"]`,
+  `[123456789]`,
+];
+const LIMITS: JsonLimits = { maxBytes: 1_000_000, maxDepth: 10, maxElements: 10_000, maxStringChars: 40 };
+
+const documents = [
+  doc(`[${ROWS.join(',')}]`),
+  doc(`[${[...ROWS, ...ROWS, ...ROWS].join(' , ')}]`),
+  doc(`[ ]`),
+  doc(`[${ROWS[0]}]`),
+  ...HOSTILE_ROWS.map((bad) => doc(`[${ROWS[0]},${ROWS[1]},${bad},${ROWS[2]},${ROWS[0]}]`)),
+  doc(`[${ROWS[0]},${ROWS[1]},]`),
+  doc(`[${ROWS[0]} ${ROWS[1]}]`),
+  doc(`[${ROWS[0]},${ROWS[1]}`),
+  doc(`[${ROWS[0]},${ROWS[1]},`),
+  doc(`[${ROWS[0]},${ROWS[1]}]]`),
+  doc(`{"a":${ROWS[0]}}`),
+];
+
+describe('collected rows read by the scanner or by the tokenizer', () => {
+  it.each(documents.map((text, i) => [i, text]))('document %i gives the same outcome in one chunk, in 1-byte and in 7-byte chunks', async (_i, text) => {
+    const whole = await outcome(text as string, 1 << 20, LIMITS);
+    expect(await outcome(text as string, 1, LIMITS)).toEqual(whole);
+    expect(await outcome(text as string, 7, LIMITS)).toEqual(whole);
+  });
+
+  it('refuses at the same value and with the same words at every element limit, string length and depth', async () => {
+    const text = doc(`[${[...ROWS, ...ROWS].join(',')}]`);
+    for (let maxElements = 1; maxElements <= 60; maxElements++) {
+      const limits = { ...LIMITS, maxElements };
+      expect(await outcome(text, 1 << 20, limits)).toEqual(await outcome(text, 1, limits));
+    }
+    for (let maxStringChars = 1; maxStringChars <= 40; maxStringChars++) {
+      const limits = { ...LIMITS, maxStringChars };
+      expect(await outcome(text, 1 << 20, limits)).toEqual(await outcome(text, 1, limits));
+    }
+    for (let maxDepth = 1; maxDepth <= 5; maxDepth++) {
+      const limits = { ...LIMITS, maxDepth };
+      expect(await outcome(text, 1 << 20, limits)).toEqual(await outcome(text, 1, limits));
+    }
+  });
+
+  it('reads the rows it can in one chunk as the tokenizer would, at their places', async () => {
+    const text = doc(`[${[...ROWS, ...ROWS].join(',')}]`);
+    const { seen, collectors: c } = collectors();
+    await parseBoundedJson([Buffer.from(text)], LIMITS, NAMES, c);
+    expect(seen.map(([, index]) => index)).toEqual([...Array(ROWS.length * 2).keys()]);
+    expect(seen[2][0]).toEqual(['x', -0, -12, 123456789012345]);
+    expect(Object.is((seen[2][0] as unknown[])[1], -0)).toBe(true);
+  });
+});
