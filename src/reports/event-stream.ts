@@ -16,22 +16,49 @@ export const SLICE_ROWS = 1024;
 
 export interface EventStream {
   slices(sql: string, params: unknown[], sliceRows?: number): RowSlices;
+  /** Gives the stream's place back (see takeEventStream); once is enough, more is harmless. */
+  release(): void;
 }
 
 /**
- * A stream for the data source, or null where none can run beside the server's own statements: SQLite's one
- * connection cannot run another statement while a statement is open on it, so an SQLite stream reads on a read-only
- * connection of its own, which an in-memory database cannot have.
+ * How many streams a data source has open at once. A stream holds a connection for a whole download, however slow
+ * the client (on MariaDB one of the pool's ten, for up to STALL_SECONDS, while its slices' look-ups borrow another;
+ * on SQLite a read snapshot that keeps the WAL from being trimmed). Unbounded, a handful of slow downloads would take
+ * the pool from the portal, the ingest and the syncs, and from their own look-ups.
  */
-export function eventStream(dataSource: DataSource): EventStream | null {
+export const MAX_OPEN_STREAMS = 2;
+const openStreams = new WeakMap<DataSource, number>();
+
+/**
+ * A stream for the data source, or null: while MAX_OPEN_STREAMS are open (the reader then pages by keyset, which
+ * borrows a connection per batch), or where none can run beside the server's own statements: SQLite's one
+ * connection cannot run another statement while a statement is open on it, so an SQLite stream reads on a read-only
+ * connection of its own, which an in-memory database cannot have. The taker must release it.
+ */
+export function takeEventStream(dataSource: DataSource): EventStream | null {
   const size = (rows = SLICE_ROWS) => Math.max(1, Math.trunc(rows));
+  let slices: EventStream['slices'];
   if (dataSource.options.type === 'better-sqlite3') {
     const file = String(dataSource.options.database ?? '');
     if (file === '' || file === ':memory:') return null;
-    return { slices: (sql, params, rows) => sqliteSlices(file, sql, params, size(rows)) };
+    slices = (sql, params, rows) => sqliteSlices(file, sql, params, size(rows));
+  } else if (dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb') {
+    slices = (sql, params, rows) => mysqlSlices(dataSource, sql, params, size(rows));
+  } else {
+    return null;
   }
-  if (dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb') return { slices: (sql, params, rows) => mysqlSlices(dataSource, sql, params, size(rows)) };
-  return null;
+  const open = openStreams.get(dataSource) ?? 0;
+  if (open >= MAX_OPEN_STREAMS) return null;
+  openStreams.set(dataSource, open + 1);
+  let released = false;
+  return {
+    slices,
+    release: () => {
+      if (released) return;
+      released = true;
+      openStreams.set(dataSource, (openStreams.get(dataSource) ?? 1) - 1);
+    },
+  };
 }
 
 interface SqliteReadStatement {

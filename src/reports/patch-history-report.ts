@@ -9,7 +9,7 @@ import { projectRoot } from '../util/project-root';
 import { PolicyCompliance, renderPdf } from './formats/pdf';
 import { csvStreamChunks } from './formats/csv-stream';
 import { csvChunks, jsonlChunks, ReportFormat } from './formats/report-format';
-import { eventStream } from './event-stream';
+import { takeEventStream } from './event-stream';
 import { PatchHistoryFilter } from './patch-history-filter';
 import { PatchHistoryRow } from './patch-history-row';
 import { PatchHistorySource } from './patch-history-source';
@@ -101,15 +101,23 @@ export class PatchHistoryReport {
   }
 
   private render(): AsyncGenerator<Buffer> {
-    if (this.format === 'csv') {
-      const stream = eventStream(this.dataSource);
-      // Without a stream (an in-memory SQLite database) the rows come by keyset batches as for the other formats.
-      if (stream) return csvStreamChunks(this.source.streamedSlices(stream), (n) => (this.rows += n));
-      return csvChunks(this.countedRows());
-    }
+    if (this.format === 'csv') return this.csv();
     if (this.format === 'jsonl') return jsonlChunks(this.countedRows());
     // The PDF reads the rows twice: the summary counts them, the detail (which counts) draws them.
     return this.pdf();
+  }
+
+  /** Taken and released inside the generator, so a download that stops early gives its stream back too. */
+  private async *csv(): AsyncGenerator<Buffer> {
+    const stream = takeEventStream(this.dataSource);
+    // Without a stream (too many open, or an in-memory SQLite database) the rows come by keyset batches as for the
+    // other formats: the same bytes, only slower.
+    if (!stream) return yield* csvChunks(this.countedRows());
+    try {
+      yield* csvStreamChunks(this.source.streamedSlices(stream), (n) => (this.rows += n));
+    } finally {
+      stream.release();
+    }
   }
 
   private async *countedRows(): AsyncGenerator<PatchHistoryRow> {

@@ -17,7 +17,7 @@ import { TenantScope } from '../../src/access/tenant-scope';
 import { PatchHistorySource, StreamedSlice } from '../../src/reports/patch-history-source';
 import { CSV_HEADER, csvLine } from '../../src/reports/formats/csv';
 import { csvStreamChunks } from '../../src/reports/formats/csv-stream';
-import { eventStream } from '../../src/reports/event-stream';
+import { MAX_OPEN_STREAMS, takeEventStream } from '../../src/reports/event-stream';
 import { PatchHistoryFilter } from '../../src/reports/patch-history-filter';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { download, Download } from '../helpers/http-download';
@@ -226,7 +226,12 @@ describe(`patch history report on ${ENGINE}`, () => {
         }
       }
       const chunks: Buffer[] = [];
-      for await (const chunk of csvStreamChunks(watched(source.streamedSlices(eventStream(db.dataSource)!, capacity)), (n) => (rows += n))) chunks.push(chunk);
+      const stream = takeEventStream(db.dataSource)!;
+      try {
+        for await (const chunk of csvStreamChunks(watched(source.streamedSlices(stream, capacity)), (n) => (rows += n))) chunks.push(chunk);
+      } finally {
+        stream.release();
+      }
       return { text: Buffer.concat(chunks).toString('utf8'), rows, evictions };
     };
     for (const filter of [whole, { ...whole, siteIds: [String(site.id)] }, { ...whole, assetIds: [String(asset.id)] }, { ...whole, siteIds: [] }]) {
@@ -261,6 +266,7 @@ describe(`patch history report on ${ENGINE}`, () => {
     expect(csv.body.subarray(0, 8).toString()).toBe('eventId,');
   });
 
+
   async function chainEvent(seq: number) {
     const [e] = await db.dataSource.query('SELECT hash, action, data FROM audit_event WHERE chainKey = ? AND seq = ?', [keyOfTenant(fx.contoso), seq]);
     return e;
@@ -278,6 +284,21 @@ describe(`patch history report on ${ENGINE}`, () => {
     });
     expect(record.generatedBy).toMatch(/^api-key:test-AUDITOR/);
     expect(csv.trailers['x-patchgraph-report-id']).toBe(toGlobalId('AuditEvent', (await db.dataSource.query('SELECT id FROM audit_event WHERE chainKey = ? AND seq = ?', [keyOfTenant(fx.contoso), head.seq]))[0].id));
+  });
+  it('at most two CSV downloads stream at once, each holding a connection; a third, while they are open, reads by keyset batches and sends the same bytes', async () => {
+    const held = Array.from({ length: MAX_OPEN_STREAMS }, () => takeEventStream(db.dataSource));
+    try {
+      expect(held.every(Boolean)).toBe(true);
+      expect(takeEventStream(db.dataSource)).toBeNull();
+      const third = await download(url('csv', contosoParams()), keys.contosoAuditor);
+      expect({ status: third.status, body: third.body, sha256: third.trailers['x-patchgraph-content-sha256'] }).toEqual({ status: 200, body: csv.body, sha256: sha256(csv.body) });
+    } finally {
+      for (const stream of held) stream?.release();
+    }
+    // The downloads gave their places back, the ones that streamed and the one that did not.
+    const again = Array.from({ length: MAX_OPEN_STREAMS }, () => takeEventStream(db.dataSource));
+    expect(again.every(Boolean)).toBe(true);
+    for (const stream of again) stream?.release();
   });
 
   it('JSON Lines over HTTP: one row object per line, the same rows', async () => {
