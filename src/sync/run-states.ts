@@ -53,8 +53,8 @@ class StateColumns {
     return {
       deviceExternalId: this.deviceIds[this.device[i]],
       updateKey: this.updateKeys[this.update[i]],
-      state: PATCH_STATE_VALUES[Math.floor(code / EVIDENCE_KINDS)],
-      evidence: EVIDENCE_VALUES[code % EVIDENCE_KINDS],
+      state: stateOfCode(code),
+      evidence: evidenceOfCode(code),
       reportedAt: Number.isNaN(reportedAt) ? null : new Date(reportedAt),
       installedAt: Number.isNaN(installedAt) ? null : new Date(installedAt),
     };
@@ -93,6 +93,11 @@ function intern(value: string, values: string[], index: Map<string, number>): nu
   }
   return i;
 }
+
+/** The state value a packed code byte holds. */
+export const stateOfCode = (code: number): PatchStateRecord['state'] => PATCH_STATE_VALUES[Math.floor(code / EVIDENCE_KINDS)];
+/** The evidence value a packed code byte holds. */
+export const evidenceOfCode = (code: number): PatchStateRecord['evidence'] => EVIDENCE_VALUES[code % EVIDENCE_KINDS];
 
 /** A state given twice for one device and update, at the later of the two positions. */
 export interface DuplicateState {
@@ -142,6 +147,23 @@ export class RunStates implements Iterable<PatchStateRecord> {
     const out = new Array<PatchStateRecord>(this.length);
     for (let i = 0; i < out.length; i++) out[i] = this.columns.record(this.position(i));
     return out;
+  }
+
+  /**
+   * Each state of the view, in yield order, as the index of its update key (updateKeyAt), its packed state and
+   * evidence (stateOfCode, evidenceOfCode) and its two times in milliseconds (NaN where there is none): a pass over
+   * every state of a run without a record object each. An index means the same key in every view of one run.
+   */
+  forEachState(visit: (update: number, code: number, reportedAt: number, installedAt: number) => void): void {
+    const { columns } = this;
+    for (let i = 0; i < this.length; i++) {
+      const p = this.position(i);
+      visit(columns.update[p], columns.code[p], columns.reportedAt?.[p] ?? NO_TIME, columns.installedAt?.[p] ?? NO_TIME);
+    }
+  }
+
+  updateKeyAt(update: number): string {
+    return this.columns.updateKeys[update];
   }
 
   /** The update keys the view's states name, each once, in the order they first appear. */

@@ -13,11 +13,10 @@
  * Anything else that rewrites a device's states must null its digest (account-partitions.ts's rehome does).
  */
 import { createHash } from 'node:crypto';
-import type { PatchStateRecord } from '../../connectors/sdk/contract';
 import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 import { SourceDevice } from '../entities';
 import { SourceRead, SyncDataError } from './read-source';
-import type { RunStates } from './run-states';
+import { evidenceOfCode, RunStates, stateOfCode } from './run-states';
 
 export interface StatePlan {
   /** The states to compare, by device: only devices whose list differs from the one last applied. */
@@ -26,19 +25,40 @@ export interface StatePlan {
   digestChanged: SourceDevice[];
 }
 
-const iso = (d: Date | null | undefined): string => d?.toISOString() ?? '';
-
 /**
- * Every field of every record, with the catalog entry its key resolved to (a key that comes to resolve to another
- * entry must be compared again), sorted so that the order the source lists them in does not matter.
+ * A device's digest: its states as lines, sorted so that the order the source lists them in does not matter, hashed.
+ * A line is every field of a state with the catalog entry its key resolved to (a key that comes to resolve to another
+ * entry must be compared again), as the JSON array
+ * `[updateKey, updateId or null, state, evidence, reportedAt ISO or "", installedAt ISO or ""]`.
+ * Stored digests are compared with new ones, so this text must never change.
+ *
+ * Made from the run's columns with each part of a line built once per update key or state code, not per state: an
+ * unchanged re-post digests every state of the fleet, and a record object and a JSON.stringify each were most of it.
  */
-export function statesDigest(records: readonly PatchStateRecord[], updateIds: ReadonlyMap<string, string>): string {
-  const lines = records.map((r) => JSON.stringify([r.updateKey, updateIds.get(r.updateKey) ?? null, r.state, r.evidence, iso(r.reportedAt), iso(r.installedAt)]));
-  lines.sort();
-  const hash = createHash('sha256');
-  for (const line of lines) hash.update(line).update('\n');
-  return hash.digest('hex');
+class DeviceDigests {
+  private readonly heads: string[] = [];
+  private readonly middles: string[] = [];
+
+  constructor(private readonly updateIds: ReadonlyMap<string, string>) {}
+
+  of(states: RunStates): string {
+    const lines = new Array<string>(states.length);
+    let at = 0;
+    states.forEachState((update, code, reportedAt, installedAt) => {
+      const head = (this.heads[update] ??= this.headOf(states.updateKeyAt(update)));
+      const middle = (this.middles[code] ??= `${JSON.stringify(stateOfCode(code))},${JSON.stringify(evidenceOfCode(code))},`);
+      lines[at++] = `${head}${middle}${isoText(reportedAt)},${isoText(installedAt)}]`;
+    });
+    lines.sort();
+    return createHash('sha256').update(lines.length ? `${lines.join('\n')}\n` : '').digest('hex');
+  }
+
+  private headOf(updateKey: string): string {
+    return `[${JSON.stringify(updateKey)},${JSON.stringify(this.updateIds.get(updateKey) ?? null)},`;
+  }
 }
+
+const isoText = (ms: number): string => (Number.isNaN(ms) ? '""' : `"${new Date(ms).toISOString()}"`);
 
 /**
  * Groups the run's states by device, checks each names a device the run may report states for, and keeps those
@@ -57,11 +77,12 @@ export async function planStates(read: SourceRead, devices: ReadonlyMap<string, 
   );
   const toCompare = new Map<SourceDevice, RunStates>();
   const digestChanged: SourceDevice[] = [];
+  const digests = new DeviceDigests(updateIds);
   for (const [externalId, states] of byDevice) {
     const device = devices.get(externalId)!;
     // Before the digest, so an unchanged device (a re-post's every device) counts toward the slice too.
     if (slicer.due(states.length)) await slicer.turn();
-    const digest = statesDigest(states.records(), updateIds);
+    const digest = digests.of(states);
     if (device.statesDigest === digest) continue;
     device.statesDigest = digest;
     digestChanged.push(device);

@@ -1,0 +1,56 @@
+/**
+ * A device's state digest is stored and compared with the next run's, so its text is fixed: the digest made from the
+ * run's columns must equal, byte for byte, the definition it was first written by (every field of each state as a
+ * JSON line, sorted, SHA-256) — or every device of every fleet would be compared again after an upgrade, and a
+ * digest that drifted per run would never skip anything.
+ */
+import { createHash } from 'node:crypto';
+import { EVIDENCE_VALUES, PATCH_STATE_VALUES, PatchStateRecord } from '../../connectors/sdk/contract';
+import { SourceDevice } from '../../src/entities';
+import { planStates } from '../../src/sync/state-digest';
+import { sourceRead } from '../helpers/sync';
+
+/** The digest as it was defined when digests were first stored (b805c0a). */
+function definedDigest(records: readonly PatchStateRecord[], updateIds: ReadonlyMap<string, string>): string {
+  const iso = (d: Date | null | undefined): string => d?.toISOString() ?? '';
+  const lines = records.map((r) => JSON.stringify([r.updateKey, updateIds.get(r.updateKey) ?? null, r.state, r.evidence, iso(r.reportedAt), iso(r.installedAt)]));
+  lines.sort();
+  const hash = createHash('sha256');
+  for (const line of lines) hash.update(line).update('\n');
+  return hash.digest('hex');
+}
+
+function seeded(seed: number) {
+  let s = seed >>> 0;
+  return (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % n;
+  };
+}
+
+describe('the state digest made from the run columns', () => {
+  it('equals the defined digest for every device: keys with quotes, backslashes, non-ASCII and line breaks, unknown keys, times or none, any order', async () => {
+    const random = seeded(20261206);
+    const keys = ['KB5099985', 'kb "quoted"', 'back\\slash', 'línea\nnueva', '🛡️ emoji', '', 'unknown-to-catalog', 'KB1', 'KB2', 'KB3'];
+    const updateIds = new Map(keys.filter((k) => k !== 'unknown-to-catalog').map((k, i) => [k, `update-${i}`]));
+    const time = () => (random(3) === 0 ? null : new Date(Date.UTC(2026, random(12), 1 + random(28), random(24), random(60), random(60), random(1000))));
+    const records: PatchStateRecord[] = [];
+    const deviceIds = Array.from({ length: 40 }, (_, d) => `device-${d}`);
+    for (const deviceExternalId of deviceIds) {
+      for (const updateKey of keys.filter(() => random(4) !== 0)) {
+        records.push({ deviceExternalId, updateKey, state: PATCH_STATE_VALUES[random(PATCH_STATE_VALUES.length)], evidence: EVIDENCE_VALUES[random(EVIDENCE_VALUES.length)], reportedAt: time(), installedAt: time() });
+      }
+    }
+    // Interleaved, as a source that lists by update would yield them.
+    records.sort(() => random(3) - 1);
+    const devices = new Map(deviceIds.map((id) => [id, Object.assign(new SourceDevice(), { id, externalId: id, statesDigest: null })]));
+    const plan = await planStates(sourceRead({ patchStates: records, devices: deviceIds.map((externalId) => ({ externalId }) as never), fullDeviceRead: false }), devices, updateIds);
+    expect(plan.digestChanged).toHaveLength(deviceIds.length);
+    for (const id of deviceIds) {
+      expect(devices.get(id)!.statesDigest).toBe(definedDigest(records.filter((r) => r.deviceExternalId === id), updateIds));
+    }
+    // Told its own digests back, nothing is to compare.
+    const again = await planStates(sourceRead({ patchStates: records, fullDeviceRead: false }), devices, updateIds);
+    expect(again.toCompare.size).toBe(0);
+  });
+});
