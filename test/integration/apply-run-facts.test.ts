@@ -130,6 +130,17 @@ describe(`run records beyond identity on ${ENGINE}`, () => {
       expect(await refusal(devices, [], [state('a', 'KB1'), state('b', 'KB1'), state('b', 'KB2'), state('b', 'KB1')])).toBe('patchStates: b × KB1 was yielded twice in one run');
     });
 
+    it('a patch state with a missing key, an unknown state or evidence, or a time that is not one, naming the state', async () => {
+      const devices = [{ externalId: 'a' }];
+      const state = (fields: Partial<PatchStateRecord>): PatchStateRecord => ({ deviceExternalId: 'a', updateKey: 'KB1', state: 'MISSING', evidence: 'REPORTED', ...fields });
+      expect(await refusal(devices, [], [state({ reportedAt: new Date('2026-11-01T00:00:00Z'), installedAt: null })])).toBe('accepted');
+      expect(await refusal(devices, [], [state({ updateKey: '' })])).toBe('patch state a/: deviceExternalId and updateKey are required');
+      expect(await refusal(devices, [], [state({ state: 'PATCHED' as never })])).toBe('patch state a/KB1: unknown state "PATCHED"');
+      expect(await refusal(devices, [], [state({ evidence: 'RUMOUR' as never })])).toBe('patch state a/KB1: unknown evidence "RUMOUR"');
+      expect(await refusal(devices, [], [state({ reportedAt: new Date('not a date') })])).toBe('patch state a/KB1: reportedAt is not a valid date');
+      expect(await refusal(devices, [], [state({ installedAt: '2026-11-01' as never })])).toBe('patch state a/KB1: installedAt is not a valid date');
+    });
+
     it.each([
       ['an unknown ownership', { ownership: 'LEASED' as never }, /unknown ownership "LEASED"/],
       ['a nested attribute', { attributes: { hardware: { tpm: '2.0' } as never } }, /attribute "hardware" must be a short name with a flat value/],
