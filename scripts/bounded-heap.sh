@@ -4,8 +4,9 @@
 #
 # Why: with Node's default heap limit (a share of the machine's memory) V8 lets garbage build up to several times the
 # live heap before it collects, so a large sync's peak was two to three times what it holds (a 20,000-computer WSUS
-# ingest: about 1.1 GB resident for a live set under 400 MB). A fixed limit makes the collector keep up; glibc's fixed
-# mmap threshold returns large freed buffers to the system instead of keeping them in the process's heap.
+# ingest: about 1.1 GB resident for a live set under 400 MB). A fixed limit makes the collector keep up. The default
+# leaves about 65 MB over the live heap of a 20,000-computer WSUS ingest (docs/benchmarks.md); larger fleets, or
+# ingest limits raised past the defaults, need a larger PATCHGRAPH_HEAP_MB.
 #
 # PATCHGRAPH_HEAP_MB sets the limit (default below). A --max-old-space-size already in NODE_OPTIONS is the operator's
 # and is kept; both at once is refused rather than one silently winning. The limit is a command-line option, not added
