@@ -4,17 +4,16 @@
  * verifies, on both engines. What the write hands over is checked against the database: a part that is not all of
  * it is read back instead while none of its rows is written, and fails the run once some are.
  */
-import { EntityManager } from 'typeorm';
 import { WsusSimulator } from '../../connectors/wsus/simulator';
-import { digestOf, EventsDigest, LEAF_CHUNK, LEAF_VERSION, leavesWhere } from '../../src/audit/event-leaves';
 import { startRunLeaves } from '../../src/audit/run-leaves';
 import { auditCompletedRun } from '../../src/audit/sync-run-audit';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
 import { insertRows } from '../../src/db/insert-rows';
-import { AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, RunEventLeaves, SyncRun, Tenant } from '../../src/entities';
-import { EvidenceKind, PatchPostureStatus, PatchStateValue, SyncMode, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
+import { AuditEvent, ConnectorInstance, PatchEvent, PatchPostureEvent, RunEventLeaves, Tenant } from '../../src/entities';
+import { EvidenceKind, PatchPostureStatus, PatchStateValue, SyncRunStatus, SyncTrigger } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { collectAndSortSeal, insertInstance, insertRunningRun } from '../helpers/seal-fixtures';
 import { Factory } from '../helpers/factories';
 import { syncHarness } from '../helpers/sync';
 
@@ -23,16 +22,6 @@ const AT = new Date('2026-11-02T10:00:00.000Z');
 /** A statement that reads event rows (anything but the run's per-tenant counts from its index). */
 const readsEvents = (sql: string) => /FROM\s+[`"]?patch_(posture_)?event[`"]?/i.test(sql) && !/COUNT\(\*\)/i.test(sql);
 
-/** What the seal wrote before it streamed: every leaf of the run read, sorted, cut into rows; the digest over them all. */
-async function collectAndSortSeal(m: EntityManager, syncRunId: string): Promise<Map<string, { rows: string[]; events: EventsDigest }>> {
-  const out = new Map<string, { rows: string[]; events: EventsDigest }>();
-  for (const [tenantId, leaves] of await leavesWhere(m, '{syncRunId} = ?', [syncRunId])) {
-    const rows: string[] = [];
-    for (let i = 0; i < leaves.length; i += LEAF_CHUNK) rows.push(JSON.stringify(leaves.slice(i, i + LEAF_CHUNK).map((l) => [l.kind, l.id, l.leaf])));
-    out.set(tenantId, { rows, events: digestOf(leaves, LEAF_VERSION) });
-  }
-  return out;
-}
 
 describe(`the seal from a run's write on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -45,23 +34,11 @@ describe(`the seal from a run's write on ${ENGINE}`, () => {
 
   const m = () => db.dataSource.manager;
 
-  async function instance(tenant: Tenant | null, kind: string): Promise<ConnectorInstance> {
-    const c = Object.assign(new ConnectorInstance(), {
-      id: newId(), tenantId: tenant?.id ?? null, kind, name: kind, settingsJson: '{}', secretsCiphertext: null,
-      syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: AT, updatedAt: AT,
-    });
-    await insertRows(m(), ConnectorInstance, [c]);
-    return c;
-  }
+  const instance = (tenant: Tenant | null, kind: string) => insertInstance(m(), tenant, kind, AT);
 
-  async function finishedRun(c: ConnectorInstance): Promise<SyncRun> {
-    const run = Object.assign(new SyncRun(), {
-      id: newId(), connectorInstanceId: c.id, tenantId: c.tenantId, status: SyncRunStatus.RUNNING, mode: SyncMode.FULL, trigger: SyncTrigger.API,
-      triggeredBy: 'test', startedAt: AT, finishedAt: null, counts: '{}', errorKind: null, errorMessage: null,
-    });
-    await insertRows(m(), SyncRun, [run]);
-    return Object.assign(run, { status: SyncRunStatus.SUCCEEDED, finishedAt: AT });
-  }
+
+  const finishedRun = async (c: ConnectorInstance) => Object.assign(await insertRunningRun(m(), c, AT), { status: SyncRunStatus.SUCCEEDED, finishedAt: AT });
+
 
   const patchEvents = (tenant: Tenant, syncRunId: string, n: number) => Array.from({ length: n }, (_, i) => Object.assign(new PatchEvent(), {
     id: newId(), tenantId: tenant.id, assetId: newId(), sourceDeviceId: newId(), updateId: newId(), syncRunId,
