@@ -67,6 +67,8 @@ interface RawRow {
 
 /** Where each column is in a streamed row's array (PatchHistorySource.streamedSlices). */
 export const STREAMED = { id: 0, observedAt: 1, reportedAt: 2, fromState: 3, toState: 4, syncRunId: 5, updateId: 6, sourceDeviceId: 7, evidence: 8 } as const;
+/** The streamed statement's columns, made from STREAMED so that the positions and the SELECT cannot drift apart. */
+const STREAMED_COLUMNS = (Object.keys(STREAMED) as Array<keyof typeof STREAMED>).sort((a, b) => STREAMED[a] - STREAMED[b]).map((c) => `pe.${c}`).join(', ');
 
 /** A slice of streamed rows of one tenant, with what completes them loaded. */
 export interface StreamedSlice {
@@ -243,8 +245,7 @@ export class PatchHistorySource {
     const devices = new DeviceLookup(this.dataSource, this.lookups, deviceCapacity);
     for (const tenantId of await this.tenantIds()) {
       const { where, params } = this.conditions(false, false);
-      const sql = `SELECT pe.id, pe.observedAt, pe.reportedAt, pe.fromState, pe.toState, pe.syncRunId, pe.updateId, pe.sourceDeviceId, pe.evidence
-        FROM patch_event pe WHERE pe.tenantId = ? AND ${where} ORDER BY pe.observedAt, pe.id`;
+      const sql = `SELECT ${STREAMED_COLUMNS} FROM patch_event pe WHERE pe.tenantId = ? AND ${where} ORDER BY pe.observedAt, pe.id`;
       for await (const rows of stream.slices(sql, [tenantId, ...params], Math.min(deviceCapacity, SLICE_ROWS))) {
         await devices.load(rows.map((r) => String(r[STREAMED.sourceDeviceId])));
         await this.lookups.load({ tenantIds: [tenantId], siteIds: [], connectorIds: [], updateIds: rows.map((r) => r[STREAMED.updateId] as string) });

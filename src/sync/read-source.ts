@@ -50,8 +50,9 @@ export interface ReadProgress {
 
 const isDate = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
 
-function checkOptionalDate(value: unknown, what: string): void {
-  if (value !== undefined && value !== null && !isDate(value)) throw new SyncDataError(`${what} is not a valid date`);
+/** `what` names the field, or makes its name only if it is refused (a check run for every state of a fleet). */
+function checkOptionalDate(value: unknown, what: string | (() => string)): void {
+  if (value !== undefined && value !== null && !isDate(value)) throw new SyncDataError(`${typeof what === 'function' ? what() : what} is not a valid date`);
 }
 
 function checkDevice(d: DeviceRecord): void {
@@ -124,13 +125,13 @@ function checkApproval(a: ApprovalRecord): void {
 }
 
 function checkState(s: PatchStateRecord): void {
-  // Named only when refused: a run checks every state of the fleet, and most have no times to check.
+  // Named only when refused: a run checks every state of the fleet.
   const what = () => `patch state ${s?.deviceExternalId}/${s?.updateKey}`;
   if (!s?.deviceExternalId || !s.updateKey) throw new SyncDataError(`${what()}: deviceExternalId and updateKey are required`);
   if (!PATCH_STATE_VALUES.includes(s.state)) throw new SyncDataError(`${what()}: unknown state "${s.state}"`);
   if (!EVIDENCE_VALUES.includes(s.evidence)) throw new SyncDataError(`${what()}: unknown evidence "${s.evidence}"`);
-  if (s.reportedAt != null && !isDate(s.reportedAt)) throw new SyncDataError(`${what()}: reportedAt is not a valid date`);
-  if (s.installedAt != null && !isDate(s.installedAt)) throw new SyncDataError(`${what()}: installedAt is not a valid date`);
+  checkOptionalDate(s.reportedAt, () => `${what()}: reportedAt`);
+  checkOptionalDate(s.installedAt, () => `${what()}: installedAt`);
 }
 
 /** Records checked between two turns of the event loop. */
