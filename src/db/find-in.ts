@@ -1,4 +1,5 @@
 import { EntityManager, In } from 'typeorm';
+import { yieldToEventLoop } from './sqlite-transaction-gate';
 
 const CHUNK = 500;
 
@@ -7,6 +8,8 @@ export async function findIn<T extends object>(m: EntityManager, entity: new () 
   const out: T[] = [];
   for (let i = 0; i < values.length; i += CHUNK) {
     out.push(...(await m.getRepository(entity).findBy({ ...where, [column]: In(values.slice(i, i + CHUNK)) } as never)));
+    // A long list is many statements, each with its entities built: on SQLite none gives the event loop a turn.
+    if (i + CHUNK < values.length) await yieldToEventLoop();
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { yieldToEventLoop } from './sqlite-transaction-gate';
 
 /** Keys per IN list: far under SQLite's 32,766 and MySQL's 65,535 bound parameters, with room for the rest of the WHERE. */
 const IN_CHUNK = 500;
@@ -26,6 +27,8 @@ export async function readRowsIn<T extends ObjectLiteral>(m: EntityManager, enti
   for (let i = 0; i < values.length; i += IN_CHUNK) {
     const chunk = values.slice(i, i + IN_CHUNK);
     out.push(...(await readRows(m, entity, `${name} IN (${chunk.map(() => '?').join(', ')})`, chunk)));
+    // On SQLite each chunk's read ran synchronously: the server answers between two of them.
+    if (i + IN_CHUNK < values.length) await yieldToEventLoop();
   }
   return out;
 }

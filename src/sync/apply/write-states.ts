@@ -4,6 +4,7 @@
  * (write-events.ts), a chunk of devices at a time inside the run's one transaction.
  */
 import { EntityManager } from 'typeorm';
+import { TimeSlicer, timeSlicer } from '../../../connectors/sdk/time-slices';
 import type { SyncCounts } from '../../../connectors/sdk/sync-counts';
 import { insertRows, updateRows } from '../../db/insert-rows';
 import { readRowsIn } from '../../db/read-rows';
@@ -46,8 +47,15 @@ function summaryAfter(before: EventSummary | null, state: PatchStateValue, at: D
  */
 export const STATES_PER_CHUNK = 5_000;
 
-/** Writes the planned patch states, chunk by chunk of devices; returns the assets whose states were created or changed. */
-export async function writePatchStates(m: EntityManager, ctx: EventScope, plan: StatePlan, createdDeviceIds: ReadonlySet<string>, updateIds: ReadonlyMap<string, string>, counts: SyncCounts): Promise<Set<string>> {
+/**
+ * Writes the planned patch states, chunk by chunk of devices; returns the assets whose states were created or changed.
+ * `slicer`: when a chunk's comparison gives the event loop a turn (a chunk's rows built in one piece held an SQLite
+ * server's loop for 100-200 ms on a busy machine).
+ */
+export async function writePatchStates(
+  m: EntityManager, ctx: EventScope, plan: StatePlan, createdDeviceIds: ReadonlySet<string>, updateIds: ReadonlyMap<string, string>, counts: SyncCounts,
+  slicer: TimeSlicer = timeSlicer(),
+): Promise<Set<string>> {
   const touched = new Set<string>();
   let chunk = new Map<SourceDevice, RunStates>();
   let size = 0;
@@ -55,18 +63,18 @@ export async function writePatchStates(m: EntityManager, ctx: EventScope, plan: 
     chunk.set(device, records);
     size += records.length;
     if (size < STATES_PER_CHUNK) continue;
-    await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched);
+    await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched, slicer);
     chunk = new Map();
     size = 0;
     await yieldToEventLoop();
   }
-  await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched);
+  await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched, slicer);
   return touched;
 }
 
 async function writeChunk(
   m: EntityManager, ctx: EventScope, devices: ReadonlyMap<SourceDevice, RunStates>, createdDeviceIds: ReadonlySet<string>,
-  updateIds: ReadonlyMap<string, string>, counts: SyncCounts, touched: Set<string>,
+  updateIds: ReadonlyMap<string, string>, counts: SyncCounts, touched: Set<string>, slicer: TimeSlicer,
 ): Promise<void> {
   if (devices.size === 0) return;
   const { now, tenantId } = ctx;
@@ -82,6 +90,7 @@ async function writeChunk(
   const changed: PatchState[] = [];
   const transitions: StateTransition[] = [];
   for (const [device, states] of devices) {
+    if (slicer.due(states.length)) await slicer.turn();
     // The chunk's records exist only while it is compared: the run holds its states as columns.
     for (const r of states.records()) {
       const updateId = updateIds.get(r.updateKey)!;
