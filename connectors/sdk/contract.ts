@@ -10,6 +10,7 @@ import type { HttpLog } from './http/http-client';
 import type { HttpObserver } from './http/observer';
 import type { TokenCache } from './http/oauth2';
 import type { LimiterRegistry } from './http/rate-limiter';
+import type { Streamed } from './record-batch';
 
 /** The state of one update on one device. "Not remediated" means MISSING, FAILED or PENDING_REBOOT. */
 export type PatchStateValue = 'MISSING' | 'INSTALLED' | 'FAILED' | 'PENDING_REBOOT' | 'NOT_APPLICABLE' | 'UNKNOWN';
@@ -281,11 +282,15 @@ export interface ConnectionCheck {
 export interface Connector {
   /** Proves the configuration works (reachable, credentials accepted) without reading the whole source. */
   testConnection(options?: { signal?: AbortSignal }): Promise<ConnectionCheck>;
-  devices(request: StreamRequest): AsyncIterable<DeviceRecord>;
-  updates(request: StreamRequest): AsyncIterable<UpdateRecord>;
-  patchStates(request: StreamRequest): AsyncIterable<PatchStateRecord>;
+  /*
+   * Each stream yields records one at a time, or `batch(records)` where it already holds many at once (a pushed
+   * snapshot): the engine checks a batch's records one by one, exactly as if yielded alone.
+   */
+  devices(request: StreamRequest): AsyncIterable<Streamed<DeviceRecord>>;
+  updates(request: StreamRequest): AsyncIterable<Streamed<UpdateRecord>>;
+  patchStates(request: StreamRequest): AsyncIterable<Streamed<PatchStateRecord>>;
   /** Update approvals, for tools that have them (WSUS); read after patch states. */
-  approvals?(request: StreamRequest): AsyncIterable<ApprovalRecord>;
+  approvals?(request: StreamRequest): AsyncIterable<Streamed<ApprovalRecord>>;
   /** Releases sockets, timers and files. Called once after every run, successful or not. */
   close?(): Promise<void>;
 }

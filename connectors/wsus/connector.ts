@@ -5,6 +5,7 @@
  */
 import type { ApprovalRecord, ConnectionCheck, Connector, ConnectorContext, DeviceRecord, PatchStateRecord, StreamRequest, UpdateRecord } from '../sdk/contract';
 import { FatalError } from '../sdk/errors';
+import { batch, inBatches, type Streamed } from '../sdk/record-batch';
 import type { WsusConfig } from './config';
 import { STALE_AFTER_DAYS } from './config';
 import { checkEnvelope, WsusEnvelope } from './envelope';
@@ -47,27 +48,28 @@ export function createWsusConnector(config: WsusConfig, context: ConnectorContex
       if ((config.source ?? 'collector') === 'sqlserver') return { message: await testSusdb(config, options?.signal) };
       return { message: 'This instance receives snapshots from the WSUS collector (POST /ingest/wsus/<instance id>); it has nothing to reach.' };
     },
-    async *devices(request: StreamRequest): AsyncGenerator<DeviceRecord> {
+    // Every list is in memory once mapped: yielded in batches, not a promise per record (a snapshot has 240,000 states).
+    async *devices(request: StreamRequest): AsyncGenerator<Streamed<DeviceRecord>> {
       const s = await snapshot(request.signal);
       // The cursor is the time of the last snapshot applied: an older one arriving late is refused, the same one
       // again is applied (and changes nothing).
       if (request.cursor && s.generatedAt.getTime() < Date.parse(request.cursor)) {
         throw new StaleSnapshotError(`snapshot generated at ${s.generatedAt.toISOString()} is older than the last one applied (${new Date(request.cursor).toISOString()}); it was not applied`);
       }
-      yield* s.devices;
+      yield batch(s.devices);
       request.setCursor(s.generatedAt.toISOString());
       streamRead();
     },
-    async *updates(request: StreamRequest): AsyncGenerator<UpdateRecord> {
-      yield* (await snapshot(request.signal)).updates;
+    async *updates(request: StreamRequest): AsyncGenerator<Streamed<UpdateRecord>> {
+      yield batch((await snapshot(request.signal)).updates);
       streamRead();
     },
-    async *patchStates(request: StreamRequest): AsyncGenerator<PatchStateRecord> {
-      yield* (await snapshot(request.signal)).patchStates;
+    async *patchStates(request: StreamRequest): AsyncGenerator<Streamed<PatchStateRecord>> {
+      yield* inBatches((await snapshot(request.signal)).patchStates);
       streamRead();
     },
-    async *approvals(request: StreamRequest): AsyncGenerator<ApprovalRecord> {
-      yield* (await snapshot(request.signal)).approvals;
+    async *approvals(request: StreamRequest): AsyncGenerator<Streamed<ApprovalRecord>> {
+      yield batch((await snapshot(request.signal)).approvals);
       streamRead();
     },
   };

@@ -19,6 +19,7 @@ import {
   UpdateRecord,
 } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
+import { recordsOf, type Streamed } from '../../connectors/sdk/record-batch';
 import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
 import { RunStates } from './run-states';
 
@@ -156,24 +157,29 @@ function seenBy<T>(keyOf: (record: T) => string): SeenKeys<T> {
   };
 }
 
-/** Checks each record of a stream and hands it to `keep`: an array's push, or the columns of the run's states. */
-async function drain<T>(stream: StreamName, iterable: AsyncIterable<T>, check: (record: T) => void, keep: (record: T) => void, seen: SeenKeys<T> | null, onProgress?: (p: ReadProgress) => void): Promise<void> {
+/**
+ * Checks each record of a stream and hands it to `keep`: an array's push, or the columns of the run's states. A
+ * batch's records are taken one by one, exactly as if yielded alone.
+ */
+async function drain<T>(stream: StreamName, iterable: AsyncIterable<Streamed<T>>, check: (record: T) => void, keep: (record: T) => void, seen: SeenKeys<T> | null, onProgress?: (p: ReadProgress) => void): Promise<void> {
   let read = 0;
-  for await (const record of iterable) {
-    check(record);
-    // A duplicate means the source's paging moved under us or the source is inconsistent; either way the run
-    // cannot say which copy is true.
-    if (seen && !seen.add(record)) throw new SyncDataError(`${stream}: ${seen.describe(record)} was yielded twice in one run`);
-    keep(record);
-    read += 1;
-    if (onProgress && read % 500 === 0) onProgress({ stream, records: read });
-    // A source that yields from memory (an uploaded snapshot) never leaves the microtask queue on its own.
-    if (read % DRAIN_TURN === 0) await yieldToEventLoop();
+  for await (const item of iterable) {
+    for (const record of recordsOf(item)) {
+      check(record);
+      // A duplicate means the source's paging moved under us or the source is inconsistent; either way the run
+      // cannot say which copy is true.
+      if (seen && !seen.add(record)) throw new SyncDataError(`${stream}: ${seen.describe(record)} was yielded twice in one run`);
+      keep(record);
+      read += 1;
+      if (onProgress && read % 500 === 0) onProgress({ stream, records: read });
+      // A source that yields from memory (an uploaded snapshot) never leaves the microtask queue on its own.
+      if (read % DRAIN_TURN === 0) await yieldToEventLoop();
+    }
   }
   onProgress?.({ stream, records: read });
 }
 
-async function drainList<T>(stream: StreamName, iterable: AsyncIterable<T>, check: (record: T) => void, seen: SeenKeys<T>, onProgress?: (p: ReadProgress) => void): Promise<T[]> {
+async function drainList<T>(stream: StreamName, iterable: AsyncIterable<Streamed<T>>, check: (record: T) => void, seen: SeenKeys<T>, onProgress?: (p: ReadProgress) => void): Promise<T[]> {
   const out: T[] = [];
   await drain(stream, iterable, check, (r) => out.push(r), seen, onProgress);
   return out;
@@ -183,7 +189,7 @@ async function drainList<T>(stream: StreamName, iterable: AsyncIterable<T>, chec
  * The states go into columns. A duplicate (device, update) pair is looked for once the stream has ended, still before
  * anything is written: checked as each state arrived, it needed a set of every pair, as large as the run.
  */
-async function drainStates(iterable: AsyncIterable<PatchStateRecord>, onProgress?: (p: ReadProgress) => void): Promise<RunStates> {
+async function drainStates(iterable: AsyncIterable<Streamed<PatchStateRecord>>, onProgress?: (p: ReadProgress) => void): Promise<RunStates> {
   const collector = RunStates.collector();
   await drain('patchStates', iterable, checkState, collector.add, null, onProgress);
   const states = collector.done();

@@ -93,6 +93,9 @@ describe('a WSUS upload parsed as the ingest route parses it', () => {
     ['a row that is null', (e) => void (e.rows.installations[12] = null)],
     ['a row with a fourth member', (e) => void e.rows.installations[5].push(1)],
     ['an id that is not a GUID', (e) => void (e.rows.installations[4][1] = 'not-a-guid')],
+    ['a state given as text, in a row whose ids passed before', (e) => void (e.rows.installations[30][2] = String(e.rows.installations[30][2]))],
+    ['a state that is not whole, in a row whose ids passed before', (e) => void (e.rows.installations[30][2] = 4.5)],
+    ['a row of four late in the set, its ids and state seen before', (e) => void e.rows.installations[40].push(e.rows.installations[40][2])],
     ['a bad installation row after a bad computer', (e) => void ((e.rows.installations[2][2] = -1), (e.rows.computerTargets[1].Name = 5))],
     ['a bad installation row before a bad approval', (e) => void ((e.rows.installations[2][2] = 'four'), (e.rows.approvals = [{}]))],
     ['installations that are an object', (e) => void (e.rows.installations = { 0: e.rows.installations[0] })],
@@ -113,6 +116,24 @@ describe('a WSUS upload parsed as the ingest route parses it', () => {
     expect(now).toBe(before);
     // A member given twice is JSON's to resolve, the last one winning: a good one last is accepted.
     expect(now).toEqual(/good one last/.test(_) ? 'accepted' : expect.stringMatching(/installations|approvals|computerTargets/));
+  });
+
+  it('runs the full row rule only for a row with an id or state no earlier row had, and keeps the same rows', async () => {
+    const envelope = JSON.parse(snapshotText(40, 30, 5)) as WsusEnvelope;
+    const rows = envelope.rows.installations;
+    let ruled = 0;
+    const columns = new InstallationColumns((row) => {
+      ruled += 1;
+      return Array.isArray(row) && row.length === 3 && typeof row[0] === 'string' && typeof row[1] === 'string' && Number.isInteger(row[2]);
+    });
+    rows.forEach((row, i) => columns.add(row, i));
+    columns.finish();
+    const distinct = new Set(rows.map(([c]) => c)).size + new Set(rows.map(([, u]) => u)).size + new Set(rows.map(([, , s]) => s)).size;
+    expect(rows.length).toBeGreaterThan(3 * distinct);
+    expect(ruled).toBeLessThanOrEqual(distinct);
+    const kept: unknown[] = [];
+    await forEachInstallation(columns, { due: () => false, turn: () => Promise.resolve() }, (c, u, st) => kept.push([c, u, st]));
+    expect(kept).toEqual(rows);
   });
 
   it('refuses columns it did not make, however like its own they look', async () => {

@@ -3,6 +3,7 @@ import { dattoRmmConnector } from '../../../connectors/datto-rmm';
 import { dattoDate, toDeviceRecord } from '../../../connectors/datto-rmm/datto-device';
 import { dateMs, DattoSimulator, startDattoSimulator } from '../../../connectors/datto-rmm/simulator';
 import { parseConfig } from '../../../connectors/sdk/config';
+import { eachRecord } from '../../../connectors/sdk/record-batch';
 import { collectRun, knownFrom, recordingContext } from '../../../connectors/sdk/testkit/run';
 import { MalformedResponseError } from '../../../connectors/sdk/errors';
 
@@ -59,7 +60,7 @@ describe('Datto RMM connector', () => {
     const { connector } = open();
     sim.resetStats();
     const devices = [];
-    for await (const d of connector.devices({ mode: 'full', cursor: null, setCursor: () => undefined, siteImported: () => false })) devices.push(d);
+    for await (const d of eachRecord(connector.devices({ mode: 'full', cursor: null, setCursor: () => undefined, siteImported: () => false }))) devices.push(d);
     expect(audits()).toBe(0);
     expect(devices.length).toBe(sim.devices.length);
     expect(devices.every((d) => d.serialNumber === null && d.tenantKey)).toBe(true);
