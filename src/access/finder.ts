@@ -1,7 +1,7 @@
 import { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { entityRows } from '../db/entity-rows';
+import { entityRows, selectRows, selectStatement } from '../db/entity-rows';
 import { PageLimits } from './keyset';
-import { TenantScope } from './tenant-scope';
+import { ScopeCondition, TenantScope } from './tenant-scope';
 
 /** Per entity class, the properties a request reads of its rows; an entity it does not name is read whole. */
 export type ColumnPlan = ReadonlyMap<Function, ReadonlySet<string>>;
@@ -30,6 +30,37 @@ export abstract class Finder<T extends ObjectLiteral & { id: string }> {
   protected query(): SelectQueryBuilder<T> {
     const qb = this.deps.dataSource.createQueryBuilder(this.entity, this.alias);
     return this.tenantColumn ? this.deps.scope.apply(qb, `${this.alias}.${this.tenantColumn}`) : qb;
+  }
+
+  /**
+   * The scope as a condition for select(): the same rows query() keeps. A finder whose query() scopes in a way of
+   * its own overrides this too; without a tenant column and without an override, select() refuses to run.
+   */
+  protected scopeCondition(column: (property: string) => string): ScopeCondition | null {
+    if (!this.tenantColumn) throw new Error(`${this.constructor.name} has no scope condition for statements written as text`);
+    return this.deps.scope.condition(column(this.tenantColumn));
+  }
+
+  /**
+   * Rows of this finder's entity, with the columns the request reads, matching every condition of `where` (each
+   * with its positional parameters) inside the tenant scope, in `orderBy`'s order (property and direction). A
+   * statement as text for the hot loaders: its head is built once per column set (selectStatement), where the
+   * query builder rebuilt the whole statement on every call. The scope's condition always comes first.
+   */
+  protected async select(
+    where: (column: (property: string) => string) => Array<{ sql: string; parameters: readonly unknown[] }>,
+    orderBy: ReadonlyArray<readonly [string, 'ASC' | 'DESC']>,
+  ): Promise<T[]> {
+    const statement = selectStatement(this.deps.dataSource, this.entity, this.alias, this.columns());
+    const column = (property: string) => statement.column(property);
+    const scope = this.scopeCondition(column);
+    const conditions = scope ? [scope, ...where(column)] : where(column);
+    const order = orderBy.map(([property, direction]) => `${column(property)} ${direction}`).join(', ');
+    return selectRows<T>(
+      statement,
+      `${conditions.length ? `WHERE ${conditions.map((c) => `(${c.sql})`).join(' AND ')}` : ''}${order ? ` ORDER BY ${order}` : ''}`,
+      conditions.flatMap((c) => c.parameters),
+    );
   }
 
   /** The properties this request reads of this entity's rows; undefined: all of them. */

@@ -1,3 +1,4 @@
+import { placeholders } from '../db/entity-rows';
 import { PatchState } from '../entities';
 import { EvidenceKind, PatchStateValue } from '../entities/enums';
 import { Finder, FinderDeps } from './finder';
@@ -48,11 +49,17 @@ export class PatchStateFinder extends Finder<PatchState> {
   }
 
   /** Patch states of each asset, optionally only some states and only effective ones, for the Asset.patchStates loader. */
-  byAssetIds(assetIds: readonly string[], states: readonly PatchStateValue[] | null, effectiveOnly: boolean): Promise<PatchState[]> {
-    const qb = this.query().andWhere('ps.assetId IN (:...ids)', { ids: [...assetIds] });
-    if (states) qb.andWhere('ps.state IN (:...states)', { states: inList(states) });
-    if (effectiveOnly) qb.andWhere('ps.effective = 1');
-    return this.rows(qb.orderBy('ps.changedAt', 'DESC').addOrderBy('ps.id', 'DESC'));
+  async byAssetIds(assetIds: readonly string[], states: readonly PatchStateValue[] | null, effectiveOnly: boolean): Promise<PatchState[]> {
+    if (assetIds.length === 0) return [];
+    const stateList = states && inList(states);
+    return this.select(
+      (c) => [
+        { sql: `${c('assetId')} IN (${placeholders(assetIds.length)})`, parameters: assetIds },
+        ...(stateList ? [{ sql: `${c('state')} IN (${placeholders(stateList.length)})`, parameters: stateList }] : []),
+        ...(effectiveOnly ? [{ sql: `${c('effective')} = 1`, parameters: [] }] : []),
+      ],
+      [['changedAt', 'DESC'], ['id', 'DESC']],
+    );
   }
 
   /** Count of updates per asset whose effective state is one of the given states, computed in SQL. */

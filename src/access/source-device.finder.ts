@@ -1,4 +1,5 @@
 import { SelectQueryBuilder } from 'typeorm';
+import { placeholders } from '../db/entity-rows';
 import { SourceDevice, UnattachedRecord } from '../entities';
 import { UnattachedReason } from '../entities/enums';
 import { Finder, FinderDeps } from './finder';
@@ -47,8 +48,12 @@ export class SourceDeviceFinder extends Finder<SourceDevice> {
   }
 
   /** Source devices of each asset, for the Asset.sources loader. */
-  byAssetIds(assetIds: readonly string[]): Promise<SourceDevice[]> {
-    return this.rows(this.query().andWhere('sd.assetId IN (:...ids)', { ids: [...assetIds] }).orderBy('sd.firstSeenAt', 'ASC').addOrderBy('sd.id', 'ASC'));
+  async byAssetIds(assetIds: readonly string[]): Promise<SourceDevice[]> {
+    if (assetIds.length === 0) return [];
+    return this.select(
+      (c) => [{ sql: `${c('assetId')} IN (${placeholders(assetIds.length)})`, parameters: assetIds }],
+      [['firstSeenAt', 'ASC'], ['id', 'ASC']],
+    );
   }
 
   /**

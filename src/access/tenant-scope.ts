@@ -1,7 +1,14 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { placeholders } from '../db/entity-rows';
 import { NotFoundError } from '../errors';
 
 let paramSeq = 0;
+
+/** A tenant scope as SQL: a condition with positional placeholders, and their values in order. */
+export interface ScopeCondition {
+  sql: string;
+  parameters: string[];
+}
 
 /**
  * The set of tenants a request may see. Every finder in access/ applies it to every query it builds, so a
@@ -38,6 +45,22 @@ export class TenantScope {
     if (this.visible.size === 0) return qb.andWhere('1 = 0');
     const param = `scopeTenants${++paramSeq}`;
     return qb.andWhere(`${column} IN (:...${param})`, { [param]: [...this.visible] });
+  }
+
+  /**
+   * What apply() adds, for a statement written as text (Finder.select): a condition on `column` (already escaped)
+   * with its positional parameters, or null when every tenant is visible.
+   */
+  condition(column: string): ScopeCondition | null {
+    if (this.all) return null;
+    if (this.visible.size === 0) return { sql: '1 = 0', parameters: [] };
+    return { sql: `${column} IN (${placeholders(this.visible.size)})`, parameters: [...this.visible] };
+  }
+
+  /** What applyShared() adds, for a statement written as text: `column` holds `shared` or a visible tenant id. */
+  sharedCondition(column: string, shared: string): ScopeCondition | null {
+    if (this.all) return null;
+    return { sql: `${column} IN (${placeholders(this.visible.size + 1)})`, parameters: [shared, ...this.visible] };
   }
 
   /**

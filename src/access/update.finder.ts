@@ -1,9 +1,11 @@
+import { placeholders } from '../db/entity-rows';
 import { Update } from '../entities';
 import { SHARED_OWNER } from '../entities/update.entity';
 import { Severity, UpdateClassification } from '../entities/enums';
 import { Finder, FinderDeps } from './finder';
 import { Ordering, Page, PageArgs, paginate } from './keyset';
 import { inList, pairRaw } from './sql-lists';
+import { ScopeCondition } from './tenant-scope';
 
 export type UpdateOrderName = 'RELEASED_AT' | 'TITLE';
 
@@ -40,6 +42,17 @@ export class UpdateFinder extends Finder<Update> {
 
   protected override query() {
     return this.deps.scope.applyShared(super.query(), 'upd.owner', SHARED_OWNER);
+  }
+
+  protected override scopeCondition(column: (property: string) => string): ScopeCondition | null {
+    return this.deps.scope.sharedCondition(column('owner'), SHARED_OWNER);
+  }
+
+  /** As the base class's, as a statement written as text: the by-id loader behind every state's update on a page. */
+  override async byIds(ids: readonly string[]): Promise<Update[]> {
+    if (ids.length === 0) return [];
+    const unique = [...new Set(ids)];
+    return this.select((c) => [{ sql: `${c('id')} IN (${placeholders(unique.length)})`, parameters: unique }], []);
   }
 
   private filtered(f: UpdateFilter) {

@@ -1,4 +1,4 @@
-import { Driver, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { DataSource, Driver, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DriverUtils } from 'typeorm/driver/DriverUtils';
 
@@ -34,6 +34,22 @@ function planOf(meta: EntityMetadata, alias: string, driver: Driver): ColumnPlan
   return plan;
 }
 
+/** Raw rows made into rows of the entity: its prototype, each planned column converted as TypeORM converts it. */
+function hydrate<T>(raw: Array<Record<string, unknown>>, plan: readonly ColumnPlan[], prototype: object, driver: Driver): T[] {
+  const rows = new Array<T>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const r = raw[i];
+    const row = Object.create(prototype) as Record<string, unknown>;
+    for (const c of plan) {
+      const value = r[c.key];
+      if (value === undefined) continue;
+      row[c.property] = c.convert ? driver.prepareHydratedValue(value, c.column) : value;
+    }
+    rows[i] = row as T;
+  }
+  return rows;
+}
+
 /**
  * The rows `qb.getMany()` would return, read with getRawMany and converted column by column: each row has the
  * entity's prototype and every selected column converted exactly as TypeORM converts it, but none of the
@@ -50,18 +66,69 @@ export async function entityRows<T extends ObjectLiteral>(qb: SelectQueryBuilder
   const whole = planOf(meta, main.name, driver);
   const plan = columns ? whole.filter((c) => columns.has(c.property)) : whole;
   if (columns) qb.select(plan.map((c) => `${main.name}.${c.property}`));
-  const prototype = (meta.target as { prototype: object }).prototype;
   const raw: Array<Record<string, unknown>> = await qb.getRawMany();
-  const rows = new Array<T>(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const r = raw[i];
-    const row = Object.create(prototype) as Record<string, unknown>;
-    for (const c of plan) {
-      const value = r[c.key];
-      if (value === undefined) continue;
-      row[c.property] = c.convert ? driver.prepareHydratedValue(value, c.column) : value;
-    }
-    rows[i] = row as T;
+  return hydrate<T>(raw, plan, (meta.target as { prototype: object }).prototype, driver);
+}
+
+/** A SELECT list and FROM clause over one entity, made once per column set; see selectStatement. */
+export interface EntitySelect {
+  /** `SELECT <columns> FROM <table> <alias>`, each column aliased as TypeORM aliases it. */
+  readonly head: string;
+  readonly plan: readonly ColumnPlan[];
+  readonly prototype: object;
+  readonly dataSource: DataSource;
+  /** The escaped `alias.column` of a property, for the statement's WHERE and ORDER BY. */
+  column(property: string): string;
+}
+
+// Column sets come from the operations' column plans, a handful per entity; the bound only keeps a client that
+// invents new ones from growing the map without end.
+const MAX_SELECTS_PER_ENTITY = 64;
+const selects = new WeakMap<EntityMetadata, Map<string, EntitySelect>>();
+
+/**
+ * The SELECT head over `entity` with only `columns` (all when absent), built from the entity's metadata once per
+ * (DataSource, alias, column set) and kept as text: the query builder rebuilt and re-escaped the same statement on
+ * every call of a hot loader, a seventh of a nested portal page. Only the head is shared; the caller adds its
+ * WHERE (tenant scope first: see Finder.select) with positional parameters.
+ */
+export function selectStatement(dataSource: DataSource, entity: EntityTarget<unknown>, alias: string, columns?: ReadonlySet<string>): EntitySelect {
+  const meta = dataSource.getMetadata(entity);
+  const { driver } = dataSource;
+  if (meta.embeddeds.length > 0) throw new Error(`${meta.name} has embedded columns, which selectStatement does not read`);
+  const whole = planOf(meta, alias, driver);
+  const plan = columns ? whole.filter((c) => columns.has(c.property)) : whole;
+  const key = `${alias}:${columns ? plan.map((c) => c.property).join(',') : '*'}`;
+  let byKey = selects.get(meta);
+  if (!byKey) selects.set(meta, (byKey = new Map()));
+  let select = byKey.get(key);
+  if (!select) {
+    const q = (name: string) => driver.escape(name);
+    const columnsOf = new Map(meta.columns.map((c) => [c.propertyName, `${q(alias)}.${q(c.databaseName)}`]));
+    select = {
+      head: `SELECT ${plan.map((c) => `${q(alias)}.${q(c.column.databaseName)} AS ${q(c.key)}`).join(', ')} FROM ${q(meta.tableName)} ${q(alias)}`,
+      plan,
+      prototype: (meta.target as { prototype: object }).prototype,
+      dataSource,
+      column(property: string): string {
+        const name = columnsOf.get(property);
+        if (!name) throw new Error(`${meta.name} has no column ${property}`);
+        return name;
+      },
+    };
+    if (byKey.size >= MAX_SELECTS_PER_ENTITY) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, select);
   }
-  return rows;
+  return select;
+}
+
+/** Rows of `select` completed by `rest` (WHERE, ORDER BY) with positional parameters, converted as entityRows converts them. */
+export async function selectRows<T>(select: EntitySelect, rest: string, parameters: readonly unknown[]): Promise<T[]> {
+  const raw: Array<Record<string, unknown>> = await select.dataSource.query(`${select.head} ${rest}`, [...parameters]);
+  return hydrate<T>(raw, select.plan, select.prototype, select.dataSource.driver);
+}
+
+/** `n` positional placeholders for an IN list. */
+export function placeholders(n: number): string {
+  return n === 0 ? '' : '?' + ', ?'.repeat(n - 1);
 }
