@@ -26,6 +26,7 @@ import { projectRoot } from '../util/project-root';
 import { toGlobalId } from './types/global-id';
 import { enforcePermissions } from './enforce-permissions';
 import { usePlainPropertyResolvers } from './plain-fields';
+import { useDirectFieldResolvers } from './direct-resolvers';
 import { useSynchronousTypeResolvers } from './sync-type-resolvers';
 import {
   AssetComplianceResolver, AssetOverdueCountResolver, ComplianceFindingResolver, FindingCveResolver, ComplianceResolver, SiteComplianceCountsResolver, TenantComplianceCountsResolver,
@@ -82,13 +83,14 @@ let cached: GraphQLSchema | undefined;
  * resolvers (e.g. a deliberately unscoped one, to prove the isolation suite notices it).
  */
 export function buildSchemaWith(extra: readonly Function[] = [], extraPermissions: Record<string, Permission> = {}): GraphQLSchema {
+  const resolvers = [...RESOLVERS, ...extra];
   const schema = installGlobalIds(
-    useSynchronousTypeResolvers(usePlainPropertyResolvers(
+    useSynchronousTypeResolvers(useDirectFieldResolvers(usePlainPropertyResolvers(
       buildSchemaSync({
-        resolvers: [...RESOLVERS, ...extra] as unknown as NonEmptyArray<Function>,
+        resolvers: resolvers as unknown as NonEmptyArray<Function>,
         validate: { forbidUnknownValues: false },
       }),
-    )),
+    ), resolvers)),
   );
   return enforcePermissions(schema, extra.length > 0 ? { ...PERMISSIONS, ...extraPermissions } : PERMISSIONS);
 }
