@@ -30,6 +30,19 @@ interface GateState {
 
 const owners = new AsyncLocalStorage<Owner>();
 
+/**
+ * Transactions whose owner is live: transaction() calls not settled yet, and transactions the runner started and
+ * has not ended (their statements find their owner in the store). While there is none, nothing needs the owners, and
+ * the store is disabled: on Node 20 an enabled AsyncLocalStorage keeps promise hooks on for every promise of the
+ * process (a twentieth of a portal request's time), and one transaction (a seed, a key-usage write) left them on
+ * for good. run() and enterWith() enable it again for the next transaction.
+ */
+let liveOwners = 0;
+
+function ownerSettled(): void {
+  if (--liveOwners === 0) owners.disable();
+}
+
 function newGateState(): GateState {
   const state = { holder: null } as GateState;
   state.released = new Promise<void>((resolve) => (state.release = resolve));
@@ -91,29 +104,45 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
       }
     };
 
+    // Whether the transaction open now counts among liveOwners (one at a time: the gate).
+    let counted = false;
     runner.startTransaction = async (isolation) => {
       let me = owners.getStore();
+      if (me && gate.holder === me && runner.isTransactionActive) return start(isolation);
+      // Counted from before its first await until it ends, so the store stays enabled while its statements need it.
+      liveOwners++;
       if (!me) {
         // Opened outside transaction() (a repository's save): the caller's own continuation must carry the
         // ownership, so it is entered here, before the first await, in the caller's execution context.
         me = {};
         owners.enterWith(me);
       }
-      if (gate.holder === me && runner.isTransactionActive) return start(isolation);
-      await take(me);
       try {
-        await start(isolation);
+        await take(me);
+        try {
+          await start(isolation);
+        } catch (err) {
+          if (!runner.isTransactionActive) open();
+          throw err;
+        }
       } catch (err) {
-        if (!runner.isTransactionActive) open();
+        ownerSettled();
         throw err;
       }
+      counted = true;
     };
 
     const ending = (end: () => Promise<void>) => async () => {
       try {
         await end();
       } finally {
-        if (!runner.isTransactionActive && gate.holder !== null) open();
+        if (!runner.isTransactionActive) {
+          if (gate.holder !== null) open();
+          if (counted) {
+            counted = false;
+            ownerSettled();
+          }
+        }
       }
     };
     runner.commitTransaction = ending(commit);
@@ -133,7 +162,15 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
     const current = owners.getStore();
     // Called from inside an open transaction: it nests (a savepoint), as TypeORM does, instead of waiting for itself.
     if (current && gate.holder === current) return transaction(...args);
-    return owners.run({}, () => transaction(...args));
+    liveOwners++;
+    let settled: Promise<unknown>;
+    try {
+      settled = owners.run({}, () => transaction(...args));
+    } catch (err) {
+      ownerSettled();
+      throw err;
+    }
+    return settled.finally(ownerSettled);
   }) as EntityManager['transaction'];
   return dataSource;
 }
