@@ -9,8 +9,8 @@ export interface DeviceFacts {
   assetId: string | null;
   connectorInstanceId: string | null;
   assetClass: string;
-  /** The CSV cells site, assetId, hostname, serialNumber, as csv.ts writes them. */
-  csvCells: string;
+  /** The CSV cells site, assetId, hostname, serialNumber, as csv.ts writes them, in UTF-8 (copied into row after row). */
+  csvCells: Buffer;
 }
 
 /** Devices held at most: a few MB, whatever the fleet (a tenant can have 50,000 assets). */
@@ -40,6 +40,8 @@ export class DeviceLookup {
 
   /** Makes every device of `ids` available to get(), until the next load. */
   async load(ids: readonly string[]): Promise<void> {
+    // Most slices name only devices held already: checked before any set of the slice's ids is made.
+    if (ids.every((id) => this.devices.has(id))) return;
     const wanted = new Set(ids);
     if (wanted.size > this.capacity) throw new RangeError(`a slice names ${wanted.size} devices, more than the lookup's capacity of ${this.capacity}`);
     let missing: string[] = [];
@@ -67,7 +69,7 @@ export class DeviceLookup {
           assetId,
           connectorInstanceId: str(r.connectorInstanceId),
           assetClass: str(r.assetClass) ?? 'WORKSTATION',
-          csvCells: `${cell(this.lookups.site(str(r.siteId)))},${assetId ? this.assetIds.of(assetId) : ''},${cell(r.hostname)},${cell(r.serialNumber)}`,
+          csvCells: Buffer.from(`${cell(this.lookups.site(str(r.siteId)))},${assetId ? this.assetIds.of(assetId) : ''},${cell(r.hostname)},${cell(r.serialNumber)}`, 'utf8'),
         });
       }
     }

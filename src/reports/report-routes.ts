@@ -105,9 +105,14 @@ async function servePatchHistory(req: Request, res: Response, format: ReportForm
   res.once('close', () => {
     gone = true;
   });
+  // A chunk is given back once the socket has sent it (the write's callback, which comes after the chunk's bytes are
+  // in the kernel), never on a failed write: the socket may still hold it.
+  const sent = (chunk: Buffer) => (err?: Error | null) => {
+    if (!err) report.reuse(chunk);
+  };
   for await (const chunk of report.content()) {
     if (gone) return;
-    if (!res.write(chunk)) await drainedOrClosed(res);
+    if (!res.write(chunk, sent(chunk))) await drainedOrClosed(res);
     if (gone) return;
   }
   const { event } = await recordReport(deps.dataSource, header, report, deps.clock.now());
