@@ -218,6 +218,9 @@ export class ComplianceEvaluation {
     ranked AS (
       SELECT sa.assetId, ${STATUS_RANK.COMPLIANT} AS statusRank, 'BASE' AS reason FROM scope_assets sa
       UNION ALL SELECT fs.assetId, fs.statusRank, 'FINDING' FROM finding_status fs`;
+    // Each row of ranked besides BASE and FINDING: a status rank and reason for the assets in scope where `cond` holds.
+    // `cond` binds its parameters where it is called, so each use of it must call it at its place in the text.
+    const deviceRows: Array<{ rank: number; reason: string; cond: () => string }> = [];
     if (q.policy.findingRules.length > 0) {
       // Posture alone (or no patch data at all) cannot show a particular fix is in place. An asset has a state at asOf
       // exactly when one of its sources has an event in events; asked of patch_event (a few probes of
@@ -226,42 +229,57 @@ export class ComplianceEvaluation {
       // From the current states, a probe of uq_patch_state_source_update per source: each stands for its events. The
       // probe is nested per source: as one NOT EXISTS over the join, MariaDB turned it into an anti-join against the
       // materialized join of every source with every one of its states (all the fleet's states, for each request).
-      sql += current ? `
-      UNION ALL SELECT sa.assetId, ${STATUS_RANK.UNVERIFIED}, 'NO_PER_UPDATE_EVIDENCE' FROM scope_assets sa
-        WHERE NOT EXISTS (SELECT 1 FROM source_device sd1 WHERE sd1.assetId = sa.assetId
-          AND EXISTS (SELECT 1 FROM patch_state ps1 WHERE ps1.sourceDeviceId = sd1.id AND ${tenantCond('ps1.tenantId')}))` : `
-      UNION ALL SELECT sa.assetId, ${STATUS_RANK.UNVERIFIED}, 'NO_PER_UPDATE_EVIDENCE' FROM scope_assets sa
-        WHERE NOT EXISTS (SELECT 1 FROM source_device sd1 JOIN patch_event pe1 ON pe1.sourceDeviceId = sd1.id
-          WHERE sd1.assetId = sa.assetId AND ${tenantCond('pe1.tenantId')} AND pe1.observedAt <= ${p(knownAt)} AND COALESCE(pe1.reportedAt, pe1.observedAt) <= ${p(asOf)})`;
+      deviceRows.push({
+        rank: STATUS_RANK.UNVERIFIED, reason: 'NO_PER_UPDATE_EVIDENCE', cond: () => (current ? `NOT EXISTS (SELECT 1 FROM source_device sd1 WHERE sd1.assetId = sa.assetId
+          AND EXISTS (SELECT 1 FROM patch_state ps1 WHERE ps1.sourceDeviceId = sd1.id AND ${tenantCond('ps1.tenantId')}))` : `NOT EXISTS (SELECT 1 FROM source_device sd1 JOIN patch_event pe1 ON pe1.sourceDeviceId = sd1.id
+          WHERE sd1.assetId = sa.assetId AND ${tenantCond('pe1.tenantId')} AND pe1.observedAt <= ${p(knownAt)} AND COALESCE(pe1.reportedAt, pe1.observedAt) <= ${p(asOf)})`),
+      });
     }
     for (const rule of q.policy.deviceRules) {
       const rank = STATUS_RANK[rule.outcome];
       if (rule.kind === 'NOT_HEARD_FROM') {
         // The last check-in known; one after asOf means the device was still reporting then.
-        sql += `
-      UNION ALL SELECT sa.assetId, ${rank}, 'NOT_HEARD_FROM' FROM scope_assets sa WHERE sa.lastSeenAt < ${p(sqlTime(new Date(q.asOf.getTime() - rule.days * 86_400_000)))}`;
+        deviceRows.push({ rank, reason: 'NOT_HEARD_FROM', cond: () => `sa.lastSeenAt < ${p(sqlTime(new Date(q.asOf.getTime() - rule.days * 86_400_000)))}` });
       } else if (rule.kind === 'UNSUPPORTED_OS') {
         // Surely unsupported fails the rule; an unknown edition between the two dates cannot be verified either way.
         for (const [support, reason, outcomeRank] of [['UNSUPPORTED', 'UNSUPPORTED_OS', rank], ['EDITION_UNKNOWN', 'OS_EDITION_UNKNOWN', STATUS_RANK.UNVERIFIED]] as const) {
           const combos = unsupported.filter((u) => u.support === support);
           if (combos.length === 0) continue;
-          sql += `
-      UNION ALL SELECT sa.assetId, ${outcomeRank}, '${reason}' FROM scope_assets sa WHERE ${combos
-            .map((u) => `(COALESCE(sa.osName, '') = ${p(u.osName ?? '')} AND COALESCE(sa.osBuild, '') = ${p(u.osBuild ?? '')} AND COALESCE(sa.osVersion, '') = ${p(u.osVersion ?? '')} AND COALESCE(${this.dialect.dateText('sa.esuUntil')}, '') = ${p(u.esuUntil ?? '')})`)
-            .join(' OR ')}`;
+          deviceRows.push({
+            rank: outcomeRank, reason, cond: () => `(${combos
+              .map((u) => `(COALESCE(sa.osName, '') = ${p(u.osName ?? '')} AND COALESCE(sa.osBuild, '') = ${p(u.osBuild ?? '')} AND COALESCE(sa.osVersion, '') = ${p(u.osVersion ?? '')} AND COALESCE(${this.dialect.dateText('sa.esuUntil')}, '') = ${p(u.esuUntil ?? '')})`)
+              .join(' OR ')})`,
+          });
         }
       } else if (rule.kind === 'NO_PATCH_POLICY') {
-        sql += `
-      UNION ALL SELECT sa.assetId, ${rank}, 'NO_PATCH_POLICY' FROM scope_assets sa WHERE EXISTS (
+        deviceRows.push({
+          rank, reason: 'NO_PATCH_POLICY', cond: () => `EXISTS (
         SELECT 1 FROM source_device sd WHERE sd.assetId = sa.assetId AND (
           SELECT ppe.toStatus FROM patch_posture_event ppe WHERE ppe.sourceDeviceId = sd.id AND ppe.observedAt <= ${p(knownAt)} AND ppe.observedAt <= ${p(asOf)}
-          ORDER BY ppe.observedAt DESC, ppe.id DESC LIMIT 1) = 'NO_POLICY')`;
+          ORDER BY ppe.observedAt DESC, ppe.id DESC LIMIT 1) = 'NO_POLICY')`,
+        });
       }
     }
+    for (const row of deviceRows) {
+      sql += `
+      UNION ALL SELECT sa.assetId, ${row.rank}, '${row.reason}' FROM scope_assets sa WHERE ${row.cond()}`;
+    }
+    // From the current states, an asset's status is its worst device rule, in one pass over the assets in scope,
+    // beside its findings, where ranked reads the assets once per rule (MariaDB merges scope_assets into each read,
+    // source probe and all) and writes a row per asset and rule to sort. The same MAX: a rule's rank counts where
+    // its condition holds, and the worst of those is the first to hold from the worst down.
+    const worstFirst = [...new Set(deviceRows.map((r) => r.rank))].sort((a, b) => b - a);
+    const deviceRank = () => (worstFirst.length === 0 ? `${STATUS_RANK.COMPLIANT}` : `CASE ${worstFirst
+      .map((rank) => `WHEN ${deviceRows.filter((r) => r.rank === rank).map((r) => r.cond()).join(' OR ')} THEN ${rank}`)
+      .join(' ')} ELSE ${STATUS_RANK.COMPLIANT} END`);
     sql += `
     ),
-    asset_status AS (
-      SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM ranked r GROUP BY r.assetId
+    asset_status AS (${current ? `
+      SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM (
+        SELECT sa.assetId, ${deviceRank()} AS statusRank FROM scope_assets sa
+        UNION ALL SELECT fs.assetId, fs.statusRank FROM finding_status fs
+      ) r GROUP BY r.assetId` : `
+      SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM ranked r GROUP BY r.assetId`}
     )`;
     return { sql, params };
   }
