@@ -264,6 +264,7 @@ function ingestHandler(deps: IngestDeps, scope: RouteScope): (req: Request, res:
     // server neither memory nor the time to receive what it sends.
     const limits = deps.rateLimits;
     const address = clientAddress(req);
+    let keyAccepted = false;
     Promise.resolve(limits?.checkAddress(address))
       .then(() =>
         authenticate(req, deps, scope).catch(async (err: unknown) => {
@@ -272,6 +273,7 @@ function ingestHandler(deps: IngestDeps, scope: RouteScope): (req: Request, res:
         }),
       )
       .then(async (accepted) => {
+        keyAccepted = true;
         const { instance } = accepted;
         // Counted once the key is accepted: anyone else's uploads must not use up the collector's budget.
         await limits?.admitIngest(instance.id);
@@ -283,17 +285,46 @@ function ingestHandler(deps: IngestDeps, scope: RouteScope): (req: Request, res:
           .then((options) => runPushed(accepted, options, res, deps));
       })
       .catch((err: unknown) => {
-        if (!req.complete) closeUnread(res);
+        // The holder of the key is answered and its rest read off the wire; anyone else is cut off.
+        if (!req.complete) (keyAccepted ? discardAfterAnswer(res) : closeUnread(res));
         refuse(err);
       });
   };
+}
+
+/** How much of a refused upload's rest is read and discarded after the answer, at most. */
+const DISCARD_MAX_BYTES = 128 * 1_048_576;
+/** And for how long, at most. */
+const DISCARD_MAX_MS = 30_000;
+
+/**
+ * Answers the key's holder (an upload too large, a bad envelope, a rate limit) at once and lets Node read the rest
+ * of its body off the wire and discard it, the connection kept as for any answered request. Closed instead, the
+ * connection was reset while the collector was still sending, and a reset makes the client's system discard the
+ * answer before a client that reads only once it has sent everything (.NET's HttpClient, the collector's) reads it:
+ * a 65 MB upload sent on a busy machine got a reset, not 413. Bounded: a client still sending past
+ * DISCARD_MAX_BYTES or DISCARD_MAX_MS is cut off.
+ */
+function discardAfterAnswer(res: Response): void {
+  const req = res.req;
+  res.once('finish', () => {
+    if (req.complete) return;
+    let discarded = 0;
+    const cutOff = () => req.socket?.destroy();
+    const timer = setTimeout(cutOff, DISCARD_MAX_MS).unref();
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > DISCARD_MAX_BYTES) cutOff();
+    });
+    req.once('close', () => clearTimeout(timer));
+  });
 }
 
 /** How long a refused upload's connection stays half-open after the answer, for the client to read it. */
 const LINGER_MS = 2_000;
 
 /**
- * Answers without waiting for the rest of the body, then closes the connection instead of keeping it for another
+ * For a caller without the key: answers without waiting for the rest of the body, then closes the connection instead of keeping it for another
  * request (which would mean reading the body to its end). Closing at once would reset the connection while the
  * client is still sending, and a reset can destroy the answer before the client reads it; so the server's side is
  * closed first and the socket destroyed shortly after (a "lingering close", as web servers do), whatever the
