@@ -3,6 +3,7 @@
  * hooks (an init hook on every promise of the process) for as long as it is enabled. It is enabled only while a
  * transaction is live: once every transaction has ended, the process's promises are as cheap as before the first.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Tenant } from '../../src/entities';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -15,7 +16,29 @@ function initHooks(): number {
   return asyncWrap.async_hook_fields[asyncWrap.constants.kInit];
 }
 
-(ENGINE === 'sqlite' ? describe : describe.skip)('the SQLite gate and promise hooks', () => {
+/** Whether this Node shows its hook count (process.binding is deprecated, and a later version may drop it). */
+const hooksVisible = (() => {
+  try {
+    return Number.isInteger(initHooks());
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Whether an enabled AsyncLocalStorage costs an init hook here: on Node 20 and 22 it does; from Node 24 it runs on
+ * async context frames, which cost promises nothing, and the gate's switching off changes nothing to see.
+ */
+function storageTakesHooks(): boolean {
+  const before = initHooks();
+  const probe = new AsyncLocalStorage<number>();
+  probe.enterWith(1);
+  const enabled = initHooks();
+  probe.disable();
+  return enabled > before;
+}
+
+(ENGINE === 'sqlite' && hooksVisible ? describe : describe.skip)('the SQLite gate and promise hooks', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await openTestDatabase();
@@ -44,7 +67,7 @@ function initHooks(): number {
     release();
     await Promise.all([writer, save]);
     // On while the transaction ran (the gate's store is the only AsyncLocalStorage of this process), off after.
-    expect(during).toBe(1);
+    expect(during).toBe(storageTakesHooks() ? 1 : 0);
     expect(initHooks()).toBe(0);
     // And again: the store comes back for the next transaction, and goes once it has ended.
     await db.dataSource.transaction(async (m) => {
