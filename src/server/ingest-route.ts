@@ -324,11 +324,11 @@ function discardAfterAnswer(res: Response): void {
 const LINGER_MS = 2_000;
 
 /**
- * For a caller without the key: answers without waiting for the rest of the body, then closes the connection instead of keeping it for another
- * request (which would mean reading the body to its end). Closing at once would reset the connection while the
- * client is still sending, and a reset can destroy the answer before the client reads it; so the server's side is
- * closed first and the socket destroyed shortly after (a "lingering close", as web servers do), whatever the
- * client still sends in between being discarded, never kept.
+ * For a caller without the key: answers without waiting for the rest of the body, then closes the connection instead
+ * of keeping it for another request (which would mean reading the body to its end). Closing at once would reset the
+ * connection while the client is still sending, and a reset can destroy the answer before the client reads it; so
+ * the server's side is closed first and the socket destroyed shortly after (a "lingering close", as web servers do),
+ * whatever the client still sends in between being discarded, never kept.
  */
 function closeUnread(res: Response): void {
   res.setHeader('Connection', 'close');
