@@ -8,7 +8,7 @@ import { compactMac } from '../mac';
 import { parseConfig, secretNames } from '../config';
 import { readsIncrementally, type Connector, type ConnectorContext, type DeviceRecord, type KnownDevice, type PatchStateRecord, type RunMode, type StreamRequest, type UpdateRecord } from '../contract';
 import type { Sleep } from '../http/backoff';
-import { recordsOf, type Streamed } from '../record-batch';
+import { eachRecord, type Streamed } from '../record-batch';
 import type { HttpLogEvent } from '../http/http-client';
 import { RateLimiterRegistry } from '../http/rate-limiter';
 import type { ContractHarness, SimulatorControl } from './harness';
@@ -41,11 +41,11 @@ export interface CollectOptions {
   afterStream?(stream: StreamName): void | Promise<void>;
 }
 
-/** Drains one stream. */
 /** Every record of a stream, in order: a batch's records as if yielded one by one, as the engine reads them. */
 export async function collectStream<T>(stream: AsyncIterable<Streamed<T>>): Promise<T[]> {
   const items: T[] = [];
-  for await (const item of stream) items.push(...recordsOf(item));
+  // One at a time: spreading a batch into push's arguments fails past the engine's argument limit.
+  for await (const record of eachRecord(stream)) items.push(record);
   return items;
 }
 
