@@ -1,5 +1,5 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { entityRows } from '../db/entity-rows';
+import { pageRows } from '../db/entity-rows';
 import { UserInputError } from '../errors';
 
 /** Relay paging arguments as the client sent them. */
@@ -101,6 +101,7 @@ function applyCursor<T extends ObjectLiteral>(
 
 /** The property a cursor reads (Ordering.value), from the sort column "alias.property". */
 const sortProperty = (ordering: Ordering<unknown>): string => ordering.column.slice(ordering.column.indexOf('.') + 1);
+const idProperty = (ordering: Ordering<unknown>): string => ordering.idColumn.slice(ordering.idColumn.indexOf('.') + 1);
 
 /**
  * Keyset ("seek") pagination: rows are found by comparing with the cursor's sort value and id, never by OFFSET,
@@ -128,7 +129,8 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
 
   const dir = backward ? (ordering.direction === 'ASC' ? 'DESC' : 'ASC') : ordering.direction;
   qb.orderBy(ordering.column, dir).addOrderBy(ordering.idColumn, dir).take(undefined).limit(size + 1);
-  const fetched = size === 0 ? [] : await entityRows(qb, columns && new Set([...columns, sortProperty(ordering)]));
+  const order = [[sortProperty(ordering), dir], [idProperty(ordering), dir]] as const;
+  const fetched = size === 0 ? [] : await pageRows(qb, columns && new Set([...columns, sortProperty(ordering)]), order);
   const more = fetched.length > size;
   const rows = more ? fetched.slice(0, size) : fetched;
   if (backward) rows.reverse();

@@ -70,6 +70,33 @@ export async function entityRows<T extends ObjectLiteral>(qb: SelectQueryBuilder
   return hydrate<T>(raw, plan, (meta.target as { prototype: object }).prototype, driver);
 }
 
+/**
+ * The rows of a page query (ordered, with a LIMIT) as entityRows reads them, `order` being its ORDER BY as (property,
+ * direction) pairs. On MariaDB a page with no condition at all (every tenant, no filter, no cursor) reads the page's
+ * ids alone first, through the index its order names, then their rows by id: for an ordered LIMIT without a WHERE,
+ * MariaDB 10.11 rated a scan and sort of the whole table cheaper than the index's row lookups (the first 101 of 5,000
+ * assets: the table scanned and sorted in 4.8 ms, against 0.5 ms so). A page with any condition is left as it was:
+ * its plan already follows an index, and the two steps were slower there (a scoped cursor page 1.0 -> 3.1 ms).
+ */
+export async function pageRows<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  columns: ReadonlySet<string> | undefined,
+  order: ReadonlyArray<readonly [string, 'ASC' | 'DESC']>,
+): Promise<T[]> {
+  const { expressionMap: e, connection } = qb;
+  const main = e.mainAlias;
+  const plain =
+    main?.hasMetadata && main.metadata.embeddeds.length === 0 && e.joinAttributes.length === 0 && e.groupBys.length === 0 &&
+    e.selects.length === 1 && e.selects[0].selection === main.name;
+  if (!plain || e.wheres.length > 0 || !isMysqlFamily(connection)) return entityRows(qb, columns);
+  const statement = selectStatement(connection, main.target, main.name, columns);
+  const [ids, parameters] = qb.clone().select(`${main.name}.id`, 'pageKey').getQueryAndParameters();
+  const orderBy = order.map(([property, direction]) => `${statement.column(property)} ${direction}`).join(', ');
+  return selectRows<T>(statement, `INNER JOIN (${ids}) page ON page.pageKey = ${statement.column('id')} ORDER BY ${orderBy}`, parameters);
+}
+
+const isMysqlFamily = (dataSource: DataSource): boolean => dataSource.options.type === 'mariadb' || dataSource.options.type === 'mysql';
+
 /** A SELECT list and FROM clause over one entity, made once per column set; see selectStatement. */
 export interface EntitySelect {
   /** `SELECT <columns> FROM <table> <alias>`, each column aliased as TypeORM aliases it. */
