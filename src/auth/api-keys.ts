@@ -8,6 +8,7 @@ import { Clock } from '../util/clock';
 import { newId } from '../util/ids';
 import { Principal, principalLabel } from './principal';
 import { insertRows } from '../db/insert-rows';
+import { selectRows, selectStatement } from '../db/entity-rows';
 import { inTransaction } from '../db/transaction';
 import { appendAudit } from '../audit/audit-log';
 import { AuthEvents, AuthFailureReason } from './key-usage';
@@ -112,7 +113,7 @@ export class KeyRefusedError extends UnauthenticatedError {
  * `events` (key-usage.ts writes lastUsedAt later), so a locked database cannot fail an authenticated request.
  */
 export async function authenticateApiKey(dataSource: DataSource, clock: Clock, key: string, events?: Pick<AuthEvents, 'keyUsed' | 'keyUsedAfterExpiry'>): Promise<Principal> {
-  const record = await dataSource.getRepository(ApiKey).findOneBy({ secretHash: hashApiKey(key) });
+  const record = await keyByHash(dataSource, hashApiKey(key));
   if (!record) throw new KeyRefusedError('unknownKey', 'The API key is unknown or revoked');
   if (record.revokedAt) throw new KeyRefusedError('revokedKey', 'The API key is unknown or revoked');
   const now = clock.now();
@@ -122,4 +123,15 @@ export async function authenticateApiKey(dataSource: DataSource, clock: Clock, k
   }
   events?.keyUsed(record.id, now);
   return principalOf(record);
+}
+
+/**
+ * The stored key with this hash, read on every request and never kept: a revocation or expiry made anywhere (the CLI,
+ * another server) holds from the next request. The statement is kept as text (selectStatement); the repository's
+ * findOneBy built and escaped it anew each time, most of the look-up's cost.
+ */
+async function keyByHash(dataSource: DataSource, secretHash: string): Promise<ApiKey | undefined> {
+  const statement = selectStatement(dataSource, ApiKey, 'ApiKey');
+  const [record] = await selectRows<ApiKey>(statement, `WHERE ${statement.column('secretHash')} = ?`, [secretHash]);
+  return record;
 }
