@@ -19,8 +19,13 @@ import { QueryFailedError, QueryResult } from 'typeorm';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { sqlSpan } from '../observability/tracing';
 import { cacheable, cacheOnlyShortStatements } from './sqlite-statement-cache';
+import { startWriterThread, WriterAnswer, WriterThread, WriterThreadLostError } from './sqlite-writer-thread';
 
-type Owner = object;
+/**
+ * Who a transaction belongs to. `writer`: for a transaction opened by transaction() on a database file, the writer
+ * thread its statements run on (null when none could be started: they stay on the main connection).
+ */
+type Owner = { writer?: Promise<WriterThread | null> };
 
 interface GateState {
   holder: Owner | null;
@@ -66,6 +71,8 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
   };
 
   const reader = readConnection(dataSource);
+  const writers = writerThreads(dataSource);
+  writerThreadsOf.set(dataSource, writers);
   const driver = dataSource.driver as unknown as { createQueryRunner(mode?: string): QueryRunner };
   const createQueryRunner = driver.createQueryRunner.bind(driver);
   const gated = new WeakSet<QueryRunner>();
@@ -89,7 +96,7 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
     runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => sqlSpan('sqlite', sql, () => gatedQuery(sql, parameters, structured))) as QueryRunner['query'];
     const gatedQuery = async (sql: string, parameters?: unknown[], structured?: boolean) => {
       const me = owners.getStore();
-      if (me && gate.holder === me) return query(sql, parameters, structured as never);
+      if (me && gate.holder === me) return me.writer ? onWriter(me.writer, sql, parameters ?? [], structured === true) : query(sql, parameters, structured as never);
       if (gate.holder !== null) {
         const answer = reader.read(sql, parameters ?? [], structured === true);
         if (answer !== NOT_A_READ) return answer;
@@ -102,6 +109,34 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
       } finally {
         if (gate.holder === statement) open();
       }
+    };
+
+    /** A statement of a transaction on the writer thread, answered as TypeORM's runner answers on the main connection. */
+    const onWriter = async (writer: Promise<WriterThread | null>, sql: string, parameters: unknown[], structured: boolean) => {
+      const thread = await writer;
+      if (!thread) return query(sql, parameters, structured as never);
+      // As TypeORM's runner does: better-sqlite3 binds no booleans, and the statement goes to the query logger.
+      const bound = parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      dataSource.logger.logQuery(sql, bound, runner);
+      let answer: WriterAnswer;
+      try {
+        answer = await thread.run(sql, bound);
+      } catch (err) {
+        // A thread that died took its transaction with it: there is nothing left to roll back, and TypeORM's runner
+        // must still see the rollback succeed, or it would count the next transaction as nested in this one.
+        if (err instanceof WriterThreadLostError && /^\s*ROLLBACK\s*$/i.test(sql)) return undefined;
+        dataSource.logger.logQueryError(err as Error, sql, bound, runner);
+        throw new QueryFailedError(sql, bound, err as Error);
+      }
+      const result = new QueryResult();
+      if ('rows' in answer) {
+        result.raw = answer.rows;
+        result.records = answer.rows;
+      } else {
+        result.affected = answer.changes;
+        result.raw = answer.lastInsertRowid;
+      }
+      return structured ? result : result.raw;
     };
 
     // Whether the transaction open now counts among liveOwners (one at a time: the gate).
@@ -152,6 +187,7 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
   const destroy = dataSource.destroy.bind(dataSource);
   dataSource.destroy = async () => {
     reader.close();
+    await writers.close();
     await destroy();
   };
 
@@ -165,7 +201,7 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
     liveOwners++;
     let settled: Promise<unknown>;
     try {
-      settled = owners.run({}, () => transaction(...args));
+      settled = owners.run({ writer: writers.acquire() }, () => transaction(...args));
     } catch (err) {
       ownerSettled();
       throw err;
@@ -183,7 +219,7 @@ interface SqliteStatement {
 }
 interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
-  pragma(sql: string): unknown;
+  pragma(sql: string, options?: { simple?: boolean }): unknown;
   close(): void;
 }
 type SqliteOpen = new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteConnection;
@@ -239,6 +275,50 @@ function readConnection(dataSource: DataSource) {
       statements.clear();
       connection?.close();
       connection = null;
+    },
+  };
+}
+
+const writerThreadsOf = new WeakMap<DataSource, ReturnType<typeof writerThreads>>();
+
+/** The writer thread the next transaction() on this DataSource runs on: undefined when it has none (another engine, memory). */
+export function sqliteWriterThread(dataSource: DataSource): Promise<WriterThread | null> | undefined {
+  return writerThreadsOf.get(dataSource)?.acquire();
+}
+
+/**
+ * The writer thread of a database file (sqlite-writer-thread.ts), started at the first transaction() and again after
+ * one died; an in-memory database has none, since another connection would open another database.
+ */
+function writerThreads(dataSource: DataSource) {
+  const file = String(dataSource.options.database ?? '');
+  let current: Promise<WriterThread | null> | null = null;
+  let started: WriterThread | null = null;
+  return {
+    acquire(): Promise<WriterThread | null> | undefined {
+      if (file === '' || file === ':memory:' || !dataSource.isInitialized) return undefined;
+      // A thread that died is replaced for the next transaction; the one it served failed with it.
+      if (started && !started.alive) {
+        current = null;
+        started = null;
+      }
+      if (current === null) {
+        // The main connection's checkpointing decides the writer's: none when the checkpointer thread does it.
+        const main = (dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
+        const autoCheckpoint = Number(main.pragma('wal_autocheckpoint', { simple: true }));
+        const starting = startWriterThread(file, { autoCheckpoint: Number.isInteger(autoCheckpoint) ? autoCheckpoint : 1000 });
+        current = starting;
+        void starting.then((thread) => {
+          if (current === starting) started = thread;
+        });
+      }
+      return current;
+    },
+    async close(): Promise<void> {
+      const thread = await current;
+      current = null;
+      started = null;
+      await thread?.close();
     },
   };
 }

@@ -1,0 +1,169 @@
+/**
+ * A connection to the SQLite file on a worker thread of its own, which runs the statements of the transactions given
+ * to it (sqlite-transaction-gate.ts routes them) while the server's thread goes on answering.
+ *
+ * better-sqlite3 is synchronous: on the main connection every statement of a sync's apply, and above all its COMMIT
+ * (0.4-1 s for a 2,000 x 300 WSUS ingest, when SQLite writes the transaction's last dirty pages and rewrites the
+ * checksums of the frames it spilled), was time in which `/healthz` and the portal got no answer. Here the main
+ * thread only sends a statement and awaits its rows; the work, and the commit, happen on the other thread.
+ */
+import { Worker } from 'node:worker_threads';
+import { MAX_CACHED_SQL_CHARS } from './sqlite-statement-cache';
+
+const WRITER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('foreign_keys = ON');
+db.pragma('cache_size = -65536');
+db.pragma('wal_autocheckpoint = ' + workerData.autoCheckpoint);
+// Short statements (the API's and the sync's small ones) are kept prepared; a batch's long text is new every time.
+const statements = new Map();
+const prepare = (sql) => {
+  let statement = statements.get(sql);
+  if (statement) return statement;
+  statement = db.prepare(sql);
+  if (sql.length <= workerData.maxCachedChars) {
+    statements.set(sql, statement);
+    if (statements.size > 100) statements.delete(statements.keys().next().value);
+  }
+  return statement;
+};
+// Structured cloning turns a Buffer into a plain Uint8Array, which better-sqlite3 does not bind.
+const asBuffer = (v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v);
+const hasBytes = (rows) => {
+  for (const row of rows) for (const key in row) if (row[key] instanceof Uint8Array) return true;
+  return false;
+};
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    // A transaction still open is rolled back by the close, as by a crash.
+    db.close();
+    parentPort.postMessage('closed');
+    parentPort.close();
+    return;
+  }
+  const { id, sql, parameters } = message;
+  try {
+    const statement = prepare(sql);
+    const bound = parameters.map(asBuffer);
+    if (statement.reader) {
+      const rows = statement.all(...bound);
+      parentPort.postMessage({ id, rows, bytes: hasBytes(rows) });
+    } else {
+      const result = statement.run(...bound);
+      parentPort.postMessage({ id, changes: result.changes, lastInsertRowid: result.lastInsertRowid });
+    }
+  } catch (err) {
+    parentPort.postMessage({ id, error: { message: String(err && err.message), code: err && err.code } });
+  }
+});
+parentPort.postMessage('ready');
+`;
+
+/** What a statement gave: a read's rows, or a write's changes and last row id. */
+export type WriterAnswer = { rows: Record<string, unknown>[] } | { changes: number; lastInsertRowid: number | bigint };
+
+type Reply = { id: number; rows?: Record<string, unknown>[]; bytes?: boolean; changes?: number; lastInsertRowid?: number | bigint; error?: { message: string; code?: string } };
+
+export interface WriterThread {
+  /** Runs one statement on the thread's connection; rejects with better-sqlite3's SqliteError as the main one would. */
+  run(sql: string, parameters: unknown[]): Promise<WriterAnswer>;
+  /** False once the thread has died: its open transaction is gone with it, and nothing was committed by it. */
+  readonly alive: boolean;
+  /** Closes the connection (rolling back what is open) and ends the thread. */
+  close(): Promise<void>;
+}
+
+/** The thread died under a statement: its transaction is gone (SQLite keeps nothing uncommitted). */
+export class WriterThreadLostError extends Error {
+  constructor(reason: string) {
+    super(`the SQLite writer thread stopped (${reason}); its open transaction was not committed`);
+    this.name = 'WriterThreadLostError';
+  }
+}
+
+/**
+ * Starts the thread on a database file (which must exist: the main connection made it). Resolves null when no
+ * thread could be started, for the caller to keep its statements on the main connection.
+ */
+export async function startWriterThread(file: string, options: { autoCheckpoint: number }): Promise<WriterThread | null> {
+  const sqlite = require('better-sqlite3') as { SqliteError: new (message: string, code: string) => Error };
+  let worker: Worker;
+  try {
+    worker = new Worker(WRITER, { eval: true, workerData: { file, module: require.resolve('better-sqlite3'), autoCheckpoint: options.autoCheckpoint, maxCachedChars: MAX_CACHED_SQL_CHARS } });
+  } catch {
+    return null;
+  }
+  const ready = await new Promise<boolean>((resolve) => {
+    worker.once('message', (message) => resolve(message === 'ready'));
+    worker.once('error', () => resolve(false));
+    worker.once('exit', () => resolve(false));
+  });
+  if (!ready) {
+    await worker.terminate().catch(() => undefined);
+    return null;
+  }
+  // Idle, the thread must not keep the process alive; a statement in flight holds it (ref) until answered.
+  worker.unref();
+  const pending = new Map<number, { resolve: (answer: WriterAnswer) => void; reject: (err: Error) => void }>();
+  let nextId = 1;
+  let lost: string | null = null;
+  let closing: Promise<void> | null = null;
+  const fail = (reason: string) => {
+    lost ??= reason;
+    for (const waiting of pending.values()) waiting.reject(new WriterThreadLostError(reason));
+    pending.clear();
+  };
+  worker.on('error', (err) => fail(err.message));
+  worker.on('exit', (code) => fail(`exit code ${code}`));
+  worker.on('message', (reply: Reply | 'closed') => {
+    if (reply === 'closed') return;
+    const waiting = pending.get(reply.id);
+    if (!waiting) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) worker.unref();
+    if (reply.error) waiting.reject(new sqlite.SqliteError(reply.error.message, reply.error.code ?? 'SQLITE_ERROR'));
+    else if (reply.rows) waiting.resolve({ rows: reply.bytes ? reply.rows.map(withBuffers) : reply.rows });
+    else waiting.resolve({ changes: reply.changes!, lastInsertRowid: reply.lastInsertRowid! });
+  });
+  return {
+    get alive() {
+      return lost === null;
+    },
+    run(sql, parameters) {
+      if (lost !== null) return Promise.reject(new WriterThreadLostError(lost));
+      const id = nextId++;
+      return new Promise<WriterAnswer>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        if (pending.size === 1) worker.ref();
+        worker.postMessage({ id, sql, parameters });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        if (lost === null) {
+          const closed = new Promise<void>((resolve) => {
+            worker.on('message', (message) => message === 'closed' && resolve());
+            worker.once('exit', () => resolve());
+          });
+          worker.postMessage('close');
+          await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+        }
+        lost ??= 'closed';
+        await worker.terminate().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** A row whose blobs came through structured cloning as Uint8Array: Buffers again, as the main connection gives them. */
+function withBuffers(row: Record<string, unknown>): Record<string, unknown> {
+  for (const key in row) {
+    const value = row[key];
+    if (value instanceof Uint8Array && !Buffer.isBuffer(value)) row[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return row;
+}
