@@ -42,25 +42,43 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   let values: unknown[] = [];
   let count = 0;
   let bytes = 0;
+  // One statement in flight while the next one's rows are built: the database (MariaDB's server, SQLite's writer
+  // thread) works while this thread converts values. Awaited before the next is sent, so they run in order and a
+  // failure stops the rest.
+  let inFlight: Promise<unknown> | null = null;
+  const landed = async () => {
+    if (!inFlight) return;
+    const sent = inFlight;
+    inFlight = null;
+    await sent;
+    // On SQLite's main connection the statement ran synchronously; a long write lets the server answer between two.
+    await yieldToEventLoop();
+  };
   const flush = async () => {
     if (count === 0) return;
-    await manager.query(head + Array.from({ length: count }, () => tuple).join(', '), values);
+    await landed();
+    inFlight = manager.query(head + Array.from({ length: count }, () => tuple).join(', '), values);
+    // Handled when awaited; until then a failure must not count as unhandled.
+    inFlight.catch(() => undefined);
     values = [];
     count = 0;
     bytes = 0;
-    // On SQLite the statement ran synchronously; a long write lets the server answer between two of them.
-    await yieldToEventLoop();
   };
-  for (const row of rows) {
-    const own = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c) ?? null);
-    const size = own.reduce<number>((n, v) => n + approximateBytes(v), 0);
-    // A row longer than the budget still goes, alone.
-    if (count > 0 && (count === maxRows || bytes + size > MAX_STATEMENT_BYTES)) await flush();
-    values.push(...own);
-    count++;
-    bytes += size;
+  try {
+    for (const row of rows) {
+      const own = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c) ?? null);
+      const size = own.reduce<number>((n, v) => n + approximateBytes(v), 0);
+      // A row longer than the budget still goes, alone.
+      if (count > 0 && (count === maxRows || bytes + size > MAX_STATEMENT_BYTES)) await flush();
+      values.push(...own);
+      count++;
+      bytes += size;
+    }
+    await flush();
+  } finally {
+    // Whatever happened here, nothing is left running once this returns or throws.
+    await landed();
   }
-  await flush();
 }
 
 /**

@@ -1,8 +1,9 @@
-import { insertRows, MAX_STATEMENT_BYTES } from '../../src/db/insert-rows';
-import { RunEventLeaves, SourceDevice } from '../../src/entities';
+import { EntityManager } from 'typeorm';
+import { insertRows, MAX_ROWS_PER_INSERT, MAX_STATEMENT_BYTES } from '../../src/db/insert-rows';
+import { RunEventLeaves, SourceDevice, Tenant } from '../../src/entities';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
-import { Factory } from '../helpers/factories';
+import { Factory, T0 } from '../helpers/factories';
 
 /** Regression: TypeORM's own multi-row insert could merge read-back values into the wrong object on SQLite. */
 describe(`multi-row inserts on ${ENGINE}`, () => {
@@ -40,5 +41,43 @@ describe(`multi-row inserts on ${ENGINE}`, () => {
 
     const [{ n, bytes }] = await db.dataSource.query('SELECT COUNT(*) AS n, SUM(LENGTH(entries)) AS bytes FROM run_event_leaves WHERE ' + db.dataSource.driver.escape('syncRunId') + ' = ?', [syncRunId]);
     expect({ n: Number(n), bytes: Number(bytes) }).toEqual({ n: 800, bytes: rows.reduce((n, r) => n + r.entries.length, 0) });
+  });
+
+  it('builds the next statement while the database runs the last one, and sends the next only once it is done', async () => {
+    const rows = Array.from({ length: 3 * MAX_ROWS_PER_INSERT }, (_, i) => Object.assign(new Tenant(), { id: newId(), name: `Overlap ${i}`, createdAt: T0, updatedAt: T0 }));
+    const log: string[] = [];
+    let converted = 0;
+    const driver = db.dataSource.driver;
+    const convert = driver.preparePersistentValue.bind(driver);
+    driver.preparePersistentValue = (value, column) => {
+      converted++;
+      return convert(value, column);
+    };
+    // The real manager, watched: when each statement is sent and lands, and how many values were converted meanwhile.
+    const manager = Object.create(db.dataSource.manager) as EntityManager;
+    let inFlight = 0;
+    manager.query = async (sql: string, parameters?: unknown[]) => {
+      log.push(`sent with ${inFlight} in flight`);
+      inFlight++;
+      const before = converted;
+      try {
+        return await db.dataSource.manager.query(sql, parameters);
+      } finally {
+        inFlight--;
+        log.push(`landed, ${converted - before > 0 ? 'rows built meanwhile' : 'nothing built meanwhile'}`);
+      }
+    };
+    try {
+      await insertRows(manager, Tenant, rows);
+    } finally {
+      driver.preparePersistentValue = convert;
+    }
+    expect(log).toEqual([
+      'sent with 0 in flight', 'landed, rows built meanwhile',
+      'sent with 0 in flight', 'landed, rows built meanwhile',
+      'sent with 0 in flight', 'landed, nothing built meanwhile',
+    ]);
+    const [{ n }] = await db.dataSource.query(`SELECT COUNT(*) AS n FROM tenant WHERE name LIKE 'Overlap %'`);
+    expect(Number(n)).toBe(rows.length);
   });
 });
