@@ -3,9 +3,10 @@ import { RequestHandler } from 'express';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
-  GraphQLError, GraphQLSchema, getNamedType, getNullableType, getVariableValues, isListType, Lexer, Source, TokenKind, ValidationContext,
+  DocumentNode, GraphQLError, GraphQLSchema, getNamedType, getNullableType, getVariableValues, isListType, Lexer, Source, TokenKind, ValidationContext,
 } from 'graphql';
 import { ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { OperationCosts } from './operation-costs';
 
 /** Items assumed per plain list field (e.g. asset.patchStates) when estimating cost. */
 export const LIST_COST_FACTOR = 20;
@@ -148,7 +149,8 @@ export interface CostLimits {
 }
 
 export function costLimitPlugin(schema: GraphQLSchema, limits: CostLimits): ApolloServerPlugin {
-  const { maxQueryCost: maxCost, defaultPageSize, maxPageSize } = limits;
+  const { maxQueryCost: maxCost } = limits;
+  const known = new OperationCosts();
   return {
     async requestDidStart() {
       return {
@@ -160,27 +162,10 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: CostLimits): Apol
           // No operation to estimate (an unknown operationName, or several operations and none named): Apollo's
           // execution refuses it with OPERATION_RESOLUTION_FAILURE before any resolver runs; calling it too complex misled.
           if (!operation) return;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables,
-              maxQueryNodes: MAX_ESTIMATED_FIELDS,
-              estimators: [connectionAwareEstimator(defaultPageSize, maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (err) {
-            // A query whose cost is unknown is refused, never run: the estimator gives up exactly on the huge ones.
-            const reason = err instanceof Error ? err.message : String(err);
-            throw new GraphQLError(`Query cost could not be estimated (${reason}); it is refused. Ask for fewer fields`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', maxCost, maxFields: MAX_ESTIMATED_FIELDS, http: BAD_REQUEST_HTTP },
-            });
-          }
-          if (!Number.isFinite(cost)) {
-            throw new GraphQLError('Query cost could not be estimated; it is refused', {
-              extensions: { code: 'QUERY_TOO_COMPLEX', maxCost, http: BAD_REQUEST_HTTP },
-            });
+          let cost = known.get(document, request.operationName, request.variables);
+          if (cost === undefined) {
+            cost = estimateCost(schema, document, request.operationName, request.variables, limits);
+            known.set(document, request.operationName, request.variables, cost);
           }
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}; ask for smaller pages or fewer nested lists`, {
@@ -191,4 +176,34 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: CostLimits): Apol
       };
     },
   };
+}
+
+/** The operation's estimated cost, a finite number; a query whose cost is unknown is refused, never run. */
+function estimateCost(
+  schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, limits: CostLimits,
+): number {
+  const { maxQueryCost: maxCost, defaultPageSize, maxPageSize } = limits;
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      operationName: operationName ?? undefined,
+      variables,
+      maxQueryNodes: MAX_ESTIMATED_FIELDS,
+      estimators: [connectionAwareEstimator(defaultPageSize, maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (err) {
+    // The estimator gives up exactly on the huge ones.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new GraphQLError(`Query cost could not be estimated (${reason}); it is refused. Ask for fewer fields`, {
+      extensions: { code: 'QUERY_TOO_COMPLEX', maxCost, maxFields: MAX_ESTIMATED_FIELDS, http: BAD_REQUEST_HTTP },
+    });
+  }
+  if (!Number.isFinite(cost)) {
+    throw new GraphQLError('Query cost could not be estimated; it is refused', {
+      extensions: { code: 'QUERY_TOO_COMPLEX', maxCost, http: BAD_REQUEST_HTTP },
+    });
+  }
+  return cost;
 }
