@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { SqliteReaderThread } from './sqlite-reader-thread';
 
 /**
  * One SELECT's rows as plain value arrays, read in one pass and handed over in slices: for a reader that takes every
@@ -24,7 +25,7 @@ export interface EventStream {
  * How many streams a data source has open at once. A stream holds a connection for a whole download, however slow
  * the client (on MariaDB one of the pool's ten, for up to STALL_SECONDS, while its slices' look-ups borrow another;
  * on SQLite a read snapshot that keeps the WAL from being trimmed). Unbounded, a handful of slow downloads would take
- * the pool from the portal, the ingest and the syncs, and from their own look-ups.
+ * the pool from the portal, the ingest and the syncs, and from their own look-ups. On SQLite each holds a reader thread.
  */
 export const MAX_OPEN_STREAMS = 2;
 const openStreams = new WeakMap<DataSource, number>();
@@ -32,16 +33,20 @@ const openStreams = new WeakMap<DataSource, number>();
 /**
  * A stream for the data source, or null: while MAX_OPEN_STREAMS are open (the reader then pages by keyset, which
  * borrows a connection per batch), or where none can run beside the server's own statements: SQLite's one
- * connection cannot run another statement while a statement is open on it, so an SQLite stream reads on a read-only
- * connection of its own, which an in-memory database cannot have. The taker must release it.
+ * connection cannot run another statement while a statement is open on it, so an SQLite stream reads on a thread
+ * with a read-only connection of its own (SqliteReaderThread), which an in-memory database cannot have. The taker
+ * must release it.
  */
 export function takeEventStream(dataSource: DataSource): EventStream | null {
   const size = (rows = SLICE_ROWS) => Math.max(1, Math.trunc(rows));
   let slices: EventStream['slices'];
+  let thread: SqliteReaderThread | null = null;
   if (dataSource.options.type === 'better-sqlite3') {
     const file = String(dataSource.options.database ?? '');
     if (file === '' || file === ':memory:') return null;
-    slices = (sql, params, rows) => sqliteSlices(file, sql, params, size(rows));
+    const reader = new SqliteReaderThread(file);
+    thread = reader;
+    slices = (sql, params, rows) => reader.slices(sql, params, size(rows));
   } else if (dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb') {
     slices = (sql, params, rows) => mysqlSlices(dataSource, sql, params, size(rows));
   } else {
@@ -56,53 +61,10 @@ export function takeEventStream(dataSource: DataSource): EventStream | null {
     release: () => {
       if (released) return;
       released = true;
+      thread?.close();
       openStreams.set(dataSource, (openStreams.get(dataSource) ?? 1) - 1);
     },
   };
-}
-
-interface SqliteReadStatement {
-  raw(on: boolean): SqliteReadStatement;
-  iterate(...params: unknown[]): IterableIterator<unknown[]>;
-  readonly: boolean;
-}
-interface SqliteReadConnection {
-  prepare(sql: string): SqliteReadStatement;
-  pragma(sql: string): unknown;
-  close(): void;
-}
-type SqliteOpen = new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteReadConnection;
-
-/**
- * In WAL mode the statement reads one snapshot from its first row to its last while syncs commit beside it; its
- * connection is the report's alone and closed when the reader stops, at the end or not.
- */
-async function* sqliteSlices(file: string, sql: string, params: unknown[], sliceRows: number): RowSlices {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Open = require('better-sqlite3') as SqliteOpen;
-  const connection = new Open(file, { readonly: true, fileMustExist: true });
-  let rows: IterableIterator<unknown[]> | null = null;
-  try {
-    // A checkpoint by the writer can briefly lock the WAL index; the read waits it out rather than failing.
-    connection.pragma('busy_timeout = 5000');
-    const statement = connection.prepare(sql);
-    if (!statement.readonly) throw new Error('an event stream only reads');
-    rows = statement.raw(true).iterate(...params);
-    for (;;) {
-      const slice: unknown[][] = [];
-      let next = rows.next();
-      while (!next.done) {
-        slice.push(next.value);
-        if (slice.length === sliceRows) break;
-        next = rows.next();
-      }
-      if (slice.length > 0) yield slice;
-      if (next.done) return;
-    }
-  } finally {
-    rows?.return?.();
-    connection.close();
-  }
 }
 
 interface MysqlQuery {
