@@ -60,6 +60,7 @@ export abstract class Finder<T extends ObjectLiteral & { id: string }> {
       statement,
       `${conditions.length ? `WHERE ${conditions.map((c) => `(${c.sql})`).join(' AND ')}` : ''}${order ? ` ORDER BY ${order}` : ''}`,
       conditions.flatMap((c) => c.parameters),
+      { sorted: order !== '' },
     );
   }
 

@@ -150,9 +150,21 @@ export function selectStatement(dataSource: DataSource, entity: EntityTarget<unk
 }
 
 /** Rows of `select` completed by `rest` (WHERE, ORDER BY) with positional parameters, converted as entityRows converts them. */
-export async function selectRows<T>(select: EntitySelect, rest: string, parameters: readonly unknown[]): Promise<T[]> {
-  const raw: Array<Record<string, unknown>> = await select.dataSource.query(`${select.head} ${rest}`, [...parameters]);
+export async function selectRows<T>(select: EntitySelect, rest: string, parameters: readonly unknown[], options: { sorted?: boolean } = {}): Promise<T[]> {
+  const sql = `${select.head} ${rest}`;
+  const raw: Array<Record<string, unknown>> = await select.dataSource.query(options.sorted ? sortedWithRows(select.dataSource, sql) : sql, [...parameters]);
   return hydrate<T>(raw, select.plan, select.prototype, select.dataSource.driver);
+}
+
+/**
+ * `sql` (with an ORDER BY) as MariaDB should sort it: with the selected columns in the sort buffer. Past
+ * max_length_for_sort_data (1 KB by default) of selected columns, which five 36-character ids in utf8mb4 are, it
+ * sorts keys and row ids and reads every row again by id once sorted: a page's 600 patch states took 1.8 ms of the
+ * server's time so, 1.2 ms with the rows sorted whole (3,922 -> 2,104 pages read), and their 100 source devices
+ * 0.39 -> 0.29 ms. The sorted statements are a loader's batch (at most 500 parents' rows).
+ */
+function sortedWithRows(dataSource: DataSource, sql: string): string {
+  return dataSource.options.type === 'mariadb' ? `SET STATEMENT max_length_for_sort_data = 4096 FOR ${sql}` : sql;
 }
 
 /** `n` positional placeholders for an IN list. */
