@@ -39,8 +39,15 @@ export function Connection<T extends object>(nodeType: ClassType<T>, name = node
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} objects` })
   class ConnectionType implements ConnectionShape<T> {
+    private page: Page<T>;
+    private edgeList?: Edge[];
+
+    // Built when first read: a cursor per row (JSON, then base64) and an edge each, which a page that asks only for
+    // nodes and pageInfo (the portal's) never reads.
     @Field(() => [Edge], { description: 'The items in this page, each with its cursor' })
-    edges: Edge[];
+    get edges(): Edge[] {
+      return (this.edgeList ??= this.page.rows.map((node) => Object.assign(new Edge(), { cursor: this.page.cursorOf(node), node })));
+    }
 
     @Field(() => [nodeType], { description: 'The items in this page' })
     nodes: T[];
@@ -57,13 +64,14 @@ export function Connection<T extends object>(nodeType: ClassType<T>, name = node
 
     static of(page: Page<T>, count: () => Promise<number>): ConnectionType {
       const c = new ConnectionType();
-      c.edges = page.rows.map((node) => Object.assign(new Edge(), { cursor: page.cursorOf(node), node }));
+      c.page = page;
       c.nodes = page.rows;
+      const { rows } = page;
       c.pageInfo = Object.assign(new PageInfo(), {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: page.hasPreviousPage,
-        startCursor: c.edges[0]?.cursor ?? null,
-        endCursor: c.edges[c.edges.length - 1]?.cursor ?? null,
+        startCursor: rows.length ? page.cursorOf(rows[0]) : null,
+        endCursor: rows.length ? page.cursorOf(rows[rows.length - 1]) : null,
       });
       c.count = count;
       return c;
