@@ -143,6 +143,8 @@ export async function startWriterThread(file: string, options: { autoCheckpoint:
     },
     close() {
       closing ??= (async () => {
+        // Held until it has closed: a process that is shutting down would otherwise exit before the answer comes.
+        worker.ref();
         if (lost === null) {
           const closed = new Promise<void>((resolve) => {
             worker.on('message', (message) => message === 'closed' && resolve());
