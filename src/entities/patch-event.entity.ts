@@ -10,8 +10,10 @@ import { Tenant } from './tenant.entity';
 @Entity('patch_event')
 // An asset's history (patchEvents by asset, a change's events on its targets).
 @Index('ix_patch_event_asset_observed', ['assetId', 'observedAt', 'id'])
-// A tenant's events in observed order: patchEvents pages and the patch history report's keyset batches.
-@Index('ix_patch_event_tenant_observed', ['tenantId', 'observedAt', 'id'])
+// A tenant's events in observed order: patchEvents pages and the patch history report's keyset batches. It carries
+// every column the CSV export's streamed statement reads (STREAMED in patch-history-source.ts), so that statement
+// reads this index alone, never the table (on MariaDB a primary-key look-up a row).
+@Index('ix_patch_event_tenant_observed', ['tenantId', 'observedAt', 'id', 'reportedAt', 'fromState', 'toState', 'syncRunId', 'updateId', 'sourceDeviceId', 'evidence'])
 // An update's events (patchEvents filtered by update or KB).
 @Index('ix_patch_event_update', ['updateId', 'observedAt'])
 // A source's events of one update in recorded order: compliance's state at asOf and its evidence check per asset.

@@ -65,7 +65,10 @@ interface RawRow {
   assetClass?: string | null;
 }
 
-/** Where each column is in a streamed row's array (PatchHistorySource.streamedSlices). */
+/**
+ * Where each column is in a streamed row's array (PatchHistorySource.streamedSlices). ix_patch_event_tenant_observed
+ * carries each of them, so the statement reads that index alone: a column added here belongs in it too.
+ */
 export const STREAMED = { id: 0, observedAt: 1, reportedAt: 2, fromState: 3, toState: 4, syncRunId: 5, updateId: 6, sourceDeviceId: 7, evidence: 8 } as const;
 /** The streamed statement's columns, made from STREAMED so that the positions and the SELECT cannot drift apart. */
 const STREAMED_COLUMNS = (Object.keys(STREAMED) as Array<keyof typeof STREAMED>).sort((a, b) => STREAMED[a] - STREAMED[b]).map((c) => `pe.${c}`).join(', ');

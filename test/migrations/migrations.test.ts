@@ -199,6 +199,56 @@ describe(`migrations on ${ENGINE}`, () => {
     expect(rows.map((r) => [r.id, r.releasedAtSource])).toEqual([[id(1), 'MICROSOFT'], [id(2), 'SOURCE']]);
   });
 
+  it('PatchEventTenantCovering carries events over into a tenant index the CSV export\'s statement reads alone', async () => {
+    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('PatchEventTenantCovering'));
+    expect(migration).toBeGreaterThan(0);
+    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
+    const quote = (c: string) => db.dataSource.driver.escape(c);
+    const q = (table: string, row: Record<string, unknown>) => {
+      const columns = Object.keys(row);
+      return db.dataSource.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
+    };
+    const at = '2026-11-02 10:00:00.000';
+    const id = (n: number) => `00000000-0000-4000-8000-0000000004${String(n).padStart(2, '0')}`;
+    await q('tenant', { id: id(1), name: 'Before PatchEventTenantCovering', createdAt: at, updatedAt: at });
+    await q('tenant', { id: id(2), name: 'Its neighbour', createdAt: at, updatedAt: at });
+    const event = (n: number, tenantId: string, observedAt: string, reportedAt: string | null) => q('patch_event', {
+      id: id(n), tenantId, assetId: id(20), sourceDeviceId: id(21), updateId: id(22), syncRunId: null, fromState: null, toState: 'MISSING', evidence: 'REPORTED', reportedAt, observedAt,
+    });
+    await event(10, id(1), '2026-10-20 09:00:00.000', '2026-10-20 08:00:00.000');
+    await event(11, id(2), '2026-10-20 09:00:00.000', null);
+    await event(12, id(1), '2026-10-21 09:00:00.000', null);
+    const columns = 'id, tenantId, reportedAt, observedAt, evidence'.split(', ').map(quote).join(', ');
+    const before = await db.dataSource.query(`SELECT ${columns} FROM ${quote('patch_event')} ORDER BY id`);
+    await db.dataSource.runMigrations();
+    expect(await db.dataSource.query(`SELECT ${columns} FROM ${quote('patch_event')} ORDER BY id`)).toEqual(before);
+
+    // The statement the CSV export streams (taken from streamedSlices), planned over the index alone.
+    const source = await PatchHistorySource.open(db.dataSource, TenantScope.only([id(1)]), {
+      tenantIds: null, from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), knownAt: new Date('2026-11-02T12:00:00Z'),
+      siteIds: null, assetIds: null, kbs: null, cveIds: null, severities: null, transitions: null, policy: null,
+    }, null);
+    const statements: Array<{ sql: string; params: unknown[] }> = [];
+    const stream = {
+      slices: (sql: string, params: unknown[]) => {
+        statements.push({ sql, params });
+        return (async function* () {})();
+      },
+      release: () => undefined,
+    };
+    for await (const slice of source.streamedSlices(stream)) void slice;
+    expect(statements).toHaveLength(1);
+    const [{ sql, params }] = statements;
+    if (db.engine === 'sqlite') {
+      const plan: Array<{ detail: string }> = await db.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+      expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING COVERING INDEX ix_patch_event_tenant_observed/);
+    } else {
+      const plan: Array<{ key: string; Extra: string }> = await db.dataSource.query(`EXPLAIN ${sql}`, params);
+      expect(plan.map((p) => [p.key, /Using index(;|$)/.test(p.Extra)])).toEqual([['ix_patch_event_tenant_observed', true]]);
+    }
+    expect((await db.dataSource.query(sql, params)).map((r: { id: string }) => r.id)).toEqual([id(10), id(12)]);
+  });
+
   it('store timestamps in UTC with millisecond precision', async () => {
     const at = new Date('2026-03-29T01:30:45.987Z'); // inside a DST change in Europe: a local-time bug would show
     await db.dataSource.getRepository(Tenant).insert({ id: '00000000-0000-4000-8000-000000000001', name: 'Clockwork', createdAt: at, updatedAt: at });
