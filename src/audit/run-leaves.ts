@@ -13,6 +13,7 @@
  * are, the run fails instead: run_event_leaves is append-only, and only the run's rollback can take them back.
  */
 import { EntityManager } from 'typeorm';
+import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 import { PatchEvent, PatchPostureEvent } from '../entities';
 import { EventsDigest, LEAF_CHUNK, LEAF_VERSION, patchEventLeaf, postureEventLeaf } from './event-leaves';
 import { LEAF_ROWS_PER_INSERT, LeafListWriter } from './leaf-list-writer';
@@ -39,8 +40,11 @@ class TenantLeaves {
 
 export class RunLeaves {
   private readonly tenants = new Map<string, TenantLeaves>();
-
-  constructor(private readonly m: EntityManager, readonly syncRunId: string) {}
+  /**
+   * `slicer`: a chunk's events are hashed (JSON, SHA-256, the tree's merges) in slices, since 5,000 of them in one
+   * piece held the server's thread 100-200 ms at a time during a 2,000 x 300 ingest on a busy machine.
+   */
+  constructor(private readonly m: EntityManager, readonly syncRunId: string, private readonly slicer: TimeSlicer = timeSlicer()) {}
 
   private tenant(tenantId: string): TenantLeaves {
     let t = this.tenants.get(tenantId);
@@ -62,6 +66,7 @@ export class RunLeaves {
       t.lastPatch = e.id;
       t.writer.add('patch_event', e.id, patchEventLeaf(e, LEAF_VERSION));
       touched.add(t);
+      if (this.slicer.due()) await this.slicer.turn();
     }
     for (const t of touched) await t.writer.write();
   }
@@ -117,8 +122,8 @@ export class RunLeaves {
 const byTransaction = new WeakMap<EntityManager, RunLeaves>();
 
 /** Starts handing a run's events to its seal; call it in the run's transaction before its first event. */
-export function startRunLeaves(m: EntityManager, syncRunId: string): RunLeaves {
-  const leaves = new RunLeaves(m, syncRunId);
+export function startRunLeaves(m: EntityManager, syncRunId: string, slicer?: TimeSlicer): RunLeaves {
+  const leaves = new RunLeaves(m, syncRunId, slicer);
   byTransaction.set(m, leaves);
   return leaves;
 }

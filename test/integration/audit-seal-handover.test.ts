@@ -5,6 +5,7 @@
  * it is read back instead while none of its rows is written, and fails the run once some are.
  */
 import { WsusSimulator } from '../../connectors/wsus/simulator';
+import { turnAlways } from '../../connectors/sdk/time-slices';
 import { startRunLeaves } from '../../src/audit/run-leaves';
 import { auditCompletedRun } from '../../src/audit/sync-run-audit';
 import { verifyAuditChain } from '../../src/audit/verify-chain';
@@ -114,6 +115,31 @@ describe(`the seal from a run's write on ${ENGINE}`, () => {
     expect(db.counter.statements.filter(readsEvents)).toEqual([]);
     const reference = await expectSealedAsCollected(run.id, [a, b]);
     expect(reference.get(a.id)!.events.count).toBe(5_010);
+  }, 120_000);
+
+  it('hashes a chunk of events in slices, giving the event loop turns, and seals the same', async () => {
+    const a = await factory.tenant('Handover in slices');
+    const msp = await instance(null, 'datto-rmm');
+    const run = await finishedRun(msp);
+    const events = patchEvents(a, run.id, 300);
+    let turns = 0;
+    await db.dataSource.transaction(async (t) => {
+      const leaves = startRunLeaves(t, run.id, turnAlways());
+      await insertRows(t, PatchEvent, events);
+      let counting = true;
+      const tick = () => {
+        if (!counting) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      await leaves.patchEvents(events);
+      counting = false;
+      await auditCompletedRun(t, run, msp);
+    });
+    // A turn after each event's leaf: in one piece, none would come before the chunk is hashed.
+    expect(turns).toBeGreaterThanOrEqual(events.length - 1);
+    expect((await expectSealedAsCollected(run.id, [a])).get(a.id)!.events.count).toBe(300);
   }, 120_000);
 
   it('reads a part back when the write handed over only some of its events and none of its rows is written yet', async () => {
