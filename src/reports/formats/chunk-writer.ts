@@ -94,7 +94,9 @@ export class ChunkWriter {
   room(n: number): void {
     if (this.at + n <= this.buffer.length) return;
     this.seal();
-    this.buffer = (n <= this.size && this.spare.pop()) || Buffer.allocUnsafe(Math.max(this.size, n));
+    // Never from Buffer's shared pool: a buffer is known, and given back, by its own memory (Node 24 pools
+    // allocations under 32 KB, so a smaller chunk would share its memory with unrelated buffers).
+    this.buffer = (n <= this.size && this.spare.pop()) || Buffer.allocUnsafeSlow(Math.max(this.size, n));
   }
 
   /** The buffer written into; valid until the next room(). */
