@@ -11,6 +11,9 @@ import { readRowsIn } from '../../src/db/read-rows';
 import { PatchState, SourceDevice, Tenant } from '../../src/entities';
 import { PatchStateValue } from '../../src/entities/enums';
 import { emptyCounts } from '../../src/sync/apply/run-context';
+import type { DevicePlan } from '../../src/sync/apply/plan-devices';
+import { refreshAssets } from '../../src/sync/apply/refresh-assets';
+import { resolveIdentities } from '../../src/sync/apply/resolve-identity';
 import { writePatchStates } from '../../src/sync/apply/write-states';
 import { RunStates } from '../../src/sync/run-states';
 import { newId } from '../../src/util/ids';
@@ -97,5 +100,25 @@ describe(`batched statements and the event loop on ${ENGINE}`, () => {
     const stored = await db.dataSource.getRepository(PatchState).findBy({ tenantId: tenant.id });
     expect(stored).toHaveLength(sources.length * keys.length);
     expect(new Set(stored.map((s) => s.state))).toEqual(new Set([PatchStateValue.MISSING]));
+  });
+
+  it('decides devices\' assets and derives assets with turns as the slicer asks, to the same result', async () => {
+    const tenant = await f.tenant();
+    const connector = await f.connector(tenant, 'wsus');
+    const sources = Array.from({ length: 5 }, (_, i) => Object.assign(f.source(f.asset(tenant), connector), { assetId: null, externalId: `turning-${i}`, hostname: `turning-${i}` }));
+    let turns = 0;
+    const slicer: TimeSlicer = { due: () => true, turn: () => (turns++, nextTurn()) };
+    const plan = { byExternalId: new Map(sources.map((s) => [s.externalId, s])), created: sources, changed: new Set(), needsIdentity: sources, postureChanges: [], sharedSerials: new Map(), sharedSmbiosUuids: new Map() } as DevicePlan;
+
+    const resolved = await db.dataSource.transaction((m) => resolveIdentities(m, tenant.id, T0, plan, slicer));
+    expect(turns).toBe(sources.length); // asked after each device
+    expect({ newAssets: resolved.newAssets.length, every: sources.every((s) => resolved.newAssets.some((a) => a.id === s.assetId)) }).toEqual({ newAssets: 5, every: true });
+
+    await f.insertAssets(resolved.newAssets);
+    await f.insert(SourceDevice, sources);
+    turns = 0;
+    const refreshed = await db.dataSource.transaction((m) => refreshAssets(m, tenant.id, resolved.touched, T0, slicer));
+    expect(turns).toBe(sources.length); // asked before each asset
+    expect(refreshed.deleted).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
  * (inserted by the write stage). Marks the devices whose asset or match changed as changed.
  */
 import { EntityManager } from 'typeorm';
+import { TimeSlicer, timeSlicer } from '../../../connectors/sdk/time-slices';
 import { Asset, SourceDevice } from '../../entities';
 import { AssetStatus } from '../../entities/enums';
 import { resolveIdentity } from '../../identity/match';
@@ -20,7 +21,11 @@ export interface Resolved {
   moved: SourceDevice[];
 }
 
-export async function resolveIdentities(m: EntityManager, tenantId: string, now: Date, plan: DevicePlan): Promise<Resolved> {
+/**
+ * `slicer`: the devices are decided in slices with turns of the event loop between them (2,000 new computers in one
+ * piece held the server's thread about 130 ms on a busy machine).
+ */
+export async function resolveIdentities(m: EntityManager, tenantId: string, now: Date, plan: DevicePlan, slicer: TimeSlicer = timeSlicer()): Promise<Resolved> {
   const touched = new Set<string>();
   const newAssets: Asset[] = [];
   const moved: SourceDevice[] = [];
@@ -75,6 +80,7 @@ export async function resolveIdentities(m: EntityManager, tenantId: string, now:
     }
     touched.add(assetId);
     index.add(assetId, identity);
+    if (slicer.due()) await slicer.turn();
   }
   return { newAssets, touched, moved };
 }
