@@ -7,7 +7,7 @@
  * checksums of the frames it spilled), was time in which `/healthz` and the portal got no answer. Here the main
  * thread only sends a statement and awaits its rows; the work, and the commit, happen on the other thread.
  */
-import { Worker } from 'node:worker_threads';
+import { startReadyWorker } from './ready-worker';
 import { MAX_CACHED_SQL_CHARS } from './sqlite-statement-cache';
 
 const WRITER = `
@@ -90,21 +90,8 @@ export class WriterThreadLostError extends Error {
  */
 export async function startWriterThread(file: string, options: { autoCheckpoint: number }): Promise<WriterThread | null> {
   const sqlite = require('better-sqlite3') as { SqliteError: new (message: string, code: string) => Error };
-  let worker: Worker;
-  try {
-    worker = new Worker(WRITER, { eval: true, workerData: { file, module: require.resolve('better-sqlite3'), autoCheckpoint: options.autoCheckpoint, maxCachedChars: MAX_CACHED_SQL_CHARS } });
-  } catch {
-    return null;
-  }
-  const ready = await new Promise<boolean>((resolve) => {
-    worker.once('message', (message) => resolve(message === 'ready'));
-    worker.once('error', () => resolve(false));
-    worker.once('exit', () => resolve(false));
-  });
-  if (!ready) {
-    await worker.terminate().catch(() => undefined);
-    return null;
-  }
+  const worker = await startReadyWorker(WRITER, { file, module: require.resolve('better-sqlite3'), autoCheckpoint: options.autoCheckpoint, maxCachedChars: MAX_CACHED_SQL_CHARS });
+  if (!worker) return null;
   // Idle, the thread must not keep the process alive; a statement in flight holds it (ref) until answered.
   worker.unref();
   const pending = new Map<number, { resolve: (answer: WriterAnswer) => void; reject: (err: Error) => void }>();

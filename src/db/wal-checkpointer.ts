@@ -8,7 +8,7 @@
  * connection of its own runs PASSIVE checkpoints every second: they copy what is committed and no reader still
  * needs, never wait for the writer, and let the next transaction start the log from its beginning again.
  */
-import { Worker } from 'node:worker_threads';
+import { startReadyWorker } from './ready-worker';
 
 const CHECKPOINTER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -46,21 +46,8 @@ export interface WalCheckpointer {
  * automatic checkpoints, as before).
  */
 export async function startWalCheckpointer(file: string, mainConnection: { pragma(sql: string): unknown }, everyMs = 1_000): Promise<WalCheckpointer | null> {
-  let worker: Worker;
-  try {
-    worker = new Worker(CHECKPOINTER, { eval: true, workerData: { file, module: require.resolve('better-sqlite3'), everyMs } });
-  } catch {
-    return null;
-  }
-  const ready = await new Promise<boolean>((resolve) => {
-    worker.once('message', (message) => resolve(message === 'ready'));
-    worker.once('error', () => resolve(false));
-    worker.once('exit', () => resolve(false));
-  });
-  if (!ready) {
-    await worker.terminate().catch(() => undefined);
-    return null;
-  }
+  const worker = await startReadyWorker(CHECKPOINTER, { file, module: require.resolve('better-sqlite3'), everyMs });
+  if (!worker) return null;
   worker.on('error', () => {
     // The thread died: checkpoints go back to the main connection.
     mainConnection.pragma('wal_autocheckpoint = 1000');
