@@ -16,7 +16,9 @@ const Database = require(workerData.module);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 db.pragma('foreign_keys = ON');
-db.pragma('cache_size = -65536');
+// 16 MiB of page cache, not the main connection's 64: at 20,000 x 150 the two caches together took the server's peak
+// past 512 MB (523 against 462 MB), and the ingest measured the same with either (13.3-16.1 s at 2,000 x 300).
+db.pragma('cache_size = -16384');
 db.pragma('wal_autocheckpoint = ' + workerData.autoCheckpoint);
 // Short statements (the API's and the sync's small ones) are kept prepared; a batch's long text is new every time.
 const statements = new Map();
