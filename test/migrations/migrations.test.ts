@@ -10,6 +10,19 @@ describe(`migrations on ${ENGINE}`, () => {
   });
   afterAll(() => db.drop());
 
+  /** Undoes the migration whose name starts with `name` and every one after it: the database as it was before it. */
+  const undoFrom = async (name: string) => {
+    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith(name));
+    expect(migration).toBeGreaterThan(0);
+    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
+  };
+  const quote = (c: string) => db.dataSource.driver.escape(c);
+  /** A row written as SQL: the entities describe the schema after the migrations, not before one. */
+  const insertRow = (table: string, row: Record<string, unknown>) => {
+    const columns = Object.keys(row);
+    return db.dataSource.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
+  };
+
   it('build exactly the schema the entities describe (no drift between entities and migrations)', async () => {
     const pending = await db.dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -29,24 +42,14 @@ describe(`migrations on ${ENGINE}`, () => {
   });
 
   it('DeviceFacts keeps devices stored before it, as current devices without the new facts', async () => {
-    const deviceFacts = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('DeviceFacts'));
-    expect(deviceFacts).toBeGreaterThan(0);
-    for (let i = db.dataSource.migrations.length; i > deviceFacts; i--) await db.dataSource.undoLastMigration();
-    const q = (table: string, row: Record<string, unknown>) => {
-      const columns = Object.keys(row);
-      const quote = (c: string) => db.dataSource.driver.escape(c);
-      return db.dataSource.query(
-        `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-        Object.values(row),
-      );
-    };
+    await undoFrom('DeviceFacts');
     const at = '2026-11-02 10:00:00.000';
-    await q('tenant', { id: '00000000-0000-4000-8000-0000000000a1', name: 'Before DeviceFacts', createdAt: at, updatedAt: at });
-    await q('connector_instance', {
+    await insertRow('tenant', { id: '00000000-0000-4000-8000-0000000000a1', name: 'Before DeviceFacts', createdAt: at, updatedAt: at });
+    await insertRow('connector_instance', {
       id: '00000000-0000-4000-8000-0000000000a2', tenantId: '00000000-0000-4000-8000-0000000000a1', kind: 'file-import', name: 'old',
       config: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: at, updatedAt: at,
     });
-    await q('source_device', {
+    await insertRow('source_device', {
       id: '00000000-0000-4000-8000-0000000000a3', tenantId: '00000000-0000-4000-8000-0000000000a1', connectorInstanceId: '00000000-0000-4000-8000-0000000000a2',
       assetId: null, externalId: 'dev-1', hostname: 'OLD-PC', macAddresses: '[]', stale: false, firstSeenAt: at, lastSeenAt: at,
     });
@@ -58,34 +61,27 @@ describe(`migrations on ${ENGINE}`, () => {
   });
 
   it('EffectiveEvidence marks the effective state of states stored before it: a re-imaged laptop\'s inactive record decides nothing', async () => {
-    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('EffectiveEvidence'));
-    expect(migration).toBeGreaterThan(0);
-    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
-    const quote = (c: string) => db.dataSource.driver.escape(c);
-    const q = (table: string, row: Record<string, unknown>) => {
-      const columns = Object.keys(row);
-      return db.dataSource.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
-    };
+    await undoFrom('EffectiveEvidence');
     const at = '2026-11-02 10:00:00.000';
     const id = (n: number) => `00000000-0000-4000-8000-0000000001${String(n).padStart(2, '0')}`;
-    await q('tenant', { id: id(1), name: 'Before EffectiveEvidence', createdAt: at, updatedAt: at });
-    await q('connector_instance', {
+    await insertRow('tenant', { id: id(1), name: 'Before EffectiveEvidence', createdAt: at, updatedAt: at });
+    await insertRow('connector_instance', {
       id: id(2), tenantId: id(1), kind: 'intune', name: 'old', config: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: at, updatedAt: at,
     });
-    await q('asset', { id: id(3), tenantId: id(1), hostname: 'CAT-LT-101', status: 'ACTIVE', lastSeenAt: at, createdAt: at, updatedAt: at });
-    await q('software_update', {
+    await insertRow('asset', { id: id(3), tenantId: id(1), hostname: 'CAT-LT-101', status: 'ACTIVE', lastSeenAt: at, createdAt: at, updatedAt: at });
+    await insertRow('software_update', {
       id: id(4), catalogKey: 'microsoft:KB5075941', kb: 'KB5080001', title: '2026-02 Cumulative Update for Windows 11 Version 23H2', vendor: 'Microsoft',
       products: '[]', classification: 'SECURITY', severity: 'IMPORTANT', releasedAt: '2026-02-10 08:00:00.000', supersedes: '[]', createdAt: at, updatedAt: at,
     });
     const device = (n: number, externalId: string, inactive: boolean, lastCheckInAt: string) =>
-      q('source_device', {
+      insertRow('source_device', {
         id: id(n), tenantId: id(1), connectorInstanceId: id(2), assetId: id(3), externalId, hostname: 'CAT-LT-101', macAddresses: '[]', stale: false, inactive,
         lastCheckInAt, firstSeenAt: at, lastSeenAt: at,
       });
     await device(5, 'old-enrolment', true, '2026-09-12 08:00:00.000');
     await device(6, 'new-enrolment', false, '2026-11-01 08:00:00.000');
     const state = (n: number, sourceDeviceId: string, value: string) =>
-      q('patch_state', { id: id(n), tenantId: id(1), assetId: id(3), sourceDeviceId, updateId: id(4), state: value, evidence: 'DERIVED', changedAt: at, observedAt: at });
+      insertRow('patch_state', { id: id(n), tenantId: id(1), assetId: id(3), sourceDeviceId, updateId: id(4), state: value, evidence: 'DERIVED', changedAt: at, observedAt: at });
     await state(7, id(5), 'MISSING');
     await state(8, id(6), 'INSTALLED');
     await db.dataSource.runMigrations();
@@ -94,35 +90,28 @@ describe(`migrations on ${ENGINE}`, () => {
   });
 
   it('PatchEventEvidence carries events over with their state\'s evidence, keeps them append-only, and replaces two patch_state indexes by one', async () => {
-    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('PatchEventEvidence'));
-    expect(migration).toBeGreaterThan(0);
-    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
-    const quote = (c: string) => db.dataSource.driver.escape(c);
-    const q = (table: string, row: Record<string, unknown>) => {
-      const columns = Object.keys(row);
-      return db.dataSource.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
-    };
+    await undoFrom('PatchEventEvidence');
     const at = '2026-11-02 10:00:00.000';
     const id = (n: number) => `00000000-0000-4000-8000-0000000002${String(n).padStart(2, '0')}`;
-    await q('tenant', { id: id(1), name: 'Before PatchEventEvidence', createdAt: at, updatedAt: at });
-    await q('connector_instance', {
+    await insertRow('tenant', { id: id(1), name: 'Before PatchEventEvidence', createdAt: at, updatedAt: at });
+    await insertRow('connector_instance', {
       id: id(2), tenantId: id(1), kind: 'wsus', name: 'old', config: '{}', secretsCiphertext: null, syncIntervalSeconds: null, enabled: true, cursors: null, createdAt: at, updatedAt: at,
     });
-    await q('asset', { id: id(3), tenantId: id(1), hostname: 'CAT-PC-001', status: 'ACTIVE', lastSeenAt: at, createdAt: at, updatedAt: at });
-    const update = (n: number, kb: string) => q('software_update', {
+    await insertRow('asset', { id: id(3), tenantId: id(1), hostname: 'CAT-PC-001', status: 'ACTIVE', lastSeenAt: at, createdAt: at, updatedAt: at });
+    const update = (n: number, kb: string) => insertRow('software_update', {
       id: id(n), catalogKey: `microsoft:${kb}`, kb, title: `${kb} Cumulative Update`, vendor: 'Microsoft', products: '[]', classification: 'SECURITY', severity: 'IMPORTANT',
       releasedAt: '2026-10-14 08:00:00.000', supersedes: '[]', createdAt: at, updatedAt: at,
     });
     await update(4, 'KB5080001');
     await update(5, 'KB5080002');
     await update(6, 'KB5080003');
-    await q('source_device', {
+    await insertRow('source_device', {
       id: id(7), tenantId: id(1), connectorInstanceId: id(2), assetId: id(3), externalId: 'computer-1', hostname: 'CAT-PC-001', macAddresses: '[]', stale: false, inactive: false,
       firstSeenAt: at, lastSeenAt: at,
     });
     // A state reported per update, one derived from the build, and (for the third update) none left: its event stays.
-    await q('patch_state', { id: id(8), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId: id(4), state: 'INSTALLED', evidence: 'REPORTED', effective: true, changedAt: at, observedAt: at });
-    await q('patch_state', { id: id(9), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId: id(5), state: 'MISSING', evidence: 'DERIVED', effective: true, changedAt: at, observedAt: at });
+    await insertRow('patch_state', { id: id(8), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId: id(4), state: 'INSTALLED', evidence: 'REPORTED', effective: true, changedAt: at, observedAt: at });
+    await insertRow('patch_state', { id: id(9), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId: id(5), state: 'MISSING', evidence: 'DERIVED', effective: true, changedAt: at, observedAt: at });
     const event = (n: number, updateId: string, fromState: string | null, toState: string, observedAt: string) => ({
       id: id(n), tenantId: id(1), assetId: id(3), sourceDeviceId: id(7), updateId, syncRunId: null, fromState, toState, reportedAt: null, observedAt,
     });
@@ -132,7 +121,7 @@ describe(`migrations on ${ENGINE}`, () => {
       event(12, id(5), null, 'MISSING', '2026-10-20 09:00:00.000'),
       event(13, id(6), null, 'MISSING', '2026-10-20 09:00:00.000'),
     ];
-    for (const e of before) await q('patch_event', e);
+    for (const e of before) await insertRow('patch_event', e);
 
     await db.dataSource.runMigrations();
     const events = await db.dataSource.getRepository(PatchEvent).find({ where: { tenantId: id(1) }, order: { id: 'ASC' } });
@@ -176,10 +165,7 @@ describe(`migrations on ${ENGINE}`, () => {
   });
 
   it('UpdateReleaseDateSource marks shared entries as dated by Microsoft and tenants\' own as dated by their source', async () => {
-    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('UpdateReleaseDateSource'));
-    expect(migration).toBeGreaterThan(0);
-    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
-    const quote = (c: string) => db.dataSource.driver.escape(c);
+    await undoFrom('UpdateReleaseDateSource');
     const at = '2026-11-02 10:00:00.000';
     const id = (n: number) => `00000000-0000-4000-8000-0000000003${String(n).padStart(2, '0')}`;
     const update = (n: number, owner: string) => {
@@ -187,8 +173,7 @@ describe(`migrations on ${ENGINE}`, () => {
         id: id(n), catalogKey: `test:release-${n}`, owner, kb: null, title: `Update ${n}`, vendor: 'Contoso', products: '[]', classification: 'UPDATE', severity: 'LOW',
         releasedAt: '2026-10-14 08:00:00.000', supersedes: '[]', createdAt: at, updatedAt: at,
       };
-      const columns = Object.keys(row);
-      return db.dataSource.query(`INSERT INTO ${quote('software_update')} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
+      return insertRow('software_update', row);
     };
     await update(1, 'shared');
     await update(2, id(9));
@@ -200,19 +185,12 @@ describe(`migrations on ${ENGINE}`, () => {
   });
 
   it('PatchEventTenantCovering carries events over into a tenant index the CSV export\'s statement reads alone', async () => {
-    const migration = db.dataSource.migrations.findIndex((m) => m.name!.startsWith('PatchEventTenantCovering'));
-    expect(migration).toBeGreaterThan(0);
-    for (let i = db.dataSource.migrations.length; i > migration; i--) await db.dataSource.undoLastMigration();
-    const quote = (c: string) => db.dataSource.driver.escape(c);
-    const q = (table: string, row: Record<string, unknown>) => {
-      const columns = Object.keys(row);
-      return db.dataSource.query(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
-    };
+    await undoFrom('PatchEventTenantCovering');
     const at = '2026-11-02 10:00:00.000';
     const id = (n: number) => `00000000-0000-4000-8000-0000000004${String(n).padStart(2, '0')}`;
-    await q('tenant', { id: id(1), name: 'Before PatchEventTenantCovering', createdAt: at, updatedAt: at });
-    await q('tenant', { id: id(2), name: 'Its neighbour', createdAt: at, updatedAt: at });
-    const event = (n: number, tenantId: string, observedAt: string, reportedAt: string | null) => q('patch_event', {
+    await insertRow('tenant', { id: id(1), name: 'Before PatchEventTenantCovering', createdAt: at, updatedAt: at });
+    await insertRow('tenant', { id: id(2), name: 'Its neighbour', createdAt: at, updatedAt: at });
+    const event = (n: number, tenantId: string, observedAt: string, reportedAt: string | null) => insertRow('patch_event', {
       id: id(n), tenantId, assetId: id(20), sourceDeviceId: id(21), updateId: id(22), syncRunId: null, fromState: null, toState: 'MISSING', evidence: 'REPORTED', reportedAt, observedAt,
     });
     await event(10, id(1), '2026-10-20 09:00:00.000', '2026-10-20 08:00:00.000');
