@@ -115,8 +115,7 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
     const onWriter = async (writer: Promise<WriterThread | null>, sql: string, parameters: unknown[], structured: boolean) => {
       const thread = await writer;
       if (!thread) return query(sql, parameters, structured as never);
-      // As TypeORM's runner does: better-sqlite3 binds no booleans, and the statement goes to the query logger.
-      const bound = parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      const bound = bindable(parameters);
       dataSource.logger.logQuery(sql, bound, runner);
       let answer: WriterAnswer;
       try {
@@ -128,15 +127,12 @@ export function gateSqliteTransactions(dataSource: DataSource): DataSource {
         dataSource.logger.logQueryError(err as Error, sql, bound, runner);
         throw new QueryFailedError(sql, bound, err as Error);
       }
+      if ('rows' in answer) return readResult(answer.rows, structured);
+      if (!structured) return answer.lastInsertRowid;
       const result = new QueryResult();
-      if ('rows' in answer) {
-        result.raw = answer.rows;
-        result.records = answer.rows;
-      } else {
-        result.affected = answer.changes;
-        result.raw = answer.lastInsertRowid;
-      }
-      return structured ? result : result.raw;
+      result.affected = answer.changes;
+      result.raw = answer.lastInsertRowid;
+      return result;
     };
 
     // Whether the transaction open now counts among liveOwners (one at a time: the gate).
@@ -255,8 +251,7 @@ function readConnection(dataSource: DataSource) {
           if (statements.size > MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
         }
       }
-      // As TypeORM's runner does: better-sqlite3 binds no booleans, and the statement goes to the query logger.
-      const bound = parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      const bound = bindable(parameters);
       dataSource.logger.logQuery(sql, bound);
       let rows: unknown[];
       try {
@@ -265,11 +260,7 @@ function readConnection(dataSource: DataSource) {
         dataSource.logger.logQueryError(String((err as Error).message), sql, bound);
         throw new QueryFailedError(sql, bound, err as Error);
       }
-      if (!structured) return rows;
-      const result = new QueryResult();
-      result.raw = rows;
-      result.records = rows;
-      return result;
+      return readResult(rows, structured);
     },
     close(): void {
       statements.clear();
@@ -277,6 +268,20 @@ function readConnection(dataSource: DataSource) {
       connection = null;
     },
   };
+}
+
+/** Parameters as TypeORM's runner binds them (and logs them): better-sqlite3 binds no booleans. */
+function bindable(parameters: unknown[]): unknown[] {
+  return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+/** A read's rows as TypeORM's runner answers them: the rows alone, or a structured result holding them. */
+function readResult(rows: unknown[], structured: boolean): unknown {
+  if (!structured) return rows;
+  const result = new QueryResult();
+  result.raw = rows;
+  result.records = rows;
+  return result;
 }
 
 const writerThreadsOf = new WeakMap<DataSource, ReturnType<typeof writerThreads>>();
