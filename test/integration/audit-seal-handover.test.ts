@@ -16,6 +16,7 @@ import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { collectAndSortSeal, insertInstance, insertRunningRun } from '../helpers/seal-fixtures';
 import { Factory } from '../helpers/factories';
+import { turnsDuring } from '../helpers/turns';
 import { syncHarness } from '../helpers/sync';
 
 const AT = new Date('2026-11-02T10:00:00.000Z');
@@ -126,15 +127,7 @@ describe(`the seal from a run's write on ${ENGINE}`, () => {
     await db.dataSource.transaction(async (t) => {
       const leaves = startRunLeaves(t, run.id, turnAlways());
       await insertRows(t, PatchEvent, events);
-      let counting = true;
-      const tick = () => {
-        if (!counting) return;
-        turns++;
-        setImmediate(tick);
-      };
-      setImmediate(tick);
-      await leaves.patchEvents(events);
-      counting = false;
+      ({ turns } = await turnsDuring(() => leaves.patchEvents(events)));
       await auditCompletedRun(t, run, msp);
     });
     // A turn after each event's leaf: in one piece, none would come before the chunk is hashed.

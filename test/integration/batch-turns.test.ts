@@ -19,23 +19,8 @@ import { RunStates } from '../../src/sync/run-states';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory, T0 } from '../helpers/factories';
+import { turnsDuring } from '../helpers/turns';
 
-/** Counts the event loop's turns while `work` runs: a chain of setImmediate that stops when the work is done. */
-async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  try {
-    return { result: await work(), turns };
-  } finally {
-    running = false;
-  }
-}
 
 describe(`batched statements and the event loop on ${ENGINE}`, () => {
   let db: TestDatabase;
