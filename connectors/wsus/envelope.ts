@@ -8,7 +8,7 @@ import addFormats from 'ajv-formats';
 import schema from './envelope.schema.json';
 import { UploadRejectedError } from '../sdk/errors';
 import { forEachSliced, timeSlicer, TimeSlicer } from '../sdk/time-slices';
-import { forEachInstallation, InstallationColumns, InstallationRows } from './installation-columns';
+import { caseFolded, InstallationColumns, installationColumnsOf, InstallationRows } from './installation-columns';
 
 export const ENVELOPE_FORMAT = 'patchgraph-wsus-snapshot';
 export const ENVELOPE_VERSION = 1;
@@ -248,21 +248,79 @@ async function checkReferences(rows: WsusRows, slicer: TimeSlicer): Promise<void
   await forEachSliced(rows.groupMemberships, slicer, (m, i) => {
     if (!computers.has(m.ComputerTargetId.toLowerCase())) refuse(`/rows/groupMemberships/${i}/ComputerTargetId names computer ${m.ComputerTargetId}, which is not in computerTargets`);
   });
-  // By computer, then update: a key joining the two would be a new 73-character string per row, 365,000 of them
-  // (some 40 MB) at 2,000 x 300, where these maps reuse the ids' own strings.
-  const stateOf = new Map<string, Map<string, number>>();
-  await forEachInstallation(installationsOf(rows), slicer, (computerId, updateId, state, i) => {
-    const computer = computerId.toLowerCase();
-    const update = updateId.toLowerCase();
-    if (!computers.has(computer)) refuse(`/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);
-    if (!updates.has(update)) refuse(`/rows/installations/${i} names update ${updateId}, which is not in updates`);
-    let states = stateOf.get(computer);
-    if (!states) stateOf.set(computer, (states = new Map()));
-    const earlier = states.get(update);
-    if (earlier !== undefined && earlier !== state) refuse(`/rows/installations/${i} gives computer ${computerId} state ${state} for update ${updateId}, which an earlier row gives state ${earlier}`);
-    states.set(update, state);
-  });
+  await checkInstallations(await installationColumnsOf(installationsOf(rows), slicer), computers, updates, slicer, refuse);
   await forEachSliced(rows.approvals, slicer, (a, i) => {
     if (!updates.has(a.UpdateId.toLowerCase())) refuse(`/rows/approvals/${i}/UpdateId names update ${a.UpdateId}, which is not in updates`);
   });
+}
+
+/**
+ * Every installation row names a listed computer and update, and no two rows give one computer two states of one
+ * update; the refusal is the one a single pass in row order gives: the first row that names an unlisted id (its
+ * computer before its update), or gives a pair another state than an earlier row, whichever comes first.
+ *
+ * Read as numbers: each distinct id is lowercased and looked up once, and the pairs are compared computer by computer
+ * (the rows put in computer order by a counting sort that keeps each computer's rows in their order) against one
+ * array over the updates, so 365,000 rows cost no string, map entry or object each.
+ */
+async function checkInstallations(columns: InstallationColumns, computers: ReadonlySet<string>, updates: ReadonlySet<string>, slicer: TimeSlicer, refuse: (message: string) => never): Promise<void> {
+  const rowCount = columns.length;
+  const computerOf = columns.computerPlaces;
+  const updateOf = columns.updatePlaces;
+  const stateOf = columns.stateCodes;
+  const computerNames = caseFolded(columns.computerIds);
+  const updateNames = caseFolded(columns.updateIds);
+  const computerListed = computerNames.names.map((name) => computers.has(name));
+  const updateListed = updateNames.names.map((name) => updates.has(name));
+
+  let firstUnlisted = rowCount;
+  for (let i = 0; i < rowCount; i++) {
+    if (!computerListed[computerNames.fold[computerOf[i]]] || !updateListed[updateNames.fold[updateOf[i]]]) {
+      firstUnlisted = i;
+      break;
+    }
+    if (slicer.due()) await slicer.turn();
+  }
+
+  // The rows of each computer together, each computer's in row order.
+  const computerCount = computerNames.names.length;
+  const start = new Int32Array(computerCount + 1);
+  for (let i = 0; i < firstUnlisted; i++) start[computerNames.fold[computerOf[i]] + 1]++;
+  for (let c = 0; c < computerCount; c++) start[c + 1] += start[c];
+  const next = start.slice(0, computerCount);
+  const byComputer = new Int32Array(firstUnlisted);
+  for (let i = 0; i < firstUnlisted; i++) byComputer[next[computerNames.fold[computerOf[i]]]++] = i;
+  if (slicer.due(firstUnlisted)) await slicer.turn();
+
+  // The first row of each computer that contradicts one before it; the earliest of them is the refusal.
+  let contradiction = rowCount;
+  let earlierState = 0;
+  const seenFor = new Int32Array(updateNames.names.length).fill(-1);
+  const stateSeen = new Uint8Array(updateNames.names.length);
+  for (let c = 0; c < computerCount; c++) {
+    for (let k = start[c]; k < start[c + 1]; k++) {
+      const row = byComputer[k];
+      const update = updateNames.fold[updateOf[row]];
+      if (seenFor[update] !== c) {
+        seenFor[update] = c;
+        stateSeen[update] = stateOf[row];
+      } else if (stateSeen[update] !== stateOf[row]) {
+        if (row < contradiction) {
+          contradiction = row;
+          earlierState = stateSeen[update];
+        }
+        break;
+      }
+    }
+    if (slicer.due(start[c + 1] - start[c])) await slicer.turn();
+  }
+
+  // Every row sorted is before the first unlisted one, so a contradiction found comes first.
+  const i = Math.min(firstUnlisted, contradiction);
+  if (i === rowCount) return;
+  const computerId = columns.computerId(i);
+  const updateId = columns.updateId(i);
+  if (contradiction < firstUnlisted) refuse(`/rows/installations/${i} gives computer ${computerId} state ${columns.state(i)} for update ${updateId}, which an earlier row gives state ${earlierState}`);
+  if (!computerListed[computerNames.fold[computerOf[i]]]) refuse(`/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);
+  refuse(`/rows/installations/${i} names update ${updateId}, which is not in updates`);
 }

@@ -68,6 +68,19 @@ export class InstallationColumns {
     return this;
   }
 
+  /** Places in `computerIds` and `updateIds` by row, and the rows' states: what passes over every row read. */
+  get computerPlaces(): Int32Array {
+    return this.computers;
+  }
+
+  get updatePlaces(): Int32Array {
+    return this.updates;
+  }
+
+  get stateCodes(): Uint8Array {
+    return this.states;
+  }
+
   computerId(row: number): string {
     return this.computerIds[this.computers[row]];
   }
@@ -98,6 +111,36 @@ function placeOf(id: string, places: Map<string, number>, ids: string[]): number
   let place = places.get(id);
   if (place === undefined) places.set(id, (place = ids.push(id) - 1));
   return place;
+}
+
+/**
+ * Rows as columns whichever form they came in: an envelope built in code or by the SUSDB reader has triples, which
+ * are put in columns here (in slices), so that a pass over every row reads numbers, never a string a row.
+ * The triples were checked by the schema's row rule already, so the columns keep every one.
+ */
+export async function installationColumnsOf(rows: InstallationRows, slicer: TimeSlicer): Promise<InstallationColumns> {
+  if (rows instanceof InstallationColumns) return rows;
+  const columns = new InstallationColumns(() => true);
+  await forEachSliced(rows, slicer, (row, i) => columns.add(row, i));
+  return columns.finish();
+}
+
+/**
+ * Each distinct id of a column by one name for all its spellings: WSUS ids are GUIDs, which a collector may send in
+ * either case. `fold[place]` is the index in `names` of the place's id lowercased. Made once per distinct id, so a
+ * pass over the rows compares numbers instead of lowercasing and looking up two strings a row.
+ */
+export function caseFolded(ids: readonly string[]): { fold: Int32Array; names: string[] } {
+  const fold = new Int32Array(ids.length);
+  const names: string[] = [];
+  const indexOf = new Map<string, number>();
+  for (let place = 0; place < ids.length; place++) {
+    const name = ids[place].toLowerCase();
+    let index = indexOf.get(name);
+    if (index === undefined) indexOf.set(name, (index = names.push(name) - 1));
+    fold[place] = index;
+  }
+  return { fold, names };
 }
 
 /** Installation rows in either form: an envelope built in code or by the SUSDB reader has triples, an upload columns. */

@@ -18,7 +18,7 @@ import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecor
 import { parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
 import { forEachSliced, timeSlicer, TimeSlicer } from '../sdk/time-slices';
 import { ComputerTargetRow, EnvelopeError, installationsOf, UpdateRow, WsusEnvelope } from './envelope';
-import { forEachInstallation, InstallationRows } from './installation-columns';
+import { caseFolded, installationColumnsOf, InstallationRows } from './installation-columns';
 
 /** How target groups are used: as the devices' sites (matched by name, or mapped for an MSP-wide instance), or not. */
 export type TargetGroupUse = 'sites' | 'ignore';
@@ -240,26 +240,53 @@ interface StatePlan {
 /** Installation states are 0-6: a planned row is its key's index times this, plus its state. */
 const CODE_RANGE = 8;
 
-/** Checks every row names a listed computer and update, as the one pass that made the states did, and plans them. */
+/** What an update id's rows become: a key's index in the plan, or one of these. */
+const DECLINED = -1;
+const UNLISTED = -2;
+
+/**
+ * Checks every row names a listed computer and update, as the one pass that made the states did, and plans them.
+ * Each distinct id is lowercased and resolved once (caseFolded), so a row costs a few numbers, not two strings
+ * lowercased and looked up.
+ */
 async function planStates(installations: InstallationRows, slicer: TimeSlicer, computers: Set<string>, declined: Set<string>, keyOfUpdate: Map<string, string>): Promise<StatePlan> {
+  const columns = await installationColumnsOf(installations, slicer);
+  const computerNames = caseFolded(columns.computerIds);
+  const updateNames = caseFolded(columns.updateIds);
+  const listed = computerNames.names.map((computer) => computers.has(computer));
   const keys: string[] = [];
   const indexOfKey = new Map<string, number>();
-  const rowsOf = new Map<string, number[]>();
-  await forEachInstallation(installations, slicer, (computerId, updateId, code, i) => {
-    const computer = computerId.toLowerCase();
-    const update = updateId.toLowerCase();
-    if (!computers.has(computer)) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names computer ${computerId}, which is not in computerTargets`);
-    if (declined.has(update)) return;
+  const keyIndexOf = updateNames.names.map((update) => {
+    if (declined.has(update)) return DECLINED;
     const key = keyOfUpdate.get(update);
-    if (!key) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names update ${updateId}, which is not in updates`);
-    if (!STATE[code]) return;
+    if (!key) return UNLISTED;
     let index = indexOfKey.get(key);
     if (index === undefined) indexOfKey.set(key, (index = keys.push(key) - 1));
-    let planned = rowsOf.get(computer);
-    if (!planned) rowsOf.set(computer, (planned = []));
-    planned.push(index * CODE_RANGE + code);
+    return index;
   });
-  return { keys, rowsOf };
+  const computerOf = columns.computerPlaces;
+  const updateOf = columns.updatePlaces;
+  const stateOf = columns.stateCodes;
+  // By computer, in the order the rows first name each one with a state to keep.
+  const plannedOf: Array<number[] | undefined> = new Array(computerNames.names.length);
+  const order: number[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    if (slicer.due()) await slicer.turn();
+    const computer = computerNames.fold[computerOf[i]];
+    if (!listed[computer]) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names computer ${columns.computerId(i)}, which is not in computerTargets`);
+    const index = keyIndexOf[updateNames.fold[updateOf[i]]];
+    if (index === DECLINED) continue;
+    if (index === UNLISTED) throw new EnvelopeError('SCHEMA_VIOLATION', `/rows/installations/${i} names update ${columns.updateId(i)}, which is not in updates`);
+    const code = stateOf[i];
+    if (!STATE[code]) continue;
+    let planned = plannedOf[computer];
+    if (!planned) {
+      plannedOf[computer] = planned = [];
+      order.push(computer);
+    }
+    planned.push(index * CODE_RANGE + code);
+  }
+  return { keys, rowsOf: new Map(order.map((computer) => [computerNames.names[computer], plannedOf[computer]!])) };
 }
 
 /**
