@@ -102,7 +102,7 @@ describe('the installation rows checked by their ids', () => {
     rows.sort(() => next() - 0.5);
     for (const row of rows) if (next() < 0.3) row[0] = row[0].toUpperCase();
     const options = { targetGroups: 'sites' as const, staleAfterDays: 30 };
-    const statesOf = async (e: WsusEnvelope) => [...(await mapSnapshot(await checkEnvelope(e), options)).patchStates];
+    const statesOf = async (e: unknown) => [...(await mapSnapshot(await checkEnvelope(e), options)).patchStates];
     const byComputer = (states: Array<{ deviceExternalId: string; updateKey: string; state: string }>) =>
       Object.fromEntries([...new Set(states.map((s) => s.deviceExternalId))].map((d) => [d, Object.fromEntries(states.filter((s) => s.deviceExternalId === d).map((s) => [s.updateKey, s.state]))]));
     const expected = await statesOf(plain);
