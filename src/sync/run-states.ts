@@ -166,6 +166,11 @@ export class RunStates implements Iterable<PatchStateRecord> {
     return this.columns.updateKeys[update];
   }
 
+  /** How many update keys the run's states name: indexes from 0 to this, less one. */
+  updateKeyCount(): number {
+    return this.columns.updateKeys.length;
+  }
+
   /** The update keys the view's states name, each once, in the order they first appear. */
   updateKeys(): string[] {
     const seen = new Uint8Array(this.columns.updateKeys.length);

@@ -38,25 +38,65 @@ export interface StatePlan {
 class DeviceDigests {
   private readonly heads: string[] = [];
   private readonly middles: string[] = [];
+  /** Each update key's place among the run's lines' heads in string order (see `of`); made at the first device. */
+  private headRanks: Int32Array | undefined;
 
   constructor(private readonly updateIds: ReadonlyMap<string, string>) {}
 
+  /**
+   * The lines are sorted as strings, but by their heads (`[key, id or null,`): a head is two JSON values and a comma,
+   * each value ending where its own syntax says, so no head is the start of another, and two lines with different
+   * heads are in the order of their heads. Those are ranked once per run, and a device's lines sorted as numbers; only
+   * lines with the same head (a key given twice) are compared as strings, as before.
+   */
   of(states: RunStates): string {
-    const lines = new Array<string>(states.length);
+    const ranks = (this.headRanks ??= this.rankHeads(states));
+    const count = states.length;
+    const lines = new Array<string>(count);
+    // A line's rank and position in one number, sorted without a comparator: exact while ranks stay under 2^31.
+    const order = new Float64Array(count);
     let at = 0;
     states.forEachState((update, code, reportedAt, installedAt) => {
       const head = (this.heads[update] ??= this.headOf(states.updateKeyAt(update)));
       const middle = (this.middles[code] ??= `${JSON.stringify(stateOfCode(code))},${JSON.stringify(evidenceOfCode(code))},`);
-      lines[at++] = `${head}${middle}${isoText(reportedAt)},${isoText(installedAt)}]`;
+      lines[at] = `${head}${middle}${isoText(reportedAt)},${isoText(installedAt)}]`;
+      order[at] = ranks[update] * POSITIONS + at;
+      at++;
     });
-    lines.sort();
-    return createHash('sha256').update(lines.length ? `${lines.join('\n')}\n` : '').digest('hex');
+    if (count > POSITIONS) return digestOf(lines.sort());
+    order.sort();
+    const sorted = new Array<string>(count);
+    for (let i = 0; i < count; i++) sorted[i] = lines[order[i] % POSITIONS];
+    for (let i = 1; i < count; i++) {
+      if (Math.floor(order[i] / POSITIONS) !== Math.floor(order[i - 1] / POSITIONS)) continue;
+      let end = i + 1;
+      while (end < count && Math.floor(order[end] / POSITIONS) === Math.floor(order[i] / POSITIONS)) end++;
+      const same = sorted.slice(i - 1, end).sort();
+      for (let k = 0; k < same.length; k++) sorted[i - 1 + k] = same[k];
+      i = end - 1;
+    }
+    return digestOf(sorted);
+  }
+
+  private rankHeads(states: RunStates): Int32Array {
+    const keyCount = states.updateKeyCount();
+    const heads = Array.from({ length: keyCount }, (_, update) => (this.heads[update] ??= this.headOf(states.updateKeyAt(update))));
+    const byHead = heads.map((_, update) => update).sort((a, b) => (heads[a] < heads[b] ? -1 : heads[a] > heads[b] ? 1 : 0));
+    const ranks = new Int32Array(keyCount);
+    // Keys with the same head (none in a run: each key is once in it) share a rank, and their lines are compared whole.
+    for (let r = 0; r < byHead.length; r++) ranks[byHead[r]] = r > 0 && heads[byHead[r]] === heads[byHead[r - 1]] ? ranks[byHead[r - 1]] : r;
+    return ranks;
   }
 
   private headOf(updateKey: string): string {
     return `[${JSON.stringify(updateKey)},${JSON.stringify(this.updateIds.get(updateKey) ?? null)},`;
   }
 }
+
+/** Positions of a device's lines in one sort key: more states than a device has; a larger list is sorted as strings. */
+const POSITIONS = 2 ** 21;
+
+const digestOf = (sortedLines: readonly string[]): string => createHash('sha256').update(sortedLines.length ? `${sortedLines.join('\n')}\n` : '').digest('hex');
 
 const isoText = (ms: number): string => (Number.isNaN(ms) ? '""' : `"${new Date(ms).toISOString()}"`);
 

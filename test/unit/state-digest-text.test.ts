@@ -53,4 +53,29 @@ describe('the state digest made from the run columns', () => {
     const again = await planStates(sourceRead({ patchStates: records, fullDeviceRead: false }), devices, updateIds);
     expect(again.toCompare.size).toBe(0);
   });
+  it('sorts a device\'s lines by their heads\' rank, comparing whole lines only for a key a device gives twice', async () => {
+    const random = seeded(7);
+    const keys = Array.from({ length: 60 }, (_, k) => `microsoft:KB${5_000_000 + ((k * 7_919) % 60)}`);
+    const updateIds = new Map(keys.map((k, i) => [k, `update-${i}`]));
+    const deviceIds = Array.from({ length: 30 }, (_, d) => `device-${d}`);
+    const records: PatchStateRecord[] = deviceIds.flatMap((deviceExternalId) =>
+      keys.filter(() => random(3) !== 0).map((updateKey) => ({ deviceExternalId, updateKey, state: PATCH_STATE_VALUES[random(PATCH_STATE_VALUES.length)], evidence: 'REPORTED' as const })));
+    // One device gives a key three times, in states whose lines sort otherwise than they came.
+    records.push(
+      { deviceExternalId: 'device-0', updateKey: keys[5], state: 'MISSING', evidence: 'REPORTED' },
+      { deviceExternalId: 'device-0', updateKey: keys[5], state: 'FAILED', evidence: 'DERIVED' },
+      { deviceExternalId: 'device-0', updateKey: keys[5], state: 'INSTALLED', evidence: 'REPORTED' },
+    );
+    records.sort(() => random(3) - 1);
+    const devices = new Map(deviceIds.map((id) => [id, Object.assign(new SourceDevice(), { id, externalId: id, statesDigest: null })]));
+    const sort = jest.spyOn(Array.prototype, 'sort');
+    try {
+      await planStates(sourceRead({ patchStates: records, devices: deviceIds.map((externalId) => ({ externalId }) as never), fullDeviceRead: false }), devices, updateIds);
+      // The run's heads once, and device-0's three lines of one key: not a sort of every device's lines.
+      expect(sort.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      sort.mockRestore();
+    }
+    for (const id of deviceIds) expect(devices.get(id)!.statesDigest).toBe(definedDigest(records.filter((r) => r.deviceExternalId === id), updateIds));
+  });
 });
