@@ -75,6 +75,30 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** A process's CPU time so far (user and system, all its threads), in seconds (Linux: /proc/<pid>/stat at 100 ticks a second). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Waits until the server has used under 10 % of a core (a profiled one spends some on its sampling) for a second and
+ * a half, and says how long that took. What a run leaves running after it answers (on SQLite the checkpointer's thread
+ * copies a full ingest's log into the database file, about 400 MB at 2,000 x 300, in the seconds after) is that run's
+ * cost, not the next one's: a run timed while it goes on shares the machine with it. The window is longer than the
+ * checkpointer's 1 s tick, so an idle moment before its next tick is not taken for the end.
+ */
+export async function untilIdle(pid: number, maxSeconds = 120): Promise<number> {
+  const start = Date.now();
+  const windowMs = 1_500;
+  for (;;) {
+    const before = cpuSecondsOf(pid);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    if (cpuSecondsOf(pid) - before < (0.1 * windowMs) / 1000) return (Date.now() - start) / 1000;
+    if (Date.now() - start > maxSeconds * 1000) throw new Error(`the server was still busy ${maxSeconds} s after the last run`);
+  }
+}
+
 /** One GraphQL request to the server with a key; the answer's data, or an error naming the request's errors. */
 export async function graphql<T = any>(url: string, key: string, query: string, variables?: Record<string, unknown>): Promise<T> {
   const res = await fetch(`${url}/graphql`, {
