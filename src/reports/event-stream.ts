@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { SliceQueue } from './slice-queue';
 import { SqliteReaderThread } from './sqlite-reader-thread';
 
 /**
@@ -83,55 +84,25 @@ interface MysqlConnection {
 const STALL_SECONDS = 600;
 
 /**
- * One streamed statement on a connection of the pool: the driver parses each row as the server sends it, and the
- * socket is paused while a full slice waits for the reader, so the server's sending waits on TCP's window.
+ * One streamed statement on a connection of the pool: the driver parses each row as the server sends it, into a
+ * SliceQueue, which reads one slice ahead of the reader and pauses the socket beyond that, so the server's sending
+ * then waits on TCP's window.
  */
 async function* mysqlSlices(dataSource: DataSource, sql: string, params: unknown[], sliceRows: number): RowSlices {
   const runner = dataSource.createQueryRunner('master');
   const connection = (await runner.connect()) as MysqlConnection;
-  let slice: unknown[][] = [];
-  let ended = false;
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const queue = new SliceQueue(sliceRows, connection);
   // The server gives up on a client that takes no more of the result for net_write_timeout (60 s by default): a
   // download that stalls that long would be cut off. MariaDB can raise it for this statement alone.
   const statement = dataSource.options.type === 'mariadb' ? `SET STATEMENT net_write_timeout = ${STALL_SECONDS} FOR ${sql}` : sql;
   connection.query({ sql: statement, values: params, rowsAsArray: true, dateStrings: true })
-    .on('result', (row) => {
-      slice.push(row);
-      if (slice.length >= sliceRows) {
-        connection.pause();
-        notify();
-      }
-    })
-    .on('error', (err) => {
-      failure = err;
-      notify();
-    })
-    .on('end', () => {
-      ended = true;
-      notify();
-    });
-  let paused = false;
+    .on('result', (row) => queue.push(row))
+    .on('error', (err) => queue.fail(err))
+    .on('end', () => queue.end());
   try {
-    for (;;) {
-      if (slice.length < sliceRows && !ended && !failure) await new Promise<void>((resolve) => (wake = resolve));
-      if (failure) throw failure;
-      const full = slice;
-      slice = [];
-      paused = full.length >= sliceRows;
-      if (full.length > 0) yield full;
-      if (ended && slice.length === 0) return;
-      if (paused) connection.resume();
-      paused = false;
-    }
+    yield* queue.slices();
   } finally {
-    if (!ended && !failure) {
+    if (!queue.finished) {
       // Stopped mid-statement: the rest of the result would still have to be read off the socket before the
       // connection could serve anyone, so it is closed instead of being returned to the pool.
       connection.destroy();
