@@ -231,6 +231,7 @@ const SCANNED_NUMBER_MAX_CHARS = 15;
  */
 function rowScanner(limits: JsonLimits, intern: (value: string) => string) {
   const row: unknown[] = [];
+  const recent = recentStrings(intern);
   const result = { end: 0, rows: 0, elements: 0 };
   return {
     scan(chunk: Buffer, start: number, depth: number, elementsSoFar: number, lastKey: number, collector: ArrayCollector): typeof result {
@@ -262,9 +263,13 @@ function rowScanner(limits: JsonLimits, intern: (value: string) => string) {
           }
           if (c === 0x22) {
             const from = ++i;
-            while (i < n && (c = chunk[i]) >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) i++;
+            let hash = FNV_OFFSET;
+            while (i < n && (c = chunk[i]) >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) {
+              hash = Math.imul(hash ^ c, FNV_PRIME);
+              i++;
+            }
             if (i >= n || c !== 0x22 || i - from > maxChars) return result;
-            row.push((chunk as LatinSlicing).latin1Slice(from, i));
+            row.push(recent.string(chunk, from, i, hash));
             i++;
           } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
             const from = i;
@@ -298,16 +303,49 @@ function rowScanner(limits: JsonLimits, intern: (value: string) => string) {
         // The row and its values, counted as the tokenizer's path counts them; one over the limit is its to refuse.
         if (elements + 1 + row.length > limits.maxElements) return result;
         elements += 1 + row.length;
-        const element = new Array<unknown>(row.length);
-        for (let k = 0; k < row.length; k++) {
-          const value = row[k];
-          element[k] = typeof value === 'string' ? intern(value) : value;
-        }
+        const element = row.slice();
         collector.add(element, lastKey + result.rows + 1);
         result.rows++;
         result.elements += 1 + row.length;
         result.end = i;
       }
+    },
+  };
+}
+
+/** FNV-1a over a string's bytes, which the scanner reads one by one anyway. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16_777_619;
+
+/** Slots of the scanner's recent strings: a fleet's updates and the computer at hand fit with room to spare. */
+const RECENT_SLOTS = 4_096;
+
+/**
+ * The strings the row scanner read lately, by the hash of their bytes. A row's two ids are nearly always ones read a
+ * row or a few hundred rows before (the computer at hand, the fleet's updates), and finding them by their bytes spares
+ * making a new string of 36 characters and hashing it again in the interner, twice a row. A slot holds one string;
+ * a hash that matches is confirmed byte by byte, so a collision only costs the slower path.
+ */
+function recentStrings(intern: (value: string) => string) {
+  const hashes = new Int32Array(RECENT_SLOTS);
+  const strings: Array<string | undefined> = new Array(RECENT_SLOTS).fill(undefined);
+  const sameBytes = (text: string, chunk: Buffer, from: number, to: number): boolean => {
+    if (text.length !== to - from) return false;
+    for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) !== chunk[from + k]) return false;
+    return true;
+  };
+  return {
+    /** The string of `chunk`'s printable ASCII bytes from `from` to `to`, interned; `hash` is FNV-1a over them. */
+    string(chunk: Buffer, from: number, to: number, hash: number): string {
+      const slot = hash & (RECENT_SLOTS - 1);
+      const known = strings[slot];
+      if (known !== undefined && hashes[slot] === hash && sameBytes(known, chunk, from, to)) return known;
+      const text = intern((chunk as LatinSlicing).latin1Slice(from, to));
+      if (to - from <= INTERNED_MAX_CHARS) {
+        strings[slot] = text;
+        hashes[slot] = hash;
+      }
+      return text;
     },
   };
 }
