@@ -8,8 +8,8 @@ import { SqliteReaderThread } from './sqlite-reader-thread';
  * and every row as an object with named keys was most of the cost (docs/benchmarks.md, patch history CSV export).
  * Times come as the database's UTC text ('YYYY-MM-DD HH:MM:SS.mmm'), never as Date objects, on both engines.
  *
- * The reader pulls: nothing more is read from the database until the slice handed over has been taken, so a slow
- * client holds at most one slice (and, on MariaDB, the socket's buffers) in memory.
+ * The reader pulls: at most one slice is read ahead of the slice handed over, so a slow client holds two slices
+ * (and, on MariaDB, the socket's buffers) in memory.
  */
 export type RowSlices = AsyncGenerator<unknown[][], void, undefined>;
 
