@@ -10,7 +10,7 @@
  * state (first seen missing, then installed and rolled back in turn): 5,000 x 20 x 10 = 1,000,000 patch events.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { ConnectorInstance, Site, SyncRun, Tenant, Update } from '../../src/entities';
 import { ReleaseDateSource, Severity, SyncMode, SyncRunStatus, SyncTrigger, UpdateClassification } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
-import { peakRssOf, startServerProcess } from './server-process';
+import { cpuSecondsOf, peakRssOf, startServerProcess } from './server-process';
 
 /** 5,000 assets make the million rows; BENCH_REPORT_ASSETS makes a smaller run while working on it. */
 const ASSETS = Number(process.env.BENCH_REPORT_ASSETS ?? 5_000);
@@ -120,12 +120,6 @@ export async function seed(ds: DataSource): Promise<{ tenantId: string; events: 
       }
     })());
   return { tenantId: tenant.id, events };
-}
-
-/** A process's CPU time so far (user and system, all its threads), in seconds (Linux: /proc/<pid>/stat at 100 ticks a second). */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Samples the process's resident set size until stopped; returns the peak in MB. */
