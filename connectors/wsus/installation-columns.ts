@@ -145,16 +145,3 @@ export function caseFolded(ids: readonly string[]): { fold: Int32Array; names: s
 
 /** Installation rows in either form: an envelope built in code or by the SUSDB reader has triples, an upload columns. */
 export type InstallationRows = readonly InstallationTriple[] | InstallationColumns;
-
-/** Calls `fn` on each row in order, taking turns as the slicer says, whichever form the rows are in. */
-export async function forEachInstallation(
-  rows: InstallationRows,
-  slicer: TimeSlicer,
-  fn: (computerId: string, updateId: string, state: number, index: number) => void,
-): Promise<void> {
-  if (!(rows instanceof InstallationColumns)) return forEachSliced(rows, slicer, ([computerId, updateId, state], i) => fn(computerId, updateId, state, i));
-  for (let i = 0; i < rows.length; i++) {
-    fn(rows.computerId(i), rows.updateId(i), rows.state(i), i);
-    if (slicer.due()) await slicer.turn();
-  }
-}

@@ -69,7 +69,8 @@ parentPort.on('message', (message) => {
 });
 `;
 
-interface SliceMessage {
+/** A slice as the thread posts it (SliceBuilder's seal). */
+export interface SliceMessage {
   id: number;
   count: number;
   width: number;

@@ -5,15 +5,8 @@
  * export).
  */
 import { SLICE_BUILDER } from '../../src/reports/slice-builder';
+import type { SliceMessage as Slice } from '../../src/reports/sqlite-reader-thread';
 
-interface Slice {
-  id: number;
-  count: number;
-  width: number;
-  values: unknown[];
-  codes: Int32Array;
-  done: boolean;
-}
 interface Builder {
   full: boolean;
   add(row: unknown[]): void;
