@@ -27,6 +27,8 @@ export class InstallationColumns {
   private placeOfComputer: Map<string, number> | undefined = new Map();
   private placeOfUpdate: Map<string, number> | undefined = new Map();
   private statesSeen = new Set<unknown>();
+  /** By an update's place: the place of the update in the row that came after its row last time. */
+  private updateAfter: number[] = [];
 
   /** `isRow` is the schema's rule for one row: a row it refuses is kept raw, as `firstBad`. */
   constructor(private readonly isRow: (row: unknown) => boolean) {}
@@ -38,8 +40,21 @@ export class InstallationColumns {
     // whose every value already passed in its place is valid: 365,000 rows name some 2,300 ids and 7 states, and the
     // full rule (two GUID patterns a row) runs only for a row with something new in it.
     const triple = Array.isArray(row) && row.length === 3 ? (row as InstallationTriple) : undefined;
-    let computer = triple ? this.placeOfComputer.get(triple[0]) : undefined;
-    let update = triple ? this.placeOfUpdate.get(triple[1]) : undefined;
+    let computer: number | undefined;
+    let update: number | undefined;
+    if (triple) {
+      // The row's computer is most often the last row's, and its update the one that followed the last row's update
+      // the last time: a comparison each, where a look-up hashes the id (both are ids already kept, so already checked).
+      const last = this.length - 1;
+      if (last >= 0) {
+        const lastComputer = this.computers[last];
+        if (this.computerIds[lastComputer] === triple[0]) computer = lastComputer;
+        const next = this.updateAfter[this.updates[last]];
+        if (next >= 0 && this.updateIds[next] === triple[1]) update = next;
+      }
+      computer ??= this.placeOfComputer.get(triple[0]);
+      update ??= this.placeOfUpdate.get(triple[1]);
+    }
     if (computer === undefined || update === undefined || !this.statesSeen.has(triple![2])) {
       if (!this.isRow(row)) {
         this.firstBad = { index, row };
@@ -47,10 +62,14 @@ export class InstallationColumns {
       }
       const [computerId, updateId, state] = row as InstallationTriple;
       computer ??= placeOf(computerId, this.placeOfComputer, this.computerIds);
-      update ??= placeOf(updateId, this.placeOfUpdate, this.updateIds);
+      if (update === undefined) {
+        update = placeOf(updateId, this.placeOfUpdate, this.updateIds);
+        while (this.updateAfter.length < this.updateIds.length) this.updateAfter.push(-1);
+      }
       this.statesSeen.add(state);
     }
     if (this.length === this.states.length) this.grow();
+    if (this.length > 0) this.updateAfter[this.updates[this.length - 1]] = update;
     this.computers[this.length] = computer;
     this.updates[this.length] = update;
     this.states[this.length] = triple![2];
@@ -65,6 +84,7 @@ export class InstallationColumns {
     this.placeOfComputer = undefined;
     this.placeOfUpdate = undefined;
     this.statesSeen.clear();
+    this.updateAfter = [];
     return this;
   }
 

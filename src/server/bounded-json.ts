@@ -252,6 +252,7 @@ function rowScanner(limits: JsonLimits, intern: (value: string) => string) {
         if (i >= n || c !== 0x5b) return result;
         i++;
         row.length = 0;
+        recent.startRow();
         let closed = false;
         for (;;) {
           while (i < n && ((c = chunk[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
@@ -263,14 +264,21 @@ function rowScanner(limits: JsonLimits, intern: (value: string) => string) {
           }
           if (c === 0x22) {
             const from = ++i;
-            let hash = FNV_OFFSET;
-            while (i < n && (c = chunk[i]) >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) {
-              hash = Math.imul(hash ^ c, FNV_PRIME);
+            const column = row.length;
+            const expected = recent.expected(column, chunk, from);
+            if (expected !== undefined) {
+              row.push(expected);
+              i = from + expected.length + 1;
+            } else {
+              let hash = FNV_OFFSET;
+              while (i < n && (c = chunk[i]) >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) {
+                hash = Math.imul(hash ^ c, FNV_PRIME);
+                i++;
+              }
+              if (i >= n || c !== 0x22 || i - from > maxChars) return result;
+              row.push(recent.string(chunk, from, i, hash, column));
               i++;
             }
-            if (i >= n || c !== 0x22 || i - from > maxChars) return result;
-            row.push(recent.string(chunk, from, i, hash));
-            i++;
           } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
             const from = i;
             const negative = c === 0x2d;
@@ -320,30 +328,68 @@ const FNV_PRIME = 16_777_619;
 /** Slots of the scanner's recent strings: a fleet's updates and the computer at hand fit with room to spare. */
 const RECENT_SLOTS = 4_096;
 
+/** Places in a row whose strings the scanner predicts: a WSUS row's computer and update, with room to spare. */
+const PREDICTED_COLUMNS = 4;
+
 /**
  * The strings the row scanner read lately, by the hash of their bytes. A row's two ids are nearly always ones read a
  * row or a few hundred rows before (the computer at hand, the fleet's updates), and finding them by their bytes spares
  * making a new string of 36 characters and hashing it again in the interner, twice a row. A slot holds one string;
  * a hash that matches is confirmed byte by byte, so a collision only costs the slower path.
+ *
+ * Before hashing, the string that followed, at the same place in the row, the one read there in the row before is
+ * tried: the computer repeats its own id for some hundreds of rows, and each computer's updates come in the order the
+ * last one's came. Confirming that guess is one comparison a byte, against hashing and then comparing: a row's two
+ * ids are about 80 % of the scanner's bytes. A guess is taken only if its every byte and the closing quote are
+ * there, and it was read and checked by the slower path when it was kept, so a wrong guess only costs the hashing.
  */
 function recentStrings(intern: (value: string) => string) {
   const hashes = new Int32Array(RECENT_SLOTS);
   const strings: Array<string | undefined> = new Array(RECENT_SLOTS).fill(undefined);
+  /** By (slot, place): the slot of the string read at that place in the row after the one where the slot's string was. */
+  const follows = new Int32Array(RECENT_SLOTS * PREDICTED_COLUMNS).fill(-1);
+  /** Slots read at each place of the row before and of this row; -1 where it held no kept string. */
+  let before = new Int32Array(PREDICTED_COLUMNS).fill(-1);
+  let current = new Int32Array(PREDICTED_COLUMNS).fill(-1);
   const sameBytes = (text: string, chunk: Buffer, from: number, to: number): boolean => {
     if (text.length !== to - from) return false;
     for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) !== chunk[from + k]) return false;
     return true;
   };
   return {
+    /** A new row begins: the one just read becomes the row before. */
+    startRow(): void {
+      const swap = before;
+      before = current;
+      current = swap.fill(-1);
+    },
+    /** The guessed string for `column` if `chunk` holds it, with its closing quote, from `from`. */
+    expected(column: number, chunk: Buffer, from: number): string | undefined {
+      if (column >= PREDICTED_COLUMNS) return undefined;
+      const previous = before[column];
+      if (previous < 0) return undefined;
+      const slot = follows[previous * PREDICTED_COLUMNS + column];
+      if (slot < 0) return undefined;
+      const text = strings[slot]!;
+      const end = from + text.length;
+      if (end >= chunk.length || chunk[end] !== 0x22 || !sameBytes(text, chunk, from, end)) return undefined;
+      current[column] = slot;
+      return text;
+    },
     /** The string of `chunk`'s printable ASCII bytes from `from` to `to`, interned; `hash` is FNV-1a over them. */
-    string(chunk: Buffer, from: number, to: number, hash: number): string {
+    string(chunk: Buffer, from: number, to: number, hash: number, column: number): string {
       const slot = hash & (RECENT_SLOTS - 1);
-      const known = strings[slot];
-      if (known !== undefined && hashes[slot] === hash && sameBytes(known, chunk, from, to)) return known;
-      const text = intern((chunk as LatinSlicing).latin1Slice(from, to));
-      if (to - from <= INTERNED_MAX_CHARS) {
+      let text = strings[slot];
+      if (text === undefined || hashes[slot] !== hash || !sameBytes(text, chunk, from, to)) {
+        text = intern((chunk as LatinSlicing).latin1Slice(from, to));
+        if (to - from > INTERNED_MAX_CHARS) return text;
         strings[slot] = text;
         hashes[slot] = hash;
+      }
+      if (column < PREDICTED_COLUMNS) {
+        current[column] = slot;
+        const previous = before[column];
+        if (previous >= 0) follows[previous * PREDICTED_COLUMNS + column] = slot;
       }
       return text;
     },

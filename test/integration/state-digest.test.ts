@@ -3,6 +3,7 @@
  * stored states neither read nor compared (source_device.statesDigest). Driven through applyRun with hand-built
  * reads, counting the statements each run sends.
  */
+import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer';
 import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { ConnectorInstance, PatchEvent, PatchState, SourceDevice, Update } from '../../src/entities';
 import { PatchStateValue } from '../../src/entities/enums';
@@ -68,7 +69,15 @@ describe(`patch state digests on ${ENGINE}`, () => {
     expect(first.stateReads).toEqual([]);
     expect([...(await sourcesOf(i)).values()].every((d) => /^[0-9a-f]{64}$/.test(d.statesDigest ?? ''))).toBe(true);
 
-    const again = await apply(i, full(snapshot()));
+    // The stored devices are read as plain rows, not hydrated as entities by TypeORM's transformer.
+    const transform = jest.spyOn(RawSqlResultsToEntityTransformer.prototype, 'transform');
+    let again: Awaited<ReturnType<typeof apply>>;
+    try {
+      again = await apply(i, full(snapshot()));
+      expect(transform.mock.calls.filter(([, alias]) => alias.metadata.target === SourceDevice)).toEqual([]);
+    } finally {
+      transform.mockRestore();
+    }
     expect(again.counts).toMatchObject({ ...NOTHING, devices: { seen: 3, created: 0, changed: 0, stale: 0 } });
     expect(again.events).toEqual([]);
     expect(again.stateReads).toEqual([]);

@@ -114,6 +114,41 @@ describe('collected rows read by the scanner or by the tokenizer', () => {
     expect(seen[2][0]).toEqual(['x', -0, -12, 123456789012345]);
     expect(Object.is((seen[2][0] as unknown[])[1], -0)).toBe(true);
   });
+  it('tries the id that followed last time before hashing, and never takes a guess that is only part of the text or longer than it', async () => {
+    const computers = Array.from({ length: 20 }, (_, c) => `c${String(c).padStart(7, '0')}-1111-4111-8111-111111111111`);
+    const updates = Array.from({ length: 40 }, (_, u) => `u${String(u).padStart(7, '0')}-2222-4222-8222-222222222222`);
+    const rows: Array<[string, string, number]> = [];
+    for (const computer of computers) for (const update of updates) rows.push([computer, update, 3]);
+    const hashedBytes = async (text: string, expected: unknown[]) => {
+      const imul = jest.spyOn(Math, 'imul');
+      try {
+        const read = (await outcome(text, 4_096, LIMITS)) as { seen: Array<[unknown, number]> };
+        expect(read.seen.map(([row]) => row)).toEqual(expected);
+        return imul.mock.calls.length;
+      } finally {
+        imul.mockRestore();
+      }
+    };
+    // 800 rows, 1,600 ids of 36 bytes, each hashed byte by byte before (57,600 calls); now only where a guess fails:
+    // the first computer's row of each update, each computer's first row, and the rows of the first chunk (the
+    // tokenizer's): 3,717.
+    expect(await hashedBytes(doc(JSON.stringify(rows)), rows)).toBeLessThan(6_000);
+
+    // Guesses that are a prefix of the text, longer than it, or equal but for the last byte or the closing quote:
+    // each row must be read as the tokenizer reads it, one byte at a time.
+    const tricky = ['abc', 'abcd', 'ab', 'abc', 'abce', 'abc', 'ab"c', 'abc\\', 'abcd', 'abc'];
+    const trickyRows = computers.slice(0, 6).flatMap((c, i) => tricky.map((t, k) => [i % 2 ? `${c}x` : c, tricky[(k + i) % tricky.length], k]));
+    const text = doc(JSON.stringify(trickyRows));
+    // The first chunk ends after the first row, so that the scanner reads every other row.
+    const { seen, collectors: c } = collectors();
+    const cut = Buffer.byteLength(text.slice(0, text.indexOf('],[') + 1));
+    const scanned = await parseBoundedJson([Buffer.from(text).subarray(0, cut), Buffer.from(text).subarray(cut)], LIMITS, NAMES, c);
+    const tokenized = (await outcome(text, 1, LIMITS)) as { value: unknown; seen: Array<[unknown, number]> };
+    expect(scanned).toEqual(tokenized.value);
+    expect(seen).toEqual(tokenized.seen);
+    expect(seen.map(([row]) => row)).toEqual(trickyRows);
+  });
+
   it('finds a repeated id by its bytes, making its string once, and never mistakes one id for another whose bytes hash alike', async () => {
     // Ids whose FNV-1a hashes share the low 12 bits: the same slot of the scanner's recent strings.
     const fnv = (text: string) => [...Buffer.from(text, 'latin1')].reduce((h, c) => Math.imul(h ^ c, 16_777_619), 0x811c9dc5 | 0);

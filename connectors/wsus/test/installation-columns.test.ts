@@ -139,6 +139,33 @@ describe('a WSUS upload parsed as the ingest route parses it', () => {
     expect(kept).toEqual(rows);
   });
 
+  it("places a row's computer and update by the rows before it, without a look-up, and keeps every row where a guess is wrong", async () => {
+    const isRow = (row: unknown) => Array.isArray(row) && row.length === 3 && typeof row[0] === 'string' && typeof row[1] === 'string' && Number.isInteger(row[2]);
+    const computers = Array.from({ length: 50 }, () => randomUUID());
+    const updates = Array.from({ length: 40 }, () => randomUUID());
+    // Every computer's updates in the same order, as the collector sends them.
+    const ordered = computers.flatMap((c) => updates.map((u, k) => [c, u, k % 7]));
+    const count = (rows: unknown[][]) => {
+      const columns = new InstallationColumns(isRow);
+      const get = jest.spyOn(Map.prototype, 'get');
+      try {
+        rows.forEach((row, i) => columns.add(row, i));
+        return { lookUps: get.mock.calls.length, rows: rowsOf(columns.finish()) };
+      } finally {
+        get.mockRestore();
+      }
+    };
+    const same = count(ordered);
+    expect(same.rows).toEqual(ordered);
+    // Two look-ups a row before: 4,000 for 2,000 rows. Now a computer's first row and the first computer's updates.
+    expect(same.lookUps).toBeLessThan(200);
+
+    // Orders that defeat the guesses: updates shuffled per computer, computers interleaved, ids differing only in case.
+    const shuffled = computers.flatMap((c, i) => updates.map((_, k) => [i % 3 === 0 ? c.toUpperCase() : c, updates[(k * 7 + i) % updates.length], (k + i) % 7]));
+    const interleaved = updates.flatMap((u, k) => computers.slice(0, 5).map((c, i) => [c, k % 2 ? u.toUpperCase() : u, i]));
+    for (const rows of [shuffled, interleaved, [...ordered].reverse()]) expect(count(rows).rows).toEqual(rows);
+  });
+
   it('refuses columns it did not make, however like its own they look', async () => {
     const text = snapshotText(10, 10, 2);
     const routed = (await parsedAsRouted(text)) as WsusEnvelope;

@@ -12,6 +12,7 @@
 import { EntityManager } from 'typeorm';
 import { RunLeaves, startRunLeaves } from '../../audit/run-leaves';
 import type { SyncCounts } from '../../../connectors/sdk/sync-counts';
+import { entityRows } from '../../db/entity-rows';
 import { SourceDevice } from '../../entities';
 import { inSpan } from '../../observability/tracing';
 import { planStates } from '../state-digest';
@@ -67,8 +68,12 @@ export async function applyRun(m: EntityManager, given: RunContext): Promise<Syn
 async function applyPartition(m: EntityManager, run: RunContext, part: Partition, updateIds: Map<string, string>, counts: SyncCounts, leaves: RunLeaves): Promise<void> {
   const { tenantId } = part;
   const { plan, resolved, states } = await inSpan('sync.plan', { 'patchgraph.tenant.id': tenantId }, async () => {
-    // A partition knows only its tenant's devices of the instance.
-    const existing = await m.getRepository(SourceDevice).findBy({ connectorInstanceId: run.instance.id, tenantId });
+    // A partition knows only its tenant's devices of the instance. Read as plain rows (entity-rows.ts): a WSUS
+    // re-post of 2,000 computers spent about 35 ms hydrating them as entities, on the path whose cost should follow
+    // the change.
+    const existing = await entityRows(
+      m.getRepository(SourceDevice).createQueryBuilder('d').where('d.connectorInstanceId = :instance AND d.tenantId = :tenantId', { instance: run.instance.id, tenantId }),
+    );
     const plan = await planDevices(existing, run, part, counts);
     const resolved = await resolveIdentities(m, tenantId, run.now, plan);
     for (const d of plan.changed) if (d.assetId) resolved.touched.add(d.assetId);
