@@ -6,6 +6,7 @@
 import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer';
 import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { ConnectorInstance, PatchEvent, PatchState, SourceDevice, Update } from '../../src/entities';
+import { In } from 'typeorm';
 import { PatchStateValue } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
@@ -87,6 +88,39 @@ describe(`patch state digests on ${ENGINE}`, () => {
     const shuffled = await apply(i, full([...snapshot()].reverse()));
     expect(shuffled.counts).toMatchObject(NOTHING);
     expect(shuffled.stateReads).toEqual([]);
+  });
+
+  it("writes each new state once: the run's effective-state refresh rewrites only a state another source outranks", async () => {
+    const q = (name: string) => db.dataSource.driver.escape(name);
+    await db.dataSource.query(`CREATE TABLE ${q('state_rewrites')} (${q('id')} VARCHAR(36) NOT NULL)`);
+    await db.dataSource.query(
+      db.engine === 'sqlite'
+        ? `CREATE TRIGGER ${q('count_state_rewrites')} AFTER UPDATE ON ${q('patch_state')} BEGIN INSERT INTO ${q('state_rewrites')} VALUES (NEW.${q('id')}); END`
+        : `CREATE TRIGGER ${q('count_state_rewrites')} AFTER UPDATE ON ${q('patch_state')} FOR EACH ROW INSERT INTO ${q('state_rewrites')} VALUES (NEW.${q('id')})`,
+    );
+    const rewritten = async () => (await db.dataSource.query(`SELECT ${q('id')} FROM ${q('state_rewrites')}`)).map((r: { id: string }) => r.id);
+    try {
+      const i = await instance();
+      const first = await apply(i, full(snapshot()));
+      expect(first.counts).toMatchObject({ patchStates: { created: 9 } });
+      expect(await rewritten()).toEqual([]);
+      const stored = await repo(PatchState).findBy({ sourceDeviceId: In([...(await sourcesOf(i)).values()].map((d) => d.id)) });
+      expect(stored.map((s) => s.effective)).toEqual(Array(9).fill(true));
+
+      // A second tool on d1's machine (same serial), fresher: its new states win, and d1's three are rewritten (to
+      // not effective), nothing else.
+      const other = await h.admin.create({ tenantId: i.tenantId, kind: 'file-import', name: 'second tool', settings: { path: '/dev/null' }, enabled: false });
+      await apply(other, { devices: [{ ...devices[0], externalId: 'other-d1', lastCheckInAt: new Date(clock + 7_200_000) }], updates, patchStates: KBS.map((kb) => installed('other-d1', kb)), fullDeviceRead: true });
+      const d1 = (await sourcesOf(i)).get('d1')!;
+      const otherD1 = (await sourcesOf(other)).get('other-d1')!;
+      expect(otherD1.assetId).toBe(d1.assetId);
+      const onMachine = await repo(PatchState).findBy({ assetId: d1.assetId! });
+      expect(onMachine.filter((s) => s.effective).map((s) => s.sourceDeviceId)).toEqual(Array(3).fill(otherD1.id));
+      expect((await rewritten()).sort()).toEqual(onMachine.filter((s) => s.sourceDeviceId === d1.id).map((s) => s.id).sort());
+    } finally {
+      await db.dataSource.query(`DROP TRIGGER ${q('count_state_rewrites')}`);
+      await db.dataSource.query(`DROP TABLE ${q('state_rewrites')}`);
+    }
   });
 
   it('one changed state is compared for its device alone and writes exactly one event', async () => {

@@ -106,7 +106,10 @@ async function writeChunk(
             id: newId(), tenantId, assetId: device.assetId!, sourceDeviceId: device.id, updateId, state, evidence,
             firstSeenMissingAt: NOT_REMEDIATED_STATES.includes(state) ? (r.reportedAt ?? now) : null,
             installedAt: state === PatchStateValue.INSTALLED ? (r.installedAt ?? null) : null,
-            changedAt: now, observedAt: now, effective: false,
+            // Effective unless another source of the asset outranks it, which the refresh of the run's assets
+            // decides (refresh-assets.ts). Inserted false, every state of a first sync was written a second time by
+            // that refresh: 242,450 rows at 2,000 x 300, about 1.1 s of SQLite's writer thread.
+            changedAt: now, observedAt: now, effective: true,
             ...(moving.has(device.id) ? UNKNOWN : summaryAfter(null, state, eventAt)),
           }),
         );
