@@ -100,33 +100,51 @@ const digestOf = (sortedLines: readonly string[]): string => createHash('sha256'
 
 const isoText = (ms: number): string => (Number.isNaN(ms) ? '""' : `"${new Date(ms).toISOString()}"`);
 
+/** The run's states by device external id, in the order devices first appear, each with its list's digest. */
+export type DigestedStates = Map<string, { states: RunStates; digest: string }>;
+
 /**
- * Groups the run's states by device, checks each names a device the run may report states for, and keeps those
- * whose list moved. A device the run reports no state for keeps its states and its digest. A full WSUS run digests
- * some 240,000 states: in slices, with turns of the event loop between them.
+ * Digests every device's list of the run's states. It needs neither the stored devices nor any statement, so a run
+ * does it while its stored devices are being read (apply-run.ts). A full WSUS run digests some 240,000 states: in
+ * slices, with turns of the event loop between them.
  */
-export async function planStates(read: SourceRead, devices: ReadonlyMap<string, SourceDevice>, updateIds: ReadonlyMap<string, string>, slicer: TimeSlicer = timeSlicer()): Promise<StatePlan> {
+export async function digestRunStates(read: SourceRead, updateIds: ReadonlyMap<string, string>, slicer: TimeSlicer = timeSlicer()): Promise<DigestedStates> {
+  const digests = new DeviceDigests(updateIds);
+  const digested: DigestedStates = new Map();
+  for (const [externalId, states] of read.patchStates.byDevice()) {
+    if (slicer.due(states.length)) await slicer.turn();
+    digested.set(externalId, { states, digest: digests.of(states) });
+  }
+  return digested;
+}
+
+/**
+ * Checks each device the run reports states for is one it may report them for, and keeps those whose list moved.
+ * A device the run reports no state for keeps its states and its digest.
+ */
+export function planDigestedStates(read: SourceRead, devices: ReadonlyMap<string, SourceDevice>, digested: DigestedStates): StatePlan {
   const inRun = new Set(read.devices.map((d) => d.externalId));
-  // A full read lists every device, so a state for one it did not list contradicts it; an incremental read
-  // may report a state change of a device that itself did not change.
-  const byDevice = read.patchStates.groupByDevice(
-    (externalId) => (devices.has(externalId) && (!read.fullDeviceRead || inRun.has(externalId)) ? externalId : undefined),
-    (r) => {
-      throw new SyncDataError(`patch state ${r.deviceExternalId}/${r.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
-    },
-  );
   const toCompare = new Map<SourceDevice, RunStates>();
   const digestChanged: SourceDevice[] = [];
-  const digests = new DeviceDigests(updateIds);
-  for (const [externalId, states] of byDevice) {
+  // In the order devices first appear, so the refusal names the first state, in the order the source gave them, of
+  // the first device that may not be there. A full read lists every device, so a state for one it did not list
+  // contradicts it; an incremental read may report a state change of a device that itself did not change.
+  for (const [externalId, { states }] of digested) {
+    if (devices.has(externalId) && (!read.fullDeviceRead || inRun.has(externalId))) continue;
+    const r = states.records()[0];
+    throw new SyncDataError(`patch state ${r.deviceExternalId}/${r.updateKey}: the device is not in this ${read.fullDeviceRead ? 'full read' : 'run nor known to this connector'}`);
+  }
+  for (const [externalId, { states, digest }] of digested) {
     const device = devices.get(externalId)!;
-    // Before the digest, so an unchanged device (a re-post's every device) counts toward the slice too.
-    if (slicer.due(states.length)) await slicer.turn();
-    const digest = digests.of(states);
     if (device.statesDigest === digest) continue;
     device.statesDigest = digest;
     digestChanged.push(device);
     toCompare.set(device, states);
   }
   return { toCompare, digestChanged };
+}
+
+/** The plan in one call: the digests, then the check and the comparison against the stored devices. */
+export async function planStates(read: SourceRead, devices: ReadonlyMap<string, SourceDevice>, updateIds: ReadonlyMap<string, string>, slicer: TimeSlicer = timeSlicer()): Promise<StatePlan> {
+  return planDigestedStates(read, devices, await digestRunStates(read, updateIds, slicer));
 }

@@ -3,6 +3,8 @@
  * stored states neither read nor compared (source_device.statesDigest). Driven through applyRun with hand-built
  * reads, counting the statements each run sends.
  */
+import * as entityRowsModule from '../../src/db/entity-rows';
+import * as stateDigestModule from '../../src/sync/state-digest';
 import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer';
 import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connectors/sdk/contract';
 import { ConnectorInstance, PatchEvent, PatchState, SourceDevice, Update } from '../../src/entities';
@@ -121,6 +123,40 @@ describe(`patch state digests on ${ENGINE}`, () => {
       await db.dataSource.query(`DROP TRIGGER ${q('count_state_rewrites')}`);
       await db.dataSource.query(`DROP TABLE ${q('state_rewrites')}`);
     }
+  });
+
+  it("digests the run's states while its stored devices are being read, not after", async () => {
+    const i = await instance();
+    await apply(i, full(snapshot()));
+    const order: string[] = [];
+    let digestStarted!: () => void;
+    const started = new Promise<void>((resolve) => (digestStarted = resolve));
+    const readRows = entityRowsModule.entityRows;
+    const digestStates = stateDigestModule.digestRunStates;
+    // The devices' rows are held back until the digests have begun (or for 2 s): a run that waits for the rows
+    // before digesting gets them only then, and digests after.
+    const rows = jest.spyOn(entityRowsModule, 'entityRows').mockImplementation(async (qb, columns) => {
+      const read = await readRows(qb, columns);
+      if (qb.expressionMap.mainAlias?.metadata.target === SourceDevice) {
+        await Promise.race([started, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+        order.push('devices read');
+      }
+      return read;
+    });
+    const digest = jest.spyOn(stateDigestModule, 'digestRunStates').mockImplementation((...args) => {
+      order.push('digests begun');
+      digestStarted();
+      return digestStates(...args);
+    });
+    try {
+      const changed = snapshot().map((s) => (s.deviceExternalId === 'd1' && s.updateKey === 'test:KB9100001' ? installed('d1', 'KB9100001') : s));
+      const run = await apply(i, full(changed));
+      expect(run.counts).toMatchObject({ patchStates: { changed: 1 }, events: 1 });
+    } finally {
+      rows.mockRestore();
+      digest.mockRestore();
+    }
+    expect(order).toEqual(['digests begun', 'devices read']);
   });
 
   it('one changed state is compared for its device alone and writes exactly one event', async () => {
