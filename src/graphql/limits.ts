@@ -13,11 +13,14 @@ export const LIST_COST_FACTOR = 20;
 
 /**
  * Depth limit as a validation rule (GraphQL Armor). Its own error is reported as a syntax error; this re-reports
- * it with a code clients can act on.
+ * it with a code clients can act on. The depth is of fields: a fragment (spread or inline) adds none, where Armor's
+ * default counted each spread as two levels, so a client that composes its queries from fragments (Relay, Apollo
+ * Client) was refused a page whose fields were well within the limit.
  */
 export function depthLimitRule(maxDepth: number) {
   return maxDepthRule({
     n: maxDepth,
+    flattenFragments: true,
     propagateOnRejection: false,
     onReject: [
       (ctx: ValidationContext | null, error: GraphQLError) => {

@@ -45,6 +45,23 @@ describe(`query limits fail closed on ${ENGINE}`, () => {
     expect(res.body.errors[0].extensions.code).toBe(code);
   }
 
+  it('depth counts fields, not fragments: twelve fields deep through fragments runs, thirteen are refused (QUERY_TOO_DEEP)', async () => {
+    // { assets { nodes { tenant { sites { tenant { sites … { name } } } } } } }, each object a fragment of its own
+    // (spread, then inline), as a client composing its page from components writes it.
+    const fieldsDeep = (levels: number) => {
+      const hops = levels - 3; // below assets and nodes, above name
+      const fragments = Array.from({ length: hops }, (_, i) => {
+        const [on, field, type] = i === 0 ? ['Asset', 'tenant', 'Tenant'] : i % 2 ? ['Tenant', 'sites', 'Site'] : ['Site', 'tenant', 'Tenant'];
+        return `fragment F${i} on ${on} { ${field} { ... on ${type} { ${i + 1 < hops ? `...F${i + 1}` : 'name'} } } }`;
+      });
+      return `{ assets(first: 1) { nodes { ...F0 } } } ${fragments.join(' ')}`;
+    };
+    const fits = await server.gql(fieldsDeep(12));
+    expect(fits.body.errors).toBeUndefined();
+    expect(fits.body.data.assets.nodes[0].tenant.sites).toEqual([]);
+    expectRefused(await server.gql(fieldsDeep(13)), 'QUERY_TOO_DEEP');
+  });
+
   it('a query of more than 10,000 fields whose cost cannot be estimated is refused (QUERY_TOO_COMPLEX), not run', async () => {
     // 5,001 × `viewer { name }` is 10,002 fields at a cost of about 10,000, far under MAX_QUERY_COST: only the
     // estimator's own field cap stops it, and it used to be caught and the query run.
