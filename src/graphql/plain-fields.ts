@@ -8,13 +8,17 @@ import { getMetadataStorage } from 'type-graphql';
  * field resolver or getter method, middlewares or roles, or a schema name other than its property name (the
  * default resolver reads the property named like the field); none of which the rest of the schema installs yet:
  * run this before the permission guards and global ids wrap resolvers.
+ *
+ * A getter is a property too (PatchState.update, a page's edges): the default resolver reads it as type-graphql's
+ * did, on the condition that type-graphql never had to make the root an instance of its class first. Every row the
+ * API resolves is one (TypeORM's entities, entityRows' rows, the pages' own classes).
  */
 export function usePlainPropertyResolvers(schema: GraphQLSchema): GraphQLSchema {
   const storage = getMetadataStorage();
   const withResolver = new Map<Function, Set<string>>();
   for (const r of storage.fieldResolvers) {
     const target = r.getObjectType?.();
-    if (!target) continue;
+    if (!target || isGetter(target, r.methodName)) continue;
     if (!withResolver.has(target)) withResolver.set(target, new Set());
     withResolver.get(target)!.add(r.methodName);
   }
@@ -31,4 +35,12 @@ export function usePlainPropertyResolvers(schema: GraphQLSchema): GraphQLSchema 
     }
   }
   return schema;
+}
+
+function isGetter(target: Function, name: string): boolean {
+  for (let proto = target.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+    if (descriptor) return typeof descriptor.get === 'function';
+  }
+  return false;
 }

@@ -1,30 +1,33 @@
 import { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 
 /**
- * Indicates the field being resolved asks for the sub-field `name` of its value, in any of its fragments. A
- * sub-field under a directive (@include, @skip) counts as not asked: callers use this to load ahead what the
- * sub-field would load anyway, so answering "no" only forgoes that.
+ * Indicates the field being resolved may ask for the sub-field at `path` of its value (`'update'`, or
+ * `'nodes', 'update'` through a page), in any of its fragments. A sub-field under a directive (@include, @skip)
+ * counts as asked: callers load ahead what the sub-field reads, and some (PatchState.update) read only what was
+ * loaded, so a "yes" too many costs a statement and a "no" too many would fail the field.
  */
-export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
-  // Every item of a list resolves the field with the same field nodes: answered once per operation and name.
+export function selectsField(info: GraphQLResolveInfo, ...path: [string, ...string[]]): boolean {
+  // Every item of a list resolves the field with the same field nodes: answered once per operation and path.
   let answers = answered.get(info.fieldNodes);
   if (!answers) answered.set(info.fieldNodes, (answers = new Map()));
-  let answer = answers.get(name);
-  if (answer === undefined) answers.set(name, (answer = searchSelection(info, name)));
+  const key = path.join('.');
+  let answer = answers.get(key);
+  if (answer === undefined) answers.set(key, (answer = info.fieldNodes.some((node) => searchSelection(info, node.selectionSet, path))));
   return answer;
 }
 
 const answered = new WeakMap<readonly FieldNode[], Map<string, boolean>>();
 
-function searchSelection(info: GraphQLResolveInfo, name: string): boolean {
+function searchSelection(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, path: readonly string[]): boolean {
+  const [name, ...rest] = path;
   const seen = new Set<string>();
-  const within = (set: SelectionSetNode | undefined): boolean =>
-    !!set?.selections.some((s) => {
-      if (s.kind === 'Field') return s.name.value === name && !s.directives?.length;
-      if (s.kind === 'InlineFragment') return !s.directives?.length && within(s.selectionSet);
-      if (s.directives?.length || seen.has(s.name.value)) return false;
+  const within = (selections: SelectionSetNode | undefined): boolean =>
+    !!selections?.selections.some((s) => {
+      if (s.kind === 'Field') return s.name.value === name && (rest.length === 0 || searchSelection(info, s.selectionSet, rest));
+      if (s.kind === 'InlineFragment') return within(s.selectionSet);
+      if (seen.has(s.name.value)) return false;
       seen.add(s.name.value);
       return within(info.fragments[s.name.value]?.selectionSet);
     });
-  return info.fieldNodes.some((node) => within(node.selectionSet));
+  return within(set);
 }

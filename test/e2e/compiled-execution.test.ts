@@ -130,6 +130,47 @@ describe(`compiled execution answers as graphql-js does on ${ENGINE}`, () => {
     expect(answer.body.data.nodes.map((n: { __typename: string }) => n.__typename)).toEqual(['Asset', 'Tenant']);
   });
 
+  it("a patch state's update on every path that returns patch states, asked for in any form", async () => {
+    const kbOf = new Map<string, string>();
+    const listed = await same('{ patchStates(first: 50, filter: { view: ALL_SOURCES }) { nodes { id update { id kb } } } }');
+    const states = listed.body.data.patchStates.nodes as Array<{ id: string; update: { id: string; kb: string } }>;
+    expect(states.length).toBeGreaterThan(0);
+    for (const s of states) kbOf.set(s.id, s.update.kb);
+    expect(new Set(kbOf.values())).toEqual(new Set(['KB5041585', 'KB5043076']));
+    const expectKbs = (rows: Array<{ id: string; update: { kb: string } | null }>) => {
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(row.update?.kb).toBe(kbOf.get(row.id));
+    };
+
+    const edges = await same(`{ patchStates(first: 50, filter: { view: ALL_SOURCES }) { ...Edges } }
+    fragment Edges on PatchStateConnection { edges { cursor node { ...S } } }
+    fragment S on PatchState { id update { kb } }`);
+    expect(edges.body.errors).toBeUndefined();
+    expectKbs(edges.body.data.patchStates.edges.map((e: { node: never }) => e.node));
+    const page = await same(`query($skip: Boolean!) {
+      assets(first: 10) { nodes {
+        patchStates(view: ALL_SOURCES) { id ... on PatchState { update @skip(if: $skip) { kb } } }
+        again: patchStates(view: ALL_SOURCES) { ...S }
+      } }
+    }
+    fragment S on PatchState { id update { kb } }`, { skip: false });
+    expect(page.body.errors).toBeUndefined();
+    const nested = page.body.data.assets.nodes as Array<{ patchStates: never[]; again: never[] }>;
+    expectKbs(nested.flatMap((a) => a.patchStates));
+    expectKbs(nested.flatMap((a) => a.again));
+
+    // The states the first list read without their updates are remembered by id; node() still gives each its update.
+    const [first, second] = states;
+    const byId = await same(`query($a: ID!, $b: ID!) {
+      assets(first: 10) { nodes { patchStates(view: ALL_SOURCES) { id state } } }
+      node(id: $a) { id ... on PatchState { update { kb } } }
+      nodes(ids: [$a, $b]) { ...S }
+    }
+    fragment S on PatchState { id update { kb } }`, { a: first.id, b: second.id });
+    expect(byId.body.errors).toBeUndefined();
+    expectKbs([byId.body.data.node, ...byId.body.data.nodes]);
+  });
+
   it('aliases, and @include and @skip by variable', async () => {
     for (const detailed of [true, false]) {
       const answer = await same(

@@ -1,26 +1,6 @@
-import DataLoader from 'dataloader';
 import { buildSchema, GraphQLResolveInfo, parse, OperationDefinitionNode, FragmentDefinitionNode, FieldNode } from 'graphql';
-import { ByIdLoader, LoadedValues } from '../../src/graphql/loaders/loaders';
+import { ByIdLoader } from '../../src/graphql/loaders/loaders';
 import { selectsField } from '../../src/graphql/selection';
-
-describe('values loaded ahead', () => {
-  it('are read without a promise, in one batch, and a failed key still meets its error through the loader', async () => {
-    const batches: string[][] = [];
-    const loader = new DataLoader<string, string | null>(async (ids) => {
-      batches.push([...ids]);
-      return ids.map((id) => (id === 'bad' ? new Error('boom') : id === 'gone' ? null : id.toUpperCase()));
-    });
-    const values = new LoadedValues(loader);
-    await Promise.all([values.preload(['a', 'b', 'a']), values.preload(['b', 'gone', 'bad'])]);
-    expect(batches).toEqual([['a', 'b', 'gone', 'bad']]);
-    expect(values.get('a')).toBe('A');
-    expect(values.get('gone')).toBeNull();
-    await expect(values.get('bad')).rejects.toThrow('boom');
-    const later = values.get('c');
-    expect(later).toBeInstanceOf(Promise);
-    await expect(later).resolves.toBe('C');
-  });
-});
 
 describe('rows remembered by a by-id loader', () => {
   it('answer without a batch, keep the first row read under an id, and are forgotten by clear', async () => {
@@ -49,12 +29,25 @@ describe('selectsField', () => {
     return { fieldNodes: [field], fragments, schema: buildSchema('type Query { x: Int }') } as unknown as GraphQLResolveInfo;
   };
 
-  it('finds a sub-field directly, in inline fragments and in fragment spreads, but not under a directive or deeper down', () => {
+  it('finds a sub-field directly, in inline fragments, in fragment spreads and under a directive, but not deeper down', () => {
     expect(selectsField(infoOf('{ patchStates { state update { kb } } }'), 'update')).toBe(true);
     expect(selectsField(infoOf('{ patchStates { ... on PatchState { update { kb } } } }'), 'update')).toBe(true);
     expect(selectsField(infoOf('{ patchStates { ...F } } fragment F on PatchState { update { kb } }'), 'update')).toBe(true);
     expect(selectsField(infoOf('{ patchStates { state } }'), 'update')).toBe(false);
-    expect(selectsField(infoOf('query($s: Boolean!) { patchStates { update @skip(if: $s) { kb } } }'), 'update')).toBe(false);
+    // Skipped or not, what it would read is loaded: PatchState.update reads only what was.
+    expect(selectsField(infoOf('query($s: Boolean!) { patchStates { update @skip(if: $s) { kb } } }'), 'update')).toBe(true);
+    expect(selectsField(infoOf('query($s: Boolean!) { patchStates { ... @include(if: $s) { update { kb } } } }'), 'update')).toBe(true);
     expect(selectsField(infoOf('{ patchStates { asset { patchStates { update { kb } } } } }'), 'update')).toBe(false);
+  });
+
+  it('follows a path through a page, its edges and fragments at every step', () => {
+    const nodes = infoOf('{ patchStates { nodes { update { kb } } } }');
+    expect(selectsField(nodes, 'nodes', 'update')).toBe(true);
+    expect(selectsField(nodes, 'edges', 'node', 'update')).toBe(false);
+    expect(selectsField(nodes, 'update')).toBe(false);
+    const edges = infoOf('{ patchStates { ...P } } fragment P on PatchStateConnection { edges { ... on PatchStateEdge { node { ...S } } } } fragment S on PatchState { update { kb } }');
+    expect(selectsField(edges, 'edges', 'node', 'update')).toBe(true);
+    expect(selectsField(edges, 'nodes', 'update')).toBe(false);
+    expect(selectsField(infoOf('{ patchStates { nodes { state } edges { cursor } } }'), 'nodes', 'update')).toBe(false);
   });
 });

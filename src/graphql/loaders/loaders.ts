@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { Access } from '../../access/access';
 import { Finder } from '../../access/finder';
 import { PatchPostureEvent, PatchState, UpdateApproval, Site, SourceDevice, SyncRun, Update, Vulnerability } from '../../entities';
+import { attachUpdate, hasAttachedUpdate } from '../../entities/patch-state.entity';
 import { NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
 import { inSpan } from '../../observability/tracing';
 
@@ -95,31 +96,6 @@ function counted(name: string, load: (keys: readonly string[]) => Promise<Map<st
 
 const keyedBy = <T>(key: (row: T) => string | null) => (rows: T[]) => rows.map((row) => ({ key: key(row) ?? '', row }));
 
-/**
- * Values of a by-id loader that can be read without a promise once loaded ahead: a list of thousands of nested
- * objects then completes without a promise per object. A key whose load failed is not kept, so reading it goes
- * through the loader and meets the same error.
- */
-export class LoadedValues<T> {
-  private readonly values = new Map<string, T | null>();
-
-  constructor(private readonly loader: DataLoader<string, T | null>) {}
-
-  async preload(ids: readonly string[]): Promise<void> {
-    const unique = [...new Set(ids)].filter((id) => !this.values.has(id));
-    const loaded = await this.loader.loadMany(unique);
-    unique.forEach((id, i) => {
-      const value = loaded[i];
-      if (!(value instanceof Error)) this.values.set(id, value);
-    });
-  }
-
-  /** The value when it is loaded, else the loader's promise of it. */
-  get(id: string): T | null | Promise<T | null> {
-    return this.values.has(id) ? this.values.get(id)! : this.loader.load(id);
-  }
-}
-
 /** Per-request loaders: a loader caches for one request only, so one principal never sees another's rows. */
 export function createLoaders(access: Access) {
   const patchStatesByFilter = new Map<string, DataLoader<string, PatchState[]>>();
@@ -128,7 +104,23 @@ export function createLoaders(access: Access) {
   const update = byId('updates', access.updates);
   const patchState = byId('patchStates', access.patchStates);
   const vulnerability = byId('vulnerabilities', access.vulnerabilities);
-  const loadedUpdates = new LoadedValues(update);
+  /**
+   * Gives each state its update, which PatchState.update then reads as a plain property; those not yet loaded in
+   * one batch. A failed load fails the whole list, as each state's field would have failed.
+   */
+  const attachUpdates = async (states: readonly PatchState[]): Promise<void> => {
+    const pending = states.filter((s) => !hasAttachedUpdate(s));
+    if (pending.length === 0) return;
+    const ids = [...new Set(pending.map((s) => s.updateId))];
+    const loaded = await update.loadMany(ids);
+    const byUpdateId = new Map<string, Update | null>();
+    ids.forEach((id, i) => {
+      const value = loaded[i];
+      if (value instanceof Error) throw value;
+      byUpdateId.set(id, value);
+    });
+    for (const state of pending) attachUpdate(state, byUpdateId.get(state.updateId) ?? null);
+  };
   return {
     tenant: byId('tenants', access.tenants),
     site,
@@ -144,8 +136,7 @@ export function createLoaders(access: Access) {
       { maxBatchSize: MAX_BATCH },
     ),
     update,
-    /** Updates loaded ahead by Asset.patchStates for its states' PatchState.update. */
-    loadedUpdates,
+    attachUpdates,
     patchState,
     vulnerability,
     sitesByTenant: grouped<Site>('sitesByTenant', (ids) => access.sites.byTenantIds(ids).then(keyedBy((s) => s.tenantId)), site),
@@ -163,8 +154,7 @@ export function createLoaders(access: Access) {
     },
     /**
      * Patch states of assets; one loader per distinct filter, so each filter is still one query. `withUpdates`
-     * loads the states' updates into loadedUpdates with the batch, in one more statement for all its assets, so
-     * that each state's update resolves without a promise and each asset's list with only the loader's.
+     * attaches the states' updates with the batch, in one more statement for all its assets.
      */
     patchStatesByAsset(states: readonly PatchStateValue[] | null, effectiveOnly: boolean, withUpdates = false): DataLoader<string, PatchState[]> {
       const key = `${effectiveOnly ? 'effective' : 'all'}:${states ? [...states].sort().join(',') : '*'}${withUpdates ? ':updates' : ''}`;
@@ -174,7 +164,7 @@ export function createLoaders(access: Access) {
           `patchStatesByAsset(${key})`,
           (ids) => access.patchStates.byAssetIds(ids, states, effectiveOnly).then(keyedBy((p) => p.assetId)),
           patchState,
-          withUpdates ? (rows) => loadedUpdates.preload(rows.map((s) => s.updateId)) : undefined,
+          withUpdates ? attachUpdates : undefined,
         );
         patchStatesByFilter.set(key, loader);
       }

@@ -70,8 +70,8 @@ export class AssetResolver {
     @Ctx() { loaders }: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    // With `update` asked for, the batch of every asset's states loads their updates too (one statement), and each
-    // state's update then resolves without a promise.
+    // With `update` asked for, the batch of every asset's states attaches their updates (one more statement), which
+    // PatchState.update reads as a property.
     return loaders.patchStatesByAsset(states, view === PatchStateView.EFFECTIVE, selectsField(info, 'update')).load(asset.id);
   }
 

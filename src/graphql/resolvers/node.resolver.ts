@@ -3,6 +3,7 @@ import { NotFoundError, UserInputError } from '../../errors';
 import { RequestContext } from '../context';
 import { decodeGlobalId } from '../types/global-id';
 import { Node } from '../../entities/node';
+import { PatchState } from '../../entities';
 
 type NodeLoaderName = 'tenant' | 'site' | 'asset' | 'sourceDevice' | 'connectorInstance' | 'syncRun' | 'update' | 'vulnerability' | 'patchState';
 
@@ -44,6 +45,8 @@ export async function loadNode(ctx: RequestContext, id: string, field: string): 
   if (!loaderName) throw new UserInputError(field, `objects of type ${type} cannot be fetched by id`);
   const node = await ctx.loaders[loaderName].load(key);
   if (!node) throw new NotFoundError(type, id);
+  // Whether the selection asks for it is a question about fragments on an interface; one update is cheap.
+  if (node instanceof PatchState) await ctx.loaders.attachUpdates([node]);
   return node;
 }
 

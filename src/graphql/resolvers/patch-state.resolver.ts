@@ -1,8 +1,9 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { patchStateOrdering } from '../../access/patch-state.finder';
-import { Asset, PatchState, SourceDevice, Update } from '../../entities';
+import { Asset, PatchState, SourceDevice } from '../../entities';
 import { columnPlanOf } from '../column-plan';
+import { selectsField } from '../selection';
 import { RequestContext } from '../context';
 import { ConnectionArgs } from '../inputs/connection.args';
 import { PatchStateFilterInput, PatchStateOrderInput } from '../inputs/filters.input';
@@ -30,17 +31,13 @@ export class PatchStateResolver {
     const ordering = patchStateOrdering(orderBy?.field ?? PatchStateOrderField.CHANGED_AT, orderBy?.direction ?? OrderDirection.DESC);
     const result = await access.patchStates.page(f, ordering, page);
     loaders.primeAll(loaders.patchState, result.rows);
+    if (selectsField(info, 'nodes', 'update') || selectsField(info, 'edges', 'node', 'update')) await loaders.attachUpdates(result.rows);
     return PatchStateConnection.of(result, () => access.patchStates.count(f));
   }
 
   @FieldResolver(() => Asset, { nullable: true, description: 'The asset' })
   asset(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
     return loaders.asset.load(state.assetId);
-  }
-
-  @FieldResolver(() => Update, { nullable: true, description: 'The update' })
-  update(@Root() state: PatchState, @Ctx() { loaders }: RequestContext) {
-    return loaders.loadedUpdates.get(state.updateId);
   }
 
   @FieldResolver(() => Boolean, {
