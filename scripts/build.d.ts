@@ -11,3 +11,5 @@ export function build(options?: BuildOptions): 'built' | 'up-to-date';
 export function sourceHash(root?: string): string;
 export function staleBecause(root?: string, hash?: string): string | null;
 export const STAMP: string;
+/** The directory a build holds while it compiles (dist/.build-lock). */
+export const LOCK: string;

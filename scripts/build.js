@@ -13,12 +13,15 @@
  */
 const { createHash } = require('node:crypto');
 const { spawnSync } = require('node:child_process');
-const { existsSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join, relative, sep } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const CONFIG = 'tsconfig.build.json';
 const STAMP = join('dist', '.build-stamp');
+const LOCK = join('dist', '.build-lock');
+/** How long a build waits for another one: a compile takes minutes on a busy machine. */
+const LOCK_WAIT_MS = 15 * 60_000;
 /** What the CLI needs; when it is missing the build is incomplete whatever the stamp says. */
 const ENTRY = join('dist', 'src', 'cli', 'main.js');
 
@@ -69,6 +72,14 @@ function staleBecause(root = ROOT, hash = sourceHash(root)) {
  */
 function build(options = {}) {
   const root = options.root ?? ROOT;
+  const lock = join(root, LOCK);
+  // While another build writes dist/, an up-to-date stamp says nothing of the files being rewritten: wait for it.
+  if (options.ifChanged && staleBecause(root) === null && !(existsSync(lock) && !holderIsGone(lock))) return 'up-to-date';
+  // Checked again under the lock: the build another process held it for is usually the one this one needed.
+  return withBuildLock(root, () => compile(root, options));
+}
+
+function compile(root, options) {
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   // Hashed before compiling: a file saved during the compile leaves a stamp that no longer matches, so the next
   // start compiles again instead of running stale output.
@@ -92,7 +103,65 @@ function build(options = {}) {
   return 'built';
 }
 
-module.exports = { build, sourceHash, staleBecause, STAMP };
+/**
+ * Runs `fn` holding dist/.build-lock, so one compile runs at a time in a tree. Two commands started together on a
+ * stale tree (a fresh clone's `npm start` beside an `npx patchgraph …`, or tests that each spawn the CLI) each ran
+ * tsc into the same dist/, and one started the server while the other's tsc was rewriting its modules ("oidcVars is
+ * not a function"). The lock is a directory, since making one is atomic, holding its holder's pid; a lock whose
+ * holder has died is taken over.
+ */
+function withBuildLock(root, fn) {
+  const lock = join(root, LOCK);
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), `${process.pid}\n`);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    if (holderIsGone(lock)) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw Object.assign(new Error(`another build has held ${LOCK} for over ${LOCK_WAIT_MS / 60_000} minutes; remove it if no build is running`), { exitCode: 1 });
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Indicates the lock's holder has exited: its pid no longer runs, or it has written none in the ten seconds since it took the lock. */
+function holderIsGone(lock) {
+  let pid = NaN;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    // not written yet, or the lock was released meanwhile
+  }
+  if (!Number.isInteger(pid) || pid <= 0) {
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 10_000;
+    } catch {
+      return false; // released: the next mkdir decides
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
+  }
+}
+
+module.exports = { build, sourceHash, staleBecause, STAMP, LOCK };
 
 if (require.main === module) {
   try {
