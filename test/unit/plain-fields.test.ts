@@ -6,14 +6,15 @@ import { toGlobalId } from '../../src/graphql/types/global-id';
 const field = (type: string, name: string) => (buildPatchgraphSchema().getType(type) as GraphQLObjectType).getFields()[name];
 
 describe('plain property fields', () => {
-  it('are left to the default resolver', () => {
-    for (const [type, name] of [['Asset', 'hostname'], ['SourceDevice', 'externalId'], ['PatchState', 'state'], ['Update', 'kb'], ['Update', 'severity'], ['AssetConnection', 'nodes']]) {
+  it('are left to the default resolver, getters included', () => {
+    const getters = [['PatchState', 'update'], ['AssetConnection', 'edges']];
+    for (const [type, name] of [['Asset', 'hostname'], ['SourceDevice', 'externalId'], ['PatchState', 'state'], ['Update', 'kb'], ['Update', 'severity'], ['AssetConnection', 'nodes'], ...getters]) {
       expect(`${type}.${name}: ${typeof field(type, name).resolve}`).toBe(`${type}.${name}: undefined`);
     }
   });
 
   it('keep field resolvers, methods, permission guards and global ids', () => {
-    for (const [type, name] of [['Asset', 'sources'], ['PatchState', 'update'], ['Update', 'shared'], ['AssetConnection', 'totalCount'], ['SyncRun', 'triggeredBy'], ['Asset', 'id']]) {
+    for (const [type, name] of [['Asset', 'sources'], ['PatchState', 'asset'], ['Update', 'shared'], ['AssetConnection', 'totalCount'], ['SyncRun', 'triggeredBy'], ['Asset', 'id']]) {
       expect(`${type}.${name}: ${typeof field(type, name).resolve}`).toBe(`${type}.${name}: function`);
     }
     // A field of the entity whose resolver redacts it for some roles still does.
