@@ -381,7 +381,9 @@ export interface IngestHook<C extends object = object> {
    * long array of small rows: as JavaScript values they cost tens of bytes each, held through the check and the run.
    * A value at that path that is not an array is left as parsed. Collect only what `accept` checks as it would the
    * array: the collector must keep enough (say, the first element it will refuse, with its index) to refuse the
-   * upload exactly as before.
+   * upload exactly as before. The route reads a collected array's flat rows (arrays or objects of integers, plain
+   * strings, and in objects true, false and null) straight from the bytes, several times faster than the generic
+   * tokenizer: a collector that keeps each element as parsed buys that speed alone.
    */
   collectArrays?: Readonly<Record<string, () => UploadArrayCollector>>;
   /**

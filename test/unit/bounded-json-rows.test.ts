@@ -4,6 +4,7 @@
  * chunk, so every row takes the tokenizer's path: each document here must give the same value, the same rows at the
  * same places, or the same refusal (class, code and message), whichever way it is cut.
  */
+import { Tokenizer } from '@streamparser/json';
 import { ArrayCollector, JsonLimitError, JsonLimits, parseBoundedJson } from '../../src/server/bounded-json';
 
 const NAMES = { maxBytes: 'B', maxDepth: 'D', maxElements: 'E', maxStringChars: 'S' };
@@ -16,13 +17,23 @@ function collectors() {
     add: (element, index) => void seen.push([element, index]),
     finish: () => ({ collected: seen.length }),
   });
-  return { seen, collectors: { '$.rows.installations': factory } };
+  return { seen, collectors: { '$.rows.installations': factory, '$.rows.computers': factory } };
 }
 
-async function outcome(text: string, chunkBytes: number, limits: JsonLimits): Promise<unknown> {
+/**
+ * Cut in chunks of `chunkBytes`, or (AFTER_FIRST_ROW) in two: up to the end of the collected array's first row (ROWS[0]
+ * or OBJECT_ROWS[0]), and the rest. The parser reads a chunk whole until the array's first row has come, so a document
+ * in one chunk never meets the scanner; cut there, every later row whole in the second chunk is the scanner's.
+ */
+async function outcome(text: string, chunkBytes: number | typeof AFTER_FIRST_ROW, limits: JsonLimits): Promise<unknown> {
   const bytes = Buffer.from(text, 'utf8');
   const chunks: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += chunkBytes) chunks.push(bytes.subarray(at, at + chunkBytes));
+  if (chunkBytes === AFTER_FIRST_ROW) {
+    const cut = cutAfterFirstRow(text);
+    chunks.push(bytes.subarray(0, cut), bytes.subarray(cut));
+  } else {
+    for (let at = 0; at < bytes.length; at += chunkBytes) chunks.push(bytes.subarray(at, at + chunkBytes));
+  }
   const { seen, collectors: c } = collectors();
   try {
     const value = await parseBoundedJson(chunks, limits, NAMES, c);
@@ -33,6 +44,16 @@ async function outcome(text: string, chunkBytes: number, limits: JsonLimits): Pr
     const message = (err as Error).message.replace(/at chunk position "\d+" /, '');
     return { error: (err as Error).constructor.name, code: (err as JsonLimitError).code, message, seen: seen.length };
   }
+}
+
+const AFTER_FIRST_ROW = 'after the first row';
+
+function cutAfterFirstRow(text: string): number {
+  for (const [key, first] of [['"installations":[', ROWS[0]], ['"computers":[', OBJECT_ROWS[0]]]) {
+    const at = text.indexOf(key + first);
+    if (at >= 0) return Buffer.byteLength(text.slice(0, at + key.length + first.length));
+  }
+  return Buffer.byteLength(text) >> 1;
 }
 
 const doc = (rows: string) => `{"kind":"wsus","rows":{"computers":[],"installations":${rows}},"tail":[1,2]}`;
@@ -69,6 +90,45 @@ const HOSTILE_ROWS = [
 ];
 const LIMITS: JsonLimits = { maxBytes: 1_000_000, maxDepth: 10, maxElements: 10_000, maxStringChars: 40 };
 
+/** Rows that are flat objects (a WSUS computer, a group membership), collected at $.rows.computers. */
+const objectDoc = (rows: string) => `{"kind":"wsus","rows":{"computers":${rows},"installations":[]},"tail":{"a":[1]}}`;
+const OBJECT_ROWS = [
+  `{"ComputerTargetId":"${GUID_A}","Name":"dc01.corp.example","OSMajorVersion":10,"IPAddress":null,"Virtual":true,"Gone":false}`,
+  `{ "id" : "${GUID_B}" ,\n\t"n" : -12 , "z":-0 }`,
+  `{}`,
+  `{ }`,
+  `{"a":1,"b":"two","a":3}`,
+];
+const HOSTILE_OBJECT_ROWS = [
+  `{"__proto__":{"polluted":1}}`,
+  `{"__proto__":"x"}`,
+  `{"a":{"b":1}}`,
+  `{"a":[1,2]}`,
+  `{"a":1.5}`,
+  `{"a":2e1}`,
+  `{"a":"é"}`,
+  `{"a\\"b":1}`,
+  `{"a":"\\u0041"}`,
+  `{"a":nul}`,
+  `{"a":nulls}`,
+  `{"a":truex}`,
+  `{"a":True}`,
+  `{"a":fals}`,
+  `{"a":1,}`,
+  `{,"a":1}`,
+  `{"a" 1}`,
+  `{"a":1 "b":2}`,
+  `{"a":01}`,
+  `{"a":-}`,
+  `{"a":1]`,
+  `{a:1}`,
+  `{"a":"${'x'.repeat(41)}"}`,
+  `{"${'k'.repeat(41)}":1}`,
+  `{"a":1234567890123456789}`,
+  `["${GUID_A}",1]`,
+  `"${GUID_A}"`,
+];
+
 const documents = [
   doc(`[${ROWS.join(',')}]`),
   doc(`[${[...ROWS, ...ROWS, ...ROWS].join(' , ')}]`),
@@ -81,29 +141,62 @@ const documents = [
   doc(`[${ROWS[0]},${ROWS[1]},`),
   doc(`[${ROWS[0]},${ROWS[1]}]]`),
   doc(`{"a":${ROWS[0]}}`),
+  objectDoc(`[${OBJECT_ROWS.join(',')}]`),
+  objectDoc(`[${[...OBJECT_ROWS, ...OBJECT_ROWS].join(' ,\n ')}]`),
+  ...HOSTILE_OBJECT_ROWS.map((bad) => objectDoc(`[${OBJECT_ROWS[0]},${OBJECT_ROWS[1]},${bad},${OBJECT_ROWS[4]},${OBJECT_ROWS[0]}]`)),
+  objectDoc(`[${OBJECT_ROWS[0]},${OBJECT_ROWS[1]},]`),
+  objectDoc(`[${OBJECT_ROWS[0]} ${OBJECT_ROWS[1]}]`),
+  objectDoc(`[${OBJECT_ROWS[0]},${OBJECT_ROWS[1]}}`),
+  objectDoc(`[${OBJECT_ROWS[0]},${OBJECT_ROWS[1]}`),
 ];
 
 describe('collected rows read by the scanner or by the tokenizer', () => {
-  it.each(documents.map((text, i) => [i, text]))('document %i gives the same outcome in one chunk, in 1-byte and in 7-byte chunks', async (_i, text) => {
+  it.each(documents.map((text, i) => [i, text]))('document %i gives the same outcome in one chunk, in 1-byte and 7-byte chunks, and cut after its first row', async (_i, text) => {
     const whole = await outcome(text as string, 1 << 20, LIMITS);
     expect(await outcome(text as string, 1, LIMITS)).toEqual(whole);
     expect(await outcome(text as string, 7, LIMITS)).toEqual(whole);
+    expect(await outcome(text as string, AFTER_FIRST_ROW, LIMITS)).toEqual(whole);
   });
 
+  /** Read whole and one byte at a time (the tokenizer's path), under each limit from 1 up. */
+  async function expectSameAtEveryLimit(text: string, maxElementsUpTo: number) {
+    const limitsToTry = [
+      ...Array.from({ length: maxElementsUpTo }, (_, i) => ({ ...LIMITS, maxElements: i + 1 })),
+      ...Array.from({ length: 40 }, (_, i) => ({ ...LIMITS, maxStringChars: i + 1 })),
+      ...Array.from({ length: 5 }, (_, i) => ({ ...LIMITS, maxDepth: i + 1 })),
+    ];
+    for (const limits of limitsToTry) {
+      const tokenized = await outcome(text, 1, limits);
+      expect(await outcome(text, 1 << 20, limits)).toEqual(tokenized);
+      expect(await outcome(text, AFTER_FIRST_ROW, limits)).toEqual(tokenized);
+    }
+  }
+
   it('refuses at the same value and with the same words at every element limit, string length and depth', async () => {
-    const text = doc(`[${[...ROWS, ...ROWS].join(',')}]`);
-    for (let maxElements = 1; maxElements <= 60; maxElements++) {
-      const limits = { ...LIMITS, maxElements };
-      expect(await outcome(text, 1 << 20, limits)).toEqual(await outcome(text, 1, limits));
+    await expectSameAtEveryLimit(doc(`[${[...ROWS, ...ROWS].join(',')}]`), 60);
+  });
+
+  it('refuses object rows at the same value and with the same words at every element limit, string length and depth', async () => {
+    await expectSameAtEveryLimit(objectDoc(`[${[...OBJECT_ROWS, ...OBJECT_ROWS].join(',')}]`), 70);
+  });
+
+  it('reads flat object rows from the bytes, leaving the tokenizer the first chunk and the rows cut by a chunk', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => ({ ComputerTargetId: `c${String(i).padStart(7, '0')}-1111-4111-8111-111111111111`, Name: `pc${i}.corp.example`, OSMajorVersion: 10, IPAddress: i % 3 ? null : `10.0.0.${i}`, Virtual: i % 2 === 0 }));
+    const text = objectDoc(JSON.stringify(rows));
+    const write = jest.spyOn(Tokenizer.prototype, 'write');
+    let tokenized = 0;
+    try {
+      // In chunks of 1 KB, as the body comes: the tokenizer takes a chunk whole until the collected array's first row.
+      const read = (await outcome(text, 1_024, LIMITS)) as { seen: Array<[unknown, number]> };
+      expect(read.seen).toEqual(rows.map((row, i) => [row, i]));
+      for (const [chunk] of write.mock.calls) tokenized += (chunk as Buffer | string).length;
+    } finally {
+      write.mockRestore();
     }
-    for (let maxStringChars = 1; maxStringChars <= 40; maxStringChars++) {
-      const limits = { ...LIMITS, maxStringChars };
-      expect(await outcome(text, 1 << 20, limits)).toEqual(await outcome(text, 1, limits));
-    }
-    for (let maxDepth = 1; maxDepth <= 5; maxDepth++) {
-      const limits = { ...LIMITS, maxDepth };
-      expect(await outcome(text, 1 << 20, limits)).toEqual(await outcome(text, 1, limits));
-    }
+    const chunks = Math.ceil(Buffer.byteLength(text) / 1_024);
+    const longestRow = Math.max(...rows.map((r) => JSON.stringify(r).length));
+    expect(Buffer.byteLength(text)).toBeGreaterThan(6_000);
+    expect(tokenized).toBeLessThan(1_024 + chunks * (longestRow + 2) + 100);
   });
 
   it('reads the rows it can in one chunk as the tokenizer would, at their places', async () => {
