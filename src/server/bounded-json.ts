@@ -110,6 +110,8 @@ export async function parseBoundedJson(
    * and the parser stand just after a complete row; everything it does not take is the tokenizer's, handed over up to
    * the next "]" so that the scanner can take over again after the row that puzzled it.
    */
+  /** The tokenizer's offset (the start of its last token) before the last slice it was given (see feed). */
+  let offsetBeforeSlice = Number.NaN;
   const feed = (chunk: Buffer): void => {
     let at = 0;
     while (at < chunk.length) {
@@ -131,7 +133,17 @@ export async function parseBoundedJson(
         }
       }
       let end = chunk.length;
-      if (filling) {
+      const reading = tokenizer as unknown as { state: number; offset: number };
+      // A whole slice went by inside one token (a long string) when no token was completed in the last slice.
+      const inLongToken = reading.state !== TOKENIZER_STATE_START && reading.offset === offsetBeforeSlice;
+      if (!filling && !inLongToken) {
+        // Outside the collected arrays, a slice at a time: the next collected array's first row ends in one of them,
+        // and the scanner takes over there instead of after the rest of the chunk (up to 256 KB of its rows). A long
+        // token gets the rest of the chunk: each write of a token's part re-decodes all of it so far, for the
+        // limit's check.
+        end = Math.min(chunk.length, at + TOKENIZER_SLICE_BYTES);
+        offsetBeforeSlice = reading.offset;
+      } else if (filling) {
         // Up to the end of a row, array or object, where the scanner may take over again.
         const bracket = chunk.indexOf(0x5d, at);
         const brace = chunk.indexOf(0x7d, at);
@@ -206,6 +218,8 @@ interface ParserArrayPlace {
 const PARSER_MODE_ARRAY = 1;
 const PARSER_STATE_COMMA = 3;
 const TOKENIZER_STATE_START = 0;
+/** Bytes the tokenizer is handed at a time between tokens outside the collected arrays (see feed). */
+const TOKENIZER_SLICE_BYTES = 4_096;
 
 /**
  * The text stands just after an element of the collected array: the tokenizer holds no part of a token and the

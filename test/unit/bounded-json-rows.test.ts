@@ -199,6 +199,25 @@ describe('collected rows read by the scanner or by the tokenizer', () => {
     expect(tokenized).toBeLessThan(1_024 + chunks * (longestRow + 2) + 100);
   });
 
+  it('takes over a collected array in the chunk where its first row ends, not after the rest of that chunk', async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => ({ ComputerTargetId: `c${String(i).padStart(7, '0')}-1111-4111-8111-111111111111`, OSMajorVersion: 10 }));
+    const head = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ n: i, s: 'x'.repeat(30) })));
+    const text = `{"head":${head},"rows":{"computers":${JSON.stringify(rows)},"installations":[]}}`;
+    const write = jest.spyOn(Tokenizer.prototype, 'write');
+    let tokenized = 0;
+    try {
+      // The whole document in one chunk, as a 256 KB piece of an inflated upload holds the start of an array.
+      const read = (await outcome(text, 1 << 20, LIMITS)) as { seen: Array<[unknown, number]> };
+      expect(read.seen).toEqual(rows.map((row, i) => [row, i]));
+      for (const [chunk] of write.mock.calls) tokenized += (chunk as Buffer | string).length;
+    } finally {
+      write.mockRestore();
+    }
+    // The head (outside any collected array) and up to a slice of 4 KB past the first row; before, the whole chunk.
+    expect(Buffer.byteLength(text)).toBeGreaterThan(30_000);
+    expect(tokenized).toBeLessThan(Buffer.byteLength(head) + 4_096 + 200);
+  });
+
   it('reads the rows it can in one chunk as the tokenizer would, at their places', async () => {
     const text = doc(`[${[...ROWS, ...ROWS].join(',')}]`);
     const { seen, collectors: c } = collectors();
