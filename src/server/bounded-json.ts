@@ -105,13 +105,13 @@ export async function parseBoundedJson(
   };
 
   const fast = rowScanner(limits, intern);
+  /** The tokenizer's offset (the start of its last token) before the last slice it was given (see feed). */
+  let offsetBeforeSlice = Number.NaN;
   /**
    * Inside a collected array, the rows between the tokenizer's tokens are read by rowScanner wherever the tokenizer
    * and the parser stand just after a complete row; everything it does not take is the tokenizer's, handed over up to
-   * the next "]" so that the scanner can take over again after the row that puzzled it.
+   * the next "]" or "}" so that the scanner can take over again after the row that puzzled it.
    */
-  /** The tokenizer's offset (the start of its last token) before the last slice it was given (see feed). */
-  let offsetBeforeSlice = Number.NaN;
   const feed = (chunk: Buffer): void => {
     let at = 0;
     while (at < chunk.length) {
