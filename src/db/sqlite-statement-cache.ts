@@ -12,6 +12,12 @@
 /** SQL longer than this is not cached: a sync's batches (its INSERTs and IN lists run to tens of KB). */
 export const MAX_CACHED_SQL_CHARS = 8_192;
 
+/**
+ * Long statements the writer thread keeps prepared, the most recently used: a sync's full batches repeat one text per
+ * table (500 patch states of 15 values: about 90 KB of SQL), so a handful covers them, in a few MB of native memory.
+ */
+export const MAX_CACHED_LONG_STATEMENTS = 4;
+
 export function cacheable(sql: string): boolean {
   return sql.length <= MAX_CACHED_SQL_CHARS;
 }

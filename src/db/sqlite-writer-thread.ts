@@ -8,7 +8,7 @@
  * thread only sends a statement and awaits its rows; the work, and the commit, happen on the other thread.
  */
 import { startReadyWorker } from './ready-worker';
-import { MAX_CACHED_SQL_CHARS } from './sqlite-statement-cache';
+import { MAX_CACHED_LONG_STATEMENTS, MAX_CACHED_SQL_CHARS } from './sqlite-statement-cache';
 
 const WRITER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -20,16 +20,30 @@ db.pragma('foreign_keys = ON');
 // past 512 MB (523 against 462 MB), and the ingest measured the same with either (13.3-16.1 s at 2,000 x 300).
 db.pragma('cache_size = -16384');
 db.pragma('wal_autocheckpoint = ' + workerData.autoCheckpoint);
-// Short statements (the API's and the sync's small ones) are kept prepared; a batch's long text is new every time.
+// Short statements (the API's and the sync's small ones) are kept prepared. Of a batch's long text, only the last few
+// are: a full batch repeats the same INSERT of 500 rows for every 500 rows of a table, and preparing it again cost
+// about a sixteenth of this thread's time in a full 2,000 x 300 ingest. Few, since each holds native memory
+// (sqlite-statement-cache.ts) until it is dropped here and collected.
 const statements = new Map();
+const longStatements = new Map();
+let prepares = 0;
+const remember = (cache, sql, statement, size) => {
+  cache.set(sql, statement);
+  if (cache.size > size) cache.delete(cache.keys().next().value);
+};
 const prepare = (sql) => {
-  let statement = statements.get(sql);
-  if (statement) return statement;
-  statement = db.prepare(sql);
-  if (sql.length <= workerData.maxCachedChars) {
-    statements.set(sql, statement);
-    if (statements.size > 100) statements.delete(statements.keys().next().value);
+  const short = sql.length <= workerData.maxCachedChars;
+  const cache = short ? statements : longStatements;
+  let statement = cache.get(sql);
+  if (statement) {
+    // Most recently used last, so the oldest is the one dropped.
+    cache.delete(sql);
+    cache.set(sql, statement);
+    return statement;
   }
+  statement = db.prepare(sql);
+  prepares++;
+  remember(cache, sql, statement, short ? 100 : workerData.maxLongStatements);
   return statement;
 };
 // Structured cloning turns a Buffer into a plain Uint8Array, which better-sqlite3 does not bind.
@@ -44,6 +58,10 @@ parentPort.on('message', (message) => {
     db.close();
     parentPort.postMessage('closed');
     parentPort.close();
+    return;
+  }
+  if (message.stats) {
+    parentPort.postMessage({ id: message.id, stats: { prepares, cachedLong: longStatements.size } });
     return;
   }
   const { id, sql, parameters } = message;
@@ -67,11 +85,22 @@ parentPort.postMessage('ready');
 /** What a statement gave: a read's rows, or a write's changes and last row id. */
 export type WriterAnswer = { rows: Record<string, unknown>[] } | { changes: number; lastInsertRowid: number | bigint };
 
-type Reply = { id: number; rows?: Record<string, unknown>[]; bytes?: boolean; changes?: number; lastInsertRowid?: number | bigint; error?: { message: string; code?: string } };
+/** How the thread has prepared its statements so far: every preparation, and the long statements it keeps. */
+export interface WriterStats {
+  prepares: number;
+  cachedLong: number;
+}
+
+type Reply = {
+  id: number; rows?: Record<string, unknown>[]; bytes?: boolean; changes?: number; lastInsertRowid?: number | bigint; error?: { message: string; code?: string };
+  stats?: WriterStats;
+};
 
 export interface WriterThread {
   /** Runs one statement on the thread's connection; rejects with better-sqlite3's SqliteError as the main one would. */
   run(sql: string, parameters: unknown[]): Promise<WriterAnswer>;
+  /** How its statements were prepared (tests and diagnostics). */
+  stats(): Promise<WriterStats>;
   /** False once the thread has died: its open transaction is gone with it, and nothing was committed by it. */
   readonly alive: boolean;
   /** Closes the connection (rolling back what is open) and ends the thread. */
@@ -92,11 +121,11 @@ export class WriterThreadLostError extends Error {
  */
 export async function startWriterThread(file: string, options: { autoCheckpoint: number }): Promise<WriterThread | null> {
   const sqlite = require('better-sqlite3') as { SqliteError: new (message: string, code: string) => Error };
-  const worker = await startReadyWorker(WRITER, { file, module: require.resolve('better-sqlite3'), autoCheckpoint: options.autoCheckpoint, maxCachedChars: MAX_CACHED_SQL_CHARS });
+  const worker = await startReadyWorker(WRITER, { file, module: require.resolve('better-sqlite3'), autoCheckpoint: options.autoCheckpoint, maxCachedChars: MAX_CACHED_SQL_CHARS, maxLongStatements: MAX_CACHED_LONG_STATEMENTS });
   if (!worker) return null;
   // Idle, the thread must not keep the process alive; a statement in flight holds it (ref) until answered.
   worker.unref();
-  const pending = new Map<number, { resolve: (answer: WriterAnswer) => void; reject: (err: Error) => void }>();
+  const pending = new Map<number, { resolve: (answer: unknown) => void; reject: (err: Error) => void }>();
   let nextId = 1;
   let lost: string | null = null;
   let closing: Promise<void> | null = null;
@@ -113,22 +142,29 @@ export async function startWriterThread(file: string, options: { autoCheckpoint:
     if (!waiting) return;
     pending.delete(reply.id);
     if (pending.size === 0) worker.unref();
-    if (reply.error) waiting.reject(new sqlite.SqliteError(reply.error.message, reply.error.code ?? 'SQLITE_ERROR'));
+    if (reply.stats) waiting.resolve(reply.stats);
+    else if (reply.error) waiting.reject(new sqlite.SqliteError(reply.error.message, reply.error.code ?? 'SQLITE_ERROR'));
     else if (reply.rows) waiting.resolve({ rows: reply.bytes ? reply.rows.map(withBuffers) : reply.rows });
     else waiting.resolve({ changes: reply.changes!, lastInsertRowid: reply.lastInsertRowid! });
   });
+  const ask = <T>(message: object): Promise<T> => {
+    if (lost !== null) return Promise.reject(new WriterThreadLostError(lost));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (answer: unknown) => void, reject });
+      if (pending.size === 1) worker.ref();
+      worker.postMessage({ id, ...message });
+    });
+  };
   return {
     get alive() {
       return lost === null;
     },
     run(sql, parameters) {
-      if (lost !== null) return Promise.reject(new WriterThreadLostError(lost));
-      const id = nextId++;
-      return new Promise<WriterAnswer>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        if (pending.size === 1) worker.ref();
-        worker.postMessage({ id, sql, parameters });
-      });
+      return ask<WriterAnswer>({ sql, parameters });
+    },
+    stats() {
+      return ask<WriterStats>({ stats: true });
     },
     close() {
       closing ??= (async () => {

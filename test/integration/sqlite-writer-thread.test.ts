@@ -6,7 +6,11 @@
 import { QueryFailedError } from 'typeorm';
 import { isUniqueViolation } from '../../src/db/transaction';
 import { sqliteWriterThread } from '../../src/db/sqlite-transaction-gate';
-import { Tenant } from '../../src/entities';
+import { MAX_CACHED_LONG_STATEMENTS, MAX_CACHED_SQL_CHARS } from '../../src/db/sqlite-statement-cache';
+import { insertRows, MAX_ROWS_PER_INSERT } from '../../src/db/insert-rows';
+import { PatchEvent, Tenant } from '../../src/entities';
+import { EvidenceKind, PatchStateValue } from '../../src/entities/enums';
+import { newId } from '../../src/util/ids';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 import { Factory } from '../helpers/factories';
 
@@ -100,5 +104,36 @@ sqliteOnly('SQLite transactions on the writer thread', () => {
     expect(await db.dataSource.getRepository(Tenant).countBy({ id: 'writer-thread-after' })).toBe(1);
     const next = await sqliteWriterThread(db.dataSource);
     expect({ replaced: next !== lost, alive: next?.alive }).toEqual({ replaced: true, alive: true });
+  });
+
+  it('prepares a batch statement repeated within a sync once, and keeps only the last few long statements prepared', async () => {
+    const writer = (await sqliteWriterThread(db.dataSource))!;
+    const tenant = await new Factory(db.dataSource).tenant('Prepared');
+    const events = Array.from({ length: 3 * MAX_ROWS_PER_INSERT + 7 }, () => Object.assign(new PatchEvent(), {
+      id: newId(), tenantId: tenant.id, assetId: newId(), sourceDeviceId: newId(), updateId: newId(), syncRunId: null, fromState: null,
+      toState: PatchStateValue.MISSING, evidence: EvidenceKind.REPORTED, reportedAt: null, observedAt: AT.createdAt,
+    }));
+    const before = await writer.stats();
+    // A sync's batch: three full statements of one text (over the short statements' length), and one of the rest.
+    await db.dataSource.transaction((m) => insertRows(m, PatchEvent, events));
+    // The full statement's text and the last one's (BEGIN and COMMIT were prepared by the tests before).
+    expect((await writer.stats()).prepares - before.prepares).toBe(2);
+
+    // More distinct long texts than are kept: the first is prepared again, and no more than the bound are held.
+    const longText = (rows: number) => `SELECT ${Array.from({ length: rows }, (_, i) => `${i} AS c${i}`).join(', ')}`;
+    const texts = Array.from({ length: MAX_CACHED_LONG_STATEMENTS + 2 }, (_, i) => longText(1_000 + i));
+    expect(texts.every((t) => t.length > MAX_CACHED_SQL_CHARS)).toBe(true);
+    await db.dataSource.transaction(async (m) => {
+      const start = await writer.stats();
+      await m.query(texts[0]);
+      await m.query(texts[0]);
+      expect((await writer.stats()).prepares - start.prepares).toBe(1);
+      for (const text of texts) await m.query(text);
+      const filled = await writer.stats();
+      expect(filled.cachedLong).toBe(MAX_CACHED_LONG_STATEMENTS);
+      await m.query(texts[0]);
+      expect((await writer.stats()).prepares - filled.prepares).toBe(1);
+    });
+    expect(await db.dataSource.getRepository(PatchEvent).countBy({ tenantId: tenant.id })).toBe(events.length);
   });
 });
