@@ -48,7 +48,18 @@ export const leafVersionOf = (digest: Pick<EventsDigest, 'leaf'>): LeafVersion =
 /** Entries per run_event_leaves row: about 30 KB of JSON, under MySQL's 64 KB TEXT. */
 export const LEAF_CHUNK = 256;
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+// The last instant's text kept: a run's events share their observed time (its clock's now).
+let lastIsoTime = Number.NaN;
+let lastIso = '';
+const iso = (d: Date | null): string | null => {
+  if (!d) return null;
+  const time = d.getTime();
+  if (time !== lastIsoTime) {
+    lastIso = d.toISOString();
+    lastIsoTime = time;
+  }
+  return lastIso;
+};
 
 /** A time as a bound parameter: the UTC text both engines compare DATETIME(3) columns with. */
 export const dbTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');

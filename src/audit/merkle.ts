@@ -9,17 +9,26 @@
  * off as another (the second-preimage attack on plain Merkle trees). Written here rather than taken from a library
  * because it is these few lines and every verifier must reproduce it byte for byte.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 
-const LEAF = Buffer.from([0x00]);
-const NODE = Buffer.from([0x01]);
+// One-shot hashes (crypto.hash), not a Hash object fed in parts: a full ingest hashes a quarter of a million leaves and
+// as many inner nodes, and the object's setup was half the cost of each (240 -> 115 ms for the leaves, 320 -> 200 ms
+// for the nodes, in a micro-benchmark). The bytes hashed are the same.
 
-const node = (left: Buffer, right: Buffer): Buffer => createHash('sha256').update(NODE).update(left).update(right).digest();
+/** 0x01 || left || right, written into one buffer per node (a Buffer.concat would allocate one more). */
+const node = (left: Buffer, right: Buffer): Buffer => {
+  const joined = Buffer.allocUnsafe(1 + left.length + right.length);
+  joined[0] = 0x01;
+  left.copy(joined, 1);
+  right.copy(joined, 1 + left.length);
+  return hash('sha256', joined, 'buffer');
+};
 
 /** SHA-256(0x00 || data): the hash of one leaf, as lowercase hex. */
 export function leafHash(data: string | Buffer): string {
-  return createHash('sha256').update(LEAF).update(data).digest('hex');
+  // A string's UTF-8 after a NUL character is exactly 0x00 || its UTF-8.
+  return hash('sha256', typeof data === 'string' ? `\u0000${data}` : Buffer.concat([Buffer.of(0x00), data]), 'hex');
 }
 
 /** The root over leaf hashes (hex) in the order given; the empty tree's root is SHA-256 of nothing. */

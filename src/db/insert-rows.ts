@@ -1,4 +1,6 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { Driver } from 'typeorm/driver/Driver';
 import { yieldToEventLoop } from './sqlite-transaction-gate';
 
 /** Rows per upsert statement: well under SQLite's and MySQL's parameter limits for our widest table. */
@@ -24,6 +26,34 @@ const approximateBytes = (value: unknown): number =>
   typeof value === 'string' ? Buffer.byteLength(value) : Buffer.isBuffer(value) ? value.length : 8;
 
 /**
+ * A column's value of a row as a bound parameter, exactly as the driver converts it, at less cost per row:
+ * - a plain column (not in an embedded, not a relation's key) is read as the property, which is what TypeORM's
+ *   getEntityValue comes to for it;
+ * - the last date's conversion is kept: a sync's rows share a few instants (its clock's now), and the driver's date
+ *   formatting was about a third of the conversions' cost in a full 2,000 x 300 ingest. A conversion of a date
+ *   depends on its instant alone (no transformer: those convert every value).
+ */
+function parameterOf(driver: Driver, column: ColumnMetadata): (row: ObjectLiteral) => unknown {
+  const read = !column.embeddedMetadata && !column.relationMetadata && !column.referencedColumn
+    ? (row: ObjectLiteral) => row[column.propertyName]
+    : (row: ObjectLiteral) => column.getEntityValue(row);
+  const convert = (value: unknown) => driver.preparePersistentValue(value, column) ?? null;
+  if (column.transformer) return (row) => convert(read(row));
+  let lastTime = Number.NaN;
+  let lastParameter: unknown = null;
+  return (row) => {
+    const value = read(row);
+    if (!(value instanceof Date)) return convert(value);
+    const time = value.getTime();
+    if (time !== lastTime) {
+      lastParameter = convert(value);
+      lastTime = time;
+    }
+    return lastParameter;
+  };
+}
+
+/**
  * Multi-row INSERT that leaves the given objects untouched. The application generates every value itself, so
  * nothing is read back (TypeORM's insert reads generated values back, and on SQLite it can merge them into the
  * wrong object of a batch). The statement is built here from the entity's metadata, with each value converted by
@@ -35,6 +65,7 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   const { driver } = manager.connection;
   const metadata = manager.connection.getMetadata(entity);
   const columns = metadata.columns.filter((c) => !c.isVirtual && c.isInsert);
+  const parameters = columns.map((c) => parameterOf(driver, c));
   const table = driver.escape(metadata.tableName);
   const head = `INSERT INTO ${table} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
@@ -66,7 +97,7 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   };
   try {
     for (const row of rows) {
-      const own = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c) ?? null);
+      const own = parameters.map((parameter) => parameter(row));
       const size = own.reduce<number>((n, v) => n + approximateBytes(v), 0);
       // A row longer than the budget still goes, alone.
       if (count > 0 && (count === maxRows || bytes + size > MAX_STATEMENT_BYTES)) await flush();
