@@ -73,24 +73,31 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   let values: unknown[] = [];
   let count = 0;
   let bytes = 0;
-  // One statement in flight while the next one's rows are built: the database (MariaDB's server, SQLite's writer
-  // thread) works while this thread converts values. Awaited before the next is sent, so they run in order and a
-  // failure stops the rest.
-  let inFlight: Promise<unknown> | null = null;
-  const landed = async () => {
-    if (!inFlight) return;
-    const sent = inFlight;
-    inFlight = null;
-    await sent;
-    // On SQLite's main connection the statement ran synchronously; a long write lets the server answer between two.
-    await yieldToEventLoop();
+  // Statements in flight while the next one's rows are built: the database (MariaDB's server, SQLite's writer thread)
+  // works while this thread converts values. They run in the order sent, on the one connection. Inside a transaction
+  // two are in flight, so the database has the next statement when it finishes one even if this thread is busy
+  // elsewhere. A failure then has at most one more statement run, inside the transaction it fails. Outside one, each
+  // statement commits by itself, so the next is sent only once the last has landed.
+  const depth = manager.queryRunner?.isTransactionActive ? 2 : 1;
+  const inFlight: Array<Promise<unknown>> = [];
+  const landed = async (keep: number) => {
+    while (inFlight.length > keep) {
+      try {
+        await inFlight[0];
+      } finally {
+        inFlight.shift();
+      }
+      // On SQLite's main connection the statement ran synchronously; a long write lets the server answer between two.
+      await yieldToEventLoop();
+    }
   };
   const flush = async () => {
     if (count === 0) return;
-    await landed();
-    inFlight = manager.query(head + Array.from({ length: count }, () => tuple).join(', '), values);
+    await landed(depth - 1);
+    const sent = manager.query(head + Array.from({ length: count }, () => tuple).join(', '), values);
     // Handled when awaited; until then a failure must not count as unhandled.
-    inFlight.catch(() => undefined);
+    sent.catch(() => undefined);
+    inFlight.push(sent);
     values = [];
     count = 0;
     bytes = 0;
@@ -106,9 +113,10 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
       bytes += size;
     }
     await flush();
+    await landed(0);
   } finally {
     // Whatever happened here, nothing is left running once this returns or throws.
-    await landed();
+    await Promise.allSettled(inFlight);
   }
 }
 

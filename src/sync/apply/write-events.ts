@@ -8,6 +8,7 @@ import { insertRows } from '../../db/insert-rows';
 import { PatchEvent, PatchPostureEvent, SourceDevice } from '../../entities';
 import { EvidenceKind, PatchPostureStatus, PatchStateValue } from '../../entities/enums';
 import { newId } from '../../util/ids';
+import { settleAll } from '../../util/settle-all';
 
 /** Who and when: what every event of a partition shares. */
 export interface EventScope {
@@ -33,8 +34,8 @@ export async function writePatchEvents(m: EntityManager, scope: EventScope, tran
     id: newId(), tenantId, assetId: t.device.assetId!, sourceDeviceId: t.device.id, updateId: t.updateId, syncRunId,
     fromState: t.from, toState: t.to, evidence: t.evidence, reportedAt: t.reportedAt, observedAt: now,
   }));
-  await insertRows(m, PatchEvent, events);
-  await scope.leaves?.patchEvents(events);
+  // Their leaves are made while they are inserted: if the insert fails, so does the run, leaves and all.
+  await settleAll([insertRows(m, PatchEvent, events), scope.leaves?.patchEvents(events)]);
   return transitions.length;
 }
 

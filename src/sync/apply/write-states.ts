@@ -12,6 +12,7 @@ import { yieldToEventLoop } from '../../db/sqlite-transaction-gate';
 import { PatchState, SourceDevice } from '../../entities';
 import { EvidenceKind, NOT_REMEDIATED_STATES, PatchStateValue } from '../../entities/enums';
 import { newId } from '../../util/ids';
+import { settleAll } from '../../util/settle-all';
 import type { RunStates } from '../run-states';
 import type { StatePlan } from '../state-digest';
 import { EventScope, StateTransition, writePatchEvents } from './write-events';
@@ -57,26 +58,60 @@ export async function writePatchStates(
   slicer: TimeSlicer = timeSlicer(),
 ): Promise<Set<string>> {
   const touched = new Set<string>();
-  let chunk = new Map<SourceDevice, RunStates>();
-  let size = 0;
-  for (const [device, records] of plan.toCompare) {
-    chunk.set(device, records);
-    size += records.length;
-    if (size < STATES_PER_CHUNK) continue;
-    await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched, slicer);
-    chunk = new Map();
-    size = 0;
-    await yieldToEventLoop();
+  // One chunk's writes run (on MariaDB's server, on SQLite's writer thread) while the next chunk is compared. The
+  // writes are awaited before the next chunk's are sent, so they land in order and at most two chunks are held; the
+  // next chunk's read of its stored rows queues behind them on the one connection.
+  let writing: Promise<void> | null = null;
+  const landed = async () => {
+    if (!writing) return;
+    const sent = writing;
+    writing = null;
+    await sent;
+  };
+  const settled = async () => {
+    await writing?.catch(() => undefined);
+  };
+  const write = async (chunk: ReadonlyMap<SourceDevice, RunStates>) => {
+    const compared = await compareChunk(m, ctx, chunk, createdDeviceIds, updateIds, slicer);
+    await landed();
+    if (!compared) return;
+    writing = writeCompared(m, ctx, compared, counts, touched);
+    // Handled when awaited; until then a failure must not count as unhandled.
+    writing.catch(() => undefined);
+  };
+  try {
+    let chunk = new Map<SourceDevice, RunStates>();
+    let size = 0;
+    for (const [device, records] of plan.toCompare) {
+      chunk.set(device, records);
+      size += records.length;
+      if (size < STATES_PER_CHUNK) continue;
+      await write(chunk);
+      chunk = new Map();
+      size = 0;
+      await yieldToEventLoop();
+    }
+    await write(chunk);
+    await landed();
+  } finally {
+    // Whatever happened here, nothing of this stage is still running once it returns or throws.
+    await settled();
   }
-  await writeChunk(m, ctx, chunk, createdDeviceIds, updateIds, counts, touched, slicer);
   return touched;
 }
 
-async function writeChunk(
+/** A chunk's comparison: the rows to insert and update, and a transition per event to write. */
+interface ComparedChunk {
+  created: PatchState[];
+  changed: PatchState[];
+  transitions: StateTransition[];
+}
+
+async function compareChunk(
   m: EntityManager, ctx: EventScope, devices: ReadonlyMap<SourceDevice, RunStates>, createdDeviceIds: ReadonlySet<string>,
-  updateIds: ReadonlyMap<string, string>, counts: SyncCounts, touched: Set<string>, slicer: TimeSlicer,
-): Promise<void> {
-  if (devices.size === 0) return;
+  updateIds: ReadonlyMap<string, string>, slicer: TimeSlicer,
+): Promise<ComparedChunk | null> {
+  if (devices.size === 0) return null;
   const { now, tenantId } = ctx;
   // A device created by this run has nothing stored yet.
   const storedOf = [...devices.keys()].filter((d) => !createdDeviceIds.has(d.id)).map((d) => d.id);
@@ -140,9 +175,21 @@ async function writeChunk(
       changed.push(current);
     }
   }
-  await insertRows(m, PatchState, created);
-  await updateRows(m, PatchState, changed, STATE_UPDATE_COLUMNS);
-  counts.events += await writePatchEvents(m, ctx, transitions);
+  return { created, changed, transitions };
+}
+
+async function writeCompared(m: EntityManager, ctx: EventScope, { created, changed, transitions }: ComparedChunk, counts: SyncCounts, touched: Set<string>): Promise<void> {
+  // The states and the events side by side, so the database has the next statement of one while this thread builds
+  // the other's; they run in the order sent, and neither reads what the other writes.
+  await settleAll([
+    (async () => {
+      await insertRows(m, PatchState, created);
+      await updateRows(m, PatchState, changed, STATE_UPDATE_COLUMNS);
+    })(),
+    writePatchEvents(m, ctx, transitions).then((written) => {
+      counts.events += written;
+    }),
+  ]);
   counts.patchStates.created += created.length;
   counts.patchStates.changed += changed.length;
   for (const p of created) touched.add(p.assetId);
