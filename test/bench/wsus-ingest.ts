@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { WsusSimulator } from '../../connectors/wsus/simulator';
 import { parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
@@ -43,27 +43,32 @@ function sameRuns(): number {
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
-/** The baseline: every state as one row of a table keyed on (computer, update), by multi-row upserts in one transaction. */
-async function rawUpsert(ds: DataSource, engine: string, rows: ReadonlyArray<readonly [string, string, number]>): Promise<number> {
-  await ds.query('DROP TABLE IF EXISTS bench_state');
-  await ds.query('CREATE TABLE bench_state (computer_id VARCHAR(36) NOT NULL, update_id VARCHAR(36) NOT NULL, state INT NOT NULL, PRIMARY KEY (computer_id, update_id))');
-  const perStatement = 5_000;
-  const upsert = engine === 'sqlite'
-    ? ' ON CONFLICT (computer_id, update_id) DO UPDATE SET state = excluded.state'
-    : ' ON DUPLICATE KEY UPDATE state = VALUES(state)';
+type Row = readonly [string, string, number];
+
+/** Seconds to write `rows`, `perStatement` at a time by `write`, in one transaction, its commit included. */
+async function timedTransaction(ds: DataSource, rows: readonly Row[], perStatement: number, write: (runner: QueryRunner, slice: readonly Row[]) => Promise<void>): Promise<number> {
   const start = process.hrtime.bigint();
   const runner = ds.createQueryRunner();
   await runner.startTransaction();
   try {
-    for (let i = 0; i < rows.length; i += perStatement) {
-      const slice = rows.slice(i, i + perStatement);
-      await runner.query(`INSERT INTO bench_state (computer_id, update_id, state) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}${upsert}`, slice.flat());
-    }
+    for (let i = 0; i < rows.length; i += perStatement) await write(runner, rows.slice(i, i + perStatement));
     await runner.commitTransaction();
   } finally {
     await runner.release();
   }
-  const elapsed = seconds(start);
+  return seconds(start);
+}
+
+/** The baseline: every state as one row of a table keyed on (computer, update), by multi-row upserts in one transaction. */
+async function rawUpsert(ds: DataSource, engine: string, rows: readonly Row[]): Promise<number> {
+  await ds.query('DROP TABLE IF EXISTS bench_state');
+  await ds.query('CREATE TABLE bench_state (computer_id VARCHAR(36) NOT NULL, update_id VARCHAR(36) NOT NULL, state INT NOT NULL, PRIMARY KEY (computer_id, update_id))');
+  const upsert = engine === 'sqlite'
+    ? ' ON CONFLICT (computer_id, update_id) DO UPDATE SET state = excluded.state'
+    : ' ON DUPLICATE KEY UPDATE state = VALUES(state)';
+  const elapsed = await timedTransaction(ds, rows, 5_000, async (runner, slice) => {
+    await runner.query(`INSERT INTO bench_state (computer_id, update_id, state) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}${upsert}`, slice.flat());
+  });
   await ds.query('DROP TABLE bench_state');
   return elapsed;
 }
@@ -96,7 +101,7 @@ const benchTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', ''
  * The second baseline: for every row a patch state and its first event, as a first sync writes them, by multi-row
  * inserts of 500 rows in one transaction, into copies of patch_state and patch_event with their keys and indexes.
  */
-async function rawOwnTables(ds: DataSource, engine: string, rows: ReadonlyArray<readonly [string, string, number]>): Promise<number> {
+async function rawOwnTables(ds: DataSource, engine: string, rows: readonly Row[]): Promise<number> {
   const tables = ['patch_state', 'patch_event'];
   for (const t of tables) await ds.query(`DROP TABLE IF EXISTS bench_${t}`);
   for (const t of tables) for (const ddl of await copyOfTable(ds, engine, t)) await ds.query(ddl);
@@ -110,32 +115,21 @@ async function rawOwnTables(ds: DataSource, engine: string, rows: ReadonlyArray<
   const now = benchTime(NOW);
   // Each computer's asset and source device ids, made once, as identity resolution would.
   const deviceIds = new Map<string, [string, string]>();
-  const perStatement = 500;
-  const start = process.hrtime.bigint();
-  const runner = ds.createQueryRunner();
-  await runner.startTransaction();
-  try {
-    for (let i = 0; i < rows.length; i += perStatement) {
-      const slice = rows.slice(i, i + perStatement);
-      const states: unknown[] = [];
-      const events: unknown[] = [];
-      for (const [computer, update, code] of slice) {
-        let ids = deviceIds.get(computer);
-        if (!ids) deviceIds.set(computer, (ids = [newId(), newId()]));
-        const [assetId, sourceDeviceId] = ids;
-        const installed = code === 4;
-        const state = installed ? 'INSTALLED' : 'MISSING';
-        states.push(newId(), tenantId, assetId, sourceDeviceId, update, state, 'REPORTED', installed ? null : now, installed ? now : null, now, now, 1, now, installed ? null : now, now);
-        events.push(newId(), tenantId, assetId, sourceDeviceId, update, syncRunId, null, state, now, now, 'REPORTED');
-      }
-      await runner.query(insert('patch_state', stateColumns, slice.length), states);
-      await runner.query(insert('patch_event', eventColumns, slice.length), events);
+  const elapsed = await timedTransaction(ds, rows, 500, async (runner, slice) => {
+    const states: unknown[] = [];
+    const events: unknown[] = [];
+    for (const [computer, update, code] of slice) {
+      let ids = deviceIds.get(computer);
+      if (!ids) deviceIds.set(computer, (ids = [newId(), newId()]));
+      const [assetId, sourceDeviceId] = ids;
+      const installed = code === 4;
+      const state = installed ? 'INSTALLED' : 'MISSING';
+      states.push(newId(), tenantId, assetId, sourceDeviceId, update, state, 'REPORTED', installed ? null : now, installed ? now : null, now, now, 1, now, installed ? null : now, now);
+      events.push(newId(), tenantId, assetId, sourceDeviceId, update, syncRunId, null, state, now, now, 'REPORTED');
     }
-    await runner.commitTransaction();
-  } finally {
-    await runner.release();
-  }
-  const elapsed = seconds(start);
+    await runner.query(insert('patch_state', stateColumns, slice.length), states);
+    await runner.query(insert('patch_event', eventColumns, slice.length), events);
+  });
   for (const t of tables) await ds.query(`DROP TABLE bench_${t}`);
   return elapsed;
 }
