@@ -14,7 +14,7 @@ export const MAX_CACHED_SQL_CHARS = 8_192;
 
 /**
  * Long statements the writer thread keeps prepared, the most recently used: a sync's full batches repeat one text per
- * table (500 patch states of 15 values: about 90 KB of SQL), so a handful covers them, in a few MB of native memory.
+ * table (500 patch states of 15 values: about 24 KB of SQL), so a handful covers them, in a few MB of native memory.
  */
 export const MAX_CACHED_LONG_STATEMENTS = 4;
 

@@ -113,10 +113,12 @@ sqliteOnly('SQLite transactions on the writer thread', () => {
       id: newId(), tenantId: tenant.id, assetId: newId(), sourceDeviceId: newId(), updateId: newId(), syncRunId: null, fromState: null,
       toState: PatchStateValue.MISSING, evidence: EvidenceKind.REPORTED, reportedAt: null, observedAt: AT.createdAt,
     }));
+    // BEGIN and COMMIT prepared first, so that only the batch's statements count below.
+    await db.dataSource.transaction((m) => m.query('SELECT 1'));
     const before = await writer.stats();
     // A sync's batch: three full statements of one text (over the short statements' length), and one of the rest.
     await db.dataSource.transaction((m) => insertRows(m, PatchEvent, events));
-    // The full statement's text and the last one's (BEGIN and COMMIT were prepared by the tests before).
+    // The full statement's text and the last one's.
     expect((await writer.stats()).prepares - before.prepares).toBe(2);
 
     // More distinct long texts than are kept: the first is prepared again, and no more than the bound are held.
