@@ -18,6 +18,7 @@ import { PatchEvent, PatchPostureEvent, RunEventLeaves } from '../entities';
 import { readRows } from '../db/read-rows';
 import { forEachSliced, TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 import { leafHash, merkleRoot, merkleRootInSlices } from './merkle';
+import { byLastInstant } from '../util/last-instant';
 
 export type EventKind = 'patch_event' | 'patch_posture_event';
 
@@ -48,18 +49,9 @@ export const leafVersionOf = (digest: Pick<EventsDigest, 'leaf'>): LeafVersion =
 /** Entries per run_event_leaves row: about 30 KB of JSON, under MySQL's 64 KB TEXT. */
 export const LEAF_CHUNK = 256;
 
-// The last instant's text kept: a run's events share their observed time (its clock's now).
-let lastIsoTime = Number.NaN;
-let lastIso = '';
-const iso = (d: Date | null): string | null => {
-  if (!d) return null;
-  const time = d.getTime();
-  if (time !== lastIsoTime) {
-    lastIso = d.toISOString();
-    lastIsoTime = time;
-  }
-  return lastIso;
-};
+// A run's events share their observed time: its text is made once.
+const isoOf = byLastInstant((d) => d.toISOString());
+const iso = (d: Date | null): string | null => (d ? isoOf(d) : null);
 
 /** A time as a bound parameter: the UTC text both engines compare DATETIME(3) columns with. */
 export const dbTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');

@@ -1,6 +1,8 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { Driver } from 'typeorm/driver/Driver';
+import { byLastInstant } from '../util/last-instant';
+import { InFlight } from './in-flight';
 import { yieldToEventLoop } from './sqlite-transaction-gate';
 
 /** Rows per upsert statement: well under SQLite's and MySQL's parameter limits for our widest table. */
@@ -39,17 +41,10 @@ function parameterOf(driver: Driver, column: ColumnMetadata): (row: ObjectLitera
     : (row: ObjectLiteral) => column.getEntityValue(row);
   const convert = (value: unknown) => driver.preparePersistentValue(value, column) ?? null;
   if (column.transformer) return (row) => convert(read(row));
-  let lastTime = Number.NaN;
-  let lastParameter: unknown = null;
+  const convertDate = byLastInstant(convert);
   return (row) => {
     const value = read(row);
-    if (!(value instanceof Date)) return convert(value);
-    const time = value.getTime();
-    if (time !== lastTime) {
-      lastParameter = convert(value);
-      lastTime = time;
-    }
-    return lastParameter;
+    return value instanceof Date ? convertDate(value) : convert(value);
   };
 }
 
@@ -79,25 +74,12 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   // elsewhere. A failure then has at most one more statement run, inside the transaction it fails. Outside one, each
   // statement commits by itself, so the next is sent only once the last has landed.
   const depth = manager.queryRunner?.isTransactionActive ? 2 : 1;
-  const inFlight: Array<Promise<unknown>> = [];
-  const landed = async (keep: number) => {
-    while (inFlight.length > keep) {
-      try {
-        await inFlight[0];
-      } finally {
-        inFlight.shift();
-      }
-      // On SQLite's main connection the statement ran synchronously; a long write lets the server answer between two.
-      await yieldToEventLoop();
-    }
-  };
+  // On SQLite's main connection a statement runs synchronously; a long write lets the server answer between two.
+  const inFlight = new InFlight(yieldToEventLoop);
   const flush = async () => {
     if (count === 0) return;
-    await landed(depth - 1);
-    const sent = manager.query(head + Array.from({ length: count }, () => tuple).join(', '), values);
-    // Handled when awaited; until then a failure must not count as unhandled.
-    sent.catch(() => undefined);
-    inFlight.push(sent);
+    await inFlight.landed(depth - 1);
+    inFlight.add(manager.query(head + Array.from({ length: count }, () => tuple).join(', '), values));
     values = [];
     count = 0;
     bytes = 0;
@@ -113,10 +95,10 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
       bytes += size;
     }
     await flush();
-    await landed(0);
+    await inFlight.landed();
   } finally {
     // Whatever happened here, nothing is left running once this returns or throws.
-    await Promise.allSettled(inFlight);
+    await inFlight.settled();
   }
 }
 

@@ -20,6 +20,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { WsusSimulator } from '../../connectors/wsus/simulator';
 import { parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
+import { dbTime } from '../../src/audit/event-leaves';
 import { runMigrations } from '../../src/db/migrate';
 import { newId } from '../../src/util/ids';
 import { cpuSecondsOf, graphql, peakRssOf, startServerProcess, untilIdle } from './server-process';
@@ -94,9 +95,6 @@ async function copyOfTable(ds: DataSource, engine: string, table: string): Promi
   return [lines.join('\n')];
 }
 
-/** A time as both engines take a DATETIME(3) parameter. */
-const benchTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
-
 /**
  * The second baseline: for every row a patch state and its first event, as a first sync writes them, by multi-row
  * inserts of 500 rows in one transaction, into copies of patch_state and patch_event with their keys and indexes.
@@ -112,7 +110,7 @@ async function rawOwnTables(ds: DataSource, engine: string, rows: readonly Row[]
     `INSERT INTO ${q(`bench_${table}`)} (${columns.map(q).join(', ')}) VALUES ${Array.from({ length: n }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`;
   const tenantId = newId();
   const syncRunId = newId();
-  const now = benchTime(NOW);
+  const now = dbTime(NOW);
   // Each computer's asset and source device ids, made once, as identity resolution would.
   const deviceIds = new Map<string, [string, string]>();
   const elapsed = await timedTransaction(ds, rows, 500, async (runner, slice) => {

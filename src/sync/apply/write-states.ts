@@ -6,6 +6,7 @@
 import { EntityManager } from 'typeorm';
 import { TimeSlicer, timeSlicer } from '../../../connectors/sdk/time-slices';
 import type { SyncCounts } from '../../../connectors/sdk/sync-counts';
+import { InFlight } from '../../db/in-flight';
 import { insertRows, updateRows } from '../../db/insert-rows';
 import { readRowsIn } from '../../db/read-rows';
 import { yieldToEventLoop } from '../../db/sqlite-transaction-gate';
@@ -61,23 +62,11 @@ export async function writePatchStates(
   // One chunk's writes run (on MariaDB's server, on SQLite's writer thread) while the next chunk is compared. The
   // writes are awaited before the next chunk's are sent, so they land in order and at most two chunks are held; the
   // next chunk's read of its stored rows queues behind them on the one connection.
-  let writing: Promise<void> | null = null;
-  const landed = async () => {
-    if (!writing) return;
-    const sent = writing;
-    writing = null;
-    await sent;
-  };
-  const settled = async () => {
-    await writing?.catch(() => undefined);
-  };
+  const writing = new InFlight();
   const write = async (chunk: ReadonlyMap<SourceDevice, RunStates>) => {
     const compared = await compareChunk(m, ctx, chunk, createdDeviceIds, updateIds, slicer);
-    await landed();
-    if (!compared) return;
-    writing = writeCompared(m, ctx, compared, counts, touched);
-    // Handled when awaited; until then a failure must not count as unhandled.
-    writing.catch(() => undefined);
+    await writing.landed();
+    if (compared) writing.add(writeCompared(m, ctx, compared, counts, touched));
   };
   try {
     let chunk = new Map<SourceDevice, RunStates>();
@@ -92,10 +81,10 @@ export async function writePatchStates(
       await yieldToEventLoop();
     }
     await write(chunk);
-    await landed();
+    await writing.landed();
   } finally {
     // Whatever happened here, nothing of this stage is still running once it returns or throws.
-    await settled();
+    await writing.settled();
   }
   return touched;
 }
