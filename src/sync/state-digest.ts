@@ -13,6 +13,7 @@
  * Anything else that rewrites a device's states must null its digest (account-partitions.ts's rehome does).
  */
 import { createHash } from 'node:crypto';
+import { EVIDENCE_VALUES, PATCH_STATE_VALUES } from '../../connectors/sdk/contract';
 import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 import { SourceDevice } from '../entities';
 import { SourceRead, SyncDataError } from './read-source';
@@ -28,77 +29,158 @@ export interface StatePlan {
 /**
  * A device's digest: its states as lines, sorted so that the order the source lists them in does not matter, hashed.
  * A line is every field of a state with the catalog entry its key resolved to (a key that comes to resolve to another
- * entry must be compared again), as the JSON array
- * `[updateKey, updateId or null, state, evidence, reportedAt ISO or "", installedAt ISO or ""]`.
- * Stored digests are compared with new ones, so this text must never change.
+ * entry must be compared again). Its bytes (STATE_DIGEST_FORM 2):
+ * - the first 16 bytes of the SHA-256 of the head, the JSON text `[updateKey,updateId or null,`;
+ * - the state's and the evidence's names, each followed by a zero byte;
+ * - a flags byte (1: reportedAt given, 2: installedAt given), then each time as milliseconds, a little-endian double
+ *   (0 where not given).
+ * Lines are sorted by their heads' text, then (a key a device gives twice) by their remaining bytes; the digest is the
+ * SHA-256 of the form's tag and the lines, in hex.
  *
- * Made from the run's columns with each part of a line built once per update key or state code, not per state: an
- * unchanged re-post digests every state of the fleet, and a record object and a JSON.stringify each were most of it.
+ * The first form (b805c0a) hashed each line as JSON text: about 110 characters a state, 26 MB of strings a re-post at
+ * 2,000 × 300, which were a sixth of the re-post with their collection. A digest of one form never equals one of
+ * another (the tag is hashed first), so a change of form costs one full comparison of each device, at its next run,
+ * and never a wrong skip. The names, not the packed codes, are hashed: a code that came to mean another state would
+ * otherwise make a changed list look unchanged.
  */
 class DeviceDigests {
   private readonly heads: string[] = [];
-  private readonly middles: string[] = [];
+  private readonly headPrints: Buffer[] = [];
+  private readonly middles: Buffer[] = [];
   /** Each update key's place among the run's lines' heads in string order (see `of`); made at the first device. */
   private headRanks: Int32Array | undefined;
+  /** A device's states in yield order, and the bytes of its lines: kept for the next device, grown as needed. */
+  private updates = new Int32Array(256);
+  private codes = new Uint8Array(256);
+  private reported = new Float64Array(256);
+  private installed = new Float64Array(256);
+  private bytes = Buffer.alloc(16_384);
 
   constructor(private readonly updateIds: ReadonlyMap<string, string>) {}
 
   /**
-   * The lines are sorted as strings, but by their heads (`[key, id or null,`): a head is two JSON values and a comma,
-   * each value ending where its own syntax says, so no head is the start of another, and two lines with different
-   * heads are in the order of their heads. Those are ranked once per run, and a device's lines sorted as numbers; only
-   * lines with the same head (a key given twice) are compared as strings, as before.
+   * Heads differ in their text, so two lines with different heads are in the order of their heads. Those are ranked
+   * once per run, and a device's lines sorted as numbers; only lines with the same head (a key given twice) are
+   * compared by their remaining bytes.
    */
   of(states: RunStates): string {
     const ranks = (this.headRanks ??= this.rankHeads(states));
     const count = states.length;
-    const lines = new Array<string>(count);
-    // A line's rank and position in one number, sorted without a comparator: exact while ranks stay under 2^31.
-    const order = new Float64Array(count);
+    this.reserve(count);
+    const { updates, codes, reported, installed } = this;
     let at = 0;
     states.forEachState((update, code, reportedAt, installedAt) => {
-      const head = (this.heads[update] ??= this.headOf(states.updateKeyAt(update)));
-      const middle = (this.middles[code] ??= `${JSON.stringify(stateOfCode(code))},${JSON.stringify(evidenceOfCode(code))},`);
-      lines[at] = `${head}${middle}${isoText(reportedAt)},${isoText(installedAt)}]`;
-      order[at] = ranks[update] * POSITIONS + at;
+      updates[at] = update;
+      codes[at] = code;
+      reported[at] = reportedAt;
+      installed[at] = installedAt;
       at++;
     });
-    if (count > POSITIONS) return digestOf(lines.sort());
+    const sorted = count > POSITIONS ? this.sortedByComparison(count, ranks) : this.sortedByRank(count, ranks);
+    let length = FORM_TAG.copy(this.bytes, 0);
+    for (let k = 0; k < count; k++) {
+      const line = sorted[k];
+      length += this.headPrint(updates[line], states).copy(this.bytes, length);
+      length = this.writeRest(line, length);
+    }
+    return createHash('sha256').update(this.bytes.subarray(0, length)).digest('hex');
+  }
+
+  /** The lines' order: by rank and position as one number, sorted without a comparator; exact while ranks stay under 2^31. */
+  private sortedByRank(count: number, ranks: Int32Array): Int32Array {
+    const order = new Float64Array(count);
+    for (let i = 0; i < count; i++) order[i] = ranks[this.updates[i]] * POSITIONS + i;
     order.sort();
-    const sorted = new Array<string>(count);
-    for (let i = 0; i < count; i++) sorted[i] = lines[order[i] % POSITIONS];
+    const sorted = new Int32Array(count);
+    for (let i = 0; i < count; i++) sorted[i] = order[i] % POSITIONS;
     for (let i = 1; i < count; i++) {
-      if (Math.floor(order[i] / POSITIONS) !== Math.floor(order[i - 1] / POSITIONS)) continue;
+      const rank = Math.floor(order[i] / POSITIONS);
+      if (rank !== Math.floor(order[i - 1] / POSITIONS)) continue;
       let end = i + 1;
-      while (end < count && Math.floor(order[end] / POSITIONS) === Math.floor(order[i] / POSITIONS)) end++;
-      const same = sorted.slice(i - 1, end).sort();
-      for (let k = 0; k < same.length; k++) sorted[i - 1 + k] = same[k];
+      while (end < count && Math.floor(order[end] / POSITIONS) === rank) end++;
+      sorted.subarray(i - 1, end).sort((a, b) => this.compareRest(a, b));
       i = end - 1;
     }
-    return digestOf(sorted);
+    return sorted;
+  }
+
+  /** The same order for a device with more lines than POSITIONS, by a comparator. */
+  private sortedByComparison(count: number, ranks: Int32Array): Int32Array {
+    const sorted = new Int32Array(count);
+    for (let i = 0; i < count; i++) sorted[i] = i;
+    return sorted.sort((a, b) => ranks[this.updates[a]] - ranks[this.updates[b]] || this.compareRest(a, b));
+  }
+
+  /** Room for `count` states and their lines (at most LINE_BYTES each), past the form's tag. */
+  private reserve(count: number): void {
+    if (this.updates.length < count) {
+      const size = Math.max(count, this.updates.length * 2);
+      this.updates = new Int32Array(size);
+      this.codes = new Uint8Array(size);
+      this.reported = new Float64Array(size);
+      this.installed = new Float64Array(size);
+    }
+    // The tag, the lines, and room for two lines' rest compared while sorting.
+    const need = FORM_TAG.length + (count + 2) * LINE_BYTES;
+    if (this.bytes.length < need) this.bytes = Buffer.alloc(Math.max(need, this.bytes.length * 2));
+  }
+
+  /** Writes a line's bytes after its head's print (names, flags, times) at `at`; the index after them. */
+  private writeRest(line: number, at: number): number {
+    const bytes = this.bytes;
+    let i = at + (this.middles[this.codes[line]] ??= middleOf(this.codes[line])).copy(bytes, at);
+    const reportedAt = this.reported[line];
+    const installedAt = this.installed[line];
+    const hasReported = !Number.isNaN(reportedAt);
+    const hasInstalled = !Number.isNaN(installedAt);
+    bytes[i++] = (hasReported ? 1 : 0) | (hasInstalled ? 2 : 0);
+    i = bytes.writeDoubleLE(hasReported ? reportedAt : 0, i);
+    return bytes.writeDoubleLE(hasInstalled ? installedAt : 0, i);
+  }
+
+  /** Two lines of one head by their bytes after its print: only a key a device gives twice is compared so. */
+  private compareRest(a: number, b: number): number {
+    // Written past the room the lines need, before any line is.
+    const end = this.bytes.length;
+    const restA = this.bytes.subarray(end - 2 * LINE_BYTES, this.writeRest(a, end - 2 * LINE_BYTES));
+    const restB = this.bytes.subarray(end - LINE_BYTES, this.writeRest(b, end - LINE_BYTES));
+    return Buffer.compare(restA, restB);
+  }
+
+  private headPrint(update: number, states: RunStates): Buffer {
+    return (this.headPrints[update] ??= createHash('sha256').update(this.headText(update, states)).digest().subarray(0, HEAD_PRINT_BYTES));
+  }
+
+  private headText(update: number, states: RunStates): string {
+    return (this.heads[update] ??= headOf(states.updateKeyAt(update), this.updateIds));
   }
 
   private rankHeads(states: RunStates): Int32Array {
     const keyCount = states.updateKeyCount();
-    const heads = Array.from({ length: keyCount }, (_, update) => (this.heads[update] ??= this.headOf(states.updateKeyAt(update))));
+    const heads = Array.from({ length: keyCount }, (_, update) => this.headText(update, states));
     const byHead = heads.map((_, update) => update).sort((a, b) => (heads[a] < heads[b] ? -1 : heads[a] > heads[b] ? 1 : 0));
     const ranks = new Int32Array(keyCount);
-    // Keys with the same head (none in a run: each key is once in it) share a rank, and their lines are compared whole.
+    // Keys with the same head (none in a run: each key is once in it) share a rank, and their lines are compared by their rest.
     for (let r = 0; r < byHead.length; r++) ranks[byHead[r]] = r > 0 && heads[byHead[r]] === heads[byHead[r - 1]] ? ranks[byHead[r - 1]] : r;
     return ranks;
   }
-
-  private headOf(updateKey: string): string {
-    return `[${JSON.stringify(updateKey)},${JSON.stringify(this.updateIds.get(updateKey) ?? null)},`;
-  }
 }
 
-/** Positions of a device's lines in one sort key: more states than a device has; a larger list is sorted as strings. */
+/** The form of the digest (see DeviceDigests), hashed before the lines. */
+export const STATE_DIGEST_FORM = 2;
+const FORM_TAG = Buffer.from(`patchgraph states digest ${STATE_DIGEST_FORM}\n`);
+
+/** Bytes of a head's print: 128 bits, beyond any search for two keys that share one. */
+const HEAD_PRINT_BYTES = 16;
+/** The longest line: a head's print, the longest state and evidence names with their zero bytes, flags, two doubles. */
+const LINE_BYTES = HEAD_PRINT_BYTES + Math.max(...PATCH_STATE_VALUES.map((s) => s.length)) + Math.max(...EVIDENCE_VALUES.map((e) => e.length)) + 2 + 1 + 16;
+
+const headOf = (updateKey: string, updateIds: ReadonlyMap<string, string>): string => `[${JSON.stringify(updateKey)},${JSON.stringify(updateIds.get(updateKey) ?? null)},`;
+
+const middleOf = (code: number): Buffer => Buffer.from(`${stateOfCode(code)}\0${evidenceOfCode(code)}\0`, 'latin1');
+
+/** Positions of a device's lines in one sort key: more states than a device has; a larger list is sorted by comparison. */
 const POSITIONS = 2 ** 21;
-
-const digestOf = (sortedLines: readonly string[]): string => createHash('sha256').update(sortedLines.length ? `${sortedLines.join('\n')}\n` : '').digest('hex');
-
-const isoText = (ms: number): string => (Number.isNaN(ms) ? '""' : `"${new Date(ms).toISOString()}"`);
 
 /** The run's states by device external id, in the order devices first appear, each with its list's digest. */
 export type DigestedStates = Map<string, { states: RunStates; digest: string }>;
