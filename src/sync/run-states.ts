@@ -33,10 +33,18 @@ class StateColumns {
   reportedAt: Float64Array | null = null;
   installedAt: Float64Array | null = null;
 
+  /** The last state's device id and its index: sources list a device's states together, so most states repeat it. */
+  private lastDeviceId: string | undefined;
+  private lastDevice = -1;
+
   push(r: PatchStateRecord): void {
     if (this.length === this.device.length) this.resize(this.length * 2);
     const i = this.length++;
-    this.device[i] = intern(r.deviceExternalId, this.deviceIds, this.deviceIndex);
+    if (r.deviceExternalId !== this.lastDeviceId) {
+      this.lastDeviceId = r.deviceExternalId;
+      this.lastDevice = intern(r.deviceExternalId, this.deviceIds, this.deviceIndex);
+    }
+    this.device[i] = this.lastDevice;
     this.update[i] = intern(r.updateKey, this.updateKeys, this.updateIndex);
     // The values were checked against the contract's lists before they got here (read-source.ts).
     this.code[i] = PATCH_STATE_VALUES.indexOf(r.state) * EVIDENCE_KINDS + EVIDENCE_VALUES.indexOf(r.evidence);
