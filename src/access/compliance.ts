@@ -1,12 +1,13 @@
 import { DataSource } from 'typeorm';
 import { ComplianceReport } from '../compliance/compliance-report';
-import { ComplianceEvaluation, sqlTime } from '../compliance/evaluation';
+import { ComplianceEvaluation } from '../compliance/evaluation';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { PRESETS } from '../compliance/presets';
 import { IntelSource, Site } from '../entities';
 import { PolicyVersions } from './policy-versions';
 import { NotFoundError, UserInputError } from '../errors';
 import { TenantScope } from './tenant-scope';
+import { sqlTime } from '../db/sql-time';
 
 export interface ComplianceAsk {
   policyKey: string;

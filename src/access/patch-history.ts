@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { sqlTime, toDate } from '../compliance/evaluation';
+import { toDate } from '../compliance/evaluation';
 import { NotFoundError, UserInputError } from '../errors';
 import { toGlobalId } from '../graphql/types/global-id';
 import { PatchHistoryFilter } from '../reports/patch-history-filter';
@@ -9,6 +9,7 @@ import { Verification, verifyReport } from '../reports/verify-report';
 import { Clock } from '../util/clock';
 import { ComplianceAccess, ResolvedPolicy } from './compliance';
 import { TenantScope } from './tenant-scope';
+import { sqlTime } from '../db/sql-time';
 
 /**
  * The patch history report within a principal's tenants: a request is resolved here into the filter a report is

@@ -53,9 +53,6 @@ export const LEAF_CHUNK = 256;
 const isoOf = byLastInstant((d) => d.toISOString());
 const iso = (d: Date | null): string | null => (d ? isoOf(d) : null);
 
-/** A time as a bound parameter: the UTC text both engines compare DATETIME(3) columns with. */
-export const dbTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
-
 export function patchEventLeaf(e: PatchEvent, version: LeafVersion = LEAF_VERSION): string {
   const fields = [
     'patch_event', e.id, e.tenantId, e.assetId, e.sourceDeviceId, e.updateId, e.syncRunId, e.fromState, e.toState, iso(e.reportedAt), iso(e.observedAt),

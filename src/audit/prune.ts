@@ -18,10 +18,10 @@ import { AuditChainHead, AuditEvent, AuditPrunePermit, Tenant } from '../entitie
 import { Clock } from '../util/clock';
 import { appendAudit, GLOBAL_CHAIN } from './audit-log';
 import { readRows } from '../db/read-rows';
-import { dbTime } from './event-leaves';
 import { leafHash, merkleRoot } from './merkle';
 import { PRUNE_ACTION, PruneRecord } from './prune-record';
 import { runRef, SYNC_RUN_ACTION } from './sync-run-audit';
+import { sqlTime } from '../db/sql-time';
 
 export interface PruneOptions {
   before: Date;
@@ -85,7 +85,7 @@ async function pruneChain(m: EntityManager, tenantId: string | null, options: Pr
   const q = (c: string) => m.connection.driver.escape(c);
   const sql = (text: string) => text.replace(/\{(\w+)\}/g, (_, c: string) => q(c));
   const chainKey = tenantId ?? GLOBAL_CHAIN;
-  const before = dbTime(options.before);
+  const before = sqlTime(options.before);
   const one = async (text: string, params: unknown[]): Promise<number | null> => {
     const [row] = await m.query(sql(text), params);
     const v = row ? Object.values(row)[0] : null;

@@ -18,10 +18,11 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditChainHead, AuditEvent, SyncRun } from '../entities';
 import { auditHash, GLOBAL_CHAIN } from './audit-log';
-import { compareLeaves, dbTime, digestInSlices, digestOf, EventKind, EventLeaf, EventsDigest, leafVersionOf, leavesWhere, readLeafList, runLeavesIn } from './event-leaves';
+import { compareLeaves, digestInSlices, digestOf, EventKind, EventLeaf, EventsDigest, leafVersionOf, leavesWhere, readLeafList, runLeavesIn } from './event-leaves';
 import { readRows } from '../db/read-rows';
 import { PRUNE_ACTION, PruneRecord } from './prune-record';
 import { runRef, SYNC_RUN_ACTION } from './sync-run-audit';
+import { sqlTime } from '../db/sql-time';
 
 export type BreakReason = 'HASH_MISMATCH' | 'SEQ_GAP' | 'ROOT_MISMATCH' | 'EVENT_ALTERED' | 'EVENT_DELETED' | 'EVENT_INSERTED';
 
@@ -142,11 +143,11 @@ class Verification {
   private async walk(head: AuditChainHead | null): Promise<Seal[]> {
     const lo = await this.scalar(
       `SELECT MIN({seq}) AS v FROM {audit_event} WHERE {chainKey} = ?${this.from ? ' AND {occurredAt} >= ?' : ''}`,
-      this.from ? [this.chainKey, dbTime(this.from)] : [this.chainKey],
+      this.from ? [this.chainKey, sqlTime(this.from)] : [this.chainKey],
     );
     const headSeq = head?.seq ?? 0;
     let hi = headSeq;
-    if (this.to) hi = Math.min(hi, (await this.scalar('SELECT MAX({seq}) AS v FROM {audit_event} WHERE {chainKey} = ? AND {occurredAt} <= ?', [this.chainKey, dbTime(this.to)])) ?? 0);
+    if (this.to) hi = Math.min(hi, (await this.scalar('SELECT MAX({seq}) AS v FROM {audit_event} WHERE {chainKey} = ? AND {occurredAt} <= ?', [this.chainKey, sqlTime(this.to)])) ?? 0);
     if (!head && lo !== null) {
       this.add({ reason: 'SEQ_GAP', seq: lo, auditEventId: null, syncRunId: null, event: null, message: 'the chain has events but no head: its head row was deleted' });
       hi = (await this.scalar('SELECT MAX({seq}) AS v FROM {audit_event} WHERE {chainKey} = ?', [this.chainKey])) ?? 0;
@@ -267,7 +268,7 @@ class Verification {
     }
     const firstSealAt = [...sealedByRef.values()].reduce<Date | null>((min, s) => (!min || s.occurredAt < min ? s.occurredAt : min), null);
     const range = [...(this.from ? [' AND {observedAt} >= ?'] : []), ...(this.to ? [' AND {observedAt} <= ?'] : [])].join('');
-    const params = [this.tenantId, ...(this.from ? [dbTime(this.from)] : []), ...(this.to ? [dbTime(this.to)] : [])];
+    const params = [this.tenantId, ...(this.from ? [sqlTime(this.from)] : []), ...(this.to ? [sqlTime(this.to)] : [])];
     const groups = new Map<string | null, number>();
     for (const table of ['patch_event', 'patch_posture_event']) {
       const q = (c: string) => this.m.connection.driver.escape(c);

@@ -18,6 +18,7 @@ import { webhookSecretBinding } from '../access/change-webhooks';
 import { ChangeWebhook, WebhookDelivery } from '../entities';
 import { SecretBox } from '../secrets/secret-box';
 import { Clock } from '../util/clock';
+import { sqlTime } from '../db/sql-time';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 
 export const MAX_ATTEMPTS = 8;
@@ -30,9 +31,6 @@ const BATCH = 50;
  * write of its outcome, so a live dispatcher never loses its claim mid-send (which would let a second one send).
  */
 export const CLAIM_LEASE_MS = 60_000;
-
-/** UTC text both engines compare with their DATETIME(3) columns. */
-const sqlTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 /** Not delivered, not given up, due, and claimed by nobody (or by a dispatcher whose lease ran out). */
 function dueAndFree(qb: WhereExpressionBuilder, now: Date): void {

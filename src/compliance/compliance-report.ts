@@ -1,4 +1,5 @@
-import { ComplianceEvaluation, ComplianceStatusName, STATUS_BY_RANK, STATUS_RANK, sqlTime, toDate } from './evaluation';
+import { ComplianceEvaluation, ComplianceStatusName, STATUS_BY_RANK, STATUS_RANK, toDate } from './evaluation';
+import { sqlTime } from '../db/sql-time';
 
 export interface StatusCount {
   status: ComplianceStatusName;

@@ -9,6 +9,7 @@ import { AdvisoryFacts, clockStartsAtFirstSeen, CveFacts, RuleTerm, ruleTerms, U
 import { JsonColumn, SqlDialect, sqlDialect } from './sql-dialect';
 import { StatePath, statePathFor } from './current-state';
 import { supersessionPairs } from './supersession';
+import { sqlTime } from '../db/sql-time';
 
 /** A compliance question: one policy, the world at `asOf`, as patchgraph had recorded it by `knownAt`. */
 export interface ComplianceQuestion {
@@ -36,9 +37,6 @@ export type CatalogUpdate = UpdateFacts & { kb: string | null; supersedes: strin
 export const STATUS_RANK = { COMPLIANT: 1, EXEMPT: 2, DUE_SOON: 3, UNVERIFIED: 4, NON_COMPLIANT: 5 } as const;
 export type ComplianceStatusName = keyof typeof STATUS_RANK;
 export const STATUS_BY_RANK = Object.fromEntries(Object.entries(STATUS_RANK).map(([k, v]) => [v, k])) as Record<number, ComplianceStatusName>;
-
-/** Timestamps as both engines store and compare them (UTC, milliseconds). */
-export const sqlTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 const TERM_COLUMNS: readonly JsonColumn[] = [
   { name: 'ruleId', key: 'r', type: 'id' }, { name: 'updateId', key: 'u', type: 'id' }, { name: 'assetClass', key: 'c', type: 'text' },

@@ -1,6 +1,7 @@
 import { NOT_REMEDIATED_STATES } from '../entities/enums';
 import { UserInputError } from '../errors';
-import { ComplianceEvaluation, STATUS_RANK, sqlTime } from './evaluation';
+import { ComplianceEvaluation, STATUS_RANK } from './evaluation';
+import { sqlTime } from '../db/sql-time';
 
 const DAY = 86_400_000;
 

@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ComplianceAccess, ResolvedPolicy } from '../access/compliance';
 import { TenantScope } from '../access/tenant-scope';
-import { sqlTime } from '../compliance/evaluation';
 import { projectRoot } from '../util/project-root';
 import { PolicyCompliance, renderPdf } from './formats/pdf';
 import { ChunkWriter } from './formats/chunk-writer';
@@ -14,6 +13,7 @@ import { takeEventStream } from './event-stream';
 import { PatchHistoryFilter } from './patch-history-filter';
 import { PatchHistoryRow } from './patch-history-row';
 import { PatchHistorySource } from './patch-history-source';
+import { sqlTime } from '../db/sql-time';
 
 /** The head of an audit chain when a report was generated: which events the trail held then. */
 export interface ChainHead {

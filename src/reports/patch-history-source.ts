@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
 import { assetClassSql } from '../compliance/asset-class';
-import { sqlTime, toDate } from '../compliance/evaluation';
+import { toDate } from '../compliance/evaluation';
+import { sqlTime } from '../db/sql-time';
 import { PatchStateValue } from '../entities/enums';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { UserInputError } from '../errors';

@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
-import { ComplianceEvaluation, sqlTime, toDate } from '../compliance/evaluation';
+import { ComplianceEvaluation, toDate } from '../compliance/evaluation';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { AdvisoryFacts, RuleTerm, ruleTerms } from '../compliance/rule-terms';
 import { NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
+import { sqlTime } from '../db/sql-time';
 
 export interface DueVerdict {
   dueAt: Date | null;

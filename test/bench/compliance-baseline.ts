@@ -11,6 +11,7 @@
  * policies the bench asks about, every tenant (an MSP-wide key) and no advisories.
  */
 import { DataSource } from 'typeorm';
+import { sqlTime } from '../../src/db/sql-time';
 
 export type BaselinePolicy = 'cyber-essentials-v3.3' | 'cisa-bod-22-01';
 
@@ -56,7 +57,6 @@ export function dashboardOf(compliance: any): Dashboard {
 const bySeverityStatus = (a: { severity: string; status: string }, b: { severity: string; status: string }) =>
   a.severity.localeCompare(b.severity) || a.status.localeCompare(b.status);
 
-const sqlTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 /** The three hand-written statements: assets by tenant and status, open findings by severity, status and age, the worst ten. */
 export class DashboardBaseline {

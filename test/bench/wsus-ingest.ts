@@ -20,10 +20,10 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { WsusSimulator } from '../../connectors/wsus/simulator';
 import { parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
-import { dbTime } from '../../src/audit/event-leaves';
 import { runMigrations } from '../../src/db/migrate';
 import { newId } from '../../src/util/ids';
 import { cpuSecondsOf, graphql, peakRssOf, startServerProcess, untilIdle } from './server-process';
+import { sqlTime } from '../../src/db/sql-time';
 
 const NOW = new Date('2026-11-02T09:00:00.000Z');
 const INGEST_KEY = 'wsus-ingest-key-for-the-bench-0123456789abcdef';
@@ -110,7 +110,7 @@ async function rawOwnTables(ds: DataSource, engine: string, rows: readonly Row[]
     `INSERT INTO ${q(`bench_${table}`)} (${columns.map(q).join(', ')}) VALUES ${Array.from({ length: n }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`;
   const tenantId = newId();
   const syncRunId = newId();
-  const now = dbTime(NOW);
+  const now = sqlTime(NOW);
   // Each computer's asset and source device ids, made once, as identity resolution would.
   const deviceIds = new Map<string, [string, string]>();
   const elapsed = await timedTransaction(ds, rows, 500, async (runner, slice) => {

@@ -9,7 +9,7 @@
  */
 import { TenantScope } from '../../src/access/tenant-scope';
 import { ComplianceReport } from '../../src/compliance/compliance-report';
-import { ComplianceEvaluation, ComplianceQuestion, sqlTime } from '../../src/compliance/evaluation';
+import { ComplianceEvaluation, ComplianceQuestion } from '../../src/compliance/evaluation';
 import { dailySeries } from '../../src/compliance/kpi-series';
 import { ComplianceKpis } from '../../src/compliance/kpis';
 import { PRESETS } from '../../src/compliance/presets';
@@ -19,6 +19,7 @@ import { EvidenceKind, PatchStateValue } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ComplianceFleet, FLEET_NOW } from '../bench/compliance-fleet';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+import { sqlTime } from '../../src/db/sql-time';
 
 const DAY = 86_400_000;
 // The question about now: the server's clock, after the last event was recorded.

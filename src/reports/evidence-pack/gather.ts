@@ -2,11 +2,12 @@ import { DataSource } from 'typeorm';
 import { ComplianceAccess } from '../../access/compliance';
 import { TenantScope } from '../../access/tenant-scope';
 import { StatusCount } from '../../compliance/compliance-report';
-import { ComplianceStatusName, sqlTime, toDate } from '../../compliance/evaluation';
+import { ComplianceStatusName, toDate } from '../../compliance/evaluation';
 import { verifyAuditChain, ChainVerification } from '../../audit/verify-chain';
 import { toGlobalId } from '../../graphql/types/global-id';
 import { PackBudget } from './pack-limit';
 import { EvidencePackAsk } from './request';
+import { sqlTime } from '../../db/sql-time';
 
 export interface PackAsset {
   /** The API's global id. */
