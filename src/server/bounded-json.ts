@@ -462,9 +462,24 @@ function recentStrings(intern: (value: string) => string) {
   /** Slots read at each place of the row before and of this row; -1 where it held no kept string. */
   let before = new Int32Array(PREDICTED_COLUMNS).fill(-1);
   let current = new Int32Array(PREDICTED_COLUMNS).fill(-1);
-  const sameBytes = (text: string, chunk: Buffer, from: number, to: number): boolean => {
-    if (text.length !== to - from) return false;
-    for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) !== chunk[from + k]) return false;
+  /**
+   * Each kept string's bytes as little-endian 32-bit words, its last 0-3 bytes left out: a row's two ids are compared
+   * four bytes a step through a view of the chunk (about 75 ms of a 2,000 × 300 re-post's parse, a byte a step).
+   */
+  const words: Array<Int32Array | undefined> = new Array(RECENT_SLOTS).fill(undefined);
+  let viewed: Buffer | undefined;
+  let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  const sameBytes = (slot: number, text: string, chunk: Buffer, from: number, to: number): boolean => {
+    const n = text.length;
+    if (n !== to - from) return false;
+    if (chunk !== viewed) {
+      viewed = chunk;
+      view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    const whole = n & ~3;
+    const textWords = words[slot]!;
+    for (let k = 0; k < whole; k += 4) if (view.getInt32(from + k, true) !== textWords[k >> 2]) return false;
+    for (let k = whole; k < n; k++) if (text.charCodeAt(k) !== chunk[from + k]) return false;
     return true;
   };
   return {
@@ -483,7 +498,7 @@ function recentStrings(intern: (value: string) => string) {
       if (slot < 0) return undefined;
       const text = strings[slot]!;
       const end = from + text.length;
-      if (end >= chunk.length || chunk[end] !== 0x22 || !sameBytes(text, chunk, from, end)) return undefined;
+      if (end >= chunk.length || chunk[end] !== 0x22 || !sameBytes(slot, text, chunk, from, end)) return undefined;
       current[column] = slot;
       return text;
     },
@@ -491,11 +506,12 @@ function recentStrings(intern: (value: string) => string) {
     string(chunk: Buffer, from: number, to: number, hash: number, column: number): string {
       const slot = hash & (RECENT_SLOTS - 1);
       let text = strings[slot];
-      if (text === undefined || hashes[slot] !== hash || !sameBytes(text, chunk, from, to)) {
+      if (text === undefined || hashes[slot] !== hash || !sameBytes(slot, text, chunk, from, to)) {
         text = intern((chunk as LatinSlicing).latin1Slice(from, to));
         if (to - from > INTERNED_MAX_CHARS) return text;
         strings[slot] = text;
         hashes[slot] = hash;
+        words[slot] = wordsOf(chunk, from, to);
       }
       if (column < PREDICTED_COLUMNS) {
         current[column] = slot;
@@ -505,6 +521,16 @@ function recentStrings(intern: (value: string) => string) {
       return text;
     },
   };
+}
+
+/** The bytes from `from` to `to` as little-endian 32-bit words, the last 0-3 bytes left out (see recentStrings). */
+function wordsOf(chunk: Buffer, from: number, to: number): Int32Array {
+  const out = new Int32Array((to - from) >> 2);
+  for (let k = 0; k < out.length; k++) {
+    const at = from + 4 * k;
+    out[k] = chunk[at] | (chunk[at + 1] << 8) | (chunk[at + 2] << 16) | (chunk[at + 3] << 24);
+  }
+  return out;
 }
 
 /** Strings up to this long are interned: ids, codes, dates; a title or a name seldom repeats. */

@@ -246,9 +246,12 @@ describe('collected rows read by the scanner or by the tokenizer', () => {
     // tokenizer's): 3,717.
     expect(await hashedBytes(doc(JSON.stringify(rows)), rows)).toBeLessThan(6_000);
 
-    // Guesses that are a prefix of the text, longer than it, or equal but for the last byte or the closing quote:
-    // each row must be read as the tokenizer reads it, one byte at a time.
-    const tricky = ['abc', 'abcd', 'ab', 'abc', 'abce', 'abc', 'ab"c', 'abc\\', 'abcd', 'abc'];
+    // Guesses that are a prefix of the text, longer than it, or equal but for one byte (in a four-byte word the
+    // scanner compares at once, or in the last 0-3 bytes it compares one by one) or the closing quote: each row must
+    // be read as the tokenizer reads it, one byte at a time.
+    const differing = (at: number) => `${GUID_A.slice(0, at)}${GUID_A[at] === 'f' ? 'e' : 'f'}${GUID_A.slice(at + 1)}`;
+    const tricky = ['abc', 'abcd', 'ab', 'abc', 'abce', 'abc', 'ab"c', 'abc\\', 'abcd', 'abc', 'abcdefgh', 'abcdefgi', 'abcdXfgh', 'abcdefgh',
+      GUID_A, differing(0), GUID_A, differing(5), differing(18), GUID_A, differing(32), differing(35), GUID_A];
     const trickyRows = computers.slice(0, 6).flatMap((c, i) => tricky.map((t, k) => [i % 2 ? `${c}x` : c, tricky[(k + i) % tricky.length], k]));
     const text = doc(JSON.stringify(trickyRows));
     // The first chunk ends after the first row, so that the scanner reads every other row.
