@@ -400,6 +400,12 @@ export interface IngestHook<C extends object = object> {
 export interface UploadArrayCollector {
   /** One element, complete; `index` is its place in the array. */
   add(element: unknown, index: number): void;
+  /**
+   * Optional: true when `add` keeps no element it is handed, only what it reads from it (it copies an element it
+   * keeps). The route may then hand every row that is a flat array in one array object, refilled for each row: an
+   * allocation fewer a row, 365,000 in a 2,000-computer WSUS snapshot.
+   */
+  readonly borrowsRows?: boolean;
   /** What the parsed upload holds in the array's place once the array has closed. */
   finish(): unknown;
 }

@@ -30,6 +30,9 @@ export class InstallationColumns {
   /** By an update's place: the place of the update in the row that came after its row last time. */
   private updateAfter: number[] = [];
 
+  /** A row is read into the columns and not kept (but for `firstBad`, a copy): the route may lend it (UploadArrayCollector). */
+  readonly borrowsRows = true;
+
   /** `isRow` is the schema's rule for one row: a row it refuses is kept raw, as `firstBad`. */
   constructor(private readonly isRow: (row: unknown) => boolean) {}
 
@@ -57,7 +60,8 @@ export class InstallationColumns {
     }
     if (computer === undefined || update === undefined || !this.statesSeen.has(triple![2])) {
       if (!this.isRow(row)) {
-        this.firstBad = { index, row };
+        // Kept, so copied: the route lends the rows it scans (borrowsRows) and refills the same array for the next.
+        this.firstBad = { index, row: Array.isArray(row) ? row.slice() : row };
         return;
       }
       const [computerId, updateId, state] = row as InstallationTriple;

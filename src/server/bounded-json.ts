@@ -48,6 +48,8 @@ export interface LimitNames {
 export interface ArrayCollector {
   /** One element, complete and within every limit; `index` is its place in the array. */
   add(element: unknown, index: number): void;
+  /** `add` keeps nothing of an element (UploadArrayCollector.borrowsRows): a scanned array row is lent, not copied. */
+  readonly borrowsRows?: boolean;
   /** What the parsed value holds in the array's place once it has closed. */
   finish(): unknown;
 }
@@ -411,7 +413,7 @@ function rowScanner(limits: JsonLimits, intern: (value: string) => string) {
             if (c !== 0x2c) return result;
             i++;
           }
-          element = row.slice();
+          element = collector.borrowsRows ? row : row.slice();
         }
         // The row and its values (and keys), counted as the tokenizer's path counts them; one over the limit is its to refuse.
         if (elements + 1 + row.length > limits.maxElements) return result;

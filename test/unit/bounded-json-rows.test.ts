@@ -264,6 +264,26 @@ describe('collected rows read by the scanner or by the tokenizer', () => {
     expect(seen.map(([row]) => row)).toEqual(trickyRows);
   });
 
+  it('lends one array for every scanned row to a collector that borrows rows, and hands the others a copy each', async () => {
+    const rows = Array.from({ length: 200 }, (_, r) => [GUID_A, `${GUID_B.slice(0, 32)}${String(r).padStart(4, '0')}`, r % 7]);
+    const text = doc(JSON.stringify(rows));
+    const cut = Buffer.byteLength(text.slice(0, text.indexOf('],[') + 1));
+    const read = async (borrowsRows: boolean) => {
+      const elements: unknown[] = [];
+      const contents: unknown[] = [];
+      const collector = (): ArrayCollector => ({ borrowsRows, add: (element) => void (elements.push(element), contents.push(structuredClone(element))), finish: () => null });
+      await parseBoundedJson([Buffer.from(text).subarray(0, cut), Buffer.from(text).subarray(cut)], LIMITS, NAMES, { '$.rows.installations': collector });
+      return { arrays: new Set(elements).size, contents };
+    };
+    const lent = await read(true);
+    const copied = await read(false);
+    expect(lent.contents).toEqual(rows);
+    expect(copied.contents).toEqual(rows);
+    // The first row is the tokenizer's (the first chunk); every row after it is scanned.
+    expect(lent.arrays).toBe(2);
+    expect(copied.arrays).toBe(rows.length);
+  });
+
   it('finds a repeated id by its bytes, making its string once, and never mistakes one id for another whose bytes hash alike', async () => {
     // Ids whose FNV-1a hashes share the low 12 bits: the same slot of the scanner's recent strings.
     const fnv = (text: string) => [...Buffer.from(text, 'latin1')].reduce((h, c) => Math.imul(h ^ c, 16_777_619), 0x811c9dc5 | 0);

@@ -65,14 +65,22 @@ describe('a WSUS upload parsed as the ingest route parses it', () => {
     const rowCount = (JSON.parse(text) as WsusEnvelope).rows.installations.length;
     // The text's buffers are made first: made inside the measure, they would count until their finalisers ran.
     const chunks = chunksOf(text);
-    const arrays = await heldBy(() => parseBoundedJson(chunks, LIMITS, NAMES));
-    const columns = await heldBy(() => parsedAsRouted(chunks));
-    process.stdout.write(`300 x 300 (${rowCount} rows): held ${arrays.bytes} bytes as arrays, ${columns.bytes} as columns\n`);
-    const installations = (columns.value as WsusEnvelope).rows.installations as unknown;
-    expect(installations).toBeInstanceOf(InstallationColumns);
-    expect((installations as InstallationColumns).length).toBe(rowCount);
-    // At 2,000 x 300 (365,000 rows): 30 MB held with the rows as interned, exact-size arrays, 5 MB as columns.
-    expect(columns.bytes / arrays.bytes).toBeLessThan(1 / 3);
+    /** One measure of each, in a frame of its own, so that nothing of one attempt is held through the next. */
+    const attempt = async (): Promise<number> => {
+      const arrays = await heldBy(() => parseBoundedJson(chunks, LIMITS, NAMES));
+      const columns = await heldBy(() => parsedAsRouted(chunks));
+      process.stdout.write(`300 x 300 (${rowCount} rows): held ${arrays.bytes} bytes as arrays, ${columns.bytes} as columns\n`);
+      const installations = (columns.value as WsusEnvelope).rows.installations as unknown;
+      expect(installations).toBeInstanceOf(InstallationColumns);
+      expect((installations as InstallationColumns).length).toBe(rowCount);
+      return columns.bytes / arrays.bytes;
+    };
+    // At 2,000 x 300 (365,000 rows): 30 MB held with the rows as interned, exact-size arrays, 5 MB as columns. What
+    // else the process allocates meanwhile only adds to a measure (on a busy machine the columns once measured 1.8 MB
+    // where they usually hold 0.65 MB), so the least of up to three attempts is what is compared.
+    let ratio = await attempt();
+    for (let i = 1; i < 3 && ratio >= 1 / 3; i++) ratio = Math.min(ratio, await attempt());
+    expect(ratio).toBeLessThan(1 / 3);
   });
 
   it('gives the same rows, and the same states once checked and mapped, as the text parsed whole', async () => {
