@@ -51,7 +51,7 @@ export interface ReadProgress {
 
 const isDate = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
 
-/** `what` names the field, or makes its name only if it is refused (a check run for every state of a fleet). */
+/** `what` names the field in the refusal. */
 function checkOptionalDate(value: unknown, what: string): void {
   if (value !== undefined && value !== null && !isDate(value)) throw new SyncDataError(`${what} is not a valid date`);
 }
@@ -131,8 +131,8 @@ function checkState(s: PatchStateRecord): void {
   if (!s?.deviceExternalId || !s.updateKey) throw new SyncDataError(`${stateName(s)}: deviceExternalId and updateKey are required`);
   if (!PATCH_STATE_VALUES.includes(s.state)) throw new SyncDataError(`${stateName(s)}: unknown state "${s.state}"`);
   if (!EVIDENCE_VALUES.includes(s.evidence)) throw new SyncDataError(`${stateName(s)}: unknown evidence "${s.evidence}"`);
-  if (s.reportedAt != null && !isDate(s.reportedAt)) checkOptionalDate(s.reportedAt, `${stateName(s)}: reportedAt`);
-  if (s.installedAt != null && !isDate(s.installedAt)) checkOptionalDate(s.installedAt, `${stateName(s)}: installedAt`);
+  if (s.reportedAt != null && !isDate(s.reportedAt)) throw new SyncDataError(`${stateName(s)}: reportedAt is not a valid date`);
+  if (s.installedAt != null && !isDate(s.installedAt)) throw new SyncDataError(`${stateName(s)}: installedAt is not a valid date`);
 }
 
 const stateName = (s: PatchStateRecord | undefined): string => `patch state ${s?.deviceExternalId}/${s?.updateKey}`;
