@@ -51,9 +51,13 @@ export interface ReadProgress {
 
 const isDate = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
 
+/** Absent, or a valid date. */
+const isOptionalDate = (value: unknown): boolean => value === undefined || value === null || isDate(value);
+const notADate = (what: string) => new SyncDataError(`${what} is not a valid date`);
+
 /** `what` names the field in the refusal. */
 function checkOptionalDate(value: unknown, what: string): void {
-  if (value !== undefined && value !== null && !isDate(value)) throw new SyncDataError(`${what} is not a valid date`);
+  if (!isOptionalDate(value)) throw notADate(what);
 }
 
 function checkDevice(d: DeviceRecord): void {
@@ -131,8 +135,8 @@ function checkState(s: PatchStateRecord): void {
   if (!s?.deviceExternalId || !s.updateKey) throw new SyncDataError(`${stateName(s)}: deviceExternalId and updateKey are required`);
   if (!PATCH_STATE_VALUES.includes(s.state)) throw new SyncDataError(`${stateName(s)}: unknown state "${s.state}"`);
   if (!EVIDENCE_VALUES.includes(s.evidence)) throw new SyncDataError(`${stateName(s)}: unknown evidence "${s.evidence}"`);
-  if (s.reportedAt != null && !isDate(s.reportedAt)) throw new SyncDataError(`${stateName(s)}: reportedAt is not a valid date`);
-  if (s.installedAt != null && !isDate(s.installedAt)) throw new SyncDataError(`${stateName(s)}: installedAt is not a valid date`);
+  if (!isOptionalDate(s.reportedAt)) throw notADate(`${stateName(s)}: reportedAt`);
+  if (!isOptionalDate(s.installedAt)) throw notADate(`${stateName(s)}: installedAt`);
 }
 
 const stateName = (s: PatchStateRecord | undefined): string => `patch state ${s?.deviceExternalId}/${s?.updateKey}`;
