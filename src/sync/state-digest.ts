@@ -12,7 +12,7 @@
  * a full read omits is left as it is, with or without the digest (a different set is a different digest).
  * Anything else that rewrites a device's states must null its digest (account-partitions.ts's rehome does).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EVIDENCE_VALUES, PATCH_STATE_VALUES } from '../../connectors/sdk/contract';
 import { TimeSlicer, timeSlicer } from '../../connectors/sdk/time-slices';
 import { SourceDevice } from '../entities';
@@ -83,7 +83,7 @@ class DeviceDigests {
       length = copyInto(this.bytes, length, this.headPrint(updates[line], states));
       length = this.writeRest(line, length);
     }
-    return createHash('sha256').update(this.bytes.subarray(0, length)).digest('hex');
+    return hash('sha256', this.bytes.subarray(0, length), 'hex');
   }
 
   /** The lines' order: by rank and position as one number, sorted without a comparator; exact while ranks stay under 2^31. */
@@ -149,7 +149,7 @@ class DeviceDigests {
   }
 
   private headPrint(update: number, states: RunStates): Buffer {
-    return (this.headPrints[update] ??= createHash('sha256').update(this.headText(update, states)).digest().subarray(0, HEAD_PRINT_BYTES));
+    return (this.headPrints[update] ??= hash('sha256', this.headText(update, states), 'buffer').subarray(0, HEAD_PRINT_BYTES));
   }
 
   private headText(update: number, states: RunStates): string {
