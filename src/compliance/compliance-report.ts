@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { ComplianceEvaluation, ComplianceStatusName, STATUS_BY_RANK, STATUS_RANK, toDate } from './evaluation';
 import { sqlTime } from '../db/sql-time';
 
@@ -39,66 +40,104 @@ export const AGE_BANDS = [
 ] as const;
 
 
+/** One of the aggregate answers a report gathers into a single statement (see ComplianceReport). */
+type AggregateKey = 'tenantId' | 'siteId' | 'findings' | `worst:${number}`;
+
 /**
- * Answers of one evaluation, each one SQL statement over its CTEs: counts and groupings are GROUP BYs, the asset
- * list a keyset page. Nothing here reads more rows than it returns.
+ * A row of the gathered statement: `part` names the answer it belongs to, `ord` its place in that answer's order
+ * (the engine's, collation and all: rows of a UNION ALL come back in no promised order).
+ */
+interface AggregateRow {
+  part: string;
+  k: string | null;
+  k2: string | null;
+  statusRank: number | null;
+  n: number | string;
+  ord: number | string;
+}
+
+/**
+ * Answers of one evaluation, each a grouping over its CTEs: counts and groupings are GROUP BYs, the asset list a
+ * keyset page. Nothing here reads more rows than it returns.
  *
- * Each statement evaluates the whole CTE chain again, so answers that are sums of one grouping share it: the total,
- * the counts by status and by tenant read one count by (tenant, status), and the open findings by severity and by age
- * one count by (severity, status, age band). A dashboard asking for all of them costs two evaluations, not five.
- * A report serves one request (one GraphQL `compliance` field), so the shared answers are kept for its life.
+ * Every statement evaluates the whole CTE chain again: the assets in scope, the open states with their rivals'
+ * probes, every asset's device rules. The aggregate answers asked in one go (a dashboard asks for all of them in one
+ * GraphQL request, its fields resolved in the same tick) are therefore gathered by a DataLoader; on SQLite into one
+ * statement, a UNION ALL of their groupings over one evaluation, where they were a statement each. The total, the counts by
+ * status and by tenant read one count by (tenant, status); the open findings by severity and by age one count by
+ * (severity, status, age band). A report serves one request (one GraphQL `compliance` field), so the answers are kept
+ * for its life.
  */
 export class ComplianceReport {
-  private tenantStatus?: Promise<Array<{ k: string; statusRank: number; n: number }>>;
-  private findingCounts?: Promise<Array<{ severity: string; statusRank: number; band: string; n: number }>>;
+  private readonly aggregates = new DataLoader<AggregateKey, AggregateRow[]>((keys) => this.gather(keys));
 
   constructor(readonly evaluation: ComplianceEvaluation) {}
 
-  /** Assets by tenant and status, ordered by tenant: what total, statusCounts and statusCountsBy('tenantId') sum. */
-  private byTenantAndStatus(): Promise<Array<{ k: string; statusRank: number; n: number }>> {
-    this.tenantStatus ??= this.evaluation.run<{ k: string; statusRank: number; n: number }>(
-      'SELECT sa.tenantId AS k, s.statusRank, COUNT(*) AS n FROM asset_status s JOIN scope_assets sa ON sa.assetId = s.assetId GROUP BY sa.tenantId, s.statusRank ORDER BY sa.tenantId',
-    );
-    return this.tenantStatus;
-  }
-
-  async statusCounts(): Promise<StatusCount[]> {
-    return withZeros(sumBy(await this.byTenantAndStatus(), (r) => String(r.statusRank)).map(([rank, n]) => ({ statusRank: Number(rank), n })));
-  }
-
-  async statusCountsBy(column: 'tenantId' | 'siteId'): Promise<Array<{ key: string | null; counts: StatusCount[] }>> {
-    const rows = column === 'tenantId'
-      ? await this.byTenantAndStatus()
-      : await this.evaluation.run<{ k: string | null; statusRank: number; n: number }>(
-        `SELECT sa.${column} AS k, s.statusRank, COUNT(*) AS n FROM asset_status s JOIN scope_assets sa ON sa.assetId = s.assetId GROUP BY sa.${column}, s.statusRank ORDER BY sa.${column}`,
-      );
-    const byKey = new Map<string | null, Array<{ statusRank: number; n: number }>>();
-    for (const r of rows) byKey.set(r.k, [...(byKey.get(r.k) ?? []), r]);
-    return [...byKey].map(([key, counts]) => ({ key, counts: withZeros(counts) }));
-  }
-
   /**
-   * Open findings (one per asset and update, its worst status over the rules) by the update's severity, status and
-   * age band (how long its clock has run at asOf): what openFindingsBySeverity and openFindingsByAge sum.
+   * The rows of each asked answer: one UNION ALL of their groupings where the engine computes the evaluation's CTEs
+   * once for it (SQLite). Elsewhere (MariaDB) each grouping stays a statement of its own, sent at once on the pool's
+   * connections.
    */
-  private bySeverityStatusAndAge(): Promise<Array<{ severity: string; statusRank: number; band: string; n: number }>> {
-    if (!this.findingCounts) {
+  private async gather(keys: readonly AggregateKey[]): Promise<AggregateRow[][]> {
+    if (!this.evaluation.dialect.computesCteOnce) {
+      return Promise.all(keys.map(async (key) => {
+        const params: unknown[] = [];
+        const sql = this.partSql(key, params);
+        return (await this.evaluation.run<AggregateRow>(sql, params)).sort((a, b) => Number(a.ord) - Number(b.ord));
+      }));
+    }
+    const params: unknown[] = [];
+    const parts = keys.map((key, i) => `SELECT * FROM (${this.partSql(key, params)}) p${i}`);
+    const rows = await this.evaluation.run<AggregateRow>(parts.join('\n       UNION ALL '), params);
+    return keys.map((key) => rows.filter((r) => r.part === key).sort((a, b) => Number(a.ord) - Number(b.ord)));
+  }
+
+  /** One answer's grouping as rows of the gathered statement's shape, its parameters appended to `params`. */
+  private partSql(key: AggregateKey, params: unknown[]): string {
+    params.push(key);
+    if (key === 'tenantId' || key === 'siteId') {
+      // Assets by key and status, in key order: what total, statusCounts and statusCountsBy sum.
+      return `SELECT ? AS part, sa.${key} AS k, NULL AS k2, s.statusRank, COUNT(*) AS n, ROW_NUMBER() OVER (ORDER BY sa.${key}, s.statusRank) AS ord
+         FROM asset_status s JOIN scope_assets sa ON sa.assetId = s.assetId GROUP BY sa.${key}, s.statusRank`;
+    }
+    if (key === 'findings') {
+      // Open findings (one per asset and update, its worst status over the rules) by the update's severity, status and
+      // age band (how long its clock has run at asOf).
       const asOf = this.evaluation.question.asOf.getTime();
-      const params: unknown[] = [];
       const cases = AGE_BANDS.map((b) => {
         params.push(sqlTime(new Date(asOf - b.from * 86_400_000)));
         if (b.to === null) return `WHEN f.startedAt <= ? THEN '${b.label}'`;
         params.push(sqlTime(new Date(asOf - b.to * 86_400_000)));
         return `WHEN f.startedAt <= ? AND f.startedAt > ? THEN '${b.label}'`;
       });
-      this.findingCounts = this.evaluation.run(
-        `SELECT u.severity, f.statusRank, CASE ${cases.join(' ')} ELSE 'not started' END AS band, COUNT(*) AS n FROM (
+      return `SELECT ? AS part, u.severity AS k, CASE ${cases.join(' ')} ELSE 'not started' END AS k2, f.statusRank, COUNT(*) AS n, 0 AS ord FROM (
            SELECT assetId, updateId, MAX(statusRank) AS statusRank, MIN(COALESCE(clockStartAt, firstMissingAt)) AS startedAt FROM finding_status GROUP BY assetId, updateId) f
-         JOIN software_update u ON u.id = f.updateId GROUP BY u.severity, f.statusRank, band`,
-        params,
-      );
+         JOIN software_update u ON u.id = f.updateId GROUP BY u.severity, f.statusRank, k2`;
     }
-    return this.findingCounts;
+    // The assets with the most overdue updates, by host name and id where as many.
+    const limit = Number(key.slice('worst:'.length));
+    return `SELECT ? AS part, w.assetId AS k, NULL AS k2, NULL AS statusRank, w.n, ROW_NUMBER() OVER (ORDER BY w.n DESC, w.hostname, w.assetId) AS ord FROM (
+           SELECT f.assetId, sa.hostname, COUNT(DISTINCT f.updateId) AS n FROM finding_status f JOIN scope_assets sa ON sa.assetId = f.assetId
+           WHERE f.statusRank = ${STATUS_RANK.NON_COMPLIANT} GROUP BY f.assetId, sa.hostname ORDER BY n DESC, sa.hostname, f.assetId LIMIT ${limit}) w`;
+  }
+
+  private async statusRows(column: 'tenantId' | 'siteId'): Promise<Array<{ k: string | null; statusRank: number; n: number }>> {
+    return (await this.aggregates.load(column)).map((r) => ({ k: r.k, statusRank: Number(r.statusRank), n: Number(r.n) }));
+  }
+
+  async statusCounts(): Promise<StatusCount[]> {
+    return withZeros(sumBy(await this.statusRows('tenantId'), (r) => String(r.statusRank)).map(([rank, n]) => ({ statusRank: Number(rank), n })));
+  }
+
+  async statusCountsBy(column: 'tenantId' | 'siteId'): Promise<Array<{ key: string | null; counts: StatusCount[] }>> {
+    const byKey = new Map<string | null, Array<{ statusRank: number; n: number }>>();
+    for (const r of await this.statusRows(column)) byKey.set(r.k, [...(byKey.get(r.k) ?? []), r]);
+    return [...byKey].map(([key, counts]) => ({ key, counts: withZeros(counts) }));
+  }
+
+  /** Open findings by the update's severity, status and age band: what openFindingsBySeverity and openFindingsByAge sum. */
+  private async bySeverityStatusAndAge(): Promise<Array<{ severity: string; statusRank: number; band: string; n: number }>> {
+    return (await this.aggregates.load('findings')).map((r) => ({ severity: r.k!, statusRank: Number(r.statusRank), band: r.k2!, n: Number(r.n) }));
   }
 
   /** Findings not yet remedied, by the update's severity: those overdue, due soon, within their allowance or exempt. */
@@ -117,11 +156,7 @@ export class ComplianceReport {
 
   /** The assets with the most overdue findings. */
   async worstAssets(limit: number): Promise<Array<{ assetId: string; overdue: number }>> {
-    const rows = await this.evaluation.run<{ assetId: string; n: number }>(
-      `SELECT f.assetId, COUNT(DISTINCT f.updateId) AS n FROM finding_status f JOIN scope_assets sa ON sa.assetId = f.assetId
-       WHERE f.statusRank = ${STATUS_RANK.NON_COMPLIANT} GROUP BY f.assetId, sa.hostname ORDER BY n DESC, sa.hostname, f.assetId LIMIT ${Math.trunc(limit)}`,
-    );
-    return rows.map((r) => ({ assetId: r.assetId, overdue: Number(r.n) }));
+    return (await this.aggregates.load(`worst:${Math.trunc(limit)}`)).map((r) => ({ assetId: r.k!, overdue: Number(r.n) }));
   }
 
   /**
@@ -156,7 +191,7 @@ export class ComplianceReport {
 
   async total(statuses: ComplianceStatusName[] | null): Promise<number> {
     const ranks = statuses && new Set<number>(statuses.map((st) => STATUS_RANK[st]));
-    return (await this.byTenantAndStatus()).filter((r) => !ranks || ranks.has(Number(r.statusRank))).reduce((sum, r) => sum + Number(r.n), 0);
+    return (await this.statusRows('tenantId')).filter((r) => !ranks || ranks.has(r.statusRank)).reduce((sum, r) => sum + r.n, 0);
   }
 
   /** The findings of some assets (a page's), worst first. */

@@ -43,6 +43,32 @@ describe(`compliance dashboard against hand-written SQL on ${ENGINE}`, () => {
     expect(product.worstAssets).toHaveLength(10);
   }, 180_000);
 
+  it('evaluates once for the whole dashboard where the engine shares a statement\'s CTEs, with the answers of separate requests', async () => {
+    const evaluations = () => db.counter.statements.filter((s) => /^\s*WITH scope_assets/.test(s));
+    const policy = 'cyber-essentials-v3.3';
+    db.counter.reset();
+    const together = await dashboard(policy);
+    // SQLite computes a MATERIALIZED CTE once per statement: one UNION ALL of the groupings. MariaDB computes a CTE
+    // again for every reference, so each grouping (status by tenant, findings by severity and age, worst assets) is a
+    // statement of its own there.
+    expect(evaluations()).toHaveLength(ENGINE === 'sqlite' ? 1 : 3);
+
+    // Each field asked alone: its own grouping, and the same answer.
+    const alone = async (selection: string) => {
+      const res = await server.gql(`query($policy: String!, $asOf: DateTimeISO) { compliance(policy: $policy, asOf: $asOf) { ${selection} } }`, { policy, asOf: FLEET_AS_OF.toISOString() });
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data.compliance;
+    };
+    expect((await alone('assetCount')).assetCount).toBe(together.assetCount);
+    expect((await alone('byStatus { status count }')).byStatus).toEqual(together.byStatus);
+    expect((await alone('openFindingsByAge { band count }')).openFindingsByAge).toEqual(together.openFindingsByAge);
+    const worst = (await alone('worstAssets(first: 10) { asset { hostname } overdueUpdates }')).worstAssets;
+    expect(worst.map((w: any) => ({ hostname: w.asset.hostname, overdueUpdates: w.overdueUpdates }))).toEqual(together.worstAssets);
+    // Two lists of different lengths in one request are two answers, each in its order.
+    const both = await alone('top: worstAssets(first: 3) { overdueUpdates } all: worstAssets(first: 10) { overdueUpdates }');
+    expect(both.top).toEqual(both.all.slice(0, 3));
+  }, 180_000);
+
   it('BOD 22-01: every count agrees, with KEV due dates instead of release plus 14 days', async () => {
     const product = await dashboard('cisa-bod-22-01');
     expect(product).toEqual(await new DashboardBaseline(db.dataSource).dashboard('cisa-bod-22-01', FLEET_AS_OF, FLEET_NOW));
