@@ -236,7 +236,8 @@ export class ComplianceAdmin {
       if (!asset || !this.scope.allows(asset.tenantId)) throw new NotFoundError('Asset', assetId);
       const from = asset[column];
       if (from === value) return asset;
-      await m.update(Asset, { id: assetId }, { [column]: value, updatedAt: now });
+      // The revision tells kept compliance answers to evaluate this asset again.
+      await m.update(Asset, { id: assetId }, { [column]: value, updatedAt: now, revision: () => `${m.connection.driver.escape('revision')} + 1` });
       await appendAudit(m, this.entry(asset.tenantId, action, 'Asset', assetId, { from, to: value }, now));
       return (await m.findOneBy(Asset, { id: assetId }))!;
     });

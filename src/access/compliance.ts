@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ComplianceReport } from '../compliance/compliance-report';
 import { ComplianceEvaluation } from '../compliance/evaluation';
+import { keptAnswersOf } from '../compliance/kept-answers';
 import { PolicyDefinition } from '../compliance/policy-definition';
 import { PRESETS } from '../compliance/presets';
 import { IntelSource, Site } from '../entities';
@@ -72,6 +73,6 @@ export class ComplianceAccess {
       policyKey: policy.key, policy: policy.definition, asOf: ask.asOf, knownAt: ask.knownAt, tenantId: tenantId ?? undefined, siteId: ask.siteId ?? undefined,
       assignedOnly: ask.assignedOnly,
     });
-    return { policy, report: new ComplianceReport(evaluation) };
+    return { policy, report: new ComplianceReport(evaluation, keptAnswersOf(this.dataSource)) };
   }
 }

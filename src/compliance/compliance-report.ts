@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { ComplianceEvaluation, ComplianceStatusName, STATUS_BY_RANK, STATUS_RANK, toDate } from './evaluation';
 import { sqlTime } from '../db/sql-time';
+import { KeptAnswers, KeptView } from './kept-answers';
 
 export interface StatusCount {
   status: ComplianceStatusName;
@@ -71,7 +72,8 @@ interface AggregateRow {
 export class ComplianceReport {
   private readonly aggregates = new DataLoader<AggregateKey, AggregateRow[]>((keys) => this.gather(keys));
 
-  constructor(readonly evaluation: ComplianceEvaluation) {}
+  /** `kept`: answer from kept answers where they hold (kept-answers.ts); without it, every answer is evaluated. */
+  constructor(readonly evaluation: ComplianceEvaluation, private readonly kept?: KeptAnswers) {}
 
   /**
    * The rows of each asked answer: one UNION ALL of their groupings where the engine computes the evaluation's CTEs
@@ -79,6 +81,8 @@ export class ComplianceReport {
    * connections.
    */
   private async gather(keys: readonly AggregateKey[]): Promise<AggregateRow[][]> {
+    const view = this.kept ? await this.kept.view(this.evaluation) : null;
+    if (view) return Promise.all(keys.map((key) => this.keptPart(view, key)));
     if (!this.evaluation.dialect.computesCteOnce) {
       return Promise.all(keys.map(async (key) => {
         const params: unknown[] = [];
@@ -90,6 +94,24 @@ export class ComplianceReport {
     const parts = keys.map((key, i) => `SELECT * FROM (${this.partSql(key, params)}) p${i}`);
     const rows = await this.evaluation.run<AggregateRow>(parts.join('\n       UNION ALL '), params);
     return keys.map((key) => rows.filter((r) => r.part === key).sort((a, b) => Number(a.ord) - Number(b.ord)));
+  }
+
+  /** One answer from kept answers, in the gathered statement's shape. */
+  private async keptPart(view: KeptView, key: AggregateKey): Promise<AggregateRow[]> {
+    if (key === 'tenantId' || key === 'siteId') {
+      return view.statusRows(key).map((r, ord) => ({ part: key, k: r.k, k2: null, statusRank: r.statusRank, n: r.n, ord }));
+    }
+    if (key === 'findings') {
+      const asOf = this.evaluation.question.asOf.getTime();
+      // The age bands' CASE in partSql, in code: a clock not started (or in the future) is in none.
+      const band = (startedAt: number | null) => {
+        if (startedAt === null) return 'not started';
+        const found = AGE_BANDS.find((b) => startedAt <= asOf - b.from * 86_400_000 && (b.to === null || startedAt > asOf - b.to * 86_400_000));
+        return found ? found.label : 'not started';
+      };
+      return (await view.findingCounts(band)).map((r) => ({ part: key, k: r.severity, k2: r.band, statusRank: r.statusRank, n: r.n, ord: 0 }));
+    }
+    return (await view.worst(Number(key.slice('worst:'.length)))).map((r, ord) => ({ part: key, k: r.assetId, k2: null, statusRank: null, n: r.n, ord }));
   }
 
   /** One answer's grouping as rows of the gathered statement's shape, its parameters appended to `params`. */

@@ -21,6 +21,8 @@ export interface ComplianceQuestion {
   siteId?: string;
   /** Only assets whose tenant (or site) had the policy assigned at `asOf`. */
   assignedOnly: boolean;
+  /** Only these assets (kept answers evaluate again the assets that changed since they were computed). */
+  assetIds?: readonly string[];
 }
 
 /** A CVE's facts as held at knownAt, with the intel version each came from (null: the bundled catalog or a connector). */
@@ -42,6 +44,16 @@ const TERM_COLUMNS: readonly JsonColumn[] = [
   { name: 'ruleId', key: 'r', type: 'id' }, { name: 'updateId', key: 'u', type: 'id' }, { name: 'assetClass', key: 'c', type: 'text' },
   { name: 'clockStartAt', key: 's', type: 'timestamp' }, { name: 'dueAt', key: 'd', type: 'timestamp' }, { name: 'allowanceSeconds', key: 'a', type: 'integer' },
 ];
+
+const ASSET_ID_COLUMNS: readonly JsonColumn[] = [{ name: 'assetId', key: 'a', type: 'id' }];
+
+/** A placeholder binder: each call appends its value to `params` and returns `?`, so values bind in text order. */
+function binder(params: unknown[]): (v: unknown) => string {
+  return (v) => {
+    params.push(v);
+    return '?';
+  };
+}
 
 const SUPERSEDER_COLUMNS: readonly JsonColumn[] = [{ name: 'updateId', key: 'u', type: 'id' }, { name: 'supersederId', key: 's', type: 'id' }];
 
@@ -73,12 +85,13 @@ export class ComplianceEvaluation {
   private facts?: Promise<CatalogUpdate[]>;
   private firstSeen?: Promise<Set<string>>;
   private path?: Promise<StatePath>;
+  private ruleTerms?: Promise<RuleTerm[]>;
 
   /**
    * `forcePath` pins how states at asOf are read (tests compare the two); by default the question decides
    * (current-state.ts): a question about now reads the stored current states, any other replays the events.
    */
-  constructor(private readonly dataSource: DataSource, private readonly scope: TenantScope, readonly question: ComplianceQuestion, private readonly forcePath?: StatePath) {}
+  constructor(private readonly dataSource: DataSource, readonly scope: TenantScope, readonly question: ComplianceQuestion, private readonly forcePath?: StatePath) {}
 
   /** How this evaluation reads the state at asOf: 'current' (patch_state) or 'replay' (patch_event). */
   statePath(): Promise<StatePath> {
@@ -97,17 +110,8 @@ export class ComplianceEvaluation {
     const asOf = sqlTime(q.asOf);
     const knownAt = sqlTime(q.knownAt);
     const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return '?';
-    };
-
-    const tenantCond = (column: string): string => {
-      const parts: string[] = [];
-      if (!this.scope.all) parts.push(this.scope.allowedIds().length ? `${column} IN (${this.scope.allowedIds().map((id) => p(id)).join(', ')})` : '1 = 0');
-      if (q.tenantId) parts.push(`${column} = ${p(q.tenantId)}`);
-      return parts.length ? parts.join(' AND ') : '1 = 1';
-    };
+    const p = binder(params);
+    const tenantCond = this.tenantCondition(p);
 
     const open = NOT_REMEDIATED_STATES.map((s) => `'${s}'`).join(', ');
     const terms = await this.terms();
@@ -121,7 +125,8 @@ export class ComplianceEvaluation {
     let sql = `WITH scope_assets AS ${current ? this.dialect.materialized : ''} (
       SELECT a.id AS assetId, a.tenantId, a.siteId, a.hostname, a.osName, a.osBuild, a.osVersion, a.esuUntil, a.lastSeenAt, ${assetClassSql('a')} AS assetClass
       FROM asset a
-      WHERE ${tenantCond('a.tenantId')} ${q.siteId ? `AND a.siteId = ${p(q.siteId)}` : ''}
+      WHERE ${tenantCond('a.tenantId')} ${q.siteId ? `AND a.siteId = ${p(q.siteId)}` : ''}${q.assetIds ? `
+        AND a.id IN (SELECT assetId FROM (${this.dialect.jsonRows(p(JSON.stringify(q.assetIds.map((a) => ({ a })))), ASSET_ID_COLUMNS)}) asked)` : ''}
         AND a.createdAt <= ${p(knownAt)}
         AND EXISTS (SELECT 1 FROM source_device sd0 WHERE sd0.assetId = a.id AND COALESCE(sd0.enrolledAt, sd0.firstSeenAt) <= ${p(asOf)})`;
     if (q.assignedOnly) {
@@ -227,11 +232,7 @@ export class ComplianceEvaluation {
       // From the current states, a probe of uq_patch_state_source_update per source: each stands for its events. The
       // probe is nested per source: as one NOT EXISTS over the join, MariaDB turned it into an anti-join against the
       // materialized join of every source with every one of its states (all the fleet's states, for each request).
-      deviceRows.push({
-        rank: STATUS_RANK.UNVERIFIED, reason: 'NO_PER_UPDATE_EVIDENCE', cond: () => (current ? `NOT EXISTS (SELECT 1 FROM source_device sd1 WHERE sd1.assetId = sa.assetId
-          AND EXISTS (SELECT 1 FROM patch_state ps1 WHERE ps1.sourceDeviceId = sd1.id AND ${tenantCond('ps1.tenantId')}))` : `NOT EXISTS (SELECT 1 FROM source_device sd1 JOIN patch_event pe1 ON pe1.sourceDeviceId = sd1.id
-          WHERE sd1.assetId = sa.assetId AND ${tenantCond('pe1.tenantId')} AND pe1.observedAt <= ${p(knownAt)} AND COALESCE(pe1.reportedAt, pe1.observedAt) <= ${p(asOf)})`),
-      });
+      deviceRows.push({ rank: STATUS_RANK.UNVERIFIED, reason: 'NO_PER_UPDATE_EVIDENCE', cond: () => this.noEvidenceCond(p, current) });
     }
     for (const rule of q.policy.deviceRules) {
       const rank = STATUS_RANK[rule.outcome];
@@ -250,12 +251,7 @@ export class ComplianceEvaluation {
           });
         }
       } else if (rule.kind === 'NO_PATCH_POLICY') {
-        deviceRows.push({
-          rank, reason: 'NO_PATCH_POLICY', cond: () => `EXISTS (
-        SELECT 1 FROM source_device sd WHERE sd.assetId = sa.assetId AND (
-          SELECT ppe.toStatus FROM patch_posture_event ppe WHERE ppe.sourceDeviceId = sd.id AND ppe.observedAt <= ${p(knownAt)} AND ppe.observedAt <= ${p(asOf)}
-          ORDER BY ppe.observedAt DESC, ppe.id DESC LIMIT 1) = 'NO_POLICY')`,
-        });
+        deviceRows.push({ rank, reason: 'NO_PATCH_POLICY', cond: () => this.noPatchPolicyCond(p) });
       }
     }
     for (const row of deviceRows) {
@@ -280,6 +276,48 @@ export class ComplianceEvaluation {
       SELECT r.assetId, MAX(r.statusRank) AS statusRank FROM ranked r GROUP BY r.assetId`}
     )`;
     return { sql, params };
+  }
+
+  /** `column` holds a tenant of the question: one the scope sees, and the question's tenant if it names one. */
+  private tenantCondition(p: (v: unknown) => string): (column: string) => string {
+    return (column) => {
+      const parts: string[] = [];
+      if (!this.scope.all) parts.push(this.scope.allowedIds().length ? `${column} IN (${this.scope.allowedIds().map((id) => p(id)).join(', ')})` : '1 = 0');
+      if (this.question.tenantId) parts.push(`${column} = ${p(this.question.tenantId)}`);
+      return parts.length ? parts.join(' AND ') : '1 = 1';
+    };
+  }
+
+  /** The asset `sa` has no per-update evidence at asOf: no state of any of its sources (no event, when replaying). */
+  private noEvidenceCond(p: (v: unknown) => string, current: boolean): string {
+    const tenantCond = this.tenantCondition(p);
+    const knownAt = sqlTime(this.question.knownAt);
+    const asOf = sqlTime(this.question.asOf);
+    return current ? `NOT EXISTS (SELECT 1 FROM source_device sd1 WHERE sd1.assetId = sa.assetId
+          AND EXISTS (SELECT 1 FROM patch_state ps1 WHERE ps1.sourceDeviceId = sd1.id AND ${tenantCond('ps1.tenantId')}))` : `NOT EXISTS (SELECT 1 FROM source_device sd1 JOIN patch_event pe1 ON pe1.sourceDeviceId = sd1.id
+          WHERE sd1.assetId = sa.assetId AND ${tenantCond('pe1.tenantId')} AND pe1.observedAt <= ${p(knownAt)} AND COALESCE(pe1.reportedAt, pe1.observedAt) <= ${p(asOf)})`;
+  }
+
+  /** A source of the asset `sa` had no patch policy at asOf: its last posture event then says NO_POLICY. */
+  private noPatchPolicyCond(p: (v: unknown) => string): string {
+    return `EXISTS (
+        SELECT 1 FROM source_device sd WHERE sd.assetId = sa.assetId AND (
+          SELECT ppe.toStatus FROM patch_posture_event ppe WHERE ppe.sourceDeviceId = sd.id AND ppe.observedAt <= ${p(sqlTime(this.question.knownAt))} AND ppe.observedAt <= ${p(sqlTime(this.question.asOf))}
+          ORDER BY ppe.observedAt DESC, ppe.id DESC LIMIT 1) = 'NO_POLICY')`;
+  }
+
+  /**
+   * For kept answers (kept-answers.ts): each asset in scope with what its device rules read besides its own columns,
+   * as flags (1 or 0), and each finding with its times. Run after the CTEs with the returned parameters.
+   */
+  keptSelects(): { assets: string; assetParams: unknown[]; findings: string } {
+    const assetParams: unknown[] = [];
+    const p = binder(assetParams);
+    const current = true;
+    const assets = `SELECT sa.assetId, sa.lastSeenAt, sa.osName, sa.osBuild, sa.osVersion, sa.esuUntil, CASE WHEN ${this.noEvidenceCond(p, current)} THEN 1 ELSE 0 END AS noEvidence,
+        CASE WHEN ${this.noPatchPolicyCond(p)} THEN 1 ELSE 0 END AS noPatchPolicy FROM scope_assets sa`;
+    const findings = 'SELECT assetId, updateId, ruleId, dueAt, clockStartAt, firstMissingAt, exceptionId FROM findings';
+    return { assets, assetParams, findings };
   }
 
   /** The lowest id of a risk exception in force at asOf covering a finding of `s` (an asset and update) in `tenant`'s `site`. */
@@ -354,6 +392,25 @@ export class ComplianceEvaluation {
     return sqlDialect(this.dataSource);
   }
 
+  /** The same question about these assets alone, read from the current states. */
+  only(assetIds: readonly string[]): ComplianceEvaluation {
+    return new ComplianceEvaluation(this.dataSource, this.scope, { ...this.question, assetIds }, 'current');
+  }
+
+  /**
+   * Everything besides the evidence that the findings depend on, as text: the policy, its rule terms (release and due
+   * dates, advisories in force at asOf), the superseding pairs and the severity of each update in the terms. Kept
+   * answers computed under other text are computed again.
+   */
+  async keptInputs(): Promise<string> {
+    const terms = await this.terms();
+    const facts = await this.updateFacts();
+    const ids = new Set(terms.map((t) => t.updateId));
+    const severities = facts.filter((u) => ids.has(u.id)).map((u) => [u.id, u.severity]).sort();
+    const superseders = terms.length ? supersessionPairs(facts, [...ids]) : [];
+    return JSON.stringify({ policy: this.question.policy, terms: termsJson(terms), superseders, severities });
+  }
+
   /** The same question about another time, as recorded by the same knownAt: one point of a daily series. */
   at(asOf: Date): ComplianceEvaluation {
     return new ComplianceEvaluation(this.dataSource, this.scope, { ...this.question, asOf }, this.forcePath);
@@ -365,7 +422,12 @@ export class ComplianceEvaluation {
     return this.dataSource.query(`${sql}\n${select}`, [...params, ...extraParams]);
   }
 
-  private async terms(): Promise<RuleTerm[]> {
+  private terms(): Promise<RuleTerm[]> {
+    this.ruleTerms ??= this.readTerms();
+    return this.ruleTerms;
+  }
+
+  private async readTerms(): Promise<RuleTerm[]> {
     if (this.question.policy.findingRules.length === 0) return [];
     const updates = await this.updateFacts();
     const advisories = (await this.dataSource.query('SELECT authority, noticeAt, cveIds, kbs FROM advisory WHERE noticeAt <= ? AND createdAt <= ?', [sqlTime(this.question.asOf), sqlTime(this.question.knownAt)]))

@@ -36,9 +36,12 @@ const approximateBytes = (value: unknown): number =>
  *   depends on its instant alone (no transformer: those convert every value).
  */
 function parameterOf(driver: Driver, column: ColumnMetadata): (row: ObjectLiteral) => unknown {
-  const read = !column.embeddedMetadata && !column.relationMetadata && !column.referencedColumn
+  const own = !column.embeddedMetadata && !column.relationMetadata && !column.referencedColumn
     ? (row: ObjectLiteral) => row[column.propertyName]
     : (row: ObjectLiteral) => column.getEntityValue(row);
+  // A value left out takes the column's declared default, as an INSERT naming fewer columns would.
+  const fallback = column.default;
+  const read = fallback === undefined || typeof fallback === 'function' ? own : (row: ObjectLiteral) => own(row) ?? fallback;
   const convert = (value: unknown) => driver.preparePersistentValue(value, column) ?? null;
   if (column.transformer) return (row) => convert(read(row));
   const convertDate = byLastInstant(convert);

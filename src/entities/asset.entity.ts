@@ -94,4 +94,12 @@ export class Asset {
   @Field({ description: 'Timestamp the asset was last changed' })
   @Column(timestamp())
   updatedAt: Date;
+
+  /**
+   * Raised whenever anything a compliance answer reads of this asset, its sources or their states may have changed
+   * (refreshAssets, the asset's compliance settings): kept answers (src/compliance/kept-answers.ts) re-evaluate an
+   * asset whose revision is not the one they were computed at. Not an API field.
+   */
+  @Column({ type: 'integer', default: 0 })
+  revision: number;
 }

@@ -44,8 +44,25 @@ export async function refreshAssets(
   await updateRows(m, Asset, changed, [...DERIVED_FIELDS, 'updatedAt']);
   if (deleted.length) await m.getRepository(Asset).delete({ id: In(deleted), tenantId });
   const gone = new Set(deleted);
-  await refreshEffectiveStates(m, ids.filter((id) => !gone.has(id)));
+  const kept = ids.filter((id) => !gone.has(id));
+  await raiseRevisions(m, kept);
+  await refreshEffectiveStates(m, kept);
   return { changed: changed.length, deleted };
+}
+
+/** Statements of raiseRevisions: far under SQLite's 32,766 parameters, and short turns of the writer. */
+const REVISIONS_PER_STATEMENT = 500;
+
+/**
+ * Raises the revision of every asset refreshed, changed or not: its sources or their states changed, which is what
+ * kept compliance answers (src/compliance/kept-answers.ts) must evaluate again.
+ */
+async function raiseRevisions(m: EntityManager, assetIds: readonly string[]): Promise<void> {
+  const revision = m.connection.driver.escape('revision');
+  for (let i = 0; i < assetIds.length; i += REVISIONS_PER_STATEMENT) {
+    await m.createQueryBuilder().update(Asset).set({ revision: () => `${revision} + 1` })
+      .where({ id: In(assetIds.slice(i, i + REVISIONS_PER_STATEMENT)) }).execute();
+  }
 }
 
 /** Sites an operator chose for vendor sites (vendor_site.siteId), keyed by instance and vendor site id. */

@@ -1,0 +1,14 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** asset.revision, raised by every change a compliance answer reads (kept answers re-evaluate what it names). */
+export class AssetRevision1796560000000 implements MigrationInterface {
+  name = 'AssetRevision1796560000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "asset" ADD COLUMN "revision" integer NOT NULL DEFAULT (0)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "asset" DROP COLUMN "revision"`);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Kept compliance answers (src/compliance/kept-answers.ts) answer exactly what evaluating answers, on both engines:
+ * every aggregate of the dashboard for every preset, MSP-wide, per tenant, per site and for a technician's tenants;
+ * at later `now`s, where statuses move with the clock; after an asset's states change through refreshAssets (that
+ * asset alone is evaluated again), a site change, a new risk exception, and past a stale source's check-in. A request
+ * that finds them current evaluates nothing.
+ */
+import { TenantScope } from '../../src/access/tenant-scope';
+import { ComplianceReport } from '../../src/compliance/compliance-report';
+import { ComplianceEvaluation, ComplianceQuestion } from '../../src/compliance/evaluation';
+import { KeptAnswers } from '../../src/compliance/kept-answers';
+import { PRESETS } from '../../src/compliance/presets';
+import { inTransaction } from '../../src/db/transaction';
+import { sqlTime } from '../../src/db/sql-time';
+import { PatchPostureEvent, PatchState, RiskException } from '../../src/entities';
+import { PatchStateValue } from '../../src/entities/enums';
+import { refreshAssets } from '../../src/sync/apply/refresh-assets';
+import { newId } from '../../src/util/ids';
+import { ComplianceFleet, FLEET_NOW } from '../bench/compliance-fleet';
+import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
+
+const DAY = 86_400_000;
+const NOW = FLEET_NOW;
+
+describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
+  let db: TestDatabase;
+  let fleet: ComplianceFleet;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    fleet = await ComplianceFleet.create(db.dataSource, 4);
+    await fleet.addAssets(0, 240);
+    // Stale sources, as in compliance-current-state: they lose to a current source of the same asset.
+    await db.dataSource.query(
+      `UPDATE source_device SET stale = 1, lastCheckInAt = ? WHERE id IN (SELECT id FROM (SELECT id FROM source_device WHERE connectorInstanceId IN (
+         SELECT id FROM connector_instance WHERE kind = 'wsus') ORDER BY id LIMIT 60) x)`,
+      [sqlTime(new Date(NOW.getTime() - 40 * DAY))],
+    );
+  }, 180_000);
+  afterAll(() => db?.drop());
+
+  const question = (policyKey: string, at: Date = NOW, over: Partial<ComplianceQuestion> = {}): ComplianceQuestion => ({
+    policyKey, policy: PRESETS[policyKey], asOf: at, knownAt: at, assignedOnly: false, ...over,
+  });
+
+  /** Every aggregate answer of a report, asked together as a dashboard asks them. */
+  async function aggregates(report: ComplianceReport) {
+    const [statusCounts, byTenant, bySite, bySeverity, byAge, worst, total, overdue] = await Promise.all([
+      report.statusCounts(), report.statusCountsBy('tenantId'), report.statusCountsBy('siteId'), report.openFindingsBySeverity(),
+      report.openFindingsByAge(), report.worstAssets(25), report.total(null), report.total(['NON_COMPLIANT']),
+    ]);
+    return { statusCounts, byTenant, bySite, bySeverity: [...bySeverity].sort((a, b) => `${a.severity}${a.status}`.localeCompare(`${b.severity}${b.status}`)), byAge, worst, total, overdue };
+  }
+
+  /** Statements that evaluate (the CTE chain), since the counter was reset. */
+  const evaluations = () => db.counter.statements.filter((s) => /^\s*WITH scope_assets/.test(s)).length;
+
+  /** The kept answers, checked against evaluating the same question; `evaluated`: how many evaluations keeping took. */
+  async function keptAgainstLive(kept: KeptAnswers, q: ComplianceQuestion, scope = TenantScope.allTenants()) {
+    db.counter.reset();
+    const fromKept = await aggregates(new ComplianceReport(new ComplianceEvaluation(db.dataSource, scope, q), kept));
+    const evaluated = evaluations();
+    expect(fromKept).toEqual(await aggregates(new ComplianceReport(new ComplianceEvaluation(db.dataSource, scope, q))));
+    return { answers: fromKept, evaluated };
+  }
+
+  /** The kept answers asked again: nothing evaluated, the same answers. */
+  async function keptAgain(kept: KeptAnswers, q: ComplianceQuestion, scope: TenantScope, first: Awaited<ReturnType<typeof aggregates>>) {
+    db.counter.reset();
+    expect(await aggregates(new ComplianceReport(new ComplianceEvaluation(db.dataSource, scope, q), kept))).toEqual(first);
+    expect(evaluations()).toBe(0);
+  }
+
+  it.each(Object.keys(PRESETS))('%s, MSP-wide: the evaluation\'s answers, and nothing evaluated the second time', async (policyKey) => {
+    const kept = new KeptAnswers(db.dataSource);
+    const first = await keptAgainstLive(kept, question(policyKey));
+    // Evaluated once for the assets (their flags), once for the findings.
+    expect(first.evaluated).toBe(2);
+    expect(first.answers.total).toBe(240);
+    expect(first.answers.statusCounts.filter((s) => s.count > 0).length).toBeGreaterThan(1);
+    await keptAgain(kept, question(policyKey), TenantScope.allTenants(), first.answers);
+  }, 180_000);
+
+  it.each(['cyber-essentials-v3.3', 'essential-eight-ml3'])('%s per tenant, per site and for a technician: the evaluation\'s answers, kept apart', async (policyKey) => {
+    const kept = new KeptAnswers(db.dataSource);
+    const [t0, t1] = fleet.tenants;
+    const asks: Array<[ComplianceQuestion, TenantScope]> = [
+      [question(policyKey, NOW, { tenantId: t1.tenant.id }), TenantScope.allTenants()],
+      [question(policyKey, NOW, { tenantId: t0.tenant.id, siteId: t0.sites[1].id }), TenantScope.allTenants()],
+      [question(policyKey), TenantScope.only([t0.tenant.id, t1.tenant.id])],
+    ];
+    for (const [q, scope] of asks) {
+      const first = await keptAgainstLive(kept, q, scope);
+      expect(first.evaluated).toBe(2);
+      expect(first.answers.total).toBeGreaterThan(0);
+      expect(first.answers.total).toBeLessThan(240);
+      await keptAgain(kept, q, scope, first.answers);
+    }
+  }, 180_000);
+
+  it('a policy with a no-patch-policy rule: the posture events decide as when evaluating, and one in the future bounds the kept answers', async () => {
+    const kept = new KeptAnswers(db.dataSource);
+    const policy = { ...PRESETS['cyber-essentials-v3.3'], deviceRules: [{ kind: 'NO_PATCH_POLICY' as const, outcome: 'NON_COMPLIANT' as const }] };
+    const ask = (at: Date): ComplianceQuestion => ({ ...question('custom-no-policy', at), policy });
+    const sources: Array<{ id: string; assetId: string; tenantId: string }> = await db.dataSource.query(
+      `SELECT sd.id, sd.assetId, sd.tenantId FROM source_device sd JOIN connector_instance ci ON ci.id = sd.connectorInstanceId WHERE ci.kind = 'datto-rmm' ORDER BY sd.id LIMIT 3`,
+    );
+    expect(sources).toHaveLength(3);
+    const posture = (s: { id: string; assetId: string; tenantId: string }, observedAt: Date) => db.dataSource.getRepository(PatchPostureEvent).insert(Object.assign(new PatchPostureEvent(), {
+      id: newId(), tenantId: s.tenantId, assetId: s.assetId, sourceDeviceId: s.id, syncRunId: null, fromStatus: null, toStatus: 'NO_POLICY',
+      approvedPending: null, notApproved: null, installed: null, observedAt,
+    }));
+    await posture(sources[0], new Date(NOW.getTime() - DAY));
+    await posture(sources[1], new Date(NOW.getTime() - DAY));
+    // Recorded for a time after now: it counts from then.
+    await posture(sources[2], new Date(NOW.getTime() + 2 * DAY));
+    const now = await keptAgainstLive(kept, ask(NOW));
+    expect(now.evaluated).toBe(2);
+    const overdue = (a: typeof now.answers) => a.statusCounts.find((s) => s.status === 'NON_COMPLIANT')!.count;
+    const later = await keptAgainstLive(kept, ask(new Date(NOW.getTime() + 3 * DAY)));
+    expect(later.evaluated).toBe(2);
+    // The posture-only machine whose source had no policy from two days on: non-compliant from then.
+    expect(overdue(later.answers)).toBe(overdue(now.answers) + 1);
+  }, 180_000);
+
+  it('later nows: statuses follow the clock (not heard from) from the kept times, without evaluating again', async () => {
+    const kept = new KeptAnswers(db.dataSource);
+    const policyKey = 'cyber-essentials-v3.3';
+    const at = (await keptAgainstLive(kept, question(policyKey))).answers;
+    const later = await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + 30 * DAY)));
+    expect(later.evaluated).toBe(0);
+    // A month on, machines that have not checked in since are UNVERIFIED: the kept last check-ins decided it.
+    const unverified = (a: typeof at) => a.statusCounts.find((s) => s.status === 'UNVERIFIED')!.count;
+    expect(unverified(later.answers)).toBeGreaterThan(unverified(at));
+    // An earlier now than the kept answers were computed at: computed again, and right.
+    expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() - DAY)))).evaluated).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('an asset whose states change through refreshAssets is evaluated again alone; a site move and a new exception are seen', async () => {
+    const kept = new KeptAnswers(db.dataSource);
+    const policyKey = 'cyber-essentials-v3.3';
+    const before = (await keptAgainstLive(kept, question(policyKey))).answers;
+    const worst = before.worst[0];
+    expect(worst.overdue).toBeGreaterThan(0);
+
+    // Its open states installed, as a sync writes them, then the funnel every writer of states calls.
+    const [{ tenantId }] = await db.dataSource.query('SELECT tenantId FROM asset WHERE id = ?', [worst.assetId]);
+    await inTransaction(db.dataSource, async (m) => {
+      await m.createQueryBuilder().update(PatchState).set({ state: PatchStateValue.INSTALLED })
+        .where('assetId = :id AND state IN (:...open)', { id: worst.assetId, open: [PatchStateValue.MISSING, PatchStateValue.FAILED, PatchStateValue.PENDING_REBOOT] }).execute();
+      await refreshAssets(m, tenantId, [worst.assetId], NOW);
+    });
+    const after = await keptAgainstLive(kept, question(policyKey));
+    expect(after.evaluated).toBe(2);
+    expect(after.answers.worst.map((w) => w.assetId)).not.toContain(worst.assetId);
+
+    // A site move without any change of evidence: counted under its new site at once.
+    const moved = after.answers.worst[0].assetId;
+    const [{ siteId, tenantId: movedTenant }] = await db.dataSource.query('SELECT siteId, tenantId FROM asset WHERE id = ?', [moved]);
+    const other = fleet.tenants.find((t) => t.tenant.id === movedTenant)!.sites.find((s) => s.id !== siteId)!;
+    await db.dataSource.query('UPDATE asset SET siteId = ? WHERE id = ?', [other.id, moved]);
+    expect((await keptAgainstLive(kept, question(policyKey))).evaluated).toBe(0);
+
+    // A risk exception for the tenant's worst update: everything evaluated again, and it is exempt.
+    const exempted = (await keptAgainstLive(kept, question(policyKey))).answers;
+    const [{ updateId, assetTenant }] = await db.dataSource.query(
+      `SELECT ps.updateId, ps.tenantId AS assetTenant FROM patch_state ps WHERE ps.assetId = ? AND ps.state = 'MISSING' ORDER BY ps.updateId LIMIT 1`, [exempted.worst[0].assetId],
+    );
+    await db.dataSource.getRepository(RiskException).insert(Object.assign(new RiskException(), {
+      id: newId(), tenantId: assetTenant, siteId: null, assetId: null, updateId, cveId: null, policyKey: null, owner: 'Client IT lead',
+      reason: 'Held back', compensatingControl: 'Isolated VLAN', validFrom: new Date(NOW.getTime() - DAY),
+      expiresAt: new Date(NOW.getTime() + 10 * DAY), createdAt: new Date(NOW.getTime() - DAY), createdBy: 'test', revokedAt: null, revokedBy: null,
+    }));
+    const withException = await keptAgainstLive(kept, question(policyKey));
+    expect(withException.evaluated).toBe(2);
+    expect(withException.answers).not.toEqual(exempted);
+    // Past its end the exemption lapses: the kept answers are computed again there.
+    expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + 11 * DAY)))).evaluated).toBe(2);
+  }, 180_000);
+
+  it('a stale source checked in after now counts as current until then: past it, the kept answers are computed again', async () => {
+    const kept = new KeptAnswers(db.dataSource);
+    const policyKey = 'cisa-bod-22-01';
+    const [{ id }] = await db.dataSource.query('SELECT id FROM source_device WHERE stale = 1 ORDER BY id LIMIT 1');
+    await db.dataSource.query('UPDATE source_device SET lastCheckInAt = ? WHERE id = ?', [sqlTime(new Date(NOW.getTime() + 2 * DAY)), id]);
+    expect((await keptAgainstLive(kept, question(policyKey))).evaluated).toBe(2);
+    expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + DAY)))).evaluated).toBe(0);
+    expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + 3 * DAY)))).evaluated).toBe(2);
+  }, 180_000);
+});
