@@ -14,6 +14,7 @@ import { ASSET_CLASSES, AssetClass } from '../compliance/asset-class';
 import { validatePolicyDefinition } from '../compliance/policy-definition';
 import { insertRows } from '../db/insert-rows';
 import { inTransaction, isUniqueViolation } from '../db/transaction';
+import { raiseAssetRevisions } from '../compliance/revisions';
 import { Advisory, Asset, CompliancePolicy, PolicyAssignment, RiskException, Site, Tenant, Update } from '../entities';
 import { SHARED_OWNER } from '../entities/update.entity';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../errors';
@@ -236,8 +237,9 @@ export class ComplianceAdmin {
       if (!asset || !this.scope.allows(asset.tenantId)) throw new NotFoundError('Asset', assetId);
       const from = asset[column];
       if (from === value) return asset;
-      // The revision tells kept compliance answers to evaluate this asset again.
-      await m.update(Asset, { id: assetId }, { [column]: value, updatedAt: now, revision: () => `${m.connection.driver.escape('revision')} + 1` });
+      await m.update(Asset, { id: assetId }, { [column]: value, updatedAt: now });
+      // Kept compliance answers evaluate this asset again.
+      await raiseAssetRevisions(m, asset.tenantId, [assetId]);
       await appendAudit(m, this.entry(asset.tenantId, action, 'Asset', assetId, { from, to: value }, now));
       return (await m.findOneBy(Asset, { id: assetId }))!;
     });

@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../access/tenant-scope';
 import { NOT_REMEDIATED_STATES, PatchStateValue } from '../entities/enums';
@@ -44,6 +46,9 @@ const TERM_COLUMNS: readonly JsonColumn[] = [
   { name: 'ruleId', key: 'r', type: 'id' }, { name: 'updateId', key: 'u', type: 'id' }, { name: 'assetClass', key: 'c', type: 'text' },
   { name: 'clockStartAt', key: 's', type: 'timestamp' }, { name: 'dueAt', key: 'd', type: 'timestamp' }, { name: 'allowanceSeconds', key: 'a', type: 'integer' },
 ];
+
+/** Rule terms by their inputs (policy, catalog facts, advisories), shared by the requests of the process. */
+const TERMS = new LRUCache<string, RuleTerm[]>({ max: 64 });
 
 const ASSET_ID_COLUMNS: readonly JsonColumn[] = [{ name: 'assetId', key: 'a', type: 'id' }];
 
@@ -434,7 +439,12 @@ export class ComplianceEvaluation {
       .map((a: { authority: string; noticeAt: string | Date; cveIds: string; kbs: string }): AdvisoryFacts => ({
         authority: a.authority, noticeAt: toDate(a.noticeAt), cveIds: JSON.parse(a.cveIds), kbs: JSON.parse(a.kbs),
       }));
-    return ruleTerms(this.question.policy, updates, advisories);
+    // The same policy over the same catalog and advisories has the same terms: computed once (calendar arithmetic in
+    // the policy's time zone over every update), then reused by every request asking it.
+    const key = hash('sha1', JSON.stringify([this.question.policy, updates, advisories]));
+    let terms = TERMS.get(key);
+    if (!terms) TERMS.set(key, (terms = ruleTerms(this.question.policy, updates, advisories)));
+    return terms;
   }
 
   /**

@@ -42,15 +42,22 @@ interface KeptFinding {
   exempt: boolean;
 }
 
+interface KeptOs {
+  osName: string | null;
+  osBuild: string | null;
+  osVersion: string | null;
+  esuUntil: string | null;
+}
+
+const NO_OS: KeptOs = { osName: null, osBuild: null, osVersion: null, esuUntil: null };
+
 interface KeptAsset {
   revision: number;
   /** In the question's scope when evaluated (created and enrolled by then); kept either way, with its revision. */
   inScope: boolean;
   lastSeenAt: number;
-  osName: string | null;
-  osBuild: string | null;
-  osVersion: string | null;
-  esuUntil: string | null;
+  /** Shared by every asset of the same operating system and ESU: support is decided once per request for each. */
+  os: KeptOs;
   noEvidence: boolean;
   noPatchPolicy: boolean;
   findings: KeptFinding[];
@@ -63,6 +70,8 @@ interface Kept {
   /** The `now` they were computed at, and the first at which they may no longer hold. */
   from: number;
   until: number;
+  /** Per tenant in scope: its assetsRevision when its assets' revisions were read, and those assets. */
+  tenants: Map<string, { revision: number; heads: AssetHead[] }>;
   assets: Map<string, KeptAsset>;
 }
 
@@ -120,35 +129,61 @@ export class KeptAnswers {
     const now = evaluation.question.asOf.getTime();
     const inputs = await evaluation.keptInputs();
     const exceptions = await this.exceptions(evaluation);
-    const heads = await this.heads(evaluation);
-    let kept = this.cache.get(key);
-    if (!kept || kept.inputs !== inputs || kept.exceptions !== exceptions.digest || now < kept.from || now >= kept.until) {
-      kept = { inputs, exceptions: exceptions.digest, from: now, until: Infinity, assets: await this.evaluate(evaluation, heads) };
+    // Revisions first, then what they stand for: what is kept is never newer than the revision it is kept at.
+    const revisions = await this.tenantRevisions(evaluation);
+    const held = this.cache.get(key);
+    let kept: Kept;
+    if (!held || held.inputs !== inputs || held.exceptions !== exceptions.digest || now < held.from || now >= held.until) {
+      kept = await this.everything(evaluation, revisions, inputs, exceptions.digest);
     } else {
-      const held = kept.assets;
-      const stale = heads.filter((h) => held.get(h.id)?.revision !== h.revision);
-      if (stale.length === 0) return new KeptView(this.dataSource, evaluation, kept, heads);
-      if (stale.length > PARTIAL_SHARE * Math.max(held.size, 1)) {
-        kept = { inputs, exceptions: exceptions.digest, from: now, until: Infinity, assets: await this.evaluate(evaluation, heads) };
+      const moved = [...revisions].filter(([id, revision]) => held.tenants.get(id)?.revision !== revision).map(([id]) => id);
+      const gone = [...held.tenants.keys()].filter((id) => !revisions.has(id));
+      if (moved.length === 0 && gone.length === 0) return new KeptView(this.dataSource, evaluation, held);
+      const tenants = new Map(held.tenants);
+      for (const id of gone) tenants.delete(id);
+      const heads = await this.heads(evaluation, moved);
+      for (const id of moved) tenants.set(id, { revision: revisions.get(id)!, heads: [] });
+      for (const h of heads) tenants.get(h.tenantId)!.heads.push(h);
+      const stale = heads.filter((h) => held.assets.get(h.id)?.revision !== h.revision);
+      if (stale.length > PARTIAL_SHARE * Math.max(held.assets.size, 1)) {
+        kept = await this.everything(evaluation, revisions, inputs, exceptions.digest);
       } else {
         // A new map and a new entry: a request still reading the previous one keeps reading what it started with.
-        const assets = new Map(held);
-        for (const [id, asset] of await this.evaluate(evaluation.only(stale.map((h) => h.id)), stale)) assets.set(id, asset);
-        kept = { ...kept, assets };
+        const assets = new Map(held.assets);
+        // Assets no tenant in scope holds any more (removed, moved out of the site or the scope) are dropped.
+        const present = new Set(heads.map((h) => h.id));
+        for (const id of [...gone, ...moved]) for (const h of held.tenants.get(id)?.heads ?? []) if (!present.has(h.id)) assets.delete(h.id);
+        if (stale.length > 0) for (const [id, asset] of await this.evaluate(evaluation.only(stale.map((h) => h.id)), stale)) assets.set(id, asset);
+        kept = { ...held, tenants, assets };
       }
     }
     kept.until = Math.min(kept.until, exceptions.until, await this.boundary(evaluation));
     this.cache.set(key, kept);
-    return new KeptView(this.dataSource, evaluation, kept, heads);
+    return new KeptView(this.dataSource, evaluation, kept);
   }
 
-  /** Every asset the question's tenants (and site) hold, with its revision: read before evaluating, so never newer than what is kept. */
-  private async heads(evaluation: ComplianceEvaluation): Promise<AssetHead[]> {
-    const { where, params } = this.tenantWhere(evaluation, 'a.tenantId');
-    const site = evaluation.question.siteId ? ' AND a.siteId = ?' : '';
+  /** Everything evaluated afresh. */
+  private async everything(evaluation: ComplianceEvaluation, revisions: Map<string, number>, inputs: string, exceptions: string): Promise<Kept> {
+    const heads = await this.heads(evaluation, [...revisions.keys()]);
+    const tenants = new Map([...revisions].map(([id, revision]) => [id, { revision, heads: [] as AssetHead[] }]));
+    for (const h of heads) tenants.get(h.tenantId)?.heads.push(h);
+    return { inputs, exceptions, from: evaluation.question.asOf.getTime(), until: Infinity, tenants, assets: await this.evaluate(evaluation, heads) };
+  }
+
+  /** The tenants in the question's scope, each with its assetsRevision. */
+  private async tenantRevisions(evaluation: ComplianceEvaluation): Promise<Map<string, number>> {
+    const { where, params } = this.tenantWhere(evaluation, 't.id');
+    const rows: Array<{ id: string; assetsRevision: number | string }> = await this.dataSource.query(`SELECT t.id, t.assetsRevision FROM tenant t WHERE ${where}`, params);
+    return new Map(rows.map((r) => [r.id, Number(r.assetsRevision)]));
+  }
+
+  /** The assets of these tenants (in the question's site), each with its revision. */
+  private async heads(evaluation: ComplianceEvaluation, tenantIds: readonly string[]): Promise<AssetHead[]> {
+    if (tenantIds.length === 0) return [];
+    const siteId = evaluation.question.siteId;
     const rows: Array<{ id: string; revision: number | string; tenantId: string; siteId: string | null }> = await this.dataSource.query(
-      `SELECT a.id, a.revision, a.tenantId, a.siteId FROM asset a WHERE ${where}${site}`,
-      evaluation.question.siteId ? [...params, evaluation.question.siteId] : params,
+      `SELECT a.id, a.revision, a.tenantId, a.siteId FROM asset a WHERE a.tenantId IN (${tenantIds.map(() => '?').join(', ')})${siteId ? ' AND a.siteId = ?' : ''}`,
+      siteId ? [...tenantIds, siteId] : [...tenantIds],
     );
     return rows.map((r) => ({ id: r.id, revision: Number(r.revision), tenantId: r.tenantId, siteId: r.siteId ?? null }));
   }
@@ -161,15 +196,22 @@ export class KeptAnswers {
     const time = (v: unknown) => (v === null || v === undefined ? null : toDate(v).getTime());
     const out = new Map<string, KeptAsset>();
     for (const h of heads) {
-      out.set(h.id, { revision: h.revision, inScope: false, lastSeenAt: 0, osName: null, osBuild: null, osVersion: null, esuUntil: null, noEvidence: false, noPatchPolicy: false, findings: [] });
+      out.set(h.id, { revision: h.revision, inScope: false, lastSeenAt: 0, os: NO_OS, noEvidence: false, noPatchPolicy: false, findings: [] });
     }
+    const systems = new Map<string, KeptOs>();
+    const osOf = (r: Record<string, any>): KeptOs => {
+      const os = { osName: r.osName ?? null, osBuild: r.osBuild ?? null, osVersion: r.osVersion ?? null, esuUntil: dateOnly(r.esuUntil) };
+      const key = JSON.stringify(os);
+      let shared = systems.get(key);
+      if (!shared) systems.set(key, (shared = os));
+      return shared;
+    };
     for (const r of assetRows) {
       const a = out.get(r.assetId);
       // Created after the heads were read: left out, and evaluated at the next request, where its revision is new.
       if (!a) continue;
       Object.assign(a, {
-        inScope: true, lastSeenAt: time(r.lastSeenAt) ?? 0, osName: r.osName ?? null, osBuild: r.osBuild ?? null, osVersion: r.osVersion ?? null,
-        esuUntil: dateOnly(r.esuUntil), noEvidence: Number(r.noEvidence) === 1, noPatchPolicy: Number(r.noPatchPolicy) === 1,
+        inScope: true, lastSeenAt: time(r.lastSeenAt) ?? 0, os: osOf(r), noEvidence: Number(r.noEvidence) === 1, noPatchPolicy: Number(r.noPatchPolicy) === 1,
       });
     }
     for (const r of findingRows) {
@@ -243,44 +285,40 @@ export class KeptAnswers {
   }
 }
 
-/** Kept answers read at one request's `now`. */
-export class KeptView {
-  private statuses?: Map<string, number>;
+/** An asset in scope at one request's `now`: where it belongs, its status, and per update its open findings. */
+interface Judged {
+  head: AssetHead;
+  rank: number;
+  /** Per update with findings: the worst status over the rules, and the earliest clock start. */
+  updates: Map<string, { rank: number; startedAt: number | null }> | null;
+}
 
-  constructor(private readonly dataSource: DataSource, private readonly evaluation: ComplianceEvaluation, private readonly kept: Kept, private readonly heads: readonly AssetHead[]) {}
+/** Kept answers read at one request's `now`, each asset judged once for all its answers. */
+export class KeptView {
+  private judged?: Judged[];
+
+  constructor(private readonly dataSource: DataSource, private readonly evaluation: ComplianceEvaluation, private readonly kept: Kept) {}
 
   /** Assets in scope by tenant or site and status, in key order (no key first) then status. */
   statusRows(column: 'tenantId' | 'siteId'): Array<{ k: string | null; statusRank: number; n: number }> {
-    const counts = new Map<string, { k: string | null; statusRank: number; n: number }>();
-    const status = this.statusByAsset();
-    for (const h of this.heads) {
-      const rank = status.get(h.id);
-      if (rank === undefined) continue;
-      const k = h[column];
-      const id = `${k}\u0000${rank}`;
-      const row = counts.get(id) ?? { k, statusRank: rank, n: 0 };
-      row.n += 1;
-      counts.set(id, row);
+    const counts = new Map<string | null, number[]>();
+    for (const j of this.judge()) {
+      const k = j.head[column];
+      let byRank = counts.get(k);
+      if (!byRank) counts.set(k, (byRank = [0, 0, 0, 0, 0, 0]));
+      byRank[j.rank] += 1;
     }
-    return [...counts.values()].sort((a, b) => (a.k === b.k ? a.statusRank - b.statusRank : a.k === null ? -1 : b.k === null ? 1 : a.k < b.k ? -1 : 1));
+    const keys = [...counts.keys()].sort((a, b) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
+    return keys.flatMap((k) => counts.get(k)!.flatMap((n, statusRank) => (n > 0 ? [{ k, statusRank, n }] : [])));
   }
 
-  /**
-   * Open findings, one per asset and update (its worst status over the rules, its earliest clock start), by the
-   * update's severity, status and age band.
-   */
+  /** Open findings, one per asset and update, by the update's severity, status and age band. */
   async findingCounts(band: (startedAt: number | null) => string): Promise<Array<{ severity: string; statusRank: number; band: string; n: number }>> {
     const severity = new Map((await this.evaluation.updateFacts()).map((u) => [u.id, u.severity]));
     const counts = new Map<string, { severity: string; statusRank: number; band: string; n: number }>();
-    for (const [, asset] of this.inScope()) {
-      const byUpdate = new Map<string, { rank: number; startedAt: number | null }>();
-      for (const f of asset.findings) {
-        const prior = byUpdate.get(f.updateId);
-        const rank = this.findingRank(f);
-        const startedAt = prior === undefined ? f.startedAt : prior.startedAt === null ? f.startedAt : f.startedAt === null ? prior.startedAt : Math.min(prior.startedAt, f.startedAt);
-        byUpdate.set(f.updateId, { rank: Math.max(prior?.rank ?? 0, rank), startedAt });
-      }
-      for (const [updateId, f] of byUpdate) {
+    for (const j of this.judge()) {
+      if (!j.updates) continue;
+      for (const [updateId, f] of j.updates) {
         const row = { severity: severity.get(updateId)!, statusRank: f.rank, band: band(f.startedAt), n: 0 };
         const id = `${row.severity}\u0000${row.statusRank}\u0000${row.band}`;
         const counted = counts.get(id) ?? row;
@@ -294,16 +332,18 @@ export class KeptView {
   /** The assets with the most overdue updates, then by host name and id as the database orders them. */
   async worst(limit: number): Promise<Array<{ assetId: string; n: number }>> {
     const overdue: Array<{ assetId: string; n: number }> = [];
-    for (const [id, asset] of this.inScope()) {
-      const updates = new Set(asset.findings.filter((f) => this.findingRank(f) === STATUS_RANK.NON_COMPLIANT).map((f) => f.updateId));
-      if (updates.size > 0) overdue.push({ assetId: id, n: updates.size });
+    for (const j of this.judge()) {
+      if (!j.updates) continue;
+      let n = 0;
+      for (const f of j.updates.values()) if (f.rank === STATUS_RANK.NON_COMPLIANT) n += 1;
+      if (n > 0) overdue.push({ assetId: j.head.id, n });
     }
     overdue.sort((a, b) => b.n - a.n);
     if (overdue.length === 0) return [];
-    if (overdue.length <= limit && new Set(overdue.map((o) => o.n)).size === overdue.length) return overdue;
     // Ties at the cut are ordered by host name in the engine's collation, as the live answer orders them.
     const cut = overdue[Math.min(limit, overdue.length) - 1].n;
     const candidates = overdue.filter((o) => o.n >= cut);
+    if (new Set(candidates.map((c) => c.n)).size === candidates.length) return candidates.slice(0, limit);
     const ids = JSON.stringify(candidates.map((c) => ({ a: c.assetId })));
     const order: Array<{ id: string }> = await this.dataSource.query(
       `SELECT a.id FROM asset a WHERE a.id IN (SELECT assetId FROM (${this.evaluation.dialect.jsonRows('?', [{ name: 'assetId', key: 'a', type: 'id' }])}) asked) ORDER BY a.hostname, a.id`,
@@ -313,53 +353,58 @@ export class KeptView {
     return candidates.sort((a, b) => b.n - a.n || place.get(a.assetId)! - place.get(b.assetId)!).slice(0, limit);
   }
 
-  private *inScope(): Generator<[string, KeptAsset]> {
-    for (const h of this.heads) {
-      const asset = this.kept.assets.get(h.id);
-      if (asset?.inScope) yield [h.id, asset];
-    }
-  }
-
-  /** Each asset in scope's status at now: its worst device rule or finding. */
-  private statusByAsset(): Map<string, number> {
-    if (this.statuses) return this.statuses;
+  /** Every asset in scope judged at now: its worst device rule or finding, and its findings per update. */
+  private judge(): Judged[] {
+    if (this.judged) return this.judged;
     const q = this.evaluation.question;
     const now = q.asOf.getTime();
-    const support = new Map<string, SupportAt>();
-    const supportOf = (a: KeptAsset) => {
-      const key = `${a.osName}\u0000${a.osBuild}\u0000${a.osVersion}\u0000${a.esuUntil}`;
-      let s = support.get(key);
-      if (s === undefined) support.set(key, (s = supportAt(servicingOf(a.osName, a.osBuild, a.osVersion), a.esuUntil, q.asOf)));
-      return s;
-    };
-    this.statuses = new Map();
-    for (const [id, asset] of this.inScope()) {
-      let rank: number = STATUS_RANK.COMPLIANT;
-      if (q.policy.findingRules.length > 0 && asset.noEvidence) rank = STATUS_RANK.UNVERIFIED;
-      for (const rule of q.policy.deviceRules) {
-        const outcome = STATUS_RANK[rule.outcome];
-        if (rule.kind === 'NOT_HEARD_FROM' && asset.lastSeenAt < now - rule.days * 86_400_000) rank = Math.max(rank, outcome);
-        else if (rule.kind === 'NO_PATCH_POLICY' && asset.noPatchPolicy) rank = Math.max(rank, outcome);
-        else if (rule.kind === 'UNSUPPORTED_OS') {
-          const s = supportOf(asset);
-          if (s === 'UNSUPPORTED') rank = Math.max(rank, outcome);
-          else if (s === 'EDITION_UNKNOWN') rank = Math.max(rank, STATUS_RANK.UNVERIFIED);
-        }
+    const dueSoon = now + q.policy.dueSoonHours * 3_600_000;
+    // A finding's status at now, as finding_status decides it.
+    const findingRank = (f: KeptFinding) => (f.exempt ? STATUS_RANK.EXEMPT : f.dueAt === null ? STATUS_RANK.COMPLIANT
+      : f.dueAt <= now ? STATUS_RANK.NON_COMPLIANT : f.dueAt <= dueSoon ? STATUS_RANK.DUE_SOON : STATUS_RANK.COMPLIANT);
+    // The device rules as thresholds and ranks, decided once: the loop below runs once per asset.
+    const unverifiedWithoutEvidence = q.policy.findingRules.length > 0;
+    const notHeard = q.policy.deviceRules.flatMap((r) => (r.kind === 'NOT_HEARD_FROM' ? [{ before: now - r.days * 86_400_000, rank: STATUS_RANK[r.outcome] }] : []));
+    const noPolicy = Math.max(0, ...q.policy.deviceRules.flatMap((r) => (r.kind === 'NO_PATCH_POLICY' ? [STATUS_RANK[r.outcome]] : [])));
+    const unsupported = Math.max(0, ...q.policy.deviceRules.flatMap((r) => (r.kind === 'UNSUPPORTED_OS' ? [STATUS_RANK[r.outcome]] : [])));
+    // Per operating system (shared objects), its rank under the servicing rule at now.
+    const osRanks = new Map<KeptOs, number>();
+    const osRank = (os: KeptOs) => {
+      let rank = osRanks.get(os);
+      if (rank === undefined) {
+        const support: SupportAt = supportAt(servicingOf(os.osName, os.osBuild, os.osVersion), os.esuUntil, q.asOf);
+        rank = support === 'UNSUPPORTED' ? unsupported : support === 'EDITION_UNKNOWN' ? STATUS_RANK.UNVERIFIED : 0;
+        osRanks.set(os, rank);
       }
-      for (const f of asset.findings) rank = Math.max(rank, this.findingRank(f));
-      this.statuses.set(id, rank);
+      return rank;
+    };
+    const judged: Judged[] = [];
+    for (const { heads } of this.kept.tenants.values()) {
+      for (const head of heads) {
+        const asset = this.kept.assets.get(head.id);
+        if (!asset?.inScope) continue;
+        let rank: number = unverifiedWithoutEvidence && asset.noEvidence ? STATUS_RANK.UNVERIFIED : STATUS_RANK.COMPLIANT;
+        for (const r of notHeard) if (asset.lastSeenAt < r.before && r.rank > rank) rank = r.rank;
+        if (noPolicy > rank && asset.noPatchPolicy) rank = noPolicy;
+        if (unsupported > 0) rank = Math.max(rank, osRank(asset.os));
+        let updates: Judged['updates'] = null;
+        if (asset.findings.length > 0) {
+          updates = new Map();
+          for (const f of asset.findings) {
+            const r = findingRank(f);
+            rank = Math.max(rank, r);
+            const prior = updates.get(f.updateId);
+            if (!prior) updates.set(f.updateId, { rank: r, startedAt: f.startedAt });
+            else {
+              prior.rank = Math.max(prior.rank, r);
+              if (f.startedAt !== null && (prior.startedAt === null || f.startedAt < prior.startedAt)) prior.startedAt = f.startedAt;
+            }
+          }
+        }
+        judged.push({ head, rank, updates });
+      }
     }
-    return this.statuses;
-  }
-
-  /** A finding's status at now, as finding_status decides it. */
-  private findingRank(f: KeptFinding): number {
-    const q = this.evaluation.question;
-    const now = q.asOf.getTime();
-    if (f.exempt) return STATUS_RANK.EXEMPT;
-    if (f.dueAt === null) return STATUS_RANK.COMPLIANT;
-    if (f.dueAt <= now) return STATUS_RANK.NON_COMPLIANT;
-    if (f.dueAt <= now + q.policy.dueSoonHours * 3_600_000) return STATUS_RANK.DUE_SOON;
-    return STATUS_RANK.COMPLIANT;
+    this.judged = judged;
+    return judged;
   }
 }

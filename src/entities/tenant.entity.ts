@@ -21,4 +21,11 @@ export class Tenant {
   @Field({ description: 'Timestamp the tenant was last changed' })
   @Column(timestamp())
   updatedAt: Date;
+
+  /**
+   * Raised with the revision of any of its assets, and when one is added or removed: kept compliance answers
+   * (src/compliance/kept-answers.ts) read the revisions of a tenant's assets only when this moved. Not an API field.
+   */
+  @Column({ type: 'integer', default: 0 })
+  assetsRevision: number;
 }

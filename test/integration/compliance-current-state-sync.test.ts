@@ -8,6 +8,7 @@ import type { DeviceRecord, PatchStateRecord, UpdateRecord } from '../../connect
 import { TenantScope } from '../../src/access/tenant-scope';
 import { ComplianceReport } from '../../src/compliance/compliance-report';
 import { ComplianceEvaluation, ComplianceQuestion, toDate } from '../../src/compliance/evaluation';
+import { KeptAnswers } from '../../src/compliance/kept-answers';
 import { PRESETS } from '../../src/compliance/presets';
 import { ConnectorInstance, PatchEvent, PatchState } from '../../src/entities';
 import { NOT_REMEDIATED_STATES } from '../../src/entities/enums';
@@ -84,6 +85,9 @@ describe(`patch state event summary written by the sync, on ${ENGINE}`, () => {
         ...KBS.map((kb) => rec('d3', kb, 'INSTALLED', new Date(clock - 2 * HOUR)))],
     ];
     let checked = 0;
+    // Kept answers across the runs: each run's changes (new assets at the first) must reach them.
+    const kept = new KeptAnswers(db.dataSource);
+    const aggregates = async (r: ComplianceReport) => ({ counts: await r.statusCounts(), byTenant: await r.statusCountsBy('tenantId'), bySeverity: await r.openFindingsBySeverity(), worst: await r.worstAssets(10) });
     for (const states of history) {
       const now = await sync(states);
       for (const s of await summaries()) expect(s.stored).toEqual(s.events);
@@ -91,6 +95,8 @@ describe(`patch state event summary written by the sync, on ${ENGINE}`, () => {
       expect(await auto.statePath()).toBe('current');
       const fast = await answers(auto);
       expect(fast).toEqual(await answers(new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), question(now), 'replay')));
+      expect(await aggregates(new ComplianceReport(new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), question(now)), kept)))
+        .toEqual(await aggregates(new ComplianceReport(new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), question(now)))));
       checked += fast.findings.length;
     }
     expect(checked).toBeGreaterThan(10);

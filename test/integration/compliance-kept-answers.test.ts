@@ -2,7 +2,7 @@
  * Kept compliance answers (src/compliance/kept-answers.ts) answer exactly what evaluating answers, on both engines:
  * every aggregate of the dashboard for every preset, MSP-wide, per tenant, per site and for a technician's tenants;
  * at later `now`s, where statuses move with the clock; after an asset's states change through refreshAssets (that
- * asset alone is evaluated again), a site change, a new risk exception, and past a stale source's check-in. A request
+ * asset alone is evaluated again), a site move, a new risk exception, and past a stale source's check-in. A request
  * that finds them current evaluates nothing.
  */
 import { TenantScope } from '../../src/access/tenant-scope';
@@ -10,6 +10,7 @@ import { ComplianceReport } from '../../src/compliance/compliance-report';
 import { ComplianceEvaluation, ComplianceQuestion } from '../../src/compliance/evaluation';
 import { KeptAnswers } from '../../src/compliance/kept-answers';
 import { PRESETS } from '../../src/compliance/presets';
+import { raiseAssetRevisions } from '../../src/compliance/revisions';
 import { inTransaction } from '../../src/db/transaction';
 import { sqlTime } from '../../src/db/sql-time';
 import { PatchPostureEvent, PatchState, RiskException } from '../../src/entities';
@@ -154,12 +155,15 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     expect(after.evaluated).toBe(2);
     expect(after.answers.worst.map((w) => w.assetId)).not.toContain(worst.assetId);
 
-    // A site move without any change of evidence: counted under its new site at once.
+    // A site move, written as every writer of assets writes (raising the revisions): counted under its new site.
     const moved = after.answers.worst[0].assetId;
     const [{ siteId, tenantId: movedTenant }] = await db.dataSource.query('SELECT siteId, tenantId FROM asset WHERE id = ?', [moved]);
     const other = fleet.tenants.find((t) => t.tenant.id === movedTenant)!.sites.find((s) => s.id !== siteId)!;
-    await db.dataSource.query('UPDATE asset SET siteId = ? WHERE id = ?', [other.id, moved]);
-    expect((await keptAgainstLive(kept, question(policyKey))).evaluated).toBe(0);
+    await inTransaction(db.dataSource, async (m) => {
+      await m.query('UPDATE asset SET siteId = ? WHERE id = ?', [other.id, moved]);
+      await raiseAssetRevisions(m, movedTenant, [moved]);
+    });
+    expect((await keptAgainstLive(kept, question(policyKey))).evaluated).toBe(2);
 
     // A risk exception for the tenant's worst update: everything evaluated again, and it is exempt.
     const exempted = (await keptAgainstLive(kept, question(policyKey))).answers;

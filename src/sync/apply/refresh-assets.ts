@@ -6,6 +6,7 @@ import { EntityManager, In, IsNull, Not } from 'typeorm';
 import { TimeSlicer, timeSlicer } from '../../../connectors/sdk/time-slices';
 import { updateRows } from '../../db/insert-rows';
 import { findIn } from '../../db/find-in';
+import { raiseAssetRevisions } from '../../compliance/revisions';
 import { Asset, PatchState, Site, SourceDevice, VendorSite } from '../../entities';
 import { DERIVED_FIELDS, deriveAsset, sameDerived } from '../derive-asset';
 import { refreshEffectiveStates } from '../effective-states';
@@ -45,24 +46,9 @@ export async function refreshAssets(
   if (deleted.length) await m.getRepository(Asset).delete({ id: In(deleted), tenantId });
   const gone = new Set(deleted);
   const kept = ids.filter((id) => !gone.has(id));
-  await raiseRevisions(m, kept);
+  await raiseAssetRevisions(m, tenantId, kept);
   await refreshEffectiveStates(m, kept);
   return { changed: changed.length, deleted };
-}
-
-/** Statements of raiseRevisions: far under SQLite's 32,766 parameters, and short turns of the writer. */
-const REVISIONS_PER_STATEMENT = 500;
-
-/**
- * Raises the revision of every asset refreshed, changed or not: its sources or their states changed, which is what
- * kept compliance answers (src/compliance/kept-answers.ts) must evaluate again.
- */
-async function raiseRevisions(m: EntityManager, assetIds: readonly string[]): Promise<void> {
-  const revision = m.connection.driver.escape('revision');
-  for (let i = 0; i < assetIds.length; i += REVISIONS_PER_STATEMENT) {
-    await m.createQueryBuilder().update(Asset).set({ revision: () => `${revision} + 1` })
-      .where({ id: In(assetIds.slice(i, i + REVISIONS_PER_STATEMENT)) }).execute();
-  }
 }
 
 /** Sites an operator chose for vendor sites (vendor_site.siteId), keyed by instance and vendor site id. */
@@ -79,3 +65,4 @@ export async function repointPatchStates(m: EntityManager, devices: SourceDevice
     await m.getRepository(PatchState).update({ sourceDeviceId: d.id }, { assetId: d.assetId! });
   }
 }
+
