@@ -319,8 +319,12 @@ export class ComplianceEvaluation {
     const assetParams: unknown[] = [];
     const p = binder(assetParams);
     const current = true;
-    const assets = `SELECT sa.assetId, sa.lastSeenAt, sa.osName, sa.osBuild, sa.osVersion, sa.esuUntil, CASE WHEN ${this.noEvidenceCond(p, current)} THEN 1 ELSE 0 END AS noEvidence,
-        CASE WHEN ${this.noPatchPolicyCond(p)} THEN 1 ELSE 0 END AS noPatchPolicy FROM scope_assets sa`;
+    // Each flag only where a rule of the policy reads it: the probes are most of this statement's time.
+    const policy = this.question.policy;
+    const noEvidence = policy.findingRules.length > 0 ? `CASE WHEN ${this.noEvidenceCond(p, current)} THEN 1 ELSE 0 END` : '0';
+    const noPatchPolicy = policy.deviceRules.some((r) => r.kind === 'NO_PATCH_POLICY') ? `CASE WHEN ${this.noPatchPolicyCond(p)} THEN 1 ELSE 0 END` : '0';
+    const assets = `SELECT sa.assetId, sa.lastSeenAt, sa.osName, sa.osBuild, sa.osVersion, sa.esuUntil, ${noEvidence} AS noEvidence,
+        ${noPatchPolicy} AS noPatchPolicy FROM scope_assets sa`;
     const findings = 'SELECT assetId, updateId, ruleId, dueAt, clockStartAt, firstMissingAt, exceptionId FROM findings';
     return { assets, assetParams, findings };
   }
@@ -362,6 +366,8 @@ export class ComplianceEvaluation {
    * never looks its term up (SQLite read the 250 terms of a broad rule through for every finding), and the CTE is
    * materialized on SQLite so that firstMissingAt, read three times by findings, is probed once. CROSS JOIN keeps
    * SQLite, which has no statistics, to that order (MariaDB reads it as a plain join and finds an order itself).
+   * A question about a few named assets (kept answers evaluating what changed) starts from them instead: their
+   * sources' states through the source's index, so its cost follows those assets, not the fleet's open states.
    */
   private openStateSql(p: (v: unknown) => string, tenantCond: (column: string) => string, asOf: string, open: string, superseded: boolean): string {
     const currentRank = (sd: string) => `CASE WHEN (${sd}.stale = 0 AND ${sd}.inactive = 0) OR COALESCE(${sd}.lastCheckInAt, ${sd}.lastSeenAt) >= ${p(asOf)} THEN 0 ELSE 1 END`;
@@ -371,11 +377,15 @@ export class ComplianceEvaluation {
         t.ruleId, t.clockStartAt AS termClockStartAt, t.dueAt AS termDueAt, t.allowanceSeconds,
         (SELECT MIN(o.firstOpenAt) FROM source_device so CROSS JOIN patch_state o
           WHERE so.assetId = sd.assetId AND o.sourceDeviceId = so.id AND o.updateId = ps.updateId AND ${tenantCond('o.tenantId')}) AS firstMissingAt
-      FROM terms t
+      ${this.question.assetIds ? `FROM scope_assets sa
+      CROSS JOIN source_device sd
+      CROSS JOIN patch_state ps
+      JOIN terms t ON t.updateId = ps.updateId
+      WHERE sd.assetId = sa.assetId AND ps.sourceDeviceId = sd.id` : `FROM terms t
       CROSS JOIN patch_state ps
       JOIN source_device sd ON sd.id = ps.sourceDeviceId
       JOIN scope_assets sa ON sa.assetId = sd.assetId
-      WHERE ps.updateId = t.updateId AND ps.state IN (${open}) AND ${tenantCond('ps.tenantId')}
+      WHERE ps.updateId = t.updateId`} AND ps.state IN (${open}) AND ${tenantCond('ps.tenantId')}
         AND (t.assetClass IS NULL OR t.assetClass = sa.assetClass)`;
     const rivals = `
         AND NOT EXISTS (SELECT 1 FROM source_device sd2 CROSS JOIN patch_state p2

@@ -340,10 +340,10 @@ export class KeptView {
     }
     overdue.sort((a, b) => b.n - a.n);
     if (overdue.length === 0) return [];
-    // Ties at the cut are ordered by host name in the engine's collation, as the live answer orders them.
+    // Ties are ordered by host name in the engine's collation, as the live answer orders them: asked of the
+    // database for the assets that can be on the list (always, so a request's statements do not depend on ties).
     const cut = overdue[Math.min(limit, overdue.length) - 1].n;
     const candidates = overdue.filter((o) => o.n >= cut);
-    if (new Set(candidates.map((c) => c.n)).size === candidates.length) return candidates.slice(0, limit);
     const ids = JSON.stringify(candidates.map((c) => ({ a: c.assetId })));
     const order: Array<{ id: string }> = await this.dataSource.query(
       `SELECT a.id FROM asset a WHERE a.id IN (SELECT assetId FROM (${this.evaluation.dialect.jsonRows('?', [{ name: 'assetId', key: 'a', type: 'id' }])}) asked) ORDER BY a.hostname, a.id`,

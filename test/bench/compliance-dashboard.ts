@@ -3,8 +3,9 @@
  * worst assets) for a fleet of 5,000 assets in 20 tenants, as one GraphQL request over HTTP to a real server with an
  * MSP-wide key, beside the same answers from hand-written SQL (compliance-baseline.ts) on the same database in the
  * same process, for two questions: as of a past date (FLEET_AS_OF, a replay of the events) and now (the server's
- * clock, read from the current states). Before timing, it checks that both answer the same, and counts the SQL
- * statements the request issues at 1,000 and at 5,000 assets: a fixed handful, whatever the fleet's size.
+ * clock, from kept answers once a request has evaluated it). Before timing, it checks that both answer the same, and
+ * counts the SQL statements the request issues at 1,000 and at 5,000 assets: a fixed handful, whatever the fleet's
+ * size. The first request about now after the fleet grew evaluates again; its time is printed once.
  * BENCH_COMPLIANCE_ASSETS sets the fleet's size, BENCH_RUNS the timed runs.
  */
 import { randomBytes } from 'node:crypto';
@@ -136,8 +137,17 @@ export async function benchComplianceDashboard(engine: string, url: string): Pro
     return log.statements.filter((s) => !background.test(s));
   };
 
+  // A question about now is answered from kept answers (src/compliance/kept-answers.ts) once a request has
+  // evaluated it: the first request evaluates and keeps, the next ones read the revisions and judge in code. Both
+  // are counted; the kept request's count is the one that must not grow with the fleet.
   const small: Record<string, string[]> = {};
-  for (const policy of POLICIES) for (const q of questions) small[`${policy} ${q.label}`] = await statementsOf(policy, q.now);
+  for (const policy of POLICIES) {
+    for (const q of questions) {
+      const first = await statementsOf(policy, q.now);
+      small[`${policy} ${q.label}`] = q.now ? await statementsOf(policy, q.now) : first;
+      if (q.now) console.log(`  ${policy} now at ${SMALL} assets: ${first.length} statements for the request that evaluates and keeps, ${small[`${policy} ${q.label}`].length} for the next`);
+    }
+  }
   for (let from = SMALL; from < ASSETS; from += LOAD_STEP) await fleet.addAssets(from, Math.min(from + LOAD_STEP, ASSETS));
   const c = fleet.counts;
   console.log(`\n${engine}: compliance dashboard, ${c.assets} assets in ${TENANTS} tenants: ${c.sourceDevices} source devices, ${c.patchStates} patch states, `
@@ -145,7 +155,11 @@ export async function benchComplianceDashboard(engine: string, url: string): Pro
 
   for (const policy of POLICIES) {
     for (const q of questions) {
-      const statements = await statementsOf(policy, q.now);
+      // The fleet grew since the kept answers were computed: this request evaluates again (timed once).
+      const started = process.hrtime.bigint();
+      const evaluating = await statementsOf(policy, q.now);
+      if (q.now) console.log(`  ${policy} now: the first request after the fleet grew evaluated again in ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)} ms (${evaluating.length} statements)`);
+      const statements = q.now ? await statementsOf(policy, q.now) : evaluating;
       const before = small[`${policy} ${q.label}`];
       const kinds = new Map<string, number>();
       for (const s of statements) kinds.set(kindOf(s), (kinds.get(kindOf(s)) ?? 0) + 1);

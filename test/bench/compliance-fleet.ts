@@ -8,6 +8,7 @@
  * assets holds the same first 1,000 as a fleet of 1,000.
  */
 import { DataSource, EntityManager } from 'typeorm';
+import { raiseAssetRevisions } from '../../src/compliance/revisions';
 import { insertRows } from '../../src/db/insert-rows';
 import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { Asset, ConnectorInstance, PatchEvent, PatchState, RiskException, Site, SourceDevice, Tenant, Update } from '../../src/entities';
@@ -281,6 +282,8 @@ export class ComplianceFleet {
       await insertRows(m, PatchState, states);
       await insertRows(m, PatchEvent, events);
       await insertRows(m, RiskException, exceptions);
+      // As a sync's refreshAssets would: kept compliance answers read these tenants' assets again.
+      for (const tenantId of new Set(assets.map((a) => a.tenantId))) await raiseAssetRevisions(m, tenantId, []);
     });
     this.counts.assets += assets.length;
     this.counts.sourceDevices += sources.length;

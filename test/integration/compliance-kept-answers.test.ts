@@ -144,6 +144,14 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     const worst = before.worst[0];
     expect(worst.overdue).toBeGreaterThan(0);
 
+    // Assets evaluated again alone, their findings and all: the same answers as before (and as evaluating).
+    const again = before.worst.slice(0, 5).map((w) => w.assetId);
+    const [{ tenantId: againTenant }] = await db.dataSource.query('SELECT tenantId FROM asset WHERE id = ?', [again[0]]);
+    await inTransaction(db.dataSource, (m) => raiseAssetRevisions(m, againTenant, again));
+    const reevaluated = await keptAgainstLive(kept, question(policyKey));
+    expect(reevaluated.evaluated).toBe(2);
+    expect(reevaluated.answers).toEqual(before);
+
     // Its open states installed, as a sync writes them, then the funnel every writer of states calls.
     const [{ tenantId }] = await db.dataSource.query('SELECT tenantId FROM asset WHERE id = ?', [worst.assetId]);
     await inTransaction(db.dataSource, async (m) => {
