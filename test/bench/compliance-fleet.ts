@@ -10,6 +10,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { raiseAssetRevisions } from '../../src/compliance/revisions';
 import { insertRows } from '../../src/db/insert-rows';
+import { sqlTime } from '../../src/db/sql-time';
 import { loadBundledCatalog } from '../../src/catalog/bundled-catalog';
 import { Asset, ConnectorInstance, PatchEvent, PatchState, RiskException, Site, SourceDevice, Tenant, Update } from '../../src/entities';
 import { AssetStatus, EvidenceKind, NOT_REMEDIATED_STATES, PatchPostureStatus, PatchStateValue, ReleaseDateSource, Severity, UpdateClassification } from '../../src/entities/enums';
@@ -130,6 +131,18 @@ export class ComplianceFleet {
   }
 
   /** Adds the assets with index `from` (inclusive) to `to` (exclusive), with their sources, states and events. */
+  /**
+   * Marks `count` WSUS sources stale, last checked in at `lastCheckInAt`: beside the fleet's inactive sources, stale
+   * ones that lose to a current source of the same asset (written around the sync, as a test's setting).
+   */
+  async markStale(count: number, lastCheckInAt: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE source_device SET stale = 1, lastCheckInAt = ? WHERE id IN (SELECT id FROM (SELECT id FROM source_device WHERE connectorInstanceId IN (
+         SELECT id FROM connector_instance WHERE kind = 'wsus') ORDER BY id LIMIT ${Math.trunc(count)}) x)`,
+      [sqlTime(lastCheckInAt)],
+    );
+  }
+
   async addAssets(from: number, to: number): Promise<void> {
     const assets: Asset[] = [];
     const sources: SourceDevice[] = [];

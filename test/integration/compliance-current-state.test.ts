@@ -19,7 +19,6 @@ import { EvidenceKind, PatchStateValue } from '../../src/entities/enums';
 import { newId } from '../../src/util/ids';
 import { ComplianceFleet, FLEET_NOW } from '../bench/compliance-fleet';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
-import { sqlTime } from '../../src/db/sql-time';
 
 const DAY = 86_400_000;
 // The question about now: the server's clock, after the last event was recorded.
@@ -35,11 +34,7 @@ describe(`compliance now from the current states, against the replay, on ${ENGIN
     await fleet.addAssets(0, 240);
     // Stale sources beside the fleet's inactive ones: some last checked in before now (lose to a current source),
     // some are marked stale yet checked in after asOf (still current for a question in the past).
-    await db.dataSource.query(
-      `UPDATE source_device SET stale = 1, lastCheckInAt = ? WHERE id IN (SELECT id FROM (SELECT id FROM source_device WHERE connectorInstanceId IN (
-         SELECT id FROM connector_instance WHERE kind = 'wsus') ORDER BY id LIMIT 60) x)`,
-      [sqlTime(new Date(NOW.getTime() - 40 * DAY))],
-    );
+    await fleet.markStale(60, new Date(NOW.getTime() - 40 * DAY));
     // An exception in force now: a client holding back one of its own updates on every machine.
     const t0 = fleet.tenants[0];
     await db.dataSource.getRepository(RiskException).insert(Object.assign(new RiskException(), {

@@ -32,11 +32,7 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     fleet = await ComplianceFleet.create(db.dataSource, 4);
     await fleet.addAssets(0, 240);
     // Stale sources, as in compliance-current-state: they lose to a current source of the same asset.
-    await db.dataSource.query(
-      `UPDATE source_device SET stale = 1, lastCheckInAt = ? WHERE id IN (SELECT id FROM (SELECT id FROM source_device WHERE connectorInstanceId IN (
-         SELECT id FROM connector_instance WHERE kind = 'wsus') ORDER BY id LIMIT 60) x)`,
-      [sqlTime(new Date(NOW.getTime() - 40 * DAY))],
-    );
+    await fleet.markStale(60, new Date(NOW.getTime() - 40 * DAY));
   }, 180_000);
   afterAll(() => db?.drop());
 
