@@ -414,16 +414,17 @@ export class ComplianceEvaluation {
 
   /**
    * Everything besides the evidence that the findings depend on, as text: the policy, its rule terms (release and due
-   * dates, advisories in force at asOf), the superseding pairs and the severity of each update in the terms. Kept
-   * answers computed under other text are computed again.
+   * dates, advisories in force at asOf), the superseding pairs, and the severity and CVEs of each update in the terms.
+   * Kept answers computed under other text are computed again.
    */
   async keptInputs(): Promise<string> {
     const terms = await this.terms();
     const facts = await this.updateFacts();
     const ids = new Set(terms.map((t) => t.updateId));
-    const severities = facts.filter((u) => ids.has(u.id)).map((u) => [u.id, u.severity]).sort();
+    // Each update's severity (the findings' counts by severity) and CVEs (what an exception naming a CVE covers).
+    const updates = facts.filter((u) => ids.has(u.id)).map((u) => [u.id, u.severity, u.cves.map((c) => c.cveId).sort()]).sort();
     const superseders = terms.length ? supersessionPairs(facts, [...ids]) : [];
-    return JSON.stringify({ policy: this.question.policy, terms: termsJson(terms), superseders, severities });
+    return JSON.stringify({ policy: this.question.policy, terms: termsJson(terms), superseders, updates });
   }
 
   /** The same question about another time, as recorded by the same knownAt: one point of a daily series. */

@@ -13,7 +13,7 @@ import { PRESETS } from '../../src/compliance/presets';
 import { raiseAssetRevisions } from '../../src/compliance/revisions';
 import { inTransaction } from '../../src/db/transaction';
 import { sqlTime } from '../../src/db/sql-time';
-import { PatchPostureEvent, PatchState, RiskException } from '../../src/entities';
+import { PatchPostureEvent, PatchState, RiskException, UpdateVulnerability } from '../../src/entities';
 import { PatchStateValue } from '../../src/entities/enums';
 import { refreshAssets } from '../../src/sync/apply/refresh-assets';
 import { newId } from '../../src/util/ids';
@@ -184,6 +184,32 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     expect(withException.answers).not.toEqual(exempted);
     // Past its end the exemption lapses: the kept answers are computed again there.
     expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + 11 * DAY)))).evaluated).toBe(2);
+  }, 180_000);
+
+  it('an exception naming a CVE covers an update once the catalog links the CVE to it: the kept answers see the link', async () => {
+    const kept = new KeptAnswers(db.dataSource);
+    const policyKey = 'cyber-essentials-v3.3';
+    const before = (await keptAgainstLive(kept, question(policyKey))).answers;
+    const assetId = before.worst[0].assetId;
+    const [{ updateId, tenantId }] = await db.dataSource.query(
+      `SELECT ps.updateId, ps.tenantId FROM patch_state ps WHERE ps.assetId = ? AND ps.state = 'MISSING' ORDER BY ps.updateId LIMIT 1`, [assetId],
+    );
+    // A CVE the catalog has not linked to that update, and an exception for it on that asset.
+    const [{ id: vulnerabilityId, cveId }] = await db.dataSource.query(
+      'SELECT v.id, v.cveId FROM vulnerability v WHERE NOT EXISTS (SELECT 1 FROM update_vulnerability uv WHERE uv.vulnerabilityId = v.id AND uv.updateId = ?) ORDER BY v.cveId LIMIT 1', [updateId],
+    );
+    await db.dataSource.getRepository(RiskException).insert(Object.assign(new RiskException(), {
+      id: newId(), tenantId, siteId: null, assetId, updateId: null, cveId, policyKey: null, owner: 'Client IT lead', reason: 'Held back',
+      compensatingControl: 'Isolated VLAN', validFrom: new Date(NOW.getTime() - DAY), expiresAt: new Date(NOW.getTime() + 300 * DAY),
+      createdAt: new Date(NOW.getTime() - DAY), createdBy: 'test', revokedAt: null, revokedBy: null,
+    }));
+    const unlinked = await keptAgainstLive(kept, question(policyKey));
+    // The intel import links it: the update's finding on that asset is exempt from now on.
+    await db.dataSource.getRepository(UpdateVulnerability).insert({ updateId, vulnerabilityId, createdAt: new Date(NOW.getTime() - DAY) });
+    const linked = await keptAgainstLive(kept, question(policyKey));
+    expect(linked.evaluated).toBe(2);
+    const exempt = (a: typeof before) => a.bySeverity.filter((r) => r.status === 'EXEMPT').reduce((n, r) => n + r.count, 0);
+    expect(exempt(linked.answers)).toBe(exempt(unlinked.answers) + 1);
   }, 180_000);
 
   it('a stale source checked in after now counts as current until then: past it, the kept answers are computed again', async () => {
