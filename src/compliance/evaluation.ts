@@ -50,7 +50,8 @@ const TERM_COLUMNS: readonly JsonColumn[] = [
 /** Rule terms by their inputs (policy, catalog facts, advisories), shared by the requests of the process. */
 const TERMS = new LRUCache<string, RuleTerm[]>({ max: 64 });
 
-const ASSET_ID_COLUMNS: readonly JsonColumn[] = [{ name: 'assetId', key: 'a', type: 'id' }];
+/** A JSON array of `{ a: assetId }` as rows of one column, assetId. */
+export const ASSET_ID_COLUMNS: readonly JsonColumn[] = [{ name: 'assetId', key: 'a', type: 'id' }];
 
 /** A placeholder binder: each call appends its value to `params` and returns `?`, so values bind in text order. */
 function binder(params: unknown[]): (v: unknown) => string {
@@ -283,6 +284,12 @@ export class ComplianceEvaluation {
     return { sql, params };
   }
 
+  /** The tenant condition on `column` as a WHERE clause with its own parameters, for statements outside the CTEs. */
+  tenantFilter(column: string): { where: string; params: unknown[] } {
+    const params: unknown[] = [];
+    return { where: this.tenantCondition(binder(params))(column), params };
+  }
+
   /** `column` holds a tenant of the question: one the scope sees, and the question's tenant if it names one. */
   private tenantCondition(p: (v: unknown) => string): (column: string) => string {
     return (column) => {
@@ -513,19 +520,9 @@ export class ComplianceEvaluation {
   /** The OS combinations in scope that were (or may have been) out of servicing at asOf: read as a GROUP BY, decided in code. */
   private async unsupportedOs(): Promise<Array<{ osName: string | null; osBuild: string | null; osVersion: string | null; esuUntil: string | null; support: SupportAt }>> {
     if (!this.question.policy.deviceRules.some((r) => r.kind === 'UNSUPPORTED_OS')) return [];
-    const params: unknown[] = [];
-    const conds: string[] = [];
-    if (!this.scope.all) {
-      const ids = this.scope.allowedIds();
-      conds.push(ids.length ? `a.tenantId IN (${ids.map(() => '?').join(', ')})` : '1 = 0');
-      params.push(...ids);
-    }
-    if (this.question.tenantId) {
-      conds.push('a.tenantId = ?');
-      params.push(this.question.tenantId);
-    }
+    const { where, params } = this.tenantFilter('a.tenantId');
     const combos: Array<{ osName: string | null; osBuild: string | null; osVersion: string | null; esuUntil: unknown }> = await this.dataSource.query(
-      `SELECT a.osName, a.osBuild, a.osVersion, a.esuUntil FROM asset a ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} GROUP BY a.osName, a.osBuild, a.osVersion, a.esuUntil`,
+      `SELECT a.osName, a.osBuild, a.osVersion, a.esuUntil FROM asset a WHERE ${where} GROUP BY a.osName, a.osBuild, a.osVersion, a.esuUntil`,
       params,
     );
     return combos

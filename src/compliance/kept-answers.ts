@@ -31,7 +31,7 @@
 import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { sqlTime } from '../db/sql-time';
-import { ComplianceEvaluation, dateOnly, STATUS_RANK, toDate } from './evaluation';
+import { ASSET_ID_COLUMNS, ComplianceEvaluation, dateOnly, STATUS_RANK, toDate } from './evaluation';
 import { servicingOf, supportAt, SupportAt } from './lifecycle';
 
 interface KeptFinding {
@@ -172,7 +172,7 @@ export class KeptAnswers {
 
   /** The tenants in the question's scope, each with its assetsRevision. */
   private async tenantRevisions(evaluation: ComplianceEvaluation): Promise<Map<string, number>> {
-    const { where, params } = this.tenantWhere(evaluation, 't.id');
+    const { where, params } = evaluation.tenantFilter('t.id');
     const rows: Array<{ id: string; assetsRevision: number | string }> = await this.dataSource.query(`SELECT t.id, t.assetsRevision FROM tenant t WHERE ${where}`, params);
     return new Map(rows.map((r) => [r.id, Number(r.assetsRevision)]));
   }
@@ -227,7 +227,7 @@ export class KeptAnswers {
    * or is revoked: until then each finding's exemption stays what it was.
    */
   private async exceptions(evaluation: ComplianceEvaluation): Promise<{ digest: string; until: number }> {
-    const { where, params } = this.tenantWhere(evaluation, 're.tenantId');
+    const { where, params } = evaluation.tenantFilter('re.tenantId');
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT re.id, re.tenantId, re.siteId, re.assetId, re.updateId, re.policyKey, re.cveId, re.validFrom, re.expiresAt, re.createdAt, re.revokedAt
        FROM risk_exception re WHERE ${where} ORDER BY re.id`,
@@ -253,8 +253,8 @@ export class KeptAnswers {
    */
   private async boundary(evaluation: ComplianceEvaluation): Promise<number> {
     const now = sqlTime(evaluation.question.asOf);
-    const { where, params } = this.tenantWhere(evaluation, 'sd.tenantId');
-    const assets = this.tenantWhere(evaluation, 'a.tenantId');
+    const { where, params } = evaluation.tenantFilter('sd.tenantId');
+    const assets = evaluation.tenantFilter('a.tenantId');
     const posture = evaluation.question.policy.deviceRules.some((r) => r.kind === 'NO_PATCH_POLICY');
     const [row]: Array<{ checkIn: unknown; enrolled: unknown; created: unknown; posture: unknown }> = await this.dataSource.query(
       `SELECT
@@ -267,21 +267,6 @@ export class KeptAnswers {
     const at = (v: unknown) => (v === null || v === undefined ? Infinity : toDate(v).getTime());
     // Current while its check-in is at or after now: so until just after that check-in.
     return Math.min(at(row.checkIn) + 1, at(row.enrolled), at(row.created), at(row.posture));
-  }
-
-  private tenantWhere(evaluation: ComplianceEvaluation, column: string): { where: string; params: unknown[] } {
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    if (!evaluation.scope.all) {
-      const ids = evaluation.scope.allowedIds();
-      parts.push(ids.length ? `${column} IN (${ids.map(() => '?').join(', ')})` : '1 = 0');
-      params.push(...ids);
-    }
-    if (evaluation.question.tenantId) {
-      parts.push(`${column} = ?`);
-      params.push(evaluation.question.tenantId);
-    }
-    return { where: parts.length ? parts.join(' AND ') : '1 = 1', params };
   }
 }
 
@@ -346,7 +331,7 @@ export class KeptView {
     const candidates = overdue.filter((o) => o.n >= cut);
     const ids = JSON.stringify(candidates.map((c) => ({ a: c.assetId })));
     const order: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT a.id FROM asset a WHERE a.id IN (SELECT assetId FROM (${this.evaluation.dialect.jsonRows('?', [{ name: 'assetId', key: 'a', type: 'id' }])}) asked) ORDER BY a.hostname, a.id`,
+      `SELECT a.id FROM asset a WHERE a.id IN (SELECT assetId FROM (${this.evaluation.dialect.jsonRows('?', ASSET_ID_COLUMNS)}) asked) ORDER BY a.hostname, a.id`,
       [ids],
     );
     const place = new Map(order.map((r, i) => [r.id, i]));
