@@ -20,7 +20,6 @@ import { newId } from '../../src/util/ids';
 import { ComplianceFleet, FLEET_NOW } from '../bench/compliance-fleet';
 import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 
-const DAY = 86_400_000;
 // The question about now: the server's clock, after the last event was recorded.
 const NOW = FLEET_NOW;
 
@@ -30,11 +29,9 @@ describe(`compliance now from the current states, against the replay, on ${ENGIN
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    fleet = await ComplianceFleet.create(db.dataSource, 4);
-    await fleet.addAssets(0, 240);
     // Stale sources beside the fleet's inactive ones: some last checked in before now (lose to a current source),
     // some are marked stale yet checked in after asOf (still current for a question in the past).
-    await fleet.markStale(60, new Date(NOW.getTime() - 40 * DAY));
+    fleet = await ComplianceFleet.forTests(db.dataSource);
     // An exception in force now: a client holding back one of its own updates on every machine.
     const t0 = fleet.tenants[0];
     await db.dataSource.getRepository(RiskException).insert(Object.assign(new RiskException(), {

@@ -29,10 +29,8 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    fleet = await ComplianceFleet.create(db.dataSource, 4);
-    await fleet.addAssets(0, 240);
-    // Stale sources, as in compliance-current-state: they lose to a current source of the same asset.
-    await fleet.markStale(60, new Date(NOW.getTime() - 40 * DAY));
+    // The current-state test's fleet: its stale sources lose to a current source of the same asset.
+    fleet = await ComplianceFleet.forTests(db.dataSource);
   }, 180_000);
   afterAll(() => db?.drop());
 
