@@ -71,9 +71,15 @@ interface AggregateRow {
  */
 export class ComplianceReport {
   private readonly aggregates = new DataLoader<AggregateKey, AggregateRow[]>((keys) => this.gather(keys));
+  private keptView?: Promise<KeptView | null>;
 
   /** `kept`: answer from kept answers where they hold (kept-answers.ts); without it, every answer is evaluated. */
   constructor(readonly evaluation: ComplianceEvaluation, private readonly kept?: KeptAnswers) {}
+
+  /** The kept answers for this request's question, brought up to date once for all its answers; null to evaluate. */
+  private view(): Promise<KeptView | null> {
+    return (this.keptView ??= this.kept ? this.kept.view(this.evaluation) : Promise.resolve(null));
+  }
 
   /**
    * The rows of each asked answer: one UNION ALL of their groupings where the engine computes the evaluation's CTEs
@@ -81,7 +87,7 @@ export class ComplianceReport {
    * connections.
    */
   private async gather(keys: readonly AggregateKey[]): Promise<AggregateRow[][]> {
-    const view = this.kept ? await this.kept.view(this.evaluation) : null;
+    const view = await this.view();
     if (view) return Promise.all(keys.map((key) => this.keptPart(view, key)));
     if (!this.evaluation.dialect.computesCteOnce) {
       return Promise.all(keys.map(async (key) => {
@@ -186,6 +192,8 @@ export class ComplianceReport {
    * The reasons are the kinds of rows that gave the asset its status.
    */
   async assets(first: number, after: { statusRank: number; hostname: string; assetId: string } | null, statuses: ComplianceStatusName[] | null): Promise<AssetStatusRow[]> {
+    const kept = await (await this.view())?.page(first, after, statuses && statuses.map((st) => STATUS_RANK[st]));
+    if (kept) return kept;
     const params: unknown[] = [];
     const conds: string[] = [];
     if (statuses) conds.push(statuses.length ? `s.statusRank IN (${statuses.map((st) => STATUS_RANK[st]).join(', ')})` : '1 = 0');
@@ -216,10 +224,14 @@ export class ComplianceReport {
     return (await this.statusRows('tenantId')).filter((r) => !ranks || ranks.has(r.statusRank)).reduce((sum, r) => sum + r.n, 0);
   }
 
-  /** The findings of some assets (a page's), worst first. */
+  /**
+   * The findings of some assets (a page's), worst first. Where kept answers hold, the question is one about now from
+   * the current states, so these assets are evaluated alone (from their own sources' states), not the whole fleet.
+   */
   async findings(assetIds: readonly string[]): Promise<FindingRow[]> {
     if (assetIds.length === 0) return [];
-    const rows = await this.evaluation.run<Record<string, any>>(
+    const evaluation = (await this.view()) ? this.evaluation.only(assetIds) : this.evaluation;
+    const rows = await evaluation.run<Record<string, any>>(
       `SELECT * FROM finding_status WHERE assetId IN (${assetIds.map(() => '?').join(', ')}) ORDER BY assetId, statusRank DESC, dueAt, updateId, ruleId`,
       [...assetIds],
     );

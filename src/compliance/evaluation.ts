@@ -416,7 +416,11 @@ export class ComplianceEvaluation {
 
   /** The same question about these assets alone, read from the current states. */
   only(assetIds: readonly string[]): ComplianceEvaluation {
-    return new ComplianceEvaluation(this.dataSource, this.scope, { ...this.question, assetIds }, 'current');
+    const alone = new ComplianceEvaluation(this.dataSource, this.scope, { ...this.question, assetIds }, 'current');
+    // The same asOf and knownAt: the same catalog facts and rule terms, read once for both.
+    alone.facts = this.updateFacts();
+    alone.ruleTerms = this.terms();
+    return alone;
   }
 
   /**

@@ -31,7 +31,8 @@
 import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { sqlTime } from '../db/sql-time';
-import { ASSET_ID_COLUMNS, ComplianceEvaluation, dateOnly, STATUS_RANK, toDate } from './evaluation';
+import type { AssetStatusRow } from './compliance-report';
+import { ASSET_ID_COLUMNS, ComplianceEvaluation, dateOnly, STATUS_BY_RANK, STATUS_RANK, toDate } from './evaluation';
 import { servicingOf, supportAt, SupportAt } from './lifecycle';
 
 interface KeptFinding {
@@ -73,6 +74,18 @@ interface Kept {
   /** Per tenant in scope: its assetsRevision when its assets' revisions were read, and those assets. */
   tenants: Map<string, { revision: number; heads: AssetHead[] }>;
   assets: Map<string, KeptAsset>;
+  /** The asset page's order, read when a page is first asked of these answers (see KeptView.page). */
+  order?: HostOrder;
+}
+
+/**
+ * The assets in scope in the asset page's order within a status: by host name as the database collates it (which code
+ * cannot reproduce for every engine and collation), then id.
+ */
+interface HostOrder {
+  ids: string[];
+  hostnames: string[];
+  position: Map<string, number>;
 }
 
 /** An asset in scope as a request reads it: its revision, and where it belongs now. */
@@ -154,7 +167,7 @@ export class KeptAnswers {
         const present = new Set(heads.map((h) => h.id));
         for (const id of [...gone, ...moved]) for (const h of held.tenants.get(id)?.heads ?? []) if (!present.has(h.id)) assets.delete(h.id);
         if (stale.length > 0) for (const [id, asset] of await this.evaluate(evaluation.only(stale.map((h) => h.id)), stale)) assets.set(id, asset);
-        kept = { ...held, tenants, assets };
+        kept = { ...held, tenants, assets, order: undefined };
       }
     }
     kept.until = Math.min(kept.until, exceptions.until, await this.boundary(evaluation));
@@ -273,6 +286,7 @@ export class KeptAnswers {
 /** An asset in scope at one request's `now`: where it belongs, its status, and per update its open findings. */
 interface Judged {
   head: AssetHead;
+  asset: KeptAsset;
   rank: number;
   /** Per update with findings: the worst status over the rules, and the earliest clock start. */
   updates: Map<string, { rank: number; startedAt: number | null }> | null;
@@ -281,6 +295,7 @@ interface Judged {
 /** Kept answers read at one request's `now`, each asset judged once for all its answers. */
 export class KeptView {
   private judged?: Judged[];
+  private deviceRules?: DeviceRules;
 
   constructor(private readonly dataSource: DataSource, private readonly evaluation: ComplianceEvaluation, private readonly kept: Kept) {}
 
@@ -347,31 +362,13 @@ export class KeptView {
     // A finding's status at now, as finding_status decides it.
     const findingRank = (f: KeptFinding) => (f.exempt ? STATUS_RANK.EXEMPT : f.dueAt === null ? STATUS_RANK.COMPLIANT
       : f.dueAt <= now ? STATUS_RANK.NON_COMPLIANT : f.dueAt <= dueSoon ? STATUS_RANK.DUE_SOON : STATUS_RANK.COMPLIANT);
-    // The device rules as thresholds and ranks, decided once: the loop below runs once per asset.
-    const unverifiedWithoutEvidence = q.policy.findingRules.length > 0;
-    const notHeard = q.policy.deviceRules.flatMap((r) => (r.kind === 'NOT_HEARD_FROM' ? [{ before: now - r.days * 86_400_000, rank: STATUS_RANK[r.outcome] }] : []));
-    const noPolicy = Math.max(0, ...q.policy.deviceRules.flatMap((r) => (r.kind === 'NO_PATCH_POLICY' ? [STATUS_RANK[r.outcome]] : [])));
-    const unsupported = Math.max(0, ...q.policy.deviceRules.flatMap((r) => (r.kind === 'UNSUPPORTED_OS' ? [STATUS_RANK[r.outcome]] : [])));
-    // Per operating system (shared objects), its rank under the servicing rule at now.
-    const osRanks = new Map<KeptOs, number>();
-    const osRank = (os: KeptOs) => {
-      let rank = osRanks.get(os);
-      if (rank === undefined) {
-        const support: SupportAt = supportAt(servicingOf(os.osName, os.osBuild, os.osVersion), os.esuUntil, q.asOf);
-        rank = support === 'UNSUPPORTED' ? unsupported : support === 'EDITION_UNKNOWN' ? STATUS_RANK.UNVERIFIED : 0;
-        osRanks.set(os, rank);
-      }
-      return rank;
-    };
+    const rules = this.rules();
     const judged: Judged[] = [];
     for (const { heads } of this.kept.tenants.values()) {
       for (const head of heads) {
         const asset = this.kept.assets.get(head.id);
         if (!asset?.inScope) continue;
-        let rank: number = unverifiedWithoutEvidence && asset.noEvidence ? STATUS_RANK.UNVERIFIED : STATUS_RANK.COMPLIANT;
-        for (const r of notHeard) if (asset.lastSeenAt < r.before && r.rank > rank) rank = r.rank;
-        if (noPolicy > rank && asset.noPatchPolicy) rank = noPolicy;
-        if (unsupported > 0) rank = Math.max(rank, osRank(asset.os));
+        let rank = rules.rank(asset);
         let updates: Judged['updates'] = null;
         if (asset.findings.length > 0) {
           updates = new Map();
@@ -386,10 +383,121 @@ export class KeptView {
             }
           }
         }
-        judged.push({ head, rank, updates });
+        judged.push({ head, asset, rank, updates });
       }
     }
     this.judged = judged;
     return judged;
+  }
+
+  /**
+   * A page of the assets in scope, worst status first, then by host name and id as the database orders them: the live
+   * page's keyset (compliance-report.ts) over the kept statuses. Null when the cursor's asset is not where the cursor
+   * says (gone, or renamed since): only the database can place a host name it no longer holds, so the page is
+   * evaluated live.
+   */
+  async page(first: number, after: { statusRank: number; hostname: string; assetId: string } | null, statuses: readonly number[] | null): Promise<AssetStatusRow[] | null> {
+    const order = await this.hostOrder();
+    let afterAt = -1;
+    if (after) {
+      afterAt = order.position.get(after.assetId) ?? -1;
+      if (afterAt < 0 || order.hostnames[afterAt] !== after.hostname) return null;
+    }
+    const byId = new Map(this.judge().map((j) => [j.head.id, j]));
+    const wanted = statuses && new Set(statuses);
+    // One pass in host-name order, each asset into its status's list; the page is read from the worst list down.
+    const byRank: Array<Array<{ judged: Judged; at: number }>> = [[], [], [], [], [], []];
+    for (let at = 0; at < order.ids.length; at++) {
+      const j = byId.get(order.ids[at]);
+      if (!j || (wanted && !wanted.has(j.rank))) continue;
+      if (after && (j.rank > after.statusRank || (j.rank === after.statusRank && at <= afterAt))) continue;
+      byRank[j.rank].push({ judged: j, at });
+    }
+    const rows: AssetStatusRow[] = [];
+    for (let rank = byRank.length - 1; rank >= 0 && rows.length < first; rank--) {
+      for (const { judged: j, at } of byRank[rank].slice(0, first - rows.length)) {
+        rows.push({ assetId: j.head.id, tenantId: j.head.tenantId, siteId: j.head.siteId, hostname: order.hostnames[at], status: STATUS_BY_RANK[j.rank], reasons: this.reasonsOf(j) });
+      }
+    }
+    return rows;
+  }
+
+  /** The kinds of rows that gave an asset its status, as the live page names them (each rule's, or FINDING). */
+  private reasonsOf(j: Judged): string[] {
+    const reasons = new Set<string>();
+    this.rules().each(j.asset, (rank, reason) => {
+      if (rank === j.rank) reasons.add(reason);
+    });
+    if (j.updates && [...j.updates.values()].some((u) => u.rank === j.rank)) reasons.add('FINDING');
+    return [...reasons].sort();
+  }
+
+  /** The asset page's order, read from the database once per kept answers (again after any change to them). */
+  private async hostOrder(): Promise<HostOrder> {
+    if (this.kept.order) return this.kept.order;
+    const { where, params } = this.evaluation.tenantFilter('a.tenantId');
+    const siteId = this.evaluation.question.siteId;
+    const rows: Array<{ id: string; hostname: string }> = await this.dataSource.query(
+      `SELECT a.id, a.hostname FROM asset a WHERE ${where}${siteId ? ' AND a.siteId = ?' : ''} ORDER BY a.hostname, a.id`,
+      siteId ? [...params, siteId] : params,
+    );
+    const order: HostOrder = { ids: rows.map((r) => r.id), hostnames: rows.map((r) => r.hostname), position: new Map(rows.map((r, i) => [r.id, i])) };
+    this.kept.order = order;
+    return order;
+  }
+
+  private rules(): DeviceRules {
+    return (this.deviceRules ??= new DeviceRules(this.evaluation.question));
+  }
+}
+
+/**
+ * The policy's device rules at one request's `now`, as the evaluation's `ranked` rows decide them: each asset's worst
+ * and, for a page, which of them gave it its status. Thresholds and each operating system's support are decided once.
+ */
+class DeviceRules {
+  private readonly noEvidence: boolean;
+  private readonly notHeard: Array<{ before: number; rank: number }>;
+  /** The worst outcome of the rules of each kind; 0 where the policy has none. */
+  private readonly noPolicy: number;
+  private readonly unsupported: number;
+  private readonly osRanks = new Map<KeptOs, { rank: number; reason: string } | null>();
+
+  constructor(private readonly question: ComplianceEvaluation['question']) {
+    const rules = question.policy.deviceRules;
+    const now = question.asOf.getTime();
+    this.noEvidence = question.policy.findingRules.length > 0;
+    this.notHeard = rules.flatMap((r) => (r.kind === 'NOT_HEARD_FROM' ? [{ before: now - r.days * 86_400_000, rank: STATUS_RANK[r.outcome] }] : []));
+    this.noPolicy = Math.max(0, ...rules.flatMap((r) => (r.kind === 'NO_PATCH_POLICY' ? [STATUS_RANK[r.outcome]] : [])));
+    this.unsupported = Math.max(0, ...rules.flatMap((r) => (r.kind === 'UNSUPPORTED_OS' ? [STATUS_RANK[r.outcome]] : [])));
+  }
+
+  /** Each rule that holds for the asset, with the rank it gives. */
+  each(asset: KeptAsset, visit: (rank: number, reason: string) => void): void {
+    if (this.noEvidence && asset.noEvidence) visit(STATUS_RANK.UNVERIFIED, 'NO_PER_UPDATE_EVIDENCE');
+    for (const r of this.notHeard) if (asset.lastSeenAt < r.before) visit(r.rank, 'NOT_HEARD_FROM');
+    if (this.noPolicy > 0 && asset.noPatchPolicy) visit(this.noPolicy, 'NO_PATCH_POLICY');
+    const os = this.unsupported > 0 ? this.osRule(asset.os) : null;
+    if (os) visit(os.rank, os.reason);
+  }
+
+  /** The asset's worst device rule; COMPLIANT where none holds. */
+  rank(asset: KeptAsset): number {
+    let worst: number = STATUS_RANK.COMPLIANT;
+    this.each(asset, (rank) => {
+      if (rank > worst) worst = rank;
+    });
+    return worst;
+  }
+
+  /** Per operating system (shared objects), what the servicing rule says of it at now. */
+  private osRule(os: KeptOs): { rank: number; reason: string } | null {
+    let rule = this.osRanks.get(os);
+    if (rule === undefined) {
+      const support: SupportAt = supportAt(servicingOf(os.osName, os.osBuild, os.osVersion), os.esuUntil, this.question.asOf);
+      rule = support === 'UNSUPPORTED' ? { rank: this.unsupported, reason: 'UNSUPPORTED_OS' } : support === 'EDITION_UNKNOWN' ? { rank: STATUS_RANK.UNVERIFIED, reason: 'OS_EDITION_UNKNOWN' } : null;
+      this.osRanks.set(os, rule);
+    }
+    return rule;
   }
 }

@@ -3,11 +3,12 @@
  * every aggregate of the dashboard for every preset, MSP-wide, per tenant, per site and for a technician's tenants;
  * at later `now`s, where statuses move with the clock; after an asset's states change through refreshAssets (that
  * asset alone is evaluated again), a site move, a new risk exception, and past a stale source's check-in. A request
- * that finds them current evaluates nothing.
+ * that finds them current evaluates nothing. The asset page (every page, a status's pages, the first page's findings)
+ * from kept answers is the evaluated page, and evaluates only the page's assets.
  */
 import { TenantScope } from '../../src/access/tenant-scope';
 import { ComplianceReport } from '../../src/compliance/compliance-report';
-import { ComplianceEvaluation, ComplianceQuestion } from '../../src/compliance/evaluation';
+import { ComplianceEvaluation, ComplianceQuestion, ComplianceStatusName, STATUS_RANK } from '../../src/compliance/evaluation';
 import { KeptAnswers } from '../../src/compliance/kept-answers';
 import { PRESETS } from '../../src/compliance/presets';
 import { raiseAssetRevisions } from '../../src/compliance/revisions';
@@ -59,6 +60,37 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     return { answers: fromKept, evaluated };
   }
 
+  /** Every page of the asset list and of its overdue and unverified assets, with each walk's first page's findings. */
+  async function pages(report: ComplianceReport, size = 120) {
+    const walk = async (statuses: ComplianceStatusName[] | null) => {
+      const rows = [];
+      let after: { statusRank: number; hostname: string; assetId: string } | null = null;
+      for (;;) {
+        const got = await report.assets(size + 1, after, statuses);
+        const page = got.slice(0, size);
+        rows.push(...page);
+        if (got.length <= size) break;
+        const last = page[page.length - 1];
+        after = { statusRank: STATUS_RANK[last.status], hostname: last.hostname, assetId: last.assetId };
+      }
+      return { rows, findings: await report.findings(rows.slice(0, size).map((r) => r.assetId)) };
+    };
+    return { all: await walk(null), some: await walk(['NON_COMPLIANT', 'UNVERIFIED']) };
+  }
+
+  /** Statements that evaluate the whole scope, not only named assets. */
+  const wholeEvaluations = () => db.counter.statements.filter((s) => /^\s*WITH scope_assets/.test(s) && !/\basked\b/.test(s)).length;
+
+  /** The asset pages from kept answers, checked against evaluating them; none evaluates the whole scope. */
+  async function pagesAgainstLive(kept: KeptAnswers, q: ComplianceQuestion, scope = TenantScope.allTenants()) {
+    db.counter.reset();
+    const fromKept = await pages(new ComplianceReport(new ComplianceEvaluation(db.dataSource, scope, q), kept));
+    const evaluated = wholeEvaluations();
+    expect(fromKept).toEqual(await pages(new ComplianceReport(new ComplianceEvaluation(db.dataSource, scope, q))));
+    expect(fromKept.all.rows.length).toBeGreaterThan(0);
+    return { pages: fromKept, evaluated };
+  }
+
   /** The kept answers asked again: nothing evaluated, the same answers. */
   async function keptAgain(kept: KeptAnswers, q: ComplianceQuestion, scope: TenantScope, first: Awaited<ReturnType<typeof aggregates>>) {
     db.counter.reset();
@@ -74,6 +106,10 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     expect(first.answers.total).toBe(240);
     expect(first.answers.statusCounts.filter((s) => s.count > 0).length).toBeGreaterThan(1);
     await keptAgain(kept, question(policyKey), TenantScope.allTenants(), first.answers);
+    const walked = await pagesAgainstLive(kept, question(policyKey));
+    expect(walked.evaluated).toBe(0);
+    expect(walked.pages.all.rows).toHaveLength(240);
+    expect(new Set(walked.pages.all.rows.flatMap((r) => r.reasons)).size).toBeGreaterThan(1);
   }, 180_000);
 
   it.each(['cyber-essentials-v3.3', 'essential-eight-ml3'])('%s per tenant, per site and for a technician: the evaluation\'s answers, kept apart', async (policyKey) => {
@@ -90,6 +126,7 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
       expect(first.answers.total).toBeGreaterThan(0);
       expect(first.answers.total).toBeLessThan(240);
       await keptAgain(kept, q, scope, first.answers);
+      expect((await pagesAgainstLive(kept, q, scope)).evaluated).toBe(0);
     }
   }, 180_000);
 
@@ -127,6 +164,7 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     // A month on, machines that have not checked in since are UNVERIFIED: the kept last check-ins decided it.
     const unverified = (a: typeof at) => a.statusCounts.find((s) => s.status === 'UNVERIFIED')!.count;
     expect(unverified(later.answers)).toBeGreaterThan(unverified(at));
+    expect((await pagesAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + 30 * DAY)))).evaluated).toBe(0);
     // An earlier now than the kept answers were computed at: computed again, and right.
     expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() - DAY)))).evaluated).toBeGreaterThan(0);
   }, 180_000);
@@ -166,6 +204,8 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
       await raiseAssetRevisions(m, movedTenant, [moved]);
     });
     expect((await keptAgainstLive(kept, question(policyKey))).evaluated).toBe(2);
+    // The pages read the host-name order again, the moved asset in its new site's tenant list.
+    expect((await pagesAgainstLive(kept, question(policyKey))).evaluated).toBe(0);
 
     // A risk exception for the tenant's worst update: everything evaluated again, and it is exempt.
     const exempted = (await keptAgainstLive(kept, question(policyKey))).answers;
@@ -219,5 +259,30 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     expect((await keptAgainstLive(kept, question(policyKey))).evaluated).toBe(2);
     expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + DAY)))).evaluated).toBe(0);
     expect((await keptAgainstLive(kept, question(policyKey, new Date(NOW.getTime() + 3 * DAY)))).evaluated).toBe(2);
+  }, 180_000);
+
+  it('a page after an asset renamed since its cursor was given: evaluated, as the database places the name it no longer holds', async () => {
+    const kept = new KeptAnswers(db.dataSource);
+    const q = question('cisa-bod-22-01');
+    const report = () => new ComplianceReport(new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), q), kept);
+    const first = await report().assets(30, null, null);
+    const last = first[first.length - 1];
+    const after = { statusRank: STATUS_RANK[last.status], hostname: last.hostname, assetId: last.assetId };
+    const [{ hostname, tenantId }] = await db.dataSource.query('SELECT hostname, tenantId FROM asset WHERE id = ?', [last.assetId]);
+    // Renamed as every writer of assets writes (raising the revisions).
+    const rename = (name: string) => inTransaction(db.dataSource, async (m) => {
+      await m.query('UPDATE asset SET hostname = ? WHERE id = ?', [name, last.assetId]);
+      await raiseAssetRevisions(m, tenantId, [last.assetId]);
+    });
+    await rename(`zz-renamed-${hostname}`);
+    try {
+      db.counter.reset();
+      const next = await report().assets(30, after, null);
+      expect(wholeEvaluations()).toBeGreaterThan(0);
+      expect(next).toEqual(await new ComplianceReport(new ComplianceEvaluation(db.dataSource, TenantScope.allTenants(), q)).assets(30, after, null));
+      expect(next[0].assetId).not.toBe(last.assetId);
+    } finally {
+      await rename(hostname);
+    }
   }, 180_000);
 });
