@@ -42,6 +42,23 @@ export const DASHBOARD_QUERY = `query Dashboard($policy: String!, $asOf: DateTim
   }
 }`;
 
+/** The first page of the portal's asset list: the worst assets first, each with its findings' updates. */
+export const ASSET_PAGE_QUERY = `query AssetPage($policy: String!, $first: Int!) {
+  compliance(policy: $policy) {
+    assets(first: $first) { totalCount nodes { asset { hostname } status reasons findings { update { kb } status dueAt } } }
+  }
+}`;
+
+/** A page of the asset list as both sides can give it: each asset's host name and status, and its findings' KBs. */
+export type AssetPage = Array<{ hostname: string; status: string; kbs: string[] }>;
+
+/** A GraphQL answer to ASSET_PAGE_QUERY in the comparable shape. */
+export function assetPageOf(compliance: any): AssetPage {
+  return compliance.assets.nodes.map((n: any) => ({
+    hostname: n.asset.hostname, status: n.status, kbs: [...new Set<string>(n.findings.map((f: any) => f.update.kb))].sort(),
+  }));
+}
+
 /** A GraphQL answer to DASHBOARD_QUERY in the comparable shape. */
 export function dashboardOf(compliance: any): Dashboard {
   return {
@@ -177,6 +194,24 @@ export class DashboardBaseline {
         ) r GROUP BY r.assetId
       )`;
     return { sql, params: [] };
+  }
+
+  /**
+   * The asset list's first page: the assets worst status first, then by host name and id, and their findings' KBs.
+   * Two statements: the page, then the findings of its assets.
+   */
+  async assetPage(policy: BaselinePolicy, asOf: Date, knownAt: Date, now: boolean, first: number): Promise<AssetPage> {
+    const { sql } = this.ctes(policy, asOf, knownAt, now);
+    const page: Array<{ id: string; hostname: string; statusRank: number }> = await this.ds.query(
+      `${sql} SELECT a.id, a.hostname, s.statusRank FROM asset_status s JOIN asset a ON a.id = s.assetId ORDER BY s.statusRank DESC, a.hostname, a.id LIMIT ${Math.trunc(first)}`,
+    );
+    const findings: Array<{ assetId: string; kb: string }> = page.length ? await this.ds.query(
+      `${sql} SELECT DISTINCT f.assetId, u.kb FROM findings f JOIN software_update u ON u.id = f.updateId WHERE f.assetId IN (${page.map(() => '?').join(', ')})`,
+      page.map((r) => r.id),
+    ) : [];
+    return page.map((r) => ({
+      hostname: r.hostname, status: STATUS[Number(r.statusRank)], kbs: findings.filter((f) => f.assetId === r.id).map((f) => f.kb).sort(),
+    }));
   }
 
   /**
