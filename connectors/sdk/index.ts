@@ -5,6 +5,7 @@ export { parseConfig, secretNames, Setting, type SettingInfo, type SettingOption
 export { given, HttpUrl, httpUrlProblem, OptionalWholeNumber, Rule, SecureUrl, secureUrlProblem, STALE_AFTER_DAYS } from './config-rules';
 export * from './http';
 export { batch, eachRecord, inBatches, type RecordBatch, recordsOf, type Streamed } from './record-batch';
+export { deviceStates, type DeviceStateList, type DeviceStatesBatch } from './device-states';
 export { buildText, parseWindowsVersion, releaseName, type WindowsBuild, windowsName } from './windows-builds';
 export { SDK_VERSION } from './version';
 export { compactMac } from './mac';

@@ -6,10 +6,10 @@
  *
  * The brand is a registered symbol, so a batch made by one copy of the SDK is recognised by another.
  */
-const BATCH: unique symbol = Symbol.for('patchgraph.connector-sdk.record-batch') as never;
+export const RECORD_BATCH: unique symbol = Symbol.for('patchgraph.connector-sdk.record-batch') as never;
 
 export interface RecordBatch<T> {
-  readonly [BATCH]: readonly T[];
+  readonly [RECORD_BATCH]: readonly T[];
 }
 
 /** What a stream yields: a record, or a batch of them. */
@@ -18,12 +18,12 @@ export type Streamed<T> = T | RecordBatch<T>;
 /** Wraps records a stream yields together. The array is read, never copied or changed: do not change it afterwards. */
 export function batch<T>(records: readonly T[]): RecordBatch<T> {
   if (!Array.isArray(records)) throw new TypeError('batch() takes an array of records');
-  return { [BATCH]: records };
+  return { [RECORD_BATCH]: records };
 }
 
 /** The records of one item a stream yielded: a batch's records, or the record itself. */
 export function recordsOf<T>(item: Streamed<T>): readonly T[] {
-  const records = typeof item === 'object' && item !== null ? (item as Partial<RecordBatch<T>>)[BATCH] : undefined;
+  const records = typeof item === 'object' && item !== null ? (item as Partial<RecordBatch<T>>)[RECORD_BATCH] : undefined;
   if (records === undefined) return [item as T];
   if (!Array.isArray(records)) throw new TypeError('a stream yielded a record batch that holds no array');
   return records;

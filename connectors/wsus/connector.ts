@@ -5,7 +5,7 @@
  */
 import type { ApprovalRecord, ConnectionCheck, Connector, ConnectorContext, DeviceRecord, PatchStateRecord, StreamRequest, UpdateRecord } from '../sdk/contract';
 import { FatalError } from '../sdk/errors';
-import { batch, inBatches, type Streamed } from '../sdk/record-batch';
+import { batch, type Streamed } from '../sdk/record-batch';
 import type { WsusConfig } from './config';
 import { STALE_AFTER_DAYS } from './config';
 import { checkEnvelope, WsusEnvelope } from './envelope';
@@ -65,7 +65,8 @@ export function createWsusConnector(config: WsusConfig, context: ConnectorContex
       streamRead();
     },
     async *patchStates(request: StreamRequest): AsyncGenerator<Streamed<PatchStateRecord>> {
-      yield* inBatches((await snapshot(request.signal)).patchStates);
+      // A computer's states as one item (deviceStates): no record object per state.
+      yield* (await snapshot(request.signal)).stateLists;
       streamRead();
     },
     async *approvals(request: StreamRequest): AsyncGenerator<Streamed<ApprovalRecord>> {

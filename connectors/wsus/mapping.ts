@@ -16,6 +16,8 @@ import { MICROSOFT_CATALOG } from '../shared/microsoft/microsoft-catalog';
 import { fixesOf, severityOf } from '../shared/microsoft/microsoft-fixes';
 import type { ApprovalRecord, ClassificationValue, DeviceRecord, PatchStateRecord, PatchStateValue, UpdateRecord, VulnerabilityRecord } from '../sdk/contract';
 import { parseWindowsVersion, releaseName, WindowsBuild, windowsName } from '../sdk/windows-builds';
+import { deviceStates, DeviceStatesBatch } from '../sdk/device-states';
+import { recordsOf } from '../sdk/record-batch';
 import { forEachSliced, timeSlicer, TimeSlicer } from '../sdk/time-slices';
 import { ComputerTargetRow, EnvelopeError, installationsOf, UpdateRow, WsusEnvelope } from './envelope';
 import { caseFolded, installationColumnsOf, InstallationRows } from './installation-columns';
@@ -33,6 +35,8 @@ export interface MappedSnapshot {
    * is let go as it goes.
    */
   patchStates: Iterable<PatchStateRecord>;
+  /** The same states as one `deviceStates` item per computer, for the engine: no object per state. Either is read once. */
+  stateLists: Iterable<DeviceStatesBatch>;
   approvals: ApprovalRecord[];
 }
 
@@ -224,7 +228,8 @@ export async function mapSnapshot(envelope: WsusEnvelope, options: { targetGroup
       approvedAt: susdbTime(a.CreationDate, `approval ${a.UpdateApprovalId}: CreationDate`), approvedBy: a.AdministratorName?.trim() || null,
     });
   });
-  return { generatedAt, devices, updates: [...updates.values()], patchStates: statesOnce(plan), approvals };
+  const states = statesOnce(plan);
+  return { generatedAt, devices, updates: [...updates.values()], patchStates: states.records, stateLists: states.lists, approvals };
 }
 
 /**
@@ -291,21 +296,26 @@ async function planStates(installations: InstallationRows, slicer: TimeSlicer, c
 
 /**
  * A computer's states: the variants of one KB folded into the most urgent, in the order its rows first name each
- * key, exactly as one pass over all the rows gave them. Each computer's plan is dropped once its states are made.
+ * key, exactly as one pass over all the rows gave them; as records or as one list per computer, whichever is read
+ * first (once). Each computer's plan is dropped once its states are made.
  */
-function statesOnce(plan: StatePlan): Iterable<PatchStateRecord> {
+function statesOnce(plan: StatePlan): { records: Iterable<PatchStateRecord>; lists: Iterable<DeviceStatesBatch> } {
   let taken = false;
+  const take = () => {
+    // A second pass would find the plan spent and quietly yield nothing: refused instead.
+    if (taken) throw new Error('the states of a mapped WSUS snapshot are generated once; map the snapshot again to read them again');
+    taken = true;
+    return generateLists(plan);
+  };
   return {
-    [Symbol.iterator]() {
-      // A second pass would find the plan spent and quietly yield nothing: refused instead.
-      if (taken) throw new Error('the states of a mapped WSUS snapshot are generated once; map the snapshot again to read them again');
-      taken = true;
-      return generateStates(plan);
-    },
+    records: { *[Symbol.iterator]() {
+      for (const list of take()) yield* recordsOf(list);
+    } },
+    lists: { [Symbol.iterator]: take },
   };
 }
 
-function* generateStates(plan: StatePlan): Generator<PatchStateRecord> {
+function* generateLists(plan: StatePlan): Generator<DeviceStatesBatch> {
   for (const [computer, planned] of plan.rowsOf) {
     plan.rowsOf.delete(computer);
     const stateOfKey = new Map<number, PatchStateValue>();
@@ -315,6 +325,13 @@ function* generateStates(plan: StatePlan): Generator<PatchStateRecord> {
       const current = stateOfKey.get(index);
       if (current === undefined || URGENCY[state] > URGENCY[current]) stateOfKey.set(index, state);
     }
-    for (const [index, state] of stateOfKey) yield { deviceExternalId: computer, updateKey: plan.keys[index], state, evidence: 'REPORTED' };
+    const keys = new Array<string>(stateOfKey.size);
+    const states = new Array<PatchStateValue>(stateOfKey.size);
+    let at = 0;
+    for (const [index, state] of stateOfKey) {
+      keys[at] = plan.keys[index];
+      states[at++] = state;
+    }
+    yield deviceStates(computer, keys, states, 'REPORTED');
   }
 }

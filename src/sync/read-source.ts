@@ -19,6 +19,7 @@ import {
   UpdateRecord,
 } from '../../connectors/sdk/contract';
 import { ConnectorError } from '../../connectors/sdk/errors';
+import { deviceStateListOf, DeviceStateList } from '../../connectors/sdk/device-states';
 import { recordsOf, type Streamed } from '../../connectors/sdk/record-batch';
 import { yieldToEventLoop } from '../db/sqlite-transaction-gate';
 import { RunStates } from './run-states';
@@ -143,6 +144,8 @@ const stateName = (s: PatchStateRecord | undefined): string => `patch state ${s?
 
 /** Records checked between two turns of the event loop. */
 const DRAIN_TURN = 5_000;
+/** Records read between two progress reports. */
+const PROGRESS_EVERY = 500;
 
 /** Remembers the keys a stream yielded; `add` is false for one already seen. */
 interface SeenKeys<T> {
@@ -165,21 +168,39 @@ function seenBy<T>(keyOf: (record: T) => string): SeenKeys<T> {
 
 /**
  * Checks each record of a stream and hands it to `keep`: an array's push, or the columns of the run's states. A
- * batch's records are taken one by one, exactly as if yielded alone.
+ * batch's records are taken one by one, exactly as if yielded alone. `whole`, where given, may take an item at once
+ * instead (a device's state lists) and say how many records it held; undefined leaves the item to be opened.
  */
-async function drain<T>(stream: StreamName, iterable: AsyncIterable<Streamed<T>>, check: (record: T) => void, keep: (record: T) => void, seen: SeenKeys<T> | null, onProgress?: (p: ReadProgress) => void): Promise<void> {
+async function drain<T>(stream: StreamName, iterable: AsyncIterable<Streamed<T>>, check: (record: T) => void, keep: (record: T) => void, seen: SeenKeys<T> | null, onProgress?: (p: ReadProgress) => void, whole?: (item: Streamed<T>) => number | undefined): Promise<void> {
   let read = 0;
+  let progressAt = PROGRESS_EVERY;
+  let turnAt = DRAIN_TURN;
+  // After each item or record: progress every PROGRESS_EVERY records, a turn of the event loop every DRAIN_TURN.
+  const counted = async (n: number) => {
+    read += n;
+    if (read >= progressAt) {
+      progressAt = (Math.floor(read / PROGRESS_EVERY) + 1) * PROGRESS_EVERY;
+      onProgress?.({ stream, records: read });
+    }
+    // A source that yields from memory (an uploaded snapshot) never leaves the microtask queue on its own.
+    if (read >= turnAt) {
+      turnAt = (Math.floor(read / DRAIN_TURN) + 1) * DRAIN_TURN;
+      await yieldToEventLoop();
+    }
+  };
   for await (const item of iterable) {
+    const taken = whole?.(item);
+    if (taken !== undefined) {
+      await counted(taken);
+      continue;
+    }
     for (const record of recordsOf(item)) {
       check(record);
       // A duplicate means the source's paging moved under us or the source is inconsistent; either way the run
       // cannot say which copy is true.
       if (seen && !seen.add(record)) throw new SyncDataError(`${stream}: ${seen.describe(record)} was yielded twice in one run`);
       keep(record);
-      read += 1;
-      if (onProgress && read % 500 === 0) onProgress({ stream, records: read });
-      // A source that yields from memory (an uploaded snapshot) never leaves the microtask queue on its own.
-      if (read % DRAIN_TURN === 0) await yieldToEventLoop();
+      if (++read >= progressAt || read >= turnAt) await counted(0);
     }
   }
   onProgress?.({ stream, records: read });
@@ -197,11 +218,31 @@ async function drainList<T>(stream: StreamName, iterable: AsyncIterable<Streamed
  */
 async function drainStates(iterable: AsyncIterable<Streamed<PatchStateRecord>>, onProgress?: (p: ReadProgress) => void): Promise<RunStates> {
   const collector = RunStates.collector();
-  await drain('patchStates', iterable, checkState, collector.add, null, onProgress);
+  // A device's lists (deviceStates) go into the columns whole when every value passes as its record would; any
+  // doubt, and they are opened into records, checked and refused exactly as those.
+  const whole = (item: Streamed<PatchStateRecord>): number | undefined => {
+    const list = deviceStateListOf(item);
+    if (!list || !listPasses(list)) return undefined;
+    collector.addList(list);
+    return list.updateKeys.length;
+  };
+  await drain('patchStates', iterable, checkState, collector.add, null, onProgress, whole);
   const states = collector.done();
   const twice = states.firstDuplicate();
   if (twice) throw new SyncDataError(`patchStates: ${twice.deviceExternalId} × ${twice.updateKey} was yielded twice in one run`);
   return states;
+}
+
+/** Every state of the list passes checkState as a record (its times are none), by the values' own types. */
+function listPasses(list: DeviceStateList): boolean {
+  const { deviceExternalId, updateKeys, states } = list;
+  if (typeof deviceExternalId !== 'string' || deviceExternalId === '' || !EVIDENCE_VALUES.includes(list.evidence)) return false;
+  if (!Array.isArray(updateKeys) || !Array.isArray(states) || updateKeys.length !== states.length) return false;
+  for (let i = 0; i < updateKeys.length; i++) {
+    const key = updateKeys[i];
+    if (typeof key !== 'string' || key === '' || !PATCH_STATE_VALUES.includes(states[i])) return false;
+  }
+  return true;
 }
 
 export async function readSource(

@@ -10,6 +10,7 @@
  * the positions of its states, in the order the source yielded them.
  */
 import { EVIDENCE_VALUES, PATCH_STATE_VALUES, PatchStateRecord } from '../../connectors/sdk/contract';
+import type { DeviceStateList } from '../../connectors/sdk/device-states';
 
 const INITIAL_CAPACITY = 1_024;
 
@@ -52,6 +53,30 @@ class StateColumns {
     else if (this.reportedAt) this.reportedAt[i] = NO_TIME;
     if (r.installedAt) (this.installedAt ??= this.timeColumn())[i] = r.installedAt.getTime();
     else if (this.installedAt) this.installedAt[i] = NO_TIME;
+  }
+
+  /** A device's states as lists (checked already): what `push` makes of each of their records, none made. */
+  pushList(list: DeviceStateList): void {
+    const { updateKeys, states } = list;
+    const count = updateKeys.length;
+    if (count === 0) return;
+    let size = Math.max(this.device.length, INITIAL_CAPACITY);
+    while (this.length + count > size) size *= 2;
+    if (size > this.device.length) this.resize(size);
+    if (list.deviceExternalId !== this.lastDeviceId) {
+      this.lastDeviceId = list.deviceExternalId;
+      this.lastDevice = intern(list.deviceExternalId, this.deviceIds, this.deviceIndex);
+    }
+    const evidence = EVIDENCE_VALUES.indexOf(list.evidence);
+    for (let k = 0; k < count; k++) {
+      const i = this.length++;
+      this.device[i] = this.lastDevice;
+      this.update[i] = intern(updateKeys[k], this.updateKeys, this.updateIndex);
+      this.code[i] = PATCH_STATE_VALUES.indexOf(states[k]) * EVIDENCE_KINDS + evidence;
+      // No times: where other states gave some, these have none.
+      if (this.reportedAt) this.reportedAt[i] = NO_TIME;
+      if (this.installedAt) this.installedAt[i] = NO_TIME;
+    }
   }
 
   record(i: number): PatchStateRecord {
@@ -121,10 +146,11 @@ export class RunStates implements Iterable<PatchStateRecord> {
   ) {}
 
   /** States collected one by one, as a read yields them. */
-  static collector(): { add(record: PatchStateRecord): void; done(): RunStates } {
+  static collector(): { add(record: PatchStateRecord): void; addList(list: DeviceStateList): void; done(): RunStates } {
     const columns = new StateColumns();
     return {
       add: (record) => columns.push(record),
+      addList: (list) => columns.pushList(list),
       done: () => {
         columns.trim();
         return new RunStates(columns, null);
