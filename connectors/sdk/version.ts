@@ -3,4 +3,4 @@
  * notice (a record field removed or given another meaning, a helper's signature changed) bumps the major version;
  * deprecated fields stay accepted for at least one minor version and are marked @deprecated.
  */
-export const SDK_VERSION = '1.1.0';
+export const SDK_VERSION = '1.2.0';
