@@ -204,8 +204,11 @@ export class KeptAnswers {
   /** Evaluates the assets of `heads` that `evaluation` covers: what each kept asset holds. */
   private async evaluate(evaluation: ComplianceEvaluation, heads: readonly AssetHead[]): Promise<Map<string, KeptAsset>> {
     const { assets, assetParams, findings } = evaluation.keptSelects();
-    const assetRows = await evaluation.run<Record<string, any>>(assets, assetParams);
-    const findingRows = await evaluation.run<Record<string, any>>(findings);
+    // Sent together: on MariaDB each runs on a connection of its own, both cores at once (SQLite runs one, then the other).
+    const [assetRows, findingRows] = await Promise.all([
+      evaluation.run<Record<string, any>>(assets, assetParams),
+      evaluation.run<Record<string, any>>(findings),
+    ]);
     const time = (v: unknown) => (v === null || v === undefined ? null : toDate(v).getTime());
     const out = new Map<string, KeptAsset>();
     for (const h of heads) {

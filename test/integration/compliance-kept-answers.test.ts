@@ -23,6 +23,8 @@ import { ENGINE, openTestDatabase, TestDatabase } from '../helpers/database';
 
 const DAY = 86_400_000;
 const NOW = FLEET_NOW;
+/** Presets whose asset pages are walked against evaluating: every set of device rules, and KEV's finding rule. */
+const PAGED = new Set(['cyber-essentials-v3.3', 'cisa-bod-22-01', 'pci-dss-4.0-6.3.3']);
 
 describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
   let db: TestDatabase;
@@ -106,6 +108,8 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
     expect(first.answers.total).toBe(240);
     expect(first.answers.statusCounts.filter((s) => s.count > 0).length).toBeGreaterThan(1);
     await keptAgain(kept, question(policyKey), TenantScope.allTenants(), first.answers);
+    // The pages for one preset of each set of device rules (the reasons differ by them) and each kind of finding rule.
+    if (!PAGED.has(policyKey)) return;
     const walked = await pagesAgainstLive(kept, question(policyKey));
     expect(walked.evaluated).toBe(0);
     expect(walked.pages.all.rows).toHaveLength(240);
@@ -126,7 +130,7 @@ describe(`kept compliance answers against evaluating, on ${ENGINE}`, () => {
       expect(first.answers.total).toBeGreaterThan(0);
       expect(first.answers.total).toBeLessThan(240);
       await keptAgain(kept, q, scope, first.answers);
-      expect((await pagesAgainstLive(kept, q, scope)).evaluated).toBe(0);
+      if (PAGED.has(policyKey)) expect((await pagesAgainstLive(kept, q, scope)).evaluated).toBe(0);
     }
   }, 180_000);
 
