@@ -139,6 +139,8 @@ export interface DuplicateState {
 }
 
 export class RunStates implements Iterable<PatchStateRecord> {
+  private devices?: Map<string, RunStates>;
+
   /** `rows`: the positions of this view's states in the columns, in yield order; null for all of them. */
   private constructor(
     private readonly columns: StateColumns,
@@ -230,6 +232,8 @@ export class RunStates implements Iterable<PatchStateRecord> {
     };
     let count = 0;
     for (let i = 0; i < this.length; i++) if (kept(this.position(i))) count += 1;
+    // Every device kept (a run that drops none): the view itself, whose grouping by device may be made already.
+    if (count === this.length) return this;
     const rows = new Int32Array(count);
     for (let i = 0, at = 0; i < this.length; i++) if (kept(this.position(i))) rows[at++] = this.position(i);
     return new RunStates(columns, rows);
@@ -268,11 +272,15 @@ export class RunStates implements Iterable<PatchStateRecord> {
     return new Map(keys.map((key, g) => [key, new RunStates(columns, sorted.subarray(starts[g], starts[g + 1]))]));
   }
 
-  /** The view by device external id, devices in the order they first appear. */
+  /**
+   * The view by device external id, devices in the order they first appear. Made once per view: a run asks for it
+   * to look for a state given twice and again to digest each device's list (a pass and a sort over every state).
+   */
   byDevice(): Map<string, RunStates> {
-    return this.groupByDevice((id) => id, () => {
+    this.devices ??= this.groupByDevice((id) => id, () => {
       throw new Error('unreachable: every device is its own key');
     });
+    return this.devices;
   }
 
   /**

@@ -43,6 +43,17 @@ describe('RunStates', () => {
     expect(states.updateKeys()).toEqual(['KB1', 'KB2', 'KB3']);
   });
 
+  it('groups a run by device once, and keeps the whole run as itself when every device stays: a pass over every state each less', () => {
+    const states = RunStates.from(RECORDS);
+    // The duplicate check and the digests both ask for the grouping: the second gets the first's.
+    expect(states.byDevice()).toBe(states.byDevice());
+    // A run that drops no device (the partition without deleted devices) is the run itself, its grouping and all.
+    const asked: string[] = [];
+    expect(states.whereDevice((d) => (asked.push(d), true))).toBe(states);
+    expect(asked).toEqual(['pc-2', 'pc-1', 'pc-3']);
+    expect(states.whereDevice((d) => d !== 'pc-3')).not.toBe(states);
+  });
+
   it('refuses a device the key gives nothing for, naming its first state in yield order', () => {
     const states = RunStates.from(RECORDS);
     expect(() => states.groupByDevice((d) => (d === 'pc-1' ? undefined : 't'), (first) => { throw new Error(`${first.deviceExternalId}/${first.updateKey}`); })).toThrow('pc-1/KB1');
