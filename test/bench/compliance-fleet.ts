@@ -130,7 +130,6 @@ export class ComplianceFleet {
     });
   }
 
-  /** Adds the assets with index `from` (inclusive) to `to` (exclusive), with their sources, states and events. */
   /**
    * The fleet the compliance tests compare answers on: 240 assets in 4 tenants, with 60 WSUS sources stale since
    * 40 days before FLEET_NOW, beside the fleet's inactive ones.
@@ -154,6 +153,7 @@ export class ComplianceFleet {
     );
   }
 
+  /** Adds the assets with index `from` (inclusive) to `to` (exclusive), with their sources, states and events. */
   async addAssets(from: number, to: number): Promise<void> {
     const assets: Asset[] = [];
     const sources: SourceDevice[] = [];
