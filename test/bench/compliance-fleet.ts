@@ -138,7 +138,19 @@ export class ComplianceFleet {
     const fleet = await ComplianceFleet.create(dataSource, 4);
     await fleet.addAssets(0, 240);
     await fleet.markStale(60, new Date(FLEET_NOW.getTime() - 40 * DAY));
+    await fleet.analyze();
     return fleet;
+  }
+
+  /**
+   * Refreshes MariaDB's table statistics. InnoDB recalculates them in the background some seconds after a bulk write;
+   * until then it plans for the empty tables the migrations made, and evaluating this fleet took 2-4 s a statement
+   * instead of 0.1-0.3 s. A production database reaches its size over many syncs; a test's is written at once and
+   * asked straight after. SQLite keeps no statistics unless asked (ANALYZE), and the product never asks.
+   */
+  async analyze(): Promise<void> {
+    if (this.dataSource.options.type === 'better-sqlite3') return;
+    await this.dataSource.query(`ANALYZE TABLE ${this.dataSource.entityMetadatas.map((m) => `\`${m.tableName}\``).join(', ')}`);
   }
 
   /**
