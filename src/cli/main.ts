@@ -5,19 +5,27 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { configureFileImport } from '../../connectors/file-import/policy';
 import { Config, ConfigError, loadConfig as readConfig } from '../config/config';
-import { auditPruneCommand, auditVerifyCommand } from './audit.command';
-import { instancesCommand } from './instances.command';
-import { intelFetchCommand, intelImportCommand, intelStatusCommand } from './intel.command';
-import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.command';
-import { migrate, PENDING_EXIT_CODE } from './migrate.command';
-import { backupCommand, restoreCommand } from './backup.command';
-import { reportPatchHistoryCommand, reportVerifyCommand } from './report.command';
-import { reportEvidencePackCommand } from './evidence-pack.command';
-import { schema } from './schema.command';
-import { secretsRotateKeyCommand } from './secrets.command';
-import { serve } from './serve.command';
-import { syncCommand } from './sync.command';
-import { workerCommand } from './worker.command';
+import { PENDING_EXIT_CODE } from './exit-codes';
+
+/**
+ * Each command's module, loaded only when that command runs: they bring in the database layer, the schema or the
+ * whole server, 0.8-2.5 s of loading that `--help`, a refused flag or another command never needs.
+ */
+const commands = {
+  audit: () => require('./audit.command') as typeof import('./audit.command'),
+  backup: () => require('./backup.command') as typeof import('./backup.command'),
+  evidencePack: () => require('./evidence-pack.command') as typeof import('./evidence-pack.command'),
+  instances: () => require('./instances.command') as typeof import('./instances.command'),
+  intel: () => require('./intel.command') as typeof import('./intel.command'),
+  keys: () => require('./keys.command') as typeof import('./keys.command'),
+  migrate: () => require('./migrate.command') as typeof import('./migrate.command'),
+  report: () => require('./report.command') as typeof import('./report.command'),
+  schema: () => require('./schema.command') as typeof import('./schema.command'),
+  secrets: () => require('./secrets.command') as typeof import('./secrets.command'),
+  serve: () => require('./serve.command') as typeof import('./serve.command'),
+  sync: () => require('./sync.command') as typeof import('./sync.command'),
+  worker: () => require('./worker.command') as typeof import('./worker.command'),
+};
 
 /** The environment's configuration, with the process-wide settings connectors check against applied. */
 function loadConfig(): Config {
@@ -53,14 +61,14 @@ export function main(argv: string[]): void {
   program
     .command('serve')
     .description('apply migrations, create the first admin key if none exists, load the demo into an empty database, and serve GraphQL')
-    .action(() => serve(loadConfig()).catch(fail));
+    .action(() => commands.serve().serve(loadConfig()).catch(fail));
 
   program
     .command('migrate')
     .description('apply pending database migrations and exit (serve applies them at start too)')
     .option('--dry-run', 'list the pending migrations (timestamp and name, in the order they would be applied); apply nothing, write nothing; exit 0')
     .option('--check', `as --dry-run, but exit ${PENDING_EXIT_CODE} when migrations are pending (0 when none), for deployment scripts`)
-    .action((opts: { dryRun?: boolean; check?: boolean }) => migrate(loadConfig(), opts).then((code) => process.exit(code), fail));
+    .action((opts: { dryRun?: boolean; check?: boolean }) => commands.migrate().migrate(loadConfig(), opts).then((code) => process.exit(code), fail));
 
   program
     .command('backup')
@@ -70,7 +78,7 @@ export function main(argv: string[]): void {
     )
     .option('--out <file>', 'the backup file to write; it appears only when complete')
     .option('--force', 'replace --out if it exists')
-    .action((opts: { out?: string; force?: boolean }) => backupCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+    .action((opts: { out?: string; force?: boolean }) => commands.backup().backupCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
 
   program
     .command('restore')
@@ -80,7 +88,7 @@ export function main(argv: string[]): void {
     )
     .option('--from <file>', 'the backup file, as written by `patchgraph backup`')
     .option('--force', 'restore even though the database looks in use (another process has it open, or a sync lease is live)')
-    .action((opts: { from?: string; force?: boolean }) => restoreCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+    .action((opts: { from?: string; force?: boolean }) => commands.backup().restoreCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
 
   program
     .command('instances')
@@ -89,7 +97,7 @@ export function main(argv: string[]): void {
     .option('--tenant <text>', "only instances of tenants whose name contains this text (case-insensitive)")
     .option('-q, --quiet', 'print only the ids, one a line, e.g. for sync --connector "$(npx patchgraph instances --kind datto-rmm -q)"')
     .action((opts: { kind?: string; tenant?: string; quiet?: boolean }) =>
-      instancesCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+      commands.instances().instancesCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
 
   program
@@ -98,13 +106,13 @@ export function main(argv: string[]): void {
     .option('--connector <id>', 'sync only this connector instance (its id from `instances` or the connectorInstances query)')
     .option('--full', 'ignore incremental cursors and read everything (marks devices missing from the source stale)')
     .action((opts: { connector?: string; full?: boolean }) =>
-      syncCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+      commands.sync().syncCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
 
   program
     .command('worker')
     .description('run the sync jobs API servers queue in Redis (needs REDIS_URL); run any number, on any machine; SIGTERM finishes or hands back its jobs')
-    .action(() => workerCommand(loadConfig()).catch(fail));
+    .action(() => commands.worker().workerCommand(loadConfig()).catch(fail));
 
   const secrets = program.command('secrets').description('manage the key that encrypts connector secrets at rest');
   secrets
@@ -118,7 +126,7 @@ export function main(argv: string[]): void {
     .option('--generate', 'generate the new key (written with mode 0600; only its path is printed)')
     .option('--dry-run', 'check that every stored secret decrypts with the current key and report; change nothing')
     .action((opts: { newKeyFile?: string; generate?: boolean; dryRun?: boolean }) =>
-      secretsRotateKeyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+      commands.secrets().secretsRotateKeyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
 
   const keys = program
@@ -134,22 +142,22 @@ export function main(argv: string[]): void {
     .option('--expires <date-time>', 'when the key stops working, ISO 8601 with a zone, e.g. 2027-01-31T18:00:00Z')
     .option('--expires-in <duration>', 'when the key stops working, from now: e.g. 30d, 12h, 90m')
     .action((opts: { name?: string; role?: string; tenant?: string[]; allTenants?: boolean; expires?: string; expiresIn?: string }) =>
-      keysCreateCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+      commands.keys().keysCreateCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
   keys
     .command('list')
     .description('list API keys: id (as rotate, revoke and the API take it), role, status, prefix, created, last used (to within a minute), expiry, tenants, name')
     .option('--all', 'include revoked keys')
     .option('--json', 'print JSON, with who created each key and when it was rotated or revoked')
-    .action((opts: { all?: boolean; json?: boolean }) => keysListCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+    .action((opts: { all?: boolean; json?: boolean }) => commands.keys().keysListCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
   keys
     .command('rotate <id>')
     .description('give a key a new secret (same id, name, role, tenants, expiry) and print it on stdout; the old one is refused at once')
-    .action((id: string) => keysRotateCommand(loadConfig(), id).then((code) => process.exit(code), fail));
+    .action((id: string) => commands.keys().keysRotateCommand(loadConfig(), id).then((code) => process.exit(code), fail));
   keys
     .command('revoke <id>')
     .description('revoke a key: it is refused from the next request on, for good')
-    .action((id: string) => keysRevokeCommand(loadConfig(), id).then((code) => process.exit(code), fail));
+    .action((id: string) => commands.keys().keysRevokeCommand(loadConfig(), id).then((code) => process.exit(code), fail));
 
   const intel = program.command('intel').description('vulnerability intelligence: CISA KEV, Microsoft CVRF, CVE JSON 5 records and EPSS scores (see README)');
   intel
@@ -158,7 +166,7 @@ export function main(argv: string[]): void {
       'import intel files (the format is recognised by content; directories are walked; .gz is read): prints per file what changed. ' +
         'Importing a file again changes nothing; a file that is not valid stops the run (exit 1) with nothing of it written',
     )
-    .action((paths: string[]) => intelImportCommand(loadConfig(), paths).then((code) => process.exit(code), fail));
+    .action((paths: string[]) => commands.intel().intelImportCommand(loadConfig(), paths).then((code) => process.exit(code), fail));
   intel
     .command('fetch [feeds...]')
     .description(
@@ -167,12 +175,12 @@ export function main(argv: string[]): void {
         'PATCHGRAPH_INTEL_KEV_URL, _EPSS_URL, _MSRC_URL, _CVE_URL (a mirror). A feed that fails is named and makes the exit code 1',
     )
     .option('--out <dir>', 'keep the downloaded files in this directory')
-    .action((feeds: string[], opts: { out?: string }) => intelFetchCommand(loadConfig(), feeds, opts).then((code) => process.exit(code), fail));
+    .action((feeds: string[], opts: { out?: string }) => commands.intel().intelFetchCommand(loadConfig(), feeds, opts).then((code) => process.exit(code), fail));
   intel
     .command('status')
     .description('list the imported intel: feed, version, release date, import time, records, file')
     .option('--json', 'print JSON, with each file\'s SHA-256 and what its import changed')
-    .action((opts: { json?: boolean }) => intelStatusCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+    .action((opts: { json?: boolean }) => commands.intel().intelStatusCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
 
   const audit = program.command('audit').description('the tamper-evident audit trail: verify its chains, prune history past retention');
   const repeat = (value: string, all: string[]) => [...all, value];
@@ -185,7 +193,7 @@ export function main(argv: string[]): void {
     .option('--to <date>', 'only the audit events that occurred up to this date or date-time')
     .option('--json', 'print the full result as JSON')
     .action((opts: { tenant?: string[]; all?: boolean; from?: string; to?: string; json?: boolean }) =>
-      auditVerifyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+      commands.audit().auditVerifyCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
   audit
     .command('prune')
@@ -197,7 +205,7 @@ export function main(argv: string[]): void {
     .option('--tenant <id or name>', "only this tenant's chain; repeat for more (default: every tenant and the MSP-wide chain)", repeat, [] as string[])
     .option('--dry-run', 'say what would be removed; change nothing')
     .action((opts: { before?: string; tenant?: string[]; dryRun?: boolean }) =>
-      auditPruneCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
+      commands.audit().auditPruneCommand(loadConfig(), opts).then((code) => process.exit(code), fail),
     );
 
   const report = program.command('report').description("auditors' reports, written from the database directly and recorded in the audit trail as cli:<os user>");
@@ -218,7 +226,7 @@ export function main(argv: string[]): void {
     .option('--policy <key>', "add each row's due date under this policy (and keep only the updates it covers)")
     .option('--format <format>', 'csv, jsonl or pdf')
     .option('--out <file>', 'where to write it (- for standard output); the file appears only when complete')
-    .action((opts) => reportPatchHistoryCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+    .action((opts) => commands.report().reportPatchHistoryCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
   report
     .command('evidence-pack')
     .description('the evidence pack for a tenant, policy and date: a ZIP of a PDF and CSVs (compliance, findings, exceptions in force, change records, audit chain verification); the same bytes as GET /reports/evidence-pack.zip')
@@ -228,19 +236,19 @@ export function main(argv: string[]): void {
     .option('--from <date>', 'start of the period for change records and the audit chain (default: 30 days before --date)')
     .option('--known-at <date-time>', 'only what was recorded by then (default now): regenerating with it gives the same bytes')
     .option('--out <file>', 'the .zip to write; it appears only when complete')
-    .action((opts) => reportEvidencePackCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
+    .action((opts) => commands.evidencePack().reportEvidencePackCommand(loadConfig(), opts).then((code) => process.exit(code), fail));
   report
     .command('verify [file]')
     .description('regenerate a recorded report from its filters and knownAt and compare: exit 0 if the bytes are identical, 1 if not (with the first differing line of a CSV or JSON Lines file)')
     .option('--digest <sha256>', "the report's SHA-256, instead of the file")
-    .action((file: string | undefined, opts: { digest?: string }) => reportVerifyCommand(loadConfig(), file, opts).then((code) => process.exit(code), fail));
+    .action((file: string | undefined, opts: { digest?: string }) => commands.report().reportVerifyCommand(loadConfig(), file, opts).then((code) => process.exit(code), fail));
 
   program
     .command('schema')
     .description('write schema/schema.graphql from the code')
     .action(() => {
       try {
-        schema();
+        commands.schema().schema();
       } catch (err) {
         fail(err);
       }

@@ -4,6 +4,7 @@ import { Config } from '../config/config';
 import { createDataSource } from '../db/data-source';
 import { allMigrations, MigrationListing, migrationStatus } from '../db/pending-migrations';
 import { createLogger } from '../server/logger';
+import { PENDING_EXIT_CODE } from './exit-codes';
 import { openDatabase } from './open-database';
 
 type Out = NodeJS.WriteStream | Writable;
@@ -15,8 +16,7 @@ export interface MigrateOptions {
   check?: boolean;
 }
 
-/** `migrate --check` exits with this when migrations are pending; 0 means none, 1 an error (as every command). */
-export const PENDING_EXIT_CODE = 10;
+export { PENDING_EXIT_CODE } from './exit-codes';
 
 function where(config: Config): string {
   const db = config.database;
