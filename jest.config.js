@@ -51,5 +51,5 @@ module.exports = async () => {
   }
   // One worker per core, not Jest's default of one fewer: most of a test's time is spent waiting on a database, a
   // server or a child process, and on the 2-core CI machine two workers run the suite in about half the time.
-  return { projects, testTimeout: 60_000, maxWorkers: '100%' };
+  return { projects, testTimeout: 60_000, maxWorkers: '100%', workerIdleMemoryLimit: '1GB' };
 };

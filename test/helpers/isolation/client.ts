@@ -1,13 +1,11 @@
 /**
- * Sends the probes: the server's own limit checks decide, before sending, whether a generated document fits (the
- * same depth and alias rules, token scan and cost estimate the server applies), and a selection that does not fit
- * is split until it does. A refusal by a limit after all (QUERY_TOO_*) splits again.
+ * Sends the probes: the server's own size checks decide, before sending, whether a generated document fits (the
+ * token, alias and directive counts the server applies), and a selection that does not fit is split until it does.
+ * A refusal by a limit after all (depth or cost, QUERY_TOO_*) splits again.
  */
 import { request } from 'node:http';
-import { parse, validate, GraphQLSchema } from 'graphql';
-import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { Config } from '../../../src/config/config';
-import { aliasLimitRule, checkDocumentSize, connectionAwareEstimator, depthLimitRule, MAX_ESTIMATED_FIELDS } from '../../../src/graphql/limits';
+import { checkDocumentSize } from '../../../src/graphql/limits';
 import { GraphQLResponse } from '../server';
 import { FieldSelection, printOperation, Selection, splitSelection } from './selection';
 
@@ -48,22 +46,14 @@ const LIMIT_CODES = new Set(['QUERY_TOO_COMPLEX', 'QUERY_TOO_DEEP', 'QUERY_TOO_L
 export const codesOf = (res: GraphQLResponse): string[] => (res.body.errors ?? []).map((e) => String(e.extensions?.code ?? 'NO_CODE'));
 export const isLimitRefusal = (res: GraphQLResponse) => codesOf(res).some((c) => LIMIT_CODES.has(c));
 
-/** Why the document would be refused by a limit, or null when it fits. */
-export function limitProblem(schema: GraphQLSchema, config: Config, document: string): string | null {
+/**
+ * Why the document would be refused by the server's size limits (tokens, aliases, directives), or null. Depth and cost
+ * are left to the server: checking them here too parsed, validated and costed every probe twice, a fifth of the
+ * walk's time, and send() splits a selection the server refuses for either.
+ */
+export function limitProblem(config: Config, document: string): string | null {
   const size = checkDocumentSize(document, { maxTokens: config.maxQueryTokens, maxAliases: config.maxQueryAliases, maxDirectives: config.maxQueryDirectives });
-  if (size) return String(size.extensions.code);
-  const ast = parse(document, { maxTokens: config.maxQueryTokens });
-  const errors = validate(schema, ast, [depthLimitRule(config.maxQueryDepth), aliasLimitRule(config.maxQueryAliases)]);
-  if (errors.length) return String(errors[0].extensions?.code ?? errors[0].message);
-  try {
-    const cost = getComplexity({
-      schema, query: ast, variables: {}, maxQueryNodes: MAX_ESTIMATED_FIELDS,
-      estimators: [connectionAwareEstimator(config.defaultPageSize, config.maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
-    });
-    return cost > config.maxQueryCost ? 'QUERY_TOO_COMPLEX' : null;
-  } catch {
-    return 'QUERY_TOO_COMPLEX';
-  }
+  return size ? String(size.extensions.code) : null;
 }
 
 export interface Piece {
@@ -75,18 +65,16 @@ export interface Piece {
  * The root selection as documents that fit the limits. `unfit` receives the parts that cannot be made to fit
  * (a single path over a limit): the walk reports them instead of skipping them.
  */
-export function fitPieces(
-  schema: GraphQLSchema, config: Config, kind: 'query' | 'mutation', root: FieldSelection, unfit: (s: FieldSelection, why: string) => void,
-): Piece[] {
+export function fitPieces(config: Config, kind: 'query' | 'mutation', root: FieldSelection, unfit: (s: FieldSelection, why: string) => void): Piece[] {
   const document = printOperation(kind, [root]);
-  const problem = limitProblem(schema, config, document);
+  const problem = limitProblem(config, document);
   if (!problem) return [{ document, selection: root }];
   const halves = splitSelection(root) as [FieldSelection, FieldSelection] | null;
   if (!halves) {
     unfit(root, problem);
     return [];
   }
-  return halves.flatMap((h) => fitPieces(schema, config, kind, h, unfit));
+  return halves.flatMap((h) => fitPieces(config, kind, h, unfit));
 }
 
 /** Runs tasks with at most `width` at a time. */

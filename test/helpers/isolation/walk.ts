@@ -168,7 +168,7 @@ export async function send(
   const unfit = (s: FieldSelection, why: string) => report.problems.push(`${root.name}: a part of its selection cannot fit the limits (${why}): ${JSON.stringify(s).slice(0, 300)}`);
   const answers: GraphQLResponse[] = [];
   const run = async (selection: FieldSelection): Promise<void> => {
-    for (const piece of fitPieces(deps.schema, deps.config, kind, selection, unfit)) {
+    for (const piece of fitPieces(deps.config, kind, selection, unfit)) {
       report.requests++;
       let res: GraphQLResponse;
       try {
