@@ -7,6 +7,7 @@ import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { DatabaseConfig, parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
 import { runMigrations } from '../../src/db/migrate';
+import { createMigratedDatabase } from './mariadb-template';
 
 export type Engine = 'sqlite' | 'mariadb';
 
@@ -48,7 +49,8 @@ let seq = 0;
 
 /**
  * A fresh database for one test file on the engine of the current jest project, built by the real migrations
- * (never `synchronize`). MariaDB gets its own logical database, so files run in parallel.
+ * (never `synchronize`): on SQLite run in it, on MariaDB copied from a template they built (mariadb-template.ts).
+ * MariaDB gets its own logical database, so files run in parallel.
  */
 export async function openTestDatabase(): Promise<TestDatabase> {
   const counter = new StatementCounter();
@@ -60,9 +62,9 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
     const name = `pgtest_${process.pid}_${++seq}_${Date.now().toString(36)}`;
-    const admin = await createConnection(MYSQL_URL);
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await admin.end();
+    // The migrated schema copied from a template the real migrations built (runMigrations below then finds nothing
+    // pending): running them took 3.5-4 s a database.
+    await createMigratedDatabase(MYSQL_URL, name);
     config = parseDatabaseUrl(MYSQL_URL.replace(/\/[^/]*$/, `/${name}`));
     cleanup = async () => {
       const c = await createConnection(MYSQL_URL);
