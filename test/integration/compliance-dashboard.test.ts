@@ -17,6 +17,7 @@ describe(`compliance dashboard against hand-written SQL on ${ENGINE}`, () => {
     db = await openTestDatabase();
     const fleet = await ComplianceFleet.create(db.dataSource, 4);
     await fleet.addAssets(0, 200);
+    await fleet.analyze();
     server = await startTestServer(db);
     expect(server.clock.now()).toEqual(FLEET_NOW);
   }, 120_000);
