@@ -143,7 +143,7 @@ describeOnSqlite('restore drill: backups of a live SQLite database during a sync
     const upload = wsus.upload(`${url.replace(/\/graphql$/, '')}/ingest/wsus/${instance}`, INGEST_KEY, body).finally(() => (uploading = false));
     const backups: Array<{ file: string; stdout: string }> = [];
     // Backups one after another until two have been taken while the run was being written (its row RUNNING), then
-    // none: each is read whole below, and on a slow machine an unbounded loop took dozens, most of the test's time.
+    // none: each is read whole below, and on a slow machine the unbounded loop took more than half the test's time.
     let duringRun = 0;
     while (uploading && duringRun < 2) {
       const file = join(dir, `during-${backups.length + 1}.db`);

@@ -147,4 +147,20 @@ describeOnSqlite('the patchgraph CLI', () => {
     expect(packageVersion()).toBe(expected);
     expect(packageVersion(join(ROOT, 'dist', 'src', 'cli'))).toBe(expected);
   });
+
+  it('loads only the command it runs: --help and a refused option load no command, `keys list` not the server', () => {
+    // The built CLI run as bin/patchgraph.js runs it; on exit it names the command modules and heavy libraries loaded.
+    const loaded = (args: string[]) => {
+      const script = `require('./scripts/build.js').build({ ifChanged: true });
+        process.on('exit', () => process.stderr.write('\\nloaded: ' + JSON.stringify(Object.keys(require.cache)
+          .map((f) => /dist\\/src\\/cli\\/([\\w-]+)\\.command\\.js$/.exec(f)?.[1] ?? /node_modules\\/(typeorm|type-graphql|@apollo\\/server)\\//.exec(f)?.[1])
+          .filter((name, i, all) => name && all.indexOf(name) === i).sort()) + '\\n'));
+        require('./dist/src/cli/main.js').main(['node', 'patchgraph', ...${JSON.stringify(args)}]);`;
+      const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, LOG_LEVEL: 'silent' } });
+      return JSON.parse(/\nloaded: (.*)\n/.exec(result.stderr)?.[1] ?? 'null');
+    };
+    expect(loaded(['--help'])).toEqual([]);
+    expect(loaded(['keys', 'create', '--no-such-option'])).toEqual([]);
+    expect(loaded(['keys', 'list'])).toEqual(['keys', 'type-graphql', 'typeorm']);
+  });
 });
