@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection, createConnection, RowDataPacket } from 'mysql2/promise';
+import { MYSQL_MIGRATIONS } from '../../migrations/mysql';
 import { parseDatabaseUrl } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
 import { runMigrations } from '../../src/db/migrate';
@@ -28,14 +29,13 @@ const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 /** The template database for the current migrations, built by the first test that needs it (one builder at a time). */
 async function template(serverUrl: string, admin: Connection): Promise<string> {
   const name = `pgtemplate_${migrationsHash()}`;
-  const expected = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+-.+\.ts$/.test(f)).length;
   const [[locked]] = await admin.query<RowDataPacket[]>('SELECT GET_LOCK(?, 600) AS got', [name]);
   if (Number(locked.got) !== 1) throw new Error(`could not take the lock to build the MariaDB test template ${name}`);
   try {
     // Complete when every migration is recorded: a builder that died part-way leaves fewer, and it is built again.
     const [applied] = await admin.query<RowDataPacket[]>(
       `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'migrations'`, [name]);
-    const complete = Number(applied[0].n) === 1 && Number((await admin.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quote(name)}.migrations`))[0][0].n) === expected;
+    const complete = Number(applied[0].n) === 1 && Number((await admin.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quote(name)}.migrations`))[0][0].n) === MYSQL_MIGRATIONS.length;
     if (!complete) {
       await admin.query(`DROP DATABASE IF EXISTS ${quote(name)}`);
       await admin.query(`CREATE DATABASE ${quote(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
