@@ -3,7 +3,7 @@
  * `mssql`, has no named pipes, so Windows Internal Database needs the collector). It runs the same SQL as the
  * collector (susdb/queries.ts) and builds the same envelope, so one mapping serves both.
  */
-import sql from 'mssql';
+import type sql from 'mssql';
 import { AuthError, TransientError } from '../sdk/errors';
 import type { WsusConfig } from './config';
 import { ENVELOPE_FORMAT, ENVELOPE_VERSION, InstallationTriple, WsusEnvelope, WsusRows } from './envelope';
@@ -66,7 +66,10 @@ function poolConfig(config: WsusConfig): sql.config {
 }
 
 async function withPool<T>(config: WsusConfig, use: (pool: sql.ConnectionPool) => Promise<T>): Promise<T> {
-  const pool = new sql.ConnectionPool(poolConfig(config));
+  // Loaded here, on a SUSDB reader's first connection: mssql brings tedious and the Azure identity libraries (about
+  // 4 MB of modules), which every other process (the server, each CLI command, each test file) would load for nothing.
+  const { ConnectionPool } = require('mssql') as typeof import('mssql');
+  const pool = new ConnectionPool(poolConfig(config));
   try {
     await pool.connect();
   } catch (err) {

@@ -11,8 +11,7 @@ import { SyncScheduler } from '../sync/scheduler';
 import { WebhookDispatcher } from '../change/webhook-dispatcher';
 import { SyncEngine } from '../sync/sync-engine';
 import { syncLeaseMsFromEnv } from '../sync/sync-lock';
-import { SyncQueue } from '../sync/sync-queue';
-import { SyncWorker } from '../sync/sync-worker';
+import type { SyncQueue } from '../sync/sync-queue';
 import { vendorRateLimiters } from '../sync/vendor-rate-limits';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
@@ -65,10 +64,11 @@ export async function serve(config: Config): Promise<void> {
   let scheduler: SyncScheduler;
   // With REDIS_URL, scheduled and triggered syncs are jobs for `patchgraph worker` (and for this process only with
   // PATCHGRAPH_WORKER=inline); WSUS uploads still run here, since their collector waits for the outcome.
-  const syncQueue = config.syncQueue ? new SyncQueue(config.syncQueue, { dataSource, clock, logger }) : undefined;
+  // BullMQ (1.4 MB of modules with ioredis) is loaded only then.
+  const syncQueue = config.syncQueue ? new (require('../sync/sync-queue') as typeof import('../sync/sync-queue')).SyncQueue(config.syncQueue, { dataSource, clock, logger }) : undefined;
   const inlineWorker =
     config.syncQueue?.serverWorker === 'inline'
-      ? new SyncWorker({ config: config.syncQueue, engine: sync, dataSource, clock, logger, leaseMs, fullSyncEveryMs: config.fullSyncHours * 3_600_000 })
+      ? new (require('../sync/sync-worker') as typeof import('../sync/sync-worker')).SyncWorker({ config: config.syncQueue, engine: sync, dataSource, clock, logger, leaseMs, fullSyncEveryMs: config.fullSyncHours * 3_600_000 })
       : undefined;
   const webhooks = new WebhookDispatcher({ dataSource, secrets, clock, logger });
   try {

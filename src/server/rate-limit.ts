@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIPv6 } from 'node:net';
 import type { RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Readiness } from './readiness';
@@ -207,6 +207,8 @@ export function addressKey(address: string): string {
 }
 
 function connectRedis(url: string, logger: Logger): Redis {
+  // Loaded only with REDIS_URL set, like the job queue's BullMQ: a server without Redis never needs ioredis.
+  const { Redis } = require('ioredis') as typeof import('ioredis');
   const redis = new Redis(url, {
     // Queued commands would wait for a reconnect that may never come; failing at once is what makes 503 immediate.
     enableOfflineQueue: false,

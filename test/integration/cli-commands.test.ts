@@ -163,4 +163,21 @@ describeOnSqlite('the patchgraph CLI', () => {
     expect(loaded(['keys', 'create', '--no-such-option'])).toEqual([]);
     expect(loaded(['keys', 'list'])).toEqual(['keys', 'type-graphql', 'typeorm']);
   });
+
+  it('starts the server without the libraries only some deployments use: SQL Server, PDF, Redis and BullMQ load when used', () => {
+    // What `serve` imports, built; each library below is loaded by the code that needs it (a SUSDB reader, the first
+    // PDF, REDIS_URL), not by every server, CLI command and test file.
+    const optional = ['mssql', 'tedious', 'pdfkit', 'fontkit', 'ioredis', 'bullmq'];
+    const script = `require('./scripts/build.js').build({ ifChanged: true });
+      require('./dist/src/cli/serve.command.js');
+      require('./dist/src/server/app.js');
+      const names = ${JSON.stringify(optional)};
+      const loaded = names.filter((name) => Object.keys(require.cache).some((f) => f.includes('/node_modules/' + name + '/')));
+      require('./dist/src/reports/formats/pdf.js').newPdfDocument({ autoFirstPage: false });
+      const afterPdf = Object.keys(require.cache).some((f) => f.includes('/node_modules/pdfkit/'));
+      process.stdout.write(JSON.stringify({ loaded, afterPdf }));`;
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ loaded: [], afterPdf: true });
+  });
 });

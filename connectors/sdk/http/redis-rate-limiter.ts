@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { realSleep, Sleep } from './backoff';
 import { checkLimit, checkSameLimit, LimiterRegistry, RateLimit, WindowLimiter } from './rate-limiter';
 
@@ -57,6 +57,8 @@ export class RedisRateLimiterRegistry implements LimiterRegistry {
   /** `prefix` separates deployments sharing one Redis (PATCHGRAPH_QUEUE_PREFIX). */
   constructor(redisUrl: string, private readonly prefix: string, private readonly sleep: Sleep = realSleep) {
     // A request that cannot be counted fails (and its sync with it) rather than going over the vendor's quota.
+    // ioredis is loaded here, by the first shared limiter (REDIS_URL set), not with every connector that imports the SDK.
+    const { Redis } = require('ioredis') as typeof import('ioredis');
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     // Connection errors reach the acquire that needed Redis; the event itself has nothing to add.
     this.redis.on('error', () => undefined);

@@ -6,7 +6,9 @@
 import { checkEnvelope } from '..';
 import { mapSnapshot } from '../mapping';
 import { WsusSimulator } from '../simulator';
-import { envelopeFromRows } from '../susdb-reader';
+import { TransientError } from '../../sdk/errors';
+import type { WsusConfig } from '../config';
+import { envelopeFromRows, testSusdb } from '../susdb-reader';
 
 describe('SUSDB row sets → the collector envelope', () => {
   it('maps realistic row sets to exactly the records the collector upload gives', async () => {
@@ -64,5 +66,12 @@ describe('SUSDB row sets → the collector envelope', () => {
     expect(envelope.rows.computerTargets[0]).toMatchObject({ OSMajorVersion: 10, OSMinorVersion: 0, OSBuildNumber: 19045, ClientVersion: '10.0.19041.4894', LastSyncTime: '2026-11-02T01:12:40.217' });
     const [device] = (await mapSnapshot(await checkEnvelope(JSON.parse(JSON.stringify(envelope))), { targetGroups: 'sites', staleAfterDays: 30 })).devices;
     expect(device).toMatchObject({ osName: 'Windows 10', osVersion: '10.0.19045.4894', osBuild: '19045.4894', attributes: expect.objectContaining({ windowsRelease: 'Windows 10 22H2' }) });
+  });
+
+  it('names an unreachable SQL Server as a transient fault, with its host and port', async () => {
+    // Nothing listens on port 1: the driver (loaded on this first connection) is refused at once.
+    const tried = testSusdb({ sqlServer: '127.0.0.1', sqlPort: 1, sqlUser: 'patchgraph', sqlPassword: 'not used' } as WsusConfig);
+    await expect(tried).rejects.toThrow(TransientError);
+    await expect(tried).rejects.toThrow('SQL Server 127.0.0.1:1 could not be reached (ESOCKET)');
   });
 });

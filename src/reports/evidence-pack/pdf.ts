@@ -1,5 +1,4 @@
-import PDFDocument from 'pdfkit';
-import { BOLD, countTable, fit, FONT, INK, minute, MUTED, PAGE, printable, ROW_HEIGHT, RULE, STATUSES, STRIPE, tableHeader, utc } from '../formats/pdf';
+import { BOLD, countTable, fit, FONT, INK, minute, MUTED, newPdfDocument, PAGE, printable, ROW_HEIGHT, RULE, STATUSES, STRIPE, tableHeader, utc } from '../formats/pdf';
 import { EvidencePackData } from './gather';
 
 /** One column of a section's table, in the patch history PDF's table style (formats/pdf.ts). */
@@ -24,7 +23,7 @@ const BROKEN = '#a61b1b';
 export async function renderEvidencePdf(d: EvidencePackData, files: readonly string[]): Promise<Buffer> {
   const { ask } = d;
   const policy = `${ask.policy.definition.name} (${ask.policy.key}, version ${ask.policy.version})`;
-  const doc = new PDFDocument({
+  const doc = newPdfDocument({
     size: PAGE.size, layout: PAGE.layout, margin: PAGE.margin, compress: false, autoFirstPage: true, bufferPages: false,
     info: {
       Title: 'Evidence pack', Author: 'patchgraph', Creator: 'patchgraph', Producer: 'patchgraph (PDFKit)',

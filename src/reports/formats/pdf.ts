@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import { ComplianceStatusName } from '../../compliance/evaluation';
 import { PatchHistoryRow } from '../patch-history-row';
 import { PatchHistorySummary } from '../patch-history-summary';
@@ -101,9 +100,19 @@ export function pdfColumns(options: { tenants: boolean; policy: boolean }): PdfC
  * change with the zlib build of the Node.js that runs it. Pages are handed over as they are finished, a batch of rows
  * at a time, so a long report is never held whole.
  */
+/**
+ * A pdfkit document. pdfkit is loaded on the first PDF, not with the server: it brings fontkit, brotli and the Unicode
+ * tables (about 2 MB of modules) that the server, every CLI command and every test file would otherwise load for
+ * nothing.
+ */
+export function newPdfDocument(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+  const PDFDocument = require('pdfkit') as typeof import('pdfkit');
+  return new PDFDocument(options);
+}
+
 export async function* renderPdf(input: PdfInput): AsyncGenerator<Buffer> {
   const { heading } = input;
-  const doc = new PDFDocument({
+  const doc = newPdfDocument({
     size: PAGE.size, layout: PAGE.layout, margin: PAGE.margin, compress: false, autoFirstPage: true, bufferPages: false,
     info: {
       Title: heading.title, Author: 'patchgraph', Creator: 'patchgraph', Producer: 'patchgraph (PDFKit)',
