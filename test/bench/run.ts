@@ -7,7 +7,7 @@
  * snapshot through the ingest endpoint: full, unchanged and 1 % changed, wsus-ingest.ts), "load" (portal queries and
  * /healthz while a full WSUS ingest runs, against the same load idle, load-during-ingest.ts), "ingest-memory" (the
  * server's peak RSS for one full WSUS ingest at 2,000, 10,000 and 20,000 computers, ingest-memory.ts);
- * name some to run only those: `npm run bench -- compliance`.
+ * name some to run only those: `npm run bench -- compliance`. BENCH_ENGINES=mariadb (or sqlite) runs one engine only.
  */
 // First, before any library reads NODE_ENV: the bench measures the libraries as `patchgraph serve` runs them.
 import '../../src/cli/node-env';
@@ -296,12 +296,21 @@ async function main() {
     process.exit(2);
   }
   const cases = selected.length ? selected : Object.keys(CASES);
-  const dir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-'));
-  try {
-    for (const name of cases) await CASES[name]('sqlite', `sqlite:${join(dir, `${name}.db`)}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true }); // a 5,000-asset fleet is a quarter of a gigabyte
+  const engines = (process.env.BENCH_ENGINES ?? 'sqlite,mariadb').split(',').map((e) => e.trim());
+  const unknownEngine = engines.filter((e) => e !== 'sqlite' && e !== 'mariadb');
+  if (unknownEngine.length) {
+    console.error(`bench: BENCH_ENGINES names sqlite and/or mariadb, not "${process.env.BENCH_ENGINES}"`);
+    process.exit(2);
   }
+  if (engines.includes('sqlite')) {
+    const dir = mkdtempSync(join(tmpdir(), 'patchgraph-bench-'));
+    try {
+      for (const name of cases) await CASES[name]('sqlite', `sqlite:${join(dir, `${name}.db`)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // a 5,000-asset fleet is a quarter of a gigabyte
+    }
+  }
+  if (!engines.includes('mariadb')) return;
   const base = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/';
   let admin;
   try {
