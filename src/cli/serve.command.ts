@@ -15,6 +15,12 @@ import type { SyncQueue } from '../sync/sync-queue';
 import { vendorRateLimiters } from '../sync/vendor-rate-limits';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
+
+/** The job queue's modules, loaded only with REDIS_URL set: BullMQ and ioredis are 1.4 MB a server without Redis never runs. */
+const bullmq = {
+  queue: () => require('../sync/sync-queue') as typeof import('../sync/sync-queue'),
+  worker: () => require('../sync/sync-worker') as typeof import('../sync/sync-worker'),
+};
 import { Metrics } from '../observability/metrics';
 import { startTracingIfConfigured } from './tracing-start';
 
@@ -64,11 +70,10 @@ export async function serve(config: Config): Promise<void> {
   let scheduler: SyncScheduler;
   // With REDIS_URL, scheduled and triggered syncs are jobs for `patchgraph worker` (and for this process only with
   // PATCHGRAPH_WORKER=inline); WSUS uploads still run here, since their collector waits for the outcome.
-  // BullMQ (1.4 MB of modules with ioredis) is loaded only then.
-  const syncQueue = config.syncQueue ? new (require('../sync/sync-queue') as typeof import('../sync/sync-queue')).SyncQueue(config.syncQueue, { dataSource, clock, logger }) : undefined;
+  const syncQueue = config.syncQueue ? new (bullmq.queue().SyncQueue)(config.syncQueue, { dataSource, clock, logger }) : undefined;
   const inlineWorker =
     config.syncQueue?.serverWorker === 'inline'
-      ? new (require('../sync/sync-worker') as typeof import('../sync/sync-worker')).SyncWorker({ config: config.syncQueue, engine: sync, dataSource, clock, logger, leaseMs, fullSyncEveryMs: config.fullSyncHours * 3_600_000 })
+      ? new (bullmq.worker().SyncWorker)({ config: config.syncQueue, engine: sync, dataSource, clock, logger, leaseMs, fullSyncEveryMs: config.fullSyncHours * 3_600_000 })
       : undefined;
   const webhooks = new WebhookDispatcher({ dataSource, secrets, clock, logger });
   try {

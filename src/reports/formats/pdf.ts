@@ -92,15 +92,6 @@ export function pdfColumns(options: { tenants: boolean; policy: boolean }): PdfC
 }
 
 /**
- * The PDF form: a summary page (what the report covers, rows by transition and severity, compliance by assigned
- * policy at the period's end, installs over time as a bar chart), then the detail table, one line per row.
- *
- * The bytes depend only on the rows and the heading: CreationDate (and the file ID pdfkit derives from the info
- * dictionary) is knownAt, nothing is dated by the clock, and streams are not compressed, so the output does not
- * change with the zlib build of the Node.js that runs it. Pages are handed over as they are finished, a batch of rows
- * at a time, so a long report is never held whole.
- */
-/**
  * A pdfkit document. pdfkit is loaded on the first PDF, not with the server: it brings fontkit, brotli and the Unicode
  * tables (about 2 MB of modules) that the server, every CLI command and every test file would otherwise load for
  * nothing.
@@ -110,6 +101,15 @@ export function newPdfDocument(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDo
   return new PDFDocument(options);
 }
 
+/**
+ * The PDF form: a summary page (what the report covers, rows by transition and severity, compliance by assigned
+ * policy at the period's end, installs over time as a bar chart), then the detail table, one line per row.
+ *
+ * The bytes depend only on the rows and the heading: CreationDate (and the file ID pdfkit derives from the info
+ * dictionary) is knownAt, nothing is dated by the clock, and streams are not compressed, so the output does not
+ * change with the zlib build of the Node.js that runs it. Pages are handed over as they are finished, a batch of rows
+ * at a time, so a long report is never held whole.
+ */
 export async function* renderPdf(input: PdfInput): AsyncGenerator<Buffer> {
   const { heading } = input;
   const doc = newPdfDocument({
