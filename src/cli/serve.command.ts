@@ -15,14 +15,14 @@ import type { SyncQueue } from '../sync/sync-queue';
 import { vendorRateLimiters } from '../sync/vendor-rate-limits';
 import { systemClock } from '../util/clock';
 import { openDatabase } from './open-database';
+import { Metrics } from '../observability/metrics';
+import { startTracingIfConfigured } from './tracing-start';
 
 /** The job queue's modules, loaded only with REDIS_URL set: BullMQ and ioredis are 1.4 MB a server without Redis never runs. */
 const bullmq = {
   queue: () => require('../sync/sync-queue') as typeof import('../sync/sync-queue'),
   worker: () => require('../sync/sync-worker') as typeof import('../sync/sync-worker'),
 };
-import { Metrics } from '../observability/metrics';
-import { startTracingIfConfigured } from './tracing-start';
 
 /** Queued syncs wait for a worker: say so at start when none is connected, since nothing else would. */
 async function warnWithoutWorkers(queue: SyncQueue, logger: ReturnType<typeof createLogger>, inline: boolean): Promise<void> {

@@ -18,10 +18,14 @@ import { runMigrations } from '../../src/db/migrate';
  */
 const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations', 'mysql');
 
+let hashed: string | undefined;
+
+/** Read once per worker: the migration files do not change while the suite runs. */
 function migrationsHash(): string {
+  if (hashed) return hashed;
   const hash = createHash('sha256');
   for (const file of readdirSync(MIGRATIONS_DIR).sort()) hash.update(file).update(readFileSync(join(MIGRATIONS_DIR, file)));
-  return hash.digest('hex').slice(0, 16);
+  return (hashed = hash.digest('hex').slice(0, 16));
 }
 
 const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
